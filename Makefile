@@ -1,0 +1,44 @@
+# The two commands: `make run` serves the app on its embedded default, `make test` runs the suite.
+# Both create .venv and install requirements.txt when needed.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: install run test migrate worker beat check clean
+
+$(INSTALLED): requirements.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $(INSTALLED)
+
+install: $(INSTALLED)
+
+migrate: install
+	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --noinput
+
+run: migrate
+	DJANGO_DEBUG=1 $(BIN)/python manage.py seed_demo
+	@echo "SellFlow on http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/api/docs/)"
+	DJANGO_DEBUG=1 $(BIN)/daphne -b $(HOST) -p $(PORT) sellflow.asgi:application
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+worker: install
+	$(BIN)/celery -A sellflow worker --loglevel=INFO
+
+beat: install
+	$(BIN)/celery -A sellflow beat --loglevel=INFO --schedule=$(VENV)/celerybeat-schedule
+
+check: install
+	$(BIN)/python manage.py check
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
+
+clean:
+	rm -rf $(VENV) .pytest_cache

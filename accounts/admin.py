@@ -1,0 +1,66 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+
+from accounts.models import EmailVerificationCode, User
+
+
+class NormalizedEmailMixin:
+    """Emails are stored lower-cased whoever types them, operators included."""
+
+    def clean_email(self):
+        return User.objects.normalize_email(self.cleaned_data["email"])
+
+
+class SellflowUserCreationForm(NormalizedEmailMixin, UserCreationForm):
+    class Meta:
+        model = User
+        fields = ("email",)
+
+
+class SellflowUserChangeForm(NormalizedEmailMixin, UserChangeForm):
+    class Meta:
+        model = User
+        fields = "__all__"
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    form = SellflowUserChangeForm
+    add_form = SellflowUserCreationForm
+    ordering = ("-date_joined",)
+    list_display = ("email", "full_name", "account_type", "company_name", "country", "is_verified", "is_active",
+                    "date_joined")
+    list_filter = ("account_type", "is_verified", "is_active", "is_staff", "onboarding_completed", "business_type",
+                   "country", "theme")
+    search_fields = ("email", "first_name", "last_name", "phone", "whatsapp_number", "company_name", "city")
+    readonly_fields = ("date_joined", "last_login", "google_id")
+    fieldsets = (
+        (None, {"fields": ("email", "password", "google_id")}),
+        ("Person", {"fields": ("first_name", "last_name", "phone", "whatsapp_number", "avatar", "bio")}),
+        ("Business", {"fields": ("account_type", "company_name", "business_type", "country", "city", "currency",
+                                 "timezone")}),
+        ("State", {"fields": ("is_verified", "onboarding_completed", "onboarding_step")}),
+        ("Preferences", {"fields": ("theme", "ai_description_enabled", "ai_hashtags_enabled",
+                                    "ai_replies_enabled")}),
+        ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        ("Dates", {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("email", "account_type", "password1", "password2")}),
+    )
+
+    @admin.display(description="Name")
+    def full_name(self, user: User) -> str:
+        return user.full_name
+
+
+@admin.register(EmailVerificationCode)
+class EmailVerificationCodeAdmin(admin.ModelAdmin):
+    list_display = ("user", "created_at", "expires_at", "attempts", "used_at")
+    list_select_related = ("user",)
+    search_fields = ("user__email",)
+    readonly_fields = ("user", "code_hash", "created_at", "expires_at", "attempts", "used_at")
+
+    def has_add_permission(self, request) -> bool:
+        return False

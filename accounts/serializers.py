@@ -1,0 +1,189 @@
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts.metrics import seller_metrics
+from accounts.models import ONBOARDING_LAST_STEP, AccountType, BusinessType, Theme, User
+from accounts.validators import normalize_phone
+
+
+class PhoneNumberField(serializers.CharField):
+    """Accepts a local or international number, returns it in E.164."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 32)
+        kwargs.setdefault("allow_blank", True)
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if not value:
+            return ""
+        try:
+            return normalize_phone(value)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages)
+
+
+class UserSerializer(serializers.ModelSerializer):
+    dark_mode = serializers.BooleanField(read_only=True, help_text="True when the theme is `dark`.")
+    avatar = serializers.ImageField(read_only=True, allow_null=True)
+    metrics = serializers.SerializerMethodField(help_text="Seller figures; null for buyers.")
+
+    class Meta:
+        model = User
+        fields = [
+            "id", "email", "first_name", "last_name", "phone", "whatsapp_number", "account_type",
+            "is_verified", "onboarding_completed", "onboarding_step", "avatar", "bio", "company_name",
+            "business_type", "country", "city", "currency", "timezone", "theme", "dark_mode",
+            "ai_description_enabled", "ai_hashtags_enabled", "ai_replies_enabled", "date_joined", "metrics",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_metrics(self, user: User):
+        return seller_metrics(user)
+
+
+class RegisterSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(write_only=True, max_length=128, style={"input_type": "password"})
+    password_confirm = serializers.CharField(write_only=True, max_length=128, style={"input_type": "password"})
+    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    phone = PhoneNumberField()
+    whatsapp_number = PhoneNumberField()
+    company_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    account_type = serializers.ChoiceField(choices=AccountType.choices, default=AccountType.SELLER)
+
+    def validate(self, attrs):
+        if attrs["password"] != attrs["password_confirm"]:
+            raise serializers.ValidationError({"password_confirm": ["The two passwords do not match."]})
+        candidate = User(
+            email=attrs["email"], first_name=attrs.get("first_name", ""), last_name=attrs.get("last_name", "")
+        )
+        try:
+            validate_password(attrs["password"], candidate)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError({"password": error.messages})
+        return attrs
+
+
+class LoginSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(write_only=True, max_length=128, style={"input_type": "password"})
+
+
+class TokenPairSerializer(serializers.Serializer):
+    access = serializers.CharField()
+    refresh = serializers.CharField()
+
+
+class LoginResponseSerializer(TokenPairSerializer):
+    user = UserSerializer()
+
+
+class RegisterResponseSerializer(LoginResponseSerializer):
+    message = serializers.CharField()
+
+
+class GoogleSignInSerializer(serializers.Serializer):
+    id_token = serializers.CharField(max_length=4096, help_text="The ID token (credential) Google Identity Services gave the client.")
+    account_type = serializers.ChoiceField(
+        choices=AccountType.choices, default=AccountType.SELLER, help_text="Used only when the account is created."
+    )
+
+
+class GoogleSignInResponseSerializer(LoginResponseSerializer):
+    created = serializers.BooleanField()
+
+
+class LogoutSerializer(serializers.Serializer):
+    refresh = serializers.CharField(max_length=4096)
+
+
+class MessageSerializer(serializers.Serializer):
+    message = serializers.CharField()
+
+
+class ProfileUpdateSerializer(serializers.Serializer):
+    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    phone = PhoneNumberField()
+    whatsapp_number = PhoneNumberField()
+    bio = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+    company_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    business_type = serializers.ChoiceField(choices=BusinessType.choices, required=False)
+    country = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    city = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    currency = serializers.CharField(max_length=3, min_length=3, required=False)
+    timezone = serializers.CharField(max_length=64, required=False)
+    theme = serializers.ChoiceField(choices=Theme.choices, required=False)
+    dark_mode = serializers.BooleanField(required=False, help_text="Shortcut for theme: true → dark, false → light.")
+    account_type = serializers.ChoiceField(
+        choices=AccountType.choices, required=False, help_text="A buyer may become a seller; not the reverse."
+    )
+    ai_description_enabled = serializers.BooleanField(required=False)
+    ai_hashtags_enabled = serializers.BooleanField(required=False)
+    ai_replies_enabled = serializers.BooleanField(required=False)
+
+    def validate_currency(self, value: str) -> str:
+        return value.upper()
+
+    def validate(self, attrs):
+        dark_mode = attrs.pop("dark_mode", None)
+        if dark_mode is not None and "theme" not in attrs:
+            attrs["theme"] = Theme.DARK if dark_mode else Theme.LIGHT
+        return attrs
+
+
+class AvatarUploadSerializer(serializers.Serializer):
+    avatar = serializers.FileField(help_text="JPEG, PNG or WebP image.")
+
+
+class PasswordChangeSerializer(serializers.Serializer):
+    old_password = serializers.CharField(max_length=128, style={"input_type": "password"})
+    new_password = serializers.CharField(max_length=128, style={"input_type": "password"})
+    new_password_confirm = serializers.CharField(max_length=128, style={"input_type": "password"})
+
+    def validate(self, attrs):
+        if attrs["new_password"] != attrs["new_password_confirm"]:
+            raise serializers.ValidationError({"new_password_confirm": ["The two passwords do not match."]})
+        return attrs
+
+
+class PasswordChangeResponseSerializer(TokenPairSerializer):
+    message = serializers.CharField()
+
+
+class PasswordResetSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+
+
+class PasswordResetConfirmSerializer(serializers.Serializer):
+    uid = serializers.CharField(max_length=64)
+    token = serializers.CharField(max_length=128)
+    new_password = serializers.CharField(max_length=128, style={"input_type": "password"})
+    new_password_confirm = serializers.CharField(max_length=128, style={"input_type": "password"})
+
+    def validate(self, attrs):
+        if attrs["new_password"] != attrs["new_password_confirm"]:
+            raise serializers.ValidationError({"new_password_confirm": ["The two passwords do not match."]})
+        return attrs
+
+
+class VerificationCodeSerializer(serializers.Serializer):
+    code = serializers.RegexField(r"^\d{6}$", max_length=6, error_messages={"invalid": "Enter the 6-digit code."})
+
+
+class OnboardingSerializer(serializers.Serializer):
+    onboarding_step = serializers.IntegerField(min_value=0, max_value=ONBOARDING_LAST_STEP, required=False)
+    onboarding_completed = serializers.BooleanField(required=False)
+
+    def validate(self, attrs):
+        if not attrs:
+            raise serializers.ValidationError("Send onboarding_step, onboarding_completed or both.")
+        return attrs

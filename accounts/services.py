@@ -1,0 +1,310 @@
+"""Every write of the accounts app: registration, sign-in, sessions, passwords, email
+verification, profile and onboarding."""
+
+import secrets
+from datetime import timedelta
+from functools import partial
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.encoding import force_str
+from django.utils.http import urlsafe_base64_decode
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
+from rest_framework_simplejwt.utils import datetime_from_epoch
+
+from accounts import tasks
+from accounts.google import verify_google_id_token
+from accounts.models import ONBOARDING_LAST_STEP, AccountType, EmailVerificationCode, User
+from sellflow.exceptions import ApplicationError, Conflict
+from sellflow.images import clean_image_upload
+
+
+class InvalidCredentials(ApplicationError):
+    status_code = 401
+    code = "invalid_credentials"
+    message = "Invalid email or password."
+
+
+class InvalidRefreshToken(ApplicationError):
+    status_code = 401
+    code = "token_not_valid"
+    message = "The refresh token is invalid, expired or already used."
+
+
+# --- Tokens and sessions ----------------------------------------------------------------------
+
+def tokens_for_user(user: User) -> dict[str, str]:
+    """A new session: a refresh token (recorded as outstanding) and its access token."""
+    refresh = RefreshToken.for_user(user)
+    return {"access": str(refresh.access_token), "refresh": str(refresh)}
+
+
+def session_logout(*, user: User | None, refresh: str, access_token: AccessToken | None = None) -> None:
+    """End one session: its refresh token can no longer be used, nor its access token on sockets."""
+    try:
+        token = RefreshToken(refresh)
+    except TokenError:
+        raise InvalidRefreshToken()
+    if user is not None and user.is_authenticated and str(token.get("user_id")) != str(user.pk):
+        raise InvalidRefreshToken()
+    with transaction.atomic():
+        token.blacklist()
+        if access_token is not None:
+            _blacklist_access_token(access_token)
+
+
+def _blacklist_access_token(access_token: AccessToken) -> None:
+    outstanding, _ = OutstandingToken.objects.get_or_create(
+        jti=access_token["jti"],
+        defaults={
+            "user_id": access_token.get("user_id"),
+            "token": str(access_token),
+            "created_at": timezone.now(),
+            "expires_at": datetime_from_epoch(access_token["exp"]),
+        },
+    )
+    BlacklistedToken.objects.get_or_create(token=outstanding)
+
+
+def user_revoke_all_sessions(*, user: User) -> int:
+    """Blacklist every refresh token the user still holds (password change or reset)."""
+    open_tokens = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
+    created = BlacklistedToken.objects.bulk_create(
+        [BlacklistedToken(token=token) for token in open_tokens], ignore_conflicts=True
+    )
+    return len(created)
+
+
+# --- Registration and sign-in -----------------------------------------------------------------
+
+@transaction.atomic
+def user_register(*, email: str, password: str, account_type: str = AccountType.SELLER, **profile) -> User:
+    email = User.objects.normalize_email(email)
+    if User.objects.filter(email__iexact=email).exists():
+        raise DjangoValidationError({"email": "A user with this email already exists."})
+    try:
+        return User.objects.create_user(email, password, account_type=account_type, **profile)
+    except IntegrityError:
+        # Two registrations of the same address raced; the other one won.
+        raise DjangoValidationError({"email": "A user with this email already exists."})
+
+
+def user_login(*, request, email: str, password: str) -> User:
+    user = authenticate(request, email=User.objects.normalize_email(email), password=password)
+    if user is None:
+        # One message whatever was wrong: never tell which emails have accounts.
+        raise InvalidCredentials()
+    return user
+
+
+@transaction.atomic
+def google_sign_in(*, id_token: str, account_type: str = AccountType.SELLER) -> tuple[User, bool]:
+    """Log in the Google account's user, linking or creating it. Returns (user, created)."""
+    claims = verify_google_id_token(id_token)
+    google_id = str(claims["sub"])
+    email = User.objects.normalize_email(claims["email"])
+
+    user = (
+        User.objects.select_for_update().filter(google_id=google_id).first()
+        or User.objects.select_for_update().filter(email=email).first()
+    )
+    if user is not None:
+        if not user.is_active:
+            raise InvalidCredentials("This account is disabled.", code="account_disabled")
+        if user.google_id and user.google_id != google_id:
+            raise Conflict("This email is linked to another Google account.", code="google_account_mismatch")
+        user.google_id = google_id
+        user.is_verified = True
+        user.last_login = timezone.now()
+        user.save(update_fields=["google_id", "is_verified", "last_login"])
+        return user, False
+
+    user = User.objects.create_user(
+        email,
+        None,
+        google_id=google_id,
+        first_name=str(claims.get("given_name") or "")[:150],
+        last_name=str(claims.get("family_name") or "")[:150],
+        account_type=account_type,
+        is_verified=True,
+        last_login=timezone.now(),
+    )
+    return user, True
+
+
+# --- Passwords --------------------------------------------------------------------------------
+
+def _validate_new_password(user: User, password: str, field: str = "new_password") -> None:
+    try:
+        validate_password(password, user)
+    except DjangoValidationError as error:
+        raise DjangoValidationError({field: error.messages})
+
+
+@transaction.atomic
+def user_change_password(*, user: User, old_password: str, new_password: str) -> dict[str, str]:
+    """Change the password, end every other session, and open a new one for this client."""
+    if not user.check_password(old_password):
+        raise DjangoValidationError({"old_password": "The current password is not correct."})
+    _validate_new_password(user, new_password)
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    user_revoke_all_sessions(user=user)
+    return tokens_for_user(user)
+
+
+def password_reset_request(*, email: str) -> None:
+    """Mail a reset link if the account exists. The caller answers the same either way."""
+    user = User.objects.filter(email=User.objects.normalize_email(email), is_active=True).first()
+    if user is not None:
+        transaction.on_commit(partial(tasks.send_password_reset_email.delay, user.pk))
+
+
+@transaction.atomic
+def password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:
+    invalid = ApplicationError("This password reset link is invalid or has expired.", code="invalid_reset_link")
+    try:
+        user_id = int(force_str(urlsafe_base64_decode(uid)))
+        user = User.objects.select_for_update().get(pk=user_id, is_active=True)
+    except (ValueError, TypeError, OverflowError, User.DoesNotExist):
+        raise invalid
+    if not default_token_generator.check_token(user, token):
+        raise invalid
+    _validate_new_password(user, new_password)
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    user_revoke_all_sessions(user=user)
+    return user
+
+
+# --- Email verification codes -----------------------------------------------------------------
+
+def _code_hash(user: User, code: str) -> str:
+    # Keyed with SECRET_KEY: a leaked table does not give away codes by brute force.
+    return salted_hmac("accounts.email-verification", f"{user.pk}:{code}", algorithm="sha256").hexdigest()
+
+
+def verification_code_request(*, user: User) -> None:
+    if user.is_verified:
+        raise Conflict("This email address is already verified.", code="already_verified")
+    transaction.on_commit(partial(tasks.send_verification_code.delay, user.pk))
+
+
+@transaction.atomic
+def verification_code_issue(*, user: User) -> str:
+    """A fresh code for the user; earlier unused codes stop working."""
+    code = f"{secrets.randbelow(10**6):06d}"
+    EmailVerificationCode.objects.filter(user=user, used_at__isnull=True).delete()
+    EmailVerificationCode.objects.create(
+        user=user,
+        code_hash=_code_hash(user, code),
+        expires_at=timezone.now() + timedelta(seconds=settings.OTP_TTL_SECONDS),
+    )
+    return code
+
+
+def verification_code_verify(*, user: User, code: str) -> User:
+    if user.is_verified:
+        return user
+    pending = EmailVerificationCode.objects.filter(user=user, used_at__isnull=True).first()
+    if pending is None:
+        raise ApplicationError("No verification code is pending; request a new one.", code="otp_not_found")
+    if pending.is_expired:
+        raise ApplicationError("This code has expired; request a new one.", code="otp_expired")
+
+    # The attempt is counted before the comparison, in one conditional UPDATE, so parallel
+    # guesses can never get past the limit.
+    counted = EmailVerificationCode.objects.filter(
+        pk=pending.pk, used_at__isnull=True, attempts__lt=settings.OTP_MAX_ATTEMPTS
+    ).update(attempts=F("attempts") + 1)
+    if not counted:
+        raise ApplicationError(
+            "Too many wrong attempts; request a new code.", code="otp_attempts_exceeded",
+        )
+    if not constant_time_compare(pending.code_hash, _code_hash(user, code)):
+        remaining = max(settings.OTP_MAX_ATTEMPTS - pending.attempts - 1, 0)
+        raise ApplicationError(
+            "The code is not correct.", code="otp_invalid", details={"attempts_remaining": remaining}
+        )
+
+    with transaction.atomic():
+        used = EmailVerificationCode.objects.filter(pk=pending.pk, used_at__isnull=True).update(used_at=timezone.now())
+        if not used:
+            raise ApplicationError("This code was already used; request a new one.", code="otp_not_found")
+        User.objects.filter(pk=user.pk).update(is_verified=True)
+    user.is_verified = True
+    return user
+
+
+# --- Profile and onboarding -------------------------------------------------------------------
+
+PROFILE_FIELDS = frozenset(
+    {
+        "first_name", "last_name", "phone", "whatsapp_number", "bio", "company_name", "business_type",
+        "country", "city", "currency", "timezone", "theme", "account_type",
+        "ai_description_enabled", "ai_hashtags_enabled", "ai_replies_enabled",
+    }
+)
+
+
+@transaction.atomic
+def user_update_profile(*, user: User, data: dict) -> User:
+    unknown = set(data) - PROFILE_FIELDS
+    if unknown:
+        raise ValueError(f"not profile fields: {sorted(unknown)}")
+    if data.get("account_type") == AccountType.BUYER and user.account_type == AccountType.SELLER:
+        raise DjangoValidationError({"account_type": "A seller account cannot be turned back into a buyer account."})
+    for field, value in data.items():
+        setattr(user, field, value)
+    user.full_clean(exclude=["password", "email", "avatar"], validate_unique=False, validate_constraints=False)
+    user.save(update_fields=sorted(data))
+    return user
+
+
+@transaction.atomic
+def user_set_avatar(*, user: User, upload) -> User:
+    image = clean_image_upload(
+        upload,
+        max_bytes=settings.AVATAR_MAX_BYTES,
+        max_pixels=settings.AVATAR_MAX_PIXELS,
+        max_dimension=settings.AVATAR_SIZE,
+    )
+    previous = user.avatar.name if user.avatar else None
+    user.avatar.save(f"avatar.{image.extension}", image.content, save=False)
+    user.save(update_fields=["avatar"])
+    if previous:
+        transaction.on_commit(partial(user.avatar.storage.delete, previous))
+    return user
+
+
+@transaction.atomic
+def user_remove_avatar(*, user: User) -> User:
+    if user.avatar:
+        previous = user.avatar.name
+        user.avatar = ""
+        user.save(update_fields=["avatar"])
+        transaction.on_commit(partial(User._meta.get_field("avatar").storage.delete, previous))
+    return user
+
+
+def user_update_onboarding(*, user: User, step: int | None = None, completed: bool | None = None) -> User:
+    if step is not None:
+        if not 0 <= step <= ONBOARDING_LAST_STEP:
+            raise DjangoValidationError({"onboarding_step": f"Steps run from 0 to {ONBOARDING_LAST_STEP}."})
+        user.onboarding_step = step
+    if completed is True:
+        user.onboarding_completed = True
+        user.onboarding_step = ONBOARDING_LAST_STEP
+    elif completed is False:
+        user.onboarding_completed = False
+    user.save(update_fields=["onboarding_step", "onboarding_completed"])
+    return user

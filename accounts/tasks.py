@@ -1,0 +1,66 @@
+from celery import shared_task
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import EmailMultiAlternatives
+from django.core.management import call_command
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlencode, urlsafe_base64_encode
+
+from accounts import services
+from accounts.models import EmailVerificationCode, User
+
+
+def _send(user: User, template: str, subject: str, context: dict) -> None:
+    context = {"user": user, "frontend_url": settings.FRONTEND_URL, **context}
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string(f"accounts/email/{template}.txt", context),
+        to=[user.email],
+    )
+    message.attach_alternative(render_to_string(f"accounts/email/{template}.html", context), "text/html")
+    message.send()
+
+
+@shared_task
+def send_password_reset_email(user_id: int) -> None:
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return
+    query = urlencode(
+        {"uid": urlsafe_base64_encode(force_bytes(user.pk)), "token": default_token_generator.make_token(user)}
+    )
+    _send(
+        user,
+        "password_reset",
+        "Reset your SellFlow password",
+        {"reset_url": f"{settings.FRONTEND_URL}/reset-password?{query}",
+         "valid_minutes": settings.PASSWORD_RESET_TIMEOUT // 60},
+    )
+
+
+@shared_task
+def send_verification_code(user_id: int) -> None:
+    user = User.objects.filter(pk=user_id, is_active=True, is_verified=False).first()
+    if user is None:
+        return  # verified meanwhile, or gone: nothing to confirm
+    code = services.verification_code_issue(user=user)
+    _send(
+        user,
+        "verification_code",
+        f"{code} is your SellFlow verification code",
+        {"code": code, "valid_minutes": settings.OTP_TTL_SECONDS // 60},
+    )
+
+
+@shared_task
+def flush_expired_tokens() -> None:
+    """Drop refresh tokens (and their blacklist rows) that have expired anyway."""
+    call_command("flushexpiredtokens")
+
+
+@shared_task
+def delete_stale_otps() -> int:
+    deleted, _ = EmailVerificationCode.objects.filter(expires_at__lt=timezone.now()).delete()
+    return deleted

@@ -1,0 +1,221 @@
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import status
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_simplejwt.views import TokenRefreshView, TokenVerifyView
+
+from accounts import serializers as s
+from accounts import services
+from sellflow.throttling import CREDENTIAL_THROTTLES, OTP_THROTTLES, AnonThrottle, UserThrottle
+
+TAGS = ["auth"]
+
+
+def _session_body(user, tokens: dict[str, str], request, **extra) -> dict:
+    return {**extra, **tokens, "user": s.UserSerializer(user, context={"request": request}).data}
+
+
+class RegisterView(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [AnonThrottle, *CREDENTIAL_THROTTLES]
+
+    @extend_schema(tags=TAGS, request=s.RegisterSerializer, responses={201: s.RegisterResponseSerializer},
+                   summary="Create an account (seller by default) and sign in")
+    def post(self, request):
+        serializer = s.RegisterSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        data.pop("password_confirm")
+        user = services.user_register(**data)
+        body = _session_body(user, services.tokens_for_user(user), request, message="User registered successfully.")
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class LoginView(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [AnonThrottle, *CREDENTIAL_THROTTLES]
+
+    @extend_schema(tags=TAGS, request=s.LoginSerializer, responses={200: s.LoginResponseSerializer},
+                   summary="Sign in with email and password")
+    def post(self, request):
+        serializer = s.LoginSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = services.user_login(request=request, **serializer.validated_data)
+        return Response(_session_body(user, services.tokens_for_user(user), request))
+
+
+class GoogleSignInView(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [AnonThrottle, *CREDENTIAL_THROTTLES]
+
+    @extend_schema(tags=TAGS, request=s.GoogleSignInSerializer,
+                   responses={200: s.GoogleSignInResponseSerializer, 201: s.GoogleSignInResponseSerializer,
+                              502: OpenApiResponse(description="Google's keys could not be fetched."),
+                              503: OpenApiResponse(description="Google sign-in is not configured.")},
+                   summary="Sign in (or sign up) with a Google ID token")
+    def post(self, request):
+        serializer = s.GoogleSignInSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user, created = services.google_sign_in(**serializer.validated_data)
+        body = _session_body(user, services.tokens_for_user(user), request, created=created)
+        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class LogoutView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(tags=TAGS, request=s.LogoutSerializer, responses={200: s.MessageSerializer},
+                   summary="End this session (blacklists the refresh token)")
+    def post(self, request):
+        serializer = s.LogoutSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.session_logout(user=request.user, refresh=serializer.validated_data["refresh"], access_token=request.auth)
+        return Response({"message": "Logged out."})
+
+
+@extend_schema_view(post=extend_schema(tags=TAGS, summary="New access token (and rotated refresh token)"))
+class TokenRefresh(TokenRefreshView):
+    pass
+
+
+@extend_schema_view(post=extend_schema(tags=TAGS, summary="Check that a token is valid"))
+class TokenVerify(TokenVerifyView):
+    pass
+
+
+class MeView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=TAGS, responses={200: s.UserSerializer}, summary="The signed-in user")
+    def get(self, request):
+        return Response(s.UserSerializer(request.user, context={"request": request}).data)
+
+
+class ProfileView(MeView):
+    @extend_schema(exclude=True)  # alias of GET /api/auth/user/me/ (seed 000's path)
+    def get(self, request):
+        return super().get(request)
+
+    @extend_schema(tags=TAGS, request=s.ProfileUpdateSerializer, responses={200: s.UserSerializer},
+                   summary="Update the profile")
+    def put(self, request):
+        return self._update(request)
+
+    @extend_schema(tags=TAGS, request=s.ProfileUpdateSerializer, responses={200: s.UserSerializer},
+                   summary="Update part of the profile")
+    def patch(self, request):
+        return self._update(request)
+
+    def _update(self, request):
+        serializer = s.ProfileUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = services.user_update_profile(user=request.user, data=serializer.validated_data)
+        return Response(s.UserSerializer(user, context={"request": request}).data)
+
+
+class AvatarView(APIView):
+    permission_classes = [IsAuthenticated]
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(tags=TAGS, request={"multipart/form-data": s.AvatarUploadSerializer},
+                   responses={200: s.UserSerializer}, summary="Upload a profile picture")
+    def post(self, request):
+        serializer = s.AvatarUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = services.user_set_avatar(user=request.user, upload=serializer.validated_data["avatar"])
+        return Response(s.UserSerializer(user, context={"request": request}).data)
+
+    @extend_schema(tags=TAGS, responses={200: s.UserSerializer}, summary="Remove the profile picture")
+    def delete(self, request):
+        user = services.user_remove_avatar(user=request.user)
+        return Response(s.UserSerializer(user, context={"request": request}).data)
+
+
+class PasswordChangeView(APIView):
+    permission_classes = [IsAuthenticated]
+    throttle_classes = [UserThrottle, *CREDENTIAL_THROTTLES]
+
+    @extend_schema(tags=TAGS, request=s.PasswordChangeSerializer, responses={200: s.PasswordChangeResponseSerializer},
+                   summary="Change the password; other sessions end, this one gets new tokens")
+    def post(self, request):
+        serializer = s.PasswordChangeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        tokens = services.user_change_password(
+            user=request.user,
+            old_password=serializer.validated_data["old_password"],
+            new_password=serializer.validated_data["new_password"],
+        )
+        return Response({"message": "Password changed.", **tokens})
+
+
+class PasswordResetView(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [AnonThrottle, *CREDENTIAL_THROTTLES]
+
+    @extend_schema(tags=TAGS, request=s.PasswordResetSerializer, responses={200: s.MessageSerializer},
+                   summary="Mail a password reset link (same answer whether or not the account exists)")
+    def post(self, request):
+        serializer = s.PasswordResetSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.password_reset_request(email=serializer.validated_data["email"])
+        return Response({"message": "If an account exists for this email, a reset link is on its way."})
+
+
+class PasswordResetConfirmView(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [AnonThrottle, *CREDENTIAL_THROTTLES]
+
+    @extend_schema(tags=TAGS, request=s.PasswordResetConfirmSerializer, responses={200: s.MessageSerializer},
+                   summary="Set a new password from a reset link")
+    def post(self, request):
+        serializer = s.PasswordResetConfirmSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        services.password_reset_confirm(uid=data["uid"], token=data["token"], new_password=data["new_password"])
+        return Response({"message": "Password reset. Sign in with the new password."})
+
+
+class VerificationCodeRequestView(APIView):
+    permission_classes = [IsAuthenticated]
+    throttle_classes = [UserThrottle, *OTP_THROTTLES]
+
+    @extend_schema(tags=TAGS, request=None, responses={200: s.MessageSerializer},
+                   summary="Mail a 6-digit code to verify the email address")
+    def post(self, request):
+        services.verification_code_request(user=request.user)
+        return Response({"message": "A verification code was sent to your email address."})
+
+
+class VerificationCodeVerifyView(APIView):
+    permission_classes = [IsAuthenticated]
+    throttle_classes = [UserThrottle, *OTP_THROTTLES]
+
+    @extend_schema(tags=TAGS, request=s.VerificationCodeSerializer, responses={200: s.UserSerializer},
+                   summary="Verify the email address with the mailed code")
+    def post(self, request):
+        serializer = s.VerificationCodeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = services.verification_code_verify(user=request.user, code=serializer.validated_data["code"])
+        return Response(s.UserSerializer(user, context={"request": request}).data)
+
+
+class OnboardingView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=TAGS, request=s.OnboardingSerializer, responses={200: s.UserSerializer},
+                   summary="Move through the onboarding steps, or complete them")
+    def patch(self, request):
+        serializer = s.OnboardingSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        user = services.user_update_onboarding(
+            user=request.user, step=data.get("onboarding_step"), completed=data.get("onboarding_completed")
+        )
+        return Response(s.UserSerializer(user, context={"request": request}).data)

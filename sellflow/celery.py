@@ -1,0 +1,38 @@
+"""The Celery app. Every task is idempotent, so late acknowledgement and redelivery after a lost
+worker are safe; transient failures retry with capped exponential backoff and jitter."""
+
+import os
+
+from celery import Celery, Task
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sellflow.settings")
+
+# Longest wait between two retries. It stays far below the broker's visibility timeout
+# (CELERY_BROKER_TRANSPORT_OPTIONS in settings) so a waiting retry is never redelivered twice.
+RETRY_BACKOFF_MAX_SECONDS = 600
+
+
+class TransientError(Exception):
+    """Raised by task code for failures worth retrying (a provider timing out, a lock held)."""
+
+
+class SellflowTask(Task):
+    acks_late = True
+    reject_on_worker_lost = True
+    autoretry_for = (TransientError, ConnectionError, TimeoutError)
+    max_retries = 5
+    retry_backoff = 5
+    retry_backoff_max = RETRY_BACKOFF_MAX_SECONDS
+    retry_jitter = True
+
+    def __call__(self, *args, **kwargs):
+        from sellflow.middleware import bind_request_id
+
+        # Log lines of a task carry its task id where a request id would be.
+        bind_request_id(self.request.id)
+        return super().__call__(*args, **kwargs)
+
+
+app = Celery("sellflow", task_cls=SellflowTask)
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

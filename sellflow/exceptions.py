@@ -1,0 +1,202 @@
+"""The one error path: domain errors and every DRF/Django error become the conventions' shape.
+
+    {"error": "Human readable sentence.", "code": "machine_readable_code", "details": {}}
+"""
+
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
+from rest_framework.views import set_rollback
+
+from sellflow.middleware import current_request_id
+
+logger = logging.getLogger("sellflow.errors")
+
+
+class ApplicationError(Exception):
+    """A domain rule said no. Services raise it; the handler renders it."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    code = "invalid"
+    message = "The request could not be processed."
+
+    def __init__(self, message: str | None = None, *, code: str | None = None, status_code: int | None = None,
+                 details: dict[str, Any] | None = None):
+        self.message = message or self.message
+        self.code = code or self.code
+        self.status_code = status_code or self.status_code
+        self.details = details or {}
+        super().__init__(self.message)
+
+
+class Conflict(ApplicationError):
+    status_code = status.HTTP_409_CONFLICT
+    code = "conflict"
+    message = "The request conflicts with the current state."
+
+
+class ProviderError(ApplicationError):
+    status_code = status.HTTP_502_BAD_GATEWAY
+    code = "provider_error"
+    message = "An outside provider failed to answer."
+
+
+class ServiceUnavailable(ApplicationError):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    code = "unavailable"
+    message = "This service is not available right now."
+
+
+# Codes and sentences for DRF's own exceptions, keyed by class (most specific first).
+_DRF_ERRORS: list[tuple[type[exceptions.APIException], str, str]] = [
+    (exceptions.ValidationError, "invalid", "The submitted data is not valid."),
+    (exceptions.ParseError, "parse_error", "The request body could not be parsed."),
+    (exceptions.NotAuthenticated, "not_authenticated", "Authentication credentials were not provided."),
+    (exceptions.PermissionDenied, "permission_denied", "You do not have permission to perform this action."),
+    (exceptions.NotFound, "not_found", "Not found."),
+    (exceptions.MethodNotAllowed, "method_not_allowed", "Method not allowed."),
+    (exceptions.NotAcceptable, "not_acceptable", "The requested response format is not available."),
+    (exceptions.UnsupportedMediaType, "unsupported_media_type", "Unsupported media type in the request."),
+    (exceptions.Throttled, "throttled", "Too many requests."),
+]
+
+
+def error_body(error: str, code: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"error": error, "code": code, "details": details or {}}
+
+
+def _first_message(detail: Any) -> str | None:
+    if isinstance(detail, (list, tuple)) and detail:
+        return _first_message(detail[0])
+    if isinstance(detail, dict) and detail:
+        return _first_message(next(iter(detail.values())))
+    if detail:
+        return str(detail)
+    return None
+
+
+def _render_api_exception(exc: exceptions.APIException) -> tuple[str, str, dict[str, Any]]:
+    if isinstance(exc, exceptions.ValidationError):
+        detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        first = _first_message(detail)
+        sentence = f"The submitted data is not valid: {first}" if first else "The submitted data is not valid."
+        return sentence, "invalid", _plain(detail)
+
+    if isinstance(exc, exceptions.AuthenticationFailed):
+        # Every failed authentication (bad, expired, blacklisted or revoked token; unknown or
+        # inactive user) means the same to a client: this token cannot be used.
+        detail = exc.detail
+        if isinstance(detail, dict) and detail.get("detail"):
+            sentence = str(detail["detail"])
+        else:
+            sentence = _first_message(detail) or "Authentication failed."
+        return sentence, "token_not_valid", {}
+
+    for exc_class, code, default_sentence in _DRF_ERRORS:
+        if isinstance(exc, exc_class):
+            detail = exc.detail
+            sentence = str(detail) if isinstance(detail, str) else (_first_message(detail) or default_sentence)
+            details: dict[str, Any] = {}
+            if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+                details["retry_after"] = int(exc.wait + 0.999)
+            return sentence, code, details
+
+    code = getattr(exc, "default_code", None) or "error"
+    return _first_message(exc.detail) or "The request could not be processed.", str(code), {}
+
+
+def _plain(value: Any) -> Any:
+    """ErrorDetail strings and nested containers as plain JSON values."""
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    return str(value)
+
+
+def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
+    """DRF's EXCEPTION_HANDLER: every error a view raises leaves in the conventions' shape."""
+    headers: dict[str, str] = {}
+
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    elif isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(as_serializer_error(exc))
+
+    if isinstance(exc, ApplicationError):
+        set_rollback()
+        return Response(error_body(exc.message, exc.code, exc.details), status=exc.status_code)
+
+    if isinstance(exc, RequestDataTooBig):
+        set_rollback()
+        return Response(error_body("The request body is too large.", "too_large"), status=413)
+
+    if isinstance(exc, exceptions.APIException):
+        set_rollback()
+        sentence, code, details = _render_api_exception(exc)
+        if getattr(exc, "auth_header", None):
+            headers["WWW-Authenticate"] = exc.auth_header
+        if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+            headers["Retry-After"] = str(int(exc.wait + 0.999))
+        return Response(error_body(sentence, code, details), status=exc.status_code, headers=headers)
+
+    set_rollback()
+    request_id = current_request_id()
+    logger.exception("Unhandled error in %s", context.get("view").__class__.__name__)
+    return Response(
+        error_body("Internal server error.", "server_error", {"request_id": request_id}),
+        status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+    )
+
+
+# Django's own handlers, for what never reaches a DRF view (unknown paths, plain Django views).
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def json_not_found(request, exception=None):
+    if not _is_api(request):
+        from django.views.defaults import page_not_found
+
+        return page_not_found(request, exception)
+    return JsonResponse(error_body("Not found.", "not_found"), status=404)
+
+
+def json_server_error(request):
+    if not _is_api(request):
+        from django.views.defaults import server_error
+
+        return server_error(request)
+    return JsonResponse(
+        error_body("Internal server error.", "server_error", {"request_id": current_request_id()}), status=500
+    )
+
+
+def json_bad_request(request, exception=None):
+    if not _is_api(request):
+        from django.views.defaults import bad_request
+
+        return bad_request(request, exception)
+    return JsonResponse(error_body("Bad request.", "bad_request"), status=400)
+
+
+def json_permission_denied(request, exception=None):
+    if not _is_api(request):
+        from django.views.defaults import permission_denied
+
+        return permission_denied(request, exception)
+    return JsonResponse(error_body("You do not have permission to perform this action.", "permission_denied"), status=403)
+
+
+def api_not_found_view(request, *args, **kwargs):
+    """The last /api/ route: unknown API paths answer JSON even when DEBUG is on."""
+    return JsonResponse(error_body("Not found.", "not_found"), status=404)

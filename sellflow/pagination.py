@@ -1,0 +1,47 @@
+"""List pagination of the conventions: the body is a JSON array, the page metadata travels in
+`X-Total-Count` and an RFC 8288 `Link` header."""
+
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+
+class HeaderPagination(PageNumberPagination):
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+    def get_paginated_response(self, data):
+        return Response(data, headers=self.get_headers())
+
+    def get_headers(self) -> dict[str, str]:
+        page = self.page
+        url = self.request.build_absolute_uri()
+        last = page.paginator.num_pages
+
+        def page_url(number: int) -> str:
+            if number == 1:
+                return remove_query_param(url, self.page_query_param)
+            return replace_query_param(url, self.page_query_param, number)
+
+        links = [(page_url(1), "first"), (page_url(last), "last")]
+        if page.has_previous():
+            links.insert(0, (page_url(page.previous_page_number()), "prev"))
+        if page.has_next():
+            links.insert(0, (page_url(page.next_page_number()), "next"))
+        return {
+            "X-Total-Count": str(page.paginator.count),
+            "Link": ", ".join(f'<{href}>; rel="{rel}"' for href, rel in links),
+        }
+
+    def get_paginated_response_schema(self, schema):
+        return schema
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update({"minimum": 1, "maximum": self.max_page_size})
+            if parameter["name"] == self.page_query_param:
+                parameter["schema"].update({"minimum": 1})
+        return parameters

@@ -1,0 +1,10 @@
+"""WebSocket routes of every app, behind the JWT query-string middleware (see asgi.py)."""
+
+from django.urls import re_path
+
+from sellflow.ws_auth import unknown_websocket_path
+
+websocket_urlpatterns = [
+    # Apps add their consumers above this line; anything else closes with 4404.
+    re_path(r"^ws/", unknown_websocket_path),
+]

@@ -1,0 +1,73 @@
+"""OpenAPI generation: every operation documents the conventions' error responses, and every
+paginated list its `X-Total-Count` and `Link` headers."""
+
+from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.utils import extend_schema_serializer
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+
+
+@extend_schema_serializer(component_name="Error")
+class ErrorSerializer(serializers.Serializer):
+    error = serializers.CharField(help_text="Human readable sentence.")
+    code = serializers.CharField(help_text="Machine readable code, e.g. `invalid`, `not_found`, `throttled`.")
+    details = serializers.DictField(
+        help_text="Field → messages for validation errors; other context otherwise.",
+    )
+
+
+_ERROR_DESCRIPTIONS = {
+    "400": "Invalid input (`invalid`, `parse_error`, or a domain code).",
+    "401": "Missing or unusable token (`not_authenticated`, `token_not_valid`).",
+    "403": "Authenticated but not allowed (`permission_denied`).",
+    "404": "No such object, or not yours (`not_found`).",
+    "409": "Conflicts with the current state.",
+    "413": "Request body too large (`too_large`).",
+    "415": "Unsupported media type (`unsupported_media_type`).",
+    "429": "Too many requests (`throttled`); see `Retry-After`.",
+}
+
+_LIST_HEADERS = {
+    "X-Total-Count": {"schema": {"type": "integer"}, "description": "Number of items across all pages."},
+    "Link": {
+        "schema": {"type": "string"},
+        "description": 'RFC 8288 links to the `first`, `last`, `prev` and `next` pages.',
+    },
+}
+
+
+class AutoSchema(SpectacularAutoSchema):
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        if direction != "response":
+            return responses
+        for status_code in self._error_status_codes():
+            if status_code not in responses:
+                response = self._get_response_for_code(ErrorSerializer, status_code, direction=direction)
+                response["description"] = _ERROR_DESCRIPTIONS[status_code]
+                if status_code == "429":
+                    response["headers"] = {
+                        "Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}
+                    }
+                responses[status_code] = response
+        return responses
+
+    def _error_status_codes(self) -> list[str]:
+        codes = ["400"]
+        if self.view.get_authenticators():
+            codes.append("401")
+        if not all(isinstance(permission, AllowAny) for permission in self.view.get_permissions()):
+            codes.append("403")
+        if "{" in self.path:
+            codes.append("404")
+        if self.method in {"POST", "PUT", "PATCH"}:
+            codes += ["413", "415"]
+        codes.append("429")
+        return codes
+
+    def _get_response_headers_for_code(self, status_code, direction="response"):
+        headers = super()._get_response_headers_for_code(status_code, direction)
+        if status_code.startswith("2") and self._is_list_view() and self._get_paginator():
+            headers = {**_LIST_HEADERS, **headers}
+        return headers
+

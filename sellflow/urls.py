@@ -1,0 +1,36 @@
+"""The one URLconf. API paths are the API document's; aliases from seed 000 are served by the
+same views and kept out of the schema."""
+
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from sellflow.exceptions import api_not_found_view
+from sellflow.health import HealthView
+
+docs = [
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/schema/swagger-ui/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui-alias"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("api/schema/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc-alias"),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/health/", HealthView.as_view(), name="health"),
+    path("api/auth/", include("accounts.urls")),
+    *docs,
+    # Anything else under /api/ is a JSON 404, whatever DEBUG says.
+    re_path(r"^api/", api_not_found_view),
+]
+
+if settings.DEBUG:
+    urlpatterns = static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT) + urlpatterns
+
+handler400 = "sellflow.exceptions.json_bad_request"
+handler403 = "sellflow.exceptions.json_permission_denied"
+handler404 = "sellflow.exceptions.json_not_found"
+handler500 = "sellflow.exceptions.json_server_error"

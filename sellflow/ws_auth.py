@@ -1,0 +1,59 @@
+"""WebSocket authentication: `?token=<access>` in the query string (browsers cannot set headers on
+a WebSocket). A missing, invalid, expired, revoked or blacklisted token, or an inactive user,
+gets the handshake accepted and closed at once with code 4401, so the client can tell
+"log in again" from a network error."""
+
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
+from rest_framework_simplejwt.tokens import AccessToken
+
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_NOT_FOUND = 4404
+
+
+def user_for_access_token(raw_token: str):
+    """The active user an access token stands for, or None."""
+    try:
+        token = AccessToken(raw_token)
+        user = JWTAuthentication().get_user(token)
+    except (TokenError, AuthenticationFailed):
+        return None
+    if BlacklistedToken.objects.filter(token__jti=token["jti"]).exists():
+        return None
+    return user
+
+
+class JWTQueryStringAuthMiddleware:
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "websocket":
+            return await self.app(scope, receive, send)
+
+        query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+        raw_token = (query.get("token") or [""])[0]
+        user = await database_sync_to_async(user_for_access_token)(raw_token) if raw_token else None
+        if user is None:
+            return await close_handshake(receive, send, CLOSE_UNAUTHENTICATED)
+        return await self.app({**scope, "user": user}, receive, send)
+
+
+async def close_handshake(receive, send, code: int) -> None:
+    """Accept then close with an application code (a refused handshake would only say 403)."""
+    message = await receive()
+    if message["type"] != "websocket.connect":
+        return
+    await send({"type": "websocket.accept"})
+    await send({"type": "websocket.close", "code": code})
+
+
+async def unknown_websocket_path(scope, receive, send) -> None:
+    await close_handshake(receive, send, CLOSE_NOT_FOUND)
+
+

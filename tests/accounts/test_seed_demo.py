@@ -1,0 +1,30 @@
+import pytest
+from django.core.management import call_command
+
+from accounts.demo import DEMO_PASSWORD
+from accounts.models import User
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_is_idempotent_and_its_logins_work(api_client, capsys):
+    call_command("seed_demo")
+    call_command("seed_demo")
+
+    output = capsys.readouterr().out
+    assert User.objects.filter(email__endswith="@demo.sellflow.africa").count() == 3
+    assert "seller@demo.sellflow.africa" in output and DEMO_PASSWORD in output
+    for email, account_type in [("seller@demo.sellflow.africa", "seller"), ("buyer@demo.sellflow.africa", "buyer")]:
+        response = api_client.post("/api/auth/login/", {"email": email, "password": DEMO_PASSWORD}, format="json")
+        assert response.status_code == 200
+        assert response.json()["user"]["account_type"] == account_type
+    assert User.objects.get(email="admin@demo.sellflow.africa").is_superuser
+
+
+def test_seed_demo_keeps_what_users_changed(api_client):
+    call_command("seed_demo")
+    User.objects.filter(email="seller@demo.sellflow.africa").update(city="Tamale")
+
+    call_command("seed_demo")
+
+    assert User.objects.get(email="seller@demo.sellflow.africa").city == "Tamale"

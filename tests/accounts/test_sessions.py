@@ -1,0 +1,145 @@
+"""Tokens: refresh rotation, verification, logout, and what a dead token gets."""
+
+from datetime import timedelta
+
+import pytest
+from rest_framework_simplejwt.tokens import AccessToken
+
+from accounts.services import tokens_for_user
+from tests.accounts.factories import PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+ME = "/api/auth/user/me/"
+REFRESH = "/api/auth/token/refresh/"
+VERIFY = "/api/auth/token/verify/"
+LOGOUT = "/api/auth/logout/"
+
+
+def bearer(client, access):
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {access}")
+    return client
+
+
+class TestAuthentication:
+    def test_missing_token_is_401_not_authenticated(self, api_client):
+        response = api_client.get(ME)
+
+        assert response.status_code == 401
+        assert response.json()["code"] == "not_authenticated"
+        assert response["WWW-Authenticate"].startswith("Bearer")
+
+    def test_garbage_token_is_401_token_not_valid(self, api_client):
+        response = bearer(api_client, "not-a-jwt").get(ME)
+
+        assert response.status_code == 401
+        assert response.json()["code"] == "token_not_valid"
+        assert set(response.json()) == {"error", "code", "details"}
+
+    def test_expired_access_token_is_refused(self, api_client):
+        user = UserFactory()
+        token = AccessToken.for_user(user)
+        token.set_exp(lifetime=-timedelta(seconds=1))
+
+        response = bearer(api_client, str(token)).get(ME)
+
+        assert response.status_code == 401
+        assert response.json()["code"] == "token_not_valid"
+
+    def test_inactive_users_tokens_stop_working(self, api_client):
+        user = UserFactory()
+        access = tokens_for_user(user)["access"]
+        user.is_active = False
+        user.save()
+
+        assert bearer(api_client, access).get(ME).status_code == 401
+
+
+class TestRefresh:
+    def test_rotates_and_blacklists_the_used_refresh_token(self, api_client):
+        tokens = tokens_for_user(UserFactory())
+
+        first = api_client.post(REFRESH, {"refresh": tokens["refresh"]}, format="json")
+        assert first.status_code == 200
+        assert set(first.json()) == {"access", "refresh"}
+        assert first.json()["refresh"] != tokens["refresh"]
+        assert bearer(api_client, first.json()["access"]).get(ME).status_code == 200
+
+        replay = api_client.post(REFRESH, {"refresh": tokens["refresh"]}, format="json")
+        assert replay.status_code == 401
+        assert replay.json()["code"] == "token_not_valid"
+
+        again = api_client.post(REFRESH, {"refresh": first.json()["refresh"]}, format="json")
+        assert again.status_code == 200
+
+    def test_access_token_is_not_a_refresh_token(self, api_client):
+        tokens = tokens_for_user(UserFactory())
+
+        response = api_client.post(REFRESH, {"refresh": tokens["access"]}, format="json")
+
+        assert response.status_code == 401
+
+    def test_missing_refresh_is_400(self, api_client):
+        response = api_client.post(REFRESH, {}, format="json")
+
+        assert response.status_code == 400
+        assert "refresh" in response.json()["details"]
+
+
+class TestVerify:
+    def test_valid_and_invalid_tokens(self, api_client):
+        tokens = tokens_for_user(UserFactory())
+
+        assert api_client.post(VERIFY, {"token": tokens["access"]}, format="json").status_code == 200
+        bad = api_client.post(VERIFY, {"token": tokens["access"] + "x"}, format="json")
+        assert bad.status_code == 401
+        assert bad.json()["code"] == "token_not_valid"
+
+
+class TestLogout:
+    def test_blacklists_the_refresh_token(self, api_client):
+        user = UserFactory()
+        tokens = tokens_for_user(user)
+
+        response = bearer(api_client, tokens["access"]).post(LOGOUT, {"refresh": tokens["refresh"]}, format="json")
+
+        assert response.status_code == 200
+        assert response.json() == {"message": "Logged out."}
+        refreshed = api_client.post(REFRESH, {"refresh": tokens["refresh"]}, format="json")
+        assert refreshed.status_code == 401
+
+    def test_works_without_a_live_access_token(self, api_client):
+        tokens = tokens_for_user(UserFactory())
+
+        response = api_client.post(LOGOUT, {"refresh": tokens["refresh"]}, format="json")
+
+        assert response.status_code == 200
+        assert api_client.post(REFRESH, {"refresh": tokens["refresh"]}, format="json").status_code == 401
+
+    def test_cannot_log_out_someone_else(self, api_client):
+        victim_tokens = tokens_for_user(UserFactory())
+        attacker_access = tokens_for_user(UserFactory())["access"]
+
+        response = bearer(api_client, attacker_access).post(LOGOUT, {"refresh": victim_tokens["refresh"]}, format="json")
+
+        assert response.status_code == 401
+        api_client.credentials()
+        assert api_client.post(REFRESH, {"refresh": victim_tokens["refresh"]}, format="json").status_code == 200
+
+    def test_blacklisted_refresh_token_cannot_log_out_again(self, api_client):
+        tokens = tokens_for_user(UserFactory())
+        api_client.post(LOGOUT, {"refresh": tokens["refresh"]}, format="json")
+
+        response = api_client.post(LOGOUT, {"refresh": tokens["refresh"]}, format="json")
+
+        assert response.status_code == 401
+        assert response.json()["code"] == "token_not_valid"
+
+    def test_login_then_logout_through_the_api(self, api_client):
+        UserFactory(email="flow@example.com")
+        login = api_client.post("/api/auth/login/", {"email": "flow@example.com", "password": PASSWORD}, format="json")
+        tokens = login.json()
+
+        bearer(api_client, tokens["access"]).post(LOGOUT, {"refresh": tokens["refresh"]}, format="json")
+
+        assert api_client.post(REFRESH, {"refresh": tokens["refresh"]}, format="json").status_code == 401

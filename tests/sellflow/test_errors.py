@@ -1,0 +1,111 @@
+"""The conventions' error shape from every path an error can take."""
+
+import logging
+
+import pytest
+from rest_framework.test import APIClient
+
+from tests.accounts.factories import UserFactory
+from tests.conftest import authenticated_client
+
+pytestmark = pytest.mark.django_db
+
+SHAPE = {"error", "code", "details"}
+
+
+def test_unknown_api_path_is_a_json_404(api_client):
+    response = api_client.get("/api/does-not-exist/")
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"error": "Not found.", "code": "not_found", "details": {}}
+
+
+def test_unknown_api_path_is_json_even_with_debug_on(api_client, settings):
+    settings.DEBUG = True
+
+    response = api_client.post("/api/nothing/here/", {"a": 1}, format="json")
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
+def test_method_not_allowed(seller_client):
+    response = seller_client.delete("/api/auth/user/me/")
+
+    assert response.status_code == 405
+    assert set(response.json()) == SHAPE
+    assert response.json()["code"] == "method_not_allowed"
+
+
+def test_malformed_json(seller_client):
+    response = seller_client.patch("/api/auth/profile/", data='{"city": ', content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "parse_error"
+
+
+def test_oversized_body_is_413_before_any_view_reads_it(api_client, settings):
+    settings.API_MAX_BODY_BYTES = 1000
+
+    response = api_client.post("/api/auth/login/", {"email": "a@example.com", "password": "x" * 2000}, format="json")
+
+    assert response.status_code == 413
+    assert response.json()["code"] == "too_large"
+    assert response.json()["details"] == {"max_bytes": 1000}
+
+
+def test_validation_errors_map_fields_to_lists(api_client):
+    response = api_client.post("/api/auth/login/", {"email": "nope"}, format="json")
+
+    body = response.json()
+    assert response.status_code == 400
+    assert body["code"] == "invalid"
+    assert body["error"].startswith("The submitted data is not valid")
+    assert body["details"] == {
+        "email": ["Enter a valid email address."],
+        "password": ["This field is required."],
+    }
+
+
+def test_non_json_accept_header_still_gets_json(seller_client):
+    response = seller_client.get("/api/auth/user/me/", HTTP_ACCEPT="text/html")
+
+    assert response.status_code == 406
+    assert response.json()["code"] == "not_acceptable"
+
+
+@pytest.mark.urls("tests.sellflow.urls")
+def test_unhandled_error_in_an_api_view_hides_the_traceback(caplog):
+    client = authenticated_client(UserFactory())
+
+    with caplog.at_level(logging.ERROR):
+        response = client.get("/api/test/broken/")
+
+    assert response.status_code == 500
+    body = response.json()
+    assert body["error"] == "Internal server error."
+    assert body["code"] == "server_error"
+    assert body["details"]["request_id"] == response["X-Request-ID"]
+    assert "something deep went wrong" not in response.content.decode()
+    logged = [r for r in caplog.records if r.name == "sellflow.errors"]
+    assert logged and logged[0].request_id == response["X-Request-ID"]
+    assert logged[0].exc_info
+
+
+@pytest.mark.urls("tests.sellflow.urls")
+def test_unhandled_error_in_a_plain_django_view_is_json_too():
+    client = APIClient(raise_request_exception=False)
+
+    response = client.get("/api/test/broken-django/")
+
+    assert response.status_code == 500
+    assert response.json()["code"] == "server_error"
+    assert response.json()["details"]["request_id"] == response["X-Request-ID"]
+
+
+def test_non_api_404_stays_html(api_client):
+    response = api_client.get("/no-such-page/")
+
+    assert response.status_code == 404
+    assert "application/json" not in response["Content-Type"]

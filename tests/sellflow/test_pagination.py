@@ -1,0 +1,98 @@
+"""List conventions: JSON array bodies, X-Total-Count and RFC 8288 Link headers, fixed query
+counts. Exercised through a plain list view over users (tests/sellflow/urls.py)."""
+
+import re
+
+import pytest
+
+from tests.accounts.factories import UserFactory
+from tests.conftest import authenticated_client
+
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.sellflow.urls")]
+
+URL = "/api/test/users/"
+
+
+def links(response) -> dict[str, str]:
+    return {rel: href for href, rel in re.findall(r'<([^>]+)>; rel="(\w+)"', response["Link"])}
+
+
+@pytest.fixture
+def client():
+    UserFactory.create_batch(44)
+    return authenticated_client(UserFactory())  # 45 users in all
+
+
+def test_body_is_an_array_with_total_and_links(client):
+    response = client.get(URL)
+
+    assert response.status_code == 200
+    assert isinstance(response.json(), list)
+    assert len(response.json()) == 20
+    assert response["X-Total-Count"] == "45"
+    assert links(response) == {
+        "next": "http://testserver/api/test/users/?page=2",
+        "first": "http://testserver/api/test/users/",
+        "last": "http://testserver/api/test/users/?page=3",
+    }
+
+
+def test_middle_page_has_prev_and_next_and_keeps_other_parameters(client):
+    response = client.get(URL, {"page": 2, "page_size": 10, "ordering": "email"})
+
+    rels = links(response)
+    assert len(response.json()) == 10
+    assert set(rels) == {"prev", "next", "first", "last"}
+    assert "page_size=10" in rels["next"] and "ordering=email" in rels["next"] and "page=3" in rels["next"]
+    assert "page=" not in rels["prev"] and "page_size=10" in rels["prev"]
+    assert "page=5" in rels["last"]
+
+
+def test_last_page(client):
+    response = client.get(URL, {"page": 3})
+
+    assert len(response.json()) == 5
+    assert set(links(response)) == {"prev", "first", "last"}
+
+
+def test_page_size_is_capped_at_100(client):
+    UserFactory.create_batch(80)
+
+    response = client.get(URL, {"page_size": 500})
+
+    assert len(response.json()) == 100
+    assert response["X-Total-Count"] == "125"
+
+
+def test_page_past_the_end_is_404_in_the_error_shape(client):
+    response = client.get(URL, {"page": 99})
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
+def test_filter_search_and_ordering_backends_are_on(client):
+    UserFactory(email="zz-buyer@example.com", account_type="buyer")
+
+    assert [u["email"] for u in client.get(URL, {"account_type": "buyer"}).json()] == ["zz-buyer@example.com"]
+    assert client.get(URL, {"search": "zz-buyer"}).json()[0]["email"] == "zz-buyer@example.com"
+    assert client.get(URL, {"ordering": "-email"}).json()[0]["email"] == "zz-buyer@example.com"
+
+
+@pytest.mark.parametrize("page_size", [5, 100])
+def test_query_count_does_not_grow_with_page_size(client, page_size, django_assert_max_num_queries):
+    UserFactory.create_batch(60)
+
+    with django_assert_max_num_queries(3):  # user of the token, count, page
+        response = client.get(URL, {"page_size": page_size})
+
+    assert len(response.json()) == page_size
+
+
+def test_schema_documents_the_list_headers(api_client):
+    schema = api_client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+
+    headers = schema["paths"]["/api/test/users/"]["get"]["responses"]["200"]["headers"]
+    assert set(headers) == {"X-Total-Count", "Link"}
+    parameters = {p["name"] for p in schema["paths"]["/api/test/users/"]["get"]["parameters"]}
+    assert {"page", "page_size", "search", "ordering", "account_type"} <= parameters

@@ -1,0 +1,42 @@
+"""The project's URLconf plus views that exercise the shared machinery from tests only."""
+
+from django.urls import path
+from rest_framework import generics, serializers
+from rest_framework.views import APIView
+
+from accounts.models import User
+from sellflow.urls import urlpatterns as project_urlpatterns
+
+
+class BrokenView(APIView):
+    def get(self, request):
+        raise RuntimeError("something deep went wrong")
+
+
+def broken_django_view(request):
+    raise RuntimeError("a plain Django view failed")
+
+
+class UserRowSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id", "email"]
+
+
+class UserListView(generics.ListAPIView):
+    serializer_class = UserRowSerializer
+    queryset = User.objects.order_by("id")
+    filterset_fields = ["account_type"]
+    search_fields = ["email"]
+    ordering_fields = ["email"]
+
+
+urlpatterns = [
+    path("api/test/broken/", BrokenView.as_view()),
+    path("api/test/broken-django/", broken_django_view),
+    path("api/test/users/", UserListView.as_view()),
+    *project_urlpatterns,
+]
+
+handler404 = "sellflow.exceptions.json_not_found"
+handler500 = "sellflow.exceptions.json_server_error"
