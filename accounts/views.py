@@ -1,13 +1,16 @@
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
+from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.views import TokenRefreshView, TokenVerifyView
 
 from accounts import serializers as s
 from accounts import services
+from sellflow.schema import error_responses
 from sellflow.throttling import CREDENTIAL_THROTTLES, OTP_THROTTLES, AnonThrottle, UserThrottle
 
 TAGS = ["auth"]
@@ -39,7 +42,9 @@ class LoginView(APIView):
     permission_classes = [AllowAny]
     throttle_classes = [AnonThrottle, *CREDENTIAL_THROTTLES]
 
-    @extend_schema(tags=TAGS, request=s.LoginSerializer, responses={200: s.LoginResponseSerializer},
+    @extend_schema(tags=TAGS, request=s.LoginSerializer,
+                   responses={200: s.LoginResponseSerializer,
+                              **error_responses(401, s401="Wrong email or password (`invalid_credentials`).")},
                    summary="Sign in with email and password")
     def post(self, request):
         serializer = s.LoginSerializer(data=request.data)
@@ -55,8 +60,12 @@ class GoogleSignInView(APIView):
 
     @extend_schema(tags=TAGS, request=s.GoogleSignInSerializer,
                    responses={200: s.GoogleSignInResponseSerializer, 201: s.GoogleSignInResponseSerializer,
-                              502: OpenApiResponse(description="Google's keys could not be fetched."),
-                              503: OpenApiResponse(description="Google sign-in is not configured.")},
+                              **error_responses(
+                                  401, 409, 502, 503,
+                                  s401="Invalid or expired ID token, or a disabled account.",
+                                  s409="The email belongs to another Google account (`google_account_mismatch`).",
+                                  s502="Google's signing keys could not be fetched.",
+                                  s503="Google sign-in is not configured on this server.")},
                    summary="Sign in (or sign up) with a Google ID token")
     def post(self, request):
         serializer = s.GoogleSignInSerializer(data=request.data)
@@ -78,12 +87,18 @@ class LogoutView(APIView):
         return Response({"message": "Logged out."})
 
 
-@extend_schema_view(post=extend_schema(tags=TAGS, summary="New access token (and rotated refresh token)"))
+@extend_schema_view(post=extend_schema(
+    tags=TAGS, summary="New access token (and rotated refresh token)",
+    responses={200: TokenRefreshSerializer,
+               **error_responses(401, s401="Invalid, expired or already used refresh token (`token_not_valid`).")}))
 class TokenRefresh(TokenRefreshView):
     pass
 
 
-@extend_schema_view(post=extend_schema(tags=TAGS, summary="Check that a token is valid"))
+@extend_schema_view(post=extend_schema(
+    tags=TAGS, summary="Check that a token is valid",
+    responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="The token is valid (an empty object)."),
+               **error_responses(401, s401="Invalid or expired token (`token_not_valid`).")}))
 class TokenVerify(TokenVerifyView):
     pass
 
@@ -186,7 +201,9 @@ class VerificationCodeRequestView(APIView):
     permission_classes = [IsAuthenticated]
     throttle_classes = [UserThrottle, *OTP_THROTTLES]
 
-    @extend_schema(tags=TAGS, request=None, responses={200: s.MessageSerializer},
+    @extend_schema(tags=TAGS, request=None,
+                   responses={200: s.MessageSerializer,
+                              **error_responses(409, s409="The email is already verified (`already_verified`).")},
                    summary="Mail a 6-digit code to verify the email address")
     def post(self, request):
         services.verification_code_request(user=request.user)

@@ -2,7 +2,7 @@
 paginated list its `X-Total-Count` and `Link` headers."""
 
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
-from drf_spectacular.utils import extend_schema_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
@@ -25,6 +25,8 @@ _ERROR_DESCRIPTIONS = {
     "413": "Request body too large (`too_large`).",
     "415": "Unsupported media type (`unsupported_media_type`).",
     "429": "Too many requests (`throttled`); see `Retry-After`.",
+    "502": "An outside provider failed (`provider_error`).",
+    "503": "Not available right now (`unavailable`).",
 }
 
 _LIST_HEADERS = {
@@ -34,6 +36,15 @@ _LIST_HEADERS = {
         "description": 'RFC 8288 links to the `first`, `last`, `prev` and `next` pages.',
     },
 }
+
+
+def error_responses(*status_codes: int, **descriptions: str) -> dict[int, OpenApiResponse]:
+    """Error responses a view can give beyond the automatic ones, for `extend_schema(responses=)`:
+    `error_responses(401, 409, s409="Already verified (`already_verified`).")`."""
+    return {
+        code: OpenApiResponse(ErrorSerializer, description=descriptions.get(f"s{code}", _ERROR_DESCRIPTIONS[str(code)]))
+        for code in status_codes
+    }
 
 
 class AutoSchema(SpectacularAutoSchema):

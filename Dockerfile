@@ -1,0 +1,22 @@
+# One image for web (ASGI), worker and beat; docker-compose.yml picks the command.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /app
+COPY requirements.txt .
+RUN pip install -r requirements.txt
+
+COPY . .
+# Static files (admin, Swagger UI, ReDoc) are collected at build time and served by WhiteNoise.
+RUN python manage.py collectstatic --noinput \
+    && useradd --create-home --uid 10001 sellflow \
+    && mkdir -p /app/media \
+    && chown -R sellflow /app/media
+USER sellflow
+
+EXPOSE 8000
+CMD ["daphne", "--bind", "0.0.0.0", "--port", "8000", "--proxy-headers", "sellflow.asgi:application"]
