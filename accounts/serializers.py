@@ -144,8 +144,9 @@ class AvatarUploadSerializer(serializers.Serializer):
     avatar = serializers.FileField(help_text="JPEG, PNG or WebP image.")
 
 
-class PasswordChangeSerializer(serializers.Serializer):
-    old_password = serializers.CharField(max_length=128, style={"input_type": "password"})
+class NewPasswordSerializer(serializers.Serializer):
+    """A new password typed twice; the validators run in the service, against the user."""
+
     new_password = serializers.CharField(max_length=128, style={"input_type": "password"})
     new_password_confirm = serializers.CharField(max_length=128, style={"input_type": "password"})
 
@@ -153,6 +154,10 @@ class PasswordChangeSerializer(serializers.Serializer):
         if attrs["new_password"] != attrs["new_password_confirm"]:
             raise serializers.ValidationError({"new_password_confirm": ["The two passwords do not match."]})
         return attrs
+
+
+class PasswordChangeSerializer(NewPasswordSerializer):
+    old_password = serializers.CharField(max_length=128, style={"input_type": "password"})
 
 
 class PasswordChangeResponseSerializer(TokenPairSerializer):
@@ -163,16 +168,9 @@ class PasswordResetSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
 
 
-class PasswordResetConfirmSerializer(serializers.Serializer):
+class PasswordResetConfirmSerializer(NewPasswordSerializer):
     uid = serializers.CharField(max_length=64)
     token = serializers.CharField(max_length=128)
-    new_password = serializers.CharField(max_length=128, style={"input_type": "password"})
-    new_password_confirm = serializers.CharField(max_length=128, style={"input_type": "password"})
-
-    def validate(self, attrs):
-        if attrs["new_password"] != attrs["new_password_confirm"]:
-            raise serializers.ValidationError({"new_password_confirm": ["The two passwords do not match."]})
-        return attrs
 
 
 class VerificationCodeSerializer(serializers.Serializer):

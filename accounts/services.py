@@ -7,6 +7,7 @@ from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.contrib.auth.models import update_last_login
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -103,6 +104,7 @@ def user_login(*, request, email: str, password: str) -> User:
     if user is None:
         # One message whatever was wrong: never tell which emails have accounts.
         raise InvalidCredentials()
+    update_last_login(None, user)
     return user
 
 

@@ -123,6 +123,8 @@ class TestLogin:
         assert set(body) == {"access", "refresh", "user"}
         assert body["user"]["id"] == user.id
         assert body["user"]["first_name"] == user.first_name
+        user.refresh_from_db()
+        assert user.last_login is not None
 
     def test_wrong_password_and_unknown_email_answer_alike(self, api_client):
         UserFactory(email="ama@example.com")

@@ -1,7 +1,10 @@
+import io
+
 import pytest
 from django.core.management import call_command
 
 from accounts.demo import DEMO_PASSWORD
+from accounts.management.commands.seed_demo import Command, SeedContext
 from accounts.models import User
 
 pytestmark = pytest.mark.django_db
@@ -28,3 +31,28 @@ def test_seed_demo_keeps_what_users_changed(api_client):
     call_command("seed_demo")
 
     assert User.objects.get(email="seller@demo.sellflow.africa").city == "Tamale"
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_for_many_rows_on_a_terminal():
+    terminal = _Terminal()
+    context = SeedContext(Command(stdout=terminal))
+
+    assert list(context.progress(range(200), total=200, label="products")) == list(range(200))
+
+    output = terminal.getvalue()
+    assert "\r  products [" in output
+    assert output.rstrip().endswith("200/200")
+
+
+def test_few_rows_or_no_terminal_print_one_summary_line():
+    plain = io.StringIO()
+    context = SeedContext(Command(stdout=plain))
+
+    list(context.progress(range(200), total=200, label="orders"))
+
+    assert plain.getvalue() == "  orders: 200\n"

@@ -116,6 +116,18 @@ class TestLogout:
         assert response.status_code == 200
         assert api_client.post(REFRESH, {"refresh": tokens["refresh"]}, format="json").status_code == 401
 
+    def test_works_with_an_expired_access_token_in_the_headers(self, api_client):
+        user = UserFactory()
+        tokens = tokens_for_user(user)
+        expired = AccessToken.for_user(user)
+        expired.set_exp(lifetime=-timedelta(seconds=1))
+
+        response = bearer(api_client, str(expired)).post(LOGOUT, {"refresh": tokens["refresh"]}, format="json")
+
+        assert response.status_code == 200
+        api_client.credentials()
+        assert api_client.post(REFRESH, {"refresh": tokens["refresh"]}, format="json").status_code == 401
+
     def test_cannot_log_out_someone_else(self, api_client):
         victim_tokens = tokens_for_user(UserFactory())
         attacker_access = tokens_for_user(UserFactory())["access"]

@@ -2,9 +2,11 @@
 
 from django.urls import path
 from rest_framework import generics, serializers
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
+from sellflow.permissions import IsSeller
 from sellflow.urls import urlpatterns as project_urlpatterns
 
 
@@ -31,7 +33,15 @@ class UserListView(generics.ListAPIView):
     ordering_fields = ["email"]
 
 
+class SellerOnlyView(APIView):
+    permission_classes = [IsSeller]
+
+    def get(self, request):
+        return Response({"seller": request.user.pk})
+
+
 urlpatterns = [
+    path("api/test/seller-only/", SellerOnlyView.as_view()),
     path("api/test/broken/", BrokenView.as_view()),
     path("api/test/broken-django/", broken_django_view),
     path("api/test/users/", UserListView.as_view()),

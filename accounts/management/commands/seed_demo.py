@@ -3,7 +3,6 @@ with `seed(context)`; they run in INSTALLED_APPS order, so later apps build on e
 
 import importlib
 import importlib.util
-import sys
 from collections.abc import Iterable, Iterator
 from typing import TypeVar
 
@@ -28,7 +27,7 @@ class SeedContext:
     def progress(self, items: Iterable[T], total: int, label: str) -> Iterator[T]:
         """Yield items, drawing a progress bar on a terminal when there are many."""
         out = self.command.stdout
-        show = total >= PROGRESS_THRESHOLD and sys.stdout.isatty()
+        show = total >= PROGRESS_THRESHOLD and out.isatty()
         width = 30
         for done, item in enumerate(items, start=1):
             yield item
