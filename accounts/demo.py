@@ -44,3 +44,7 @@ def seed(context) -> None:
 
 def demo_seller() -> User:
     return User.objects.get(email=DEMO_USERS[0]["email"])
+
+
+def demo_buyer() -> User:
+    return User.objects.get(email=DEMO_USERS[1]["email"])

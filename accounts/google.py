@@ -7,18 +7,13 @@ from typing import Any
 import jwt
 from django.conf import settings
 
-from sellflow.exceptions import ApplicationError, ProviderError, ServiceUnavailable
+from accounts.errors import GoogleTokenExpired, InvalidGoogleToken
+from sellflow.exceptions import ProviderError, ServiceUnavailable
 
 GOOGLE_ISSUERS = ("accounts.google.com", "https://accounts.google.com")
 
 _clients: dict[str, jwt.PyJWKClient] = {}
 _clients_lock = threading.Lock()
-
-
-class InvalidGoogleToken(ApplicationError):
-    status_code = 401
-    code = "invalid_google_token"
-    message = "The Google sign-in token is not valid."
 
 
 def _key_client() -> jwt.PyJWKClient:
@@ -57,7 +52,7 @@ def verify_google_id_token(id_token: str) -> dict[str, Any]:
             leeway=30,
         )
     except jwt.ExpiredSignatureError:
-        raise InvalidGoogleToken("The Google sign-in token has expired.", code="google_token_expired")
+        raise GoogleTokenExpired()
     except jwt.InvalidTokenError:
         raise InvalidGoogleToken()
     if not claims.get("email") or claims.get("email_verified") not in (True, "true"):

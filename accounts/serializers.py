@@ -1,8 +1,13 @@
+from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.types import OpenApiTypes
+from django.db import transaction
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+from rest_framework_simplejwt.serializers import TokenRefreshSerializer, TokenVerifySerializer
+from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
+from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.metrics import seller_metrics
 from accounts.models import ONBOARDING_LAST_STEP, AccountType, BusinessType, Theme, User
@@ -43,7 +48,7 @@ class UserSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(OpenApiTypes.OBJECT)
+    @extend_schema_field({"type": "object", "nullable": True, "additionalProperties": True})
     def get_metrics(self, user: User):
         return seller_metrics(user)
 
@@ -88,6 +93,36 @@ class LoginResponseSerializer(TokenPairSerializer):
 
 class RegisterResponseSerializer(LoginResponseSerializer):
     message = serializers.CharField()
+
+
+class SessionRefreshSerializer(TokenRefreshSerializer):
+    """simplejwt's refresh with rotation, made race-free and safe for deleted users."""
+
+    def validate(self, attrs):
+        try:
+            token = RefreshToken(attrs["refresh"])
+        except TokenError as error:
+            raise InvalidToken(error.args[0])
+        with transaction.atomic():
+            # Two clients replaying one refresh token at once: the row lock lets one rotate it
+            # and the other find it blacklisted, never both get a fresh pair.
+            list(OutstandingToken.objects.select_for_update(of=("self",)).filter(jti=token["jti"]).values_list("pk"))
+            try:
+                return super().validate(attrs)
+            except get_user_model().DoesNotExist:
+                raise InvalidToken("The account of this token no longer exists.")
+            except TokenError as error:
+                raise InvalidToken(error.args[0])
+
+
+class SessionVerifySerializer(TokenVerifySerializer):
+    """A blacklisted token is as unusable as an expired one: 401, not a validation error."""
+
+    def validate(self, attrs):
+        try:
+            return super().validate(attrs)
+        except serializers.ValidationError:
+            raise InvalidToken("Token is blacklisted")
 
 
 class GoogleSignInSerializer(serializers.Serializer):

@@ -23,22 +23,21 @@ from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from accounts import tasks
+from accounts.errors import (
+    AccountDisabled,
+    AlreadyVerified,
+    CodeExpired,
+    GoogleAccountMismatch,
+    InvalidCredentials,
+    InvalidRefreshToken,
+    InvalidResetLink,
+    NoPendingCode,
+    TooManyCodeAttempts,
+    WrongCode,
+)
 from accounts.google import verify_google_id_token
 from accounts.models import ONBOARDING_LAST_STEP, AccountType, EmailVerificationCode, User
-from sellflow.exceptions import ApplicationError, Conflict
 from sellflow.images import clean_image_upload
-
-
-class InvalidCredentials(ApplicationError):
-    status_code = 401
-    code = "invalid_credentials"
-    message = "Invalid email or password."
-
-
-class InvalidRefreshToken(ApplicationError):
-    status_code = 401
-    code = "token_not_valid"
-    message = "The refresh token is invalid, expired or already used."
 
 
 # --- Tokens and sessions ----------------------------------------------------------------------
@@ -121,13 +120,18 @@ def google_sign_in(*, id_token: str, account_type: str = AccountType.SELLER) -> 
     )
     if user is not None:
         if not user.is_active:
-            raise InvalidCredentials("This account is disabled.", code="account_disabled")
+            raise AccountDisabled()
         if user.google_id and user.google_id != google_id:
-            raise Conflict("This email is linked to another Google account.", code="google_account_mismatch")
+            raise GoogleAccountMismatch()
+        if not user.is_verified:
+            # Nobody proved owning this address before Google did: whoever registered it may
+            # not be its owner, so their password and sessions must not survive the link.
+            user.set_unusable_password()
+            user_revoke_all_sessions(user=user)
         user.google_id = google_id
         user.is_verified = True
         user.last_login = timezone.now()
-        user.save(update_fields=["google_id", "is_verified", "last_login"])
+        user.save(update_fields=["google_id", "is_verified", "last_login", "password"])
         return user, False
 
     user = User.objects.create_user(
@@ -173,14 +177,13 @@ def password_reset_request(*, email: str) -> None:
 
 @transaction.atomic
 def password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:
-    invalid = ApplicationError("This password reset link is invalid or has expired.", code="invalid_reset_link")
     try:
         user_id = int(force_str(urlsafe_base64_decode(uid)))
         user = User.objects.select_for_update().get(pk=user_id, is_active=True)
     except (ValueError, TypeError, OverflowError, User.DoesNotExist):
-        raise invalid
+        raise InvalidResetLink()
     if not default_token_generator.check_token(user, token):
-        raise invalid
+        raise InvalidResetLink()
     _validate_new_password(user, new_password)
     user.set_password(new_password)
     user.save(update_fields=["password"])
@@ -197,7 +200,7 @@ def _code_hash(user: User, code: str) -> str:
 
 def verification_code_request(*, user: User) -> None:
     if user.is_verified:
-        raise Conflict("This email address is already verified.", code="already_verified")
+        raise AlreadyVerified()
     transaction.on_commit(partial(tasks.send_verification_code.delay, user.pk))
 
 
@@ -219,9 +222,9 @@ def verification_code_verify(*, user: User, code: str) -> User:
         return user
     pending = EmailVerificationCode.objects.filter(user=user, used_at__isnull=True).first()
     if pending is None:
-        raise ApplicationError("No verification code is pending; request a new one.", code="otp_not_found")
+        raise NoPendingCode()
     if pending.is_expired:
-        raise ApplicationError("This code has expired; request a new one.", code="otp_expired")
+        raise CodeExpired()
 
     # The attempt is counted before the comparison, in one conditional UPDATE, so parallel
     # guesses can never get past the limit.
@@ -229,19 +232,15 @@ def verification_code_verify(*, user: User, code: str) -> User:
         pk=pending.pk, used_at__isnull=True, attempts__lt=settings.OTP_MAX_ATTEMPTS
     ).update(attempts=F("attempts") + 1)
     if not counted:
-        raise ApplicationError(
-            "Too many wrong attempts; request a new code.", code="otp_attempts_exceeded",
-        )
+        raise TooManyCodeAttempts()
     if not constant_time_compare(pending.code_hash, _code_hash(user, code)):
         remaining = max(settings.OTP_MAX_ATTEMPTS - pending.attempts - 1, 0)
-        raise ApplicationError(
-            "The code is not correct.", code="otp_invalid", details={"attempts_remaining": remaining}
-        )
+        raise WrongCode(details={"attempts_remaining": remaining})
 
     with transaction.atomic():
         used = EmailVerificationCode.objects.filter(pk=pending.pk, used_at__isnull=True).update(used_at=timezone.now())
         if not used:
-            raise ApplicationError("This code was already used; request a new one.", code="otp_not_found")
+            raise NoPendingCode("This code was already used; request a new one.")
         User.objects.filter(pk=user.pk).update(is_verified=True)
     user.is_verified = True
     return user

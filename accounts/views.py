@@ -6,7 +6,6 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.views import TokenRefreshView, TokenVerifyView
 
 from accounts import serializers as s
@@ -98,10 +97,10 @@ class LogoutView(APIView):
 
 @extend_schema_view(post=extend_schema(
     tags=TAGS, summary="New access token (and rotated refresh token)",
-    responses={200: TokenRefreshSerializer,
+    responses={200: s.SessionRefreshSerializer,
                **error_responses(401, s401="Invalid, expired or already used refresh token (`token_not_valid`).")}))
 class TokenRefresh(TokenRefreshView):
-    pass
+    _serializer_class = "accounts.serializers.SessionRefreshSerializer"
 
 
 @extend_schema_view(post=extend_schema(
@@ -109,7 +108,7 @@ class TokenRefresh(TokenRefreshView):
     responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="The token is valid (an empty object)."),
                **error_responses(401, s401="Invalid or expired token (`token_not_valid`).")}))
 class TokenVerify(TokenVerifyView):
-    pass
+    _serializer_class = "accounts.serializers.SessionVerifySerializer"
 
 
 class MeView(APIView):

@@ -26,10 +26,12 @@ class SellflowTask(Task):
     retry_jitter = True
 
     def __call__(self, *args, **kwargs):
-        from sellflow.middleware import bind_request_id
+        from sellflow.request_id import bind_request_id
 
-        # Log lines of a task carry its task id where a request id would be.
-        bind_request_id(self.request.id)
+        # On a worker, log lines of a task carry its task id where a request id would be; a
+        # task run eagerly inside a request keeps logging under that request's id.
+        if not self.request.is_eager:
+            bind_request_id(self.request.id)
         return super().__call__(*args, **kwargs)
 
 

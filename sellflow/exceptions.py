@@ -7,7 +7,7 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import set_rollback
 
-from sellflow.middleware import current_request_id
+from sellflow.request_id import current_request_id
 
 logger = logging.getLogger("sellflow.errors")
 
@@ -139,6 +139,12 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     if isinstance(exc, RequestDataTooBig):
         set_rollback()
         return Response(error_body("The request body is too large.", "too_large"), status=413)
+
+    if isinstance(exc, SuspiciousOperation):
+        # Too many form fields or files, a malformed multipart body...: the client's fault.
+        set_rollback()
+        logger.warning("Suspicious request refused: %s", exc)
+        return Response(error_body("The request could not be accepted.", "bad_request"), status=400)
 
     if isinstance(exc, exceptions.APIException):
         set_rollback()

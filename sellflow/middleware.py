@@ -1,41 +1,19 @@
-"""Request ids and the access log line: every response carries `X-Request-ID`, every log record
-written while serving it carries the same id."""
+"""Request ids and the access log line, and the API's body size limit."""
 
 import logging
-import re
 import time
-import uuid
-from contextvars import ContextVar
 
 from django.conf import settings
 from django.http import JsonResponse
 
+from sellflow.exceptions import error_body
+from sellflow.request_id import bind_request_id
+
 access_logger = logging.getLogger("sellflow.access")
-
-_request_id: ContextVar[str] = ContextVar("request_id", default="-")
-# An id sent by a proxy or client is kept only when it looks like an id, never raw input in logs.
-_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
-
-
-def current_request_id() -> str:
-    return _request_id.get()
-
-
-def bind_request_id(value: str | None = None) -> str:
-    """Give the current context a request id (also used by Celery tasks and WebSocket consumers)."""
-    request_id = value if value and _SAFE_REQUEST_ID.match(value) else uuid.uuid4().hex
-    _request_id.set(request_id)
-    return request_id
-
-
-class RequestIdLogFilter(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = _request_id.get()
-        return True
 
 
 class RequestIdMiddleware:
-    """Binds the request id, refuses oversized API bodies early, writes one access log line."""
+    """Binds the request id, puts it on the response, writes one access log line."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -45,7 +23,7 @@ class RequestIdMiddleware:
         request.request_id = request_id
         started = time.monotonic()
 
-        response = self._too_large(request) or self.get_response(request)
+        response = self.get_response(request)
 
         response["X-Request-ID"] = request_id
         user = getattr(request, "user", None)
@@ -59,21 +37,23 @@ class RequestIdMiddleware:
         )
         return response
 
-    @staticmethod
-    def _too_large(request):
-        if not request.path.startswith("/api/"):
-            return None
-        try:
-            length = int(request.headers.get("Content-Length") or 0)
-        except ValueError:
-            length = 0
-        if length > settings.API_MAX_BODY_BYTES:
-            return JsonResponse(
-                {
-                    "error": "The request body is too large.",
-                    "code": "too_large",
-                    "details": {"max_bytes": settings.API_MAX_BODY_BYTES},
-                },
-                status=413,
-            )
-        return None
+
+class BodySizeLimitMiddleware:
+    """Refuses API bodies announced as larger than API_MAX_BODY_BYTES before anything reads
+    them. (Bodies without a length are bounded by DATA_UPLOAD_MAX_MEMORY_SIZE when read.)"""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path.startswith("/api/"):
+            try:
+                length = int(request.headers.get("Content-Length") or 0)
+            except ValueError:
+                length = 0
+            if length > settings.API_MAX_BODY_BYTES:
+                body = error_body(
+                    "The request body is too large.", "too_large", {"max_bytes": settings.API_MAX_BODY_BYTES}
+                )
+                return JsonResponse(body, status=413)
+        return self.get_response(request)

@@ -4,7 +4,7 @@ paginated list its `X-Total-Count` and `Link` headers."""
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.utils import OpenApiResponse, extend_schema_serializer
 from rest_framework import serializers
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 
 
 @extend_schema_serializer(component_name="Error")
@@ -64,16 +64,20 @@ class AutoSchema(SpectacularAutoSchema):
         return responses
 
     def _error_status_codes(self) -> list[str]:
-        codes = ["400"]
-        if self.view.get_authenticators():
-            codes.append("401")
-        if not all(isinstance(permission, AllowAny) for permission in self.view.get_permissions()):
+        view = self.view
+        codes = []
+        if self.method in {"POST", "PUT", "PATCH"} or self._is_list_view():
+            codes.append("400")
+        if view.get_authenticators():
+            codes.append("401")  # a bad token is refused even where none is required
+        if any(not isinstance(permission, (AllowAny, IsAuthenticated)) for permission in view.get_permissions()):
             codes.append("403")
-        if "{" in self.path:
-            codes.append("404")
+        if "{" in self.path or self._is_list_view():
+            codes.append("404")  # no such object, or a page past the end
         if self.method in {"POST", "PUT", "PATCH"}:
             codes += ["413", "415"]
-        codes.append("429")
+        if view.get_throttles():
+            codes.append("429")
         return codes
 
     def _get_response_headers_for_code(self, status_code, direction="response"):

@@ -1,7 +1,8 @@
 import os
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from django.test import override_settings
 from rest_framework.test import APIClient
 
@@ -10,15 +11,14 @@ from sellflow.celery import app as celery_app
 from tests.accounts.factories import UserFactory
 
 
-def _worker_number() -> int:
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
-    return int(worker.removeprefix("gw") or 0)
+# Keys of this test process in a shared Redis: xdist workers and concurrent CI runs never
+# see (or clear) each other's throttle counters, cached keys or channel groups.
+TEST_KEY_PREFIX = f"sellflow-test-{os.getpid()}"
 
 
 @pytest.fixture(scope="session", autouse=True)
 def _test_infrastructure():
-    """Tasks run in-process; each xdist worker gets its own Redis cache database and channel
-    prefix (when Redis is configured), so flushing one worker's cache never touches another's."""
+    """Tasks run in-process; cache and channel layer keys are private to this process."""
     from django.conf import settings
 
     celery_app.conf.task_always_eager = True
@@ -32,25 +32,35 @@ def _test_infrastructure():
         "WHITENOISE_AUTOREFRESH": True,
         "STORAGES": {**settings.STORAGES,
                      "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}},
+        "CACHES": {"default": {**settings.CACHES["default"], "KEY_PREFIX": TEST_KEY_PREFIX}},
     }
-    if "RedisCache" in settings.CACHES["default"]["BACKEND"]:
-        base = settings.CACHES["default"]["LOCATION"].rsplit("/", 1)[0]
-        overrides["CACHES"] = {"default": {**settings.CACHES["default"], "LOCATION": f"{base}/{1 + _worker_number()}"}}
     if "RedisChannelLayer" in settings.CHANNEL_LAYERS["default"]["BACKEND"]:
         layer = settings.CHANNEL_LAYERS["default"]
         overrides["CHANNEL_LAYERS"] = {
-            "default": {**layer, "CONFIG": {**layer["CONFIG"], "prefix": f"test{_worker_number()}:asgi"}}
+            "default": {**layer, "CONFIG": {**layer["CONFIG"], "prefix": f"{TEST_KEY_PREFIX}:asgi"}}
         }
     with override_settings(**overrides):
         yield
+        clear_cache()
+
+
+def clear_cache() -> None:
+    """Empty this process's cache. On Redis only our own keys go (FLUSHDB would take everyone's)."""
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        client = backend._cache.get_client(None, write=True)
+        keys = list(client.scan_iter(match=f"{TEST_KEY_PREFIX}:*", count=500))
+        if keys:
+            client.delete(*keys)
+    else:
+        backend.clear()
 
 
 @pytest.fixture(autouse=True)
 def _fresh_state(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-    cache.clear()  # throttle counters and cached keys never leak between tests
+    clear_cache()  # throttle counters and cached keys never leak between tests
     yield
-    cache.clear()
 
 
 @pytest.fixture

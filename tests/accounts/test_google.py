@@ -9,7 +9,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from accounts.models import User
-from tests.accounts.factories import UserFactory
+from accounts.services import tokens_for_user
+from tests.accounts.factories import PASSWORD, UserFactory
 from tests.fake_servers import FakeJSONServer
 
 pytestmark = pytest.mark.django_db
@@ -89,8 +90,8 @@ def test_second_sign_in_logs_in_the_same_user_and_keys_are_cached(api_client, go
     assert google_keys.requests == ["/oauth2/v3/certs"]
 
 
-def test_links_an_existing_account_with_the_same_email(api_client, google_keys):
-    existing = UserFactory(email="kofi@gmail.com", is_verified=False)
+def test_links_a_verified_account_with_the_same_email_keeping_its_password(api_client, google_keys):
+    existing = UserFactory(email="kofi@gmail.com", is_verified=True)
 
     response = sign_in(api_client, id_token(email="Kofi@Gmail.com"))
 
@@ -98,7 +99,25 @@ def test_links_an_existing_account_with_the_same_email(api_client, google_keys):
     assert response.json()["user"]["id"] == existing.id
     existing.refresh_from_db()
     assert existing.google_id == "google-uid-1"
-    assert existing.is_verified
+    assert existing.check_password(PASSWORD)
+
+
+def test_an_unverified_squatter_loses_the_account_to_its_google_owner(api_client, google_keys):
+    """Someone registered the victim's address with their own password before the victim ever
+    signed in: once Google proves who owns it, the squatter's password and sessions are dead."""
+    squatter = UserFactory(email="kofi@gmail.com", is_verified=False)
+    squatter_session = tokens_for_user(squatter)
+
+    response = sign_in(api_client, id_token())
+
+    assert response.status_code == 200
+    squatter.refresh_from_db()
+    assert squatter.is_verified
+    assert not squatter.has_usable_password()
+    login = api_client.post("/api/auth/login/", {"email": "kofi@gmail.com", "password": PASSWORD}, format="json")
+    assert login.status_code == 401
+    refresh = api_client.post("/api/auth/token/refresh/", {"refresh": squatter_session["refresh"]}, format="json")
+    assert refresh.status_code == 401
 
 
 def test_buyers_can_sign_up_from_the_storefront(api_client, google_keys):

@@ -79,6 +79,24 @@ class TestRefresh:
 
         assert response.status_code == 401
 
+    def test_refresh_token_of_a_deleted_account_is_401(self, api_client):
+        user = UserFactory()
+        tokens = tokens_for_user(user)
+        user.delete()
+
+        response = api_client.post(REFRESH, {"refresh": tokens["refresh"]}, format="json")
+
+        assert response.status_code == 401
+        assert response.json()["code"] == "token_not_valid"
+
+    def test_refresh_token_of_a_disabled_account_is_401(self, api_client):
+        user = UserFactory()
+        tokens = tokens_for_user(user)
+        user.is_active = False
+        user.save()
+
+        assert api_client.post(REFRESH, {"refresh": tokens["refresh"]}, format="json").status_code == 401
+
     def test_missing_refresh_is_400(self, api_client):
         response = api_client.post(REFRESH, {}, format="json")
 
@@ -94,6 +112,16 @@ class TestVerify:
         bad = api_client.post(VERIFY, {"token": tokens["access"] + "x"}, format="json")
         assert bad.status_code == 401
         assert bad.json()["code"] == "token_not_valid"
+
+    def test_blacklisted_tokens_are_not_valid(self, api_client):
+        tokens = tokens_for_user(UserFactory())
+        assert api_client.post(VERIFY, {"token": tokens["refresh"]}, format="json").status_code == 200
+        api_client.post(LOGOUT, {"refresh": tokens["refresh"]}, format="json")
+
+        response = api_client.post(VERIFY, {"token": tokens["refresh"]}, format="json")
+
+        assert response.status_code == 401
+        assert response.json() == {"error": "Token is blacklisted", "code": "token_not_valid", "details": {}}
 
 
 class TestLogout:

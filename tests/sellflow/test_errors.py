@@ -3,6 +3,7 @@
 import logging
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
 from tests.accounts.factories import UserFactory
@@ -48,11 +49,36 @@ def test_malformed_json(seller_client):
 def test_oversized_body_is_413_before_any_view_reads_it(api_client, settings):
     settings.API_MAX_BODY_BYTES = 1000
 
-    response = api_client.post("/api/auth/login/", {"email": "a@example.com", "password": "x" * 2000}, format="json")
+    response = api_client.post(
+        "/api/auth/login/", {"email": "a@example.com", "password": "x" * 2000}, format="json",
+        HTTP_ORIGIN="http://localhost:3000",
+    )
 
     assert response.status_code == 413
+    assert response["Access-Control-Allow-Origin"] == "http://localhost:3000"
+    assert response["X-Request-ID"]
     assert response.json()["code"] == "too_large"
     assert response.json()["details"] == {"max_bytes": 1000}
+
+
+def test_too_many_form_fields_is_a_400_not_a_500(api_client, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 50
+    fields = "&".join(f"field{n}=x" for n in range(60))
+
+    response = api_client.post("/api/auth/login/", data=fields, content_type="application/x-www-form-urlencoded")
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "bad_request"
+
+
+def test_too_many_files_is_a_400_not_a_500(seller_client, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FILES = 2
+    files = {f"avatar{n}": SimpleUploadedFile(f"{n}.png", b"x") for n in range(3)}
+
+    response = seller_client.post("/api/auth/avatar/", files, format="multipart")
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "bad_request"
 
 
 def test_validation_errors_map_fields_to_lists(api_client):

@@ -43,3 +43,16 @@ def test_cors_exposes_the_list_and_id_headers(api_client):
     assert response["Access-Control-Allow-Origin"] == "http://localhost:3000"
     exposed = {h.strip().lower() for h in response["Access-Control-Expose-Headers"].split(",")}
     assert {"x-total-count", "link", "x-request-id", "retry-after"} <= exposed
+
+
+def test_an_eager_task_keeps_the_requests_id(api_client, caplog, django_capture_on_commit_callbacks):
+    from tests.accounts.factories import UserFactory
+
+    UserFactory(email="ama@example.com")
+    with caplog.at_level(logging.INFO), django_capture_on_commit_callbacks(execute=True):
+        response = api_client.post("/api/auth/password/reset/", {"email": "ama@example.com"}, format="json")
+
+    task_lines = [r for r in caplog.records if r.name == "celery.app.trace"]
+    access_lines = [r for r in caplog.records if r.name == "sellflow.access"]
+    assert task_lines and access_lines
+    assert {r.request_id for r in task_lines + access_lines} == {response["X-Request-ID"]}
