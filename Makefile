@@ -26,8 +26,11 @@ run: migrate
 	@echo "SellFlow on http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/api/docs/)"
 	DJANGO_DEBUG=1 $(BIN)/daphne -b $(HOST) -p $(PORT) sellflow.asgi:application
 
+# pytest exits 5 when it collected no tests: that is a failure too, and said so.
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@$(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; \
+	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests" >&2; fi; \
+	exit $$status
 
 worker: install
 	$(BIN)/celery -A sellflow worker --loglevel=INFO

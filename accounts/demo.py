@@ -36,10 +36,23 @@ def seed(context) -> None:
         user = User.objects.filter(email=demo["email"]).first()
         if user is None:
             User.objects.create_user(demo["email"], DEMO_PASSWORD, **demo["fields"])
+        else:
+            _keep_login_working(user)
         context.login(demo["label"], demo["email"], DEMO_PASSWORD)
-    if not User.objects.filter(email=DEMO_OPERATOR["email"]).exists():
+    operator = User.objects.filter(email=DEMO_OPERATOR["email"]).first()
+    if operator is None:
         User.objects.create_superuser(DEMO_OPERATOR["email"], DEMO_PASSWORD, first_name="SellFlow", last_name="Operator")
+    else:
+        _keep_login_working(operator)
     context.login(DEMO_OPERATOR["label"], DEMO_OPERATOR["email"], DEMO_PASSWORD)
+
+
+def _keep_login_working(user: User) -> None:
+    """The printed logins must work: restore a demo password someone changed, touch nothing else."""
+    if not user.is_active or not user.check_password(DEMO_PASSWORD):
+        user.is_active = True
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["is_active", "password"])
 
 
 def demo_seller() -> User:

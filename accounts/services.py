@@ -198,23 +198,26 @@ def _code_hash(user: User, code: str) -> str:
     return salted_hmac("accounts.email-verification", f"{user.pk}:{code}", algorithm="sha256").hexdigest()
 
 
+@transaction.atomic
 def verification_code_request(*, user: User) -> None:
+    """Issue a code and mail it after commit. The mail task only sends this code, so a retried
+    or redelivered task repeats the same email instead of replacing the code."""
     if user.is_verified:
         raise AlreadyVerified()
-    transaction.on_commit(partial(tasks.send_verification_code.delay, user.pk))
+    verification, code = verification_code_issue(user=user)
+    transaction.on_commit(partial(tasks.send_verification_code.delay, verification.pk, code))
 
 
-@transaction.atomic
-def verification_code_issue(*, user: User) -> str:
+def verification_code_issue(*, user: User) -> tuple[EmailVerificationCode, str]:
     """A fresh code for the user; earlier unused codes stop working."""
     code = f"{secrets.randbelow(10**6):06d}"
     EmailVerificationCode.objects.filter(user=user, used_at__isnull=True).delete()
-    EmailVerificationCode.objects.create(
+    verification = EmailVerificationCode.objects.create(
         user=user,
         code_hash=_code_hash(user, code),
         expires_at=timezone.now() + timedelta(seconds=settings.OTP_TTL_SECONDS),
     )
-    return code
+    return verification, code
 
 
 def verification_code_verify(*, user: User, code: str) -> User:

@@ -8,7 +8,6 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlencode, urlsafe_base64_encode
 
-from accounts import services
 from accounts.models import EmailVerificationCode, User
 
 
@@ -41,13 +40,16 @@ def send_password_reset_email(user_id: int) -> None:
 
 
 @shared_task
-def send_verification_code(user_id: int) -> None:
-    user = User.objects.filter(pk=user_id, is_active=True, is_verified=False).first()
-    if user is None:
-        return  # verified meanwhile, or gone: nothing to confirm
-    code = services.verification_code_issue(user=user)
+def send_verification_code(verification_id: int, code: str) -> None:
+    verification = (
+        EmailVerificationCode.objects.select_related("user")
+        .filter(pk=verification_id, used_at__isnull=True, expires_at__gt=timezone.now())
+        .first()
+    )
+    if verification is None or verification.user.is_verified:
+        return  # replaced, used, expired or no longer needed: mailing it would only confuse
     _send(
-        user,
+        verification.user,
         "verification_code",
         f"{code} is your SellFlow verification code",
         {"code": code, "valid_minutes": settings.OTP_TTL_SECONDS // 60},

@@ -202,3 +202,14 @@ def test_missing_token_is_400(api_client, google_keys):
 
     assert response.status_code == 400
     assert "id_token" in response.json()["details"]
+
+
+def test_google_sign_in_is_throttled(api_client, google_keys, throttle_rates):
+    throttle_rates(auth_ip="2/minute")
+    sign_in(api_client, "not.a.jwt")
+    sign_in(api_client, "not.a.jwt")
+
+    response = sign_in(api_client, id_token())
+
+    assert response.status_code == 429
+    assert not User.objects.exists()

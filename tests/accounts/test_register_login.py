@@ -181,3 +181,13 @@ class TestLogin:
 
         assert response.status_code == 429
         assert not User.objects.filter(email="c@example.com").exists()
+
+
+def test_register_is_throttled_per_email_across_addresses(api_client, throttle_rates):
+    throttle_rates(auth_email="2/minute")
+    api_client.post(REGISTER, registration(email="same@example.com"), format="json", REMOTE_ADDR="10.0.0.1")
+    api_client.post(REGISTER, registration(email="same@example.com"), format="json", REMOTE_ADDR="10.0.0.2")
+
+    response = api_client.post(REGISTER, registration(email="same@example.com"), format="json", REMOTE_ADDR="10.0.0.3")
+
+    assert response.status_code == 429

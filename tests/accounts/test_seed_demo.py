@@ -24,13 +24,19 @@ def test_seed_demo_is_idempotent_and_its_logins_work(api_client, capsys):
     assert User.objects.get(email="admin@demo.sellflow.africa").is_superuser
 
 
-def test_seed_demo_keeps_what_users_changed(api_client):
+def test_seed_demo_keeps_what_users_changed_but_restores_the_printed_logins(api_client):
     call_command("seed_demo")
-    User.objects.filter(email="seller@demo.sellflow.africa").update(city="Tamale")
+    seller = User.objects.get(email="seller@demo.sellflow.africa")
+    seller.city = "Tamale"
+    seller.set_password("Someone-changed-it-1")
+    seller.save()
 
     call_command("seed_demo")
 
-    assert User.objects.get(email="seller@demo.sellflow.africa").city == "Tamale"
+    seller.refresh_from_db()
+    assert seller.city == "Tamale"
+    login = {"email": "seller@demo.sellflow.africa", "password": DEMO_PASSWORD}
+    assert api_client.post("/api/auth/login/", login, format="json").status_code == 200
 
 
 class _Terminal(io.StringIO):

@@ -5,7 +5,7 @@ from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from accounts import tasks
-from accounts.models import EmailVerificationCode
+from accounts.models import EmailVerificationCode, User
 from accounts.services import tokens_for_user, verification_code_issue
 from sellflow.celery import app as celery_app
 from tests.accounts.factories import UserFactory
@@ -35,13 +35,28 @@ def test_delete_stale_otps():
     assert not EmailVerificationCode.objects.exists()
 
 
-def test_verification_mail_task_is_a_no_op_once_verified(mailoutbox):
-    user = UserFactory(is_verified=True)
+def test_verification_mail_task_resends_the_same_code_when_retried(mailoutbox):
+    user = UserFactory(is_verified=False)
+    verification, code = verification_code_issue(user=user)
 
-    tasks.send_verification_code.delay(user.pk)
+    tasks.send_verification_code.delay(verification.pk, code)
+    tasks.send_verification_code.delay(verification.pk, code)  # a redelivery
+
+    assert [code in message.body for message in mailoutbox] == [True, True]
+    assert EmailVerificationCode.objects.get().pk == verification.pk
+
+
+def test_verification_mail_task_skips_replaced_or_needless_codes(mailoutbox):
+    user = UserFactory(is_verified=False)
+    old, old_code = verification_code_issue(user=user)
+    verification_code_issue(user=user)
+
+    tasks.send_verification_code.delay(old.pk, old_code)  # replaced meanwhile
+    User.objects.filter(pk=user.pk).update(is_verified=True)
+    current = EmailVerificationCode.objects.get()
+    tasks.send_verification_code.delay(current.pk, "000000")  # verified meanwhile
 
     assert mailoutbox == []
-    assert not EmailVerificationCode.objects.exists()
 
 
 def test_reset_mail_task_skips_deleted_users(mailoutbox):

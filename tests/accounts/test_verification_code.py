@@ -122,9 +122,26 @@ def test_a_new_code_replaces_the_old_one(request_code, client):
 
 def test_a_code_works_once(request_code, client, unverified):
     code = request_code(client)
-    client.post(VERIFY, {"code": code}, format="json")
+    assert client.post(VERIFY, {"code": code}, format="json").status_code == 200
+    # Even if the account were unverified again (say, a future email change), the code is spent.
+    type(unverified).objects.filter(pk=unverified.pk).update(is_verified=False)
 
+    replay = client.post(VERIFY, {"code": code}, format="json")
+
+    assert replay.status_code == 400
+    assert replay.json()["code"] == "otp_not_found"
     assert EmailVerificationCode.objects.get().used_at is not None
+
+
+def test_verify_is_throttled(request_code, client, throttle_rates):
+    code = request_code(client)
+    throttle_rates(otp_email="2/minute")
+    client.post(VERIFY, {"code": "000000"}, format="json")
+
+    response = client.post(VERIFY, {"code": code}, format="json")
+
+    assert response.status_code == 429
+    assert response["Retry-After"]
 
 
 def test_verified_users_need_no_code(seller_client, seller, django_capture_on_commit_callbacks):
@@ -156,9 +173,10 @@ def test_code_must_be_six_digits(client, code):
 
 def test_requests_are_throttled(client, throttle_rates, django_capture_on_commit_callbacks):
     throttle_rates(otp_email="2/minute")
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(REQUEST)
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(REQUEST)
-        client.post(REQUEST)
         response = client.post(REQUEST)
 
     assert response.status_code == 429

@@ -1,4 +1,6 @@
+import os
 import socket
+from urllib.parse import urlparse
 
 import pytest
 from django.db import OperationalError
@@ -17,9 +19,14 @@ def unused_port() -> int:
         return sock.getsockname()[1]
 
 
+# The Redis of CI's second run (REDIS_URL), or a local one on the default port.
+REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+
+
 def redis_answers() -> bool:
+    address = urlparse(REDIS_URL)
     try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=0.2):
+        with socket.create_connection((address.hostname, address.port or 6379), timeout=0.2):
             return True
     except OSError:
         return False
@@ -88,11 +95,23 @@ def test_broker_down_is_503_naming_the_broker(api_client, real_broker):
     assert response.json()["broker"] == "error"
 
 
-@pytest.mark.skipif(not redis_answers(), reason="needs Redis on 127.0.0.1:6379 (CI's second run has it)")
+@pytest.mark.skipif(not redis_answers(), reason="needs a Redis server (CI's second run has one)")
 def test_broker_ok_with_redis(api_client, real_broker):
-    real_broker("redis://127.0.0.1:6379/0")
+    real_broker(REDIS_URL)
 
     response = api_client.get(HEALTH)
 
     assert response.status_code == 200
     assert response.json()["broker"] == "ok"
+
+
+def test_answers_plain_http_probes_when_https_is_enforced(api_client, settings):
+    """The container health check talks plain HTTP to the app behind the TLS proxy."""
+    settings.SECURE_SSL_REDIRECT = True
+    settings.ALLOWED_HOSTS = ["api.example.com"]
+
+    probe = api_client.get(HEALTH, HTTP_HOST="api.example.com")
+    other = api_client.get("/api/auth/user/me/", HTTP_HOST="api.example.com")
+
+    assert probe.status_code == 200
+    assert other.status_code == 301

@@ -51,7 +51,8 @@ print(json.dumps({
 
 def run_python(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "REDIS_", "CELERY_"))}
-    clean |= {"DJANGO_SETTINGS_MODULE": "sellflow.settings", **env}
+    # A developer's .env must not leak into these cases.
+    clean |= {"DJANGO_SETTINGS_MODULE": "sellflow.settings", "DJANGO_ENV_FILE": "/nonexistent/.env", **env}
     return subprocess.run([sys.executable, *args], cwd=PROJECT, env=clean, capture_output=True, text=True, timeout=120)
 
 
@@ -115,7 +116,8 @@ def test_env_example_lists_every_variable_the_code_reads():
     example = (PROJECT / ".env.example").read_text()
     listed = set(re.findall(r"^#?\s?([A-Z][A-Z0-9_]+)=", example, flags=re.MULTILINE))
     read = set()
-    for source in PROJECT.glob("*/*.py"):
+    sources = [p for p in PROJECT.rglob("*.py") if not p.relative_to(PROJECT).parts[0].startswith((".", "tests"))]
+    for source in sources:
         read |= set(re.findall(r"""env(?:\.\w+)?\(\s*["']([A-Z][A-Z0-9_]+)["']""", source.read_text()))
 
     assert "DATABASE_URL" in read

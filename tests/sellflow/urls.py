@@ -7,6 +7,7 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from sellflow.permissions import IsSeller
+from sellflow.urls import handler404, handler500  # noqa: F401  (the project's own handlers, under test)
 from sellflow.urls import urlpatterns as project_urlpatterns
 
 
@@ -47,6 +48,3 @@ urlpatterns = [
     path("api/test/users/", UserListView.as_view()),
     *project_urlpatterns,
 ]
-
-handler404 = "sellflow.exceptions.json_not_found"
-handler500 = "sellflow.exceptions.json_server_error"
