@@ -47,6 +47,14 @@ def error_responses(*status_codes: int, **descriptions: str) -> dict[int, OpenAp
     }
 
 
+_REQUEST_ID_HEADER = {
+    "X-Request-ID": {
+        "schema": {"type": "string"},
+        "description": "Id of this request, also in the server's log lines (and in 500 error details).",
+    }
+}
+
+
 class AutoSchema(SpectacularAutoSchema):
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
@@ -57,8 +65,8 @@ class AutoSchema(SpectacularAutoSchema):
                 response = self._get_response_for_code(ErrorSerializer, status_code, direction=direction)
                 response["description"] = _ERROR_DESCRIPTIONS[status_code]
                 if status_code == "429":
-                    response["headers"] = {
-                        "Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}
+                    response.setdefault("headers", {})["Retry-After"] = {
+                        "schema": {"type": "integer"}, "description": "Seconds to wait."
                     }
                 responses[status_code] = response
         return responses
@@ -81,7 +89,7 @@ class AutoSchema(SpectacularAutoSchema):
         return codes
 
     def _get_response_headers_for_code(self, status_code, direction="response"):
-        headers = super()._get_response_headers_for_code(status_code, direction)
+        headers = {**_REQUEST_ID_HEADER, **super()._get_response_headers_for_code(status_code, direction)}
         if status_code.startswith("2") and self._is_list_view() and self._get_paginator():
             headers = {**_LIST_HEADERS, **headers}
         return headers

@@ -93,6 +93,6 @@ def test_schema_documents_the_list_headers(api_client):
     schema = api_client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
 
     headers = schema["paths"]["/api/test/users/"]["get"]["responses"]["200"]["headers"]
-    assert set(headers) == {"X-Total-Count", "Link"}
+    assert set(headers) == {"X-Total-Count", "Link", "X-Request-ID"}
     parameters = {p["name"] for p in schema["paths"]["/api/test/users/"]["get"]["parameters"]}
     assert {"page", "page_size", "search", "ordering", "account_type"} <= parameters
