@@ -107,44 +107,53 @@ def user_login(*, request, email: str, password: str) -> User:
     return user
 
 
-@transaction.atomic
 def google_sign_in(*, id_token: str, account_type: str = AccountType.SELLER) -> tuple[User, bool]:
     """Log in the Google account's user, linking or creating it. Returns (user, created)."""
+    # Google's keys may be fetched over HTTP: verify before holding any database transaction.
     claims = verify_google_id_token(id_token)
     google_id = str(claims["sub"])
     email = User.objects.normalize_email(claims["email"])
 
-    user = (
-        User.objects.select_for_update().filter(google_id=google_id).first()
-        or User.objects.select_for_update().filter(email=email).first()
-    )
-    if user is not None:
-        if not user.is_active:
-            raise AccountDisabled()
-        if user.google_id and user.google_id != google_id:
-            raise GoogleAccountMismatch()
-        if not user.is_verified:
-            # Nobody proved owning this address before Google did: whoever registered it may
-            # not be its owner, so their password and sessions must not survive the link.
-            user.set_unusable_password()
-            user_revoke_all_sessions(user=user)
-        user.google_id = google_id
-        user.is_verified = True
-        user.last_login = timezone.now()
-        user.save(update_fields=["google_id", "is_verified", "last_login", "password"])
-        return user, False
+    with transaction.atomic():
+        user = (
+            User.objects.select_for_update().filter(google_id=google_id).first()
+            or User.objects.select_for_update().filter(email=email).first()
+        )
+        if user is not None:
+            return _google_link(user, google_id), False
+        try:
+            with transaction.atomic():
+                user = User.objects.create_user(
+                    email,
+                    None,
+                    google_id=google_id,
+                    first_name=str(claims.get("given_name") or "")[:150],
+                    last_name=str(claims.get("family_name") or "")[:150],
+                    account_type=account_type,
+                    is_verified=True,
+                    last_login=timezone.now(),
+                )
+        except IntegrityError:
+            # A concurrent first sign-in of the same account created it a moment ago.
+            return _google_link(User.objects.select_for_update().get(email=email), google_id), False
+        return user, True
 
-    user = User.objects.create_user(
-        email,
-        None,
-        google_id=google_id,
-        first_name=str(claims.get("given_name") or "")[:150],
-        last_name=str(claims.get("family_name") or "")[:150],
-        account_type=account_type,
-        is_verified=True,
-        last_login=timezone.now(),
-    )
-    return user, True
+
+def _google_link(user: User, google_id: str) -> User:
+    if not user.is_active:
+        raise AccountDisabled()
+    if user.google_id and user.google_id != google_id:
+        raise GoogleAccountMismatch()
+    if not user.is_verified:
+        # Nobody proved owning this address before Google did: whoever registered it may not
+        # be its owner, so their password and sessions must not survive the link.
+        user.set_unusable_password()
+        user_revoke_all_sessions(user=user)
+    user.google_id = google_id
+    user.is_verified = True
+    user.last_login = timezone.now()
+    user.save(update_fields=["google_id", "is_verified", "last_login", "password"])
+    return user
 
 
 # --- Passwords --------------------------------------------------------------------------------
