@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
@@ -203,6 +204,15 @@ def json_permission_denied(request, exception=None):
     return JsonResponse(error_body("You do not have permission to perform this action.", "permission_denied"), status=403)
 
 
+@csrf_exempt
 def api_not_found_view(request, *args, **kwargs):
     """The last /api/ route: unknown API paths answer JSON even when DEBUG is on."""
     return JsonResponse(error_body("Not found.", "not_found"), status=404)
+
+
+def csrf_failure(request, reason=""):
+    if not _is_api(request):
+        from django.views.csrf import csrf_failure as django_csrf_failure
+
+        return django_csrf_failure(request, reason)
+    return JsonResponse(error_body("CSRF verification failed.", "permission_denied", {"reason": reason}), status=403)

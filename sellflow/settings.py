@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "corsheaders",
     "channels",
     "accounts",
+    "products",
 ]
 
 MIDDLEWARE = [
@@ -176,6 +177,16 @@ AVATAR_MAX_BYTES = env.int("AVATAR_MAX_BYTES", default=2 * 1024 * 1024)
 AVATAR_MAX_PIXELS = env.int("AVATAR_MAX_PIXELS", default=25_000_000)
 AVATAR_SIZE = env.int("AVATAR_SIZE", default=512)
 
+# --- Catalog ----------------------------------------------------------------------------------
+
+PRODUCT_MAX_IMAGES = env.int("PRODUCT_MAX_IMAGES", default=10)
+PRODUCT_IMAGE_MAX_BYTES = env.int("PRODUCT_IMAGE_MAX_BYTES", default=10 * 1024 * 1024)
+PRODUCT_IMAGE_MAX_PIXELS = env.int("PRODUCT_IMAGE_MAX_PIXELS", default=40_000_000)
+PRODUCT_IMAGE_MAX_DIMENSION = env.int("PRODUCT_IMAGE_MAX_DIMENSION", default=2048)
+PRODUCT_THUMBNAIL_SIZE = env.int("PRODUCT_THUMBNAIL_SIZE", default=400)
+# Seconds public listings, details and the category tree stay cached (0 turns caching off).
+PUBLIC_CATALOG_CACHE_SECONDS = env.int("PUBLIC_CATALOG_CACHE_SECONDS", default=300)
+
 # --- API --------------------------------------------------------------------------------------
 
 REST_FRAMEWORK = {
@@ -238,9 +249,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "persistAuthorization": True, "validatorUrl": None},
     "TAGS": [
         {"name": "auth", "description": "Registration, login, tokens, profile and verification."},
+        {"name": "products", "description": "The seller's catalog, and the public listings buyers browse."},
         {"name": "health", "description": "Liveness of the service and its dependencies."},
     ],
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "ProductStatusEnum": "products.models.ProductStatus",
+        "HealthStatusEnum": ["ok", "unavailable"],
+    },
 }
 
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=["http://localhost:3000", "http://127.0.0.1:3000"])
@@ -331,6 +346,7 @@ SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "sellflow.exceptions.csrf_failure"
 
 # --- Logging ----------------------------------------------------------------------------------
 

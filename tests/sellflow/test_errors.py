@@ -31,6 +31,16 @@ def test_unknown_api_path_is_json_even_with_debug_on(api_client, settings):
     assert response.json()["code"] == "not_found"
 
 
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+def test_unknown_api_path_is_a_json_404_for_every_method(method):
+    client = APIClient(enforce_csrf_checks=True)
+
+    response = getattr(client, method)("/api/products/not-an-id/", {"a": 1}, format="json")
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
 def test_method_not_allowed(seller_client):
     response = seller_client.delete("/api/auth/user/me/")
 

@@ -1,0 +1,91 @@
+from django.contrib import admin
+
+from products import cache as catalog_cache
+from products.models import Category, Favorite, Product, ProductHistory, ProductImage, Tag, Variant
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ("tree_name", "slug", "icon", "position", "is_active")
+    list_filter = ("is_active", "parent")
+    list_editable = ("position", "is_active")
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+    list_select_related = ("parent",)
+    ordering = ("parent__position", "parent__name", "position", "name")
+
+    @admin.display(description="Category", ordering="name")
+    def tree_name(self, category: Category) -> str:
+        return f"— {category.name}" if category.parent_id else category.name
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        catalog_cache.categories_changed()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        catalog_cache.categories_changed()
+
+
+class ProductImageInline(admin.TabularInline):
+    model = ProductImage
+    extra = 0
+    fields = ("image", "thumbnail", "alt_text", "position", "is_primary")
+    readonly_fields = ("thumbnail",)
+
+
+class VariantInline(admin.TabularInline):
+    model = Variant
+    extra = 0
+    fields = ("name", "options", "sku", "price", "stock_quantity", "position")
+
+
+class ProductHistoryInline(admin.TabularInline):
+    model = ProductHistory
+    extra = 0
+    fields = ("created_at", "event", "actor", "changes", "reason")
+    readonly_fields = fields
+    can_delete = False
+    ordering = ("-created_at",)
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ("name", "sku", "seller", "status", "price", "currency", "stock_quantity", "category", "deleted_at")
+    list_filter = ("status", "category", ("deleted_at", admin.EmptyFieldListFilter), "seller")
+    search_fields = ("name", "sku", "seller__email", "seller__company_name")
+    list_select_related = ("seller", "category")
+    raw_id_fields = ("seller",)
+    readonly_fields = ("tags_text", "view_count", "share_count", "created_at", "updated_at")
+    inlines = [ProductImageInline, VariantInline, ProductHistoryInline]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        catalog_cache.catalog_changed(obj.pk)
+
+
+@admin.register(ProductHistory)
+class ProductHistoryAdmin(admin.ModelAdmin):
+    list_display = ("product", "event", "actor", "created_at", "reason")
+    list_filter = ("event",)
+    search_fields = ("product__name", "product__sku", "actor__email")
+    list_select_related = ("product", "actor")
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+admin.site.register(Tag, search_fields=("name",))
+admin.site.register(Favorite, list_display=("user", "product", "created_at"), raw_id_fields=("user", "product"))

@@ -1,0 +1,44 @@
+import django_filters
+
+from products.models import Product, ProductStatus
+from products.search import search_products
+from products.selectors import category_and_descendant_ids
+
+ORDERING_FIELDS = (("created_at", "created_at"), ("price", "price"), ("name", "name"), ("view_count", "view_count"))
+
+
+class ProductFilter(django_filters.FilterSet):
+    category = django_filters.CharFilter(method="filter_category", help_text="Category id or slug, with its children.")
+    min_price = django_filters.NumberFilter(field_name="price", lookup_expr="gte")
+    max_price = django_filters.NumberFilter(field_name="price", lookup_expr="lte")
+    in_stock = django_filters.BooleanFilter(method="filter_in_stock")
+    search = django_filters.CharFilter(method="filter_search", help_text="Words in the name, tags, description or SKU.")
+    ordering = django_filters.OrderingFilter(fields=ORDERING_FIELDS, help_text="created_at, price, name, view_count; `-` for descending.")
+
+    class Meta:
+        model = Product
+        fields = ["category", "min_price", "max_price", "in_stock", "search"]
+
+    def filter_category(self, queryset, name, value):
+        return queryset.filter(category_id__in=category_and_descendant_ids(value.strip()))
+
+    def filter_in_stock(self, queryset, name, value):
+        return queryset.filter(stock_quantity__gt=0) if value else queryset.filter(stock_quantity=0)
+
+    def filter_search(self, queryset, name, value):
+        # Ranked unless the client asked for an explicit order.
+        return search_products(queryset, value, order_by_rank="ordering" not in self.data)
+
+
+class SellerProductFilter(ProductFilter):
+    status = django_filters.ChoiceFilter(choices=ProductStatus.choices)
+
+    class Meta(ProductFilter.Meta):
+        fields = ["status", *ProductFilter.Meta.fields]
+
+
+class PublicProductFilter(ProductFilter):
+    seller = django_filters.NumberFilter(field_name="seller_id")
+
+    class Meta(ProductFilter.Meta):
+        fields = ["seller", *ProductFilter.Meta.fields]

@@ -1,0 +1,227 @@
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+
+class Category(models.Model):
+    """A node of the catalog tree (two or three levels), managed by operators."""
+
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=120, unique=True)
+    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children")
+    icon = models.CharField(max_length=50, blank=True, help_text="Icon name the frontend knows, e.g. `shirt`.")
+    position = models.PositiveSmallIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return f"{self.parent.name} › {self.name}" if self.parent_id and self.parent else self.name
+
+    def clean(self):
+        depth, node = 1, self.parent
+        while node is not None:
+            if node.pk == self.pk:
+                raise ValidationError({"parent": "A category cannot be its own ancestor."})
+            depth, node = depth + 1, node.parent
+        if depth > 3:
+            raise ValidationError({"parent": "The catalog tree has at most three levels."})
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=50, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProductStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    ACTIVE = "active", "Active"
+    INACTIVE = "inactive", "Inactive"
+    ARCHIVED = "archived", "Archived"
+
+
+class ProductQuerySet(models.QuerySet):
+    def alive(self):
+        return self.filter(deleted_at__isnull=True)
+
+    def public(self):
+        return self.filter(deleted_at__isnull=True, status=ProductStatus.ACTIVE, seller__is_active=True)
+
+
+class Product(models.Model):
+    seller = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="products")
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=220)
+    description = models.TextField(blank=True, max_length=10_000)
+    price = models.DecimalField(max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0"))])
+    compare_at_price = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=3)
+    sku = models.CharField(max_length=64, blank=True)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, null=True, blank=True, related_name="products")
+    tags = models.ManyToManyField(Tag, blank=True, related_name="products")
+    # The tag names joined by commas, kept by the services beside the relation: it is what
+    # search reads (one column, indexable) and what the list endpoints return without a join.
+    tags_text = models.CharField(max_length=1000, blank=True, editable=False)
+    status = models.CharField(max_length=10, choices=ProductStatus.choices, default=ProductStatus.DRAFT)
+    stock_quantity = models.PositiveIntegerField(default=0)
+    low_stock_threshold = models.PositiveIntegerField(default=5)
+    weight = models.DecimalField(
+        max_digits=8, decimal_places=3, null=True, blank=True, help_text="Kilograms, for shipping."
+    )
+    view_count = models.PositiveIntegerField(default=0)
+    share_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ProductQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["seller", "sku"],
+                condition=~Q(sku="") & Q(deleted_at__isnull=True),
+                name="products_sku_unique_per_seller",
+            ),
+            models.UniqueConstraint(
+                fields=["seller", "slug"], condition=Q(deleted_at__isnull=True), name="products_slug_unique_per_seller"
+            ),
+            models.CheckConstraint(condition=Q(price__gte=0), name="products_price_not_negative"),
+            models.CheckConstraint(
+                condition=Q(compare_at_price__isnull=True) | Q(compare_at_price__gt=models.F("price")),
+                name="products_compare_at_price_above_price",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["seller", "deleted_at", "-created_at"], name="products_seller_list"),
+            models.Index(fields=["status", "deleted_at", "-created_at"], name="products_public_list"),
+            models.Index(fields=["category", "status"], name="products_category_status"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def tag_list(self) -> list[str]:
+        return [tag for tag in self.tags_text.split(",") if tag]
+
+    @property
+    def in_stock(self) -> bool:
+        return self.stock_quantity > 0
+
+    @property
+    def is_low_stock(self) -> bool:
+        return self.stock_quantity <= self.low_stock_threshold
+
+
+class Variant(models.Model):
+    """A sellable version of a product ("M / Red"). A product with variants sells by variant
+    and its stock_quantity is the sum of theirs."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
+    name = models.CharField(max_length=100)
+    options = models.JSONField(default=dict, blank=True, help_text='Option values, e.g. {"size": "M", "color": "Red"}.')
+    sku = models.CharField(max_length=64, blank=True)
+    price = models.DecimalField(
+        max_digits=12, decimal_places=2, null=True, blank=True, help_text="Overrides the product's price when set."
+    )
+    stock_quantity = models.PositiveIntegerField(default=0)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "name"], name="products_variant_name_unique"),
+            models.CheckConstraint(condition=Q(price__isnull=True) | Q(price__gte=0), name="products_variant_price"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product.name} — {self.name}"
+
+
+def product_image_upload_to(image: "ProductImage", filename: str) -> str:
+    return f"products/{image.product_id}/{uuid.uuid4().hex}.{filename.rsplit('.', 1)[-1].lower()}"
+
+
+def product_thumbnail_upload_to(image: "ProductImage", filename: str) -> str:
+    return f"products/{image.product_id}/thumbs/{uuid.uuid4().hex}.{filename.rsplit('.', 1)[-1].lower()}"
+
+
+class ProductImage(models.Model):
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
+    image = models.ImageField(upload_to=product_image_upload_to)
+    thumbnail = models.ImageField(upload_to=product_thumbnail_upload_to, blank=True)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    alt_text = models.CharField(max_length=200, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    is_primary = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-is_primary", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product"], condition=Q(is_primary=True), name="products_one_primary_image"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"image {self.pk} of {self.product_id}"
+
+
+class HistoryEvent(models.TextChoices):
+    CREATED = "created", "Created"
+    UPDATED = "updated", "Updated"
+    STOCK_ADJUSTED = "stock_adjusted", "Stock adjusted"
+    DELETED = "deleted", "Deleted"
+    IMPORTED = "imported", "Imported"
+
+
+class ProductHistory(models.Model):
+    """Who changed what, when: old and new values of the tracked fields, and a snapshot of the
+    product after the change (what an order made at that moment bought)."""
+
+    TRACKED_FIELDS = ("name", "price", "compare_at_price", "status", "stock_quantity")
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="history")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    event = models.CharField(max_length=20, choices=HistoryEvent.choices)
+    changes = models.JSONField(default=dict, help_text='{"price": {"old": "10.00", "new": "12.00"}, ...}')
+    snapshot = models.JSONField(default=dict)
+    reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["product", "-created_at"], name="products_history_product")]
+        verbose_name_plural = "product history"
+
+    def __str__(self) -> str:
+        return f"{self.event} {self.product_id} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Favorite(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="favorites")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="favorited_by")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["user", "product"], name="products_favorite_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} ♥ {self.product_id}"

@@ -1,0 +1,129 @@
+"""Reads of the catalog that several views share: scoped querysets, the category tree, and
+the rows of the public listings, built directly as dicts (the hot path does no serializer
+work per item; the URL prefixes and seller blocks are computed once per page)."""
+
+from typing import Any
+
+from django.core.files.storage import default_storage
+from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
+from django.utils.encoding import filepath_to_uri
+
+from products.models import Category, Product, ProductImage
+
+
+def seller_products(seller) -> QuerySet[Product]:
+    return (
+        Product.objects.alive()
+        .filter(seller=seller)
+        .select_related("category")
+        .prefetch_related("images", "variants")
+    )
+
+
+def public_products() -> QuerySet[Product]:
+    return (
+        Product.objects.public()
+        .select_related("seller", "category")
+        .prefetch_related(Prefetch("images", queryset=ProductImage.objects.order_by("-is_primary", "position", "id")))
+        .annotate(
+            # In-stock products first, then the newest.
+            stock_rank=Case(When(stock_quantity__gt=0, then=Value(0)), default=Value(1), output_field=IntegerField())
+        )
+        .order_by("stock_rank", "-created_at", "-id")
+    )
+
+
+def category_tree() -> list[dict[str, Any]]:
+    categories = list(Category.objects.filter(is_active=True).order_by("position", "name"))
+    nodes = {c.id: {"id": c.id, "name": c.name, "slug": c.slug, "icon": c.icon, "children": []} for c in categories}
+    roots = []
+    for category in categories:
+        if category.parent_id is None:
+            roots.append(nodes[category.id])
+        elif category.parent_id in nodes:  # children of an inactive category are hidden with it
+            nodes[category.parent_id]["children"].append(nodes[category.id])
+    return roots
+
+
+def category_and_descendant_ids(value: str) -> list[int]:
+    """The category given by id or slug, with every category below it."""
+    pairs = list(Category.objects.values_list("id", "parent_id", "slug"))
+    start = next((pk for pk, _, slug in pairs if str(pk) == value or slug == value), None)
+    if start is None:
+        return []
+    children: dict[int, list[int]] = {}
+    for pk, parent_id, _ in pairs:
+        children.setdefault(parent_id, []).append(pk)
+    found, frontier = [start], [start]
+    while frontier:
+        frontier = [child for pk in frontier for child in children.get(pk, [])]
+        found += frontier
+    return found
+
+
+class PublicRows:
+    """Builds the public JSON rows of products for one request."""
+
+    def __init__(self, request):
+        self.media_base = request.build_absolute_uri(default_storage.base_url)
+        self._sellers: dict[int, dict] = {}
+
+    def url(self, name: str) -> str | None:
+        return f"{self.media_base}{filepath_to_uri(name)}" if name else None
+
+    def seller(self, user) -> dict[str, Any]:
+        row = self._sellers.get(user.pk)
+        if row is None:
+            row = self._sellers[user.pk] = {
+                "id": user.pk,
+                "display_name": user.display_name,
+                "company_name": user.company_name,
+                "city": user.city,
+                "avatar": self.url(user.avatar.name),
+            }
+        return row
+
+    def product(self, product: Product) -> dict[str, Any]:
+        category = product.category
+        return {
+            "id": product.pk,
+            "name": product.name,
+            "slug": product.slug,
+            "price": f"{product.price:.2f}",
+            "compare_at_price": f"{product.compare_at_price:.2f}" if product.compare_at_price is not None else None,
+            "currency": product.currency,
+            "in_stock": product.stock_quantity > 0,
+            "category": {"id": category.pk, "name": category.name, "slug": category.slug} if category else None,
+            "tag_list": product.tag_list,
+            "images": [
+                {
+                    "id": image.pk,
+                    "image": self.url(image.image.name),
+                    "thumbnail": self.url(image.thumbnail.name),
+                    "alt_text": image.alt_text,
+                    "is_primary": image.is_primary,
+                }
+                for image in product.images.all()
+            ],
+            "seller": self.seller(product.seller),
+            "created_at": product.created_at.isoformat().replace("+00:00", "Z"),
+        }
+
+    def detail(self, product: Product) -> dict[str, Any]:
+        return {
+            **self.product(product),
+            "description": product.description,
+            "stock_quantity": product.stock_quantity,
+            "view_count": product.view_count,
+            "share_count": product.share_count,
+            "variants": [
+                {
+                    "id": variant.pk,
+                    "name": variant.name,
+                    "options": variant.options,
+                    "price": f"{(variant.price if variant.price is not None else product.price):.2f}",
+                    "in_stock": variant.stock_quantity > 0,
+                }
+                for variant in product.variants.all()
+            ],
+        }

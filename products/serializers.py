@@ -1,0 +1,233 @@
+from decimal import Decimal
+
+from rest_framework import serializers
+
+from products.models import Category, HistoryEvent, Product, ProductHistory, ProductImage, ProductStatus, Variant
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+MAX_ID = 2**63 - 1
+
+
+class CategoryBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Category
+        fields = ["id", "name", "slug"]
+
+
+class CategoryTreeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    slug = serializers.CharField()
+    icon = serializers.CharField()
+    children = serializers.ListField(child=serializers.DictField(), help_text="Categories one level down.")
+
+
+class ProductImageSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ProductImage
+        fields = ["id", "image", "thumbnail", "alt_text", "position", "is_primary", "width", "height"]
+        read_only_fields = ["id", "image", "thumbnail", "width", "height"]
+
+
+class ProductImageUpdateSerializer(serializers.Serializer):
+    alt_text = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    position = serializers.IntegerField(min_value=0, max_value=1000, required=False)
+    is_primary = serializers.BooleanField(required=False)
+
+
+class ImageUploadSerializer(serializers.Serializer):
+    images = serializers.ListField(child=serializers.FileField(), allow_empty=False, max_length=50)
+
+
+class VariantSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False,
+                                  help_text="Send it to update a variant; leave it out to add one.")
+    price = serializers.DecimalField(**MONEY, min_value=Decimal("0"), required=False, allow_null=True)
+    stock_quantity = serializers.IntegerField(min_value=0, max_value=10_000_000, default=0)
+
+    class Meta:
+        model = Variant
+        fields = ["id", "name", "options", "sku", "price", "stock_quantity"]
+        extra_kwargs = {"sku": {"required": False}}
+
+    def validate_options(self, value):
+        if not isinstance(value, dict) or not all(
+            isinstance(k, str) and isinstance(v, (str, int, float)) for k, v in value.items()
+        ):
+            raise serializers.ValidationError('Options are a flat object, e.g. {"size": "M", "color": "Red"}.')
+        return value
+
+
+class ProductSerializer(serializers.ModelSerializer):
+    """A seller's view of their product."""
+
+    tags = serializers.CharField(source="tags_text", help_text='Comma-separated, e.g. "audio,wireless,premium".')
+    tag_list = serializers.ListField(child=serializers.CharField())
+    in_stock = serializers.BooleanField()
+    category_detail = CategoryBriefSerializer(source="category", allow_null=True)
+    images = ProductImageSerializer(many=True)
+    variants = VariantSerializer(many=True)
+
+    class Meta:
+        model = Product
+        fields = [
+            "id", "name", "slug", "description", "price", "compare_at_price", "currency", "sku", "category",
+            "category_detail", "tags", "tag_list", "status", "stock_quantity", "low_stock_threshold", "in_stock",
+            "weight", "view_count", "share_count", "images", "variants", "created_at", "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class ProductWriteSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    description = serializers.CharField(max_length=10_000, required=False, allow_blank=True)
+    price = serializers.DecimalField(**MONEY, min_value=Decimal("0"))
+    compare_at_price = serializers.DecimalField(**MONEY, min_value=Decimal("0"), required=False, allow_null=True)
+    sku = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    category = serializers.PrimaryKeyRelatedField(
+        queryset=Category.objects.filter(is_active=True), required=False, allow_null=True
+    )
+    tags = serializers.CharField(max_length=1000, required=False, allow_blank=True,
+                                 help_text='Comma-separated, e.g. "audio,wireless,premium".')
+    status = serializers.ChoiceField(choices=ProductStatus.choices, required=False)
+    stock_quantity = serializers.IntegerField(min_value=0, max_value=10_000_000, required=False)
+    low_stock_threshold = serializers.IntegerField(min_value=0, max_value=1_000_000, required=False)
+    weight = serializers.DecimalField(max_digits=8, decimal_places=3, min_value=Decimal("0"), required=False,
+                                      allow_null=True)
+    variants = VariantSerializer(many=True, required=False, help_text="JSON requests only.")
+
+    def validate(self, attrs):
+        price = attrs.get("price", getattr(self.instance, "price", None))
+        compare_at = attrs.get("compare_at_price", getattr(self.instance, "compare_at_price", None))
+        if compare_at is not None and price is not None and compare_at <= price:
+            raise serializers.ValidationError({"compare_at_price": ["The compare-at price must be higher than the price."]})
+        return attrs
+
+
+class ProductCreateMultipartSerializer(ProductWriteSerializer):
+    images = serializers.ListField(child=serializers.FileField(), required=False)
+
+
+class StockAdjustmentSerializer(serializers.Serializer):
+    delta = serializers.IntegerField(min_value=-10_000_000, max_value=10_000_000,
+                                     help_text="Units to add (positive) or remove (negative).")
+    reason = serializers.CharField(max_length=200)
+    variant_id = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False,
+                                          help_text="Required for products sold by variant.")
+
+    def validate_delta(self, value):
+        if value == 0:
+            raise serializers.ValidationError("A stock adjustment changes the stock: use a non-zero delta.")
+        return value
+
+
+class BulkActionSerializer(serializers.Serializer):
+    ids = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=MAX_ID), allow_empty=False,
+                                max_length=500)
+    action = serializers.ChoiceField(choices=["set_status", "delete"])
+    status = serializers.ChoiceField(choices=ProductStatus.choices, required=False)
+
+    def validate(self, attrs):
+        if attrs["action"] == "set_status" and not attrs.get("status"):
+            raise serializers.ValidationError({"status": ["Say which status to set."]})
+        return attrs
+
+
+class BulkResultSerializer(serializers.Serializer):
+    action = serializers.CharField()
+    updated = serializers.ListField(child=serializers.IntegerField())
+    not_found = serializers.ListField(child=serializers.IntegerField(), help_text="Ids that are not yours or gone.")
+
+
+class HistoryActorSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    email = serializers.EmailField()
+
+
+class ProductHistorySerializer(serializers.ModelSerializer):
+    actor = HistoryActorSerializer(allow_null=True)
+    event = serializers.ChoiceField(choices=HistoryEvent.choices)
+
+    class Meta:
+        model = ProductHistory
+        fields = ["id", "event", "changes", "snapshot", "reason", "actor", "created_at"]
+        read_only_fields = fields
+
+
+class TagCountSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    count = serializers.IntegerField()
+
+
+# --- Public (buyers) --------------------------------------------------------------------------
+
+class PublicSellerSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    display_name = serializers.CharField()
+    company_name = serializers.CharField()
+    city = serializers.CharField()
+    avatar = serializers.URLField(allow_null=True)
+
+
+class PublicImageSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    image = serializers.URLField()
+    thumbnail = serializers.URLField(allow_null=True)
+    alt_text = serializers.CharField()
+    is_primary = serializers.BooleanField()
+
+
+class PublicVariantSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    options = serializers.DictField()
+    price = serializers.DecimalField(**MONEY)
+    in_stock = serializers.BooleanField()
+
+
+class PublicProductSerializer(serializers.Serializer):
+    """Documents the public listing rows (built by products.selectors without a serializer)."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    slug = serializers.CharField()
+    price = serializers.DecimalField(**MONEY)
+    compare_at_price = serializers.DecimalField(**MONEY, allow_null=True)
+    currency = serializers.CharField()
+    in_stock = serializers.BooleanField()
+    category = CategoryBriefSerializer(allow_null=True)
+    tag_list = serializers.ListField(child=serializers.CharField())
+    images = PublicImageSerializer(many=True)
+    seller = PublicSellerSerializer()
+    created_at = serializers.DateTimeField()
+
+
+class PublicProductDetailSerializer(PublicProductSerializer):
+    description = serializers.CharField()
+    stock_quantity = serializers.IntegerField()
+    variants = PublicVariantSerializer(many=True)
+    view_count = serializers.IntegerField()
+    share_count = serializers.IntegerField()
+
+
+class VendorSerializer(PublicSellerSerializer):
+    bio = serializers.CharField()
+    country = serializers.CharField()
+    product_count = serializers.IntegerField()
+
+
+class VendorPageSerializer(serializers.Serializer):
+    vendor = VendorSerializer()
+    products = PublicProductSerializer(many=True)
+
+
+class ShareRequestSerializer(serializers.Serializer):
+    platform = serializers.ChoiceField(choices=["facebook", "x", "twitter", "whatsapp", "instagram", "copy"])
+
+
+class ShareLinksSerializer(serializers.Serializer):
+    url = serializers.URLField(help_text="The product page with UTM parameters, to copy.")
+    facebook = serializers.URLField()
+    x = serializers.URLField()
+    whatsapp = serializers.URLField()
+    share_count = serializers.IntegerField()

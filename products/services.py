@@ -1,0 +1,366 @@
+"""Every write of the catalog: products and their variants, images, stock, history, favourites.
+Each change that a buyer can see also invalidates the public catalog cache after commit."""
+
+import logging
+from decimal import Decimal
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max
+from django.utils import timezone
+from django.utils.text import slugify
+
+from products import cache as catalog_cache
+from products import tasks
+from products.errors import InsufficientStock, TooManyImages, VariantRequired
+from products.models import (
+    Favorite,
+    HistoryEvent,
+    Product,
+    ProductHistory,
+    ProductImage,
+    ProductStatus,
+    Tag,
+    Variant,
+)
+from sellflow.images import clean_image_upload
+
+logger = logging.getLogger(__name__)
+
+PRODUCT_FIELDS = (
+    "name", "description", "price", "compare_at_price", "sku", "category", "status", "stock_quantity",
+    "low_stock_threshold", "weight",
+)
+
+
+# --- History ----------------------------------------------------------------------------------
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    return value
+
+
+def product_snapshot(product: Product) -> dict[str, Any]:
+    """What a buyer would have bought at this moment (orders copy it at purchase time)."""
+    return {
+        "name": product.name,
+        "sku": product.sku,
+        "price": _plain(product.price),
+        "compare_at_price": _plain(product.compare_at_price),
+        "currency": product.currency,
+        "status": product.status,
+        "stock_quantity": product.stock_quantity,
+    }
+
+
+def _tracked(product: Product) -> dict[str, Any]:
+    return {field: _plain(getattr(product, field)) for field in ProductHistory.TRACKED_FIELDS}
+
+
+def _record_history(*, product: Product, actor, event: str, before: dict | None, reason: str = "") -> None:
+    after = _tracked(product)
+    if before is None:
+        changes = {field: {"old": None, "new": value} for field, value in after.items()}
+    else:
+        changes = {f: {"old": before[f], "new": after[f]} for f in after if before[f] != after[f]}
+        if not changes and event == HistoryEvent.UPDATED:
+            return
+    ProductHistory.objects.create(
+        product=product, actor=actor if getattr(actor, "pk", None) else None, event=event, changes=changes,
+        snapshot=product_snapshot(product), reason=reason[:200],
+    )
+
+
+def _after_change(product: Product, *, before_stock: int | None = None) -> None:
+    transaction.on_commit(partial(catalog_cache.catalog_changed, product.pk))
+    if before_stock is not None and before_stock > product.low_stock_threshold >= product.stock_quantity:
+        # The seller's low-stock notification is sent from here once notifications exist.
+        logger.info("product %s crossed its low-stock threshold (%s left)", product.pk, product.stock_quantity)
+
+
+# --- Products ---------------------------------------------------------------------------------
+
+def _unique_slug(*, seller, name: str, exclude_pk: int | None = None) -> str:
+    base = slugify(name)[:200] or "product"
+    taken = set(
+        Product.objects.alive().filter(seller=seller, slug__startswith=base).exclude(pk=exclude_pk)
+        .values_list("slug", flat=True)
+    )
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def parse_tags(raw: str | list[str] | None) -> list[str]:
+    """`"Audio, wireless,,AUDIO"` → `["audio", "wireless"]`: lower-case, trimmed, unique, ordered."""
+    if raw is None:
+        return []
+    items = raw.split(",") if isinstance(raw, str) else raw
+    names: list[str] = []
+    for item in items:
+        name = " ".join(str(item).split()).lower()[:50]
+        if name and name not in names:
+            names.append(name)
+    return names[:30]
+
+
+def _set_tags(product: Product, names: list[str]) -> None:
+    existing = {tag.name: tag for tag in Tag.objects.filter(name__in=names)}
+    missing = [Tag(name=name) for name in names if name not in existing]
+    if missing:
+        Tag.objects.bulk_create(missing, ignore_conflicts=True)
+        existing = {tag.name: tag for tag in Tag.objects.filter(name__in=names)}
+    product.tags.set([existing[name] for name in names])
+    product.tags_text = ",".join(names)
+    Product.objects.filter(pk=product.pk).update(tags_text=product.tags_text)
+
+
+def _check_unique_sku(*, seller, sku: str, exclude_pk: int | None = None) -> None:
+    if sku and Product.objects.alive().filter(seller=seller, sku=sku).exclude(pk=exclude_pk).exists():
+        raise DjangoValidationError({"sku": "You already have a product with this SKU."})
+
+
+def _save_variants(product: Product, variants: list[dict]) -> None:
+    """Make the product's variants exactly these: items with an id update, without one create,
+    the missing ones go. The product's stock becomes their sum."""
+    keep_ids = [item["id"] for item in variants if item.get("id")]
+    unknown = set(keep_ids) - set(product.variants.values_list("id", flat=True))
+    if unknown:
+        raise DjangoValidationError({"variants": f"Unknown variant ids for this product: {sorted(unknown)}."})
+    names = [item["name"].strip().lower() for item in variants]
+    if len(names) != len(set(names)):
+        raise DjangoValidationError({"variants": "Two variants have the same name."})
+    product.variants.exclude(id__in=keep_ids).delete()
+    for position, item in enumerate(variants):
+        fields = {
+            "name": item["name"].strip(), "options": item.get("options") or {}, "sku": item.get("sku", ""),
+            "price": item.get("price"), "stock_quantity": item.get("stock_quantity", 0), "position": position,
+        }
+        if item.get("id"):
+            Variant.objects.filter(pk=item["id"], product=product).update(**fields)
+        else:
+            Variant.objects.create(product=product, **fields)
+    product.stock_quantity = sum(item.get("stock_quantity", 0) for item in variants)
+    Product.objects.filter(pk=product.pk).update(stock_quantity=product.stock_quantity)
+
+
+def _validate_prices(price, compare_at_price) -> None:
+    if compare_at_price is not None and price is not None and compare_at_price <= price:
+        raise DjangoValidationError({"compare_at_price": "The compare-at price must be higher than the price."})
+
+
+@transaction.atomic
+def product_create(*, seller, data: dict, images: list | None = None, event: str = HistoryEvent.CREATED) -> Product:
+    data = dict(data)
+    tags = data.pop("tags", None)
+    variants = data.pop("variants", None)
+    _validate_prices(data.get("price"), data.get("compare_at_price"))
+    _check_unique_sku(seller=seller, sku=data.get("sku", ""))
+    product = Product(seller=seller, currency=seller.currency, **data)
+    product.slug = _unique_slug(seller=seller, name=product.name)
+    try:
+        with transaction.atomic():
+            product.save()
+    except IntegrityError:
+        raise DjangoValidationError({"sku": "You already have a product with this SKU."})
+    if tags is not None:
+        _set_tags(product, parse_tags(tags))
+    if variants:
+        _save_variants(product, variants)
+    if images:
+        product_images_add(product=product, uploads=images)
+    _record_history(product=product, actor=seller, event=event, before=None)
+    _after_change(product)
+    return product
+
+
+@transaction.atomic
+def product_update(*, product: Product, actor, data: dict) -> Product:
+    product = Product.objects.select_for_update().get(pk=product.pk)
+    before = _tracked(product)
+    data = dict(data)
+    tags = data.pop("tags", None)
+    variants = data.pop("variants", None)
+    has_variants = product.variants.exists() if variants is None else bool(variants)
+    if "stock_quantity" in data and has_variants and data["stock_quantity"] != product.stock_quantity:
+        raise DjangoValidationError({"stock_quantity": "This product sells by variant: set stock on its variants."})
+    _validate_prices(data.get("price", product.price), data.get("compare_at_price", product.compare_at_price))
+    if "sku" in data:
+        _check_unique_sku(seller=product.seller, sku=data["sku"], exclude_pk=product.pk)
+    for field, value in data.items():
+        setattr(product, field, value)
+    if "name" in data:
+        product.slug = _unique_slug(seller=product.seller, name=product.name, exclude_pk=product.pk)
+    try:
+        with transaction.atomic():
+            product.save()
+    except IntegrityError:
+        raise DjangoValidationError({"sku": "You already have a product with this SKU."})
+    if tags is not None:
+        _set_tags(product, parse_tags(tags))
+    if variants is not None:
+        _save_variants(product, variants)
+    _record_history(product=product, actor=actor, event=HistoryEvent.UPDATED, before=before)
+    _after_change(product, before_stock=before["stock_quantity"])
+    return product
+
+
+@transaction.atomic
+def product_delete(*, product: Product, actor) -> None:
+    """Soft delete: gone from every list, kept for orders and history."""
+    updated = Product.objects.filter(pk=product.pk, deleted_at__isnull=True).update(deleted_at=timezone.now())
+    if updated:
+        product.refresh_from_db()
+        _record_history(product=product, actor=actor, event=HistoryEvent.DELETED, before=_tracked(product))
+        _after_change(product)
+
+
+@transaction.atomic
+def product_duplicate(*, product: Product, actor) -> Product:
+    """A draft copy (no SKU, no images, counters at zero) to edit into a sibling product."""
+    data = {field: getattr(product, field) for field in PRODUCT_FIELDS if field not in {"sku", "status"}}
+    data.update(name=f"{product.name} (copy)"[:200], status=ProductStatus.DRAFT, sku="", tags=product.tag_list)
+    variants = [
+        {"name": v.name, "options": v.options, "sku": "", "price": v.price, "stock_quantity": v.stock_quantity}
+        for v in product.variants.all()
+    ]
+    if variants:
+        data["variants"] = variants
+    return product_create(seller=product.seller, data=data)
+
+
+def products_bulk(*, seller, ids: list[int], action: str, status: str | None = None, actor=None) -> dict:
+    """Apply one action to many products. Only the seller's own live products are touched;
+    every other id is reported back as not found."""
+    own = {p.pk: p for p in Product.objects.alive().filter(seller=seller, pk__in=ids)}
+    done, not_found = [], [pk for pk in dict.fromkeys(ids) if pk not in own]
+    with transaction.atomic():
+        for product in own.values():
+            if action == "delete":
+                product_delete(product=product, actor=actor or seller)
+            else:
+                product_update(product=product, actor=actor or seller, data={"status": status})
+            done.append(product.pk)
+    return {"action": action, "updated": sorted(done), "not_found": not_found}
+
+
+# --- Stock ------------------------------------------------------------------------------------
+
+@transaction.atomic
+def product_adjust_stock(*, product: Product, actor, delta: int, reason: str, variant_id: int | None = None) -> Product:
+    """Add (or remove, with a negative delta) stock in one conditional UPDATE: concurrent
+    adjustments all apply, and stock never goes below zero."""
+    has_variants = product.variants.exists()
+    if has_variants and variant_id is None:
+        raise VariantRequired()
+    if variant_id is not None:
+        variant = product.variants.filter(pk=variant_id).first()
+        if variant is None:
+            raise DjangoValidationError({"variant_id": "This product has no such variant."})
+        rows = Variant.objects.filter(pk=variant_id)
+        if delta < 0:
+            rows = rows.filter(stock_quantity__gte=-delta)
+        if not rows.update(stock_quantity=F("stock_quantity") + delta):
+            variant.refresh_from_db(fields=["stock_quantity"])
+            raise InsufficientStock(details={"available": variant.stock_quantity, "variant_id": variant_id})
+
+    rows = Product.objects.filter(pk=product.pk)
+    if delta < 0 and variant_id is None:
+        rows = rows.filter(stock_quantity__gte=-delta)
+    if not rows.update(stock_quantity=F("stock_quantity") + delta):
+        product.refresh_from_db(fields=["stock_quantity"])
+        raise InsufficientStock(details={"available": product.stock_quantity})
+
+    product.refresh_from_db()
+    before = _tracked(product) | {"stock_quantity": product.stock_quantity - delta}
+    _record_history(product=product, actor=actor, event=HistoryEvent.STOCK_ADJUSTED, before=before, reason=reason)
+    _after_change(product, before_stock=before["stock_quantity"])
+    return product
+
+
+# --- Images -----------------------------------------------------------------------------------
+
+def product_images_add(*, product: Product, uploads: list) -> list[ProductImage]:
+    with transaction.atomic():
+        # Lock the product so two uploads at once cannot both pass the image limit.
+        Product.objects.select_for_update().filter(pk=product.pk).first()
+        count = product.images.count()
+        limit = settings.PRODUCT_MAX_IMAGES
+        if count + len(uploads) > limit:
+            raise TooManyImages(details={"max_images": limit, "current": count, "uploaded": len(uploads)})
+        cleaned = [
+            clean_image_upload(
+                upload,
+                max_bytes=settings.PRODUCT_IMAGE_MAX_BYTES,
+                max_pixels=settings.PRODUCT_IMAGE_MAX_PIXELS,
+                max_dimension=settings.PRODUCT_IMAGE_MAX_DIMENSION,
+            )
+            for upload in uploads
+        ]
+        next_position = (product.images.aggregate(top=Max("position"))["top"] or -1) + 1
+        has_primary = product.images.filter(is_primary=True).exists()
+        created = []
+        for offset, image in enumerate(cleaned):
+            product_image = ProductImage(
+                product=product, position=next_position + offset, is_primary=not has_primary and offset == 0,
+                alt_text=product.name[:200], width=image.width, height=image.height,
+            )
+            product_image.image.save(f"image.{image.extension}", image.content, save=False)
+            product_image.save()
+            created.append(product_image)
+            transaction.on_commit(partial(tasks.make_product_thumbnail.delay, product_image.pk))
+        _after_change(product)
+    return created
+
+
+@transaction.atomic
+def product_image_update(*, image: ProductImage, data: dict) -> ProductImage:
+    if data.get("is_primary"):
+        ProductImage.objects.filter(product_id=image.product_id, is_primary=True).exclude(pk=image.pk).update(
+            is_primary=False
+        )
+    for field, value in data.items():
+        setattr(image, field, value)
+    image.save(update_fields=list(data))
+    _after_change(image.product)
+    return image
+
+
+@transaction.atomic
+def product_image_delete(*, image: ProductImage) -> None:
+    product = image.product
+    files = [f.name for f in (image.image, image.thumbnail) if f]
+    was_primary = image.is_primary
+    image.delete()
+    if was_primary:
+        successor = product.images.order_by("position", "id").first()
+        if successor:
+            ProductImage.objects.filter(pk=successor.pk).update(is_primary=True)
+    storage = ProductImage._meta.get_field("image").storage
+    for name in files:
+        transaction.on_commit(partial(storage.delete, name))
+    _after_change(product)
+
+
+# --- Buyers -----------------------------------------------------------------------------------
+
+def product_record_view(*, product_id: int) -> None:
+    Product.objects.filter(pk=product_id).update(view_count=F("view_count") + 1)
+
+
+def product_record_share(*, product_id: int) -> None:
+    Product.objects.filter(pk=product_id).update(share_count=F("share_count") + 1)
+
+
+def favorite_add(*, user, product: Product) -> Favorite:
+    favorite, _ = Favorite.objects.get_or_create(user=user, product=product)
+    return favorite
+
+
+def favorite_remove(*, user, product: Product) -> None:
+    Favorite.objects.filter(user=user, product=product).delete()

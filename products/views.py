@@ -1,0 +1,345 @@
+from urllib.parse import quote, urlencode
+
+from django.conf import settings
+from django.db.models import Count
+from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.exceptions import NotFound
+from rest_framework.views import APIView
+
+from accounts.models import AccountType, User
+from products import cache as catalog_cache
+from products import selectors, services
+from products import serializers as s
+from products.filters import PublicProductFilter, SellerProductFilter
+from products.models import Favorite, Product, ProductHistory, ProductImage
+from sellflow.pagination import HeaderPagination
+from sellflow.permissions import IsSeller
+from sellflow.schema import error_responses
+
+TAGS = ["products"]
+
+
+class SellerProductMixin:
+    """The requesting seller's live products only: another seller's id is simply not found."""
+
+    permission_classes = [IsSeller]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
+            return Product.objects.none()
+        return selectors.seller_products(self.request.user)
+
+    def get_product(self) -> Product:
+        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+
+    def product_body(self, product: Product) -> dict:
+        product = selectors.seller_products(self.request.user).get(pk=product.pk)
+        return s.ProductSerializer(product, context={"request": self.request}).data
+
+
+class ProductListCreateView(SellerProductMixin, generics.ListAPIView):
+    serializer_class = s.ProductSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = SellerProductFilter
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    @extend_schema(tags=TAGS, summary="The seller's products")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Create a product (JSON, or multipart with `images`)",
+        request={"application/json": s.ProductWriteSerializer, "multipart/form-data": s.ProductCreateMultipartSerializer},
+        responses={201: s.ProductSerializer},
+    )
+    def post(self, request):
+        serializer = s.ProductCreateMultipartSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        images = data.pop("images", None) or request.FILES.getlist("images[]") or None
+        product = services.product_create(seller=request.user, data=data, images=images)
+        return Response(self.product_body(product), status=status.HTTP_201_CREATED)
+
+
+class ProductDetailView(SellerProductMixin, APIView):
+    @extend_schema(tags=TAGS, summary="One of the seller's products", responses={200: s.ProductSerializer})
+    def get(self, request, pk):
+        return Response(s.ProductSerializer(self.get_product(), context={"request": request}).data)
+
+    @extend_schema(tags=TAGS, summary="Replace a product's fields", request=s.ProductWriteSerializer,
+                   responses={200: s.ProductSerializer})
+    def put(self, request, pk):
+        return self._update(request, partial=False)
+
+    @extend_schema(tags=TAGS, summary="Change some of a product's fields", request=s.ProductWriteSerializer,
+                   responses={200: s.ProductSerializer})
+    def patch(self, request, pk):
+        return self._update(request, partial=True)
+
+    def _update(self, request, *, partial: bool):
+        product = self.get_product()
+        serializer = s.ProductWriteSerializer(instance=product, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        product = services.product_update(product=product, actor=request.user, data=serializer.validated_data)
+        return Response(self.product_body(product))
+
+    @extend_schema(tags=TAGS, summary="Delete a product (it stays for orders and history)", responses={204: None})
+    def delete(self, request, pk):
+        services.product_delete(product=self.get_product(), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ProductImagesUploadView(SellerProductMixin, APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        tags=TAGS, summary="Add images to a product",
+        request={"multipart/form-data": s.ImageUploadSerializer},
+        responses={201: s.ProductImageSerializer(many=True)},
+    )
+    def post(self, request, pk):
+        product = self.get_product()
+        files = request.FILES.getlist("images") or request.FILES.getlist("images[]")
+        serializer = s.ImageUploadSerializer(data={"images": files})
+        serializer.is_valid(raise_exception=True)
+        images = services.product_images_add(product=product, uploads=serializer.validated_data["images"])
+        return Response(
+            s.ProductImageSerializer(images, many=True, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class ProductImagesUploadAliasView(ProductImagesUploadView):
+    @extend_schema(exclude=True)  # seed 000's `upload-images/`
+    def post(self, request, pk):
+        return super().post(request, pk)
+
+
+class ProductImageDetailView(SellerProductMixin, APIView):
+    def get_image(self) -> ProductImage:
+        return get_object_or_404(ProductImage.objects.filter(product=self.get_product()), pk=self.kwargs["image_id"])
+
+    @extend_schema(tags=TAGS, summary="Change an image's alt text, position or primary flag",
+                   request=s.ProductImageUpdateSerializer, responses={200: s.ProductImageSerializer})
+    def patch(self, request, pk, image_id):
+        image = self.get_image()
+        serializer = s.ProductImageUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        image = services.product_image_update(image=image, data=serializer.validated_data)
+        return Response(s.ProductImageSerializer(image, context={"request": request}).data)
+
+    @extend_schema(tags=TAGS, summary="Remove an image", responses={204: None})
+    def delete(self, request, pk, image_id):
+        services.product_image_delete(image=self.get_image())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ProductHistoryView(SellerProductMixin, generics.ListAPIView):
+    serializer_class = s.ProductHistorySerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ProductHistory.objects.none()
+        product = get_object_or_404(selectors.seller_products(self.request.user), pk=self.kwargs["pk"])
+        return product.history.select_related("actor")
+
+    @extend_schema(tags=TAGS, summary="Every recorded change of a product, newest first")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class AdjustStockView(SellerProductMixin, APIView):
+    @extend_schema(tags=TAGS, summary="Add or remove stock", request=s.StockAdjustmentSerializer,
+                   responses={200: s.ProductSerializer,
+                              **error_responses(409, s409="Not enough stock (`insufficient_stock`).")})
+    def post(self, request, pk):
+        product = self.get_product()
+        serializer = s.StockAdjustmentSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        product = services.product_adjust_stock(product=product, actor=request.user, **serializer.validated_data)
+        return Response(self.product_body(product))
+
+
+class DuplicateProductView(SellerProductMixin, APIView):
+    @extend_schema(tags=TAGS, summary="Copy a product into a new draft", request=None,
+                   responses={201: s.ProductSerializer})
+    def post(self, request, pk):
+        copy = services.product_duplicate(product=self.get_product(), actor=request.user)
+        return Response(self.product_body(copy), status=status.HTTP_201_CREATED)
+
+
+class BulkProductsView(APIView):
+    permission_classes = [IsSeller]
+
+    @extend_schema(tags=TAGS, summary="Change the status of, or delete, many products",
+                   request=s.BulkActionSerializer, responses={200: s.BulkResultSerializer})
+    def post(self, request):
+        serializer = s.BulkActionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        result = services.products_bulk(seller=request.user, ids=data["ids"], action=data["action"],
+                                        status=data.get("status"))
+        return Response(result)
+
+
+class CategoryTreeView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(tags=TAGS, summary="The category tree", responses={200: s.CategoryTreeSerializer(many=True)})
+    def get(self, request):
+        return Response(catalog_cache.cached_category_tree(selectors.category_tree))
+
+
+class SellerTagsView(APIView):
+    permission_classes = [IsSeller]
+
+    @extend_schema(tags=TAGS, summary="The seller's tags, with how many live products carry each",
+                   responses={200: s.TagCountSerializer(many=True)})
+    def get(self, request):
+        rows = (
+            Product.tags.through.objects.filter(product__seller=request.user, product__deleted_at__isnull=True)
+            .values("tag__name").annotate(count=Count("product_id")).order_by("-count", "tag__name")
+        )
+        return Response([{"name": row["tag__name"], "count": row["count"]} for row in rows])
+
+
+# --- Favourites -------------------------------------------------------------------------------
+
+class FavoriteView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def get_product(self) -> Product:
+        return get_object_or_404(Product.objects.public(), pk=self.kwargs["pk"])
+
+    @extend_schema(tags=TAGS, summary="Save a product to favourites", request=None, responses={201: None})
+    def post(self, request, pk):
+        services.favorite_add(user=request.user, product=self.get_product())
+        return Response(status=status.HTTP_201_CREATED)
+
+    @extend_schema(tags=TAGS, summary="Remove a product from favourites", responses={204: None})
+    def delete(self, request, pk):
+        product = get_object_or_404(Product.objects.all(), pk=pk)
+        services.favorite_remove(user=request.user, product=product)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class FavoriteListView(generics.ListAPIView):
+    permission_classes = [IsAuthenticated]
+    serializer_class = s.PublicProductSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Product.objects.none()
+        favorite_ids = Favorite.objects.filter(user=self.request.user).values("product_id")
+        return selectors.public_products().filter(pk__in=favorite_ids)
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        rows = selectors.PublicRows(request)
+        return self.get_paginated_response([rows.product(product) for product in page])
+
+    @extend_schema(tags=TAGS, summary="The signed-in user's favourite products")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+# --- Public catalog ---------------------------------------------------------------------------
+
+class PublicProductListView(generics.ListAPIView):
+    permission_classes = [AllowAny]
+    serializer_class = s.PublicProductSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = PublicProductFilter
+
+    def get_queryset(self):
+        return selectors.public_products()
+
+    def list(self, request, *args, **kwargs):
+        def build():
+            page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+            rows = selectors.PublicRows(request)
+            body = [rows.product(product) for product in page]
+            return body, self.paginator.get_headers()
+
+        cache_key = f"{request.get_host()}?{request.GET.urlencode()}"
+        body, headers = catalog_cache.cached_listing(cache_key, build)
+        return Response(body, headers=headers)
+
+    @extend_schema(tags=TAGS, summary="Products on sale (no login needed)")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class PublicProductDetailView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(tags=TAGS, summary="A product on sale, with variants, images and seller",
+                   responses={200: s.PublicProductDetailSerializer})
+    def get(self, request, pk):
+        def build():
+            product = selectors.public_products().prefetch_related("variants").filter(pk=pk).first()
+            if product is None:
+                return None
+            return product.seller_id, selectors.PublicRows(request).detail(product)
+
+        body = catalog_cache.cached_detail(pk, build)
+        if body is None:
+            raise NotFound()
+        services.product_record_view(product_id=pk)
+        return Response(body)
+
+
+class VendorView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        tags=TAGS, summary="A vendor's public profile and products",
+        parameters=[
+            OpenApiParameter("page", {"type": "integer", "minimum": 1}),
+            OpenApiParameter("page_size", {"type": "integer", "minimum": 1, "maximum": 100}),
+        ],
+        responses={200: s.VendorPageSerializer},
+    )
+    def get(self, request, vendor_id):
+        vendor = get_object_or_404(User.objects.filter(is_active=True, account_type=AccountType.SELLER), pk=vendor_id)
+        paginator = HeaderPagination()
+        page = paginator.paginate_queryset(selectors.public_products().filter(seller=vendor), request, view=self)
+        rows = selectors.PublicRows(request)
+        body = {
+            "vendor": {
+                **rows.seller(vendor), "bio": vendor.bio, "country": vendor.country,
+                "product_count": paginator.page.paginator.count,
+            },
+            "products": [rows.product(product) for product in page],
+        }
+        return Response(body, headers=paginator.get_headers())
+
+
+class ShareView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(tags=TAGS, summary="Count a share and get the share links", request=s.ShareRequestSerializer,
+                   responses={200: s.ShareLinksSerializer})
+    def post(self, request, pk):
+        serializer = s.ShareRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        product = get_object_or_404(Product.objects.public(), pk=pk)
+        platform = serializer.validated_data["platform"]
+        services.product_record_share(product_id=product.pk)
+        utm = urlencode({"utm_source": platform, "utm_medium": "social", "utm_campaign": "product_share"})
+        url = f"{settings.FRONTEND_URL}/product/{product.pk}/?{utm}"
+        text = f"Check out this product: {product.name} - {product.currency} {product.price:.2f}"
+        return Response({
+            "url": url,
+            "facebook": f"https://www.facebook.com/sharer/sharer.php?u={quote(url, safe='')}",
+            "x": f"https://twitter.com/intent/tweet?text={quote(text, safe='')}&url={quote(url, safe='')}",
+            "whatsapp": f"https://wa.me/?text={quote(f'{text} {url}', safe='')}",
+            "share_count": product.share_count + 1,
+        })

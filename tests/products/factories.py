@@ -1,0 +1,47 @@
+from decimal import Decimal
+
+import factory
+
+from products.models import Category, Product, ProductStatus, Variant
+from tests.accounts.factories import UserFactory
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Category
+
+    name = factory.Sequence(lambda n: f"Category {n}")
+    slug = factory.Sequence(lambda n: f"category-{n}")
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    """A product as the services would leave it (tags_text in step with the tags)."""
+
+    class Meta:
+        model = Product
+        skip_postgeneration_save = True
+
+    seller = factory.SubFactory(UserFactory, account_type="seller")
+    name = factory.Sequence(lambda n: f"Product {n}")
+    slug = factory.Sequence(lambda n: f"product-{n}")
+    description = "A fine product."
+    price = Decimal("50.00")
+    currency = "GHS"
+    status = ProductStatus.ACTIVE
+    stock_quantity = 10
+
+    @factory.post_generation
+    def tag_names(self, create, extracted, **kwargs):
+        if extracted:
+            from products.services import _set_tags, parse_tags
+
+            _set_tags(self, parse_tags(extracted))
+
+
+class VariantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Variant
+
+    product = factory.SubFactory(ProductFactory)
+    name = factory.Sequence(lambda n: f"Size {n}")
+    stock_quantity = 5
