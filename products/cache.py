@@ -3,7 +3,8 @@
 Keys carry generations instead of being hunted down: a product change bumps the catalog
 generation (every cached listing becomes unreachable at once) and deletes that product's
 detail; a seller's public profile change bumps that seller's generation, which every cached
-detail of theirs records and is checked against on read. Stale entries just expire.
+detail of theirs records and is checked against on read, and the all-sellers generation that
+listing keys carry. Stale entries just expire.
 """
 
 import hashlib
@@ -13,7 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 
-from accounts.cache import seller_public_generation
+from accounts.cache import seller_public_generation, sellers_public_generation
 
 CATALOG_GENERATION_KEY = "catalog:generation"
 CATEGORY_TREE_KEY = "catalog:categories"
@@ -54,7 +55,7 @@ def cached_listing(query_string: str, build: Callable[[], Any]) -> Any:
     if not enabled():
         return build()
     digest = hashlib.sha256(query_string.encode()).hexdigest()[:32]
-    key = f"catalog:list:{catalog_generation()}:{digest}"
+    key = f"catalog:list:{catalog_generation()}:{sellers_public_generation()}:{digest}"
     listing = cache.get(key)
     if listing is None:
         listing = build()
