@@ -231,3 +231,29 @@ class ShareLinksSerializer(serializers.Serializer):
     x = serializers.URLField()
     whatsapp = serializers.URLField()
     share_count = serializers.IntegerField()
+
+
+class CatalogImportSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="CSV, UTF-8, with a header row (see the export for the columns).")
+    dry_run = serializers.BooleanField(default=False, help_text="Validate and report without saving anything.")
+
+    def validate_file(self, upload):
+        if upload.size > 5 * 1024 * 1024:
+            raise serializers.ValidationError("The file is larger than 5 MB.")
+        return upload
+
+
+class ImportRowSerializer(serializers.Serializer):
+    row = serializers.IntegerField(help_text="Line in the file (the header is line 1).")
+    sku = serializers.CharField()
+    name = serializers.CharField()
+    action = serializers.ChoiceField(choices=["created", "updated", "rejected"])
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+
+class ImportReportSerializer(serializers.Serializer):
+    dry_run = serializers.BooleanField()
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    rejected = serializers.IntegerField()
+    rows = ImportRowSerializer(many=True)

@@ -1,20 +1,26 @@
+import csv
+import json
+from datetime import date
 from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.db.models import Count
+from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.views import APIView
 
 from accounts.models import AccountType, User
 from products import cache as catalog_cache
-from products import selectors, services
+from products import catalog_csv, selectors, services
 from products import serializers as s
 from products.filters import PublicProductFilter, SellerProductFilter
 from products.models import Favorite, Product, ProductHistory, ProductImage
@@ -208,6 +214,54 @@ class SellerTagsView(APIView):
             .values("tag__name").annotate(count=Count("product_id")).order_by("-count", "tag__name")
         )
         return Response([{"name": row["tag__name"], "count": row["count"]} for row in rows])
+
+
+class CSVRenderer(BaseRenderer):
+    """Lets clients ask for `text/csv`; the export streams its own body."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return json.dumps(data).encode() if data is not None else b""
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+class CatalogExportView(APIView):
+    permission_classes = [IsSeller]
+    renderer_classes = [JSONRenderer, CSVRenderer]
+
+    @extend_schema(tags=TAGS, summary="The seller's catalog as CSV",
+                   responses={(200, "text/csv"): OpenApiTypes.STR})
+    def get(self, request):
+        writer = csv.writer(_Echo())
+        rows = (writer.writerow(row) for row in catalog_csv.export_rows(request.user))
+        response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="sellflow-catalog-{date.today():%Y%m%d}.csv"'
+        return response
+
+
+class CatalogImportView(APIView):
+    permission_classes = [IsSeller]
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(tags=TAGS, summary="Create or update products from a CSV file (matched by SKU)",
+                   request={"multipart/form-data": s.CatalogImportSerializer},
+                   responses={200: s.ImportReportSerializer})
+    def post(self, request):
+        serializer = s.CatalogImportSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            report = catalog_csv.import_catalog(seller=request.user, upload=serializer.validated_data["file"],
+                                                dry_run=serializer.validated_data["dry_run"])
+        except catalog_csv.CatalogFileError as error:
+            raise ValidationError({"file": [str(error)]})
+        return Response(report)
 
 
 # --- Favourites -------------------------------------------------------------------------------

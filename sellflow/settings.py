@@ -198,6 +198,8 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # Formats are negotiated with Accept only; `?format=` would turn typos into 404s.
+    "URL_FORMAT_OVERRIDE": None,
     "DEFAULT_PAGINATION_CLASS": "sellflow.pagination.HeaderPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": [
