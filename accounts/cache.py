@@ -15,10 +15,6 @@ def seller_public_generation(seller_id: int) -> int:
     return cache.get(_key(seller_id)) or 0
 
 
-def sellers_public_generation() -> int:
-    return cache.get(ANY_SELLER_KEY) or 0
-
-
 def seller_public_changed(seller_id: int) -> None:
     for key in (_key(seller_id), ANY_SELLER_KEY):
         try:

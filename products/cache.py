@@ -14,7 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 
-from accounts.cache import seller_public_generation, sellers_public_generation
+from accounts.cache import ANY_SELLER_KEY, seller_public_generation
 
 CATALOG_GENERATION_KEY = "catalog:generation"
 CATEGORY_TREE_KEY = "catalog:categories"
@@ -55,7 +55,10 @@ def cached_listing(query_string: str, build: Callable[[], Any]) -> Any:
     if not enabled():
         return build()
     digest = hashlib.sha256(query_string.encode()).hexdigest()[:32]
-    key = f"catalog:list:{catalog_generation()}:{sellers_public_generation()}:{digest}"
+    # Both generations in one round trip: this runs on every public listing request.
+    generations = cache.get_many([CATALOG_GENERATION_KEY, ANY_SELLER_KEY])
+    catalog = generations.get(CATALOG_GENERATION_KEY) or catalog_generation()
+    key = f"catalog:list:{catalog}:{generations.get(ANY_SELLER_KEY, 0)}:{digest}"
     listing = cache.get(key)
     if listing is None:
         listing = build()

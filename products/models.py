@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, F, Q, Value, When
 
 
 class Category(models.Model):
@@ -107,7 +107,15 @@ class Product(models.Model):
         ]
         indexes = [
             models.Index(fields=["seller", "deleted_at", "-created_at"], name="products_seller_list"),
-            models.Index(fields=["status", "deleted_at", "-created_at"], name="products_public_list"),
+            # The public listing's order (in stock first, newest first) over exactly the public
+            # rows, so a page is read straight from the index.
+            models.Index(
+                Case(When(stock_quantity__gt=0, then=Value(0)), default=Value(1), output_field=models.IntegerField()),
+                F("created_at").desc(),
+                F("id").desc(),
+                name="products_public_order",
+                condition=Q(status="active", deleted_at__isnull=True),
+            ),
             models.Index(fields=["category", "status"], name="products_category_status"),
         ]
 

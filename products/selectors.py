@@ -20,16 +20,18 @@ def seller_products(seller) -> QuerySet[Product]:
     )
 
 
+def stock_rank() -> Case:
+    """0 for products in stock, 1 for sold out: listings show what can be bought first. The
+    public-listing index (products.Product.Meta) is built on this very expression."""
+    return Case(When(stock_quantity__gt=0, then=Value(0)), default=Value(1), output_field=IntegerField())
+
+
 def public_products() -> QuerySet[Product]:
     return (
         Product.objects.public()
         .select_related("seller", "category")
         .prefetch_related(Prefetch("images", queryset=ProductImage.objects.order_by("-is_primary", "position", "id")))
-        .annotate(
-            # In-stock products first, then the newest.
-            stock_rank=Case(When(stock_quantity__gt=0, then=Value(0)), default=Value(1), output_field=IntegerField())
-        )
-        .order_by("stock_rank", "-created_at", "-id")
+        .order_by(stock_rank(), "-created_at", "-id")
     )
 
 

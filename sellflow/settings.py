@@ -186,6 +186,8 @@ PRODUCT_IMAGE_MAX_DIMENSION = env.int("PRODUCT_IMAGE_MAX_DIMENSION", default=204
 PRODUCT_THUMBNAIL_SIZE = env.int("PRODUCT_THUMBNAIL_SIZE", default=400)
 # Seconds public listings, details and the category tree stay cached (0 turns caching off).
 PUBLIC_CATALOG_CACHE_SECONDS = env.int("PUBLIC_CATALOG_CACHE_SECONDS", default=300)
+# Serves /api/bench/floor/, the benchmark's no-database baseline (bench/README.md). Never in production.
+BENCH_FLOOR_ENDPOINT = env.bool("BENCH_FLOOR_ENDPOINT", default=False)
 
 # --- API --------------------------------------------------------------------------------------
 

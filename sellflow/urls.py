@@ -28,6 +28,11 @@ urlpatterns = [
     re_path(r"^api/", api_not_found_view),
 ]
 
+if settings.BENCH_FLOOR_ENDPOINT:
+    from sellflow.bench_floor import FloorView
+
+    urlpatterns.insert(0, path("api/bench/floor/", FloorView.as_view()))
+
 if settings.DEBUG:
     urlpatterns = static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT) + urlpatterns
 
