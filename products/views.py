@@ -36,13 +36,16 @@ class SellerProductMixin:
 
     permission_classes = [IsSeller]
 
-    def get_queryset(self):
+    def own_products(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
             return Product.objects.none()
-        return selectors.seller_products(self.request.user)
+        return Product.objects.alive().filter(seller=self.request.user)
+
+    def get_queryset(self):
+        return self.own_products()
 
     def get_product(self) -> Product:
-        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+        return get_object_or_404(self.own_products(), pk=self.kwargs["pk"])
 
     def product_body(self, product: Product) -> dict:
         product = selectors.seller_products(self.request.user).get(pk=product.pk)
@@ -54,6 +57,11 @@ class ProductListCreateView(SellerProductMixin, generics.ListAPIView):
     filter_backends = [DjangoFilterBackend]
     filterset_class = SellerProductFilter
     parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Product.objects.none()
+        return selectors.seller_products(self.request.user)
 
     @extend_schema(tags=TAGS, summary="The seller's products")
     def get(self, request, *args, **kwargs):
@@ -77,7 +85,7 @@ class ProductListCreateView(SellerProductMixin, generics.ListAPIView):
 class ProductDetailView(SellerProductMixin, APIView):
     @extend_schema(tags=TAGS, summary="One of the seller's products", responses={200: s.ProductSerializer})
     def get(self, request, pk):
-        return Response(s.ProductSerializer(self.get_product(), context={"request": request}).data)
+        return Response(self.product_body(self.get_product()))
 
     @extend_schema(tags=TAGS, summary="Replace a product's fields", request=s.ProductWriteSerializer,
                    responses={200: s.ProductSerializer})
@@ -153,8 +161,7 @@ class ProductHistoryView(SellerProductMixin, generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return ProductHistory.objects.none()
-        product = get_object_or_404(selectors.seller_products(self.request.user), pk=self.kwargs["pk"])
-        return product.history.select_related("actor")
+        return self.get_product().history.select_related("actor")
 
     @extend_schema(tags=TAGS, summary="Every recorded change of a product, newest first")
     def get(self, request, *args, **kwargs):
