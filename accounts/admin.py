@@ -1,7 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+from django.db import transaction
 
+from accounts.cache import sellers_public_changed
 from accounts.models import EmailVerificationCode, User
 
 
@@ -53,6 +55,19 @@ class UserAdmin(DjangoUserAdmin):
     @admin.display(description="Name")
     def full_name(self, user: User) -> str:
         return user.full_name
+
+    # An operator editing or banning a seller changes what buyers see of them.
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        transaction.on_commit(sellers_public_changed)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        transaction.on_commit(sellers_public_changed)
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        transaction.on_commit(sellers_public_changed)
 
 
 @admin.register(EmailVerificationCode)

@@ -23,7 +23,7 @@ from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from accounts import tasks
-from accounts.cache import seller_public_changed
+from accounts.cache import PUBLIC_PROFILE_FIELDS, sellers_public_changed
 from accounts.errors import (
     AccountDisabled,
     AlreadyVerified,
@@ -281,7 +281,8 @@ def user_update_profile(*, user: User, data: dict) -> User:
         setattr(user, field, value)
     user.full_clean(exclude=["password", "email", "avatar"], validate_unique=False, validate_constraints=False)
     user.save(update_fields=sorted(data))
-    transaction.on_commit(partial(seller_public_changed, user.pk))
+    if user.is_seller and PUBLIC_PROFILE_FIELDS & set(data):
+        transaction.on_commit(sellers_public_changed)
     return user
 
 
@@ -296,7 +297,8 @@ def user_set_avatar(*, user: User, upload) -> User:
     previous = user.avatar.name if user.avatar else None
     user.avatar.save(f"avatar.{image.extension}", image.content, save=False)
     user.save(update_fields=["avatar"])
-    transaction.on_commit(partial(seller_public_changed, user.pk))
+    if user.is_seller:
+        transaction.on_commit(sellers_public_changed)
     if previous:
         transaction.on_commit(partial(user.avatar.storage.delete, previous))
     return user
@@ -308,7 +310,8 @@ def user_remove_avatar(*, user: User) -> User:
         previous = user.avatar.name
         user.avatar = ""
         user.save(update_fields=["avatar"])
-        transaction.on_commit(partial(seller_public_changed, user.pk))
+        if user.is_seller:
+            transaction.on_commit(sellers_public_changed)
         transaction.on_commit(partial(User._meta.get_field("avatar").storage.delete, previous))
     return user
 

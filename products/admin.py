@@ -1,37 +1,53 @@
 from django.contrib import admin
+from django.db import transaction
 
 from products import cache as catalog_cache
+from products import services
 from products.models import Category, Favorite, Product, ProductHistory, ProductImage, Tag, Variant
 
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
     list_display = ("tree_name", "slug", "icon", "position", "is_active")
-    list_filter = ("is_active", "parent")
+    list_filter = ("is_active", ("parent", admin.RelatedOnlyFieldListFilter))
     list_editable = ("position", "is_active")
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
-    list_select_related = ("parent",)
-    ordering = ("parent__position", "parent__name", "position", "name")
+    list_select_related = ("parent__parent",)
+    ordering = ("parent__parent__position", "parent__position", "position", "name")
 
     @admin.display(description="Category", ordering="name")
     def tree_name(self, category: Category) -> str:
-        return f"— {category.name}" if category.parent_id else category.name
+        path, node = [category.name], category.parent
+        while node is not None:
+            path.insert(0, node.name)
+            node = node.parent
+        return " › ".join(path)
 
+    # The tree is cached for buyers: refresh it once the change is committed.
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        catalog_cache.categories_changed()
+        transaction.on_commit(catalog_cache.categories_changed)
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
-        catalog_cache.categories_changed()
+        transaction.on_commit(catalog_cache.categories_changed)
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        transaction.on_commit(catalog_cache.categories_changed)
 
 
 class ProductImageInline(admin.TabularInline):
+    """Images are uploaded through the API, which verifies and cleans them."""
+
     model = ProductImage
     extra = 0
     fields = ("image", "thumbnail", "alt_text", "position", "is_primary")
-    readonly_fields = ("thumbnail",)
+    readonly_fields = ("image", "thumbnail")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
 
 
 class VariantInline(admin.TabularInline):
@@ -55,16 +71,31 @@ class ProductHistoryInline(admin.TabularInline):
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
     list_display = ("name", "sku", "seller", "status", "price", "currency", "stock_quantity", "category", "deleted_at")
-    list_filter = ("status", "category", ("deleted_at", admin.EmptyFieldListFilter), "seller")
+    list_filter = ("status", ("category", admin.RelatedOnlyFieldListFilter), ("deleted_at", admin.EmptyFieldListFilter))
     search_fields = ("name", "sku", "seller__email", "seller__company_name")
     list_select_related = ("seller", "category")
     raw_id_fields = ("seller",)
-    readonly_fields = ("tags_text", "view_count", "share_count", "created_at", "updated_at")
+    readonly_fields = ("tags_text", "view_count", "share_count", "created_at", "updated_at", "deleted_at")
     inlines = [ProductImageInline, VariantInline, ProductHistoryInline]
 
+    # Operators' edits go through the same bookkeeping as the sellers': history, tags text,
+    # stock as the variants' sum, soft delete, and the buyers' cache.
     def save_model(self, request, obj, form, change):
+        request._product_before = (
+            services.product_tracked_values(Product.objects.get(pk=obj.pk)) if change else None
+        )
         super().save_model(request, obj, form, change)
-        catalog_cache.catalog_changed(obj.pk)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        services.product_admin_saved(product=form.instance, actor=request.user, before=request._product_before)
+
+    def delete_model(self, request, obj):
+        services.product_delete(product=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for product in queryset:
+            services.product_delete(product=product, actor=request.user)
 
 
 @admin.register(ProductHistory)

@@ -1,10 +1,10 @@
 """Caching of the public catalog (listings, details, category tree).
 
-Keys carry generations instead of being hunted down: a product change bumps the catalog
-generation (every cached listing becomes unreachable at once) and deletes that product's
-detail; a seller's public profile change bumps that seller's generation, which every cached
-detail of theirs records and is checked against on read, and the all-sellers generation that
-listing keys carry. Stale entries just expire.
+Every entry records the generation numbers it was built under, read *before* the database:
+the catalog's (bumped by any product change), the product's own (for details) and the sellers'
+public profiles' (accounts.cache). A reader uses an entry only if all still match, so a page
+built from rows that changed meanwhile is never served, and a buyer never sees a stale price, a
+deleted product or an old seller name. Generations restart from the clock if evicted.
 """
 
 import hashlib
@@ -14,85 +14,71 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 
-from accounts.cache import ANY_SELLER_KEY, seller_public_generation
+from accounts.cache import SELLERS_GENERATION_KEY, bump_generation, read_generation
 
 CATALOG_GENERATION_KEY = "catalog:generation"
 CATEGORY_TREE_KEY = "catalog:categories"
-
-
-def _timeout() -> int:
-    return settings.PUBLIC_CATALOG_CACHE_SECONDS
 
 
 def enabled() -> bool:
     return settings.PUBLIC_CATALOG_CACHE_SECONDS > 0
 
 
-def catalog_generation() -> int:
-    generation = cache.get(CATALOG_GENERATION_KEY)
-    if generation is None:
-        cache.add(CATALOG_GENERATION_KEY, 1, timeout=None)
-        generation = cache.get(CATALOG_GENERATION_KEY) or 1
-    return generation
+def _product_generation_key(product_id: int) -> str:
+    return f"catalog:product-generation:{product_id}"
+
+
+def _generations(*keys: str) -> tuple:
+    """Current values of generation counters, in one round trip when they all exist."""
+    found = cache.get_many(keys)
+    return tuple(found[key] if key in found else read_generation(key) for key in keys)
 
 
 def catalog_changed(*product_ids: int) -> None:
-    """A product (its fields, images, variants or stock) changed: no buyer may see the old one."""
-    try:
-        cache.incr(CATALOG_GENERATION_KEY)
-    except ValueError:
-        cache.add(CATALOG_GENERATION_KEY, 2, timeout=None)
-    if product_ids:
-        cache.delete_many([_detail_key(product_id) for product_id in product_ids])
+    """Products (fields, images, variants, stock, status) changed: call after commit."""
+    bump_generation(CATALOG_GENERATION_KEY)
+    for product_id in product_ids:
+        bump_generation(_product_generation_key(product_id))
 
 
 def categories_changed() -> None:
     cache.delete(CATEGORY_TREE_KEY)
-    catalog_changed()
+    bump_generation(CATALOG_GENERATION_KEY)
 
 
-def cached_listing(query_string: str, build: Callable[[], Any]) -> Any:
+def _cached(key: str, generations: tuple, build: Callable[[], Any]) -> Any:
+    entry = cache.get(key)
+    if entry is not None and entry[0] == generations:
+        return entry[1]
+    value = build()
+    cache.set(key, (generations, value), settings.PUBLIC_CATALOG_CACHE_SECONDS)
+    return value
+
+
+def cached_listing(request_key: str, build: Callable[[], Any]) -> Any:
     if not enabled():
         return build()
-    digest = hashlib.sha256(query_string.encode()).hexdigest()[:32]
-    # Both generations in one round trip: this runs on every public listing request.
-    generations = cache.get_many([CATALOG_GENERATION_KEY, ANY_SELLER_KEY])
-    catalog = generations.get(CATALOG_GENERATION_KEY) or catalog_generation()
-    key = f"catalog:list:{catalog}:{generations.get(ANY_SELLER_KEY, 0)}:{digest}"
-    listing = cache.get(key)
-    if listing is None:
-        listing = build()
-        cache.set(key, listing, _timeout())
-    return listing
+    generations = _generations(CATALOG_GENERATION_KEY, SELLERS_GENERATION_KEY)
+    digest = hashlib.sha256(request_key.encode()).hexdigest()[:32]
+    return _cached(f"catalog:list:{digest}", generations, build)
 
 
-def _detail_key(product_id: int) -> str:
-    return f"catalog:product:{product_id}"
-
-
-def cached_detail(product_id: int, build: Callable[[], tuple[int, Any] | None]) -> Any:
-    """`build()` returns (seller_id, body) or None for a product that is not public."""
+def cached_detail(product_id: int, build: Callable[[], Any]) -> Any:
+    """`build()` returns the body, or None for a product that is not public (not cached)."""
     if not enabled():
-        built = build()
-        return built[1] if built else None
-    entry = cache.get(_detail_key(product_id))
-    if entry is not None:
-        seller_id, generation, body = entry
-        if generation == seller_public_generation(seller_id):
-            return body
-    built = build()
-    if built is None:
-        return None
-    seller_id, body = built
-    cache.set(_detail_key(product_id), (seller_id, seller_public_generation(seller_id), body), _timeout())
+        return build()
+    generations = _generations(_product_generation_key(product_id), SELLERS_GENERATION_KEY)
+    key = f"catalog:product:{product_id}"
+    entry = cache.get(key)
+    if entry is not None and entry[0] == generations:
+        return entry[1]
+    body = build()
+    if body is not None:
+        cache.set(key, (generations, body), settings.PUBLIC_CATALOG_CACHE_SECONDS)
     return body
 
 
 def cached_category_tree(build: Callable[[], Any]) -> Any:
     if not enabled():
         return build()
-    tree = cache.get(CATEGORY_TREE_KEY)
-    if tree is None:
-        tree = build()
-        cache.set(CATEGORY_TREE_KEY, tree, _timeout())
-    return tree
+    return _cached(CATEGORY_TREE_KEY, (read_generation(CATALOG_GENERATION_KEY),), build)

@@ -2,15 +2,15 @@ import django_filters
 
 from products.models import Product, ProductStatus
 from products.search import search_products
-from products.selectors import category_and_descendant_ids
+from products.selectors import category_and_descendant_ids, stock_rank
 
 ORDERING_FIELDS = (("created_at", "created_at"), ("price", "price"), ("name", "name"), ("view_count", "view_count"))
 
 
 class ProductFilter(django_filters.FilterSet):
     category = django_filters.CharFilter(method="filter_category", help_text="Category id or slug, with its children.")
-    min_price = django_filters.NumberFilter(field_name="price", lookup_expr="gte")
-    max_price = django_filters.NumberFilter(field_name="price", lookup_expr="lte")
+    min_price = django_filters.NumberFilter(field_name="price", lookup_expr="gte", min_value=0, max_value=10**10)
+    max_price = django_filters.NumberFilter(field_name="price", lookup_expr="lte", min_value=0, max_value=10**10)
     in_stock = django_filters.BooleanFilter(method="filter_in_stock")
     search = django_filters.CharFilter(method="filter_search", help_text="Words in the name, tags, description or SKU.")
     ordering = django_filters.OrderingFilter(fields=ORDERING_FIELDS, help_text="created_at, price, name, view_count; `-` for descending.")
@@ -25,9 +25,11 @@ class ProductFilter(django_filters.FilterSet):
     def filter_in_stock(self, queryset, name, value):
         return queryset.filter(stock_quantity__gt=0) if value else queryset.filter(stock_quantity=0)
 
+    # How matches are ordered when the client asks for no explicit order.
+    search_ordering: tuple = ("-search_rank",)
+
     def filter_search(self, queryset, name, value):
-        # Ranked unless the client asked for an explicit order.
-        return search_products(queryset, value, order_by_rank="ordering" not in self.data)
+        return search_products(queryset, value, rank_ordering=() if "ordering" in self.data else self.search_ordering)
 
 
 class SellerProductFilter(ProductFilter):
@@ -38,7 +40,9 @@ class SellerProductFilter(ProductFilter):
 
 
 class PublicProductFilter(ProductFilter):
-    seller = django_filters.NumberFilter(field_name="seller_id")
+    seller = django_filters.NumberFilter(field_name="seller_id", min_value=1, max_value=2**63 - 1)
+    # Buyers see what they can buy first, best matches first among those.
+    search_ordering = (stock_rank(), "-search_rank")
 
     class Meta(ProductFilter.Meta):
         fields = ["seller", *ProductFilter.Meta.fields]

@@ -1,58 +1,77 @@
-"""Product search, the same API on both databases: PostgreSQL full-text search (name weighted
-above tags above description, GIN-indexed, ranked) or, on SQLite, a portable fallback where
-every word must appear in the name, tags, description or SKU, name matches first."""
+"""Product search, the same behaviour on both databases: every word typed must start a word of
+the product's name, SKU, tags or description ("head" finds "Headphones"), and name matches
+rank above tag matches above description matches. PostgreSQL runs it as GIN-indexed full-text
+search; SQLite, the embedded default, as a portable fallback."""
+
+import re
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Replace
 
 # 'simple': no stemming, so English, French and Twi product names are matched alike.
 SEARCH_CONFIG = "simple"
 SEARCH_INDEX_NAME = "products_search_gin"
+# What may stand before a word in a name, SKU or tag list, for the portable search.
+WORD_SEPARATORS = (" ", ",", "-", "/", "(", ".", "'")
 
 
 def product_search_vector() -> SearchVector:
     """The indexed expression; queries must use exactly this one for the GIN index to apply."""
+    # PostgreSQL's parser reads "WH-001" as "wh" and the number "-001": hyphens become spaces
+    # in names and SKUs, so each part is a word that a search for "001" finds.
     return (
-        SearchVector("name", weight="A", config=SEARCH_CONFIG)
+        SearchVector(Replace("name", Value("-"), Value(" ")), weight="A", config=SEARCH_CONFIG)
+        + SearchVector(Replace("sku", Value("-"), Value(" ")), weight="A", config=SEARCH_CONFIG)
         + SearchVector("tags_text", weight="B", config=SEARCH_CONFIG)
         + SearchVector("description", weight="C", config=SEARCH_CONFIG)
     )
 
 
-def search_products(queryset: QuerySet, text: str, *, order_by_rank: bool = True) -> QuerySet:
-    text = " ".join(text.split())[:200]
-    if not text:
+def search_words(text: str) -> list[str]:
+    """The words of a query, lower-cased, letters and digits only (so they are safe in a
+    tsquery), at most ten."""
+    return re.findall(r"\w+", text.lower())[:10]
+
+
+def search_products(queryset: QuerySet, text: str, *, rank_ordering: tuple = ("-search_rank",)) -> QuerySet:
+    """Products matching every word of `text`, annotated with `search_rank` and ordered by
+    `rank_ordering` (empty: leave the order to the caller)."""
+    words = search_words(text)
+    if not words:
         return queryset
     if connection.vendor == "postgresql":
-        return _postgres_search(queryset, text, order_by_rank)
-    return _portable_search(queryset, text, order_by_rank)
+        matched = _postgres_search(queryset, words)
+    else:
+        matched = _portable_search(queryset, words)
+    return matched.order_by(*rank_ordering, "-id") if rank_ordering else matched
 
 
-def _postgres_search(queryset: QuerySet, text: str, order_by_rank: bool) -> QuerySet:
-    query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
+def _postgres_search(queryset: QuerySet, words: list[str]) -> QuerySet:
+    query = SearchQuery(" & ".join(f"{word}:*" for word in words), search_type="raw", config=SEARCH_CONFIG)
     vector = product_search_vector()
-    matched = queryset.annotate(search=vector).filter(Q(search=query) | Q(sku__iexact=text))
-    if order_by_rank:
-        matched = matched.annotate(search_rank=SearchRank(vector, query)).order_by("-search_rank", "-id")
-    return matched
+    return queryset.annotate(search=vector).filter(search=query).annotate(search_rank=SearchRank(vector, query))
 
 
-def _portable_search(queryset: QuerySet, text: str, order_by_rank: bool) -> QuerySet:
+def _portable_search(queryset: QuerySet, words: list[str]) -> QuerySet:
+    def starts_a_word(field: str, word: str) -> Q:
+        condition = Q(**{f"{field}__istartswith": word})
+        for separator in WORD_SEPARATORS:
+            condition |= Q(**{f"{field}__icontains": f"{separator}{word}"})
+        return condition
+
     condition = Q()
-    for word in text.split()[:10]:
+    for word in words:
         condition &= (
-            Q(name__icontains=word) | Q(tags_text__icontains=word) | Q(description__icontains=word)
-            | Q(sku__iexact=word)
+            starts_a_word("name", word) | starts_a_word("sku", word) | starts_a_word("tags_text", word)
+            | starts_a_word("description", word)
         )
-    matched = queryset.filter(condition)
-    if order_by_rank:
-        matched = matched.annotate(
-            search_rank=Case(
-                When(name__icontains=text, then=Value(3)),
-                When(tags_text__icontains=text, then=Value(2)),
-                default=Value(1),
-                output_field=IntegerField(),
-            )
-        ).order_by("-search_rank", "-id")
-    return matched
+    first = words[0]
+    rank = Case(
+        When(starts_a_word("name", first) | starts_a_word("sku", first), then=Value(3)),
+        When(starts_a_word("tags_text", first), then=Value(2)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+    return queryset.filter(condition).annotate(search_rank=rank)

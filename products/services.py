@@ -136,6 +136,8 @@ def _save_variants(product: Product, variants: list[dict]) -> None:
     if len(names) != len(set(names)):
         raise DjangoValidationError({"variants": "Two variants have the same name."})
     product.variants.exclude(id__in=keep_ids).delete()
+    if not variants:
+        return  # no variants any more: the product's own stock_quantity applies again
     for position, item in enumerate(variants):
         fields = {
             "name": item["name"].strip(), "options": item.get("options") or {}, "sku": item.get("sku", ""),
@@ -147,6 +149,23 @@ def _save_variants(product: Product, variants: list[dict]) -> None:
             Variant.objects.create(product=product, **fields)
     product.stock_quantity = sum(item.get("stock_quantity", 0) for item in variants)
     Product.objects.filter(pk=product.pk).update(stock_quantity=product.stock_quantity)
+
+
+def _save_new_or_changed(product: Product) -> None:
+    """Save, telling a concurrent duplicate SKU (the seller's mistake) from a concurrent
+    duplicate slug (two products of the same name at once: take another slug)."""
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                product.save()
+            return
+        except IntegrityError:
+            if product.sku and Product.objects.alive().filter(seller=product.seller, sku=product.sku).exclude(
+                pk=product.pk
+            ).exists():
+                raise DjangoValidationError({"sku": "You already have a product with this SKU."})
+            product.slug = f"{_unique_slug(seller=product.seller, name=product.name, exclude_pk=product.pk)}-{attempt + 2}"
+    raise DjangoValidationError({"name": "Could not save this product right now; try again."})
 
 
 def _validate_prices(price, compare_at_price) -> None:
@@ -163,11 +182,7 @@ def product_create(*, seller, data: dict, images: list | None = None, event: str
     _check_unique_sku(seller=seller, sku=data.get("sku", ""))
     product = Product(seller=seller, currency=seller.currency, **data)
     product.slug = _unique_slug(seller=seller, name=product.name)
-    try:
-        with transaction.atomic():
-            product.save()
-    except IntegrityError:
-        raise DjangoValidationError({"sku": "You already have a product with this SKU."})
+    _save_new_or_changed(product)
     if tags is not None:
         _set_tags(product, parse_tags(tags))
     if variants:
@@ -196,11 +211,7 @@ def product_update(*, product: Product, actor, data: dict) -> Product:
         setattr(product, field, value)
     if "name" in data:
         product.slug = _unique_slug(seller=product.seller, name=product.name, exclude_pk=product.pk)
-    try:
-        with transaction.atomic():
-            product.save()
-    except IntegrityError:
-        raise DjangoValidationError({"sku": "You already have a product with this SKU."})
+    _save_new_or_changed(product)
     if tags is not None:
         _set_tags(product, parse_tags(tags))
     if variants is not None:
@@ -249,12 +260,33 @@ def products_bulk(*, seller, ids: list[int], action: str, status: str | None = N
     return {"action": action, "updated": sorted(done), "not_found": not_found}
 
 
+def product_admin_saved(*, product: Product, actor, before: dict | None) -> None:
+    """An operator saved a product (and its inlines) in the admin: keep what the services keep
+    (tags text, stock as the variants' sum, history, the public cache)."""
+    product = Product.objects.get(pk=product.pk)
+    _set_tags(product, [tag.name for tag in product.tags.order_by("name")])
+    variant_stock = [v.stock_quantity for v in product.variants.all()]
+    if variant_stock:
+        product.stock_quantity = sum(variant_stock)
+        Product.objects.filter(pk=product.pk).update(stock_quantity=product.stock_quantity)
+    event = HistoryEvent.CREATED if before is None else HistoryEvent.UPDATED
+    _record_history(product=product, actor=actor, event=event, before=before, reason="Edited in the admin")
+    _after_change(product, before_stock=before["stock_quantity"] if before else None)
+
+
+def product_tracked_values(product: Product) -> dict:
+    return _tracked(product)
+
+
 # --- Stock ------------------------------------------------------------------------------------
 
 @transaction.atomic
 def product_adjust_stock(*, product: Product, actor, delta: int, reason: str, variant_id: int | None = None) -> Product:
     """Add (or remove, with a negative delta) stock in one conditional UPDATE: concurrent
     adjustments all apply, and stock never goes below zero."""
+    # Lock order everywhere: the product row, then its variants (product_update does the same),
+    # so that stock adjustments and edits of one product can never deadlock each other.
+    Product.objects.select_for_update().filter(pk=product.pk).first()
     has_variants = product.variants.exists()
     if has_variants and variant_id is None:
         raise VariantRequired()
@@ -320,6 +352,7 @@ def product_images_add(*, product: Product, uploads: list) -> list[ProductImage]
 
 @transaction.atomic
 def product_image_update(*, image: ProductImage, data: dict) -> ProductImage:
+    Product.objects.select_for_update().filter(pk=image.product_id).first()  # one primary switch at a time
     if data.get("is_primary"):
         ProductImage.objects.filter(product_id=image.product_id, is_primary=True).exclude(pk=image.pk).update(
             is_primary=False
@@ -334,6 +367,7 @@ def product_image_update(*, image: ProductImage, data: dict) -> ProductImage:
 @transaction.atomic
 def product_image_delete(*, image: ProductImage) -> None:
     product = image.product
+    Product.objects.select_for_update().filter(pk=product.pk).first()
     files = [f.name for f in (image.image, image.thumbnail) if f]
     was_primary = image.is_primary
     image.delete()
@@ -362,5 +396,5 @@ def favorite_add(*, user, product: Product) -> Favorite:
     return favorite
 
 
-def favorite_remove(*, user, product: Product) -> None:
-    Favorite.objects.filter(user=user, product=product).delete()
+def favorite_remove(*, user, product_id: int) -> None:
+    Favorite.objects.filter(user=user, product_id=product_id).delete()

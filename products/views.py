@@ -286,8 +286,8 @@ class FavoriteView(APIView):
 
     @extend_schema(tags=TAGS, summary="Remove a product from favourites", responses={204: None})
     def delete(self, request, pk):
-        product = get_object_or_404(Product.objects.all(), pk=pk)
-        services.favorite_remove(user=request.user, product=product)
+        # Idempotent, and the same answer for any id: nothing to learn about other products.
+        services.favorite_remove(user=request.user, product_id=pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -329,7 +329,8 @@ class PublicProductListView(generics.ListAPIView):
             body = [rows.product(product) for product in page]
             return body, self.paginator.get_headers()
 
-        cache_key = f"{request.get_host()}?{request.GET.urlencode()}"
+        # Bodies hold absolute URLs: the scheme and host are part of what was asked.
+        cache_key = f"{request.scheme}://{request.get_host()}?{request.GET.urlencode()}"
         body, headers = catalog_cache.cached_listing(cache_key, build)
         return Response(body, headers=headers)
 
@@ -346,9 +347,7 @@ class PublicProductDetailView(APIView):
     def get(self, request, pk):
         def build():
             product = selectors.public_products().prefetch_related("variants").filter(pk=pk).first()
-            if product is None:
-                return None
-            return product.seller_id, selectors.PublicRows(request).detail(product)
+            return selectors.PublicRows(request).detail(product) if product else None
 
         body = catalog_cache.cached_detail(pk, build)
         if body is None:

@@ -3,7 +3,7 @@
 import pytest
 from django.test import Client
 
-from products.models import Product
+from products.models import Product, ProductHistory
 from tests.accounts.factories import UserFactory
 from tests.conftest import authenticated_client
 from tests.products.factories import ProductFactory
@@ -93,10 +93,11 @@ def test_product_change_page_has_images_variants_and_read_only_history(operator_
 def test_category_admin_shows_the_tree(operator_client):
     page = operator_client.get("/admin/products/category/").content.decode()
 
-    assert "Fashion" in page and "— Shoes" in page
+    assert "Fashion › Shoes" in page
 
 
-def test_operator_price_change_reaches_buyers(operator_client, api_client):
+def test_operator_price_change_reaches_buyers_with_history(operator_client, api_client,
+                                                          django_capture_on_commit_callbacks):
     product = ProductFactory()
     assert api_client.get(f"/api/products/public/{product.pk}/").json()["price"] == "50.00"
     data = {field: getattr(product, field) for field in ("name", "slug", "price", "currency", "status",
@@ -105,8 +106,41 @@ def test_operator_price_change_reaches_buyers(operator_client, api_client):
                 **{f"{prefix}-{key}": value for prefix in ("images", "variants", "history")
                    for key, value in (("TOTAL_FORMS", 0), ("INITIAL_FORMS", 0))})
 
-    response = operator_client.post(f"/admin/products/product/{product.pk}/change/", data)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = operator_client.post(f"/admin/products/product/{product.pk}/change/", data)
 
     assert response.status_code == 302, response.content.decode()[:3000]
     assert Product.objects.get(pk=product.pk).price == 42
     assert api_client.get(f"/api/products/public/{product.pk}/").json()["price"] == "42.00"
+    entry = ProductHistory.objects.get(product=product)
+    assert entry.changes == {"price": {"old": "50.00", "new": "42.00"}}
+    assert entry.reason == "Edited in the admin"
+
+
+def test_operator_delete_is_a_soft_delete(operator_client, api_client, django_capture_on_commit_callbacks):
+    product = ProductFactory()
+    assert api_client.get(f"/api/products/public/{product.pk}/").status_code == 200
+
+    with django_capture_on_commit_callbacks(execute=True):
+        operator_client.post(f"/admin/products/product/{product.pk}/delete/", {"post": "yes"})
+
+    assert Product.objects.get(pk=product.pk).deleted_at is not None
+    assert api_client.get(f"/api/products/public/{product.pk}/").status_code == 404
+    assert api_client.get("/api/products/public/list/").json() == []
+
+
+def test_banning_a_seller_in_the_admin_hides_their_products(operator_client, api_client,
+                                                            django_capture_on_commit_callbacks):
+    product = ProductFactory()
+    assert api_client.get("/api/products/public/list/").json()
+    assert api_client.get(f"/api/products/public/{product.pk}/").status_code == 200
+    seller = product.seller
+    seller.is_active = False
+    with django_capture_on_commit_callbacks(execute=True):
+        from accounts.admin import UserAdmin
+        from django.contrib import admin as django_admin
+
+        UserAdmin(type(seller), django_admin.site).save_model(None, seller, None, True)
+
+    assert api_client.get("/api/products/public/list/").json() == []
+    assert api_client.get(f"/api/products/public/{product.pk}/").status_code == 404

@@ -1,0 +1,185 @@
+"""Search behaves alike on SQLite and PostgreSQL; the catalog cache never serves stale rows."""
+
+import threading
+from decimal import Decimal
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+
+from products import cache as catalog_cache
+from products.models import Product
+from products.services import product_adjust_stock, product_update
+from tests.products.factories import ProductFactory, VariantFactory
+
+pytestmark = pytest.mark.django_db
+
+LIST = "/api/products/public/list/"
+
+
+def names(response):
+    return [p["name"] for p in response.json()]
+
+
+class TestSearch:
+    def test_words_match_the_start_of_words(self, api_client):
+        ProductFactory(name="Wireless Headphones")
+        ProductFactory(name="Forehead thermometer")
+
+        assert names(api_client.get(LIST, {"search": "head"})) == ["Wireless Headphones"]
+        assert names(api_client.get(LIST, {"search": "wire head"})) == ["Wireless Headphones"]
+
+    def test_name_ranks_above_tags_above_description(self, api_client):
+        ProductFactory(name="Plain bowl", description="Goes well with kente cloth")
+        ProductFactory(name="Leather bag", tag_names="kente")
+        ProductFactory(name="Kente stole")
+        ProductFactory(name="Unrelated")
+
+        assert names(api_client.get(LIST, {"search": "kente"})) == ["Kente stole", "Leather bag", "Plain bowl"]
+
+    def test_sku(self, api_client):
+        ProductFactory(name="Something", sku="WH-001")
+
+        assert names(api_client.get(LIST, {"search": "WH-001"})) == ["Something"]
+
+    def test_buyers_see_matches_in_stock_first(self, api_client):
+        ProductFactory(name="Kente stole", stock_quantity=0)
+        ProductFactory(name="Kente bag", tag_names="kente", stock_quantity=3)
+
+        assert names(api_client.get(LIST, {"search": "kente"})) == ["Kente bag", "Kente stole"]
+
+    def test_explicit_ordering_wins(self, api_client):
+        ProductFactory(name="Kente stole", price=Decimal("90.00"))
+        ProductFactory(name="Kente band", price=Decimal("10.00"))
+
+        assert names(api_client.get(LIST, {"search": "kente", "ordering": "price"})) == ["Kente band", "Kente stole"]
+
+    @pytest.mark.parametrize("text", ["!!!", "   ", "'; DROP TABLE products_product; --", "a & b | !c:*"])
+    def test_odd_queries_are_safe(self, api_client, text):
+        ProductFactory(name="Kente stole")
+
+        assert api_client.get(LIST, {"search": text}).status_code == 200
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the GIN index exists on PostgreSQL only")
+def test_postgres_search_uses_the_gin_index():
+    from products.search import search_products
+
+    ProductFactory.create_batch(5)
+    queryset = search_products(Product.objects.all(), "kente", rank_ordering=())
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "products_search_gin" in plan
+
+
+class TestCacheConsistency:
+    def test_a_change_during_a_rebuild_is_not_cached(self, api_client):
+        """A reader builds from the old row while a writer commits: its entry must not be served."""
+        product = ProductFactory(price=Decimal("50.00"))
+        original_build = []
+
+        def build_then_writer_commits():
+            body = {"price": "50.00"}  # what the reader read before the writer's change
+            Product.objects.filter(pk=product.pk).update(price=Decimal("40.00"))
+            catalog_cache.catalog_changed(product.pk)  # the writer's after-commit invalidation
+            original_build.append(body)
+            return body
+
+        catalog_cache.cached_detail(product.pk, build_then_writer_commits)
+
+        assert api_client.get(f"/api/products/public/{product.pk}/").json()["price"] == "40.00"
+
+    def test_an_evicted_generation_never_revives_old_entries(self, api_client):
+        product = ProductFactory(price=Decimal("50.00"))
+        assert api_client.get(LIST).json()[0]["price"] == "50.00"
+        assert api_client.get(f"/api/products/public/{product.pk}/").json()["price"] == "50.00"
+        # The counters are evicted, and a change happens that nobody announced.
+        cache.delete_many([catalog_cache.CATALOG_GENERATION_KEY, f"catalog:product-generation:{product.pk}"])
+        Product.objects.filter(pk=product.pk).update(price=Decimal("45.00"))
+
+        assert api_client.get(LIST).json()[0]["price"] == "45.00"
+        assert api_client.get(f"/api/products/public/{product.pk}/").json()["price"] == "45.00"
+
+    def test_a_buyers_profile_edit_keeps_the_catalog_cache(self, api_client, buyer_client,
+                                                          django_capture_on_commit_callbacks):
+        ProductFactory()
+        api_client.get(LIST)
+
+        with django_capture_on_commit_callbacks(execute=True):
+            buyer_client.patch("/api/auth/profile/", {"timezone": "Africa/Lagos"}, format="json")
+
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as queries:
+            api_client.get(LIST)
+        assert len(queries) == 0
+
+
+def test_removing_all_variants_keeps_the_stock_sent(seller_client, seller):
+    product = ProductFactory(seller=seller, stock_quantity=4)
+    VariantFactory(product=product, stock_quantity=4)
+
+    response = seller_client.patch(f"/api/products/{product.pk}/", {"variants": [], "stock_quantity": 10},
+                                   format="json")
+
+    assert response.status_code == 200
+    assert response.json()["variants"] == []
+    assert response.json()["stock_quantity"] == 10
+
+
+@pytest.mark.parametrize("query", [{"seller": "99999999999999999999"}, {"seller": "1e30"}, {"min_price": "1e30"}])
+def test_absurd_filter_values_are_400_not_500(api_client, query):
+    response = api_client.get(LIST, query)
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"
+
+
+def test_unfavoriting_reveals_nothing_about_other_ids(buyer_client):
+    draft = ProductFactory(status="draft")
+
+    assert buyer_client.delete(f"/api/products/{draft.pk}/favorite/").status_code == 204
+    assert buyer_client.delete("/api/products/999999/favorite/").status_code == 204
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row-level concurrency needs PostgreSQL")
+def test_concurrent_edit_and_variant_adjustment_do_not_deadlock():
+    product = ProductFactory(stock_quantity=20)
+    variant = VariantFactory(product=product, stock_quantity=20)
+    errors = []
+
+    def edit():
+        try:
+            for n in range(10):
+                product_update(product=Product.objects.get(pk=product.pk), actor=None,
+                               data={"variants": [{"id": variant.pk, "name": variant.name, "stock_quantity": 20}],
+                                     "name": f"Edit {n}"})
+        except Exception as error:
+            errors.append(repr(error))
+        finally:
+            connection.close()
+
+    def adjust():
+        try:
+            for _ in range(10):
+                product_adjust_stock(product=Product.objects.get(pk=product.pk), actor=None, delta=-1,
+                                     reason="sale", variant_id=variant.pk)
+        except Exception as error:
+            errors.append(repr(error))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=edit), threading.Thread(target=adjust)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    product.refresh_from_db()
+    variant.refresh_from_db()
+    assert product.stock_quantity == variant.stock_quantity
