@@ -144,10 +144,14 @@ def fill_catalog() -> None:
                              width=1200, height=1200, alt_text=p.name, position=i, is_primary=i == 0)
                 for p in products for i in range(IMAGES_PER_PRODUCT)
             ])
+            with_variants = [p for p in products if p.pk % 5 == 0]
             Variant.objects.bulk_create([
                 Variant(product=p, name=size, options={"size": size}, stock_quantity=p.stock_quantity // 3)
-                for p in products if p.pk % 5 == 0 for size in ("S", "M", "L")
+                for p in with_variants for size in ("S", "M", "L")
             ])
+            for p in with_variants:  # a product with variants holds their sum
+                p.stock_quantity = 3 * (p.stock_quantity // 3)
+            Product.objects.bulk_update(with_variants, ["stock_quantity"])
             progress(start + batch, PRODUCTS, "products")
     print(f"Filled: {User.objects.count()} users, {Product.objects.count()} products, "
           f"{ProductImage.objects.count()} images, {Variant.objects.count()} variants, {Category.objects.count()} categories.")
@@ -208,7 +212,8 @@ def measure(label: str, cache_seconds: int, *, duration: int, connections: int, 
             wrk(**spec, duration=2, connections=connections)  # warm up the server (and the cache, if on)
             results[name] = wrk(**spec, duration=duration, connections=connections)
             print(f"  {label:<5} {name:<14} {results[name]['requests_per_second']:>9.1f} req/s   "
-                  f"p50 {results[name]['p50_ms']:>8.2f} ms   p99 {results[name]['p99_ms']:>8.2f} ms")
+                  f"p50 {results[name]['p50_ms']:>8.2f} ms   p99 {results[name]['p99_ms']:>8.2f} ms"
+                  + (f"   {results[name]['non_2xx']} ERRORS" if results[name]["non_2xx"] else ""))
         floor = results["floor"]["requests_per_second"]
         for result in results.values():
             result["ratio_to_floor"] = round(result["requests_per_second"] / floor, 3) if floor else None
@@ -264,9 +269,15 @@ def main() -> None:
     detail_script.unlink()
     for state in ("cold", "warm"):
         print(f"  {state}: public list at {report[state]['public_list']['ratio_to_floor']:.2f} of the floor")
+    failed = [f"{state}/{name}" for state in ("cold", "warm") for name, result in report[state].items()
+              if result["non_2xx"]]
+    report["valid"] = not failed
     target = RESULTS / f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.json"
     target.write_text(json.dumps(report, indent=2) + "\n")
     print(f"Written to {target.relative_to(ROOT)}")
+    if failed:
+        # Throughput that includes error responses measures nothing: say so and fail.
+        raise SystemExit(f"Non-2xx responses in {', '.join(failed)}: see bench/results/server.log.")
 
 
 if __name__ == "__main__":

@@ -108,7 +108,7 @@ CACHE_KEY_PREFIX = env("CACHE_KEY_PREFIX", default="sellflow")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "sellflow.cache_backends.SharedPoolRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": CACHE_KEY_PREFIX,
             # A Redis that stops answering must fail fast (health says 503), not hang requests.

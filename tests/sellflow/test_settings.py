@@ -78,7 +78,7 @@ def test_database_and_redis_urls_switch_to_the_production_stack():
     config = probe(PRODUCTION_ENV)
 
     assert config["database"] == "django.db.backends.postgresql"
-    assert config["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert config["cache"] == "sellflow.cache_backends.SharedPoolRedisCache"
     assert config["channels"] == "channels_redis.core.RedisChannelLayer"
     assert {"capacity", "expiry", "group_expiry"} <= set(config["channel_config"])
     assert config["broker"] == "redis://cache.internal:6379/0"
