@@ -20,10 +20,16 @@ COLUMNS = [
 ]
 OPTIONAL_BLANK = {"compare_at_price", "weight", "category"}
 MAX_ROWS = 5000
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 class CatalogFileError(Exception):
     """The file as a whole cannot be read (not CSV, wrong columns, too many rows)."""
+
+
+def _cell(value: str) -> str:
+    """Spreadsheets run cells that start like a formula: export them as text."""
+    return f"'{value}" if value[:1] in FORMULA_PREFIXES else value
 
 
 def export_rows(seller) -> Iterator[list[str]]:
@@ -31,9 +37,9 @@ def export_rows(seller) -> Iterator[list[str]]:
     products = Product.objects.alive().filter(seller=seller).select_related("category").order_by("id")
     for product in products.iterator(chunk_size=500):
         yield [
-            product.sku, product.name, product.description, f"{product.price:.2f}",
+            _cell(product.sku), _cell(product.name), _cell(product.description), f"{product.price:.2f}",
             f"{product.compare_at_price:.2f}" if product.compare_at_price is not None else "",
-            product.currency, product.category.slug if product.category else "", product.tags_text,
+            product.currency, product.category.slug if product.category else "", _cell(product.tags_text),
             product.status, str(product.stock_quantity), str(product.low_stock_threshold),
             f"{product.weight}" if product.weight is not None else "",
         ]

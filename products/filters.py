@@ -11,7 +11,9 @@ class ProductFilter(django_filters.FilterSet):
     category = django_filters.CharFilter(method="filter_category", help_text="Category id or slug, with its children.")
     min_price = django_filters.NumberFilter(field_name="price", lookup_expr="gte", min_value=0, max_value=10**10)
     max_price = django_filters.NumberFilter(field_name="price", lookup_expr="lte", min_value=0, max_value=10**10)
-    in_stock = django_filters.BooleanFilter(method="filter_in_stock")
+    in_stock = django_filters.TypedChoiceFilter(
+        choices=[("true", "true"), ("false", "false")], coerce=lambda value: value == "true", method="filter_in_stock"
+    )
     search = django_filters.CharFilter(method="filter_search", help_text="Words in the name, tags, description or SKU.")
     ordering = django_filters.OrderingFilter(fields=ORDERING_FIELDS, help_text="created_at, price, name, view_count; `-` for descending.")
 
@@ -22,7 +24,7 @@ class ProductFilter(django_filters.FilterSet):
     def filter_category(self, queryset, name, value):
         return queryset.filter(category_id__in=category_and_descendant_ids(value.strip()))
 
-    def filter_in_stock(self, queryset, name, value):
+    def filter_in_stock(self, queryset, name, value: bool):
         return queryset.filter(stock_quantity__gt=0) if value else queryset.filter(stock_quantity=0)
 
     # How matches are ordered when the client asks for no explicit order.

@@ -29,6 +29,7 @@ from sellflow.permissions import IsSeller
 from sellflow.schema import error_responses
 
 TAGS = ["products"]
+IN_STOCK_PARAMETER = OpenApiParameter("in_stock", bool, description="Only products in stock (true) or sold out (false).")
 
 
 class SellerProductMixin:
@@ -63,7 +64,7 @@ class ProductListCreateView(SellerProductMixin, generics.ListAPIView):
             return Product.objects.none()
         return selectors.seller_products(self.request.user)
 
-    @extend_schema(tags=TAGS, summary="The seller's products")
+    @extend_schema(tags=TAGS, summary="The seller's products", parameters=[IN_STOCK_PARAMETER])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -214,13 +215,20 @@ class SellerTagsView(APIView):
     permission_classes = [IsSeller]
 
     @extend_schema(tags=TAGS, summary="The seller's tags, with how many live products carry each",
+                   parameters=[
+                       OpenApiParameter("page", {"type": "integer", "minimum": 1}),
+                       OpenApiParameter("page_size", {"type": "integer", "minimum": 1, "maximum": 100}),
+                   ],
                    responses={200: s.TagCountSerializer(many=True)})
     def get(self, request):
         rows = (
             Product.tags.through.objects.filter(product__seller=request.user, product__deleted_at__isnull=True)
             .values("tag__name").annotate(count=Count("product_id")).order_by("-count", "tag__name")
         )
-        return Response([{"name": row["tag__name"], "count": row["count"]} for row in rows])
+        paginator = HeaderPagination()
+        page = paginator.paginate_queryset(rows, request, view=self)
+        body = [{"name": row["tag__name"], "count": row["count"]} for row in page]
+        return Response(body, headers=paginator.get_headers())
 
 
 class CSVRenderer(BaseRenderer):
@@ -334,7 +342,7 @@ class PublicProductListView(generics.ListAPIView):
         body, headers = catalog_cache.cached_listing(cache_key, build)
         return Response(body, headers=headers)
 
-    @extend_schema(tags=TAGS, summary="Products on sale (no login needed)")
+    @extend_schema(tags=TAGS, summary="Products on sale (no login needed)", parameters=[IN_STOCK_PARAMETER])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 

@@ -119,3 +119,12 @@ def test_export_round_trips_through_import(seller_client, seller):
 def test_buyers_cannot_import_or_export(buyer_client):
     assert buyer_client.get(EXPORT).status_code == 403
     assert import_csv(buyer_client, "name,price\nA,1\n").status_code == 403
+
+
+def test_export_neutralises_spreadsheet_formulas(seller_client, seller):
+    ProductFactory(seller=seller, sku="F-1", name='=HYPERLINK("http://evil.example","click")')
+
+    content = b"".join(seller_client.get(EXPORT).streaming_content).decode()
+
+    row = next(csv.DictReader(io.StringIO(content)))
+    assert row["name"] == "'=HYPERLINK(\"http://evil.example\",\"click\")"

@@ -175,6 +175,7 @@ class TestListAndFilters:
 
     def test_bad_filter_values_are_400(self, seller_client):
         assert seller_client.get(LIST, {"status": "nope"}).status_code == 400
+        assert seller_client.get(LIST, {"in_stock": "maybe"}).status_code == 400
         assert seller_client.get(LIST, {"min_price": "cheap"}).status_code == 400
         assert seller_client.get(LIST, {"ordering": "password"}).status_code == 400
 
@@ -271,6 +272,9 @@ class TestOwnership:
             ("patch", "", {"name": "Mine now"}),
             ("delete", "", None),
             ("post", "upload_images/", None),
+            ("post", "upload-images/", None),
+            ("patch", "images/1/", {"alt_text": "x"}),
+            ("delete", "images/1/", None),
             ("get", "history/", None),
             ("post", "adjust_stock/", {"delta": 1, "reason": "x"}),
             ("post", "duplicate/", None),
