@@ -3,7 +3,7 @@ from django.db import transaction
 
 from products import cache as catalog_cache
 from products import services
-from products.models import Category, Favorite, Product, ProductHistory, ProductImage, Tag, Variant
+from products.models import CatalogImport, Category, Favorite, Product, ProductHistory, ProductImage, Tag, Variant
 
 
 @admin.register(Category)
@@ -120,3 +120,7 @@ class ProductHistoryAdmin(admin.ModelAdmin):
 
 admin.site.register(Tag, search_fields=("name",))
 admin.site.register(Favorite, list_display=("user", "product", "created_at"), raw_id_fields=("user", "product"))
+admin.site.register(
+    CatalogImport, list_display=("id", "seller", "status", "dry_run", "created_at", "finished_at"),
+    list_filter=("status",), raw_id_fields=("seller",), readonly_fields=("report", "error", "finished_at"),
+)

@@ -6,12 +6,15 @@ import csv
 import io
 from collections.abc import Iterator
 
+from functools import partial
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.utils import timezone
 from rest_framework import serializers
 
 from products import services
-from products.models import Category, HistoryEvent, Product
+from products.models import CatalogImport, Category, HistoryEvent, ImportStatus, Product
 from products.serializers import ProductWriteSerializer
 
 COLUMNS = [
@@ -84,6 +87,32 @@ def _row_data(row: dict[str, str], categories: dict[str, int]) -> dict:
         if data.get(key) == "":
             data.pop(key)
     return data
+
+
+def catalog_import_start(*, seller, upload, dry_run: bool) -> "CatalogImport":
+    """Keep the file and queue the import; the job reports when it is done."""
+    from products import tasks
+
+    job = CatalogImport(seller=seller, dry_run=dry_run)
+    job.file.save("catalog.csv", upload, save=False)
+    job.save()
+    transaction.on_commit(partial(tasks.run_catalog_import.delay, job.pk))
+    return job
+
+
+def catalog_import_run(*, job_id: int) -> None:
+    # Claim the job in one conditional UPDATE: a redelivered task finds it taken and stops.
+    if not CatalogImport.objects.filter(pk=job_id, status=ImportStatus.PENDING).update(status=ImportStatus.RUNNING):
+        return
+    job = CatalogImport.objects.select_related("seller").get(pk=job_id)
+    try:
+        with job.file.open("rb") as upload:
+            report = import_catalog(seller=job.seller, upload=upload, dry_run=job.dry_run)
+    except CatalogFileError as error:
+        CatalogImport.objects.filter(pk=job_id).update(status=ImportStatus.FAILED, error=str(error)[:500],
+                                                       finished_at=timezone.now())
+        return
+    CatalogImport.objects.filter(pk=job_id).update(status=ImportStatus.DONE, report=report, finished_at=timezone.now())
 
 
 def import_catalog(*, seller, upload, dry_run: bool = False) -> dict:

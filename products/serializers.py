@@ -236,11 +236,16 @@ class ShareLinksSerializer(serializers.Serializer):
 class CatalogImportSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="CSV, UTF-8, with a header row (see the export for the columns).")
     dry_run = serializers.BooleanField(default=False, help_text="Validate and report without saving anything.")
-
     def validate_file(self, upload):
         if upload.size > 5 * 1024 * 1024:
             raise serializers.ValidationError("The file is larger than 5 MB.")
         return upload
+
+
+# "async" is a Python keyword, so the field is declared outside the class body.
+CatalogImportSerializer._declared_fields["async"] = serializers.BooleanField(
+    default=False, help_text="Run in the background: answers 202 with a job to poll (also `Prefer: respond-async`)."
+)
 
 
 class ImportRowSerializer(serializers.Serializer):
@@ -257,3 +262,14 @@ class ImportReportSerializer(serializers.Serializer):
     updated = serializers.IntegerField()
     rejected = serializers.IntegerField()
     rows = ImportRowSerializer(many=True)
+
+
+class CatalogImportJobSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=["pending", "running", "done", "failed"])
+    dry_run = serializers.BooleanField()
+    report = ImportReportSerializer(allow_null=True)
+    error = serializers.CharField()
+    url = serializers.CharField(help_text="Where to poll this job.")
+    created_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(allow_null=True)

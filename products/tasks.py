@@ -21,3 +21,10 @@ def make_product_thumbnail(image_id: int) -> None:
     product_image.thumbnail.save("thumb.webp", ContentFile(output.getvalue()), save=False)
     ProductImage.objects.filter(pk=image_id, thumbnail="").update(thumbnail=product_image.thumbnail.name)
     catalog_changed(product_image.product_id)
+
+
+@shared_task
+def run_catalog_import(job_id: int) -> None:
+    from products.catalog_csv import catalog_import_run
+
+    catalog_import_run(job_id=job_id)

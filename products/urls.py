@@ -19,6 +19,7 @@ urlpatterns = [
     path("categories/", views.CategoryTreeView.as_view(), name="categories"),
     path("tags/", views.SellerTagsView.as_view(), name="tags"),
     path("import/", views.CatalogImportView.as_view(), name="import"),
+    path("import/<id:job_id>/", views.CatalogImportJobView.as_view(), name="import-job"),
     path("export/", views.CatalogExportView.as_view(), name="export"),
     path("favorites/", views.FavoriteListView.as_view(), name="favorites"),
     path("public/list/", views.PublicProductListView.as_view(), name="public-list"),

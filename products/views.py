@@ -23,7 +23,7 @@ from products import cache as catalog_cache
 from products import catalog_csv, selectors, services
 from products import serializers as s
 from products.filters import PublicProductFilter, SellerProductFilter
-from products.models import Favorite, Product, ProductHistory, ProductImage
+from products.models import CatalogImport, Favorite, Product, ProductHistory, ProductImage
 from sellflow.pagination import HeaderPagination
 from sellflow.permissions import IsSeller
 from sellflow.schema import error_responses
@@ -261,22 +261,45 @@ class CatalogExportView(APIView):
         return response
 
 
+def import_job_body(job: CatalogImport) -> dict:
+    return {
+        "id": job.pk, "status": job.status, "dry_run": job.dry_run, "report": job.report, "error": job.error,
+        "url": f"/api/products/import/{job.pk}/", "created_at": job.created_at, "finished_at": job.finished_at,
+    }
+
+
 class CatalogImportView(APIView):
     permission_classes = [IsSeller]
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(tags=TAGS, summary="Create or update products from a CSV file (matched by SKU)",
                    request={"multipart/form-data": s.CatalogImportSerializer},
-                   responses={200: s.ImportReportSerializer})
+                   parameters=[OpenApiParameter("Prefer", str, OpenApiParameter.HEADER,
+                                                description="`respond-async` runs the import in the background.")],
+                   responses={200: s.ImportReportSerializer, 202: s.CatalogImportJobSerializer})
     def post(self, request):
         serializer = s.CatalogImportSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        if data["async"] or "respond-async" in request.headers.get("Prefer", ""):
+            job = catalog_csv.catalog_import_start(seller=request.user, upload=data["file"], dry_run=data["dry_run"])
+            job.refresh_from_db()
+            return Response(s.CatalogImportJobSerializer(import_job_body(job)).data, status=status.HTTP_202_ACCEPTED)
         try:
-            report = catalog_csv.import_catalog(seller=request.user, upload=serializer.validated_data["file"],
-                                                dry_run=serializer.validated_data["dry_run"])
+            report = catalog_csv.import_catalog(seller=request.user, upload=data["file"], dry_run=data["dry_run"])
         except catalog_csv.CatalogFileError as error:
             raise ValidationError({"file": [str(error)]})
         return Response(report)
+
+
+class CatalogImportJobView(APIView):
+    permission_classes = [IsSeller]
+
+    @extend_schema(tags=TAGS, summary="A background import: its state, and its report when done",
+                   responses={200: s.CatalogImportJobSerializer})
+    def get(self, request, job_id):
+        job = get_object_or_404(CatalogImport.objects.filter(seller=request.user), pk=job_id)
+        return Response(s.CatalogImportJobSerializer(import_job_body(job)).data)
 
 
 # --- Favourites -------------------------------------------------------------------------------

@@ -128,3 +128,51 @@ def test_export_neutralises_spreadsheet_formulas(seller_client, seller):
 
     row = next(csv.DictReader(io.StringIO(content)))
     assert row["name"] == "'=HYPERLINK(\"http://evil.example\",\"click\")"
+
+
+class TestBackgroundImport:
+    def test_async_answers_202_and_the_job_reports(self, seller_client, seller, django_capture_on_commit_callbacks):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = import_csv(seller_client, MIXED, **{"async": "true"})
+
+        assert response.status_code == 202
+        job = response.json()
+        assert job["status"] == "pending"
+        assert job["url"] == f"/api/products/import/{job['id']}/"
+
+        done = seller_client.get(job["url"]).json()
+        assert done["status"] == "done"
+        assert (done["report"]["created"], done["report"]["rejected"]) == (3, 4)
+        assert Product.objects.filter(seller=seller, sku="KT-1").exists()
+
+    def test_prefer_header_also_runs_in_the_background(self, seller_client):
+        response = seller_client.post(IMPORT, {"file": csv_file(MIXED)}, format="multipart",
+                                      HTTP_PREFER="respond-async")
+
+        assert response.status_code == 202
+
+    def test_an_unreadable_file_fails_the_job(self, seller_client, django_capture_on_commit_callbacks):
+        with django_capture_on_commit_callbacks(execute=True):
+            job = import_csv(seller_client, "sku,title\nA,B\n", **{"async": "true"}).json()
+
+        failed = seller_client.get(job["url"]).json()
+        assert failed["status"] == "failed"
+        assert "name" in failed["error"]
+
+    def test_a_redelivered_task_does_not_import_twice(self, seller_client, seller, django_capture_on_commit_callbacks):
+        from products.tasks import run_catalog_import
+
+        with django_capture_on_commit_callbacks(execute=True):
+            job = import_csv(seller_client, "sku,name,price\nR-1,Once,10.00\n", **{"async": "true"}).json()
+        run_catalog_import.delay(job["id"])
+
+        assert Product.objects.filter(seller=seller, sku="R-1").count() == 1
+
+    def test_another_sellers_job_is_404(self, seller_client):
+        from tests.accounts.factories import UserFactory
+        from tests.conftest import authenticated_client
+
+        other = authenticated_client(UserFactory())
+        job = import_csv(other, MIXED, **{"async": "true"}).json()
+
+        assert seller_client.get(f"/api/products/import/{job['id']}/").status_code == 404
