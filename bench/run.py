@@ -185,11 +185,14 @@ def wrk(url: str, *, duration: int, connections: int, script: Path | None = None
         command += ["-s", str(script)]
     output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
     return {
         "requests_per_second": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
         "p50_ms": _ms(re.search(r"50%\s+([\d.]+\w+)", output).group(1)),
         "p99_ms": _ms(re.search(r"99%\s+([\d.]+\w+)", output).group(1)),
         "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
+        # Requests that failed or timed out are missing from wrk's latency figures: count them.
+        "socket_errors": sum(map(int, socket_errors.groups())) if socket_errors else 0,
     }
 
 
@@ -213,7 +216,8 @@ def measure(label: str, cache_seconds: int, *, duration: int, connections: int, 
             results[name] = wrk(**spec, duration=duration, connections=connections)
             print(f"  {label:<5} {name:<14} {results[name]['requests_per_second']:>9.1f} req/s   "
                   f"p50 {results[name]['p50_ms']:>8.2f} ms   p99 {results[name]['p99_ms']:>8.2f} ms"
-                  + (f"   {results[name]['non_2xx']} ERRORS" if results[name]["non_2xx"] else ""))
+                  + (f"   {results[name]['non_2xx']} ERRORS" if results[name]["non_2xx"] else "")
+                  + (f"   {results[name]['socket_errors']} SOCKET ERRORS" if results[name]["socket_errors"] else ""))
         floor = results["floor"]["requests_per_second"]
         for result in results.values():
             result["ratio_to_floor"] = round(result["requests_per_second"] / floor, 3) if floor else None
@@ -270,14 +274,14 @@ def main() -> None:
     for state in ("cold", "warm"):
         print(f"  {state}: public list at {report[state]['public_list']['ratio_to_floor']:.2f} of the floor")
     failed = [f"{state}/{name}" for state in ("cold", "warm") for name, result in report[state].items()
-              if result["non_2xx"]]
+              if result["non_2xx"] or result["socket_errors"]]
     report["valid"] = not failed
     target = RESULTS / f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.json"
     target.write_text(json.dumps(report, indent=2) + "\n")
     print(f"Written to {target.relative_to(ROOT)}")
     if failed:
         # Throughput that includes error responses measures nothing: say so and fail.
-        raise SystemExit(f"Non-2xx responses in {', '.join(failed)}: see bench/results/server.log.")
+        raise SystemExit(f"Errors or timeouts in {', '.join(failed)}: see bench/results/server.log.")
 
 
 if __name__ == "__main__":

@@ -49,6 +49,9 @@ class ProductImageInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None) -> bool:
         return False
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # through the API, which removes the files and picks the next primary
+
 
 class VariantInline(admin.TabularInline):
     model = Variant
@@ -118,7 +121,21 @@ class ProductHistoryAdmin(admin.ModelAdmin):
         return False
 
 
-admin.site.register(Tag, search_fields=("name",))
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    """Tags are created from sellers' products; renaming one here would leave their tag
+    lists behind, so operators only look."""
+
+    search_fields = ("name",)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 admin.site.register(Favorite, list_display=("user", "product", "created_at"), raw_id_fields=("user", "product"))
 admin.site.register(
     CatalogImport, list_display=("id", "seller", "status", "dry_run", "created_at", "finished_at"),

@@ -17,6 +17,8 @@ from django.core.cache import cache
 from accounts.cache import SELLERS_GENERATION_KEY, bump_generation, read_generation
 
 CATALOG_GENERATION_KEY = "catalog:generation"
+# Categories and tags: their names appear in every product page.
+TAXONOMY_GENERATION_KEY = "catalog:taxonomy-generation"
 CATEGORY_TREE_KEY = "catalog:categories"
 
 
@@ -42,7 +44,9 @@ def catalog_changed(*product_ids: int) -> None:
 
 
 def categories_changed() -> None:
+    """Categories or tags were renamed, moved, hidden or removed: call after commit."""
     cache.delete(CATEGORY_TREE_KEY)
+    bump_generation(TAXONOMY_GENERATION_KEY)
     bump_generation(CATALOG_GENERATION_KEY)
 
 
@@ -63,12 +67,15 @@ def cached_listing(request_key: str, build: Callable[[], Any]) -> Any:
     return _cached(f"catalog:list:{digest}", generations, build)
 
 
-def cached_detail(product_id: int, build: Callable[[], Any]) -> Any:
-    """`build()` returns the body, or None for a product that is not public (not cached)."""
+def cached_detail(product_id: int, origin: str, build: Callable[[], Any]) -> Any:
+    """`build()` returns the body, or None for a product that is not public (not cached).
+    `origin` (scheme and host) is part of the key: bodies hold absolute media URLs."""
     if not enabled():
         return build()
-    generations = _generations(_product_generation_key(product_id), SELLERS_GENERATION_KEY)
-    key = f"catalog:product:{product_id}"
+    generations = _generations(
+        _product_generation_key(product_id), SELLERS_GENERATION_KEY, TAXONOMY_GENERATION_KEY
+    )
+    key = f"catalog:product:{product_id}:{hashlib.sha256(origin.encode()).hexdigest()[:16]}"
     entry = cache.get(key)
     if entry is not None and entry[0] == generations:
         return entry[1]

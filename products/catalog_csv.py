@@ -4,12 +4,15 @@ says for each what happened and why."""
 
 import csv
 import io
+import logging
+from datetime import timedelta
 from collections.abc import Iterator
 
 from functools import partial
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from rest_framework import serializers
 
@@ -21,8 +24,12 @@ COLUMNS = [
     "sku", "name", "description", "price", "compare_at_price", "currency", "category", "tags", "status",
     "stock_quantity", "low_stock_threshold", "weight",
 ]
+logger = logging.getLogger(__name__)
+
 OPTIONAL_BLANK = {"compare_at_price", "weight", "category"}
 MAX_ROWS = 5000
+# A claimed background import not finished after this long is taken as abandoned.
+IMPORT_LEASE = timedelta(minutes=30)
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -75,8 +82,13 @@ def _read(upload) -> list[dict[str, str]]:
     return rows
 
 
+def _uncell(value: str) -> str:
+    """Undo the export's formula guard ("'=..." back to "=...")."""
+    return value[1:] if value[:1] == "'" and value[1:2] in FORMULA_PREFIXES else value
+
+
 def _row_data(row: dict[str, str], categories: dict[str, int]) -> dict:
-    data = {key: value for key, value in row.items() if key in COLUMNS and key != "currency"}
+    data = {key: _uncell(value) for key, value in row.items() if key in COLUMNS and key != "currency"}
     for key in OPTIONAL_BLANK:
         if key in data and data[key] == "":
             data[key] = None
@@ -101,18 +113,29 @@ def catalog_import_start(*, seller, upload, dry_run: bool) -> "CatalogImport":
 
 
 def catalog_import_run(*, job_id: int) -> None:
-    # Claim the job in one conditional UPDATE: a redelivered task finds it taken and stops.
-    if not CatalogImport.objects.filter(pk=job_id, status=ImportStatus.PENDING).update(status=ImportStatus.RUNNING):
+    # Claim the job in one conditional UPDATE: a redelivered task finds it taken and stops,
+    # unless its claim has outlived any real run (the worker that took it died).
+    stale = timezone.now() - IMPORT_LEASE
+    claimed = CatalogImport.objects.filter(
+        Q(status=ImportStatus.PENDING) | Q(status=ImportStatus.RUNNING, started_at__lt=stale), pk=job_id
+    ).update(status=ImportStatus.RUNNING, started_at=timezone.now())
+    if not claimed:
         return
     job = CatalogImport.objects.select_related("seller").get(pk=job_id)
     try:
         with job.file.open("rb") as upload:
             report = import_catalog(seller=job.seller, upload=upload, dry_run=job.dry_run)
     except CatalogFileError as error:
-        CatalogImport.objects.filter(pk=job_id).update(status=ImportStatus.FAILED, error=str(error)[:500],
-                                                       finished_at=timezone.now())
-        return
-    CatalogImport.objects.filter(pk=job_id).update(status=ImportStatus.DONE, report=report, finished_at=timezone.now())
+        _finish(job_id, status=ImportStatus.FAILED, error=str(error))
+    except Exception:
+        logger.exception("catalog import %s failed", job_id)
+        _finish(job_id, status=ImportStatus.FAILED, error="The import failed unexpectedly; nothing more was saved.")
+    else:
+        _finish(job_id, status=ImportStatus.DONE, report=report)
+
+
+def _finish(job_id: int, **fields) -> None:
+    CatalogImport.objects.filter(pk=job_id).update(finished_at=timezone.now(), **fields)
 
 
 def import_catalog(*, seller, upload, dry_run: bool = False) -> dict:

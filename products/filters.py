@@ -1,4 +1,5 @@
 import django_filters
+from django import forms
 
 from products.models import Product, ProductStatus
 from products.search import search_products
@@ -41,8 +42,22 @@ class SellerProductFilter(ProductFilter):
         fields = ["status", *ProductFilter.Meta.fields]
 
 
+class IntegerFilter(django_filters.NumberFilter):
+    field_class = forms.IntegerField
+
+
+class InStockFirstOrderingFilter(django_filters.OrderingFilter):
+    """Whatever order a buyer picks applies within "in stock" and then "sold out"."""
+
+    def filter(self, queryset, value):
+        queryset = super().filter(queryset, value)
+        return queryset.order_by(stock_rank(), *queryset.query.order_by, "-id") if value else queryset
+
+
 class PublicProductFilter(ProductFilter):
-    seller = django_filters.NumberFilter(field_name="seller_id", min_value=1, max_value=2**63 - 1)
+    seller = IntegerFilter(field_name="seller_id", min_value=1, max_value=2**63 - 1)
+    ordering = InStockFirstOrderingFilter(fields=ORDERING_FIELDS,
+                                          help_text="created_at, price, name, view_count; `-` for descending.")
     # Buyers see what they can buy first, best matches first among those.
     search_ordering = (stock_rank(), "-search_rank")
 

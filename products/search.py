@@ -7,25 +7,33 @@ import re
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, F, IntegerField, Q, QuerySet, TextField, Value, When
 from django.db.models.functions import Replace
 
 # 'simple': no stemming, so English, French and Twi product names are matched alike.
 SEARCH_CONFIG = "simple"
 SEARCH_INDEX_NAME = "products_search_gin"
 # What may stand before a word in a name, SKU or tag list, for the portable search.
-WORD_SEPARATORS = (" ", ",", "-", "/", "(", ".", "'")
+WORD_SEPARATORS = (" ", ",", "-", "/", "(", ".", "'", "\n", "\t", "\r")
+
+
+def _words_of(field: str):
+    """The column with hyphens, slashes and dots turned into spaces: PostgreSQL's parser would
+    read "WH-001" as "wh" and the number "-001", "M/L" and "1.5m" as single tokens; as words
+    they are found the way the portable search finds them."""
+    expression = F(field)
+    for mark in ("-", "/", "."):
+        expression = Replace(expression, Value(mark), Value(" "), output_field=TextField())
+    return expression
 
 
 def product_search_vector() -> SearchVector:
     """The indexed expression; queries must use exactly this one for the GIN index to apply."""
-    # PostgreSQL's parser reads "WH-001" as "wh" and the number "-001": hyphens become spaces
-    # in names and SKUs, so each part is a word that a search for "001" finds.
     return (
-        SearchVector(Replace("name", Value("-"), Value(" ")), weight="A", config=SEARCH_CONFIG)
-        + SearchVector(Replace("sku", Value("-"), Value(" ")), weight="A", config=SEARCH_CONFIG)
-        + SearchVector("tags_text", weight="B", config=SEARCH_CONFIG)
-        + SearchVector("description", weight="C", config=SEARCH_CONFIG)
+        SearchVector(_words_of("name"), weight="A", config=SEARCH_CONFIG)
+        + SearchVector(_words_of("sku"), weight="A", config=SEARCH_CONFIG)
+        + SearchVector(_words_of("tags_text"), weight="B", config=SEARCH_CONFIG)
+        + SearchVector(_words_of("description"), weight="C", config=SEARCH_CONFIG)
     )
 
 

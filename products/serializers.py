@@ -94,7 +94,7 @@ class ProductWriteSerializer(serializers.Serializer):
     low_stock_threshold = serializers.IntegerField(min_value=0, max_value=1_000_000, required=False)
     weight = serializers.DecimalField(max_digits=8, decimal_places=3, min_value=Decimal("0"), required=False,
                                       allow_null=True)
-    variants = VariantSerializer(many=True, required=False, help_text="JSON requests only.")
+    variants = VariantSerializer(many=True, required=False, max_length=100, help_text="JSON requests only.")
 
     def validate(self, attrs):
         price = attrs.get("price", getattr(self.instance, "price", None))

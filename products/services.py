@@ -30,6 +30,9 @@ from sellflow.images import clean_image_upload
 
 logger = logging.getLogger(__name__)
 
+# The stock columns are 32-bit: PostgreSQL refuses more.
+MAX_STOCK = 2_147_483_647
+
 PRODUCT_FIELDS = (
     "name", "description", "price", "compare_at_price", "sku", "category", "status", "stock_quantity",
     "low_stock_threshold", "weight",
@@ -138,6 +141,13 @@ def _save_variants(product: Product, variants: list[dict]) -> None:
     product.variants.exclude(id__in=keep_ids).delete()
     if not variants:
         return  # no variants any more: the product's own stock_quantity applies again
+    total_stock = sum(item.get("stock_quantity", 0) for item in variants)
+    if total_stock > MAX_STOCK:
+        raise DjangoValidationError({"variants": f"The variants' stock adds up to more than {MAX_STOCK}."})
+    # Kept variants may swap names ("S" and "M"): park them under unique names first, so the
+    # one-name-per-product constraint holds after every single UPDATE.
+    for variant_id in keep_ids:
+        Variant.objects.filter(pk=variant_id).update(name=f"~renaming~{variant_id}")
     for position, item in enumerate(variants):
         fields = {
             "name": item["name"].strip(), "options": item.get("options") or {}, "sku": item.get("sku", ""),
@@ -147,7 +157,7 @@ def _save_variants(product: Product, variants: list[dict]) -> None:
             Variant.objects.filter(pk=item["id"], product=product).update(**fields)
         else:
             Variant.objects.create(product=product, **fields)
-    product.stock_quantity = sum(item.get("stock_quantity", 0) for item in variants)
+    product.stock_quantity = total_stock
     Product.objects.filter(pk=product.pk).update(stock_quantity=product.stock_quantity)
 
 
@@ -295,16 +305,21 @@ def product_adjust_stock(*, product: Product, actor, delta: int, reason: str, va
         if variant is None:
             raise DjangoValidationError({"variant_id": "This product has no such variant."})
         rows = Variant.objects.filter(pk=variant_id)
-        if delta < 0:
-            rows = rows.filter(stock_quantity__gte=-delta)
+        rows = rows.filter(stock_quantity__gte=-delta) if delta < 0 else rows.filter(stock_quantity__lte=MAX_STOCK - delta)
         if not rows.update(stock_quantity=F("stock_quantity") + delta):
+            if delta > 0:
+                raise DjangoValidationError({"delta": f"Stock cannot exceed {MAX_STOCK}."})
             variant.refresh_from_db(fields=["stock_quantity"])
             raise InsufficientStock(details={"available": variant.stock_quantity, "variant_id": variant_id})
 
     rows = Product.objects.filter(pk=product.pk)
     if delta < 0 and variant_id is None:
         rows = rows.filter(stock_quantity__gte=-delta)
+    elif delta > 0:
+        rows = rows.filter(stock_quantity__lte=MAX_STOCK - delta)
     if not rows.update(stock_quantity=F("stock_quantity") + delta):
+        if delta > 0:
+            raise DjangoValidationError({"delta": f"Stock cannot exceed {MAX_STOCK}."})
         product.refresh_from_db(fields=["stock_quantity"])
         raise InsufficientStock(details={"available": product.stock_quantity})
 

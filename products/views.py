@@ -380,7 +380,7 @@ class PublicProductDetailView(APIView):
             product = selectors.public_products().prefetch_related("variants").filter(pk=pk).first()
             return selectors.PublicRows(request).detail(product) if product else None
 
-        body = catalog_cache.cached_detail(pk, build)
+        body = catalog_cache.cached_detail(pk, f"{request.scheme}://{request.get_host()}", build)
         if body is None:
             raise NotFound()
         services.product_record_view(product_id=pk)

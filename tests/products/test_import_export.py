@@ -176,3 +176,46 @@ class TestBackgroundImport:
         job = import_csv(other, MIXED, **{"async": "true"}).json()
 
         assert seller_client.get(f"/api/products/import/{job['id']}/").status_code == 404
+
+
+def test_formula_guard_is_undone_on_import(seller_client, seller):
+    ProductFactory(seller=seller, sku="S-1", name="-50% sale")
+    content = b"".join(seller_client.get(EXPORT).streaming_content).decode()
+    assert "'-50% sale" in content
+
+    import_csv(seller_client, content)
+
+    assert Product.objects.get(sku="S-1").name == "-50% sale"
+
+
+def test_a_crashing_import_fails_its_job(seller_client, monkeypatch, django_capture_on_commit_callbacks):
+    from products import catalog_csv
+
+    def explode(**kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(catalog_csv, "import_catalog", explode)
+    with django_capture_on_commit_callbacks(execute=True):
+        job = import_csv(seller_client, MIXED, **{"async": "true"}).json()
+
+    failed = seller_client.get(job["url"]).json()
+    assert failed["status"] == "failed"
+    assert "disk" not in failed["error"]
+
+
+def test_an_abandoned_job_is_taken_over(seller_client, seller):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from products.models import CatalogImport
+    from products.tasks import run_catalog_import
+
+    job = import_csv(seller_client, "sku,name,price\nZ-1,Rescued,10.00\n", **{"async": "true"}).json()
+    CatalogImport.objects.filter(pk=job["id"]).update(status="running",
+                                                       started_at=timezone.now() - timedelta(hours=1))
+
+    run_catalog_import.delay(job["id"])
+
+    assert seller_client.get(job["url"]).json()["status"] == "done"
+    assert Product.objects.filter(seller=seller, sku="Z-1").exists()

@@ -37,6 +37,15 @@ class TestSearch:
 
         assert names(api_client.get(LIST, {"search": "kente"})) == ["Kente stole", "Leather bag", "Plain bowl"]
 
+    @pytest.mark.parametrize(
+        "name, description, search",
+        [("Shirt M/L", "", "L"), ("Cable 1.5m", "", "5m"), ("Bowl", "Nice.\nKente pattern", "kente")],
+    )
+    def test_same_matches_on_both_databases(self, api_client, name, description, search):
+        ProductFactory(name=name, description=description)
+
+        assert names(api_client.get(LIST, {"search": search})) == [name]
+
     def test_sku(self, api_client):
         ProductFactory(name="Something", sku="WH-001")
 
@@ -88,7 +97,7 @@ class TestCacheConsistency:
             original_build.append(body)
             return body
 
-        catalog_cache.cached_detail(product.pk, build_then_writer_commits)
+        catalog_cache.cached_detail(product.pk, "http://testserver", build_then_writer_commits)
 
         assert api_client.get(f"/api/products/public/{product.pk}/").json()["price"] == "40.00"
 
@@ -183,3 +192,39 @@ def test_concurrent_edit_and_variant_adjustment_do_not_deadlock():
     product.refresh_from_db()
     variant.refresh_from_db()
     assert product.stock_quantity == variant.stock_quantity
+
+
+def test_swapping_two_variant_names(seller_client, seller):
+    product = ProductFactory(seller=seller)
+    small, medium = VariantFactory(product=product, name="S"), VariantFactory(product=product, name="M")
+
+    response = seller_client.patch(f"/api/products/{product.pk}/", {"variants": [
+        {"id": small.pk, "name": "M", "stock_quantity": 1}, {"id": medium.pk, "name": "S", "stock_quantity": 2},
+    ]}, format="json")
+
+    assert response.status_code == 200
+    assert [(v["id"], v["name"]) for v in response.json()["variants"]] == [(small.pk, "M"), (medium.pk, "S")]
+
+
+def test_stock_has_a_ceiling(seller_client, seller):
+    product = ProductFactory(seller=seller, stock_quantity=2_147_483_000)
+
+    response = seller_client.post(f"/api/products/{product.pk}/adjust_stock/",
+                                  {"delta": 10_000_000, "reason": "typo"}, format="json")
+
+    assert response.status_code == 400
+    assert "delta" in response.json()["details"]
+    variants = [{"name": f"V{n}", "stock_quantity": 10_000_000} for n in range(200)]
+    too_many = seller_client.patch(f"/api/products/{product.pk}/", {"variants": variants}, format="json")
+    assert too_many.status_code == 400
+
+
+def test_buyers_ordering_keeps_sold_out_last(api_client):
+    ProductFactory(name="Cheap sold out", price=Decimal("1.00"), stock_quantity=0)
+    ProductFactory(name="Dear in stock", price=Decimal("99.00"))
+
+    assert names(api_client.get(LIST, {"ordering": "price"})) == ["Dear in stock", "Cheap sold out"]
+
+
+def test_seller_filter_takes_whole_ids_only(api_client):
+    assert api_client.get(LIST, {"seller": "1.7"}).status_code == 400
