@@ -5,7 +5,7 @@ from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.db.models import Count
-from django.http import StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -357,13 +357,13 @@ class PublicProductListView(generics.ListAPIView):
         def build():
             page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
             rows = selectors.PublicRows(request)
-            body = [rows.product(product) for product in page]
-            return body, self.paginator.get_headers()
+            # Cached as rendered JSON: a warm hit does no serialization at all.
+            return JSONRenderer().render([rows.product(product) for product in page]), self.paginator.get_headers()
 
         # Bodies hold absolute URLs: the scheme and host are part of what was asked.
         cache_key = f"{request.scheme}://{request.get_host()}?{request.GET.urlencode()}"
-        body, headers = catalog_cache.cached_listing(cache_key, build)
-        return Response(body, headers=headers)
+        content, headers = catalog_cache.cached_listing(cache_key, build)
+        return HttpResponse(content, content_type="application/json", headers=headers)
 
     @extend_schema(tags=TAGS, summary="Products on sale (no login needed)", parameters=[IN_STOCK_PARAMETER])
     def get(self, request, *args, **kwargs):
@@ -378,13 +378,13 @@ class PublicProductDetailView(APIView):
     def get(self, request, pk):
         def build():
             product = selectors.public_products().prefetch_related("variants").filter(pk=pk).first()
-            return selectors.PublicRows(request).detail(product) if product else None
+            return JSONRenderer().render(selectors.PublicRows(request).detail(product)) if product else None
 
-        body = catalog_cache.cached_detail(pk, f"{request.scheme}://{request.get_host()}", build)
-        if body is None:
+        content = catalog_cache.cached_detail(pk, f"{request.scheme}://{request.get_host()}", build)
+        if content is None:
             raise NotFound()
         services.product_record_view(product_id=pk)
-        return Response(body)
+        return HttpResponse(content, content_type="application/json")
 
 
 class VendorView(APIView):

@@ -88,13 +88,11 @@ class TestCacheConsistency:
     def test_a_change_during_a_rebuild_is_not_cached(self, api_client):
         """A reader builds from the old row while a writer commits: its entry must not be served."""
         product = ProductFactory(price=Decimal("50.00"))
-        original_build = []
 
         def build_then_writer_commits():
-            body = {"price": "50.00"}  # what the reader read before the writer's change
+            body = b'{"price": "50.00"}'  # what the reader rendered before the writer's change
             Product.objects.filter(pk=product.pk).update(price=Decimal("40.00"))
             catalog_cache.catalog_changed(product.pk)  # the writer's after-commit invalidation
-            original_build.append(body)
             return body
 
         catalog_cache.cached_detail(product.pk, "http://testserver", build_then_writer_commits)
