@@ -101,43 +101,36 @@ class ProductAdmin(admin.ModelAdmin):
             services.product_delete(product=product, actor=request.user)
 
 
+class ViewOnlyAdmin(admin.ModelAdmin):
+    """Operators look; the records are written by the services only."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(ProductHistory)
-class ProductHistoryAdmin(admin.ModelAdmin):
+class ProductHistoryAdmin(ViewOnlyAdmin):
     list_display = ("product", "event", "actor", "created_at", "reason")
     list_filter = ("event",)
     search_fields = ("product__name", "product__sku", "actor__email")
     list_select_related = ("product", "actor")
 
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.model._meta.fields]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
-    """Tags are created from sellers' products; renaming one here would leave their tag
-    lists behind, so operators only look."""
+class TagAdmin(ViewOnlyAdmin):
+    """Tags come from sellers' products; renaming one here would leave their tag lists behind."""
 
     search_fields = ("name",)
 
-    def has_add_permission(self, request) -> bool:
-        return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 admin.site.register(Favorite, list_display=("user", "product", "created_at"), raw_id_fields=("user", "product"))
 admin.site.register(
     CatalogImport, list_display=("id", "seller", "status", "dry_run", "created_at", "finished_at"),
-    list_filter=("status",), raw_id_fields=("seller",), readonly_fields=("report", "error", "finished_at"),
+    list_filter=("status",), raw_id_fields=("seller",), readonly_fields=("report", "error", "started_at", "finished_at"),
 )
