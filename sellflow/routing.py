@@ -2,9 +2,11 @@
 
 from django.urls import re_path
 
+from notifications.routing import websocket_urlpatterns as notification_routes
 from sellflow.ws_auth import unknown_websocket_path
 
 websocket_urlpatterns = [
+    *notification_routes,
     # Apps add their consumers above this line; anything else closes with 4404.
     re_path(r"^ws/", unknown_websocket_path),
 ]

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "channels",
     "accounts",
     "products",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -257,6 +258,7 @@ SPECTACULAR_SETTINGS = {
     "TAGS": [
         {"name": "auth", "description": "Registration, login, tokens, profile and verification."},
         {"name": "products", "description": "The seller's catalog, and the public listings buyers browse."},
+        {"name": "notifications", "description": "In-app notifications, preferences and push devices."},
         {"name": "health", "description": "Liveness of the service and its dependencies."},
     ],
     "ENUM_NAME_OVERRIDES": {

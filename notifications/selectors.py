@@ -1,0 +1,13 @@
+from django.db.models import Count
+
+from notifications.models import Notification, NotificationType
+
+
+def unread_counts(user) -> dict:
+    rows = (
+        Notification.objects.filter(user=user, is_read=False).values("type").annotate(count=Count("id")).order_by()
+    )
+    by_type = {choice: 0 for choice in NotificationType.values}
+    for row in rows:
+        by_type[row["type"]] = row["count"]
+    return {"unread": sum(by_type.values()), "by_type": by_type}

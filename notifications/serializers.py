@@ -1,0 +1,63 @@
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from notifications.models import Device, DevicePlatform, Notification, NotificationPreference
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Notification
+        fields = ["id", "type", "title", "body", "data", "is_read", "read_at", "created_at"]
+        read_only_fields = fields
+
+
+class UnreadCountSerializer(serializers.Serializer):
+    unread = serializers.IntegerField()
+    by_type = serializers.DictField(child=serializers.IntegerField(), help_text="Unread per notification type.")
+
+
+class MarkAllReadSerializer(serializers.Serializer):
+    marked = serializers.IntegerField(help_text="How many notifications were unread.")
+
+
+@extend_schema_field({"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$", "nullable": True,
+                     "example": "22:00"})
+class LocalTimeField(serializers.TimeField):
+    """A wall-clock time in the user's own time zone, as "HH:MM" (no offset: it is local)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%H:%M", input_formats=["%H:%M", "%H:%M:%S"], **kwargs)
+
+
+class PreferenceSerializer(serializers.ModelSerializer):
+    quiet_hours_start = LocalTimeField(required=False, allow_null=True,
+                                       help_text="No push from this time, in the user's time zone.")
+    quiet_hours_end = LocalTimeField(required=False, allow_null=True, help_text="...until this time.")
+
+    class Meta:
+        model = NotificationPreference
+        fields = [
+            "in_app_enabled", "email_enabled", "push_enabled", "email_daily_digest", "order_notifications",
+            "chat_notifications", "payment_notifications", "product_notifications", "social_notifications",
+            "campaign_notifications", "quiet_hours_start", "quiet_hours_end", "updated_at",
+        ]
+        read_only_fields = ["updated_at"]
+
+    def validate(self, attrs):
+        start = attrs.get("quiet_hours_start", getattr(self.instance, "quiet_hours_start", None))
+        end = attrs.get("quiet_hours_end", getattr(self.instance, "quiet_hours_end", None))
+        if (start is None) != (end is None):
+            raise serializers.ValidationError({"quiet_hours_end": ["Set both ends of the quiet hours, or neither."]})
+        return attrs
+
+
+class DeviceSerializer(serializers.ModelSerializer):
+    platform = serializers.ChoiceField(choices=DevicePlatform.choices)
+    token = serializers.CharField(max_length=4096, write_only=True)
+
+    class Meta:
+        model = Device
+        fields = ["id", "platform", "token", "last_seen", "created_at"]
+        read_only_fields = ["id", "last_seen", "created_at"]
+
+

@@ -1,0 +1,131 @@
+from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from notifications import selectors, services
+from notifications import serializers as s
+from notifications.filters import NotificationFilter
+from notifications.models import Device, Notification
+
+TAGS = ["notifications"]
+
+
+class OwnNotificationsMixin:
+    """The requesting user's notifications only: another user's id is not found."""
+
+    permission_classes = [IsAuthenticated]
+
+    def own_notifications(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Notification.objects.none()
+        return Notification.objects.filter(user=self.request.user)
+
+    def get_notification(self) -> Notification:
+        return get_object_or_404(self.own_notifications(), pk=self.kwargs["pk"])
+
+
+class NotificationListView(OwnNotificationsMixin, generics.ListAPIView):
+    serializer_class = s.NotificationSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = NotificationFilter
+
+    def get_queryset(self):
+        return self.own_notifications()
+
+    @extend_schema(tags=TAGS, summary="The user's notifications, newest first",
+                   parameters=[OpenApiParameter("is_read", bool)])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class NotificationDetailView(OwnNotificationsMixin, APIView):
+    @extend_schema(tags=TAGS, summary="One notification", responses={200: s.NotificationSerializer})
+    def get(self, request, pk):
+        return Response(s.NotificationSerializer(self.get_notification()).data)
+
+    @extend_schema(tags=TAGS, summary="Delete a notification", responses={204: None})
+    def delete(self, request, pk):
+        services.notification_delete(notification=self.get_notification())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MarkAsReadView(OwnNotificationsMixin, APIView):
+    @extend_schema(tags=TAGS, summary="Mark a notification as read", request=None,
+                   responses={200: s.NotificationSerializer})
+    def post(self, request, pk):
+        notification = services.notification_mark_read(notification=self.get_notification())
+        return Response(s.NotificationSerializer(notification).data)
+
+
+class MarkReadAliasView(MarkAsReadView):
+    @extend_schema(exclude=True)  # seed 000's `mark_read/`
+    def post(self, request, pk):
+        return super().post(request, pk)
+
+
+class MarkAllReadView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=TAGS, summary="Mark every notification as read", request=None,
+                   responses={200: s.MarkAllReadSerializer})
+    def post(self, request):
+        return Response({"marked": services.notifications_mark_all_read(user=request.user)})
+
+
+class UnreadCountView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=TAGS, summary="How many notifications are unread, in all and per type",
+                   responses={200: s.UnreadCountSerializer})
+    def get(self, request):
+        return Response(selectors.unread_counts(request.user))
+
+
+class PreferencesView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=TAGS, summary="The user's notification preferences", responses={200: s.PreferenceSerializer})
+    def get(self, request):
+        return Response(s.PreferenceSerializer(services.preferences_for(request.user)).data)
+
+    @extend_schema(tags=TAGS, summary="Change notification preferences", request=s.PreferenceSerializer,
+                   responses={200: s.PreferenceSerializer})
+    def put(self, request):
+        return self._update(request)
+
+    @extend_schema(tags=TAGS, summary="Change some notification preferences", request=s.PreferenceSerializer,
+                   responses={200: s.PreferenceSerializer})
+    def patch(self, request):
+        return self._update(request)
+
+    def _update(self, request):
+        # Every field has a default, so PUT with the document's partial body is accepted too.
+        serializer = s.PreferenceSerializer(services.preferences_for(request.user), data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        preference = services.preferences_update(user=request.user, data=serializer.validated_data)
+        return Response(s.PreferenceSerializer(preference).data)
+
+
+class DeviceCreateView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=TAGS, summary="Register this device for push notifications", request=s.DeviceSerializer,
+                   responses={201: s.DeviceSerializer})
+    def post(self, request):
+        serializer = s.DeviceSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        device = services.device_register(user=request.user, **serializer.validated_data)
+        return Response(s.DeviceSerializer(device).data, status=status.HTTP_201_CREATED)
+
+
+class DeviceDeleteView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=TAGS, summary="Stop push notifications to a device", responses={204: None})
+    def delete(self, request, pk):
+        get_object_or_404(Device.objects.filter(user=request.user), pk=pk).delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)

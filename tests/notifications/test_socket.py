@@ -1,0 +1,73 @@
+"""The notifications socket, through the served ASGI application and the configured channel
+layer (in-memory here, Redis in CI's second run)."""
+
+import json
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+
+from accounts.services import tokens_for_user
+from notifications.models import Notification
+from notifications.realtime import send_to_user
+from notifications.services import notifications_mark_all_read, notify
+from sellflow.asgi import application
+from tests.accounts.factories import UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_the_socket_receives_counts_notifications_and_job_events():
+    user = UserFactory()
+    Notification.objects.create(user=user, type="chat", title="Earlier")
+    stranger = UserFactory()
+    token = tokens_for_user(user)["access"]
+
+    async def scenario():
+        socket = WebsocketCommunicator(application, f"/ws/notifications/?token={token}")
+        connected, _ = await socket.connect()
+        assert connected
+        assert await socket.receive_json_from(timeout=2) == {"type": "unread_count", "unread": 1}
+
+        await database_sync_to_async(notify)(user=user, type="order", title="New order", body="2 items",
+                                             data={"order_id": 9})
+        event = await socket.receive_json_from(timeout=2)
+        assert event["type"] == "notification"
+        assert (event["title"], event["notification_type"], event["data"]) == ("New order", "order", {"order_id": 9})
+        assert await socket.receive_json_from(timeout=2) == {"type": "unread_count", "unread": 2}
+
+        # Another user's notification never reaches this socket.
+        await database_sync_to_async(notify)(user=stranger, type="order", title="Not yours")
+        await database_sync_to_async(notifications_mark_all_read)(user=user)
+        assert await socket.receive_json_from(timeout=2) == {"type": "unread_count", "unread": 0}
+
+        # Other apps reuse the socket for job results.
+        await database_sync_to_async(send_to_user)(user.pk, {"type": "job", "id": 4, "status": "done"})
+        assert await socket.receive_json_from(timeout=2) == {"type": "job", "id": 4, "status": "done"}
+
+        await socket.send_json_to({"type": "ping"})
+        assert await socket.receive_json_from(timeout=2) == {"type": "pong"}
+        assert await socket.receive_nothing(timeout=0.2)
+        await socket.disconnect()
+
+    async_to_sync(scenario)()
+
+
+def test_a_bad_token_is_refused():
+    async def scenario():
+        socket = WebsocketCommunicator(application, "/ws/notifications/?token=nope")
+        connected, _ = await socket.connect()
+        output = await socket.receive_output(timeout=2)
+        return output.get("code")
+
+    assert async_to_sync(scenario)() == 4401
+
+
+def test_events_are_json_serialisable():
+    user = UserFactory()
+    notification = notify(user=user, type="system", title="Welcome", data={"path": "/welcome"})
+
+    from notifications.services import notification_event
+
+    assert json.loads(json.dumps(notification_event(notification)))["title"] == "Welcome"
