@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from rest_framework import serializers
 
+from notifications.realtime import send_to_user
 from products import services
 from products.models import CatalogImport, Category, HistoryEvent, ImportStatus, Product
 from products.serializers import ProductWriteSerializer
@@ -136,6 +137,14 @@ def catalog_import_run(*, job_id: int) -> None:
 
 def _finish(job_id: int, **fields) -> None:
     CatalogImport.objects.filter(pk=job_id).update(finished_at=timezone.now(), **fields)
+    job = CatalogImport.objects.get(pk=job_id)
+    report = job.report or {}
+    # The seller's open pages learn at once that the import is over.
+    send_to_user(job.seller_id, {
+        "type": "job", "kind": "catalog_import", "id": job.pk, "status": job.status,
+        "url": f"/api/products/import/{job.pk}/", "created": report.get("created"),
+        "updated": report.get("updated"), "rejected": report.get("rejected"), "error": job.error,
+    })
 
 
 def import_catalog(*, seller, upload, dry_run: bool = False) -> dict:

@@ -13,6 +13,8 @@ from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.text import slugify
 
+from notifications.models import NotificationType
+from notifications.services import notify
 from products import cache as catalog_cache
 from products import tasks
 from products.errors import InsufficientStock, TooManyImages, VariantRequired
@@ -81,8 +83,13 @@ def _record_history(*, product: Product, actor, event: str, before: dict | None,
 def _after_change(product: Product, *, before_stock: int | None = None) -> None:
     transaction.on_commit(partial(catalog_cache.catalog_changed, product.pk))
     if before_stock is not None and before_stock > product.low_stock_threshold >= product.stock_quantity:
-        # The seller's low-stock notification is sent from here once notifications exist.
-        logger.info("product %s crossed its low-stock threshold (%s left)", product.pk, product.stock_quantity)
+        notify(
+            user=product.seller,
+            type=NotificationType.PRODUCT,
+            title=f"Low stock: {product.name}"[:200],
+            body=f"{product.stock_quantity} left (your alert is at {product.low_stock_threshold}).",
+            data={"product_id": product.pk, "stock_quantity": product.stock_quantity, "path": f"/products/{product.pk}"},
+        )
 
 
 # --- Products ---------------------------------------------------------------------------------

@@ -71,3 +71,27 @@ def test_events_are_json_serialisable():
     from notifications.services import notification_event
 
     assert json.loads(json.dumps(notification_event(notification)))["title"] == "Welcome"
+
+
+def test_a_background_import_reports_on_the_socket():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from products.catalog_csv import catalog_import_start
+
+    seller = UserFactory()
+    token = tokens_for_user(seller)["access"]
+    upload = SimpleUploadedFile("c.csv", b"sku,name,price\nA-1,Stole,10.00\n")
+
+    async def scenario():
+        socket = WebsocketCommunicator(application, f"/ws/notifications/?token={token}")
+        await socket.connect()
+        await socket.receive_json_from(timeout=2)  # the unread count on connect
+        # Committed at once here, so the (eager) import task runs right away.
+        job = await database_sync_to_async(catalog_import_start)(seller=seller, upload=upload, dry_run=False)
+        event = await socket.receive_json_from(timeout=2)
+        await socket.disconnect()
+        return job, event
+
+    job, event = async_to_sync(scenario)()
+    assert event["type"] == "job" and event["kind"] == "catalog_import"
+    assert (event["id"], event["status"], event["created"]) == (job.pk, "done", 1)

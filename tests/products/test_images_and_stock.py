@@ -193,3 +193,19 @@ def test_concurrent_adjustments_all_apply_and_never_oversell():
     product.refresh_from_db()
     assert product.stock_quantity == 0
     assert errors == ["InsufficientStock"] * 5
+
+
+def test_crossing_the_low_stock_threshold_notifies_the_seller_once(seller_client, seller):
+    from notifications.models import Notification
+
+    product = ProductFactory(seller=seller, stock_quantity=8, low_stock_threshold=5, name="Kente stole")
+
+    seller_client.post(f"/api/products/{product.pk}/adjust_stock/", {"delta": -2, "reason": "sale"}, format="json")
+    assert not Notification.objects.exists()  # 6 left: still above the alert
+    seller_client.post(f"/api/products/{product.pk}/adjust_stock/", {"delta": -2, "reason": "sale"}, format="json")
+    seller_client.post(f"/api/products/{product.pk}/adjust_stock/", {"delta": -1, "reason": "sale"}, format="json")
+
+    notification = Notification.objects.get(user=seller)
+    assert notification.type == "product"
+    assert notification.title == "Low stock: Kente stole"
+    assert notification.data == {"product_id": product.pk, "stock_quantity": 4, "path": f"/products/{product.pk}"}
