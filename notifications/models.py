@@ -66,6 +66,7 @@ class NotificationPreference(models.Model):
     campaign_notifications = models.BooleanField(default=True)
     quiet_hours_start = models.TimeField(null=True, blank=True, help_text="No push from this local time...")
     quiet_hours_end = models.TimeField(null=True, blank=True, help_text="...until this local time.")
+    last_digest_at = models.DateTimeField(null=True, blank=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

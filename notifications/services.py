@@ -3,10 +3,14 @@ stores the in-app notification, and after the surrounding transaction commits pu
 user's sockets and queues its email. Also the reads-state changes and device registrations."""
 
 import hashlib
+from datetime import timedelta
 from functools import partial
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from notifications import tasks
@@ -114,3 +118,34 @@ def device_register(*, user, platform: str, token: str) -> Device:
         token_hash=token_hash, defaults={"user": user, "platform": platform, "token": token}
     )
     return device
+
+
+# --- Jobs -------------------------------------------------------------------------------------
+
+def digests_due(*, now) -> list[int]:
+    """Claim today's digest for every user whose local morning hour it is now. Each user is
+    claimed with one conditional UPDATE, so two beats (or a retried task) send it once."""
+    due = []
+    candidates = NotificationPreference.objects.filter(
+        email_daily_digest=True, email_enabled=True, user__is_active=True
+    ).select_related("user")
+    for preference in candidates.iterator(chunk_size=500):
+        try:
+            local = now.astimezone(ZoneInfo(preference.user.timezone))
+        except (ZoneInfoNotFoundError, ValueError):
+            continue
+        if local.hour != settings.NOTIFICATION_DIGEST_HOUR:
+            continue
+        morning = local.replace(hour=settings.NOTIFICATION_DIGEST_HOUR, minute=0, second=0, microsecond=0)
+        claimed = NotificationPreference.objects.filter(
+            Q(last_digest_at__isnull=True) | Q(last_digest_at__lt=morning), pk=preference.pk
+        ).update(last_digest_at=now)
+        if claimed:
+            due.append(preference.user_id)
+    return due
+
+
+def notifications_prune(*, now) -> int:
+    cutoff = now - timedelta(days=settings.NOTIFICATION_RETENTION_DAYS)
+    deleted, _ = Notification.objects.filter(is_read=True, created_at__lt=cutoff).delete()
+    return deleted

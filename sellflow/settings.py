@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -193,6 +194,12 @@ PUBLIC_CATALOG_CACHE_SECONDS = env.int("PUBLIC_CATALOG_CACHE_SECONDS", default=3
 # Serves /api/bench/floor/, the benchmark's no-database baseline (bench/README.md). Never in production.
 BENCH_FLOOR_ENDPOINT = env.bool("BENCH_FLOOR_ENDPOINT", default=False)
 
+# --- Notifications ----------------------------------------------------------------------------
+
+# Local hour (in each user's time zone) the daily digest goes out; days read notifications are kept.
+NOTIFICATION_DIGEST_HOUR = env.int("NOTIFICATION_DIGEST_HOUR", default=8)
+NOTIFICATION_RETENTION_DAYS = env.int("NOTIFICATION_RETENTION_DAYS", default=90)
+
 # --- API --------------------------------------------------------------------------------------
 
 REST_FRAMEWORK = {
@@ -310,6 +317,15 @@ CELERY_BEAT_SCHEDULE = {
     "accounts-delete-stale-otps": {
         "task": "accounts.tasks.delete_stale_otps",
         "schedule": timedelta(hours=1),
+    },
+    # Hourly, so that every time zone's morning is met; each user gets one digest a day.
+    "notifications-daily-digests": {
+        "task": "notifications.tasks.send_daily_digests",
+        "schedule": crontab(minute=5),
+    },
+    "notifications-prune-read": {
+        "task": "notifications.tasks.prune_read_notifications",
+        "schedule": crontab(hour=3, minute=30),
     },
 }
 
