@@ -13,7 +13,7 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         self.group = user_group(self.scope["user"].pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
-        counts = await database_sync_to_async(unread_counts)(self.scope["user"])
+        counts = await database_sync_to_async(unread_counts)(self.scope["user"].pk)
         await self.send_json({"type": "unread_count", "unread": counts["unread"]})
 
     async def disconnect(self, code):

@@ -40,10 +40,7 @@ def notification_event(notification: Notification) -> dict:
 
 
 def _push_unread_count(user_id: int) -> None:
-    from accounts.models import User
-
-    user = User(pk=user_id)
-    send_to_user(user_id, {"type": "unread_count", "unread": unread_counts(user)["unread"]})
+    send_to_user(user_id, {"type": "unread_count", "unread": unread_counts(user_id)["unread"]})
 
 
 def notify(*, user, type: str, title: str, body: str = "", data: dict | None = None, dedupe_key: str = "",

@@ -82,7 +82,7 @@ class UnreadCountView(APIView):
     @extend_schema(tags=TAGS, summary="How many notifications are unread, in all and per type",
                    responses={200: s.UnreadCountSerializer})
     def get(self, request):
-        return Response(selectors.unread_counts(request.user))
+        return Response(selectors.unread_counts(request.user.pk))
 
 
 class PreferencesView(APIView):
