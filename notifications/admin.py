@@ -1,5 +1,8 @@
 from django.contrib import admin
+from django.template.loader import render_to_string
+from django.utils.html import escape, format_html
 
+from notifications.emails import render_email
 from notifications.models import Device, Notification, NotificationPreference, NotificationTemplate
 
 
@@ -19,11 +22,39 @@ class NotificationPreferenceAdmin(admin.ModelAdmin):
     raw_id_fields = ("user",)
 
 
+# What a preview is rendered with: a plausible notification for a demo user.
+PREVIEW_CONTEXT = {
+    "user": {"first_name": "Ama", "email": "ama@example.com"},
+    "notification": {"type": "order", "title": "New order SF7K2M9Q4P", "body": "Handwoven Kente Stole x 2",
+                     "data": {"order_id": 42, "path": "/orders/42"}},
+    "link": "https://app.sellflow.example/orders/42",
+    "notifications": [{"title": "New order SF7K2M9Q4P", "body": "Handwoven Kente Stole x 2"},
+                      {"title": "Message from Kofi", "body": "Is the stole still available?"}],
+    "total": 2,
+    "more": 0,
+}
+
+
 @admin.register(NotificationTemplate)
 class NotificationTemplateAdmin(admin.ModelAdmin):
     list_display = ("key", "subject", "is_active", "updated_at")
     list_filter = ("is_active",)
     search_fields = ("key", "subject")
+    readonly_fields = ("preview",)
+    fields = ("key", "subject", "text_body", "html_body", "is_active", "preview")
+
+    @admin.display(description="Preview (saved version, with sample data)")
+    def preview(self, template: NotificationTemplate) -> str:
+        if not template.pk:
+            return "Save the template to see a preview."
+        subject, text, html = render_email(template.key, PREVIEW_CONTEXT)
+        page = render_to_string("notifications/email/layout.html",
+                                {"content": html, "subject": subject, "frontend_url": "https://app.sellflow.example"})
+        return format_html(
+            '<p><b>Subject:</b> {}</p><pre style="white-space:pre-wrap">{}</pre>'
+            '<iframe sandbox srcdoc="{}" style="width:640px;height:480px;border:1px solid #ccc"></iframe>',
+            subject, text, escape(page),  # the rendered page is "safe" HTML; in an attribute it must be escaped
+        )
 
 
 @admin.register(Device)
