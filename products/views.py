@@ -24,7 +24,7 @@ from products import catalog_csv, selectors, services
 from products import serializers as s
 from products.filters import PublicProductFilter, SellerProductFilter
 from products.models import CatalogImport, Favorite, Product, ProductHistory, ProductImage
-from sellflow.pagination import HeaderPagination
+from sellflow.pagination import PAGE_PARAMETERS, HeaderPagination
 from sellflow.permissions import IsSeller
 from sellflow.schema import error_responses
 
@@ -215,10 +215,7 @@ class SellerTagsView(APIView):
     permission_classes = [IsSeller]
 
     @extend_schema(tags=TAGS, summary="The seller's tags, with how many live products carry each",
-                   parameters=[
-                       OpenApiParameter("page", {"type": "integer", "minimum": 1}),
-                       OpenApiParameter("page_size", {"type": "integer", "minimum": 1, "maximum": 100}),
-                   ],
+                   parameters=PAGE_PARAMETERS,
                    responses={200: s.TagCountSerializer(many=True)})
     def get(self, request):
         rows = (
@@ -392,10 +389,7 @@ class VendorView(APIView):
 
     @extend_schema(
         tags=TAGS, summary="A vendor's public profile and products",
-        parameters=[
-            OpenApiParameter("page", {"type": "integer", "minimum": 1}),
-            OpenApiParameter("page_size", {"type": "integer", "minimum": 1, "maximum": 100}),
-        ],
+        parameters=PAGE_PARAMETERS,
         responses={200: s.VendorPageSerializer},
     )
     def get(self, request, vendor_id):

@@ -1,6 +1,7 @@
 """List pagination of the conventions: the body is a JSON array, the page metadata travels in
 `X-Total-Count` and an RFC 8288 `Link` header."""
 
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
@@ -45,3 +46,10 @@ class HeaderPagination(PageNumberPagination):
             if parameter["name"] == self.page_query_param:
                 parameter["schema"].update({"minimum": 1})
         return parameters
+
+
+# For views that paginate by hand (their body is not a plain list): the same query parameters.
+PAGE_PARAMETERS = [
+    OpenApiParameter("page", {"type": "integer", "minimum": 1}),
+    OpenApiParameter("page_size", {"type": "integer", "minimum": 1, "maximum": HeaderPagination.max_page_size}),
+]

@@ -3,7 +3,7 @@ import os
 import pytest
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
-from django.test import override_settings
+from django.test import Client, override_settings
 from rest_framework.test import APIClient
 
 from accounts.services import tokens_for_user
@@ -92,6 +92,14 @@ def seller_client(seller) -> APIClient:
 @pytest.fixture
 def buyer_client(buyer) -> APIClient:
     return authenticated_client(buyer)
+
+
+@pytest.fixture
+def operator_client(db) -> Client:
+    """A staff superuser logged in to the Django admin."""
+    client = Client()
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    return client
 
 
 @pytest.fixture

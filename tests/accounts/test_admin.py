@@ -8,14 +8,6 @@ from tests.accounts.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def operator_client():
-    operator = UserFactory(is_staff=True, is_superuser=True)
-    client = Client()
-    client.force_login(operator)
-    return client
-
-
 def test_user_changelist_searches_and_filters(operator_client):
     UserFactory(email="kente@example.com", company_name="Kente House", account_type="seller")
     UserFactory(email="shopper@example.com", account_type="buyer")

@@ -1,17 +1,8 @@
 import pytest
-from django.test import Client
 
 from notifications.models import NotificationTemplate
-from tests.accounts.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def operator_client():
-    client = Client()
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
-    return client
 
 
 def test_template_change_page_previews_the_email(operator_client):

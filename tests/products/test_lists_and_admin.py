@@ -1,7 +1,6 @@
 """Query counts of the remaining catalog lists, and the operators' admin."""
 
 import pytest
-from django.test import Client
 
 from products.models import Product, ProductHistory
 from tests.accounts.factories import UserFactory
@@ -60,13 +59,6 @@ def test_tags_query_count_is_fixed(seller, count, django_assert_max_num_queries)
 
     assert response.json()[0] == {"name": "common", "count": count}
     assert response["X-Total-Count"] == str(count + 1)
-
-
-@pytest.fixture
-def operator_client():
-    client = Client()
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
-    return client
 
 
 def test_product_admin_lists_searches_and_filters(operator_client):
