@@ -2,6 +2,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from notifications.models import Device, DevicePlatform, Notification, NotificationPreference
+from notifications.push import FCM_TOKEN_PATTERN, parse_web_subscription
 
 
 class NotificationSerializer(serializers.ModelSerializer):
@@ -53,11 +54,39 @@ class PreferenceSerializer(serializers.ModelSerializer):
 
 class DeviceSerializer(serializers.ModelSerializer):
     platform = serializers.ChoiceField(choices=DevicePlatform.choices)
-    token = serializers.CharField(max_length=4096, write_only=True)
+    token = serializers.CharField(
+        max_length=4096, write_only=True,
+        help_text="web: the browser's PushSubscription as JSON (endpoint and keys); android/ios: the FCM registration token.",
+    )
 
     class Meta:
         model = Device
         fields = ["id", "platform", "token", "last_seen", "created_at"]
         read_only_fields = ["id", "last_seen", "created_at"]
+
+    def validate(self, attrs):
+        platform, token = attrs["platform"], attrs["token"]
+        if platform == DevicePlatform.WEB:
+            try:
+                parse_web_subscription(token)
+            except ValueError as exc:
+                raise serializers.ValidationError({"token": [str(exc)]})
+        elif not FCM_TOKEN_PATTERN.match(token):
+            raise serializers.ValidationError({"token": ["This is not an FCM registration token."]})
+        return attrs
+
+
+class WebPushConfigSerializer(serializers.Serializer):
+    enabled = serializers.BooleanField()
+    vapid_public_key = serializers.CharField(allow_null=True, help_text="applicationServerKey for pushManager.subscribe().")
+
+
+class FCMConfigSerializer(serializers.Serializer):
+    enabled = serializers.BooleanField()
+
+
+class PushConfigSerializer(serializers.Serializer):
+    web_push = WebPushConfigSerializer()
+    fcm = FCMConfigSerializer()
 
 

@@ -1,9 +1,12 @@
 """The one way apps tell a user something: `notify()`. It honours the user's preferences,
 stores the in-app notification, and after the surrounding transaction commits pushes it to the
-user's sockets and queues its email. Also the reads-state changes and device registrations."""
+user's sockets and queues its email and push. Also the read-state changes, device registrations
+and push delivery to one device."""
 
 import hashlib
-from datetime import timedelta
+import json
+import logging
+from datetime import datetime, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -14,9 +17,15 @@ from django.db.models import Q
 from django.utils import timezone
 
 from notifications import tasks
-from notifications.models import Device, Notification, NotificationPreference
+from notifications.models import Device, DevicePlatform, Notification, NotificationPreference
+from notifications.push import (
+    PushError, PushMessage, PushTemporaryError, TokenGone, parse_web_subscription, sender_for,
+)
 from notifications.realtime import send_to_user
 from notifications.selectors import unread_counts
+from sellflow.celery import TransientError
+
+logger = logging.getLogger(__name__)
 
 DEDUPE_WITHOUT_ROW_SECONDS = 30 * 24 * 3600
 
@@ -43,6 +52,21 @@ def _push_unread_count(user_id: int) -> None:
     send_to_user(user_id, {"type": "unread_count", "unread": unread_counts(user_id)["unread"]})
 
 
+def in_quiet_hours(preference: NotificationPreference, *, timezone_name: str, now: datetime) -> bool:
+    """Whether `now` falls in the user's quiet hours, read in their own time zone. The window
+    may wrap midnight (22:00 to 07:00)."""
+    start, end = preference.quiet_hours_start, preference.quiet_hours_end
+    if start is None or end is None or start == end:
+        return False
+    try:
+        local = now.astimezone(ZoneInfo(timezone_name)).time()
+    except (ZoneInfoNotFoundError, ValueError):
+        local = now.time()
+    if start < end:
+        return start <= local < end
+    return local >= start or local < end
+
+
 def notify(*, user, type: str, title: str, body: str = "", data: dict | None = None, dedupe_key: str = "",
            email_template: str = "notification") -> Notification | None:
     """Tell `user` something. Returns the stored notification, or None when the user's
@@ -67,14 +91,20 @@ def notify(*, user, type: str, title: str, body: str = "", data: dict | None = N
             if not cache.add(f"notifications:told:{user.pk}:{digest}", 1, DEDUPE_WITHOUT_ROW_SECONDS):
                 return None
 
+        # Nothing after commit may turn the committed change into an error: a channel layer or
+        # broker hiccup is logged, and the notification stays readable in the list.
         if notification is not None:
-            transaction.on_commit(partial(send_to_user, user.pk, notification_event(notification)))
-            transaction.on_commit(partial(_push_unread_count, user.pk))
+            transaction.on_commit(partial(send_to_user, user.pk, notification_event(notification)), robust=True)
+            transaction.on_commit(partial(_push_unread_count, user.pk), robust=True)
         if preference.email_enabled and user.email:
             transaction.on_commit(partial(
                 tasks.send_notification_email.delay, user.pk, email_template,
                 {"type": type, "title": title[:200], "body": body[:2000], "data": data},
-            ))
+            ), robust=True)
+        if preference.push_enabled and not in_quiet_hours(preference, timezone_name=user.timezone, now=timezone.now()):
+            message = PushMessage(notification_id=notification.pk if notification else None, type=type,
+                                  title=title[:200], body=body[:2000], data=data)
+            transaction.on_commit(partial(tasks.send_push.delay, user.pk, message.as_dict()), robust=True)
     return notification
 
 
@@ -108,13 +138,47 @@ def preferences_update(*, user, data: dict) -> NotificationPreference:
     return preference
 
 
+@transaction.atomic
 def device_register(*, user, platform: str, token: str) -> Device:
-    """Register (or move to this user) a push token; the same token is one device."""
-    token_hash = hashlib.sha256(token.encode()).hexdigest()
+    """Register (or move to this user) a push token; the same token is one device. A user keeps
+    at most PUSH_MAX_DEVICES_PER_USER devices: registering one more forgets the longest unseen."""
+    identity = token
+    if platform == DevicePlatform.WEB:
+        # A browser subscription is its endpoint: a re-subscription with new keys replaces them.
+        subscription = parse_web_subscription(token)
+        token = json.dumps(subscription, sort_keys=True, separators=(",", ":"))
+        identity = subscription["endpoint"]
+    token_hash = hashlib.sha256(identity.encode()).hexdigest()
     device, _ = Device.objects.update_or_create(
         token_hash=token_hash, defaults={"user": user, "platform": platform, "token": token}
     )
+    stale = Device.objects.filter(user=user).order_by("-last_seen", "-pk").values_list("pk", flat=True)[
+        settings.PUSH_MAX_DEVICES_PER_USER:
+    ]
+    Device.objects.filter(pk__in=list(stale)).delete()
     return device
+
+
+def push_deliver(*, device: Device, message: PushMessage) -> str:
+    """Send one push to one device: "sent", "skipped" (provider not configured), "deleted" (the
+    provider says the token is gone) or "failed" (refused for good). Transient failures raise
+    TransientError so the task retries with backoff."""
+    sender = sender_for(device.platform)
+    if sender is None:
+        return "skipped"
+    try:
+        sender.send(device.token, message)
+    except TokenGone as exc:
+        # Only this registration: the same token re-registered meanwhile has a new row.
+        Device.objects.filter(pk=device.pk, token_hash=device.token_hash).delete()
+        logger.info("push token of device %s is gone (%s): device deleted", device.pk, exc)
+        return "deleted"
+    except PushTemporaryError as exc:
+        raise TransientError(str(exc))
+    except PushError as exc:
+        logger.warning("push to device %s refused: %s", device.pk, exc)
+        return "failed"
+    return "sent"
 
 
 # --- Jobs -------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from notifications.emails import send_templated_email
-from notifications.models import Notification
+from notifications.models import Device, Notification
 
 DIGEST_MAX_ITEMS = 30
 
@@ -18,6 +18,27 @@ def send_notification_email(user_id: int, template_key: str, notification: dict)
     link = f"{settings.FRONTEND_URL}{path}" if isinstance(path, str) and path.startswith("/") else None
     send_templated_email(to=user.email, key=template_key,
                          context={"user": user, "notification": notification, "link": link})
+
+
+@shared_task
+def send_push(user_id: int, message: dict) -> int:
+    """Fan a push out to each of the user's devices, one task per device so that one slow or
+    failing provider retries on its own."""
+    device_ids = list(Device.objects.filter(user_id=user_id, user__is_active=True).values_list("pk", flat=True))
+    for device_id in device_ids:
+        deliver_push.delay(device_id, message)
+    return len(device_ids)
+
+
+@shared_task
+def deliver_push(device_id: int, message: dict) -> str:
+    from notifications.push import PushMessage
+    from notifications.services import push_deliver
+
+    device = Device.objects.filter(pk=device_id).first()
+    if device is None:
+        return "gone"  # unregistered, or deleted by an earlier attempt
+    return push_deliver(device=device, message=PushMessage(**message))
 
 
 @shared_task

@@ -14,5 +14,6 @@ urlpatterns = [
     path("count/", views.UnreadCountView.as_view(), name="count"),
     path("preferences/", views.PreferencesView.as_view(), name="preferences"),
     path("devices/", views.DeviceCreateView.as_view(), name="devices"),
+    path("devices/config/", views.PushConfigView.as_view(), name="push-config"),
     path("devices/<id:pk>/", views.DeviceDeleteView.as_view(), name="device"),
 ]

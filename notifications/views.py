@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -10,6 +11,7 @@ from notifications import selectors, services
 from notifications import serializers as s
 from notifications.filters import NotificationFilter
 from notifications.models import Device, Notification
+from notifications.push import vapid_public_key
 
 TAGS = ["notifications"]
 
@@ -120,6 +122,19 @@ class DeviceCreateView(APIView):
         serializer.is_valid(raise_exception=True)
         device = services.device_register(user=request.user, **serializer.validated_data)
         return Response(s.DeviceSerializer(device).data, status=status.HTTP_201_CREATED)
+
+
+class PushConfigView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=TAGS, summary="What this server can push to: the VAPID key browsers subscribe with, FCM",
+                   responses={200: s.PushConfigSerializer})
+    def get(self, request):
+        public_key = vapid_public_key()
+        return Response(s.PushConfigSerializer({
+            "web_push": {"enabled": public_key is not None, "vapid_public_key": public_key},
+            "fcm": {"enabled": bool(settings.FCM_CREDENTIALS_FILE)},
+        }).data)
 
 
 class DeviceDeleteView(APIView):

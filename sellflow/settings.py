@@ -200,6 +200,25 @@ BENCH_FLOOR_ENDPOINT = env.bool("BENCH_FLOOR_ENDPOINT", default=False)
 NOTIFICATION_DIGEST_HOUR = env.int("NOTIFICATION_DIGEST_HOUR", default=8)
 NOTIFICATION_RETENTION_DAYS = env.int("NOTIFICATION_RETENTION_DAYS", default=90)
 
+# Push. Web Push turns on with a VAPID private key (`manage.py generate_vapid_key` makes one);
+# FCM, for Android and iOS, with a service-account JSON file. Either left empty: not pushed.
+WEBPUSH_VAPID_PRIVATE_KEY = env("WEBPUSH_VAPID_PRIVATE_KEY", default="")
+WEBPUSH_VAPID_SUBJECT = env("WEBPUSH_VAPID_SUBJECT", default="mailto:support@sellflow.africa")
+# Push services a browser subscription may point at (host suffixes). Anything else is refused at
+# registration, so the server never posts to an address a user picked.
+WEBPUSH_ENDPOINT_HOSTS = env.list("WEBPUSH_ENDPOINT_HOSTS", default=[
+    "fcm.googleapis.com", "push.services.mozilla.com", "notify.windows.com", "push.apple.com",
+])
+# Plain-http subscription endpoints, for a push service on this machine only (development).
+WEBPUSH_ALLOW_HTTP = env.bool("WEBPUSH_ALLOW_HTTP", default=False)
+FCM_CREDENTIALS_FILE = env("FCM_CREDENTIALS_FILE", default="")
+FCM_PROJECT_ID = env("FCM_PROJECT_ID", default="")  # defaults to the credentials' project_id
+FCM_API_URL = env("FCM_API_URL", default="https://fcm.googleapis.com")
+PUSH_HTTP_TIMEOUT = env.float("PUSH_HTTP_TIMEOUT", default=10.0)
+# How long a push service keeps a message for a device that is offline.
+PUSH_TTL_SECONDS = env.int("PUSH_TTL_SECONDS", default=24 * 3600)
+PUSH_MAX_DEVICES_PER_USER = env.int("PUSH_MAX_DEVICES_PER_USER", default=10)
+
 # --- API --------------------------------------------------------------------------------------
 
 REST_FRAMEWORK = {

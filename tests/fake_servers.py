@@ -3,27 +3,56 @@ loopback, so requests, timeouts and errors go through the same code as in produc
 
 import json
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
+@dataclass
+class Received:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self):
+        return json.loads(self.body)
+
+
+# A route answers (status, body) or (status, body, headers); a callable route computes that from
+# the request it received.
+Route = tuple | Callable[[Received], tuple]
+
+
 class FakeJSONServer:
-    """Serves `routes[path] = (status, body)` and records every request it gets."""
+    """Serves `routes[path]` for GET and POST and records every request it gets: the paths in
+    `requests`, the whole requests in `received`."""
 
     def __init__(self):
-        self.routes: dict[str, tuple[int, object]] = {}
+        self.routes: dict[str, Route] = {}
         self.requests: list[str] = []
+        self.received: list[Received] = []
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):
+            def _answer(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                received = Received(self.command, self.path, {k.lower(): v for k, v in self.headers.items()},
+                                    self.rfile.read(length) if length else b"")
                 fake.requests.append(self.path)
-                status, body = fake.routes.get(self.path, (404, {"error": "not found"}))
-                payload = json.dumps(body).encode()
+                fake.received.append(received)
+                route = fake.routes.get(self.path, (404, {"error": "not found"}))
+                status, body, *rest = route(received) if callable(route) else route
+                payload = body if isinstance(body, bytes) else json.dumps(body).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))
+                for name, value in (rest[0] if rest else {}).items():
+                    self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(payload)
+
+            do_GET = do_POST = _answer
 
             def log_message(self, *args):
                 pass

@@ -28,7 +28,7 @@ def test_stores_and_emails_after_commit(user, django_capture_on_commit_callbacks
 
     assert Notification.objects.get() == notification
     assert notification.data == {"order_id": 7, "path": "/orders/7"}
-    assert len(callbacks) == 3  # socket event, unread count, email
+    assert len(callbacks) == 4  # socket event, unread count, email, push
     message = mail.outbox[0]
     assert message.subject == "New order SF12345678"
     assert "Kente stole x 2" in message.body

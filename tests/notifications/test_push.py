@@ -1,0 +1,392 @@
+"""Push delivery: Web Push (VAPID) and FCM HTTP v1, through their real HTTP clients against local
+fake push services that check what a real one checks (the VAPID signature, the payload's
+encryption, the OAuth2 bearer token), quiet hours, and tokens the provider reports gone."""
+
+import base64
+import json
+import os
+from datetime import datetime, time, timezone
+
+import http_ece
+import jwt
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from notifications.models import Device
+from notifications.push import PushMessage
+from notifications.services import notify, preferences_for, push_deliver
+from sellflow.celery import TransientError
+from tests.accounts.factories import UserFactory
+from tests.conftest import authenticated_client
+from tests.fake_servers import FakeJSONServer
+
+pytestmark = pytest.mark.django_db
+
+DEVICES = "/api/notifications/devices/"
+
+
+def b64url(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def b64url_decode(value: str) -> bytes:
+    return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+
+
+@pytest.fixture
+def user():
+    return UserFactory(timezone="Africa/Accra")
+
+
+@pytest.fixture
+def client(user):
+    return authenticated_client(user)
+
+
+def tell(user, **extra):
+    fields = {"type": "order", "title": "New order SF12345678", "body": "Kente stole x 2",
+              "data": {"order_id": 7, "path": "/orders/7"}}
+    return notify(user=user, **{**fields, **extra})
+
+
+# --- Web Push ---------------------------------------------------------------------------------
+
+class Browser:
+    """A browser's push subscription: its own P-256 key and auth secret, as the push service
+    hands the encrypted message to it."""
+
+    def __init__(self, endpoint: str):
+        self.key = ec.generate_private_key(ec.SECP256R1())
+        self.auth = os.urandom(16)
+        self.endpoint = endpoint
+
+    @property
+    def subscription(self) -> str:
+        public = self.key.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
+        return json.dumps({"endpoint": self.endpoint, "expirationTime": None,
+                           "keys": {"p256dh": b64url(public), "auth": b64url(self.auth)}})
+
+    def decrypt(self, body: bytes) -> dict:
+        return json.loads(http_ece.decrypt(body, private_key=self.key, auth_secret=self.auth, version="aes128gcm"))
+
+
+@pytest.fixture
+def vapid(settings):
+    key = ec.generate_private_key(ec.SECP256R1())
+    settings.WEBPUSH_VAPID_PRIVATE_KEY = b64url(key.private_numbers().private_value.to_bytes(32, "big"))
+    settings.WEBPUSH_VAPID_SUBJECT = "mailto:ops@sellflow.test"
+    settings.WEBPUSH_ENDPOINT_HOSTS = ["127.0.0.1"]
+    settings.WEBPUSH_ALLOW_HTTP = True
+    return key.public_key()
+
+
+@pytest.fixture
+def push_service(vapid):
+    """A Web Push service: it accepts a message only with a valid VAPID signature for its origin."""
+    with FakeJSONServer() as server:
+        def accept(received):
+            scheme, _, params = received.headers["authorization"].partition(" ")
+            fields = dict(part.strip().split("=", 1) for part in params.split(","))
+            assert scheme == "vapid"
+            claims = jwt.decode(fields["t"], vapid, algorithms=["ES256"], audience=server.url)
+            assert claims["sub"] == "mailto:ops@sellflow.test"
+            return 201, b""
+
+        server.accept = accept
+        yield server
+
+
+def register(client, platform, token):
+    response = client.post(DEVICES, {"platform": platform, "token": token}, format="json")
+    assert response.status_code == 201, response.json()
+    return Device.objects.get(pk=response.json()["id"])
+
+
+def test_a_notification_is_pushed_encrypted_and_signed_to_the_browser(user, client, push_service,
+                                                                      django_capture_on_commit_callbacks):
+    browser = Browser(f"{push_service.url}/wpush/v2/abc")
+    push_service.routes["/wpush/v2/abc"] = push_service.accept
+    register(client, "web", browser.subscription)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        notification = tell(user)
+
+    (received,) = push_service.received
+    assert received.method == "POST"
+    assert received.headers["content-encoding"] == "aes128gcm"
+    assert received.headers["ttl"] == "86400"
+    assert received.headers["urgency"] == "high"  # an order: the seller acts now
+    assert browser.decrypt(received.body) == {
+        "id": notification.pk, "type": "order", "title": "New order SF12345678", "body": "Kente stole x 2",
+        "data": {"order_id": 7, "path": "/orders/7"},
+    }
+
+
+def test_product_news_is_pushed_with_normal_urgency(user, client, push_service):
+    browser = Browser(f"{push_service.url}/wpush/v2/abc")
+    push_service.routes["/wpush/v2/abc"] = push_service.accept
+    device = register(client, "web", browser.subscription)
+
+    assert push_deliver(device=device, message=PushMessage(None, "product", "Low stock", "2 left")) == "sent"
+    assert push_service.received[0].headers["urgency"] == "normal"
+
+
+@pytest.mark.parametrize("status", [404, 410])
+def test_a_gone_browser_subscription_deletes_the_device(user, client, push_service, status,
+                                                        django_capture_on_commit_callbacks):
+    push_service.routes["/wpush/v2/expired"] = (status, {"reason": "subscription gone"})
+    register(client, "web", Browser(f"{push_service.url}/wpush/v2/expired").subscription)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        tell(user)
+
+    assert len(push_service.received) == 1
+    assert not Device.objects.exists()
+
+
+def test_a_busy_push_service_is_retried_and_a_refusal_is_not(user, client, push_service):
+    push_service.routes["/wpush/v2/busy"] = (503, {"reason": "overloaded"})
+    push_service.routes["/wpush/v2/refused"] = (400, {"reason": "bad request"})
+    push_service.routes["/wpush/v2/moved"] = (307, b"", {"Location": "http://127.0.0.1:6379/"})
+    message = PushMessage(1, "order", "New order", "")
+    busy = register(client, "web", Browser(f"{push_service.url}/wpush/v2/busy").subscription)
+    refused = register(client, "web", Browser(f"{push_service.url}/wpush/v2/refused").subscription)
+    moved = register(client, "web", Browser(f"{push_service.url}/wpush/v2/moved").subscription)
+
+    with pytest.raises(TransientError):
+        push_deliver(device=busy, message=message)
+    assert push_deliver(device=refused, message=message) == "failed"
+    assert push_deliver(device=moved, message=message) == "failed"  # a redirect is not followed
+    assert Device.objects.count() == 3
+    assert [r.path for r in push_service.received] == ["/wpush/v2/busy", "/wpush/v2/refused", "/wpush/v2/moved"]
+
+
+def test_the_browser_learns_the_vapid_key_it_subscribes_with(client, settings, vapid):
+    expected = b64url(vapid.public_bytes(Encoding.X962, PublicFormat.UncompressedPoint))
+    settings.FCM_CREDENTIALS_FILE = ""
+
+    response = client.get(f"{DEVICES}config/")
+
+    assert response.status_code == 200
+    assert response.json() == {"web_push": {"enabled": True, "vapid_public_key": expected}, "fcm": {"enabled": False}}
+
+
+def test_without_push_configured_nothing_is_sent(user, client, settings, django_capture_on_commit_callbacks):
+    settings.WEBPUSH_ENDPOINT_HOSTS = ["fcm.googleapis.com"]
+    browser = Browser("https://fcm.googleapis.com/fcm/send/abc")
+    device = register(client, "web", browser.subscription)
+    register(client, "android", "f" * 40 + ":APA91b" + "x" * 100)
+
+    assert client.get(f"{DEVICES}config/").json() == {
+        "web_push": {"enabled": False, "vapid_public_key": None}, "fcm": {"enabled": False},
+    }
+    assert push_deliver(device=device, message=PushMessage(1, "order", "New order", "")) == "skipped"
+    with django_capture_on_commit_callbacks(execute=True):
+        tell(user)
+    assert Device.objects.count() == 2
+
+
+# --- Registration -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("token, message", [
+    ("not json", "PushSubscription as JSON"),
+    ('{"endpoint": "https://fcm.googleapis.com/fcm/send/x"}', "endpoint and keys"),
+    ('{"endpoint": "http://169.254.169.254/latest", "keys": {"p256dh": "a", "auth": "b"}}', "https URL"),
+    ('{"endpoint": "https://internal.example.com/x", "keys": {"p256dh": "a", "auth": "b"}}', "not a known push service"),
+    ('{"endpoint": "https://fcm.googleapis.com.evil.test/x", "keys": {"p256dh": "a", "auth": "b"}}', "not a known"),
+    ('{"endpoint": "https://fcm.googleapis.com/fcm/send/x", "keys": {"p256dh": "AAAA", "auth": "AAAA"}}', "P-256"),
+])
+def test_a_web_subscription_is_checked_before_it_is_stored(client, token, message):
+    response = client.post(DEVICES, {"platform": "web", "token": token}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"
+    assert message in response.json()["details"]["token"][0]
+    assert not Device.objects.exists()
+
+
+def test_an_fcm_token_is_checked_before_it_is_stored(client):
+    response = client.post(DEVICES, {"platform": "ios", "token": "not a token"}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["details"]["token"] == ["This is not an FCM registration token."]
+
+
+def test_one_subscription_is_one_device_and_old_devices_make_room(client, settings):
+    settings.PUSH_MAX_DEVICES_PER_USER = 2
+    browser = Browser("https://fcm.googleapis.com/fcm/send/abc")
+    subscription = json.loads(browser.subscription)
+    reordered = json.dumps({"keys": subscription["keys"], "endpoint": subscription["endpoint"]})
+
+    first = register(client, "web", browser.subscription)
+    assert register(client, "web", reordered).pk == first.pk
+    register(client, "android", "a" * 64)
+    register(client, "android", "b" * 64)
+
+    assert set(Device.objects.values_list("token", flat=True)) == {"a" * 64, "b" * 64}
+
+
+# --- Firebase Cloud Messaging -----------------------------------------------------------------
+
+@pytest.fixture
+def fcm(settings, tmp_path):
+    """Google's token endpoint and FCM, faked: the token endpoint checks the service account's
+    signed assertion, FCM checks the access token it handed out."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    with FakeJSONServer() as server:
+        credentials = {
+            "type": "service_account", "project_id": "sellflow-test", "private_key_id": "key-1",
+            "private_key": key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                             serialization.NoEncryption()).decode(),
+            "client_email": "push@sellflow-test.iam.gserviceaccount.com", "token_uri": f"{server.url}/token",
+        }
+        path = tmp_path / "fcm.json"
+        path.write_text(json.dumps(credentials))
+        settings.FCM_CREDENTIALS_FILE = str(path)
+        settings.FCM_PROJECT_ID = ""
+        settings.FCM_API_URL = server.url
+        server.tokens_issued = []
+
+        def issue_token(received):
+            form = dict(part.split("=", 1) for part in received.body.decode().split("&"))
+            assert form["grant_type"] == "urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer"
+            claims = jwt.decode(form["assertion"], key.public_key(), algorithms=["RS256"], audience=f"{server.url}/token")
+            assert claims["iss"] == credentials["client_email"]
+            assert claims["scope"] == "https://www.googleapis.com/auth/firebase.messaging"
+            token = f"ya29.token-{len(server.tokens_issued) + 1}"
+            server.tokens_issued.append(token)
+            return 200, {"access_token": token, "expires_in": 3599, "token_type": "Bearer"}
+
+        def send(received):
+            if received.headers["authorization"] != f"Bearer {server.tokens_issued[-1]}":
+                return 401, {"error": {"code": 401, "status": "UNAUTHENTICATED"}}
+            token = received.json()["message"]["token"]
+            if token.startswith("gone"):
+                return 404, {"error": {"code": 404, "status": "NOT_FOUND",
+                                       "details": [{"@type": "type.googleapis.com/google.firebase.fcm.v1.FcmError",
+                                                    "errorCode": "UNREGISTERED"}]}}
+            if token.startswith("busy"):
+                return 503, {"error": {"code": 503, "status": "UNAVAILABLE"}}
+            return 200, {"name": "projects/sellflow-test/messages/0:1"}
+
+        server.routes["/token"] = issue_token
+        server.routes["/v1/projects/sellflow-test/messages:send"] = send
+        yield server
+
+
+def sent_messages(server):
+    return [r.json()["message"] for r in server.received if r.path.endswith("messages:send")]
+
+
+def test_a_notification_is_sent_to_android_and_ios_through_fcm(user, client, fcm, django_capture_on_commit_callbacks):
+    register(client, "android", "android-" + "a" * 60)
+    register(client, "ios", "ios-" + "b" * 60)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        notification = tell(user)
+    with django_capture_on_commit_callbacks(execute=True):
+        tell(user, title="Payment received", type="payment")
+
+    messages = sent_messages(fcm)
+    assert len(messages) == 4
+    assert {m["token"] for m in messages} == {"android-" + "a" * 60, "ios-" + "b" * 60}
+    first = next(m for m in messages if m["notification"]["title"] == "New order SF12345678")
+    assert first["notification"] == {"title": "New order SF12345678", "body": "Kente stole x 2"}
+    # FCM data values are strings.
+    assert first["data"] == {"order_id": "7", "path": "/orders/7", "type": "order", "notification_id": str(notification.pk)}
+    assert first["android"] == {"priority": "high", "ttl": "86400s"}
+    assert fcm.tokens_issued == ["ya29.token-1"]  # one access token, cached for the next sends
+
+
+def test_an_unregistered_fcm_token_deletes_the_device(user, client, fcm, django_capture_on_commit_callbacks):
+    register(client, "android", "gone-" + "a" * 60)
+    kept = register(client, "android", "live-" + "a" * 60)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        tell(user)
+
+    assert list(Device.objects.all()) == [kept]
+
+
+def test_a_revoked_access_token_is_replaced_once(user, client, fcm):
+    device = register(client, "android", "live-" + "a" * 60)
+    message = PushMessage(1, "order", "New order", "")
+    assert push_deliver(device=device, message=message) == "sent"
+    fcm.tokens_issued.append("ya29.rotated-by-google")  # the cached token no longer works
+
+    assert push_deliver(device=device, message=message) == "sent"
+    assert fcm.tokens_issued[-1] == "ya29.token-3"
+    assert len(sent_messages(fcm)) == 3  # the refused send, then its retry with a new token
+
+
+def test_an_unavailable_fcm_is_retried_later(user, client, fcm):
+    device = register(client, "android", "busy-" + "a" * 60)
+
+    with pytest.raises(TransientError):
+        push_deliver(device=device, message=PushMessage(1, "order", "New order", ""))
+    assert Device.objects.filter(pk=device.pk).exists()
+
+
+def test_unreachable_fcm_is_retried_later(user, client, fcm, settings):
+    device = register(client, "android", "live-" + "a" * 60)
+    settings.FCM_API_URL = "http://127.0.0.1:9"  # nothing listens on the discard port
+
+    with pytest.raises(TransientError):
+        push_deliver(device=device, message=PushMessage(1, "order", "New order", ""))
+
+
+# --- Preferences and quiet hours --------------------------------------------------------------
+
+def at_utc(hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 11, 21, hour, minute, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("tz, now, pushed", [
+    ("Africa/Accra", at_utc(23, 30), False),   # 23:30 local, inside 22:00-07:00
+    ("Africa/Accra", at_utc(6, 59), False),
+    ("Africa/Accra", at_utc(7, 0), True),       # the window has ended
+    ("Africa/Accra", at_utc(12), True),
+    ("Asia/Tokyo", at_utc(14), False),          # 23:00 in Tokyo: the user's own clock decides
+])
+def test_quiet_hours_hold_push_in_the_users_time_zone(fcm, monkeypatch, django_capture_on_commit_callbacks,
+                                                      tz, now, pushed):
+    user = UserFactory(timezone=tz)
+    register(authenticated_client(user), "android", "live-" + "a" * 60)
+    preference = preferences_for(user)
+    preference.quiet_hours_start, preference.quiet_hours_end = time(22), time(7)
+    preference.save()
+    monkeypatch.setattr("notifications.services.timezone.now", lambda: now)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        notification = tell(user)
+
+    assert notification is not None  # quiet hours silence the phone, not the inbox
+    assert len(sent_messages(fcm)) == (1 if pushed else 0)
+
+
+@pytest.mark.parametrize("switch", ["push_enabled", "order_notifications"])
+def test_preferences_switch_push_off(user, client, fcm, switch, django_capture_on_commit_callbacks):
+    register(client, "android", "live-" + "a" * 60)
+    preference = preferences_for(user)
+    setattr(preference, switch, False)
+    preference.save()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        tell(user)
+
+    assert sent_messages(fcm) == []
+
+
+def test_push_goes_out_even_with_in_app_delivery_off(user, client, fcm, django_capture_on_commit_callbacks):
+    register(client, "android", "live-" + "a" * 60)
+    preference = preferences_for(user)
+    preference.in_app_enabled = False
+    preference.save()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tell(user) is None
+
+    (message,) = sent_messages(fcm)
+    assert message["data"]["notification_id"] == ""
