@@ -1,4 +1,5 @@
 import uuid
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -87,6 +88,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     timezone = models.CharField(max_length=64, default="Africa/Accra", validators=[validate_timezone])
     theme = models.CharField(max_length=6, choices=Theme.choices, default=Theme.SYSTEM)
 
+    # What a seller charges to deliver one order, and the order subtotal from which it is free.
+    shipping_fee = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    free_shipping_threshold = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+
     ai_description_enabled = models.BooleanField(default=True)
     ai_hashtags_enabled = models.BooleanField(default=True)
     ai_replies_enabled = models.BooleanField(default=True)
@@ -110,6 +115,7 @@ class User(AbstractBaseUser, PermissionsMixin):
             models.CheckConstraint(
                 condition=models.Q(onboarding_step__lte=ONBOARDING_LAST_STEP), name="accounts_user_onboarding_step_range"
             ),
+            models.CheckConstraint(condition=models.Q(shipping_fee__gte=0), name="accounts_user_shipping_fee"),
         ]
         indexes = [models.Index(fields=["account_type", "date_joined"])]
 

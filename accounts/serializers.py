@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -44,7 +46,8 @@ class UserSerializer(serializers.ModelSerializer):
             "id", "email", "first_name", "last_name", "phone", "whatsapp_number", "account_type",
             "is_verified", "onboarding_completed", "onboarding_step", "avatar", "bio", "company_name",
             "business_type", "country", "city", "currency", "timezone", "theme", "dark_mode",
-            "ai_description_enabled", "ai_hashtags_enabled", "ai_replies_enabled", "date_joined", "metrics",
+            "ai_description_enabled", "ai_hashtags_enabled", "ai_replies_enabled", "shipping_fee",
+            "free_shipping_threshold", "date_joined", "metrics",
         ]
         read_only_fields = fields
 
@@ -164,6 +167,14 @@ class ProfileUpdateSerializer(serializers.Serializer):
     ai_description_enabled = serializers.BooleanField(required=False)
     ai_hashtags_enabled = serializers.BooleanField(required=False)
     ai_replies_enabled = serializers.BooleanField(required=False)
+    shipping_fee = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=Decimal("0"), required=False,
+        help_text="Sellers: the delivery fee added to each order.",
+    )
+    free_shipping_threshold = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=Decimal("0"), required=False, allow_null=True,
+        help_text="Sellers: orders with a subtotal at or above this ship free (null: never).",
+    )
 
     def validate_currency(self, value: str) -> str:
         return value.upper()

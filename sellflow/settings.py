@@ -54,9 +54,11 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "corsheaders",
     "channels",
+    "sellflow",
     "accounts",
     "products",
     "notifications",
+    "orders",
 ]
 
 MIDDLEWARE = [
@@ -219,6 +221,33 @@ PUSH_HTTP_TIMEOUT = env.float("PUSH_HTTP_TIMEOUT", default=10.0)
 PUSH_TTL_SECONDS = env.int("PUSH_TTL_SECONDS", default=24 * 3600)
 PUSH_MAX_DEVICES_PER_USER = env.int("PUSH_MAX_DEVICES_PER_USER", default=10)
 
+# --- Orders and payments ---------------------------------------------------------------------
+
+CART_MAX_QUANTITY = env.int("CART_MAX_QUANTITY", default=100)  # units of one line
+CART_MAX_LINES = env.int("CART_MAX_LINES", default=50)
+# The payment timer: minutes an unpaid online order holds its stock.
+PAYMENT_TIMEOUT_MINUTES = env.int("PAYMENT_TIMEOUT_MINUTES", default=15)
+# Extra minutes, once, for a mobile-money prompt still waiting on the buyer's phone at expiry.
+PAYMENT_MOBILE_MONEY_GRACE_MINUTES = env.int("PAYMENT_MOBILE_MONEY_GRACE_MINUTES", default=10)
+# Which gateway takes each payment method: test, paystack or stripe.
+PAYMENT_GATEWAY_CARD = env("PAYMENT_GATEWAY_CARD", default="test")
+PAYMENT_GATEWAY_MOBILE_MONEY = env("PAYMENT_GATEWAY_MOBILE_MONEY", default="test")
+PAYMENT_GATEWAY_BANK_TRANSFER = env("PAYMENT_GATEWAY_BANK_TRANSFER", default="test")
+PAYMENT_GATEWAY_PAYPAL = env("PAYMENT_GATEWAY_PAYPAL", default="test")
+# The test gateway's answer to every payment: success, decline or pending (development, tests).
+PAYMENT_TEST_OUTCOME = env("PAYMENT_TEST_OUTCOME", default="success")
+PAYSTACK_SECRET_KEY = env("PAYSTACK_SECRET_KEY", default="")
+PAYSTACK_API_URL = env("PAYSTACK_API_URL", default="https://api.paystack.co")
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
+STRIPE_API_URL = env("STRIPE_API_URL", default="https://api.stripe.com")
+STRIPE_WEBHOOK_TOLERANCE_SECONDS = env.int("STRIPE_WEBHOOK_TOLERANCE_SECONDS", default=300)
+PAYMENT_HTTP_TIMEOUT = env.float("PAYMENT_HTTP_TIMEOUT", default=15.0)
+# Where a buyer comes back after paying on a provider's page (the SPA's route).
+PAYMENT_RETURN_URL = env("PAYMENT_RETURN_URL", default=f"{FRONTEND_URL}/checkout/complete")
+# A retried POST with the same Idempotency-Key within this many hours gets the first answer.
+IDEMPOTENCY_KEY_HOURS = env.int("IDEMPOTENCY_KEY_HOURS", default=24)
+
 # --- API --------------------------------------------------------------------------------------
 
 REST_FRAMEWORK = {
@@ -290,11 +319,14 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ProductStatusEnum": "products.models.ProductStatus",
         "HealthStatusEnum": ["ok", "unavailable"],
+        "OrderStatusEnum": "orders.models.OrderStatus",
+        "PaymentStatusEnum": "orders.models.PaymentStatus",
+        "PaymentMethodEnum": "orders.models.PaymentMethod",
     },
 }
 
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=["http://localhost:3000", "http://127.0.0.1:3000"])
-CORS_EXPOSE_HEADERS = ["X-Total-Count", "Link", "X-Request-ID", "Retry-After"]
+CORS_EXPOSE_HEADERS = ["X-Total-Count", "Link", "X-Request-ID", "Retry-After", "Idempotent-Replayed"]
 CORS_ALLOW_HEADERS = [
     "accept",
     "authorization",

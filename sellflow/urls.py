@@ -24,6 +24,7 @@ urlpatterns = [
     path("api/auth/", include("accounts.urls")),
     path("api/products/", include("products.urls")),
     path("api/notifications/", include("notifications.urls")),
+    path("api/orders/", include("orders.urls")),
     *docs,
     # Anything else under /api/ is a JSON 404, whatever DEBUG says.
     re_path(r"^api/", api_not_found_view),

@@ -1,0 +1,98 @@
+"""The domain errors of the orders app, each with its code (see conventions: Errors)."""
+
+from enum import StrEnum
+
+from sellflow.exceptions import ApplicationError, Conflict, ProviderError
+
+
+class OrdersErrorCode(StrEnum):
+    OUT_OF_STOCK = "out_of_stock"
+    PRODUCT_UNAVAILABLE = "product_unavailable"
+    VARIANT_REQUIRED = "variant_required"
+    CART_EMPTY = "cart_empty"
+    CART_FULL = "cart_full"
+    SELLER_REQUIRED = "seller_required"
+    CHECKOUT_FAILED = "checkout_failed"
+    CURRENCY_MISMATCH = "currency_mismatch"
+    OWN_PRODUCT = "own_product"
+    INVALID_TRANSITION = "invalid_transition"
+    PAYMENT_NOT_PAYABLE = "payment_not_payable"
+    METHOD_UNAVAILABLE = "method_unavailable"
+    REFUND_TOO_LARGE = "refund_too_large"
+    NOT_REFUNDABLE = "not_refundable"
+    INVALID_SIGNATURE = "invalid_signature"
+    UNKNOWN_GATEWAY = "unknown_gateway"
+
+
+class OutOfStock(Conflict):
+    code = OrdersErrorCode.OUT_OF_STOCK
+    message = "Not enough stock for this quantity."
+
+
+class ProductUnavailable(Conflict):
+    code = OrdersErrorCode.PRODUCT_UNAVAILABLE
+    message = "This product is not for sale any more."
+
+
+class VariantRequired(ApplicationError):
+    code = OrdersErrorCode.VARIANT_REQUIRED
+    message = "This product sells by variant: choose one (variant_id)."
+
+
+class OwnProduct(ApplicationError):
+    code = OrdersErrorCode.OWN_PRODUCT
+    message = "Sellers cannot buy their own products."
+
+
+class CartEmpty(Conflict):
+    code = OrdersErrorCode.CART_EMPTY
+    message = "The cart is empty."
+
+
+class CartFull(Conflict):
+    code = OrdersErrorCode.CART_FULL
+    message = "The cart has as many lines as it can hold."
+
+
+class SellerRequired(ApplicationError):
+    code = OrdersErrorCode.SELLER_REQUIRED
+    message = "The cart holds products of several sellers: say whose order this is (seller_id)."
+
+
+class CheckoutFailed(Conflict):
+    code = OrdersErrorCode.CHECKOUT_FAILED
+    message = "Some lines of the cart cannot be ordered as they are."
+
+
+class CurrencyMismatch(Conflict):
+    code = OrdersErrorCode.CURRENCY_MISMATCH
+    message = "One order is paid in one currency: these lines are priced in several."
+
+
+class InvalidTransition(Conflict):
+    code = OrdersErrorCode.INVALID_TRANSITION
+    message = "The order cannot make this change from its current status."
+
+
+class PaymentNotPayable(Conflict):
+    code = OrdersErrorCode.PAYMENT_NOT_PAYABLE
+    message = "This payment cannot be processed in its current state."
+
+
+class MethodUnavailable(ApplicationError):
+    code = OrdersErrorCode.METHOD_UNAVAILABLE
+    message = "This payment method is not available on this server."
+
+
+class RefundTooLarge(Conflict):
+    code = OrdersErrorCode.REFUND_TOO_LARGE
+    message = "A refund cannot exceed what was paid and not yet refunded."
+
+
+class NotRefundable(Conflict):
+    code = OrdersErrorCode.NOT_REFUNDABLE
+    message = "Nothing was paid on this order that can be refunded."
+
+
+class PaymentProviderError(ProviderError):
+    message = "The payment provider did not answer. Nothing was charged; try again."

@@ -1,0 +1,91 @@
+"""The payment gateway interface: what the order code asks of any provider, and the plain values
+that cross it. Amounts are Decimal in major units; each gateway converts to what its API wants."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+from typing import Protocol
+
+
+class Outcome(StrEnum):
+    COMPLETED = "completed"  # the money is captured
+    PENDING = "pending"  # waiting on the buyer (redirect, phone prompt) or the provider
+    FAILED = "failed"  # declined, abandoned, expired
+
+
+@dataclass(frozen=True)
+class PaymentRequest:
+    reference: str  # ours, unique per payment; the provider is asked to use it as its reference
+    amount: Decimal
+    currency: str  # ISO 4217
+    method: str  # card | mobile_money | bank_transfer | paypal
+    email: str  # the buyer's, for receipts the provider sends
+    phone: str = ""  # E.164 wallet number, mobile money only
+    mobile_provider: str = ""  # mtn | vodafone | airteltigo
+    return_url: str = ""  # where a redirected buyer comes back to
+    metadata: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class GatewayResult:
+    outcome: Outcome
+    transaction_id: str = ""  # the provider's id of the charge
+    authorization_url: str = ""  # redirect the buyer here
+    next_action: dict | None = None  # e.g. {"type": "approve_on_phone", "message": "..."}
+    amount: Decimal | None = None  # what the provider says was paid, when it says
+    currency: str = ""
+    error: str = ""  # the provider's reason for a failure, in its words
+    raw: dict = field(default_factory=dict)  # the provider's answer, for the attempt log
+
+
+@dataclass(frozen=True)
+class RefundResult:
+    outcome: Outcome
+    refund_id: str = ""
+    error: str = ""
+    raw: dict = field(default_factory=dict)
+
+
+class EventKind(StrEnum):
+    PAYMENT_SUCCEEDED = "payment.succeeded"
+    PAYMENT_FAILED = "payment.failed"
+    REFUND_SUCCEEDED = "refund.succeeded"
+    OTHER = "other"  # stored, acknowledged, otherwise ignored
+
+
+@dataclass(frozen=True)
+class WebhookEvent:
+    event_id: str  # the provider's id of this event: each is applied once
+    kind: EventKind
+    provider_type: str  # the provider's own event name, e.g. "charge.success"
+    reference: str = ""  # our payment reference, when the event is about a payment
+    transaction_id: str = ""
+    amount: Decimal | None = None
+    currency: str = ""
+    raw: dict = field(default_factory=dict)
+
+
+class GatewayError(Exception):
+    """The provider could not be reached or answered with an error: nothing is known to have
+    happened, the caller may retry (answered as 502 provider_error)."""
+
+
+class InvalidWebhook(Exception):
+    """A webhook whose signature (or timestamp) does not verify: rejected before anything is read."""
+
+
+class PaymentGateway(Protocol):
+    name: str
+    methods: frozenset[str]  # the payment methods this gateway can take
+
+    def initiate(self, request: PaymentRequest) -> GatewayResult: ...
+
+    def verify(self, *, reference: str, transaction_id: str = "") -> GatewayResult:
+        """Ask the provider what became of the payment (used to reconcile before expiring)."""
+
+    def refund(self, *, transaction_id: str, reference: str, amount: Decimal, currency: str,
+               reason: str) -> RefundResult: ...
+
+    def parse_webhook(self, *, body: bytes, headers: Mapping[str, str]) -> WebhookEvent:
+        """Verify the signature over the raw body first (InvalidWebhook if it fails), then read it."""

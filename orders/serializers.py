@@ -1,0 +1,180 @@
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts.serializers import PhoneNumberField
+from orders.models import (
+    MobileMoneyProvider, Order, OrderEvent, OrderItem, OrderSource, OrderStatus, Payment, PaymentMethod,
+)
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+MAX_ID = 2**63 - 1
+
+
+# --- Cart -------------------------------------------------------------------------------------
+
+class CartAddItemSerializer(serializers.Serializer):
+    product_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    variant_id = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False, allow_null=True)
+    quantity = serializers.IntegerField(min_value=1, max_value=10_000, default=1)
+
+
+class CartUpdateItemSerializer(serializers.Serializer):
+    quantity = serializers.IntegerField(min_value=1, max_value=10_000)
+
+
+class CartLineSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    product = serializers.IntegerField(allow_null=True, help_text="Null once the seller deleted the product for good.")
+    variant = serializers.IntegerField(allow_null=True)
+    product_name = serializers.CharField()
+    variant_name = serializers.CharField()
+    image = serializers.URLField(allow_null=True)
+    price = serializers.DecimalField(**MONEY, help_text="The unit price now.")
+    price_when_added = serializers.DecimalField(**MONEY, help_text="The unit price the buyer saw when adding it.")
+    currency = serializers.CharField(allow_null=True)
+    quantity = serializers.IntegerField()
+    total = serializers.DecimalField(**MONEY)
+    available = serializers.BooleanField(help_text="The line can be checked out (at `price`).")
+    available_quantity = serializers.IntegerField(help_text="Units buyers can still take.")
+    price_changed = serializers.BooleanField()
+    issue = serializers.ChoiceField(
+        choices=["deleted", "unavailable", "out_of_stock", "insufficient_stock", "price_changed"], allow_null=True,
+        help_text="What changed since the line was added; null when nothing did.",
+    )
+
+
+class CartSellerSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class CartGroupSerializer(serializers.Serializer):
+    seller = CartSellerSerializer(allow_null=True)
+    items = serializers.ListField(child=serializers.IntegerField(), help_text="Ids of this seller's lines.")
+    currency = serializers.CharField(allow_null=True)
+    subtotal = serializers.DecimalField(**MONEY, help_text="Lines that can be checked out.")
+    shipping_fee = serializers.DecimalField(**MONEY)
+
+
+class CartSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    items = CartLineSerializer(many=True)
+    groups = CartGroupSerializer(many=True, help_text="One per seller: each seller's lines are one order.")
+    currency = serializers.CharField(allow_null=True)
+    total = serializers.DecimalField(**MONEY, allow_null=True,
+                                     help_text="Subtotals and shipping of every seller; null if they price in several currencies.")
+    item_count = serializers.IntegerField()
+
+
+# --- Checkout ---------------------------------------------------------------------------------
+
+class CheckoutSerializer(serializers.Serializer):
+    full_name = serializers.CharField(max_length=150)
+    phone = PhoneNumberField(required=True, allow_blank=False)
+    address_line1 = serializers.CharField(max_length=200)
+    address_line2 = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    city = serializers.CharField(max_length=100)
+    state = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    postal_code = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    country = serializers.CharField(max_length=100)
+    delivery_instructions = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    buyer_note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    payment_method = serializers.ChoiceField(choices=PaymentMethod.choices)
+    mobile_money_provider = serializers.ChoiceField(choices=MobileMoneyProvider.choices, required=False)
+    wallet_number = PhoneNumberField(help_text="Mobile money wallet; the phone above when omitted.")
+    source = serializers.ChoiceField(choices=OrderSource.choices, default=OrderSource.DIRECT,
+                                     help_text="Where the buyer found the product.")
+    seller_id = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False,
+                                         help_text="Whose lines to order, when the cart holds several sellers'.")
+    accept_price_changes = serializers.BooleanField(
+        default=False, help_text="Order lines whose price changed since they were added, at today's price.",
+    )
+
+    def validate(self, attrs):
+        if attrs["payment_method"] == PaymentMethod.MOBILE_MONEY:
+            if not attrs.get("mobile_money_provider"):
+                raise serializers.ValidationError({"mobile_money_provider": ["Say which mobile money network pays."]})
+            attrs["wallet_number"] = attrs.get("wallet_number") or attrs["phone"]
+        else:
+            attrs.pop("mobile_money_provider", None)
+            attrs.pop("wallet_number", None)
+        return attrs
+
+
+# --- Orders -----------------------------------------------------------------------------------
+
+class OrderItemSerializer(serializers.ModelSerializer):
+    image = serializers.SerializerMethodField()
+
+    class Meta:
+        model = OrderItem
+        fields = ["id", "product", "variant", "product_name", "variant_name", "sku", "image", "unit_price",
+                  "quantity", "total"]
+
+    def get_image(self, item) -> str | None:
+        if not item.image:
+            return None
+        request = self.context.get("request")
+        return request.build_absolute_uri(item.image) if request else item.image
+
+
+class PaymentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Payment
+        fields = ["id", "method", "mobile_money_provider", "gateway", "reference", "transaction_id", "amount",
+                  "currency", "status", "amount_paid", "amount_refunded", "failure_reason", "paid_at", "created_at"]
+
+
+class OrderEventSerializer(serializers.ModelSerializer):
+    actor = serializers.SerializerMethodField()
+    from_status = serializers.CharField(help_text="Empty for the order's creation.")
+
+    class Meta:
+        model = OrderEvent
+        fields = ["from_status", "to_status", "actor", "note", "created_at"]
+
+    def get_actor(self, event) -> str:
+        if event.actor_id is None:
+            return "system"
+        order = event.order
+        return "buyer" if event.actor_id == order.buyer_id else "seller" if event.actor_id == order.seller_id else "staff"
+
+
+class ShippingAddressSerializer(serializers.Serializer):
+    full_name = serializers.CharField()
+    phone = serializers.CharField()
+    address_line1 = serializers.CharField()
+    address_line2 = serializers.CharField()
+    city = serializers.CharField()
+    state = serializers.CharField()
+    postal_code = serializers.CharField()
+    country = serializers.CharField()
+    delivery_instructions = serializers.CharField()
+
+
+class PartySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField(source="display_name")
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    items = OrderItemSerializer(many=True)
+    payments = PaymentSerializer(many=True)
+    timeline = OrderEventSerializer(many=True, source="events")
+    shipping_address = serializers.SerializerMethodField()
+    buyer = PartySerializer()
+    seller = PartySerializer()
+    status = serializers.ChoiceField(choices=OrderStatus.choices)
+
+    class Meta:
+        model = Order
+        fields = [
+            "id", "order_id", "status", "source", "payment_method", "currency", "subtotal", "shipping_fee",
+            "total_amount", "buyer", "seller", "items", "shipping_address", "buyer_note", "payments", "expires_at",
+            "cancel_reason", "cancel_note", "carrier", "tracking_number", "timeline", "created_at", "updated_at",
+            "confirmed_at", "shipped_at", "delivered_at", "cancelled_at",
+        ]
+
+    @extend_schema_field(ShippingAddressSerializer)
+    def get_shipping_address(self, order):
+        return ShippingAddressSerializer(order).data

@@ -1,0 +1,146 @@
+"""Checkout: the cart lines of one seller become an order, in one transaction that re-checks each
+line against the locked products, holds their stock, snapshots what was bought and opens the
+payment timer. Any line that cannot be ordered as it is fails the whole checkout (409)."""
+
+import secrets
+from datetime import timedelta
+from functools import partial
+
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+
+from notifications.models import NotificationType
+from notifications.services import notify
+from orders.errors import CartEmpty, CheckoutFailed, CurrencyMismatch, SellerRequired
+from orders.models import (
+    CartItem, Order, OrderEvent, OrderItem, OrderStatus, Payment, PaymentMethod,
+)
+from orders.selectors import LineIssue, cart_items, line_state, shipping_fee_for
+from orders.services import stock
+from orders.services.cart import _locked_cart
+from products.models import Product, ProductHistory
+
+ADDRESS_FIELDS = ("full_name", "phone", "address_line1", "address_line2", "city", "state", "postal_code",
+                  "country", "delivery_instructions")
+
+
+def new_payment_reference(order: Order) -> str:
+    return f"{order.order_id}-{secrets.token_hex(4).upper()}"
+
+
+def _latest_history(product_ids) -> dict[int, int | None]:
+    latest = ProductHistory.objects.filter(product=OuterRef("pk")).order_by("-created_at", "-id").values("pk")[:1]
+    return dict(Product.objects.filter(pk__in=product_ids).annotate(h=Subquery(latest)).values_list("pk", "h"))
+
+
+def _image_path(product: Product) -> str:
+    images = list(product.images.all())
+    if not images:
+        return ""
+    return default_storage.url((images[0].thumbnail or images[0].image).name)
+
+
+def _create_order(**fields) -> Order:
+    # Eight characters from 32 make a collision rare, not impossible: draw again if it happens.
+    for _ in range(5):
+        try:
+            with transaction.atomic():
+                return Order.objects.create(**fields)
+        except IntegrityError as error:
+            if "order_id" not in str(error):
+                raise
+    raise RuntimeError("could not draw a free order id")
+
+
+@transaction.atomic
+def checkout(*, user, payment_method: str, seller_id: int | None = None, source: str = "direct",
+             buyer_note: str = "", accept_price_changes: bool = False, mobile_money_provider: str = "",
+             wallet_number: str = "", **address) -> Order:
+    cart = _locked_cart(user)
+    items = cart_items(cart)
+    if not items:
+        raise CartEmpty()
+    sellers = sorted({item.seller_id for item in items if item.seller_id is not None})
+    if seller_id is None:
+        if len(sellers) > 1:
+            raise SellerRequired(details={"seller_ids": sellers})
+        seller_id = sellers[0] if sellers else None
+    elif seller_id not in sellers:
+        raise DjangoValidationError({"seller_id": "The cart holds nothing from this seller."})
+    items = [item for item in items if item.seller_id == seller_id]
+
+    now = timezone.now()
+    locked = stock.lock_products(item.product_id for item in items if item.product_id)
+    for item in items:  # check the lines against the rows as they are now, under the lock
+        if item.product_id in locked:
+            fresh = locked[item.product_id]
+            fresh.seller = item.product.seller
+            item.product = fresh
+    lines = [stock.Line(item.product_id, item.variant_id, item.quantity) for item in items if item.product_id]
+    short = stock.shortfalls(lines, locked, now=now)
+
+    failures = []
+    for item in items:
+        available = short.get((item.product_id, item.variant_id))
+        issue, price = line_state(item, item.quantity if available is None else available)
+        if issue == LineIssue.PRICE_CHANGED and accept_price_changes:
+            issue = None
+        if item.product is not None and item.product.seller_id == user.pk:
+            issue = "own_product"
+        if issue:
+            failures.append({"item_id": item.pk, "product_id": item.product_id, "variant_id": item.variant_id,
+                             "issue": str(issue), "available": available,
+                             "price": f"{price:.2f}" if price is not None else None,
+                             "price_when_added": f"{item.price_when_added:.2f}"})
+    if failures:
+        raise CheckoutFailed(details={"lines": failures})
+
+    currencies = {item.product.currency for item in items}
+    if len(currencies) > 1:
+        raise CurrencyMismatch(details={"currencies": sorted(currencies)})
+    seller = items[0].product.seller
+    priced = [(item, line_state(item, item.quantity)[1]) for item in items]
+    subtotal = sum((price * item.quantity for item, price in priced), start=0)
+    shipping_fee = shipping_fee_for(seller, subtotal)
+    online = payment_method != PaymentMethod.CASH_ON_DELIVERY
+    expires_at = now + timedelta(minutes=settings.PAYMENT_TIMEOUT_MINUTES) if online else None
+
+    order = _create_order(
+        buyer=user, seller=seller, source=source, payment_method=payment_method, currency=currencies.pop(),
+        subtotal=subtotal, shipping_fee=shipping_fee, total_amount=subtotal + shipping_fee,
+        buyer_note=buyer_note, expires_at=expires_at, **{f: address.get(f, "") for f in ADDRESS_FIELDS},
+    )
+    history = _latest_history([item.product_id for item in items])
+    OrderItem.objects.bulk_create([
+        OrderItem(order=order, product=item.product, variant=item.variant, history_id=history.get(item.product_id),
+                  product_name=item.product.name, variant_name=item.variant.name if item.variant else "",
+                  sku=(item.variant.sku if item.variant and item.variant.sku else item.product.sku),
+                  image=_image_path(item.product), unit_price=price, quantity=item.quantity,
+                  total=price * item.quantity)
+        for item, price in priced
+    ])
+    Payment.objects.create(
+        order=order, method=payment_method, mobile_money_provider=mobile_money_provider,
+        wallet_number=wallet_number, amount=order.total_amount, currency=order.currency,
+        reference=new_payment_reference(order),
+    )
+    stock.reserve(order=order, lines=lines, expires_at=expires_at)
+    OrderEvent.objects.create(order=order, to_status=OrderStatus.PENDING, actor=user, note="Order placed")
+    CartItem.objects.filter(pk__in=[item.pk for item in items]).delete()
+
+    transaction.on_commit(partial(_tell_seller_of_new_order, order.pk))
+    return order
+
+
+def _tell_seller_of_new_order(order_pk: int) -> None:
+    order = Order.objects.select_related("seller", "buyer").get(pk=order_pk)
+    payment = "cash on delivery" if order.payment_method == PaymentMethod.CASH_ON_DELIVERY else "awaiting payment"
+    notify(
+        user=order.seller, type=NotificationType.ORDER, title=f"New order {order.order_id}",
+        body=f"{order.full_name} ordered for {order.currency} {order.total_amount:.2f} ({payment}).",
+        data={"order_id": order.pk, "path": f"/orders/{order.pk}"}, dedupe_key=f"order-placed:{order.pk}",
+    )

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class SellflowConfig(AppConfig):
+    """The project's own models: what every app shares (idempotency records)."""
+
+    name = "sellflow"
+    verbose_name = "Platform"

@@ -1,0 +1,90 @@
+"""Idempotent POSTs (conventions: Idempotency and concurrency). A request carrying an
+`Idempotency-Key` does its work once per user, key and path within IDEMPOTENCY_KEY_HOURS; a
+retry, even one racing the first, gets the first successful answer back. Used by checkout,
+payment processing and social publishing through the `idempotent` decorator."""
+
+import hashlib
+from datetime import timedelta
+from functools import wraps
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework.response import Response
+
+from sellflow.exceptions import ApplicationError, Conflict
+from sellflow.models import IdempotencyRecord
+
+HEADER = "Idempotency-Key"
+MAX_KEY_LENGTH = 255
+
+IDEMPOTENCY_PARAMETER = OpenApiParameter(
+    HEADER, str, OpenApiParameter.HEADER, required=False,
+    description=f"Any unique string (a UUID): a retry with the same key within "
+                f"{settings.IDEMPOTENCY_KEY_HOURS} h returns the first answer and does the work once.",
+)
+
+
+class IdempotencyKeyReused(Conflict):
+    code = "idempotency_key_reused"
+    message = "This Idempotency-Key was already used for a different request."
+
+
+def _fingerprint(request) -> str:
+    digest = hashlib.sha256()
+    for part in (request.method.encode(), request.path.encode(), request.body):
+        digest.update(part)
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def _record(request, key: str) -> IdempotencyRecord:
+    fresh_after = timezone.now() - timedelta(hours=settings.IDEMPOTENCY_KEY_HOURS)
+    lookup = {"user": request.user, "key": key, "path": request.path}
+    IdempotencyRecord.objects.filter(created_at__lt=fresh_after, **lookup).delete()
+    try:
+        with transaction.atomic():
+            return IdempotencyRecord.objects.create(fingerprint=_fingerprint(request), **lookup)
+    except IntegrityError:
+        return IdempotencyRecord.objects.get(**lookup)
+
+
+def idempotent(view_method):
+    """Wrap an APIView's `post`. The record is created (committed) first; the work and the
+    stored answer then commit together while the record's row is locked, so of two racing
+    retries one does the work and the other waits and replays it. A failed attempt stores
+    nothing, and the key can be retried."""
+
+    @wraps(view_method)
+    def wrapper(view, request, *args, **kwargs):
+        key = request.headers.get(HEADER, "").strip()
+        if not key:
+            return view_method(view, request, *args, **kwargs)
+        if len(key) > MAX_KEY_LENGTH:
+            raise ApplicationError(f"{HEADER} is at most {MAX_KEY_LENGTH} characters.", code="invalid",
+                                   details={HEADER: [f"Ensure this value has at most {MAX_KEY_LENGTH} characters."]})
+        record = _record(request, key)
+        with transaction.atomic():
+            record = IdempotencyRecord.objects.select_for_update().get(pk=record.pk)
+            if record.fingerprint != _fingerprint(request):
+                raise IdempotencyKeyReused()
+            if record.completed_at is not None:
+                response = Response(record.response_body, status=record.response_status)
+                response["Idempotent-Replayed"] = "true"
+                return response
+            response = view_method(view, request, *args, **kwargs)
+            if 200 <= response.status_code < 300:
+                record.response_status = response.status_code
+                record.response_body = response.data
+                record.completed_at = timezone.now()
+                record.save(update_fields=["response_status", "response_body", "completed_at"])
+            return response
+
+    return wrapper
+
+
+def idempotency_records_prune() -> int:
+    cutoff = timezone.now() - timedelta(hours=settings.IDEMPOTENCY_KEY_HOURS)
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
