@@ -6,7 +6,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from django.core.files.storage import default_storage
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from orders.models import Cart, CartItem, Order
 from orders.services.cart import purchasable, unit_price
@@ -132,6 +132,11 @@ def cart_summary(cart: Cart, *, request=None) -> dict:
 
 def _orders() -> QuerySet[Order]:
     return Order.objects.select_related("buyer", "seller").prefetch_related("items", "payments", "events")
+
+
+def orders_of(user) -> QuerySet[Order]:
+    """The orders a user may see: those they bought and those they sold."""
+    return _orders().filter(Q(buyer=user) | Q(seller=user))
 
 
 def buyer_orders(user) -> QuerySet[Order]:

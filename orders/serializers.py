@@ -1,9 +1,11 @@
+from decimal import Decimal
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.serializers import PhoneNumberField
 from orders.models import (
-    MobileMoneyProvider, Order, OrderEvent, OrderItem, OrderSource, OrderStatus, Payment, PaymentMethod,
+    MobileMoneyProvider, Order, OrderEvent, OrderItem, OrderSource, OrderStatus, Payment, PaymentMethod, Refund,
 )
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -178,3 +180,51 @@ class OrderSerializer(serializers.ModelSerializer):
     @extend_schema_field(ShippingAddressSerializer)
     def get_shipping_address(self, order):
         return ShippingAddressSerializer(order).data
+
+
+class ShipSerializer(serializers.Serializer):
+    carrier = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    tracking_number = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+
+
+class CancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="",
+                                   help_text="Why, in a sentence the other side will read.")
+
+
+class RefundRequestSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(**MONEY, min_value=Decimal("0.01"), required=False,
+                                      help_text="Part of what was paid; all that is left to refund when omitted.")
+    reason = serializers.CharField(max_length=500)
+    restock = serializers.BooleanField(default=False, help_text="Put the sold units back on sale.")
+
+
+class RefundSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Refund
+        fields = ["id", "amount", "reason", "restock", "automatic", "status", "refund_id", "created_at"]
+
+
+class RefundResponseSerializer(serializers.Serializer):
+    refund = RefundSerializer()
+    order = OrderSerializer()
+
+
+class NextActionSerializer(serializers.Serializer):
+    type = serializers.CharField(help_text="`approve_on_phone`: the buyer approves a mobile-money prompt.")
+    message = serializers.CharField()
+
+
+class PaymentProcessSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["completed", "pending", "failed", "flagged"])
+    transaction_id = serializers.CharField(allow_blank=True)
+    payment_id = serializers.IntegerField()
+    order_status = serializers.CharField()
+    authorization_url = serializers.URLField(required=False, help_text="Send the buyer here to pay.")
+    next_action = NextActionSerializer(required=False)
+    error = serializers.CharField(required=False, help_text="Why the payment failed.")
+
+
+class WebhookAckSerializer(serializers.Serializer):
+    received = serializers.BooleanField()
+    outcome = serializers.CharField()

@@ -1,17 +1,26 @@
 from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
-from rest_framework import status
-from rest_framework.permissions import IsAuthenticated
+from rest_framework import generics, status
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from orders import selectors
 from orders import serializers as s
-from orders.models import CartItem
+from orders.errors import NotRefundable
+from orders.filters import BuyerOrderFilter, SellerOrderFilter
+from orders.models import CartItem, Order, Payment, PaymentStatus
 from orders.services import cart as cart_services
+from orders.services import orders as order_services
+from orders.services import payments as payment_services
 from orders.services.checkout import checkout
+from orders.services.payments import expire_overdue_without_gateway
+from orders.services.webhooks import gateway_of, webhook_receive
 from products.models import Product
+from sellflow.exceptions import error_body
 from sellflow.idempotency import IDEMPOTENCY_PARAMETER, idempotent
+from sellflow.permissions import IsSeller
 from sellflow.schema import error_responses
 
 CART_TAGS = ["cart"]
@@ -101,5 +110,179 @@ class CheckoutView(APIView):
         serializer = s.CheckoutSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         order = checkout(user=request.user, **serializer.validated_data)
-        order = selectors.buyer_orders(request.user).get(pk=order.pk)
-        return Response(s.OrderSerializer(order, context={"request": request}).data, status=status.HTTP_201_CREATED)
+        return order_response(request, order, status.HTTP_201_CREATED)
+
+
+# --- Orders -----------------------------------------------------------------------------------
+
+def order_response(request, order, status_code=status.HTTP_200_OK) -> Response:
+    order = selectors.orders_of(request.user).get(pk=order.pk)
+    return Response(s.OrderSerializer(order, context={"request": request}).data, status=status_code)
+
+
+class BuyerOrderListView(generics.ListAPIView):
+    permission_classes = [IsAuthenticated]
+    serializer_class = s.OrderSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = BuyerOrderFilter
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Order.objects.none()
+        expire_overdue_without_gateway(Order.objects.filter(buyer=self.request.user))
+        return selectors.buyer_orders(self.request.user)
+
+    @extend_schema(tags=ORDER_TAGS, summary="My orders, newest first")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class SellerOrderListView(BuyerOrderListView):
+    permission_classes = [IsSeller]
+    filterset_class = SellerOrderFilter
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Order.objects.none()
+        expire_overdue_without_gateway(Order.objects.filter(seller=self.request.user))
+        return selectors.seller_orders(self.request.user)
+
+    @extend_schema(tags=ORDER_TAGS, summary="Orders of my products, newest first")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class OrderDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=ORDER_TAGS, summary="One order, with its items, payments and timeline",
+                   responses={200: s.OrderSerializer, **error_responses(404)})
+    def get(self, request, pk):
+        expire_overdue_without_gateway(selectors.orders_of(request.user).filter(pk=pk))
+        return order_response(request, get_object_or_404(selectors.orders_of(request.user), pk=pk))
+
+
+class OrderCancelView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=ORDER_TAGS, summary="Cancel an order before it ships (its buyer or its seller)",
+                   request=s.CancelSerializer,
+                   responses={200: s.OrderSerializer, **error_responses(
+                       404, 409, s409="The order has shipped or is already closed (`invalid_transition`).")})
+    def post(self, request, pk):
+        order = get_object_or_404(selectors.orders_of(request.user), pk=pk)
+        serializer = s.CancelSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        order = order_services.order_cancel(order=order, actor=request.user, note=serializer.validated_data["reason"])
+        return order_response(request, order)
+
+
+class SellerOrderActionView(APIView):
+    """confirm/, ship/, deliver/: only the order's seller; anyone else's order is not found."""
+
+    permission_classes = [IsSeller]
+
+    def own_order(self, request, pk) -> Order:
+        return get_object_or_404(Order.objects.filter(seller=request.user), pk=pk)
+
+
+class OrderConfirmView(SellerOrderActionView):
+    @extend_schema(tags=ORDER_TAGS, summary="Confirm a cash-on-delivery order (its stock is then sold)", request=None,
+                   responses={200: s.OrderSerializer, **error_responses(404, 409)})
+    def post(self, request, pk):
+        return order_response(request, order_services.order_confirm(order=self.own_order(request, pk), actor=request.user))
+
+
+class OrderShipView(SellerOrderActionView):
+    @extend_schema(tags=ORDER_TAGS, summary="Mark an order shipped, with its carrier and tracking number",
+                   request=s.ShipSerializer, responses={200: s.OrderSerializer, **error_responses(404, 409)})
+    def post(self, request, pk):
+        order = self.own_order(request, pk)
+        serializer = s.ShipSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return order_response(request, order_services.order_ship(order=order, actor=request.user,
+                                                                  **serializer.validated_data))
+
+
+class OrderDeliverView(SellerOrderActionView):
+    @extend_schema(tags=ORDER_TAGS, summary="Mark an order delivered (cash on delivery: paid)", request=None,
+                   responses={200: s.OrderSerializer, **error_responses(404, 409)})
+    def post(self, request, pk):
+        return order_response(request, order_services.order_deliver(order=self.own_order(request, pk), actor=request.user))
+
+
+class OrderRefundView(SellerOrderActionView):
+    @extend_schema(tags=ORDER_TAGS, summary="Refund all or part of what the buyer paid, through the gateway",
+                   request=s.RefundRequestSerializer,
+                   responses={201: s.RefundResponseSerializer, **error_responses(
+                       404, 409, 502, s409="More than is left to refund (`refund_too_large`), nothing paid "
+                                           "(`not_refundable`), or the provider refused (`refund_failed`).")})
+    def post(self, request, pk):
+        order = self.own_order(request, pk)
+        serializer = s.RefundRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        payment = order.payments.filter(status__in=[PaymentStatus.COMPLETED, PaymentStatus.PARTIALLY_REFUNDED]).first()
+        if payment is None:
+            raise NotRefundable()
+        amount = data.get("amount", payment.amount_paid - payment.amount_refunded)
+        refund = payment_services.payment_refund(payment=payment, amount=amount, reason=data["reason"],
+                                                 actor=request.user, restock=data["restock"])
+        order = selectors.orders_of(request.user).get(pk=order.pk)
+        return Response({"refund": s.RefundSerializer(refund).data,
+                         "order": s.OrderSerializer(order, context={"request": request}).data},
+                        status=status.HTTP_201_CREATED)
+
+
+# --- Payments ---------------------------------------------------------------------------------
+
+class PaymentProcessView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=ORDER_TAGS, summary="Pay: charge at once, or get the redirect or phone prompt to complete",
+                   parameters=[IDEMPOTENCY_PARAMETER], request=None,
+                   responses={200: s.PaymentProcessSerializer, **error_responses(
+                       404, 409, 502, s409="Not payable now: paid, cancelled, timed out or cash on delivery "
+                                           "(`payment_not_payable`).")})
+    @idempotent
+    def post(self, request, pk):
+        payment = get_object_or_404(Payment.objects.filter(order__buyer=request.user), pk=pk)
+        result = payment_services.payment_process(payment=payment)
+        if result.provider_failed:
+            # Answered rather than raised, so the attempt just recorded is kept.
+            return Response(error_body("The payment provider did not answer. Nothing was charged; try again.",
+                                       "provider_error"), status=status.HTTP_502_BAD_GATEWAY)
+        body = {"status": result.status, "transaction_id": result.transaction_id, "payment_id": result.payment.pk,
+                "order_status": Order.objects.values_list("status", flat=True).get(pk=result.payment.order_id)}
+        if result.authorization_url:
+            body["authorization_url"] = result.authorization_url
+        if result.next_action:
+            body["next_action"] = result.next_action
+        if result.status == "failed" and result.error:
+            body["error"] = result.error
+        return Response(s.PaymentProcessSerializer(body).data)
+
+
+class PaymentWebhookView(APIView):
+    """Called by payment providers: no user, no throttle; the signature is the authentication."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = []
+
+    @extend_schema(tags=["webhooks"], summary="Payment provider events (signed; the provider is told by its signature header)",
+                   request=None, responses={200: s.WebhookAckSerializer, **error_responses(
+                       400, 404, 502, s400="The signature does not verify (`invalid_signature`): nothing was written.")})
+    def post(self, request, gateway=None):
+        name = gateway or gateway_of(request.headers)
+        outcome = webhook_receive(gateway_name=name, body=request.body, headers=request.headers)
+        return Response(s.WebhookAckSerializer({"received": True, "outcome": outcome}).data)
+
+
+class GatewayPaymentWebhookView(PaymentWebhookView):
+    @extend_schema(tags=["webhooks"], summary="Payment provider events for one gateway (paystack, stripe, test)",
+                   operation_id="webhooks_payment_gateway_create", request=None,
+                   responses={200: s.WebhookAckSerializer, **error_responses(
+                       400, 404, 502, s400="The signature does not verify (`invalid_signature`): nothing was written.")})
+    def post(self, request, gateway=None):
+        return super().post(request, gateway)

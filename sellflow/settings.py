@@ -378,6 +378,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.prune_read_notifications",
         "schedule": crontab(hour=3, minute=30),
     },
+    # The payment timer: overdue unpaid orders are reconciled with their gateway, then expired.
+    "orders-expire-overdue": {
+        "task": "orders.tasks.expire_overdue_orders",
+        "schedule": timedelta(minutes=1),
+    },
+    "sellflow-prune-idempotency-records": {
+        "task": "sellflow.tasks.prune_idempotency_records",
+        "schedule": crontab(hour=4, minute=10),
+    },
 }
 
 # --- Email ------------------------------------------------------------------------------------

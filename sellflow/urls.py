@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from orders.views import GatewayPaymentWebhookView, PaymentWebhookView
 from sellflow.exceptions import api_not_found_view
 from sellflow.health import HealthView
 
@@ -25,6 +26,8 @@ urlpatterns = [
     path("api/products/", include("products.urls")),
     path("api/notifications/", include("notifications.urls")),
     path("api/orders/", include("orders.urls")),
+    path("api/webhooks/payment/", PaymentWebhookView.as_view(), name="payment-webhook"),
+    path("api/webhooks/payment/<slug:gateway>/", GatewayPaymentWebhookView.as_view(), name="payment-webhook-gateway"),
     *docs,
     # Anything else under /api/ is a JSON 404, whatever DEBUG says.
     re_path(r"^api/", api_not_found_view),

@@ -85,7 +85,35 @@ class PaymentGateway(Protocol):
         """Ask the provider what became of the payment (used to reconcile before expiring)."""
 
     def refund(self, *, transaction_id: str, reference: str, amount: Decimal, currency: str,
-               reason: str) -> RefundResult: ...
+               reason: str, refund_reference: str = "") -> RefundResult: ...
 
     def parse_webhook(self, *, body: bytes, headers: Mapping[str, str]) -> WebhookEvent:
         """Verify the signature over the raw body first (InvalidWebhook if it fails), then read it."""
+
+
+def to_minor_units(amount: Decimal) -> int:
+    """Major units as the exact integer of minor units (pesewas, kobo, cents) providers take.
+    Every currency we sell in (GHS, NGN, USD, EUR...) has two decimals; zero-decimal ones (JPY,
+    KRW...) would need their own rule. Rounding money is the caller's decision, so an amount with
+    more than two decimal places is refused, not rounded."""
+    if isinstance(amount, float) or not isinstance(amount, Decimal | int):
+        raise TypeError("amounts are Decimal, never float")
+    amount = Decimal(amount)
+    if not amount.is_finite() or amount <= 0:
+        raise ValueError(f"{amount} is not a positive amount")
+    minor = amount * 100
+    if minor != minor.to_integral_value():
+        raise ValueError(f"{amount} has more than two decimal places")
+    return int(minor)
+
+
+def from_minor_units(value) -> Decimal | None:
+    return None if value is None else Decimal(int(value)).scaleb(-2)
+
+
+def header_value(headers: Mapping[str, str], name: str) -> str:
+    """A header by name in any case: a plain dict from a test or a queue, or Django's headers."""
+    for key, value in headers.items():
+        if key.lower() == name:
+            return value
+    return ""

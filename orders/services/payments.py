@@ -1,0 +1,403 @@
+"""The money: sending a payment to its gateway, applying what the gateway says (at once, by
+webhook, or when the timer job asks), late payments, refunds and the payment timer. Every call
+to a gateway is recorded as a PaymentAttempt, whatever came of it. Locks are always taken in the
+same order: the order's row, then its payment's, then products (by id)."""
+
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+from functools import partial
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.models import User
+from notifications.models import NotificationType
+from notifications.services import notify
+from orders.errors import (
+    MethodUnavailable, NotRefundable, PaymentNotPayable, RefundTooLarge,
+)
+from orders.gateways import GatewayNotConfigured, gateway_for_method, gateway_named
+from orders.gateways.base import GatewayError, GatewayResult, Outcome, PaymentRequest
+from orders.models import (
+    AttemptAction, CancelReason, Order, OrderStatus, Payment, PaymentAttempt, PaymentMethod, PaymentStatus,
+    Refund, ReservationStatus,
+)
+from orders.services import stock
+from orders.services.checkout import new_payment_reference
+from orders.services.lifecycle import ALLOWED_TRANSITIONS, order_transition
+from products.errors import InsufficientStock
+from sellflow.exceptions import Conflict
+
+logger = logging.getLogger(__name__)
+
+SETTLED = (PaymentStatus.COMPLETED, PaymentStatus.REFUNDED, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.FLAGGED)
+
+
+@dataclass
+class ProcessResult:
+    status: str  # completed | pending | failed
+    payment: Payment
+    transaction_id: str = ""
+    authorization_url: str = ""
+    next_action: dict | None = None
+    error: str = ""
+    provider_failed: bool = False  # the gateway could not be reached: nothing is known to have happened
+    extra: dict = field(default_factory=dict)
+
+
+def _record_attempt(payment: Payment, gateway: str, action: str, reference: str, outcome: str, *,
+                    error: str = "", result: GatewayResult | None = None, response: dict | None = None) -> None:
+    answer = response if response is not None else {}
+    if result is not None:
+        answer = {"raw": result.raw, "authorization_url": result.authorization_url, "next_action": result.next_action}
+    PaymentAttempt.objects.create(payment=payment, gateway=gateway, action=action, reference=reference,
+                                  outcome=outcome, error=error[:500], response=answer)
+
+
+def _lock(payment_id: int) -> tuple[Order, Payment]:
+    order = Order.objects.select_for_update().get(payments=payment_id)
+    return order, Payment.objects.select_for_update().get(pk=payment_id)
+
+
+# --- Processing -------------------------------------------------------------------------------
+
+def payment_process(*, payment: Payment) -> ProcessResult:
+    """Send the payment to its gateway. A completed payment answers completed again without a
+    second charge; a payment waiting on the buyer answers its redirect or prompt again."""
+    with transaction.atomic():  # the timer first, committed on its own: a refusal below keeps it
+        order, payment = _lock(payment.pk)
+        _expire_if_overdue(order, payment)
+    with transaction.atomic():
+        order, payment = _lock(payment.pk)
+        if payment.status == PaymentStatus.COMPLETED:
+            return ProcessResult(PaymentStatus.COMPLETED, payment, transaction_id=payment.transaction_id)
+        if payment.method == PaymentMethod.CASH_ON_DELIVERY:
+            raise PaymentNotPayable("Cash on delivery is paid to the seller on delivery.")
+        if payment.status in SETTLED or order.status != OrderStatus.PENDING:
+            raise PaymentNotPayable(details={"payment_status": payment.status, "order_status": order.status,
+                                             "cancel_reason": order.cancel_reason})
+        if payment.status == PaymentStatus.PROCESSING:
+            waiting = payment.attempts.filter(action=AttemptAction.INITIATE, outcome=Outcome.PENDING).last()
+            if waiting is not None:
+                return ProcessResult(Outcome.PENDING, payment, transaction_id=payment.transaction_id,
+                                     authorization_url=waiting.response.get("authorization_url", ""),
+                                     next_action=waiting.response.get("next_action"))
+        try:
+            gateway = gateway_for_method(payment.method)
+        except GatewayNotConfigured:
+            raise MethodUnavailable(details={"payment_method": payment.method})
+        if payment.status == PaymentStatus.FAILED:
+            payment.reference = new_payment_reference(order)  # providers want a new reference per try
+        payment.gateway, payment.status, payment.failure_reason = gateway.name, PaymentStatus.PROCESSING, ""
+        payment.save(update_fields=["reference", "gateway", "status", "failure_reason", "updated_at"])
+
+    request = PaymentRequest(
+        reference=payment.reference, amount=payment.amount, currency=payment.currency, method=payment.method,
+        email=order.buyer.email, phone=payment.wallet_number, mobile_provider=payment.mobile_money_provider,
+        return_url=settings.PAYMENT_RETURN_URL, metadata={"order_id": order.order_id},
+    )
+    try:
+        result = gateway.initiate(request)
+    except GatewayError as error:
+        with transaction.atomic():
+            _record_attempt(payment, gateway.name, AttemptAction.INITIATE, payment.reference, "error", error=str(error))
+            Payment.objects.filter(pk=payment.pk, status=PaymentStatus.PROCESSING).update(status=PaymentStatus.PENDING)
+        payment.refresh_from_db()
+        return ProcessResult(PaymentStatus.PENDING, payment, error=str(error), provider_failed=True)
+
+    with transaction.atomic():
+        _record_attempt(payment, gateway.name, AttemptAction.INITIATE, payment.reference, result.outcome,
+                        error=result.error, result=result)
+        if result.outcome == Outcome.COMPLETED:
+            payment_succeeded(payment=payment, amount=result.amount if result.amount is not None else payment.amount,
+                              currency=result.currency or payment.currency, transaction_id=result.transaction_id)
+        elif result.outcome == Outcome.FAILED:
+            _payment_failed(payment, result.error or "Declined.")
+        else:
+            Payment.objects.filter(pk=payment.pk).update(transaction_id=result.transaction_id[:100])
+    payment.refresh_from_db()
+    return ProcessResult(result.outcome if payment.status != PaymentStatus.FLAGGED else PaymentStatus.FLAGGED,
+                         payment, transaction_id=payment.transaction_id, authorization_url=result.authorization_url,
+                         next_action=result.next_action, error=result.error)
+
+
+def _payment_failed(payment: Payment, reason: str) -> None:
+    Payment.objects.filter(pk=payment.pk, status__in=[PaymentStatus.PENDING, PaymentStatus.PROCESSING]).update(
+        status=PaymentStatus.FAILED, failure_reason=reason[:500], updated_at=timezone.now()
+    )
+
+
+def payment_failed(*, payment: Payment, reason: str) -> None:
+    """The gateway says the buyer's payment failed (a webhook): the order stays payable until its timer ends."""
+    with transaction.atomic():
+        _lock(payment.pk)
+        _payment_failed(payment, reason)
+
+
+# --- Success, late payment, mismatch ----------------------------------------------------------
+
+def payment_succeeded(*, payment: Payment, amount: Decimal, currency: str, transaction_id: str = "",
+                      gateway: str = "") -> str:
+    """Apply a payment the gateway confirms. Idempotent: an event told twice changes nothing the
+    second time. Returns what happened: confirmed, late_confirmed, refunding, flagged, already."""
+    with transaction.atomic():
+        order, payment = _lock(payment.pk)
+        if payment.status in SETTLED:
+            return "already"
+        now = timezone.now()
+        payment.amount_paid, payment.paid_at = amount, now
+        payment.transaction_id = (transaction_id or payment.transaction_id)[:100]
+        payment.gateway = gateway or payment.gateway  # the buyer may have paid through a link we never sent
+        if amount != payment.amount or currency.upper() != payment.currency:
+            payment.status = PaymentStatus.FLAGGED
+            payment.flag_reason = (f"Paid {currency.upper()} {amount:.2f}, expected {payment.currency} "
+                                   f"{payment.amount:.2f}.")
+            payment.save()
+            transaction.on_commit(partial(_tell_operators_of_flagged_payment, payment.pk))
+            return "flagged"
+        payment.status = PaymentStatus.COMPLETED
+        payment.save()
+
+        if order.status == OrderStatus.PENDING and _take_stock(order, late=order.expires_at is not None
+                                                                and order.expires_at <= now):
+            order_transition(order=order, to=OrderStatus.CONFIRMED, note="Payment received")
+            outcome = "confirmed"
+        elif order.status == OrderStatus.CANCELLED and order.cancel_reason == CancelReason.PAYMENT_TIMEOUT \
+                and _take_stock(order, late=True):
+            order_transition(order=order, to=OrderStatus.CONFIRMED, reopen=True,
+                             note="Late payment accepted: the stock was still there", cancel_reason="")
+            outcome = "late_confirmed"
+        else:
+            if order.status == OrderStatus.PENDING:
+                stock.release(order=order)
+                order_transition(order=order, to=OrderStatus.CANCELLED, cancel_reason=CancelReason.OUT_OF_STOCK,
+                                 note="Paid after the stock was gone: refunded")
+            transaction.on_commit(partial(_refund_late_payment, payment.pk))
+            return "refunding"
+        transaction.on_commit(partial(_tell_of_payment, order.pk))
+        return outcome
+
+
+def _take_stock(order: Order, *, late: bool) -> bool:
+    """Turn the order's stock into sold stock. On time, its holds are there to convert; late, the
+    units must still be free: re-checked under the product locks, and held again if they are."""
+    savepoint = transaction.savepoint()
+    try:
+        if late:
+            items = list(order.items.all())
+            lines = [stock.Line(i.product_id, i.variant_id, i.quantity) for i in items if i.product_id]
+            if len(lines) != len(items):
+                raise InsufficientStock()  # a product was deleted for good meanwhile
+            locked = stock.lock_products(line.product_id for line in lines)
+            stock.release(order=order)  # its own expired holds no longer count either way
+            if stock.shortfalls(lines, locked, now=timezone.now()):
+                raise InsufficientStock()
+            stock.reserve(order=order, lines=lines, expires_at=None)
+        stock.convert(order=order)
+    except InsufficientStock:
+        transaction.savepoint_rollback(savepoint)
+        return False
+    transaction.savepoint_commit(savepoint)
+    return True
+
+
+def _tell_of_payment(order_pk: int) -> None:
+    order = Order.objects.select_related("buyer", "seller").get(pk=order_pk)
+    data = {"order_id": order.pk, "path": f"/orders/{order.pk}"}
+    amount = f"{order.currency} {order.total_amount:.2f}"
+    notify(user=order.seller, type=NotificationType.PAYMENT, title=f"Payment received for {order.order_id}",
+           body=f"{order.full_name} paid {amount}. The order is confirmed: time to pack it.", data=data,
+           dedupe_key=f"order-paid:{order.pk}")
+    notify(user=order.buyer, type=NotificationType.ORDER, title=f"Order {order.order_id} confirmed",
+           body=f"We received your payment of {amount}. {order.seller.display_name} is preparing your order.",
+           data=data, dedupe_key=f"order-confirmed:{order.pk}")
+
+
+def _tell_operators_of_flagged_payment(payment_pk: int) -> None:
+    payment = Payment.objects.select_related("order").get(pk=payment_pk)
+    for operator in User.objects.filter(is_staff=True, is_active=True):
+        notify(user=operator, type=NotificationType.SYSTEM, title=f"Payment flagged on {payment.order.order_id}",
+               body=payment.flag_reason, data={"payment_id": payment.pk, "order_id": payment.order_id,
+                                               "path": f"/admin/orders/payment/{payment.pk}/change/"},
+               dedupe_key=f"payment-flagged:{payment.pk}")
+
+
+def _refund_late_payment(payment_pk: int) -> None:
+    from orders import tasks
+
+    tasks.refund_late_payment.delay(payment_pk)
+
+
+def late_payment_refund(*, payment: Payment) -> Refund | None:
+    """A payment that came after its stock was gone goes back to the buyer, whole; both sides hear."""
+    refundable = payment.amount_paid - payment.amount_refunded
+    if payment.status not in (PaymentStatus.COMPLETED, PaymentStatus.PARTIALLY_REFUNDED) or refundable <= 0:
+        return None
+    refund = payment_refund(payment=payment, amount=refundable, automatic=True,
+                            reason="Paid after the payment time ran out and the stock was sold meanwhile.")
+    order = payment.order
+    data = {"order_id": order.pk, "path": f"/orders/{order.pk}"}
+    body = f"{order.currency} {refundable:.2f} is on its way back to the buyer."
+    notify(user=order.buyer, type=NotificationType.PAYMENT, title=f"Your payment for {order.order_id} is refunded",
+           body=f"Your payment arrived after the payment time ran out and the items were sold meanwhile. {body}",
+           data=data, dedupe_key=f"late-refund:{payment.pk}")
+    notify(user=order.seller, type=NotificationType.PAYMENT, title=f"Late payment refunded on {order.order_id}",
+           body=f"The buyer paid after the timer and the stock was gone. {body}", data=data,
+           dedupe_key=f"late-refund:{payment.pk}")
+    return refund
+
+
+# --- Refunds ----------------------------------------------------------------------------------
+
+class RefundFailed(Conflict):
+    code = "refund_failed"
+    message = "The payment provider refused the refund."
+
+
+def payment_refund(*, payment: Payment, amount: Decimal, reason: str, actor=None, restock: bool = False,
+                   automatic: bool = False) -> Refund:
+    """Refund part or all of what was paid, through the payment's gateway. The amount is taken
+    from what is refundable under the payment's lock before the gateway is asked, so two refunds
+    at once can never return more than was paid; a refusal gives it back."""
+    with transaction.atomic():
+        order, payment = _lock(payment.pk)
+        if payment.status not in (PaymentStatus.COMPLETED, PaymentStatus.PARTIALLY_REFUNDED):
+            raise NotRefundable(details={"payment_status": payment.status})
+        refundable = payment.amount_paid - payment.amount_refunded
+        if amount <= 0 or amount > refundable:
+            raise RefundTooLarge(details={"refundable": f"{refundable:.2f}", "requested": f"{amount:.2f}"})
+        payment.amount_refunded = F("amount_refunded") + amount
+        payment.save(update_fields=["amount_refunded", "updated_at"])
+        refund = Refund.objects.create(payment=payment, amount=amount, reason=reason[:500], restock=restock,
+                                       automatic=automatic, status=Outcome.PENDING, actor=actor)
+    refund_reference = f"{payment.reference}-R{refund.pk}"
+
+    if payment.method == PaymentMethod.CASH_ON_DELIVERY:
+        # Cash was handed over in person: the seller returns it the same way; we keep the record.
+        return _refund_settled(payment, refund, Outcome.COMPLETED, refund_id="cash", actor=actor)
+    gateway = gateway_named(payment.gateway)
+    try:
+        result = gateway.refund(transaction_id=payment.transaction_id, reference=payment.reference, amount=amount,
+                                currency=payment.currency, reason=reason, refund_reference=refund_reference)
+    except GatewayError as error:
+        _refund_undone(payment, refund, gateway.name, refund_reference, "error", str(error))
+        from orders.errors import PaymentProviderError
+
+        raise PaymentProviderError("The payment provider did not answer; nothing was refunded. Try again.")
+    if result.outcome == Outcome.FAILED:
+        _refund_undone(payment, refund, gateway.name, refund_reference, Outcome.FAILED, result.error)
+        raise RefundFailed(details={"provider_error": result.error})
+    with transaction.atomic():
+        _record_attempt(payment, gateway.name, AttemptAction.REFUND, refund_reference, result.outcome,
+                        response={"raw": result.raw})
+    return _refund_settled(payment, refund, result.outcome, refund_id=result.refund_id, actor=actor)
+
+
+def _refund_undone(payment, refund, gateway_name, reference, outcome, error) -> None:
+    with transaction.atomic():
+        _record_attempt(payment, gateway_name, AttemptAction.REFUND, reference, outcome, error=error)
+        Payment.objects.filter(pk=payment.pk).update(amount_refunded=F("amount_refunded") - refund.amount)
+        Refund.objects.filter(pk=refund.pk).update(status=Outcome.FAILED)
+
+
+def _refund_settled(payment: Payment, refund: Refund, outcome: str, *, refund_id: str, actor) -> Refund:
+    with transaction.atomic():
+        order, payment = _lock(payment.pk)
+        Refund.objects.filter(pk=refund.pk).update(status=outcome, refund_id=refund_id[:100])
+        fully = payment.amount_refunded >= payment.amount_paid
+        payment.status = PaymentStatus.REFUNDED if fully else PaymentStatus.PARTIALLY_REFUNDED
+        payment.save(update_fields=["status", "updated_at"])
+        if refund.restock:
+            stock.restock(order=order, actor=actor)
+        if fully and OrderStatus.REFUNDED in ALLOWED_TRANSITIONS[order.status]:
+            order_transition(order=order, to=OrderStatus.REFUNDED, actor=actor, note=refund.reason)
+    refund.refresh_from_db()
+    return refund
+
+
+# --- The payment timer ------------------------------------------------------------------------
+
+def _expire_if_overdue(order: Order, payment: Payment | None = None) -> bool:
+    """Cancel a pending order whose timer ran out and give back its stock. Call with the order
+    locked. Returns whether it expired."""
+    if order.status != OrderStatus.PENDING or order.expires_at is None or order.expires_at > timezone.now():
+        return False
+    stock.release(order=order)
+    order_transition(order=order, to=OrderStatus.CANCELLED, cancel_reason=CancelReason.PAYMENT_TIMEOUT,
+                     note="The payment time ran out")
+    Payment.objects.filter(order=order, status__in=[PaymentStatus.PENDING, PaymentStatus.PROCESSING]).update(
+        status=PaymentStatus.FAILED, failure_reason="The payment time ran out.", updated_at=timezone.now()
+    )
+    if payment is not None:
+        payment.refresh_from_db()
+    transaction.on_commit(partial(_tell_buyer_of_timeout, order.pk))
+    return True
+
+
+def _tell_buyer_of_timeout(order_pk: int) -> None:
+    order = Order.objects.select_related("buyer").get(pk=order_pk)
+    notify(user=order.buyer, type=NotificationType.ORDER, title=f"Order {order.order_id} cancelled",
+           body="The time to pay ran out, so the items went back on sale. You can order them again.",
+           data={"order_id": order.pk, "path": f"/orders/{order.pk}"}, dedupe_key=f"order-timeout:{order.pk}")
+
+
+def order_expire(*, order_pk: int, reconcile: bool = True) -> str:
+    """Expire one overdue order, once however many workers try. A payment still at its gateway
+    is asked about first (reconciliation): paid → confirmed; a mobile-money prompt still waiting
+    on the buyer's phone → the hold is extended once by the grace period."""
+    payment = Payment.objects.filter(order_id=order_pk, status=PaymentStatus.PROCESSING).first()
+    if reconcile and payment is not None and payment.gateway:
+        try:
+            result = gateway_named(payment.gateway).verify(reference=payment.reference,
+                                                           transaction_id=payment.transaction_id)
+        except (GatewayError, GatewayNotConfigured) as error:
+            result = None
+            with transaction.atomic():
+                _record_attempt(payment, payment.gateway, AttemptAction.VERIFY, payment.reference, "error",
+                                error=str(error))
+        if result is not None:
+            with transaction.atomic():
+                _record_attempt(payment, payment.gateway, AttemptAction.VERIFY, payment.reference, result.outcome,
+                                error=result.error, result=result)
+            if result.outcome == Outcome.COMPLETED:
+                return payment_succeeded(payment=payment, amount=result.amount or payment.amount,
+                                         currency=result.currency or payment.currency,
+                                         transaction_id=result.transaction_id)
+            if result.outcome == Outcome.PENDING and payment.method == PaymentMethod.MOBILE_MONEY \
+                    and _extend_once(order_pk, payment.pk):
+                return "extended"
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order_pk)
+        return "expired" if _expire_if_overdue(order) else "nothing"
+
+
+def _extend_once(order_pk: int, payment_pk: int) -> bool:
+    with transaction.atomic():
+        order, payment = _lock(payment_pk)
+        if payment.grace_used or order.status != OrderStatus.PENDING or order.expires_at > timezone.now():
+            return False
+        new_expiry = timezone.now() + timedelta(minutes=settings.PAYMENT_MOBILE_MONEY_GRACE_MINUTES)
+        Payment.objects.filter(pk=payment.pk).update(grace_used=True)
+        Order.objects.filter(pk=order.pk).update(expires_at=new_expiry)
+        order.reservations.filter(status=ReservationStatus.ACTIVE).update(expires_at=new_expiry)
+    return True
+
+
+def overdue_orders(*, now=None):
+    now = now or timezone.now()
+    return Order.objects.filter(status=OrderStatus.PENDING, expires_at__lte=now)
+
+
+def expire_overdue_without_gateway(queryset) -> int:
+    """The timer enforced when orders are read: overdue orders with no payment at a gateway
+    expire on the spot; those at a gateway wait for the job, which asks the gateway first."""
+    expired = 0
+    for order_pk in overdue_orders().filter(pk__in=queryset.values("pk")).exclude(
+            payments__status=PaymentStatus.PROCESSING).values_list("pk", flat=True):
+        if order_expire(order_pk=order_pk, reconcile=False) == "expired":
+            expired += 1
+    return expired

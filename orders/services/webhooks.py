@@ -1,0 +1,113 @@
+"""Payment webhooks: the signature is verified over the raw body before anything is read or
+written; each provider event is stored once (gateway, event id), so a replay changes nothing;
+then the event is applied to the payment it names."""
+
+import logging
+from collections.abc import Mapping
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+
+from orders.errors import OrdersErrorCode, PaymentProviderError
+from orders.gateways import GATEWAY_NAMES, GatewayNotConfigured, gateway_named
+from orders.gateways.base import EventKind, GatewayError, InvalidWebhook, Outcome
+from orders.models import Payment, PaymentAttempt, Refund, WebhookEvent
+from orders.services.payments import payment_failed, payment_succeeded
+from sellflow.exceptions import ApplicationError
+
+logger = logging.getLogger(__name__)
+
+# Which provider sent a webhook to the shared endpoint, by its signature header.
+SIGNATURE_HEADERS = {"x-paystack-signature": "paystack", "stripe-signature": "stripe", "x-test-signature": "test"}
+
+
+class InvalidSignature(ApplicationError):
+    code = OrdersErrorCode.INVALID_SIGNATURE
+    message = "The webhook signature does not verify."
+
+
+class UnknownGateway(ApplicationError):
+    status_code = 404
+    code = OrdersErrorCode.UNKNOWN_GATEWAY
+    message = "No payment gateway of this name is configured here."
+
+
+def gateway_of(headers: Mapping[str, str]) -> str:
+    for header, name in SIGNATURE_HEADERS.items():
+        if headers.get(header):
+            return name
+    raise InvalidSignature("The webhook carries no signature this server knows.")
+
+
+def _payment_named_by(event) -> Payment | None:
+    if event.reference:
+        payment = Payment.objects.filter(reference=event.reference).first()
+        if payment is None:  # an earlier try's reference
+            attempt = PaymentAttempt.objects.filter(reference=event.reference).select_related("payment").first()
+            payment = attempt.payment if attempt else None
+        if payment is not None:
+            return payment
+    if event.transaction_id:
+        return Payment.objects.filter(gateway__in=GATEWAY_NAMES, transaction_id=event.transaction_id).first()
+    return None
+
+
+def webhook_receive(*, gateway_name: str, body: bytes, headers: Mapping[str, str]) -> str:
+    """Returns what came of the event: applied outcomes, "duplicate", "unknown_payment" or "ignored"."""
+    try:
+        gateway = gateway_named(gateway_name)
+    except GatewayNotConfigured:
+        raise UnknownGateway(details={"gateway": gateway_name})
+    try:
+        event = gateway.parse_webhook(body=body, headers=headers)
+    except InvalidWebhook as error:
+        logger.warning("rejected %s webhook: %s", gateway_name, error)
+        raise InvalidSignature()
+
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                stored = WebhookEvent.objects.create(gateway=gateway.name, event_id=event.event_id[:200],
+                                                     event_type=event.provider_type[:100],
+                                                     reference=event.reference[:60], payload=event.raw)
+        except IntegrityError:
+            return "duplicate"
+        outcome = _apply(gateway, event)
+        stored.outcome = outcome[:200]
+        stored.save(update_fields=["outcome"])
+    return outcome
+
+
+def _apply(gateway, event) -> str:
+    if event.kind == EventKind.OTHER:
+        return "ignored"
+    payment = _payment_named_by(event)
+    if payment is None:
+        logger.warning("%s webhook %s names no payment of ours (%s)", gateway.name, event.event_id, event.reference)
+        return "unknown_payment"
+    if event.kind == EventKind.PAYMENT_SUCCEEDED:
+        amount, currency = event.amount, event.currency
+        if amount is None or not currency:
+            # The event does not say how much: the gateway's own record does.
+            try:
+                verified = gateway.verify(reference=payment.reference, transaction_id=payment.transaction_id)
+            except GatewayError:
+                raise PaymentProviderError()  # answered 502: the provider sends the webhook again later
+            if verified.outcome != Outcome.COMPLETED:
+                return "not_paid_at_gateway"
+            amount, currency = verified.amount, verified.currency or payment.currency
+        return payment_succeeded(payment=payment, amount=amount, currency=currency,
+                                 transaction_id=event.transaction_id, gateway=gateway.name)
+    if event.kind == EventKind.PAYMENT_FAILED:
+        payment_failed(payment=payment, reason=f"{gateway.name}: {event.provider_type}")
+        return "failed"
+    if event.kind == EventKind.REFUND_SUCCEEDED:
+        updated = Refund.objects.filter(payment=payment, status=Outcome.PENDING).filter(
+            Q(amount=event.amount) if event.amount is not None else Q()
+        ).order_by("id")[:1]
+        refund = updated.first()
+        if refund is not None:
+            Refund.objects.filter(pk=refund.pk).update(status=Outcome.COMPLETED)
+            return "refund_completed"
+        return "refund_known"
+    return "ignored"
