@@ -1,0 +1,138 @@
+"""The operator's view of the money path. Orders and payments are read here, not edited: every
+change goes through the services (state machine, stock, gateway), so nothing here can bypass them."""
+
+from django.contrib import admin
+from django.utils.html import format_html_join
+
+from orders.models import (
+    Cart, CartItem, Order, OrderEvent, OrderItem, Payment, PaymentAttempt, Refund, StockReservation, WebhookEvent,
+)
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class OrderItemInline(ReadOnlyInline):
+    model = OrderItem
+    fields = ("product_name", "variant_name", "sku", "unit_price", "quantity", "total", "product", "history")
+
+
+class PaymentInline(ReadOnlyInline):
+    model = Payment
+    fields = ("method", "gateway", "reference", "transaction_id", "amount", "currency", "status", "amount_paid",
+              "amount_refunded", "flag_reason", "paid_at")
+    show_change_link = True
+
+
+class OrderEventInline(ReadOnlyInline):
+    model = OrderEvent
+    fields = ("created_at", "from_status", "to_status", "actor", "note")
+
+
+class StockReservationInline(ReadOnlyInline):
+    model = StockReservation
+    fields = ("product", "variant", "quantity", "status", "expires_at", "settled_at")
+
+
+class PaymentStatusFilter(admin.SimpleListFilter):
+    title = "payment status"
+    parameter_name = "payment_status"
+
+    def lookups(self, request, model_admin):
+        return Payment._meta.get_field("status").choices
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(payments__status=self.value()).distinct()
+        return queryset
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    list_display = ("order_id", "status", "buyer", "seller", "total_amount", "currency", "payment_method", "source",
+                    "created_at")
+    list_filter = ("status", PaymentStatusFilter, "source", "payment_method", ("seller", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("order_id", "full_name", "phone", "buyer__email", "seller__email", "payments__reference")
+    list_select_related = ("buyer", "seller")
+    date_hierarchy = "created_at"
+    inlines = [OrderItemInline, PaymentInline, OrderEventInline, StockReservationInline]
+    readonly_fields = [field.name for field in Order._meta.fields] + ["payment_attempts"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Payment attempts")
+    def payment_attempts(self, order):
+        attempts = PaymentAttempt.objects.filter(payment__order=order).order_by("id")
+        return format_html_join(
+            "", "<div>{} · {} {} ({}) → {} {}</div>",
+            ((a.created_at.strftime("%Y-%m-%d %H:%M:%S"), a.gateway, a.action, a.reference, a.outcome, a.error)
+             for a in attempts),
+        ) or "-"
+
+
+class PaymentAttemptInline(ReadOnlyInline):
+    model = PaymentAttempt
+    fields = ("created_at", "gateway", "action", "reference", "outcome", "error", "response")
+
+
+class RefundInline(ReadOnlyInline):
+    model = Refund
+    fields = ("created_at", "amount", "reason", "status", "refund_id", "restock", "automatic", "actor")
+
+
+@admin.register(Payment)
+class PaymentAdmin(admin.ModelAdmin):
+    list_display = ("reference", "order", "method", "gateway", "amount", "currency", "status", "paid_at")
+    list_filter = ("status", "method", "gateway")
+    search_fields = ("reference", "transaction_id", "order__order_id", "attempts__reference")
+    list_select_related = ("order",)
+    inlines = [PaymentAttemptInline, RefundInline]
+    readonly_fields = [field.name for field in Payment._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(admin.ModelAdmin):
+    list_display = ("received_at", "gateway", "event_type", "event_id", "reference", "outcome")
+    list_filter = ("gateway", "event_type", "outcome")
+    search_fields = ("event_id", "reference")
+    readonly_fields = [field.name for field in WebhookEvent._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class CartItemInline(ReadOnlyInline):
+    model = CartItem
+    fields = ("product_name", "variant_name", "quantity", "price_when_added", "added_at")
+
+
+@admin.register(Cart)
+class CartAdmin(admin.ModelAdmin):
+    list_display = ("user", "updated_at")
+    search_fields = ("user__email",)
+    inlines = [CartItemInline]
+    readonly_fields = ("user", "created_at", "updated_at")

@@ -1,0 +1,42 @@
+"""The operator's admin of orders and payments, and the seller's order figures."""
+
+import pytest
+
+from orders.models import Payment, WebhookEvent
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_operator_reads_an_order_with_everything_inline(operator_client, place_order, buyer_client):
+    order = place_order()
+    buyer_client.post(f"/api/orders/payments/{order['payments'][0]['id']}/process/")
+    WebhookEvent.objects.create(gateway="paystack", event_id="charge.success:42", event_type="charge.success",
+                                reference="REF-42", payload={})
+
+    changelist = operator_client.get("/admin/orders/order/", {"status": "confirmed", "payment_status": "completed"})
+    change = operator_client.get(f"/admin/orders/order/{order['id']}/change/")
+    payment = operator_client.get(f"/admin/orders/payment/{order['payments'][0]['id']}/change/")
+    webhooks = operator_client.get("/admin/orders/webhookevent/", {"q": "charge.success:42"})
+
+    assert changelist.status_code == 200 and order["order_id"] in changelist.content.decode()
+    page = change.content.decode()
+    assert change.status_code == 200
+    for fragment in ("Order items", "Payments", "Order events", "Stock reservations", "initiate"):
+        assert fragment in page
+    assert payment.status_code == 200 and "Payment attempts" in payment.content.decode()
+    assert webhooks.status_code == 200 and "REF-42" in webhooks.content.decode()
+    assert operator_client.get("/admin/orders/order/add/").status_code == 403
+
+
+def test_the_sellers_profile_counts_orders_and_revenue(shop, shop_client, buyer_client, place_order):
+    for _ in range(2):
+        order = place_order()  # 2 x 45.00 + 10.00 shipping
+        buyer_client.post(f"/api/orders/payments/{order['payments'][0]['id']}/process/")
+    place_order()  # not paid
+    shop_client.post(f"/api/orders/orders/{order['id']}/refund/", {"amount": "20.00", "reason": "torn"}, format="json")
+
+    metrics = shop_client.get("/api/auth/user/me/").json()["metrics"]["orders"]
+
+    assert metrics == {"total": 3, "open": 3, "delivered": 0, "cancelled": 0, "paid": 2, "currency": "GHS",
+                       "revenue": "180.00", "average_order_value": "90.00"}
+    assert Payment.objects.filter(status="partially_refunded").count() == 1
