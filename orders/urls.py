@@ -15,6 +15,7 @@ urlpatterns = [
     path("orders/", views.BuyerOrderListView.as_view(), name="orders"),
     path("orders/seller_orders/", views.SellerOrderListView.as_view(), name="seller-orders"),
     path("orders/<id:pk>/", views.OrderDetailView.as_view(), name="order"),
+    path("orders/<id:pk>/receipt/", views.OrderReceiptView.as_view(), name="order-receipt"),
     path("orders/<id:pk>/cancel/", views.OrderCancelView.as_view(), name="order-cancel"),
     path("orders/<id:pk>/confirm/", views.OrderConfirmView.as_view(), name="order-confirm"),
     path("orders/<id:pk>/ship/", views.OrderShipView.as_view(), name="order-ship"),

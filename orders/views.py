@@ -1,8 +1,11 @@
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -11,6 +14,7 @@ from orders import serializers as s
 from orders.errors import NotRefundable
 from orders.filters import BuyerOrderFilter, SellerOrderFilter
 from orders.models import CartItem, Order, Payment, PaymentStatus
+from orders.receipts import order_receipt_pdf
 from orders.services import cart as cart_services
 from orders.services import orders as order_services
 from orders.services import payments as payment_services
@@ -160,6 +164,29 @@ class OrderDetailView(APIView):
     def get(self, request, pk):
         expire_overdue_without_gateway(selectors.orders_of(request.user).filter(pk=pk))
         return order_response(request, get_object_or_404(selectors.orders_of(request.user), pk=pk))
+
+
+class PDFRenderer(BaseRenderer):
+    media_type = "application/pdf"
+    format = "pdf"
+    charset = None
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data
+
+
+class OrderReceiptView(APIView):
+    permission_classes = [IsAuthenticated]
+    # JSON stays available so that errors (401, 404) keep the conventions' shape.
+    renderer_classes = [JSONRenderer, PDFRenderer]
+
+    @extend_schema(tags=ORDER_TAGS, summary="The order's receipt as a PDF, to send on WhatsApp",
+                   responses={(200, "application/pdf"): OpenApiTypes.BINARY, **error_responses(404)})
+    def get(self, request, pk):
+        order = get_object_or_404(selectors.orders_of(request.user), pk=pk)
+        response = HttpResponse(order_receipt_pdf(order), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="receipt-{order.order_id}.pdf"'
+        return response
 
 
 class OrderCancelView(APIView):

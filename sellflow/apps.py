@@ -6,3 +6,6 @@ class SellflowConfig(AppConfig):
 
     name = "sellflow"
     verbose_name = "Platform"
+
+    def ready(self):
+        from sellflow import tasks  # noqa: F401  (registers the platform's periodic jobs)

@@ -40,3 +40,25 @@ def test_the_sellers_profile_counts_orders_and_revenue(shop, shop_client, buyer_
     assert metrics == {"total": 3, "open": 3, "delivered": 0, "cancelled": 0, "paid": 2, "currency": "GHS",
                        "revenue": "180.00", "average_order_value": "90.00"}
     assert Payment.objects.filter(status="partially_refunded").count() == 1
+
+
+def test_the_receipt_is_a_pdf_for_the_buyer_and_the_seller_only(buyer_client, shop_client, place_order):
+    from tests.accounts.factories import UserFactory
+    from tests.conftest import authenticated_client
+
+    order = place_order()
+    buyer_client.post(f"/api/orders/payments/{order['payments'][0]['id']}/process/")
+    url = f"/api/orders/orders/{order['id']}/receipt/"
+
+    response = buyer_client.get(url)
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == f'attachment; filename="receipt-{order["order_id"]}.pdf"'
+    pdf = response.content
+    assert pdf.startswith(b"%PDF")
+    for text in (order["order_id"], "Ama Styles", "GHS 100.00", "Paid GHS 100.00 by card"):
+        assert text.encode() in pdf
+    assert shop_client.get(url).status_code == 200
+    stranger = authenticated_client(UserFactory(account_type="buyer")).get(url)
+    assert stranger.status_code == 404 and stranger.json()["code"] == "not_found"
