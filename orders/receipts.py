@@ -1,6 +1,8 @@
 """The order receipt as a one-page PDF (reportlab), made to be sent to a buyer on WhatsApp."""
 
 from io import BytesIO
+from xml.sax.saxutils import escape
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.utils import timezone
 from reportlab.lib import colors
@@ -8,7 +10,6 @@ from reportlab.lib.pagesizes import A5
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
-from xml.sax.saxutils import escape
 
 from orders.models import Order, PaymentStatus
 
@@ -19,7 +20,16 @@ def _money(order: Order, amount) -> str:
     return f"{order.currency} {amount:,.2f}"
 
 
+def _seller_zone(order: Order):
+    try:
+        return ZoneInfo(order.seller.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
 def order_receipt_pdf(order: Order) -> bytes:
+    """Times are the seller's local time: the receipt is theirs, sent to a buyer nearby."""
+    zone = _seller_zone(order)
     styles = getSampleStyleSheet()
     text = lambda value, style="BodyText": Paragraph(escape(str(value)), styles[style])  # noqa: E731
     payments = list(order.payments.all())
@@ -32,7 +42,7 @@ def order_receipt_pdf(order: Order) -> bytes:
         text(" · ".join(part for part in (seller.phone or seller.whatsapp_number, seller.city, seller.country) if part)),
         Spacer(1, 4 * mm),
         text(f"Receipt for order {order.order_id}", "Heading2"),
-        text(f"Placed {timezone.localtime(order.created_at):%d %b %Y %H:%M} · status: {order.get_status_display()}"),
+        text(f"Placed {timezone.localtime(order.created_at, zone):%d %b %Y %H:%M} · status: {order.get_status_display()}"),
         text(f"Deliver to: {order.full_name}, {order.phone}, {order.address_line1}"
              f"{', ' + order.address_line2 if order.address_line2 else ''}, {order.city}, {order.country}"),
         Spacer(1, 4 * mm),
@@ -60,7 +70,7 @@ def order_receipt_pdf(order: Order) -> bytes:
     if paid:
         payment = paid[-1]
         story.append(text(f"Paid {_money(order, payment.amount_paid)} by {payment.get_method_display().lower()}"
-                          f" on {timezone.localtime(payment.paid_at):%d %b %Y}"
+                          f" on {timezone.localtime(payment.paid_at, zone):%d %b %Y}"
                           f"{' · transaction ' + payment.transaction_id if payment.transaction_id else ''}"))
     else:
         story.append(text(f"Payment: {order.get_payment_method_display()} · not yet paid"))
