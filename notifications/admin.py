@@ -1,4 +1,6 @@
+from django import forms
 from django.contrib import admin
+from django.template import Context, Template
 from django.template.loader import render_to_string
 from django.utils.html import escape, format_html
 
@@ -35,8 +37,35 @@ PREVIEW_CONTEXT = {
 }
 
 
+class NotificationTemplateForm(forms.ModelForm):
+    """Refuses a template that does not render, on the field at fault: otherwise the operator's
+    change would silently give way to the shipped default at every send."""
+
+    class Meta:
+        model = NotificationTemplate
+        fields = ["key", "subject", "text_body", "html_body", "is_active"]
+
+    def _renders(self, field: str, *, html: bool) -> str:
+        source = self.cleaned_data[field]
+        try:
+            Template(source).render(Context(PREVIEW_CONTEXT, autoescape=html))
+        except Exception as exc:  # the same breakage render_email falls back from
+            raise forms.ValidationError(f"This template does not render: {exc}")
+        return source
+
+    def clean_subject(self) -> str:
+        return self._renders("subject", html=False)
+
+    def clean_text_body(self) -> str:
+        return self._renders("text_body", html=False)
+
+    def clean_html_body(self) -> str:
+        return self._renders("html_body", html=True)
+
+
 @admin.register(NotificationTemplate)
 class NotificationTemplateAdmin(admin.ModelAdmin):
+    form = NotificationTemplateForm
     list_display = ("key", "subject", "is_active", "updated_at")
     list_filter = ("is_active",)
     search_fields = ("key", "subject")

@@ -4,23 +4,29 @@ Android and iOS. Each turns on by its own setting; an unconfigured platform is s
 
 import base64
 import binascii
+import ipaddress
 import json
 import logging
 import re
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field, replace
 from functools import cache
 from typing import Protocol
 from urllib.parse import urlsplit
 
 import jwt
 import requests
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.conf import settings
 from django.core.cache import cache as django_cache
-from py_vapid import Vapid
+from http_ece import ECEException
+from py_vapid import Vapid, VapidException
 from pywebpush import WebPushException, webpush
+from urllib3.util import Url, parse_url
 
 from notifications.models import DevicePlatform
 
@@ -30,6 +36,14 @@ FCM_SCOPE = "https://www.googleapis.com/auth/firebase.messaging"
 FCM_TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_:\-.]{20,4096}$")
 # Notifications a person acts on now; the others may wait for the device's next wake-up.
 URGENT_TYPES = {"order", "payment", "chat"}
+# Push services refuse messages over 4096 (Web Push, encrypted) or 4000 bytes (FCM): the body gives
+# way so that the title, the data and the encryption's overhead still fit.
+PUSH_PAYLOAD_MAX_BYTES = 3000
+# A push service's host name, not an address: the last label starts with a letter, which also rules
+# out the numeric forms (167772165, 0x0a.0.0.5) that resolvers read as IPv4 addresses.
+PUSH_HOST_PATTERN = re.compile(r"^(?:[a-z0-9-]+\.)*[a-z][a-z0-9-]*$")
+# Printable ASCII without the backslash, which parsers disagree about.
+PLAIN_URL_PATTERN = re.compile(r"[\x21-\x5b\x5d-\x7e]+")
 
 
 @dataclass(frozen=True)
@@ -46,6 +60,27 @@ class PushMessage:
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+    def payload(self) -> str:
+        """The JSON a browser's service worker receives."""
+        return json.dumps({"id": self.notification_id, "type": self.type, "title": self.title,
+                           "body": self.body, "data": self.data}, ensure_ascii=False)
+
+    def fitted(self) -> "PushMessage":
+        """This message with its body cut short, ending in "…", so its payload stays within
+        PUSH_PAYLOAD_MAX_BYTES."""
+        def fits(body: str) -> bool:
+            return len(replace(self, body=body).payload().encode()) <= PUSH_PAYLOAD_MAX_BYTES
+
+        if fits(self.body):
+            return self
+        # The longest start of the body that fits with its "…", found by halving.
+        low, high = 0, len(self.body)
+        while low < high:
+            middle = (low + high + 1) // 2
+            low, high = (middle, high) if fits(self.body[:middle] + "…") else (low, middle - 1)
+        kept = self.body[:low].rstrip()
+        return replace(self, body=kept + "…" if kept else "")
 
 
 class PushError(Exception):
@@ -75,6 +110,19 @@ def _b64url_decode(value: str) -> bytes:
     return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
 
 
+@contextmanager
+def _refused_when_malformed(provider: str) -> Iterator[None]:
+    """A malformed key, token or provider reply fails this one device for good: it must not crash
+    the task, nor the loop over the user's other devices."""
+    try:
+        yield
+    except PushError:
+        raise
+    except (ValueError, KeyError, TypeError, AttributeError, ECEException, VapidException, jwt.PyJWTError) as exc:
+        logger.warning("%s push failed on malformed data", provider, exc_info=True)
+        raise PushError(f"{provider}: {exc.__class__.__name__}: {exc}") from exc
+
+
 # --- Web Push ---------------------------------------------------------------------------------
 
 def parse_web_subscription(token: str) -> dict:
@@ -87,23 +135,54 @@ def parse_web_subscription(token: str) -> dict:
         raise ValueError("A web token is the browser's PushSubscription as JSON.")
     if not isinstance(subscription, dict) or not isinstance(subscription.get("keys"), dict):
         raise ValueError("The subscription needs an endpoint and keys (p256dh, auth).")
-    endpoint = subscription.get("endpoint")
-    parts = urlsplit(endpoint) if isinstance(endpoint, str) else None
-    allowed_schemes = {"https", "http"} if settings.WEBPUSH_ALLOW_HTTP else {"https"}
-    host = (parts.hostname or "") if parts else ""
-    if not parts or parts.scheme not in allowed_schemes or not host:
-        raise ValueError("The subscription endpoint must be an https URL.")
-    if not any(host == allowed or host.endswith("." + allowed) for allowed in settings.WEBPUSH_ENDPOINT_HOSTS):
-        raise ValueError("The subscription endpoint is not a known push service.")
+    endpoint = _push_endpoint(subscription.get("endpoint"))
     keys = subscription["keys"]
     try:
         p256dh = _b64url_decode(str(keys.get("p256dh", "")))
         auth = _b64url_decode(str(keys.get("auth", "")))
+        if len(p256dh) != 65 or len(auth) != 16:
+            raise ValueError
+        # A point off the curve cannot be encrypted to: refused now rather than failing every send.
+        ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), p256dh)
     except (binascii.Error, ValueError):
-        raise ValueError("The subscription keys are not base64url.")
-    if len(p256dh) != 65 or p256dh[0] != 4 or len(auth) != 16:
         raise ValueError("The subscription keys are not a P-256 public key and a 16-byte secret.")
     return {"endpoint": endpoint, "keys": {"p256dh": keys["p256dh"], "auth": keys["auth"]}}
+
+
+def _push_endpoint(endpoint) -> str:
+    """The endpoint as requests will post to it, rebuilt from its parts, if it is a plain https URL
+    of a known push service. Both urllib3 (which requests connects with) and urlsplit must read
+    the same host from it: `https://10.0.0.5\\@fcm.googleapis.com/` is 10.0.0.5 to one and the push
+    service to the other."""
+    if not isinstance(endpoint, str):
+        raise ValueError("The subscription endpoint must be an https URL.")
+    if not PLAIN_URL_PATTERN.fullmatch(endpoint):
+        raise ValueError("The subscription endpoint must be a plain URL: no user name, port, backslash or spaces.")
+    development = settings.WEBPUSH_ALLOW_HTTP  # a push service on this machine, on its own port
+    try:
+        parsed, parts = parse_url(endpoint), urlsplit(endpoint)
+        split_port = parts.port
+    except ValueError:
+        raise ValueError("The subscription endpoint must be an https URL.")
+    if parsed.scheme not in ({"https", "http"} if development else {"https"}) or parts.scheme != parsed.scheme:
+        raise ValueError("The subscription endpoint must be an https URL.")
+    host = parsed.host or ""
+    plain = (parsed.auth is None and "@" not in parts.netloc and host.strip("[]") == parts.hostname
+             and parsed.port == split_port and (parsed.port is None or development))
+    if not plain:
+        raise ValueError("The subscription endpoint must be a plain URL: no user name, port, backslash or spaces.")
+    if not (PUSH_HOST_PATTERN.match(host) or (development and _is_ipv4(host))):
+        raise ValueError("The subscription endpoint is not a known push service.")
+    if not any(host == allowed or host.endswith("." + allowed) for allowed in settings.WEBPUSH_ENDPOINT_HOSTS):
+        raise ValueError("The subscription endpoint is not a known push service.")
+    return Url(scheme=parsed.scheme, host=host, port=parsed.port, path=parsed.path or "/", query=parsed.query).url
+
+
+def _is_ipv4(host: str) -> bool:
+    try:
+        return isinstance(ipaddress.ip_address(host), ipaddress.IPv4Address)
+    except ValueError:
+        return False
 
 
 @cache
@@ -125,27 +204,25 @@ def vapid_public_key() -> str | None:
 
 class WebPushSender:
     def __init__(self, private_key: str, subject: str):
-        self.vapid = _vapid(private_key)
+        self.private_key = private_key
         self.subject = subject
 
     def send(self, token: str, message: PushMessage) -> None:
-        subscription = json.loads(token)
-        payload = json.dumps({
-            "id": message.notification_id, "type": message.type, "title": message.title,
-            "body": message.body, "data": message.data,
-        })
         try:
-            webpush(
-                subscription, data=payload, vapid_private_key=self.vapid,
-                vapid_claims={"sub": self.subject}, timeout=settings.PUSH_HTTP_TIMEOUT,
-                ttl=settings.PUSH_TTL_SECONDS, headers={"Urgency": "high" if message.urgent else "normal"},
-                requests_session=_session(),
-            )
+            with _refused_when_malformed("web"):
+                webpush(
+                    json.loads(token), data=message.fitted().payload().encode(),
+                    vapid_private_key=_vapid(self.private_key), vapid_claims={"sub": self.subject},
+                    timeout=settings.PUSH_HTTP_TIMEOUT, ttl=settings.PUSH_TTL_SECONDS,
+                    headers={"Urgency": "high" if message.urgent else "normal"}, requests_session=_session(),
+                )
         except WebPushException as exc:
             status = exc.status_code
+            if status is None:  # pywebpush refused to build the request: a bad subscription
+                raise PushError(f"push message not built: {exc.message}")
             if status in (404, 410):
                 raise TokenGone(f"push service answered {status}")
-            if status is None or status == 429 or status >= 500:
+            if status == 429 or status >= 500:
                 raise PushTemporaryError(f"push service answered {status}: {exc.message}")
             raise PushError(f"push service answered {status}: {exc.message}")
         except requests.TooManyRedirects:
@@ -222,8 +299,12 @@ class FCMSender:
         }}
 
     def send(self, token: str, message: PushMessage) -> None:
+        with _refused_when_malformed("FCM"):
+            self._send(token, message)
+
+    def _send(self, token: str, message: PushMessage) -> None:
         url = f"{settings.FCM_API_URL.rstrip('/')}/v1/projects/{self.project_id}/messages:send"
-        body = self._body(token, message)
+        body = self._body(token, message.fitted())
         for attempt in range(2):
             headers = {"Authorization": f"Bearer {self._access_token(refresh=attempt > 0)}"}
             try:
@@ -236,7 +317,9 @@ class FCMSender:
         if response.status_code == 200:
             return
         error_code = _fcm_error_code(response)
-        if response.status_code == 404 or error_code in ("UNREGISTERED", "SENDER_ID_MISMATCH"):
+        # Only FCM's word on the token itself: a bare 404 is as likely a wrong FCM_API_URL or
+        # project, which would otherwise forget every phone.
+        if error_code in ("UNREGISTERED", "SENDER_ID_MISMATCH"):
             raise TokenGone(f"FCM answered {response.status_code} {error_code}")
         if response.status_code == 429 or response.status_code >= 500:
             raise PushTemporaryError(f"FCM answered {response.status_code} {error_code}")
@@ -244,15 +327,19 @@ class FCMSender:
 
 
 def _fcm_error_code(response: requests.Response) -> str:
-    """FCM's own error code (UNREGISTERED, QUOTA_EXCEEDED...) from the error details."""
+    """FCM's own error code (UNREGISTERED, QUOTA_EXCEEDED...) from the error details; "" when the
+    reply is not FCM's error shape (a proxy's page, a wrong URL)."""
     try:
         error = response.json().get("error", {})
-    except ValueError:
+    except (ValueError, AttributeError):
         return ""
-    for detail in error.get("details", []):
-        if isinstance(detail, dict) and detail.get("errorCode"):
+    if not isinstance(error, dict):
+        return ""
+    for detail in error.get("details") or []:
+        if isinstance(detail, dict) and isinstance(detail.get("errorCode"), str):
             return detail["errorCode"]
-    return error.get("status", "")
+    status = error.get("status")
+    return status if isinstance(status, str) else ""
 
 
 def sender_for(platform: str) -> PushSender | None:

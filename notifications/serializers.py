@@ -43,6 +43,11 @@ class PreferenceSerializer(serializers.ModelSerializer):
             "campaign_notifications", "quiet_hours_start", "quiet_hours_end", "updated_at",
         ]
         read_only_fields = ["updated_at"]
+        extra_kwargs = {"email_daily_digest": {"help_text": (
+            "One email each morning summing up the unread notifications, instead of an email for each. "
+            "System notices are still emailed at once, and so is everything while in-app delivery is off "
+            "(the digest sums up the in-app list)."
+        )}}
 
     def validate(self, attrs):
         start = attrs.get("quiet_hours_start", getattr(self.instance, "quiet_hours_start", None))

@@ -17,13 +17,14 @@ from django.db.models import Q
 from django.utils import timezone
 
 from notifications import tasks
-from notifications.models import Device, DevicePlatform, Notification, NotificationPreference
+from notifications.models import Device, DevicePlatform, Notification, NotificationPreference, NotificationType
 from notifications.push import (
     PushError, PushMessage, PushTemporaryError, TokenGone, parse_web_subscription, sender_for,
 )
 from notifications.realtime import send_to_user
 from notifications.selectors import unread_counts
 from sellflow.celery import TransientError
+from sellflow.transactions import after_commit
 
 logger = logging.getLogger(__name__)
 
@@ -86,40 +87,62 @@ def notify(*, user, type: str, title: str, body: str = "", data: dict | None = N
                     )
             except IntegrityError:
                 return None  # this event was already told (same dedupe key)
-        elif dedupe_key:
-            digest = hashlib.sha256(dedupe_key.encode()).hexdigest()
-            if not cache.add(f"notifications:told:{user.pk}:{digest}", 1, DEDUPE_WITHOUT_ROW_SECONDS):
-                return None
 
         # Nothing after commit may turn the committed change into an error: a channel layer or
         # broker hiccup is logged, and the notification stays readable in the list.
         if notification is not None:
-            transaction.on_commit(partial(send_to_user, user.pk, notification_event(notification)), robust=True)
-            transaction.on_commit(partial(_push_unread_count, user.pk), robust=True)
-        if preference.email_enabled and user.email:
-            transaction.on_commit(partial(
+            after_commit(send_to_user, user.pk, notification_event(notification))
+            after_commit(_push_unread_count, user.pk)
+        deliveries = []
+        # The digest sums up the in-app list each morning instead of an email each time; a system
+        # notice does not wait, and with in-app delivery off there is no list to sum up.
+        digested = preference.email_daily_digest and notification is not None and type != NotificationType.SYSTEM
+        if preference.email_enabled and user.email and not digested:
+            deliveries.append(partial(
                 tasks.send_notification_email.delay, user.pk, email_template,
                 {"type": type, "title": title[:200], "body": body[:2000], "data": data},
-            ), robust=True)
+            ))
         if preference.push_enabled and not in_quiet_hours(preference, timezone_name=user.timezone, now=timezone.now()):
             message = PushMessage(notification_id=notification.pk if notification else None, type=type,
                                   title=title[:200], body=body[:2000], data=data)
-            transaction.on_commit(partial(tasks.send_push.delay, user.pk, message.as_dict()), robust=True)
+            deliveries.append(partial(tasks.send_push.delay, user.pk, message.as_dict()))
+        if notification is None and dedupe_key:
+            after_commit(_deliver_once, user.pk, dedupe_key, deliveries)
+        else:
+            for deliver in deliveries:
+                after_commit(deliver)
     return notification
+
+
+def _deliver_once(user_id: int, dedupe_key: str, deliveries: list) -> None:
+    """With in-app delivery off no row holds the dedupe key, so a cache marker does. It is set
+    after commit: a rolled-back attempt must not silence the retry that follows it."""
+    digest = hashlib.sha256(dedupe_key.encode()).hexdigest()
+    try:
+        if not cache.add(f"notifications:told:{user_id}:{digest}", 1, DEDUPE_WITHOUT_ROW_SECONDS):
+            return  # this event was already told
+    except Exception:
+        # Better a rare duplicate than a lost notice.
+        logger.exception("dedupe marker of a notification to user %s not set; delivering anyway", user_id)
+    for deliver in deliveries:
+        try:
+            deliver()
+        except Exception:
+            logger.exception("queueing a notification delivery to user %s failed", user_id)
 
 
 def notification_mark_read(*, notification: Notification) -> Notification:
     updated = Notification.objects.filter(pk=notification.pk, is_read=False).update(is_read=True, read_at=timezone.now())
     notification.refresh_from_db()
     if updated:
-        transaction.on_commit(partial(_push_unread_count, notification.user_id))
+        after_commit(_push_unread_count, notification.user_id)
     return notification
 
 
 def notifications_mark_all_read(*, user) -> int:
     count = Notification.objects.filter(user=user, is_read=False).update(is_read=True, read_at=timezone.now())
     if count:
-        transaction.on_commit(partial(_push_unread_count, user.pk))
+        after_commit(_push_unread_count, user.pk)
     return count
 
 
@@ -127,14 +150,16 @@ def notification_delete(*, notification: Notification) -> None:
     was_unread = not notification.is_read
     notification.delete()
     if was_unread:
-        transaction.on_commit(partial(_push_unread_count, notification.user_id))
+        after_commit(_push_unread_count, notification.user_id)
 
 
 def preferences_update(*, user, data: dict) -> NotificationPreference:
     preference = preferences_for(user)
     for field, value in data.items():
         setattr(preference, field, value)
-    preference.save()
+    # Only the fields asked for: a concurrent change of the others, and the digest's claim on
+    # last_digest_at, are kept.
+    preference.save(update_fields=[*data, "updated_at"])
     return preference
 
 
@@ -169,8 +194,10 @@ def push_deliver(*, device: Device, message: PushMessage) -> str:
     try:
         sender.send(device.token, message)
     except TokenGone as exc:
-        # Only this registration: the same token re-registered meanwhile has a new row.
-        Device.objects.filter(pk=device.pk, token_hash=device.token_hash).delete()
+        # The provider's word is on the token (for Web Push, the endpoint) itself. Registering it
+        # again, by any account, updates this same row (update_or_create on token_hash) rather
+        # than adding one, so the row goes whoever holds it now.
+        Device.objects.filter(pk=device.pk).delete()
         logger.info("push token of device %s is gone (%s): device deleted", device.pk, exc)
         return "deleted"
     except PushTemporaryError as exc:
@@ -189,7 +216,7 @@ def digests_due(*, now) -> list[int]:
     due = []
     candidates = NotificationPreference.objects.filter(
         email_daily_digest=True, email_enabled=True, user__is_active=True
-    ).select_related("user")
+    ).exclude(user__email="").select_related("user")
     for preference in candidates.iterator(chunk_size=500):
         try:
             local = now.astimezone(ZoneInfo(preference.user.timezone))

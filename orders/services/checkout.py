@@ -4,7 +4,6 @@ payment timer. Any line that cannot be ordered as it is fails the whole checkout
 
 import secrets
 from datetime import timedelta
-from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -23,6 +22,7 @@ from orders.selectors import LineIssue, cart_items, line_state, shipping_fee_for
 from orders.services import stock
 from orders.services.cart import _locked_cart
 from products.models import Product, ProductHistory
+from sellflow.transactions import after_commit
 
 ADDRESS_FIELDS = ("full_name", "phone", "address_line1", "address_line2", "city", "state", "postal_code",
                   "country", "delivery_instructions")
@@ -132,7 +132,7 @@ def checkout(*, user, payment_method: str, seller_id: int | None = None, source:
     OrderEvent.objects.create(order=order, to_status=OrderStatus.PENDING, actor=user, note="Order placed")
     CartItem.objects.filter(pk__in=[item.pk for item in items]).delete()
 
-    transaction.on_commit(partial(_tell_seller_of_new_order, order.pk))
+    after_commit(_tell_seller_of_new_order, order.pk)
     return order
 
 

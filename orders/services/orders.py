@@ -2,8 +2,6 @@
 deliver, cancel. Each is one transition of the state machine, with its stock and money effects
 and a notification to the other side."""
 
-from functools import partial
-
 from django.db import transaction
 from django.utils import timezone
 
@@ -14,6 +12,7 @@ from orders.models import CancelReason, Order, OrderStatus, Payment, PaymentMeth
 from orders.services import stock
 from orders.services.lifecycle import order_transition
 from orders.services.payments import _take_stock
+from sellflow.transactions import after_commit
 
 
 def _locked(order: Order) -> Order:
@@ -21,10 +20,8 @@ def _locked(order: Order) -> Order:
 
 
 def _tell(user, order: Order, title: str, body: str, event: str) -> None:
-    transaction.on_commit(partial(
-        notify, user=user, type=NotificationType.ORDER, title=title, body=body,
-        data={"order_id": order.pk, "path": f"/orders/{order.pk}"}, dedupe_key=f"order-{event}:{order.pk}",
-    ), robust=True)
+    after_commit(notify, user=user, type=NotificationType.ORDER, title=title, body=body,
+                 data={"order_id": order.pk, "path": f"/orders/{order.pk}"}, dedupe_key=f"order-{event}:{order.pk}")
 
 
 @transaction.atomic
@@ -88,8 +85,7 @@ def order_cancel(*, order: Order, actor, note: str = "") -> Order:
     if paid is not None and paid.method != PaymentMethod.CASH_ON_DELIVERY:
         from orders import tasks
 
-        transaction.on_commit(partial(tasks.refund_cancelled_order.delay, paid.pk, f"Order cancelled: {note}"[:500]),
-                              robust=True)
+        after_commit(tasks.refund_cancelled_order.delay, paid.pk, f"Order cancelled: {note}"[:500])
     other = order.seller if by_buyer else order.buyer
     who = "The buyer" if by_buyer else order.seller.display_name
     refund = " Your payment will be refunded in full." if paid is not None and not by_buyer else ""

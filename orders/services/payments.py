@@ -7,7 +7,6 @@ import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
-from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -31,6 +30,7 @@ from orders.services.checkout import new_payment_reference
 from orders.services.lifecycle import ALLOWED_TRANSITIONS, order_transition
 from products.errors import InsufficientStock
 from sellflow.exceptions import Conflict
+from sellflow.transactions import after_commit
 
 logger = logging.getLogger(__name__)
 
@@ -157,7 +157,7 @@ def payment_succeeded(*, payment: Payment, amount: Decimal, currency: str, trans
             payment.flag_reason = (f"Paid {currency.upper()} {amount:.2f}, expected {payment.currency} "
                                    f"{payment.amount:.2f}.")
             payment.save()
-            transaction.on_commit(partial(_tell_operators_of_flagged_payment, payment.pk))
+            after_commit(_tell_operators_of_flagged_payment, payment.pk)
             return "flagged"
         payment.status = PaymentStatus.COMPLETED
         payment.save()
@@ -176,9 +176,9 @@ def payment_succeeded(*, payment: Payment, amount: Decimal, currency: str, trans
                 stock.release(order=order)
                 order_transition(order=order, to=OrderStatus.CANCELLED, cancel_reason=CancelReason.OUT_OF_STOCK,
                                  note="Paid after the stock was gone: refunded")
-            transaction.on_commit(partial(_refund_late_payment, payment.pk))
+            after_commit(_refund_late_payment, payment.pk)
             return "refunding"
-        transaction.on_commit(partial(_tell_of_payment, order.pk))
+        after_commit(_tell_of_payment, order.pk)
         return outcome
 
 
@@ -334,7 +334,7 @@ def _expire_if_overdue(order: Order, payment: Payment | None = None) -> bool:
     )
     if payment is not None:
         payment.refresh_from_db()
-    transaction.on_commit(partial(_tell_buyer_of_timeout, order.pk))
+    after_commit(_tell_buyer_of_timeout, order.pk)
     return True
 
 

@@ -1,6 +1,10 @@
-import pytest
+from datetime import timedelta
 
-from notifications.models import Device, Notification
+import pytest
+from django.utils import timezone
+
+from notifications import services
+from notifications.models import Device, Notification, NotificationPreference
 from tests.accounts.factories import UserFactory
 from tests.conftest import authenticated_client
 
@@ -10,7 +14,8 @@ LIST = "/api/notifications/"
 
 
 def make(user, n=1, **fields):
-    return [Notification.objects.create(user=user, type=fields.get("type", "order"), title=f"Note {i}",
+    kind = fields.get("type", "order")
+    return [Notification.objects.create(user=user, type=kind, title=f"{kind} {i}",
                                         is_read=fields.get("is_read", False)) for i in range(n)]
 
 
@@ -25,14 +30,18 @@ def client(owner):
 
 
 def test_list_newest_first_with_filters(client, owner):
-    make(owner, 2, type="order")
-    make(owner, 1, type="chat", is_read=True)
+    older, newer = make(owner, 2, type="order")
+    (chat,) = make(owner, 1, type="chat", is_read=True)
     make(UserFactory(), 3)
+    # Times that disagree with the ids: the list follows the time.
+    now = timezone.now()
+    for note, age in [(chat, 2), (older, 1), (newer, 3)]:
+        Notification.objects.filter(pk=note.pk).update(created_at=now - timedelta(hours=age))
 
     everything = client.get(LIST)
     assert everything.status_code == 200
     assert everything["X-Total-Count"] == "3"
-    assert [n["title"] for n in everything.json()][0] == "Note 0"  # the chat note, created last
+    assert [n["title"] for n in everything.json()] == ["order 0", "chat 0", "order 1"]
     assert len(client.get(LIST, {"is_read": "false"}).json()) == 2
     assert [n["type"] for n in client.get(LIST, {"type": "chat"}).json()] == ["chat"]
     assert client.get(LIST, {"type": "spam"}).status_code == 400
@@ -102,6 +111,40 @@ def test_preferences_created_on_first_read_and_updated(client, owner):
     assert client.patch(f"{LIST}preferences/", {"quiet_hours_start": None}, format="json").status_code == 400
     assert client.patch(f"{LIST}preferences/", {"email_enabled": "often"}, format="json").status_code == 400
     assert client.patch(f"{LIST}preferences/", {"quiet_hours_end": "25:00"}, format="json").status_code == 400
+
+
+@pytest.mark.django_db(transaction=True)  # so the after-commit work runs inside the request, as served
+def test_a_read_state_change_answers_done_with_the_sockets_down(client, owner, channel_layer_down):
+    first, second, third = make(owner, 3)
+
+    assert client.post(f"{LIST}{first.pk}/mark_as_read/").status_code == 200
+    assert client.delete(f"{LIST}{second.pk}/").status_code == 204
+    assert client.post(f"{LIST}mark_all_read/").json() == {"marked": 1}
+    assert set(Notification.objects.values_list("pk", "is_read")) == {(first.pk, True), (third.pk, True)}
+
+
+def test_a_preferences_change_keeps_what_it_did_not_name(client, owner, monkeypatch):
+    services.preferences_for(owner)
+    claimed_at = timezone.now().replace(microsecond=0)
+    save = NotificationPreference.save
+
+    def save_after_a_concurrent_change(preference, *args, **kwargs):
+        # Between the request's read and its write: the morning digest claims its send, and
+        # another tab turns chat notifications off.
+        NotificationPreference.objects.filter(pk=preference.pk).update(last_digest_at=claimed_at,
+                                                                       chat_notifications=False)
+        save(preference, *args, **kwargs)
+
+    monkeypatch.setattr(NotificationPreference, "save", save_after_a_concurrent_change)
+
+    response = client.patch(f"{LIST}preferences/", {"quiet_hours_start": "22:00", "quiet_hours_end": "07:00"},
+                            format="json")
+
+    assert response.status_code == 200
+    preference = NotificationPreference.objects.get(user=owner)
+    assert preference.last_digest_at == claimed_at  # no second digest this morning
+    assert preference.chat_notifications is False
+    assert preference.quiet_hours_start.hour == 22
 
 
 def test_devices(client, owner):

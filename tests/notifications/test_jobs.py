@@ -5,6 +5,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from django.core import mail
 
+from accounts.models import User
 from notifications import tasks
 from notifications.models import Notification
 from notifications.services import digests_due, notifications_prune, preferences_for
@@ -37,6 +38,14 @@ def test_digests_are_due_at_each_users_local_morning():
     assert digests_due(now=at(8)) == [accra.pk]
     assert digests_due(now=at(8)) == []  # claimed: a second beat sends nothing
     assert digests_due(now=at(8, day=22)) == [accra.pk]  # the next morning
+
+
+def test_no_digest_is_due_without_an_email_address():
+    without_email = digest_user()
+    User.objects.filter(pk=without_email.pk).update(email="")
+
+    assert digests_due(now=at(8)) == []
+    assert preferences_for(without_email).last_digest_at is None  # nothing claimed either
 
 
 def test_the_digest_sums_up_unread_notifications():

@@ -1,9 +1,12 @@
 """The notify() service: preferences, dedupe, after-commit delivery, email rendering."""
 
+import logging
+
 import pytest
 from django.core import mail
 from django.db import transaction
 
+from notifications import services, tasks
 from notifications.models import Notification, NotificationTemplate
 from notifications.services import notify, preferences_for
 from tests.accounts.factories import UserFactory
@@ -22,6 +25,27 @@ def tell(user, **extra):
     return notify(user=user, **{**fields, **extra})
 
 
+@pytest.fixture
+def told(monkeypatch):
+    """What reached the user's sockets and the push queue."""
+    calls = {"socket": [], "push": []}
+    monkeypatch.setattr(services, "send_to_user", lambda user_id, event: calls["socket"].append(event))
+    monkeypatch.setattr(tasks.send_push, "delay", lambda user_id, message: calls["push"].append(message))
+    return calls
+
+
+def off(user, switch):
+    preference = preferences_for(user)
+    setattr(preference, switch, False)
+    preference.save()
+
+
+def digest_reader(user):
+    preference = preferences_for(user)
+    preference.email_daily_digest = True
+    preference.save()
+
+
 def test_stores_and_emails_after_commit(user, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         notification = tell(user)
@@ -37,11 +61,15 @@ def test_stores_and_emails_after_commit(user, django_capture_on_commit_callbacks
     assert "SellFlow" in html and "Kente stole x 2" in html and "Change them" in html
 
 
-def test_a_rolled_back_transaction_never_notifies(user, django_capture_on_commit_callbacks):
+@pytest.mark.parametrize("in_app", [True, False])
+def test_a_rolled_back_transaction_never_notifies(user, in_app, told, django_capture_on_commit_callbacks):
+    if not in_app:
+        off(user, "in_app_enabled")
+
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         try:
             with transaction.atomic():
-                tell(user)
+                tell(user, dedupe_key="order:7:placed")
                 raise RuntimeError("the order failed")
         except RuntimeError:
             pass
@@ -49,6 +77,81 @@ def test_a_rolled_back_transaction_never_notifies(user, django_capture_on_commit
     assert callbacks == []
     assert not Notification.objects.exists()
     assert mail.outbox == []
+    assert told == {"socket": [], "push": []}
+
+
+def test_with_in_app_off_a_retry_after_a_rollback_is_told(user, told, django_capture_on_commit_callbacks):
+    off(user, "in_app_enabled")
+    with django_capture_on_commit_callbacks(execute=True):
+        try:
+            with transaction.atomic():
+                tell(user, dedupe_key="order:7:placed")
+                raise RuntimeError("the order failed")
+        except RuntimeError:
+            pass
+
+    with django_capture_on_commit_callbacks(execute=True):
+        tell(user, dedupe_key="order:7:placed")  # the task's retry, which commits
+    with django_capture_on_commit_callbacks(execute=True):
+        tell(user, dedupe_key="order:7:placed")  # a second retry: already told
+
+    assert len(mail.outbox) == 1
+    assert len(told["push"]) == 1
+
+
+def test_with_in_app_off_a_cache_outage_still_tells(user, told, monkeypatch, caplog,
+                                                    django_capture_on_commit_callbacks):
+    class CacheDown:
+        def add(self, *args, **kwargs):
+            raise ConnectionError("cache unreachable")
+
+    off(user, "in_app_enabled")
+    monkeypatch.setattr(services, "cache", CacheDown())
+
+    with django_capture_on_commit_callbacks(execute=True), caplog.at_level(logging.ERROR):
+        assert tell(user, dedupe_key="order:7:placed") is None  # no error for the caller's transaction
+
+    assert len(mail.outbox) == 1
+    assert len(told["push"]) == 1
+    assert "delivering anyway" in caplog.text
+
+
+def test_a_channel_layer_outage_after_commit_is_not_the_callers_error(user, channel_layer_down,
+                                                                     django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        notification = tell(user)
+
+    assert Notification.objects.get() == notification  # still in the list
+    assert len(mail.outbox) == 1  # and the email still went
+
+
+def test_a_digest_reader_gets_no_instant_email(user, told, django_capture_on_commit_callbacks):
+    digest_reader(user)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        notification = tell(user)
+
+    assert notification is not None and len(told["push"]) == 1  # in the list and on the phone
+    assert mail.outbox == []  # tomorrow morning, in the digest
+
+
+def test_a_digest_reader_still_gets_system_notices_by_email(user, django_capture_on_commit_callbacks):
+    digest_reader(user)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        tell(user, type="system", title="Your password was changed")
+
+    assert [m.subject for m in mail.outbox] == ["Your password was changed"]
+
+
+def test_a_digest_reader_without_in_app_notifications_gets_instant_emails(user, django_capture_on_commit_callbacks):
+    digest_reader(user)
+    off(user, "in_app_enabled")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        tell(user)
+
+    assert len(mail.outbox) == 1  # the digest sums up the in-app list, which is empty
 
 
 def test_a_dedupe_key_notifies_once(user, django_capture_on_commit_callbacks):
@@ -135,3 +238,58 @@ def test_a_broken_template_falls_back_to_the_shipped_default(user, django_captur
         tell(user)
 
     assert mail.outbox[0].subject == "New order SF12345678"
+
+
+TRICKY = {"title": "Kofi's order & co <3 — Ɔdɔ", "body": "2 × \"Kente\" & <b>stole</b>\nPaid ₵89.99"}
+
+
+def test_plain_text_is_sent_as_written_and_html_escaped(user, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        tell(user, **TRICKY)
+
+    message = mail.outbox[0]
+    assert message.subject == "Kofi's order & co <3 — Ɔdɔ"
+    assert "Kofi's order & co <3 — Ɔdɔ" in message.body
+    assert '2 × "Kente" & <b>stole</b>\nPaid ₵89.99' in message.body
+    html = message.alternatives[0][0]
+    assert "Kofi&#x27;s order &amp; co &lt;3 — Ɔdɔ" in html
+    assert "&lt;b&gt;stole&lt;/b&gt;<br>Paid ₵89.99" in html
+
+
+def test_an_operator_template_sends_plain_text_as_written_too(user, django_capture_on_commit_callbacks):
+    NotificationTemplate.objects.create(
+        key="notification", subject="[Shop] {{ notification.title }}", text_body="{{ notification.body }}",
+        html_body="<p>{{ notification.title }}</p>",
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        tell(user, **TRICKY)
+
+    message = mail.outbox[0]
+    assert message.subject == "[Shop] Kofi's order & co <3 — Ɔdɔ"
+    assert message.body == '2 × "Kente" & <b>stole</b>\nPaid ₵89.99'
+    assert "<p>Kofi&#x27;s order &amp; co &lt;3 — Ɔdɔ</p>" in message.alternatives[0][0]
+
+
+def test_a_template_without_html_sends_its_text_as_html(user, django_capture_on_commit_callbacks):
+    NotificationTemplate.objects.create(
+        key="notification", subject="{{ notification.title }}",
+        text_body="Akwaaba {{ user.first_name }}!\n\n{{ notification.body }}", html_body="",
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        tell(user, **TRICKY)
+
+    html = mail.outbox[0].alternatives[0][0]
+    assert "<p>Akwaaba Ama!</p>" in html
+    assert "<p>2 × &quot;Kente&quot; &amp; &lt;b&gt;stole&lt;/b&gt;<br>Paid ₵89.99</p>" in html
+
+
+def test_an_unknown_template_sends_the_generic_email(user, caplog, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True), caplog.at_level(logging.WARNING):
+        tell(user, email_template="order_shipped")  # no row, no shipped default
+
+    message = mail.outbox[0]
+    assert message.subject == "New order SF12345678"
+    assert "Kente stole x 2" in message.body
+    assert "order_shipped" in caplog.text

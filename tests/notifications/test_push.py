@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from notifications import tasks
 from notifications.models import Device
 from notifications.push import PushMessage
 from notifications.services import notify, preferences_for, push_deliver
@@ -163,6 +164,50 @@ def test_a_busy_push_service_is_retried_and_a_refusal_is_not(user, client, push_
     assert [r.path for r in push_service.received] == ["/wpush/v2/busy", "/wpush/v2/refused", "/wpush/v2/moved"]
 
 
+def test_one_malformed_device_fails_alone_and_the_others_still_get_the_push(user, client, push_service,
+                                                                          django_capture_on_commit_callbacks):
+    browser = Browser(f"{push_service.url}/wpush/v2/abc")
+    push_service.routes["/wpush/v2/abc"] = push_service.accept
+    register(client, "web", browser.subscription)
+    # Stored before registration checked the key was a point on the curve; seen last, sent to first.
+    malformed = Device.objects.create(user=user, platform="web", token_hash="malformed", token=json.dumps({
+        "endpoint": f"{push_service.url}/wpush/v2/old",
+        "keys": {"p256dh": b64url(b"\x04" + b"\x01" * 64), "auth": b64url(b"a" * 16)},
+    }))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        tell(user)
+
+    assert [r.path for r in push_service.received] == ["/wpush/v2/abc"]
+    assert tasks.deliver_push.delay(malformed.pk, PushMessage(1, "order", "New order", "").as_dict()).get() == "failed"
+    assert Device.objects.count() == 2  # refused, not gone
+
+
+def test_a_bad_vapid_subject_fails_the_push_not_the_task(user, client, push_service, settings):
+    device = register(client, "web", Browser(f"{push_service.url}/wpush/v2/abc").subscription)
+    settings.WEBPUSH_VAPID_SUBJECT = "ops@sellflow.test"  # VAPID wants a mailto: or https: URL
+
+    assert push_deliver(device=device, message=PushMessage(1, "order", "New order", "")) == "failed"
+    assert push_service.received == []
+
+
+def test_a_long_body_is_cut_to_fit_the_push_services_limit(user, client, push_service,
+                                                           django_capture_on_commit_callbacks):
+    browser = Browser(f"{push_service.url}/wpush/v2/abc")
+    push_service.routes["/wpush/v2/abc"] = push_service.accept
+    register(client, "web", browser.subscription)
+    body = ("Ɔdɔ ✓ ₵ " * 250)[:2000]  # 2000 characters, 3500 bytes in UTF-8
+
+    with django_capture_on_commit_callbacks(execute=True):
+        tell(user, body=body)
+
+    (received,) = push_service.received
+    payload = http_ece.decrypt(received.body, private_key=browser.key, auth_secret=browser.auth, version="aes128gcm")
+    assert len(payload) < 3500
+    pushed = json.loads(payload)["body"]
+    assert pushed.endswith("…") and body.startswith(pushed[:-1]) and len(pushed) > 500
+
+
 def test_the_browser_learns_the_vapid_key_it_subscribes_with(client, settings, vapid):
     expected = b64url(vapid.public_bytes(Encoding.X962, PublicFormat.UncompressedPoint))
     settings.FCM_CREDENTIALS_FILE = ""
@@ -197,6 +242,9 @@ def test_without_push_configured_nothing_is_sent(user, client, settings, django_
     ('{"endpoint": "https://internal.example.com/x", "keys": {"p256dh": "a", "auth": "b"}}', "not a known push service"),
     ('{"endpoint": "https://fcm.googleapis.com.evil.test/x", "keys": {"p256dh": "a", "auth": "b"}}', "not a known"),
     ('{"endpoint": "https://fcm.googleapis.com/fcm/send/x", "keys": {"p256dh": "AAAA", "auth": "AAAA"}}', "P-256"),
+    # The right length and prefix, but not a point on the curve: it could never be encrypted to.
+    (json.dumps({"endpoint": "https://fcm.googleapis.com/fcm/send/x",
+                 "keys": {"p256dh": b64url(b"\x04" + b"\x01" * 64), "auth": b64url(b"a" * 16)}}), "P-256"),
 ])
 def test_a_web_subscription_is_checked_before_it_is_stored(client, token, message):
     response = client.post(DEVICES, {"platform": "web", "token": token}, format="json")
@@ -205,6 +253,38 @@ def test_a_web_subscription_is_checked_before_it_is_stored(client, token, messag
     assert response.json()["code"] == "invalid"
     assert message in response.json()["details"]["token"][0]
     assert not Device.objects.exists()
+
+
+@pytest.mark.parametrize("endpoint, message", [
+    # urlsplit reads the push service as the host; requests connects to 10.0.0.5.
+    ("https://10.0.0.5\\@fcm.googleapis.com/fcm/send/x", "plain URL"),
+    ("https://fcm.googleapis.com@10.0.0.5/fcm/send/x", "plain URL"),
+    ("https://user:secret@fcm.googleapis.com/fcm/send/x", "plain URL"),
+    ("https://fcm.googleapis.com:8443/fcm/send/x", "plain URL"),
+    ("https://fcm.googleapis.com/fcm/send/x y", "plain URL"),
+    ("https://fcm.googleapis.com/fcm/send/x\n", "plain URL"),
+    ("https://fcm.googleapis.com\t/fcm/send/x", "plain URL"),
+    ("https://10.0.0.5/fcm/send/x", "not a known push service"),
+    ("https://167772165/fcm/send/x", "not a known push service"),  # 10.0.0.5 to a resolver
+    ("https://[::ffff:a00:5]/fcm/send/x", "not a known push service"),
+    ("https://fcm.googleapis.com./fcm/send/x", "not a known push service"),
+])
+def test_a_web_subscription_endpoint_must_name_its_push_service_plainly(client, endpoint, message):
+    token = json.dumps({"endpoint": endpoint, "keys": json.loads(Browser(endpoint).subscription)["keys"]})
+
+    response = client.post(DEVICES, {"platform": "web", "token": token}, format="json")
+
+    assert response.status_code == 400
+    assert message in response.json()["details"]["token"][0]
+    assert not Device.objects.exists()
+
+
+def test_an_endpoint_is_stored_as_it_will_be_posted_to(client):
+    upper = register(client, "web", Browser("https://FCM.GoogleAPIs.com/fcm/send/abc").subscription)
+    lower = register(client, "web", Browser("https://fcm.googleapis.com/fcm/send/abc").subscription)
+
+    assert upper.pk == lower.pk  # one endpoint, one device
+    assert json.loads(Device.objects.get().token)["endpoint"] == "https://fcm.googleapis.com/fcm/send/abc"
 
 
 def test_an_fcm_token_is_checked_before_it_is_stored(client):
@@ -267,6 +347,8 @@ def fcm(settings, tmp_path):
                 return 404, {"error": {"code": 404, "status": "NOT_FOUND",
                                        "details": [{"@type": "type.googleapis.com/google.firebase.fcm.v1.FcmError",
                                                     "errorCode": "UNREGISTERED"}]}}
+            if token.startswith("lost"):  # FCM's own NOT_FOUND, without its word on the token
+                return 404, {"error": {"code": 404, "status": "NOT_FOUND"}}
             if token.startswith("busy"):
                 return 503, {"error": {"code": 503, "status": "UNAVAILABLE"}}
             return 200, {"name": "projects/sellflow-test/messages/0:1"}
@@ -308,6 +390,57 @@ def test_an_unregistered_fcm_token_deletes_the_device(user, client, fcm, django_
         tell(user)
 
     assert list(Device.objects.all()) == [kept]
+
+
+def test_a_bare_fcm_404_keeps_the_device(user, client, fcm, django_capture_on_commit_callbacks):
+    lost = register(client, "android", "lost-" + "a" * 60)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        tell(user)
+
+    assert len(sent_messages(fcm)) == 1
+    assert push_deliver(device=lost, message=PushMessage(1, "order", "New order", "")) == "failed"
+    assert list(Device.objects.all()) == [lost]
+
+
+def test_a_wrong_fcm_project_forgets_no_phone(user, client, fcm, settings, django_capture_on_commit_callbacks):
+    phones = [register(client, "android", "live-" + "a" * 60), register(client, "ios", "live-" + "b" * 60)]
+    settings.FCM_PROJECT_ID = "not-our-project"  # the fake answers 404 {"error": "not found"} there
+
+    with django_capture_on_commit_callbacks(execute=True):
+        tell(user)
+
+    assert len([r for r in fcm.received if "not-our-project" in r.path]) == 2
+    assert set(Device.objects.all()) == set(phones)
+
+
+@pytest.mark.parametrize("route, reply", [
+    ("/token", (200, {"token_type": "Bearer"})),
+    ("/token", (200, b"<html>Sign in</html>")),
+    ("/token", (200, {"access_token": "ya29.x", "expires_in": "soon"})),
+    ("/v1/projects/sellflow-test/messages:send", (400, [])),
+    ("/v1/projects/sellflow-test/messages:send", (400, {"error": ["INVALID_ARGUMENT"]})),
+])
+def test_a_malformed_fcm_reply_fails_the_push_not_the_task(user, client, fcm, route, reply):
+    device = register(client, "android", "live-" + "a" * 60)
+    fcm.routes[route] = reply
+
+    message = PushMessage(1, "order", "New order", "").as_dict()
+    assert tasks.deliver_push.delay(device.pk, message).get() == "failed"
+    assert Device.objects.filter(pk=device.pk).exists()
+
+
+def test_a_long_body_is_cut_to_fit_fcms_limit(user, client, fcm, django_capture_on_commit_callbacks):
+    register(client, "android", "live-" + "a" * 60)
+    body = ("Ɔdɔ ✓ ₵ " * 250)[:2000]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        tell(user, body=body)
+
+    (received,) = [r for r in fcm.received if r.path.endswith("messages:send")]
+    pushed = received.json()["message"]["notification"]["body"]
+    assert pushed.endswith("…") and body.startswith(pushed[:-1])
+    assert len(json.dumps(received.json()["message"], ensure_ascii=False).encode()) < 4000
 
 
 def test_a_revoked_access_token_is_replaced_once(user, client, fcm):
