@@ -17,6 +17,7 @@ class OrdersErrorCode(StrEnum):
     OWN_PRODUCT = "own_product"
     INVALID_TRANSITION = "invalid_transition"
     PAYMENT_NOT_PAYABLE = "payment_not_payable"
+    PAYMENT_IN_PROGRESS = "payment_in_progress"
     METHOD_UNAVAILABLE = "method_unavailable"
     REFUND_TOO_LARGE = "refund_too_large"
     NOT_REFUNDABLE = "not_refundable"
@@ -79,6 +80,11 @@ class PaymentNotPayable(Conflict):
     message = "This payment cannot be processed in its current state."
 
 
+class PaymentInProgress(Conflict):
+    code = OrdersErrorCode.PAYMENT_IN_PROGRESS
+    message = "This payment is being sent to the provider right now; ask again in a moment."
+
+
 class MethodUnavailable(ApplicationError):
     code = OrdersErrorCode.METHOD_UNAVAILABLE
     message = "This payment method is not available on this server."
@@ -87,6 +93,11 @@ class MethodUnavailable(ApplicationError):
 class RefundTooLarge(Conflict):
     code = OrdersErrorCode.REFUND_TOO_LARGE
     message = "A refund cannot exceed what was paid and not yet refunded."
+
+
+class RefundFailed(Conflict):
+    code = "refund_failed"
+    message = "The payment provider refused the refund."
 
 
 class NotRefundable(Conflict):

@@ -13,7 +13,7 @@ from orders import selectors
 from orders import serializers as s
 from orders.errors import NotRefundable
 from orders.filters import BuyerOrderFilter, SellerOrderFilter
-from orders.models import CartItem, Order, Payment, PaymentStatus
+from orders.models import CartItem, Order, Payment
 from orders.receipts import order_receipt_pdf
 from orders.services import cart as cart_services
 from orders.services import orders as order_services
@@ -249,7 +249,7 @@ class OrderRefundView(SellerOrderActionView):
         serializer = s.RefundRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        payment = order.payments.filter(status__in=[PaymentStatus.COMPLETED, PaymentStatus.PARTIALLY_REFUNDED]).first()
+        payment = order.payments.filter(status__in=payment_services.REFUNDABLE).first()
         if payment is None:
             raise NotRefundable()
         amount = data.get("amount", payment.amount_paid - payment.amount_refunded)

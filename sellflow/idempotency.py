@@ -50,11 +50,20 @@ def _record(request, key: str) -> IdempotencyRecord:
         return IdempotencyRecord.objects.get(**lookup)
 
 
+LEASE_SECONDS = 60
+
+
+class RequestInProgress(Conflict):
+    code = "request_in_progress"
+    message = "A request with this Idempotency-Key is still being processed; retry in a moment."
+
+
 def idempotent(view_method):
-    """Wrap an APIView's `post`. The record is created (committed) first; the work and the
-    stored answer then commit together while the record's row is locked, so of two racing
-    retries one does the work and the other waits and replays it. A failed attempt stores
-    nothing, and the key can be retried."""
+    """Wrap an APIView's `post`. Under the record's row lock, a retry of a finished request gets
+    its answer back, and a request takes a short lease on the key; the view then runs on its own
+    (no transaction held across it, so gateway calls hold no locks), and a successful answer is
+    stored. A racing retry meanwhile is told to wait (409 request_in_progress, Retry-After); a
+    failed attempt stores nothing and the key can be retried."""
 
     @wraps(view_method)
     def wrapper(view, request, *args, **kwargs):
@@ -65,6 +74,7 @@ def idempotent(view_method):
             raise ApplicationError(f"{HEADER} is at most {MAX_KEY_LENGTH} characters.", code="invalid",
                                    details={HEADER: [f"Ensure this value has at most {MAX_KEY_LENGTH} characters."]})
         record = _record(request, key)
+        now = timezone.now()
         with transaction.atomic():
             record = IdempotencyRecord.objects.select_for_update().get(pk=record.pk)
             if record.fingerprint != _fingerprint(request):
@@ -73,13 +83,22 @@ def idempotent(view_method):
                 response = Response(record.response_body, status=record.response_status)
                 response["Idempotent-Replayed"] = "true"
                 return response
+            if record.locked_until is not None and record.locked_until > now:
+                raise RequestInProgress(details={"retry_after": LEASE_SECONDS})
+            record.locked_until = now + timedelta(seconds=LEASE_SECONDS)
+            record.save(update_fields=["locked_until"])
+
+        response = None
+        try:
             response = view_method(view, request, *args, **kwargs)
-            if 200 <= response.status_code < 300:
-                record.response_status = response.status_code
-                record.response_body = response.data
-                record.completed_at = timezone.now()
-                record.save(update_fields=["response_status", "response_body", "completed_at"])
-            return response
+        finally:
+            done = response is not None and 200 <= response.status_code < 300
+            IdempotencyRecord.objects.filter(pk=record.pk).update(
+                locked_until=None,
+                **({"response_status": response.status_code, "response_body": response.data,
+                    "completed_at": timezone.now()} if done else {}),
+            )
+        return response
 
     return wrapper
 

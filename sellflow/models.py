@@ -11,6 +11,9 @@ class IdempotencyRecord(models.Model):
     fingerprint = models.CharField(max_length=64, help_text="SHA-256 of the method, path and body.")
     response_status = models.PositiveSmallIntegerField(null=True, blank=True)
     response_body = models.JSONField(null=True, blank=True)
+    # While a request works under this key, its retries are told to wait; a crashed request's
+    # lease runs out, and the key can be tried again.
+    locked_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)
 

@@ -229,11 +229,15 @@ CART_MAX_LINES = env.int("CART_MAX_LINES", default=50)
 PAYMENT_TIMEOUT_MINUTES = env.int("PAYMENT_TIMEOUT_MINUTES", default=15)
 # Extra minutes, once, for a mobile-money prompt still waiting on the buyer's phone at expiry.
 PAYMENT_MOBILE_MONEY_GRACE_MINUTES = env.int("PAYMENT_MOBILE_MONEY_GRACE_MINUTES", default=10)
-# Which gateway takes each payment method: test, paystack or stripe.
-PAYMENT_GATEWAY_CARD = env("PAYMENT_GATEWAY_CARD", default="test")
-PAYMENT_GATEWAY_MOBILE_MONEY = env("PAYMENT_GATEWAY_MOBILE_MONEY", default="test")
-PAYMENT_GATEWAY_BANK_TRANSFER = env("PAYMENT_GATEWAY_BANK_TRANSFER", default="test")
-PAYMENT_GATEWAY_PAYPAL = env("PAYMENT_GATEWAY_PAYPAL", default="test")
+# The test gateway takes payments without taking money: on by default only on the embedded
+# setup (no DATABASE_URL). A production deployment names real gateways or takes no payments.
+PAYMENT_TEST_GATEWAY = env.bool("PAYMENT_TEST_GATEWAY", default=not DATABASE_URL)
+# Which gateway takes each payment method: test, paystack or stripe (empty: the method is off).
+_default_gateway = "test" if PAYMENT_TEST_GATEWAY else ""
+PAYMENT_GATEWAY_CARD = env("PAYMENT_GATEWAY_CARD", default=_default_gateway)
+PAYMENT_GATEWAY_MOBILE_MONEY = env("PAYMENT_GATEWAY_MOBILE_MONEY", default=_default_gateway)
+PAYMENT_GATEWAY_BANK_TRANSFER = env("PAYMENT_GATEWAY_BANK_TRANSFER", default=_default_gateway)
+PAYMENT_GATEWAY_PAYPAL = env("PAYMENT_GATEWAY_PAYPAL", default=_default_gateway)
 # The test gateway's answer to every payment: success, decline or pending (development, tests).
 PAYMENT_TEST_OUTCOME = env("PAYMENT_TEST_OUTCOME", default="success")
 PAYSTACK_SECRET_KEY = env("PAYSTACK_SECRET_KEY", default="")
@@ -382,6 +386,11 @@ CELERY_BEAT_SCHEDULE = {
     "orders-expire-overdue": {
         "task": "orders.tasks.expire_overdue_orders",
         "schedule": timedelta(minutes=1),
+    },
+    # Money still held on cancelled orders (an automatic refund the provider failed) goes back.
+    "orders-refund-owed-payments": {
+        "task": "orders.tasks.refund_owed_payments",
+        "schedule": timedelta(minutes=10),
     },
     "sellflow-prune-idempotency-records": {
         "task": "sellflow.tasks.prune_idempotency_records",

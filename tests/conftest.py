@@ -33,6 +33,9 @@ def _test_infrastructure():
         "STORAGES": {**settings.STORAGES,
                      "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}},
         "CACHES": {"default": {**settings.CACHES["default"], "KEY_PREFIX": TEST_KEY_PREFIX}},
+        # Payments go through the test gateway in every run, PostgreSQL's included.
+        "PAYMENT_TEST_GATEWAY": True,
+        **{f"PAYMENT_GATEWAY_{method}": "test" for method in ("CARD", "MOBILE_MONEY", "BANK_TRANSFER", "PAYPAL")},
     }
     if "RedisChannelLayer" in settings.CHANNEL_LAYERS["default"]["BACKEND"]:
         layer = settings.CHANNEL_LAYERS["default"]

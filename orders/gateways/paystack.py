@@ -163,7 +163,9 @@ class PaystackGateway:
 
     def refund(self, *, transaction_id: str, reference: str, amount: Decimal, currency: str,
                reason: str, refund_reference: str = "") -> RefundResult:
-        body = {"transaction": reference, "amount": to_minor_units(amount), "currency": currency,
+        # The paid transaction's own id: a retried payment had several references, one of them paid.
+        paid = transaction_id if transaction_id.isdigit() else reference
+        body = {"transaction": paid, "amount": to_minor_units(amount), "currency": currency,
                 "merchant_note": reason}
         accepted, answer = self._call("POST", "/refund", body)
         if not accepted:  # e.g. already fully refunded, more than was paid: refused for good

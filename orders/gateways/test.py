@@ -54,8 +54,16 @@ class TestGateway:
         return GatewayResult(outcome, transaction_id=f"TXN-{request.reference}", authorization_url=url, raw=raw)
 
     def verify(self, *, reference: str, transaction_id: str = "") -> GatewayResult:
+        from orders.models import Payment, PaymentAttempt
+
         outcome = self._outcome()
+        # A real provider remembers what it was asked to charge; the test gateway reads it back.
+        payment = (Payment.objects.filter(reference=reference).first()
+                   or getattr(PaymentAttempt.objects.filter(reference=reference).select_related("payment").first(),
+                              "payment", None))
+        paid = outcome == Outcome.COMPLETED and payment is not None
         return GatewayResult(outcome, transaction_id=transaction_id or f"TXN-{reference}",
+                             amount=payment.amount if paid else None, currency=payment.currency if paid else "",
                              error=DECLINE_MESSAGE if outcome == Outcome.FAILED else "",
                              raw={"gateway": "test", "reference": reference, "outcome": outcome.value})
 

@@ -11,7 +11,7 @@ from orders.errors import InvalidTransition, OutOfStock
 from orders.models import CancelReason, Order, OrderStatus, Payment, PaymentMethod, PaymentStatus
 from orders.services import stock
 from orders.services.lifecycle import order_transition
-from orders.services.payments import _take_stock
+from orders.services.payments import REFUNDABLE, _take_stock
 from sellflow.transactions import after_commit
 
 
@@ -81,7 +81,7 @@ def order_cancel(*, order: Order, actor, note: str = "") -> Order:
     Payment.objects.filter(order=order, status__in=[PaymentStatus.PENDING, PaymentStatus.PROCESSING]).update(
         status=PaymentStatus.FAILED, failure_reason="The order was cancelled.", updated_at=timezone.now()
     )
-    paid = Payment.objects.filter(order=order, status__in=[PaymentStatus.COMPLETED, PaymentStatus.PARTIALLY_REFUNDED]).first()
+    paid = Payment.objects.filter(order=order, status__in=REFUNDABLE).first()
     if paid is not None and paid.method != PaymentMethod.CASH_ON_DELIVERY:
         from orders import tasks
 

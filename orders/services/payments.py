@@ -17,7 +17,8 @@ from accounts.models import User
 from notifications.models import NotificationType
 from notifications.services import notify
 from orders.errors import (
-    MethodUnavailable, NotRefundable, PaymentNotPayable, RefundTooLarge,
+    MethodUnavailable, NotRefundable, PaymentInProgress, PaymentNotPayable, PaymentProviderError, RefundFailed,
+    RefundTooLarge,
 )
 from orders.gateways import GatewayNotConfigured, gateway_for_method, gateway_named
 from orders.gateways.base import GatewayError, GatewayResult, Outcome, PaymentRequest
@@ -29,12 +30,14 @@ from orders.services import stock
 from orders.services.checkout import new_payment_reference
 from orders.services.lifecycle import ALLOWED_TRANSITIONS, order_transition
 from products.errors import InsufficientStock
-from sellflow.exceptions import Conflict
+from sellflow.exceptions import ApplicationError
 from sellflow.transactions import after_commit
 
 logger = logging.getLogger(__name__)
 
 SETTLED = (PaymentStatus.COMPLETED, PaymentStatus.REFUNDED, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.FLAGGED)
+# A flagged payment's money can go back too: it was paid, just not as asked.
+REFUNDABLE = (PaymentStatus.COMPLETED, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.FLAGGED)
 
 
 @dataclass
@@ -68,9 +71,10 @@ def _lock(payment_id: int) -> tuple[Order, Payment]:
 def payment_process(*, payment: Payment) -> ProcessResult:
     """Send the payment to its gateway. A completed payment answers completed again without a
     second charge; a payment waiting on the buyer answers its redirect or prompt again."""
-    with transaction.atomic():  # the timer first, committed on its own: a refusal below keeps it
-        order, payment = _lock(payment.pk)
-        _expire_if_overdue(order, payment)
+    if overdue_orders().filter(pk=payment.order_id).exists():
+        # The timer first, as the job would run it (asking the gateway about a payment already
+        # there), committed on its own: a refusal below keeps it.
+        order_expire(order_pk=payment.order_id)
     with transaction.atomic():
         order, payment = _lock(payment.pk)
         if payment.status == PaymentStatus.COMPLETED:
@@ -82,10 +86,11 @@ def payment_process(*, payment: Payment) -> ProcessResult:
                                              "cancel_reason": order.cancel_reason})
         if payment.status == PaymentStatus.PROCESSING:
             waiting = payment.attempts.filter(action=AttemptAction.INITIATE, outcome=Outcome.PENDING).last()
-            if waiting is not None:
-                return ProcessResult(Outcome.PENDING, payment, transaction_id=payment.transaction_id,
-                                     authorization_url=waiting.response.get("authorization_url", ""),
-                                     next_action=waiting.response.get("next_action"))
+            if waiting is None:  # another request is at the gateway right now: never two charges
+                raise PaymentInProgress()
+            return ProcessResult(Outcome.PENDING, payment, transaction_id=payment.transaction_id,
+                                 authorization_url=waiting.response.get("authorization_url", ""),
+                                 next_action=waiting.response.get("next_action"))
         try:
             gateway = gateway_for_method(payment.method)
         except GatewayNotConfigured:
@@ -113,6 +118,7 @@ def payment_process(*, payment: Payment) -> ProcessResult:
         _record_attempt(payment, gateway.name, AttemptAction.INITIATE, payment.reference, result.outcome,
                         error=result.error, result=result)
         if result.outcome == Outcome.COMPLETED:
+            # A gateway that settles at once charged what it was asked, unless it says otherwise.
             payment_succeeded(payment=payment, amount=result.amount if result.amount is not None else payment.amount,
                               currency=result.currency or payment.currency, transaction_id=result.transaction_id)
         elif result.outcome == Outcome.FAILED:
@@ -140,22 +146,30 @@ def payment_failed(*, payment: Payment, reason: str) -> None:
 
 # --- Success, late payment, mismatch ----------------------------------------------------------
 
-def payment_succeeded(*, payment: Payment, amount: Decimal, currency: str, transaction_id: str = "",
+def payment_succeeded(*, payment: Payment, amount: Decimal | None, currency: str, transaction_id: str = "",
                       gateway: str = "") -> str:
     """Apply a payment the gateway confirms. Idempotent: an event told twice changes nothing the
     second time. Returns what happened: confirmed, late_confirmed, refunding, flagged, already."""
     with transaction.atomic():
         order, payment = _lock(payment.pk)
         if payment.status in SETTLED:
+            if transaction_id and payment.transaction_id and transaction_id != payment.transaction_id:
+                # The buyer was charged twice (two tries both went through): the second goes back.
+                after_commit(_refund_duplicate_charge, payment.pk, gateway or payment.gateway, transaction_id,
+                             str(amount) if amount is not None else "", currency)
+                return "duplicate_charge"
             return "already"
         now = timezone.now()
+        if amount is None:
+            amount, currency = Decimal("0.00"), currency or payment.currency
+            payment.flag_reason = "The provider confirmed a payment without saying how much."
         payment.amount_paid, payment.paid_at = amount, now
         payment.transaction_id = (transaction_id or payment.transaction_id)[:100]
         payment.gateway = gateway or payment.gateway  # the buyer may have paid through a link we never sent
         if amount != payment.amount or currency.upper() != payment.currency:
             payment.status = PaymentStatus.FLAGGED
-            payment.flag_reason = (f"Paid {currency.upper()} {amount:.2f}, expected {payment.currency} "
-                                   f"{payment.amount:.2f}.")
+            payment.flag_reason = payment.flag_reason or (f"Paid {currency.upper()} {amount:.2f}, expected "
+                                                          f"{payment.currency} {payment.amount:.2f}.")
             payment.save()
             after_commit(_tell_operators_of_flagged_payment, payment.pk)
             return "flagged"
@@ -226,6 +240,38 @@ def _tell_operators_of_flagged_payment(payment_pk: int) -> None:
                dedupe_key=f"payment-flagged:{payment.pk}")
 
 
+def _refund_duplicate_charge(payment_pk: int, gateway_name: str, transaction_id: str, amount: str,
+                             currency: str) -> None:
+    from orders import tasks
+
+    tasks.refund_duplicate_charge.delay(payment_pk, gateway_name, transaction_id, amount, currency)
+
+
+def duplicate_charge_refund(*, payment: Payment, gateway_name: str, transaction_id: str, amount: str,
+                            currency: str) -> str:
+    """Give back a second charge for a payment already settled. It is not this payment's money,
+    so only the attempt records it; operators hear either way."""
+    outcome, error = "error", ""
+    if PaymentAttempt.objects.filter(payment=payment, action=AttemptAction.REFUND, reference=transaction_id,
+                                     outcome__in=[Outcome.COMPLETED, Outcome.PENDING]).exists():
+        return "already"
+    try:
+        result = gateway_named(gateway_name).refund(
+            transaction_id=transaction_id, reference=transaction_id, amount=Decimal(amount), currency=currency,
+            reason="Charged twice for one order.", refund_reference=f"dup-{transaction_id}")
+        outcome, error = result.outcome, result.error
+    except (GatewayError, GatewayNotConfigured, ValueError, ArithmeticError) as exc:
+        error = str(exc) or exc.__class__.__name__
+    _record_attempt(payment, gateway_name, AttemptAction.REFUND, transaction_id[:60], outcome, error=error)
+    for operator in User.objects.filter(is_staff=True, is_active=True):
+        notify(user=operator, type=NotificationType.SYSTEM,
+               title=f"Second charge on {payment.order.order_id}: refund {outcome}",
+               body=f"Transaction {transaction_id} ({currency} {amount}) charged the buyer again. {error}".strip(),
+               data={"payment_id": payment.pk, "path": f"/admin/orders/payment/{payment.pk}/change/"},
+               dedupe_key=f"duplicate-charge:{transaction_id}")
+    return outcome
+
+
 def _refund_late_payment(payment_pk: int) -> None:
     from orders import tasks
 
@@ -235,7 +281,7 @@ def _refund_late_payment(payment_pk: int) -> None:
 def late_payment_refund(*, payment: Payment) -> Refund | None:
     """A payment that came after its stock was gone goes back to the buyer, whole; both sides hear."""
     refundable = payment.amount_paid - payment.amount_refunded
-    if payment.status not in (PaymentStatus.COMPLETED, PaymentStatus.PARTIALLY_REFUNDED) or refundable <= 0:
+    if payment.status not in REFUNDABLE or refundable <= 0:
         return None
     refund = payment_refund(payment=payment, amount=refundable, automatic=True,
                             reason="Paid after the payment time ran out and the stock was sold meanwhile.")
@@ -253,11 +299,6 @@ def late_payment_refund(*, payment: Payment) -> Refund | None:
 
 # --- Refunds ----------------------------------------------------------------------------------
 
-class RefundFailed(Conflict):
-    code = "refund_failed"
-    message = "The payment provider refused the refund."
-
-
 def payment_refund(*, payment: Payment, amount: Decimal, reason: str, actor=None, restock: bool = False,
                    automatic: bool = False) -> Refund:
     """Refund part or all of what was paid, through the payment's gateway. The amount is taken
@@ -265,11 +306,15 @@ def payment_refund(*, payment: Payment, amount: Decimal, reason: str, actor=None
     at once can never return more than was paid; a refusal gives it back."""
     with transaction.atomic():
         order, payment = _lock(payment.pk)
-        if payment.status not in (PaymentStatus.COMPLETED, PaymentStatus.PARTIALLY_REFUNDED):
+        if payment.status not in REFUNDABLE:
             raise NotRefundable(details={"payment_status": payment.status})
         refundable = payment.amount_paid - payment.amount_refunded
         if amount <= 0 or amount > refundable:
             raise RefundTooLarge(details={"refundable": f"{refundable:.2f}", "requested": f"{amount:.2f}"})
+        if restock and amount != refundable:
+            # Which units a part refund stands for is the seller's call: they adjust stock by hand.
+            raise ApplicationError("Restocking goes with a refund of everything left to refund.",
+                                   code="restock_needs_full_refund", details={"refundable": f"{refundable:.2f}"})
         payment.amount_refunded = F("amount_refunded") + amount
         payment.save(update_fields=["amount_refunded", "updated_at"])
         refund = Refund.objects.create(payment=payment, amount=amount, reason=reason[:500], restock=restock,
@@ -279,28 +324,34 @@ def payment_refund(*, payment: Payment, amount: Decimal, reason: str, actor=None
     if payment.method == PaymentMethod.CASH_ON_DELIVERY:
         # Cash was handed over in person: the seller returns it the same way; we keep the record.
         return _refund_settled(payment, refund, Outcome.COMPLETED, refund_id="cash", actor=actor)
-    gateway = gateway_named(payment.gateway)
     try:
-        result = gateway.refund(transaction_id=payment.transaction_id, reference=payment.reference, amount=amount,
-                                currency=payment.currency, reason=reason, refund_reference=refund_reference)
-    except GatewayError as error:
-        _refund_undone(payment, refund, gateway.name, refund_reference, "error", str(error))
-        from orders.errors import PaymentProviderError
-
+        result = gateway_named(payment.gateway).refund(
+            transaction_id=payment.transaction_id, reference=payment.reference, amount=amount,
+            currency=payment.currency, reason=reason, refund_reference=refund_reference)
+    except (GatewayError, GatewayNotConfigured, ValueError) as error:
+        _refund_undone(payment, refund, payment.gateway, refund_reference, "error", str(error) or repr(error))
         raise PaymentProviderError("The payment provider did not answer; nothing was refunded. Try again.")
     if result.outcome == Outcome.FAILED:
-        _refund_undone(payment, refund, gateway.name, refund_reference, Outcome.FAILED, result.error)
+        _refund_undone(payment, refund, payment.gateway, refund_reference, Outcome.FAILED, result.error)
         raise RefundFailed(details={"provider_error": result.error})
     with transaction.atomic():
-        _record_attempt(payment, gateway.name, AttemptAction.REFUND, refund_reference, result.outcome,
+        _record_attempt(payment, payment.gateway, AttemptAction.REFUND, refund_reference, result.outcome,
                         response={"raw": result.raw})
     return _refund_settled(payment, refund, result.outcome, refund_id=result.refund_id, actor=actor)
 
 
 def _refund_undone(payment, refund, gateway_name, reference, outcome, error) -> None:
+    """The refund did not happen: its amount is refundable again, and the payment's status says
+    what was really given back (a refund that settled meanwhile included)."""
     with transaction.atomic():
+        _, payment = _lock(payment.pk)
         _record_attempt(payment, gateway_name, AttemptAction.REFUND, reference, outcome, error=error)
-        Payment.objects.filter(pk=payment.pk).update(amount_refunded=F("amount_refunded") - refund.amount)
+        payment.amount_refunded -= refund.amount
+        if payment.status in (PaymentStatus.REFUNDED, PaymentStatus.PARTIALLY_REFUNDED):
+            payment.status = (PaymentStatus.COMPLETED if payment.amount_refunded <= 0
+                              else PaymentStatus.REFUNDED if payment.amount_refunded >= payment.amount_paid
+                              else PaymentStatus.PARTIALLY_REFUNDED)
+        payment.save(update_fields=["amount_refunded", "status", "updated_at"])
         Refund.objects.filter(pk=refund.pk).update(status=Outcome.FAILED)
 
 
@@ -332,6 +383,12 @@ def _expire_if_overdue(order: Order, payment: Payment | None = None) -> bool:
     Payment.objects.filter(order=order, status__in=[PaymentStatus.PENDING, PaymentStatus.PROCESSING]).update(
         status=PaymentStatus.FAILED, failure_reason="The payment time ran out.", updated_at=timezone.now()
     )
+    flagged = Payment.objects.filter(order=order, status=PaymentStatus.FLAGGED, amount_paid__gt=0).first()
+    if flagged is not None:  # paid, but not as asked: the money goes back with the order
+        from orders import tasks
+
+        after_commit(tasks.refund_cancelled_order.delay, flagged.pk, "The order expired with a payment that "
+                                                                      "did not match it.")
     if payment is not None:
         payment.refresh_from_db()
     after_commit(_tell_buyer_of_timeout, order.pk)
@@ -364,7 +421,7 @@ def order_expire(*, order_pk: int, reconcile: bool = True) -> str:
                 _record_attempt(payment, payment.gateway, AttemptAction.VERIFY, payment.reference, result.outcome,
                                 error=result.error, result=result)
             if result.outcome == Outcome.COMPLETED:
-                return payment_succeeded(payment=payment, amount=result.amount or payment.amount,
+                return payment_succeeded(payment=payment, amount=result.amount,
                                          currency=result.currency or payment.currency,
                                          transaction_id=result.transaction_id)
             if result.outcome == Outcome.PENDING and payment.method == PaymentMethod.MOBILE_MONEY \
@@ -379,6 +436,12 @@ def _extend_once(order_pk: int, payment_pk: int) -> bool:
     with transaction.atomic():
         order, payment = _lock(payment_pk)
         if payment.grace_used or order.status != OrderStatus.PENDING or order.expires_at > timezone.now():
+            return False
+        # Its holds have lapsed: the units must still be free to be held again.
+        items = list(order.items.all())
+        lines = [stock.Line(i.product_id, i.variant_id, i.quantity) for i in items if i.product_id]
+        locked = stock.lock_products(line.product_id for line in lines)
+        if len(lines) != len(items) or stock.shortfalls(lines, locked, now=timezone.now()):
             return False
         new_expiry = timezone.now() + timedelta(minutes=settings.PAYMENT_MOBILE_MONEY_GRACE_MINUTES)
         Payment.objects.filter(pk=payment.pk).update(grace_used=True)
@@ -401,3 +464,11 @@ def expire_overdue_without_gateway(queryset) -> int:
         if order_expire(order_pk=order_pk, reconcile=False) == "expired":
             expired += 1
     return expired
+
+
+def payments_owed_back():
+    """Money paid on orders that ended cancelled and was not (all) given back: what the refund
+    sweep retries when an automatic refund could not be made at the time."""
+    return Payment.objects.filter(order__status=OrderStatus.CANCELLED, status__in=REFUNDABLE,
+                                  amount_paid__gt=F("amount_refunded")).exclude(
+        refunds__status=Outcome.PENDING)

@@ -10,9 +10,9 @@ from django.db.models import Q
 
 from orders.errors import OrdersErrorCode, PaymentProviderError
 from orders.gateways import GATEWAY_NAMES, GatewayNotConfigured, gateway_named
-from orders.gateways.base import EventKind, GatewayError, InvalidWebhook, Outcome
-from orders.models import Payment, PaymentAttempt, Refund, WebhookEvent
-from orders.services.payments import payment_failed, payment_succeeded
+from orders.gateways.base import EventKind, GatewayError, GatewayResult, InvalidWebhook, Outcome
+from orders.models import AttemptAction, Payment, PaymentAttempt, Refund, WebhookEvent
+from orders.services.payments import _record_attempt, payment_failed, payment_succeeded
 from sellflow.exceptions import ApplicationError
 
 logger = logging.getLogger(__name__)
@@ -64,6 +64,10 @@ def webhook_receive(*, gateway_name: str, body: bytes, headers: Mapping[str, str
         logger.warning("rejected %s webhook: %s", gateway_name, error)
         raise InvalidSignature()
 
+    if WebhookEvent.objects.filter(gateway=gateway.name, event_id=event.event_id[:200]).exists():
+        return "duplicate"
+    verified = _verified_amount(gateway, event)  # a provider call, made before any lock is taken
+
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -72,13 +76,31 @@ def webhook_receive(*, gateway_name: str, body: bytes, headers: Mapping[str, str
                                                      reference=event.reference[:60], payload=event.raw)
         except IntegrityError:
             return "duplicate"
-        outcome = _apply(gateway, event)
+        outcome = _apply(gateway, event, verified)
         stored.outcome = outcome[:200]
         stored.save(update_fields=["outcome"])
     return outcome
 
 
-def _apply(gateway, event) -> str:
+def _verified_amount(gateway, event) -> GatewayResult | None:
+    """A success event that does not say how much was paid: the gateway's own record does."""
+    if event.kind != EventKind.PAYMENT_SUCCEEDED or (event.amount is not None and event.currency):
+        return None
+    payment = _payment_named_by(event)
+    if payment is None:
+        return None
+    try:
+        result = gateway.verify(reference=event.reference or payment.reference, transaction_id=event.transaction_id)
+    except GatewayError as error:
+        _record_attempt(payment, gateway.name, AttemptAction.VERIFY, event.reference or payment.reference, "error",
+                        error=str(error))
+        raise PaymentProviderError()  # answered 502: the provider sends the webhook again later
+    _record_attempt(payment, gateway.name, AttemptAction.VERIFY, event.reference or payment.reference,
+                    result.outcome, error=result.error, result=result)
+    return result
+
+
+def _apply(gateway, event, verified: GatewayResult | None) -> str:
     if event.kind == EventKind.OTHER:
         return "ignored"
     payment = _payment_named_by(event)
@@ -87,18 +109,15 @@ def _apply(gateway, event) -> str:
         return "unknown_payment"
     if event.kind == EventKind.PAYMENT_SUCCEEDED:
         amount, currency = event.amount, event.currency
-        if amount is None or not currency:
-            # The event does not say how much: the gateway's own record does.
-            try:
-                verified = gateway.verify(reference=payment.reference, transaction_id=payment.transaction_id)
-            except GatewayError:
-                raise PaymentProviderError()  # answered 502: the provider sends the webhook again later
+        if verified is not None:
             if verified.outcome != Outcome.COMPLETED:
                 return "not_paid_at_gateway"
             amount, currency = verified.amount, verified.currency or payment.currency
         return payment_succeeded(payment=payment, amount=amount, currency=currency,
                                  transaction_id=event.transaction_id, gateway=gateway.name)
     if event.kind == EventKind.PAYMENT_FAILED:
+        if event.reference and event.reference != payment.reference:
+            return "stale_failure"  # an earlier try failed; the one under way is not touched
         payment_failed(payment=payment, reason=f"{gateway.name}: {event.provider_type}")
         return "failed"
     if event.kind == EventKind.REFUND_SUCCEEDED:

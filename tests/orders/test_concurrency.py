@@ -96,3 +96,7 @@ def test_two_timer_workers_at_the_same_moment_expire_each_order_once():
     assert OrderEvent.objects.filter(to_status="cancelled").count() == 10
     assert set(Order.objects.values_list("status", "cancel_reason")) == {("cancelled", "payment_timeout")}
     assert StockReservation.objects.filter(status=ReservationStatus.RELEASED).count() == 10
+    # Each buyer is told once: a double expiry would have told someone twice.
+    from notifications.models import Notification
+
+    assert Notification.objects.filter(title__endswith=" cancelled").count() == 10

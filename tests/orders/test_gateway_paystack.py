@@ -278,7 +278,7 @@ def test_a_404_that_is_not_paystacks_answer_is_a_gateway_error(paystack):
     ("needs-attention", Outcome.PENDING),
     ("failed", Outcome.FAILED),
 ])
-def test_a_refund_is_asked_for_by_reference_and_reported_by_its_status(paystack, status, outcome):
+def test_a_refund_is_asked_for_by_transaction_id_and_reported_by_its_status(paystack, status, outcome):
     answer = ok({"id": 1263467, "status": status, "amount": 500, "currency": "GHS"},
                 "Refund has been queued for processing")
     paystack.routes["/refund"] = answer
@@ -292,8 +292,17 @@ def test_a_refund_is_asked_for_by_reference_and_reported_by_its_status(paystack,
     (received,) = paystack.received
     assert (received.method, received.path) == ("POST", "/refund")
     assert received.headers["authorization"] == f"Bearer {SECRET}"
-    assert received.json() == {"transaction": "SF-1001", "amount": 500, "currency": "GHS",
+    assert received.json() == {"transaction": "5501", "amount": 500, "currency": "GHS",
                                "merchant_note": "Item out of stock"}
+
+
+def test_a_refund_without_a_paystack_transaction_id_names_the_reference(paystack):
+    paystack.routes["/refund"] = ok({"id": 1, "status": "processed", "amount": 500, "currency": "GHS"}, "ok")
+
+    gateway(paystack).refund(transaction_id="", reference="SF-1001", amount=Decimal("5.00"), currency="GHS",
+                             reason="x")
+
+    assert paystack.received[0].json()["transaction"] == "SF-1001"
 
 
 def test_a_refund_paystack_refuses_fails_with_its_reason(paystack):

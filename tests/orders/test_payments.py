@@ -160,3 +160,27 @@ def test_a_retried_process_with_the_same_key_charges_once(buyer_client, place_or
 
     assert first.json() == retry.json() and retry["Idempotent-Replayed"] == "true"
     assert PaymentAttempt.objects.count() == 1
+
+
+def test_without_the_test_gateway_a_method_with_no_real_gateway_is_off(buyer_client, place_order, settings):
+    order = place_order()
+    settings.PAYMENT_TEST_GATEWAY = False  # production: no money-less payments
+
+    response = process(buyer_client, order["payments"][0]["id"])
+
+    assert response.status_code == 400 and response.json()["code"] == "method_unavailable"
+    assert Payment.objects.get().status == "pending" and Order.objects.get().status == "pending"
+
+
+def test_production_settings_take_no_money_less_payments():
+    import subprocess
+    import sys
+
+    code = ("from django.conf import settings; "
+            "print(settings.PAYMENT_TEST_GATEWAY, repr(settings.PAYMENT_GATEWAY_CARD))")
+    env = {"DATABASE_URL": "postgres://u:p@db:5432/x", "DJANGO_SECRET_KEY": "k" * 60, "PATH": "/usr/bin:/bin",
+           "DJANGO_SETTINGS_MODULE": "sellflow.settings", "DJANGO_ENV_FILE": "/nonexistent"}
+    output = subprocess.run([sys.executable, "-c", f"import django; django.setup(); {code}"], env=env,
+                            capture_output=True, text=True, check=True).stdout
+
+    assert output.strip() == "False ''"
