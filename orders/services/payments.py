@@ -183,7 +183,8 @@ def payment_succeeded(*, payment: Payment, amount: Decimal | None, currency: str
         elif order.status == OrderStatus.CANCELLED and order.cancel_reason == CancelReason.PAYMENT_TIMEOUT \
                 and _take_stock(order, late=True):
             order_transition(order=order, to=OrderStatus.CONFIRMED, reopen=True,
-                             note="Late payment accepted: the stock was still there", cancel_reason="")
+                             note="Late payment accepted: the stock was still there", cancel_reason="",
+                             cancelled_at=None)
             outcome = "late_confirmed"
         else:
             if order.status == OrderStatus.PENDING:

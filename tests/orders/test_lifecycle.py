@@ -276,3 +276,43 @@ def test_another_buyers_or_sellers_order_is_not_found(place_order, buyer_client)
         assert buyer_client.post(f"{url}{action}", {"reason": "x"}, format="json").status_code == 403
     assert Order.objects.get().status == "pending"
     assert buyer_client.get(url).status_code == 200
+
+
+def test_the_state_machine_refuses_every_transition_it_does_not_list():
+    from orders.errors import InvalidTransition
+    from orders.models import OrderStatus
+    from orders.services.lifecycle import ALLOWED_TRANSITIONS, order_transition
+    from tests.orders.factories import OrderFactory
+
+    refused = 0
+    for current in OrderStatus.values:
+        for target in OrderStatus.values:
+            if target in ALLOWED_TRANSITIONS[current]:
+                continue
+            order = OrderFactory(status=current)
+            with pytest.raises(InvalidTransition) as error:
+                order_transition(order=order, to=target)
+            assert error.value.details["from"] == current
+            order.refresh_from_db()
+            assert order.status == current and not order.events.exists()
+            refused += 1
+    assert refused == 49 - sum(len(targets) for targets in ALLOWED_TRANSITIONS.values())
+
+
+def test_a_late_payment_reopening_an_order_clears_its_cancellation(api_client, place_order):
+    import json
+
+    from orders.gateways.test import sign_test_webhook
+
+    order = place_order()
+    overdue(order["id"])
+    expire_overdue_orders.delay()
+    payment = Payment.objects.get()
+    body = json.dumps({"id": "evt", "type": "payment.succeeded", "reference": payment.reference,
+                       "transaction_id": "T", "amount": "100.00", "currency": "GHS"}).encode()
+
+    api_client.post("/api/webhooks/payment/", body, content_type="application/json",
+                    HTTP_X_TEST_SIGNATURE=sign_test_webhook(body))
+
+    reopened = Order.objects.get()
+    assert (reopened.status, reopened.cancel_reason, reopened.cancelled_at) == ("confirmed", "", None)
