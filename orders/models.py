@@ -249,6 +249,8 @@ class Payment(models.Model):
     currency = models.CharField(max_length=3)
     status = models.CharField(max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.PENDING)
     amount_paid = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    # What the provider says was paid in: refunds go back in it (a flagged payment may differ).
+    currency_paid = models.CharField(max_length=3, blank=True)
     amount_refunded = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
     failure_reason = models.CharField(max_length=500, blank=True)
     flag_reason = models.CharField(max_length=500, blank=True)
@@ -294,13 +296,21 @@ class PaymentAttempt(models.Model):
         return f"{self.action} {self.reference}: {self.outcome}"
 
 
+class RefundStatus(models.TextChoices):
+    PENDING = "pending", "Pending"  # asked; the provider settles it later
+    COMPLETED = "completed", "Completed"
+    UNKNOWN = "unknown", "Unknown"  # asked, unanswered: the sweep asks again with the same reference
+    REFUSED = "refused", "Refused"  # the provider said no: an operator looks at it
+    FAILED = "failed", "Failed"  # never sent (no gateway for it here)
+
+
 class Refund(models.Model):
     payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="refunds")
     amount = models.DecimalField(max_digits=12, decimal_places=2)
     reason = models.CharField(max_length=500)
     restock = models.BooleanField(default=False)
     automatic = models.BooleanField(default=False, help_text="Made by SellFlow (a late payment with no stock left).")
-    status = models.CharField(max_length=10)  # completed | pending | failed
+    status = models.CharField(max_length=10, choices=RefundStatus.choices)
     refund_id = models.CharField(max_length=100, blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                               related_name="+")

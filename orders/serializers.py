@@ -216,7 +216,8 @@ class NextActionSerializer(serializers.Serializer):
 
 
 class PaymentProcessSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=["completed", "pending", "failed", "flagged"])
+    status = serializers.ChoiceField(choices=["completed", "pending", "failed", "flagged", "refunded",
+                                              "partially_refunded"])
     transaction_id = serializers.CharField(allow_blank=True)
     payment_id = serializers.IntegerField()
     order_status = serializers.CharField()

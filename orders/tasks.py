@@ -4,7 +4,6 @@ from celery import shared_task
 
 from orders.errors import PaymentProviderError
 from orders.models import Payment
-from sellflow.celery import TransientError
 
 logger = logging.getLogger(__name__)
 
@@ -32,8 +31,8 @@ def refund_late_payment(payment_id: int) -> str:
         return "gone"
     try:
         refund = late_payment_refund(payment=payment)
-    except PaymentProviderError as error:
-        raise TransientError(str(error))  # the provider is down: try again with backoff
+    except PaymentProviderError:
+        return "left to the refund sweep"  # which asks again, with the same refund reference
     return "refunded" if refund is not None else "nothing to refund"
 
 
@@ -47,11 +46,15 @@ def refund_cancelled_order(payment_id: int, reason: str) -> str:
     payment = Payment.objects.filter(pk=payment_id).first()
     if payment is None or payment.status not in REFUNDABLE or payment.amount_paid <= payment.amount_refunded:
         return "nothing to refund"
+    from orders.errors import NotRefundable, RefundTooLarge
+
     try:
         payment_refund(payment=payment, amount=payment.amount_paid - payment.amount_refunded, reason=reason,
                        automatic=True)
-    except PaymentProviderError as error:
-        raise TransientError(str(error))
+    except (NotRefundable, RefundTooLarge):
+        return "refunded meanwhile"  # the sweep, or a seller, was first
+    except PaymentProviderError:
+        return "left to the refund sweep"
     return "refunded"
 
 
@@ -68,18 +71,45 @@ def refund_duplicate_charge(payment_id: int, gateway_name: str, transaction_id: 
 
 
 @shared_task
-def refund_owed_payments() -> int:
-    """Every ten minutes: money still held on cancelled orders (an automatic refund that failed,
-    a provider that was down) goes back. Each refund is taken under the payment's lock, so this
-    never gives back more than was paid, however often it runs."""
-    from orders.services.payments import payment_refund, payments_owed_back
+def refund_owed_payments() -> dict:
+    """Every ten minutes: refunds the provider left unanswered are asked about again (same
+    reference), then money still held on cancelled orders goes back. Each refund takes its
+    amount under the payment's lock, so this never gives back more than was paid, however often
+    it runs; a refund the provider refuses is left to operators, who are told once."""
+    from orders.errors import RefundFailed
+    from orders.models import Refund, RefundStatus
+    from orders.services.payments import payment_refund, payments_owed_back, refund_retry
 
-    refunded = 0
-    for payment in payments_owed_back()[:200]:
+    counts = {"retried": 0, "refunded": 0, "refused": 0}
+    for refund in Refund.objects.filter(status=RefundStatus.UNKNOWN).select_related("payment")[:200]:
+        try:
+            refund_retry(refund=refund)
+            counts["retried"] += 1
+        except RefundFailed:
+            counts["refused"] += 1
+            _tell_operators_of_refused_refund(refund.payment)
+        except Exception:  # still unanswered: asked again by the next sweep
+            logger.warning("refund %s still unanswered", refund.pk, exc_info=True)
+    for payment in payments_owed_back().select_related("order")[:200]:
         try:
             payment_refund(payment=payment, amount=payment.amount_paid - payment.amount_refunded, automatic=True,
                            reason="Refund of a cancelled order.")
-            refunded += 1
+            counts["refunded"] += 1
+        except RefundFailed:
+            counts["refused"] += 1
+            _tell_operators_of_refused_refund(payment)
         except Exception:  # logged; the next sweep tries again
-            logger.exception("refund of payment %s failed; retried by the next sweep", payment.pk)
-    return refunded
+            logger.warning("refund of payment %s failed; retried by the next sweep", payment.pk, exc_info=True)
+    return counts
+
+
+def _tell_operators_of_refused_refund(payment: Payment) -> None:
+    from accounts.models import User
+    from notifications.models import NotificationType
+    from notifications.services import notify
+
+    for operator in User.objects.filter(is_staff=True, is_active=True):
+        notify(user=operator, type=NotificationType.SYSTEM, title=f"Refund refused on {payment.order.order_id}",
+               body="The payment provider refused an automatic refund: the buyer's money is still held.",
+               data={"payment_id": payment.pk, "path": f"/admin/orders/payment/{payment.pk}/change/"},
+               dedupe_key=f"refund-refused:{payment.pk}")

@@ -13,7 +13,7 @@ from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.response import Response
 
-from sellflow.exceptions import ApplicationError, Conflict
+from sellflow.exceptions import ApplicationError, Conflict, error_body
 from sellflow.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
@@ -50,7 +50,10 @@ def _record(request, key: str) -> IdempotencyRecord:
         return IdempotencyRecord.objects.get(**lookup)
 
 
-LEASE_SECONDS = 60
+# Longer than any request can run (gateway calls time out well before): a lease that runs out
+# means the request that took it is gone.
+LEASE_SECONDS = 300
+RETRY_AFTER_SECONDS = 2
 
 
 class RequestInProgress(Conflict):
@@ -84,8 +87,11 @@ def idempotent(view_method):
                 response["Idempotent-Replayed"] = "true"
                 return response
             if record.locked_until is not None and record.locked_until > now:
-                raise RequestInProgress(details={"retry_after": LEASE_SECONDS})
-            record.locked_until = now + timedelta(seconds=LEASE_SECONDS)
+                error = RequestInProgress()
+                return Response(error_body(error.message, error.code, {"retry_after": RETRY_AFTER_SECONDS}),
+                                status=error.status_code, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+            lease = now + timedelta(seconds=LEASE_SECONDS)
+            record.locked_until = lease
             record.save(update_fields=["locked_until"])
 
         response = None
@@ -93,7 +99,8 @@ def idempotent(view_method):
             response = view_method(view, request, *args, **kwargs)
         finally:
             done = response is not None and 200 <= response.status_code < 300
-            IdempotencyRecord.objects.filter(pk=record.pk).update(
+            # Only while this request still holds its lease: never another request's answer or lease.
+            IdempotencyRecord.objects.filter(pk=record.pk, locked_until=lease, completed_at__isnull=True).update(
                 locked_until=None,
                 **({"response_status": response.status_code, "response_body": response.data,
                     "completed_at": timezone.now()} if done else {}),

@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from notifications.models import NotificationType
 from notifications.services import notify
-from orders.errors import CartEmpty, CheckoutFailed, CurrencyMismatch, SellerRequired
+from orders.errors import CartEmpty, CheckoutFailed, CurrencyMismatch, MethodUnavailable, SellerRequired
+from orders.gateways import GatewayNotConfigured, gateway_for_method
 from orders.models import (
     CartItem, Order, OrderEvent, OrderItem, OrderStatus, Payment, PaymentMethod,
 )
@@ -60,6 +61,11 @@ def _create_order(**fields) -> Order:
 def checkout(*, user, payment_method: str, seller_id: int | None = None, source: str = "direct",
              buyer_note: str = "", accept_price_changes: bool = False, mobile_money_provider: str = "",
              wallet_number: str = "", **address) -> Order:
+    if payment_method != PaymentMethod.CASH_ON_DELIVERY:
+        try:  # no stock is held for a payment nobody here can take
+            gateway_for_method(payment_method)
+        except GatewayNotConfigured:
+            raise MethodUnavailable(details={"payment_method": payment_method})
     cart = _locked_cart(user)
     items = cart_items(cart)
     if not items:

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Sum
 from django.utils import timezone
 
 from accounts.models import User
@@ -24,7 +24,7 @@ from orders.gateways import GatewayNotConfigured, gateway_for_method, gateway_na
 from orders.gateways.base import GatewayError, GatewayResult, Outcome, PaymentRequest
 from orders.models import (
     AttemptAction, CancelReason, Order, OrderStatus, Payment, PaymentAttempt, PaymentMethod, PaymentStatus,
-    Refund, ReservationStatus,
+    Refund, RefundStatus, ReservationStatus,
 )
 from orders.services import stock
 from orders.services.checkout import new_payment_reference
@@ -77,15 +77,19 @@ def payment_process(*, payment: Payment) -> ProcessResult:
         order_expire(order_pk=payment.order_id)
     with transaction.atomic():
         order, payment = _lock(payment.pk)
-        if payment.status == PaymentStatus.COMPLETED:
-            return ProcessResult(PaymentStatus.COMPLETED, payment, transaction_id=payment.transaction_id)
         if payment.method == PaymentMethod.CASH_ON_DELIVERY:
             raise PaymentNotPayable("Cash on delivery is paid to the seller on delivery.")
-        if payment.status in SETTLED or order.status != OrderStatus.PENDING:
+        if payment.status == PaymentStatus.COMPLETED and order.status not in (OrderStatus.PENDING,
+                                                                              OrderStatus.CANCELLED):
+            return ProcessResult(PaymentStatus.COMPLETED, payment, transaction_id=payment.transaction_id)
+        overdue = order.expires_at is not None and order.expires_at <= timezone.now()
+        if payment.status in SETTLED or order.status != OrderStatus.PENDING or overdue:
             raise PaymentNotPayable(details={"payment_status": payment.status, "order_status": order.status,
                                              "cancel_reason": order.cancel_reason})
         if payment.status == PaymentStatus.PROCESSING:
-            waiting = payment.attempts.filter(action=AttemptAction.INITIATE, outcome=Outcome.PENDING).last()
+            # Only this try's own redirect or prompt is handed out again, never an earlier try's.
+            waiting = payment.attempts.filter(action=AttemptAction.INITIATE, outcome=Outcome.PENDING,
+                                              reference=payment.reference).last()
             if waiting is None:  # another request is at the gateway right now: never two charges
                 raise PaymentInProgress()
             return ProcessResult(Outcome.PENDING, payment, transaction_id=payment.transaction_id,
@@ -107,10 +111,17 @@ def payment_process(*, payment: Payment) -> ProcessResult:
     )
     try:
         result = gateway.initiate(request)
-    except GatewayError as error:
+    except Exception as error:
+        # Whatever went wrong, the try is over: it is recorded and the payment can be tried again.
         with transaction.atomic():
-            _record_attempt(payment, gateway.name, AttemptAction.INITIATE, payment.reference, "error", error=str(error))
+            _record_attempt(payment, gateway.name, AttemptAction.INITIATE, payment.reference, "error",
+                            error=str(error) or error.__class__.__name__)
             Payment.objects.filter(pk=payment.pk, status=PaymentStatus.PROCESSING).update(status=PaymentStatus.PENDING)
+        if isinstance(error, ValueError):  # the gateway cannot take what it was given (a wallet number...)
+            raise ApplicationError(f"The payment provider cannot take this payment: {error}",
+                                   code="payment_rejected")
+        if not isinstance(error, GatewayError):
+            raise
         payment.refresh_from_db()
         return ProcessResult(PaymentStatus.PENDING, payment, error=str(error), provider_failed=True)
 
@@ -124,11 +135,16 @@ def payment_process(*, payment: Payment) -> ProcessResult:
         elif result.outcome == Outcome.FAILED:
             _payment_failed(payment, result.error or "Declined.")
         else:
-            Payment.objects.filter(pk=payment.pk).update(transaction_id=result.transaction_id[:100])
+            # Only while this try is the one under way: an earlier try that was paid meanwhile keeps
+            # its transaction id (its refund and any duplicate check depend on it).
+            Payment.objects.filter(pk=payment.pk, status=PaymentStatus.PROCESSING,
+                                   reference=payment.reference).update(transaction_id=result.transaction_id[:100])
     payment.refresh_from_db()
-    return ProcessResult(result.outcome if payment.status != PaymentStatus.FLAGGED else PaymentStatus.FLAGGED,
-                         payment, transaction_id=payment.transaction_id, authorization_url=result.authorization_url,
-                         next_action=result.next_action, error=result.error)
+    if payment.status in SETTLED:  # paid (or flagged) meanwhile, by this try or an earlier one
+        return ProcessResult(payment.status, payment, transaction_id=payment.transaction_id)
+    return ProcessResult(result.outcome, payment, transaction_id=payment.transaction_id,
+                         authorization_url=result.authorization_url, next_action=result.next_action,
+                         error=result.error)
 
 
 def _payment_failed(payment: Payment, reason: str) -> None:
@@ -163,7 +179,7 @@ def payment_succeeded(*, payment: Payment, amount: Decimal | None, currency: str
         if amount is None:
             amount, currency = Decimal("0.00"), currency or payment.currency
             payment.flag_reason = "The provider confirmed a payment without saying how much."
-        payment.amount_paid, payment.paid_at = amount, now
+        payment.amount_paid, payment.paid_at, payment.currency_paid = amount, now, (currency or "").upper()[:3]
         payment.transaction_id = (transaction_id or payment.transaction_id)[:100]
         payment.gateway = gateway or payment.gateway  # the buyer may have paid through a link we never sent
         if amount != payment.amount or currency.upper() != payment.currency:
@@ -319,21 +335,39 @@ def payment_refund(*, payment: Payment, amount: Decimal, reason: str, actor=None
         payment.amount_refunded = F("amount_refunded") + amount
         payment.save(update_fields=["amount_refunded", "updated_at"])
         refund = Refund.objects.create(payment=payment, amount=amount, reason=reason[:500], restock=restock,
-                                       automatic=automatic, status=Outcome.PENDING, actor=actor)
-    refund_reference = f"{payment.reference}-R{refund.pk}"
-
+                                       automatic=automatic, status=RefundStatus.PENDING, actor=actor)
     if payment.method == PaymentMethod.CASH_ON_DELIVERY:
         # Cash was handed over in person: the seller returns it the same way; we keep the record.
         return _refund_settled(payment, refund, Outcome.COMPLETED, refund_id="cash", actor=actor)
+    return _send_refund(payment, refund, actor=actor)
+
+
+def _send_refund(payment: Payment, refund: Refund, *, actor=None) -> Refund:
+    """Ask the gateway for a refund whose amount is already taken from what is refundable. The
+    refund's own reference goes with it, so asking again after an unanswered request is the same
+    refund to the provider (Stripe's idempotency key), not a second one."""
+    refund_reference = f"{payment.reference}-R{refund.pk}"
     try:
         result = gateway_named(payment.gateway).refund(
-            transaction_id=payment.transaction_id, reference=payment.reference, amount=amount,
-            currency=payment.currency, reason=reason, refund_reference=refund_reference)
-    except (GatewayError, GatewayNotConfigured, ValueError) as error:
-        _refund_undone(payment, refund, payment.gateway, refund_reference, "error", str(error) or repr(error))
-        raise PaymentProviderError("The payment provider did not answer; nothing was refunded. Try again.")
+            transaction_id=payment.transaction_id, reference=payment.reference, amount=refund.amount,
+            currency=payment.currency_paid or payment.currency, reason=refund.reason,
+            refund_reference=refund_reference)
+    except (GatewayNotConfigured, ValueError) as error:  # never sent: nothing can have happened
+        _refund_undone(payment, refund, payment.gateway, refund_reference, "error", str(error) or repr(error),
+                       status="failed")
+        raise PaymentProviderError("This payment's provider cannot be asked for a refund here; nothing was refunded.")
+    except GatewayError as error:
+        # Sent, but unanswered (a timeout, a 5xx): it may have gone through. The amount stays taken
+        # and the refund sweep asks again with the same reference.
+        with transaction.atomic():
+            _record_attempt(payment, payment.gateway, AttemptAction.REFUND, refund_reference, "error",
+                            error=str(error))
+            Refund.objects.filter(pk=refund.pk).update(status=RefundStatus.UNKNOWN)
+        raise PaymentProviderError("The payment provider did not confirm the refund. It is asked again shortly: "
+                                   "do not refund again.")
     if result.outcome == Outcome.FAILED:
-        _refund_undone(payment, refund, payment.gateway, refund_reference, Outcome.FAILED, result.error)
+        _refund_undone(payment, refund, payment.gateway, refund_reference, Outcome.FAILED, result.error,
+                       status=RefundStatus.REFUSED)
         raise RefundFailed(details={"provider_error": result.error})
     with transaction.atomic():
         _record_attempt(payment, payment.gateway, AttemptAction.REFUND, refund_reference, result.outcome,
@@ -341,7 +375,7 @@ def payment_refund(*, payment: Payment, amount: Decimal, reason: str, actor=None
     return _refund_settled(payment, refund, result.outcome, refund_id=result.refund_id, actor=actor)
 
 
-def _refund_undone(payment, refund, gateway_name, reference, outcome, error) -> None:
+def _refund_undone(payment, refund, gateway_name, reference, outcome, error, *, status: str) -> None:
     """The refund did not happen: its amount is refundable again, and the payment's status says
     what was really given back (a refund that settled meanwhile included)."""
     with transaction.atomic():
@@ -353,14 +387,17 @@ def _refund_undone(payment, refund, gateway_name, reference, outcome, error) -> 
                               else PaymentStatus.REFUNDED if payment.amount_refunded >= payment.amount_paid
                               else PaymentStatus.PARTIALLY_REFUNDED)
         payment.save(update_fields=["amount_refunded", "status", "updated_at"])
-        Refund.objects.filter(pk=refund.pk).update(status=Outcome.FAILED)
+        Refund.objects.filter(pk=refund.pk).update(status=status)
 
 
 def _refund_settled(payment: Payment, refund: Refund, outcome: str, *, refund_id: str, actor) -> Refund:
     with transaction.atomic():
         order, payment = _lock(payment.pk)
         Refund.objects.filter(pk=refund.pk).update(status=outcome, refund_id=refund_id[:100])
-        fully = payment.amount_refunded >= payment.amount_paid
+        # Only refunds the provider took count: one still unanswered may yet be given back.
+        taken = payment.refunds.filter(status__in=[RefundStatus.COMPLETED, RefundStatus.PENDING]).aggregate(
+            total=Sum("amount"))["total"] or 0
+        fully = taken >= payment.amount_paid
         payment.status = PaymentStatus.REFUNDED if fully else PaymentStatus.PARTIALLY_REFUNDED
         payment.save(update_fields=["status", "updated_at"])
         if refund.restock:
@@ -469,7 +506,14 @@ def expire_overdue_without_gateway(queryset) -> int:
 
 def payments_owed_back():
     """Money paid on orders that ended cancelled and was not (all) given back: what the refund
-    sweep retries when an automatic refund could not be made at the time."""
-    return Payment.objects.filter(order__status=OrderStatus.CANCELLED, status__in=REFUNDABLE,
-                                  amount_paid__gt=F("amount_refunded")).exclude(
-        refunds__status=Outcome.PENDING)
+    sweep retries when an automatic refund could not be made at the time. A payment whose
+    refund the provider refused is an operator's to sort out, not retried forever."""
+    return (Payment.objects.filter(order__status=OrderStatus.CANCELLED, status__in=REFUNDABLE,
+                                   amount_paid__gt=F("amount_refunded"))
+            .exclude(refunds__status__in=[RefundStatus.PENDING, RefundStatus.UNKNOWN, RefundStatus.REFUSED])
+            .order_by("updated_at"))
+
+
+def refund_retry(*, refund: Refund) -> Refund:
+    """Ask again about a refund the provider did not answer."""
+    return _send_refund(refund.payment, refund)

@@ -172,7 +172,8 @@ def test_paying_again_after_the_timer_asks_the_gateway_first(buyer_client, place
     assert Order.objects.get().expires_at > timezone.now()
 
 
-def test_a_refund_the_provider_cannot_make_changes_nothing(buyer_client, shop_client, place_order, settings):
+def test_an_unanswered_refund_is_asked_again_with_the_same_reference_never_twice(
+        buyer_client, shop_client, place_order, settings):
     order = place_order()
     process(buyer_client, order)
     Payment.objects.update(gateway="paystack")
@@ -183,27 +184,112 @@ def test_a_refund_the_provider_cannot_make_changes_nothing(buyer_client, shop_cl
 
     assert response.status_code == 502 and response.json()["code"] == "provider_error"
     payment = Payment.objects.get()
-    assert (payment.status, payment.amount_refunded) == ("completed", Decimal("0.00"))
-    assert Refund.objects.get().status == "failed"
-    assert PaymentAttempt.objects.filter(action="refund", outcome="error").count() == 1
+    # It may have gone through: the amount stays taken, so no second refund can be asked for it.
+    assert (payment.status, payment.amount_refunded) == ("completed", Decimal("10.00"))
+    assert Refund.objects.get().status == "unknown"
+    assert refund_owed_payments.delay().get() == {"retried": 0, "refunded": 0, "refused": 0}  # still down
+
+    Payment.objects.update(gateway="test")
+    assert refund_owed_payments.delay().get() == {"retried": 1, "refunded": 0, "refused": 0}
+    refund = Refund.objects.get()
+    assert refund.status == "completed" and refund.refund_id == f"RF-{payment.reference}-R{refund.pk}"
+    assert Payment.objects.get().status == "partially_refunded"
 
 
-def test_the_sweep_gives_back_what_a_failed_automatic_refund_kept(buyer_client, shop_client, place_order, settings,
-                                                                  django_capture_on_commit_callbacks):
+def test_a_refund_that_cannot_be_sent_changes_nothing(buyer_client, shop_client, place_order):
     order = place_order()
     process(buyer_client, order)
-    Payment.objects.update(gateway="paystack")
-    settings.PAYSTACK_SECRET_KEY, settings.PAYSTACK_API_URL = "sk_test", "http://127.0.0.1:9"
+    Payment.objects.update(gateway="flutterwave")  # no such gateway here
+
+    response = shop_client.post(f"/api/orders/orders/{order['id']}/refund/", {"amount": "10.00", "reason": "x"},
+                                format="json")
+
+    assert response.status_code == 502
+    payment = Payment.objects.get()
+    assert (payment.status, payment.amount_refunded) == ("completed", Decimal("0.00"))
+    assert Refund.objects.get().status == "failed"
+
+
+def test_the_sweep_gives_back_what_a_cancelled_order_still_holds(buyer_client, shop_client, place_order,
+                                                                 django_capture_on_commit_callbacks):
+    order = place_order()
+    process(buyer_client, order)
+    Payment.objects.update(gateway="flutterwave")  # the refund cannot be asked for at cancel time
     with django_capture_on_commit_callbacks(execute=True):
         shop_client.post(f"/api/orders/orders/{order['id']}/cancel/", {"reason": "Out of fabric"}, format="json")
-    assert Payment.objects.get().amount_refunded == 0  # the provider was down
+    assert Payment.objects.get().amount_refunded == 0
 
-    assert refund_owed_payments.delay().get() == 0  # still down: nothing given back twice, nothing lost
     Payment.objects.update(gateway="test")
-    assert refund_owed_payments.delay().get() == 1
-    assert refund_owed_payments.delay().get() == 0
+    assert refund_owed_payments.delay().get() == {"retried": 0, "refunded": 1, "refused": 0}
+    assert refund_owed_payments.delay().get() == {"retried": 0, "refunded": 0, "refused": 0}
     payment = Payment.objects.get()
     assert (payment.status, payment.amount_refunded) == ("refunded", Decimal("100.00"))
+
+
+def test_a_refused_automatic_refund_is_left_to_operators_not_retried_forever(
+        buyer_client, shop_client, place_order, settings, monkeypatch):
+    from orders.gateways.base import Outcome, RefundResult
+    from orders.gateways.test import TestGateway
+
+    operator = UserFactory(is_staff=True)
+    order = place_order()
+    process(buyer_client, order)
+    Order.objects.filter(pk=order["id"]).update(status="cancelled")
+    monkeypatch.setattr(TestGateway, "refund", lambda self, **kw: RefundResult(Outcome.FAILED, error="reversed"))
+
+    assert refund_owed_payments.delay().get() == {"retried": 0, "refunded": 0, "refused": 1}
+    assert refund_owed_payments.delay().get() == {"retried": 0, "refunded": 0, "refused": 0}
+    assert Refund.objects.get().status == "refused"
+    assert Notification.objects.get(user=operator).title == f"Refund refused on {order['order_id']}"
+
+
+def test_a_payment_already_paid_by_an_earlier_try_keeps_its_transaction(api_client, buyer_client, place_order,
+                                                                        settings):
+    order = place_order()
+    settings.PAYMENT_TEST_OUTCOME = "decline"
+    process(buyer_client, order)
+    first_reference = Payment.objects.get().reference
+    settings.PAYMENT_TEST_OUTCOME = "pending"
+    process(buyer_client, order)
+    # The first try's money landed after all (its webhook), while the second waits on the buyer.
+    send(api_client, {"id": "evt-a", "type": "payment.succeeded", "reference": first_reference,
+                      "transaction_id": "TXN-FIRST", "amount": "100.00", "currency": "GHS"})
+
+    again = process(buyer_client, order)
+
+    assert again.json()["status"] == "completed" and again.json()["transaction_id"] == "TXN-FIRST"
+    assert Payment.objects.get().transaction_id == "TXN-FIRST"
+
+
+def test_a_payment_the_gateway_cannot_take_is_a_400_and_can_be_tried_again(buyer_client, place_order, monkeypatch):
+    from orders.gateways.test import TestGateway
+
+    order = place_order()
+
+    def refuse(self, request):
+        raise ValueError("unknown mobile money provider")
+
+    monkeypatch.setattr(TestGateway, "initiate", refuse)
+    response = process(buyer_client, order)
+
+    assert response.status_code == 400 and response.json()["code"] == "payment_rejected"
+    assert Payment.objects.get().status == "pending"
+    assert PaymentAttempt.objects.get().outcome == "error"
+    monkeypatch.undo()
+    assert process(buyer_client, order).json()["status"] == "completed"
+
+
+def test_a_method_without_a_gateway_is_refused_at_checkout(buyer_client, shop, settings):
+    settings.PAYMENT_GATEWAY_PAYPAL = ""
+    product = ProductFactory(seller=shop)
+    buyer_client.post("/api/orders/cart/add_item/", {"product_id": product.pk, "quantity": 1}, format="json")
+
+    response = buyer_client.post("/api/orders/checkout/", {
+        "full_name": "A", "phone": "+233501234567", "address_line1": "x", "city": "Accra", "country": "Ghana",
+        "payment_method": "paypal"}, format="json")
+
+    assert response.status_code == 400 and response.json()["code"] == "method_unavailable"
+    assert not Order.objects.exists()
 
 
 def test_a_part_refund_cannot_restock_every_unit(buyer_client, shop_client, place_order):

@@ -142,9 +142,9 @@ def test_a_provider_that_does_not_answer_is_a_502_and_the_attempt_is_kept(buyer_
 
 
 def test_a_method_no_gateway_takes_is_refused(buyer_client, place_order, settings):
-    settings.PAYMENT_GATEWAY_PAYPAL = "stripe"
-    settings.STRIPE_SECRET_KEY = "sk_test"
     order = place_order(payment_method="paypal")
+    settings.PAYMENT_GATEWAY_PAYPAL = "stripe"  # reconfigured since: Stripe takes cards only
+    settings.STRIPE_SECRET_KEY = "sk_test"
 
     response = process(buyer_client, order["payments"][0]["id"])
 
