@@ -31,6 +31,8 @@ catalog_bench.ENVIRONMENT.update({
     "DATABASE_URL": os.environ.get("BENCH_CONTENTION_DATABASE_URL",
                                    "postgres://postgres@127.0.0.1:5432/sellflow_bench_contention"),
     "CELERY_TASK_ALWAYS_EAGER": "true",
+    # Payments are not what is measured; the money-less gateway stands in for a provider.
+    "PAYMENT_TEST_GATEWAY": "true",
     "PAYMENT_TEST_OUTCOME": "success",
 })
 ADDRESS = {"full_name": "Bench Buyer", "phone": "+233501234567", "address_line1": "1 Ring Road", "city": "Accra",
