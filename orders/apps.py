@@ -6,4 +6,9 @@ class OrdersConfig(AppConfig):
     verbose_name = "Orders and payments"
 
     def ready(self):
+        from django.core import checks
+
         from orders import metrics  # noqa: F401  (registers the sellers' order figures)
+        from orders.checks import money_less_payments
+
+        checks.register(money_less_payments, checks.Tags.security, deploy=True)

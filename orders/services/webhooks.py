@@ -90,7 +90,9 @@ def _verified_amount(gateway, event) -> GatewayResult | None:
     if payment is None:
         return None
     try:
-        result = gateway.verify(reference=event.reference or payment.reference, transaction_id=event.transaction_id)
+        # Asked the way the payment was started (Stripe verifies its checkout session, which the
+        # payment remembers; the event names the payment intent instead).
+        result = gateway.verify(reference=event.reference or payment.reference, transaction_id=payment.transaction_id)
     except GatewayError as error:
         _record_attempt(payment, gateway.name, AttemptAction.VERIFY, event.reference or payment.reference, "error",
                         error=str(error))

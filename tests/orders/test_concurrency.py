@@ -100,3 +100,53 @@ def test_two_timer_workers_at_the_same_moment_expire_each_order_once():
     from notifications.models import Notification
 
     assert Notification.objects.filter(title__endswith=" cancelled").count() == 10
+
+
+def test_the_same_payment_sent_twice_at_once_reaches_the_gateway_once(monkeypatch):
+    from orders.gateways.test import TestGateway
+    from orders.models import PaymentAttempt
+
+    product = ProductFactory(stock_quantity=5)
+    buyer = UserFactory(account_type="buyer")
+    CartItem.objects.create(cart=cart_for(buyer), product=product, seller=product.seller, quantity=1,
+                            product_name=product.name, price_when_added=product.price)
+    order = authenticated_client(buyer).post("/api/orders/checkout/", {**ADDRESS, "payment_method": "card"},
+                                             format="json").json()
+    real_initiate = TestGateway.initiate
+
+    def slow_initiate(self, request):  # a provider taking its time, so the two requests overlap
+        import time
+
+        time.sleep(0.3)
+        return real_initiate(self, request)
+
+    monkeypatch.setattr(TestGateway, "initiate", slow_initiate)
+    clients = [authenticated_client(buyer) for _ in range(2)]
+    url = f"/api/orders/payments/{order['payments'][0]['id']}/process/"
+
+    results = run_together(lambda i: clients[i].post(url).status_code, 2)
+
+    assert sorted(results) == [200, 409]
+    assert PaymentAttempt.objects.filter(action="initiate").count() == 1
+
+
+def test_one_idempotency_key_sent_twice_at_once_makes_one_order():
+    product = ProductFactory(stock_quantity=5)
+    buyer = UserFactory(account_type="buyer")
+    CartItem.objects.create(cart=cart_for(buyer), product=product, seller=product.seller, quantity=1,
+                            product_name=product.name, price_when_added=product.price)
+    clients = [authenticated_client(buyer) for _ in range(2)]
+
+    def check_out(i):
+        response = clients[i].post("/api/orders/checkout/", {**ADDRESS, "payment_method": "card"}, format="json",
+                                   HTTP_IDEMPOTENCY_KEY="same-key")
+        return response.status_code, response.json().get("code") or response.json().get("order_id")
+
+    results = run_together(check_out, 2)
+
+    assert Order.objects.count() == 1
+    statuses = sorted(status for status, _ in results)
+    # The loser either waited and replayed the order, or was told the first is still in progress.
+    assert statuses in ([201, 201], [201, 409])
+    if statuses == [201, 201]:
+        assert results[0][1] == results[1][1]

@@ -184,3 +184,12 @@ def test_production_settings_take_no_money_less_payments():
                             capture_output=True, text=True, check=True).stdout
 
     assert output.strip() == "False ''"
+
+
+def test_the_deploy_check_warns_about_the_money_less_gateway(settings):
+    from orders.checks import money_less_payments
+
+    settings.DEBUG, settings.PAYMENT_TEST_GATEWAY = False, True
+    assert [w.id for w in money_less_payments(None)] == ["orders.W001"]
+    settings.PAYMENT_TEST_GATEWAY = False
+    assert money_less_payments(None) == []
