@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "products",
     "notifications",
     "orders",
+    "ai",
 ]
 
 MIDDLEWARE = [

@@ -26,6 +26,7 @@ urlpatterns = [
     path("api/products/", include("products.urls")),
     path("api/notifications/", include("notifications.urls")),
     path("api/orders/", include("orders.urls")),
+    path("api/ai/", include("ai.urls")),
     path("api/webhooks/payment/", PaymentWebhookView.as_view(), name="payment-webhook"),
     path("api/webhooks/payment/<slug:gateway>/", GatewayPaymentWebhookView.as_view(), name="payment-webhook-gateway"),
     *docs,

@@ -1,0 +1,159 @@
+"""The local understanding of a shopper's search ("red sneakers under 300 cedis"): price bounds,
+in-stock, colours, sizes, a category, and the words left to search for. Deterministic and offline;
+the OpenAI provider extracts the same `Interpretation` and falls back to this."""
+
+import re
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal, InvalidOperation
+
+CURRENCY_WORDS = {
+    "cedi": "GHS", "cedis": "GHS", "ghs": "GHS", "ghc": "GHS", "gh₵": "GHS", "₵": "GHS", "gh¢": "GHS",
+    "naira": "NGN", "ngn": "NGN", "₦": "NGN",
+    "dollar": "USD", "dollars": "USD", "usd": "USD", "$": "USD",
+    "euro": "EUR", "euros": "EUR", "eur": "EUR", "€": "EUR",
+    "pound": "GBP", "pounds": "GBP", "gbp": "GBP", "£": "GBP",
+}
+COLOURS = {
+    "red", "blue", "green", "black", "white", "yellow", "pink", "purple", "orange", "brown", "grey", "gray",
+    "gold", "silver", "beige", "navy", "maroon", "cream", "khaki", "teal", "turquoise", "multicolour", "multicolor",
+}
+SIZE_WORDS = {"xs": "XS", "s": "S", "small": "S", "m": "M", "medium": "M", "l": "L", "large": "L", "xl": "XL",
+              "xxl": "XXL", "2xl": "XXL", "xxxl": "XXXL", "3xl": "XXXL"}
+CHEAP_WORDS = {"cheap", "cheapest", "affordable", "budget", "inexpensive", "bargain"}
+STOPWORDS = {
+    "a", "an", "the", "for", "with", "and", "or", "of", "in", "on", "me", "my", "i", "want", "need", "looking",
+    "show", "find", "some", "any", "that", "are", "is", "to", "please", "buy", "price", "priced", "costing",
+    "cost", "which", "items", "products", "stuff", "new",
+}
+
+_AMOUNT = r"(?P<{name}>\d+(?:[.,]\d+)?\s*k?)"
+_CURRENCY = r"(?:gh₵|gh¢|₵|₦|\$|€|£|ghs|ghc|ngn|usd|eur|gbp|cedis?|naira|dollars?|euros?|pounds?)"
+_MONEY = r"(?:{cur}\s*)?{amount}(?:\s*{cur})?"
+
+
+def _money(name: str) -> str:
+    return _MONEY.format(cur=_CURRENCY, amount=_AMOUNT.format(name=name))
+
+
+PRICE_PATTERNS = [
+    # between 1000 and 2000 / from 50 to 100 / 50-100 / 50 to 100
+    ("range", re.compile(rf"\b(?:between|from)\s+{_money('low')}\s+(?:and|to|-)\s+{_money('high')}")),
+    ("range", re.compile(rf"(?<![\w.]){_money('low')}\s*(?:-|–|to)\s*{_money('high')}")),
+    ("max", re.compile(rf"\b(?:under|below|less than|cheaper than|up to|upto|at most|max(?:imum)?|"
+                       rf"not more than|no more than|within)\s+{_money('high')}")),
+    ("max", re.compile(rf"(?:<=?|≤)\s*{_money('high')}")),
+    ("min", re.compile(rf"\b(?:over|above|more than|at least|min(?:imum)?|from|starting at|upwards of)\s+"
+                       rf"{_money('low')}")),
+    ("min", re.compile(rf"(?:>=?|≥)\s*{_money('low')}")),
+]
+IN_STOCK = re.compile(r"\b(?:in[\s-]stock|available(?: now)?|ready to ship|on hand)\b")
+SHOE_SIZE = re.compile(r"\bsize\s+(?P<size>\d{1,2}(?:\.5)?|xs|s|m|l|xl|xxl|xxxl|2xl|3xl|small|medium|large)\b")
+
+
+@dataclass
+class Interpretation:
+    text: str = ""  # the words left to search for
+    min_price: Decimal | None = None
+    max_price: Decimal | None = None
+    currency: str | None = None
+    in_stock: bool | None = None
+    colors: list[str] = field(default_factory=list)
+    sizes: list[str] = field(default_factory=list)
+    category: dict | None = None  # {"id", "name", "slug"}
+    sort: str | None = None  # "price" when the shopper asked for cheap things
+
+    def as_dict(self) -> dict:
+        data = asdict(self)
+        for key in ("min_price", "max_price"):
+            if data[key] is not None:
+                data[key] = f"{data[key]:.2f}"
+        return data
+
+
+def _amount(raw: str | None) -> Decimal | None:
+    """"300", "1,500", "2.5k", "99,90" as a Decimal."""
+    if not raw:
+        return None
+    raw = raw.strip().lower().replace(" ", "")
+    thousands = raw.endswith("k")
+    raw = raw.rstrip("k")
+    raw = raw.replace(",", "") if re.fullmatch(r"\d{1,3}(?:,\d{3})+", raw) else raw.replace(",", ".")
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        return None
+    return value * 1000 if thousands else value
+
+
+def _currency_in(fragment: str) -> str | None:
+    for token in re.findall(r"gh₵|gh¢|₵|₦|\$|€|£|[a-z]+", fragment):
+        if token in CURRENCY_WORDS:
+            return CURRENCY_WORDS[token]
+    return None
+
+
+def _singular(word: str) -> str:
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith("es") and word[:-2].endswith(("s", "x", "ch", "sh")):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith("ss") and len(word) > 3:
+        return word[:-1]
+    return word
+
+
+def parse_query(query: str, *, categories: list[dict] | tuple = ()) -> Interpretation:
+    """`categories`: [{"id", "name", "slug"}] to recognise by name (longest names first)."""
+    result = Interpretation()
+    text = " " + " ".join(query.lower().split()) + " "
+
+    for kind, pattern in PRICE_PATTERNS:
+        match = pattern.search(text)
+        if not match:
+            continue
+        groups = match.groupdict()
+        low, high = _amount(groups.get("low")), _amount(groups.get("high"))
+        if kind in ("range", "min") and low is not None and result.min_price is None:
+            result.min_price = low
+        if kind in ("range", "max") and high is not None and result.max_price is None:
+            result.max_price = high
+        result.currency = result.currency or _currency_in(match.group(0))
+        text = text[:match.start()] + " " + text[match.end():]
+    if result.min_price is not None and result.max_price is not None and result.min_price > result.max_price:
+        result.min_price, result.max_price = result.max_price, result.min_price
+
+    if IN_STOCK.search(text):
+        result.in_stock = True
+        text = IN_STOCK.sub(" ", text)
+    for match in SHOE_SIZE.finditer(text):
+        size = match.group("size")
+        result.sizes.append(SIZE_WORDS.get(size, size.upper()))
+    text = SHOE_SIZE.sub(" ", text)
+
+    for category in sorted(categories, key=lambda c: -len(c["name"])):
+        names = {category["name"].lower(), category["slug"].replace("-", " ").lower()}
+        for name in names:
+            words = name.split()
+            pattern = r"\b" + r"\s+".join(re.escape(_singular(w)) + r"(?:s|es)?" for w in words) + r"\b"
+            match = re.search(pattern, text)
+            if match:
+                result.category = {"id": category["id"], "name": category["name"], "slug": category["slug"]}
+                text = text[:match.start()] + " " + text[match.end():]
+                break
+        if result.category:
+            break
+
+    remaining = []
+    for word in re.findall(r"[\w'’-]+", text):
+        if word in COLOURS:
+            result.colors.append("grey" if word == "gray" else word)
+        elif word in {"xs", "xl", "xxl", "xxxl", "2xl", "3xl"}:
+            result.sizes.append(SIZE_WORDS[word])
+        elif word in CHEAP_WORDS:
+            result.sort = "price"
+        elif word in CURRENCY_WORDS or word in STOPWORDS:
+            continue
+        else:
+            remaining.append(word)
+    result.text = " ".join(remaining)
+    return result

@@ -1,0 +1,160 @@
+"""Natural-language search: the local parser on real-looking queries, and GET /api/ai/search/
+applying what it understood to the public catalog."""
+
+from decimal import Decimal
+
+import pytest
+
+from ai.query import parse_query
+from products.models import Category, ProductStatus
+from tests.products.factories import CategoryFactory, ProductFactory, VariantFactory
+
+CATEGORIES = [
+    {"id": 1, "name": "Shoes", "slug": "shoes"},
+    {"id": 2, "name": "Sneakers", "slug": "sneakers"},
+    {"id": 3, "name": "Phones", "slug": "phones"},
+    {"id": 4, "name": "Audio", "slug": "audio"},
+    {"id": 5, "name": "Women's Clothing", "slug": "womens-clothing"},
+    {"id": 6, "name": "Shea Butter & Natural Oils", "slug": "shea-butter-natural-oils"},
+    {"id": 7, "name": "Dresses", "slug": "dresses"},
+]
+
+D = Decimal
+QUERIES = [
+    # query, expected fields (anything not named must stay empty)
+    ("red sneakers under 300 cedis", {"max_price": D("300"), "currency": "GHS", "colors": ["red"], "category": 2}),
+    ("phones between 1000 and 2000", {"min_price": D("1000"), "max_price": D("2000"), "category": 3}),
+    ("cheap wireless headphones in stock", {"in_stock": True, "sort": "price", "text": "wireless headphones"}),
+    ("kente stole below GHS 500", {"max_price": D("500"), "currency": "GHS", "text": "kente stole"}),
+    ("black leather sandals size 42", {"colors": ["black"], "sizes": ["42"], "text": "leather sandals"}),
+    ("dresses from 100 to 250", {"min_price": D("100"), "max_price": D("250"), "category": 7}),
+    ("ankara dress size M", {"sizes": ["M"], "text": "ankara", "category": 7}),
+    ("shea butter over 50", {"min_price": D("50"), "text": "shea butter"}),
+    ("earbuds less than ₵200", {"max_price": D("200"), "currency": "GHS", "text": "earbuds"}),
+    ("iphone 2k-3k", {"min_price": D("2000"), "max_price": D("3000"), "text": "iphone"}),
+    ("blue jeans 100-200 cedis", {"min_price": D("100"), "max_price": D("200"), "currency": "GHS", "colors": ["blue"],
+                                  "text": "jeans"}),
+    ("affordable smock shirts", {"sort": "price", "text": "smock shirts"}),
+    ("gold necklace at least 1,500", {"min_price": D("1500"), "colors": ["gold"], "text": "necklace"}),
+    ("white sneakers xl", {"colors": ["white"], "sizes": ["XL"], "category": 2}),
+    ("show me black soap available now", {"in_stock": True, "colors": ["black"], "text": "soap"}),
+    ("laptop under $800", {"max_price": D("800"), "currency": "USD", "text": "laptop"}),
+    ("wooden elephant carving", {"text": "wooden elephant carving"}),
+    ("phones under 1500 naira", {"max_price": D("1500"), "currency": "NGN", "category": 3}),
+    ("audio between 99.50 and 150", {"min_price": D("99.50"), "max_price": D("150"), "category": 4}),
+    ("grey hoodie size L", {"colors": ["grey"], "sizes": ["L"], "text": "hoodie"}),
+    ("gray hoodie", {"colors": ["grey"], "text": "hoodie"}),
+    ("pink and purple beads", {"colors": ["pink", "purple"], "text": "beads"}),
+    ("shoes in stock under 400", {"in_stock": True, "max_price": D("400"), "category": 1}),
+    ("women's clothing under 300", {"max_price": D("300"), "category": 5}),
+    ("shea butter & natural oils", {"category": 6}),
+    ("hair oil up to 80 ghs", {"max_price": D("80"), "currency": "GHS", "text": "hair oil"}),
+    ("bags from 200", {"min_price": D("200"), "text": "bags"}),
+    ("sneaker 250 to 100", {"min_price": D("100"), "max_price": D("250"), "category": 2}),  # bounds put right
+    ("cheapest phone", {"sort": "price", "category": 3}),
+    ("maroon dress max 150", {"max_price": D("150"), "colors": ["maroon"], "category": 7}),
+    ("ready to ship beads >= 20", {"in_stock": True, "min_price": D("20"), "text": "beads"}),
+    ("power bank 20000mah", {"text": "power bank 20000mah"}),
+    ("size 9.5 running shoes", {"sizes": ["9.5"], "text": "running", "category": 1}),
+]
+
+
+@pytest.mark.parametrize("query, expected", QUERIES, ids=[q for q, _ in QUERIES])
+def test_the_local_parser_understands_real_queries(query, expected):
+    interpreted = parse_query(query, categories=CATEGORIES)
+
+    got = {
+        "text": interpreted.text, "min_price": interpreted.min_price, "max_price": interpreted.max_price,
+        "currency": interpreted.currency, "in_stock": interpreted.in_stock, "colors": interpreted.colors,
+        "sizes": interpreted.sizes, "category": interpreted.category["id"] if interpreted.category else None,
+        "sort": interpreted.sort,
+    }
+    empty = {"text": "", "min_price": None, "max_price": None, "currency": None, "in_stock": None, "colors": [],
+             "sizes": [], "category": None, "sort": None}
+    assert got == {**empty, **expected}
+
+
+def test_there_are_at_least_thirty_queries():
+    assert len(QUERIES) >= 30
+
+
+# --- The endpoint -----------------------------------------------------------------------------
+
+SEARCH = "/api/ai/search/"
+
+
+@pytest.mark.django_db
+def test_search_applies_price_colour_category_and_stock(api_client):
+    sneakers = CategoryFactory(name="Sneakers", slug="sneakers-test")
+    red = ProductFactory(name="Court sneaker", category=sneakers, price=Decimal("250.00"), currency="GHS")
+    VariantFactory(product=red, name="42 / Red", options={"size": "42", "color": "Red"}, stock_quantity=2)
+    VariantFactory(product=red, name="43 / Red", options={"size": "43", "color": "Red"}, stock_quantity=2)
+    ProductFactory(name="Red runner", category=sneakers, price=Decimal("450.00"), currency="GHS")  # too dear
+    ProductFactory(name="Blue sneaker", category=sneakers, price=Decimal("200.00"), currency="GHS")  # not red
+    ProductFactory(name="Red sneaker draft", category=sneakers, price=Decimal("100.00"), status=ProductStatus.DRAFT)
+    ProductFactory(name="Red scarf", price=Decimal("50.00"))  # another category
+
+    response = api_client.get(SEARCH, {"q": "red sneakers under 300 cedis"})
+
+    assert response.status_code == 200
+    body = response.json()
+    assert [product["id"] for product in body["results"]] == [red.pk]  # once, though two red variants match
+    assert body["count"] == 1 and response["X-Total-Count"] == "1"
+    assert body["interpreted"] == {
+        "text": "", "min_price": None, "max_price": "300.00", "currency": "GHS", "in_stock": None, "colors": ["red"],
+        "sizes": [], "category": {"id": sneakers.pk, "name": "Sneakers", "slug": "sneakers-test"}, "sort": None,
+    }
+
+
+@pytest.mark.django_db
+def test_cheap_in_stock_searches_rank_by_price(api_client):
+    dear = ProductFactory(name="Wireless headphones pro", price=Decimal("900.00"))
+    cheap = ProductFactory(name="Wireless headphones lite", price=Decimal("150.00"))
+    ProductFactory(name="Wireless headphones sold out", price=Decimal("100.00"), stock_quantity=0)
+    ProductFactory(name="Wired earphones", price=Decimal("20.00"))
+
+    body = api_client.get(SEARCH, {"q": "cheap wireless headphones in stock"}).json()
+
+    assert [product["id"] for product in body["results"]] == [cheap.pk, dear.pk]
+    assert body["interpreted"]["in_stock"] is True and body["interpreted"]["sort"] == "price"
+
+
+@pytest.mark.django_db
+def test_a_size_matches_variant_options(api_client):
+    sandal = ProductFactory(name="Leather sandals")
+    VariantFactory(product=sandal, name="42", options={"size": "42"})
+    other = ProductFactory(name="Leather sandals kids")
+    VariantFactory(product=other, name="30", options={"size": "30"})
+
+    body = api_client.get(SEARCH, {"q": "leather sandals size 42"}).json()
+
+    assert [product["id"] for product in body["results"]] == [sandal.pk]
+
+
+@pytest.mark.django_db
+def test_the_category_parameter_overrides_and_pages_are_headers(api_client):
+    audio = Category.objects.filter(slug="audio").first() or CategoryFactory(name="Audio", slug="audio")
+    for n in range(3):
+        ProductFactory(name=f"Speaker {n}", category=audio)
+    ProductFactory(name="Speaker stand")
+
+    response = api_client.get(SEARCH, {"q": "speaker", "category": "audio", "page_size": 2})
+
+    assert response.json()["count"] == 3 and len(response.json()["results"]) == 2
+    assert 'rel="next"' in response["Link"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("params", [{}, {"q": ""}, {"q": "x" * 301}])
+def test_a_missing_or_oversized_query_is_a_400(api_client, params):
+    response = api_client.get(SEARCH, params)
+
+    assert response.status_code == 400 and "q" in response.json()["details"]
+
+
+@pytest.mark.django_db
+def test_search_reads_in_a_fixed_number_of_queries(api_client, django_assert_max_num_queries):
+    for n in range(15):
+        ProductFactory(name=f"Kente stole {n}")
+    with django_assert_max_num_queries(6):
+        assert api_client.get(SEARCH, {"q": "kente under 100", "page_size": 15}).json()["count"] == 15
