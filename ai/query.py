@@ -26,7 +26,13 @@ STOPWORDS = {
     "cost", "which", "items", "products", "stuff", "new",
 }
 
-_AMOUNT = r"(?P<{name}>\d+(?:[.,]\d+)?\s*k?)"
+MAX_PRICE = Decimal("9999999999.99")  # what a catalog price can hold
+MAX_TERMS = 3  # colours or sizes taken from one query
+# A number followed by one of these is a quantity, not a price ("256gb", "0-3 months", "2 kg").
+_UNIT = (r"(?!\s*(?:(?:gb|tb|mb|kb|kg|g|mg|ml|cl|l|litres?|liters?|inch(?:es)?|mah|w|watts?|v|volts?|cm|mm|"
+         r"m|ft|years?|yrs?|months?|weeks?|days?|hours?|hrs?|pcs|pieces?|seater|people|persons?|yards?|metres?|"
+         r"meters?|x|per)\b|\"|%))")
+_AMOUNT = r"(?P<{name}>(?:\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:[.,]\d+)?)(?![\d.,])(?:\s*k\b)?)" + _UNIT
 _CURRENCY = r"(?:gh₵|gh¢|₵|₦|\$|€|£|ghs|ghc|ngn|usd|eur|gbp|cedis?|naira|dollars?|euros?|pounds?)"
 _MONEY = r"(?:{cur}\s*)?{amount}(?:\s*{cur})?"
 
@@ -38,7 +44,7 @@ def _money(name: str) -> str:
 PRICE_PATTERNS = [
     # between 1000 and 2000 / from 50 to 100 / 50-100 / 50 to 100
     ("range", re.compile(rf"\b(?:between|from)\s+{_money('low')}\s+(?:and|to|-)\s+{_money('high')}")),
-    ("range", re.compile(rf"(?<![\w.]){_money('low')}\s*(?:-|–|to)\s*{_money('high')}")),
+    ("range", re.compile(rf"(?<![\w.])(?<!size ){_money('low')}\s*(?:-|–|to)\s*{_money('high')}")),
     ("max", re.compile(rf"\b(?:under|below|less than|cheaper than|up to|upto|at most|max(?:imum)?|"
                        rf"not more than|no more than|within)\s+{_money('high')}")),
     ("max", re.compile(rf"(?:<=?|≤)\s*{_money('high')}")),
@@ -79,10 +85,10 @@ def _amount(raw: str | None) -> Decimal | None:
     raw = raw.rstrip("k")
     raw = raw.replace(",", "") if re.fullmatch(r"\d{1,3}(?:,\d{3})+", raw) else raw.replace(",", ".")
     try:
-        value = Decimal(raw)
+        value = Decimal(raw) * (1000 if thousands else 1)
     except InvalidOperation:
         return None
-    return value * 1000 if thousands else value
+    return value if value <= MAX_PRICE else None  # no price is that high: not a price
 
 
 def _currency_in(fragment: str) -> str | None:
@@ -113,6 +119,9 @@ def parse_query(query: str, *, categories: list[dict] | tuple = ()) -> Interpret
             continue
         groups = match.groupdict()
         low, high = _amount(groups.get("low")), _amount(groups.get("high"))
+        if (kind == "min" and match.group(0).strip().startswith("from") and low is not None
+                and 1900 <= low <= 2100 and not _currency_in(match.group(0))):
+            continue  # "laptop from 2021": a year, not a price
         if kind in ("range", "min") and low is not None and result.min_price is None:
             result.min_price = low
         if kind in ("range", "max") and high is not None and result.max_price is None:
@@ -151,9 +160,12 @@ def parse_query(query: str, *, categories: list[dict] | tuple = ()) -> Interpret
             result.sizes.append(SIZE_WORDS[word])
         elif word in CHEAP_WORDS:
             result.sort = "price"
-        elif word in CURRENCY_WORDS or word in STOPWORDS:
+        elif word in STOPWORDS:
             continue
         else:
             remaining.append(word)
-    result.text = " ".join(remaining)
+    # Each once, and a few at most: every one is a filter the database has to apply.
+    result.colors = list(dict.fromkeys(result.colors))[:MAX_TERMS]
+    result.sizes = list(dict.fromkeys(result.sizes))[:MAX_TERMS]
+    result.text = " ".join(remaining[:12])
     return result

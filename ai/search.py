@@ -1,10 +1,10 @@
 """Natural-language product search: the shopper's words understood as filters (ai.query), then
 applied to the public catalog and ranked by the catalog's own search."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from ai.query import Interpretation, parse_query
-from products.models import Category
+from products.models import Category, Variant
 from products.search import search_products
 from products.selectors import category_and_descendant_ids, public_products, stock_rank
 
@@ -17,16 +17,25 @@ def interpret(query: str) -> Interpretation:
     return parse_query(query, categories=categories_for_matching())
 
 
-def option_matches(option: str, value: str) -> Q:
-    keys = ("colour", "color") if option == "color" else (option,)
+# Seller-entered option names vary in case and spelling.
+OPTION_KEYS = {"color": ("color", "colour", "Color", "Colour", "COLOR"), "size": ("size", "Size", "SIZE")}
+SIZE_NAMES = {"S": ("S", "Small"), "M": ("M", "Medium"), "L": ("L", "Large"), "XS": ("XS", "Extra small"),
+              "XL": ("XL", "Extra large")}
+
+
+def variant_with(option: str, values) -> Exists:
+    """Products with a variant whose option is one of `values`: one EXISTS, never a join, so
+    many terms never multiply rows."""
     condition = Q()
-    for key in keys:
-        condition |= Q(**{f"variants__options__{key}__iexact": value})
-    return condition
+    for key in OPTION_KEYS[option]:
+        for value in values:
+            condition |= Q(**{f"options__{key}__iexact": value})
+    return Exists(Variant.objects.filter(condition, product=OuterRef("pk")))
 
 
 def products_for(interpretation: Interpretation, *, category: str = "") -> QuerySet:
-    """The public products that match every filter understood, best matches first."""
+    """The public products that match every kind of filter understood (any of several colours,
+    any of several sizes), best matches first."""
     products = public_products()
     chosen = category or (str(interpretation.category["id"]) if interpretation.category else "")
     if chosen:
@@ -39,17 +48,17 @@ def products_for(interpretation: Interpretation, *, category: str = "") -> Query
         products = products.filter(currency=interpretation.currency)
     if interpretation.in_stock:
         products = products.filter(stock_quantity__gt=0)
-    for colour in interpretation.colors:
-        # A variant in that colour, or a product that says it in its name or tags.
-        products = products.filter(option_matches("color", colour) | Q(name__icontains=colour)
-                                   | Q(tags_text__icontains=colour))
-    for size in interpretation.sizes:
-        products = products.filter(option_matches("size", size))
-    if interpretation.colors or interpretation.sizes:
-        # The variant joins can repeat a product: keep each once, in the listing's order.
-        products = public_products().filter(pk__in=products.values("pk"))
+    if interpretation.colors:
+        # A variant in one of the colours, or a product that names it in its name or tags.
+        named = Q()
+        for colour in interpretation.colors:
+            named |= Q(name__iregex=rf"(^|[^a-z]){colour}([^a-z]|$)") | Q(tags_text__icontains=colour)
+        products = products.filter(variant_with("color", interpretation.colors) | named)
+    if interpretation.sizes:
+        sizes = [name for size in interpretation.sizes for name in SIZE_NAMES.get(size, (size,))]
+        products = products.filter(variant_with("size", sizes))
     if interpretation.text:
-        ordering = ("price",) if interpretation.sort == "price" else ("-search_rank",)
+        ordering = (stock_rank(), "price") if interpretation.sort == "price" else ("-search_rank",)
         return search_products(products, interpretation.text, rank_ordering=ordering)
     if interpretation.sort == "price":
         return products.order_by(stock_rank(), "price", "-id")

@@ -56,6 +56,16 @@ QUERIES = [
     ("ready to ship beads >= 20", {"in_stock": True, "min_price": D("20"), "text": "beads"}),
     ("power bank 20000mah", {"text": "power bank 20000mah"}),
     ("size 9.5 running shoes", {"sizes": ["9.5"], "text": "running", "category": 1}),
+    # Quantities, years and model numbers are not prices.
+    ("iphone 13 pro max 256gb", {"text": "iphone 13 pro max 256gb"}),
+    ("baby clothes 0-3 months", {"text": "baby clothes 0-3 months"}),
+    ("laptop from 2021", {"text": "laptop from 2021"}),
+    ("rice bag 25kg under 400", {"max_price": D("400"), "text": "rice bag 25kg"}),
+    ("generator at least 1,500,000", {"min_price": D("1500000"), "text": "generator"}),
+    ("sandals size 40 under 400 in stock", {"sizes": ["40"], "max_price": D("400"), "in_stock": True,
+                                            "text": "sandals"}),
+    ("red red red red red dress", {"colors": ["red"], "category": 7}),
+    ("pound cake", {"text": "pound cake"}),
 ]
 
 
@@ -158,3 +168,39 @@ def test_search_reads_in_a_fixed_number_of_queries(api_client, django_assert_max
         ProductFactory(name=f"Kente stole {n}")
     with django_assert_max_num_queries(6):
         assert api_client.get(SEARCH, {"q": "kente under 100", "page_size": 15}).json()["count"] == 15
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("q", ["under 99999999999999999999", "between 1 and 1e9999", "1" * 300, "between " * 37,
+                               "1-" * 150, "size " * 60])
+def test_odd_queries_are_answered_not_crashed(api_client, q):
+    response = api_client.get(SEARCH, {"q": q[:300]})
+
+    assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_colours_and_sizes_match_any_of_them_in_any_spelling(api_client):
+    tee = ProductFactory(name="Cotton tee")
+    VariantFactory(product=tee, name="Medium / Black", options={"Size": "Medium", "Colour": "Black"})
+    polo = ProductFactory(name="Polo shirt")
+    VariantFactory(product=polo, name="M / White", options={"size": "M", "color": "white"})
+    ProductFactory(name="Tailored trousers")  # "red" inside a word is not red
+
+    found = api_client.get(SEARCH, {"q": "black or white size m"}).json()["results"]
+    reds = api_client.get(SEARCH, {"q": "red"}).json()["results"]
+
+    assert sorted(product["id"] for product in found) == sorted([tee.pk, polo.pk])
+    assert reds == []
+
+
+@pytest.mark.django_db
+def test_a_repeated_colour_costs_no_more_than_one(api_client, django_assert_max_num_queries):
+    dress = ProductFactory(name="Kaba dress")
+    for size in ("S", "M", "L", "XL"):
+        VariantFactory(product=dress, name=f"{size} / Red", options={"size": size, "color": "Red"})
+
+    with django_assert_max_num_queries(6):
+        response = api_client.get(SEARCH, {"q": "red " * 70 + "xl " * 5})
+
+    assert response.status_code == 200 and [p["id"] for p in response.json()["results"]] == [dress.pk]
