@@ -13,6 +13,12 @@ def categories_for_matching() -> list[dict]:
     return list(Category.objects.filter(is_active=True).values("id", "name", "slug"))
 
 
+def category_named(value: str) -> dict | None:
+    """The category given by id or slug, as the interpretation shows it."""
+    lookup = Q(slug=value) | (Q(pk=int(value)) if value.isdigit() and len(value) < 19 else Q(pk__in=[]))
+    return Category.objects.filter(lookup).values("id", "name", "slug").first()
+
+
 def interpret(query: str) -> Interpretation:
     return parse_query(query, categories=categories_for_matching())
 

@@ -22,7 +22,10 @@ class SearchView(APIView):
         params = s.SearchQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         interpretation = search.interpret(params.validated_data["q"])
-        products = search.products_for(interpretation, category=params.validated_data.get("category", ""))
+        chosen = params.validated_data.get("category", "")
+        if chosen:  # the shopper's own choice wins over a category read in the words; the chips say so
+            interpretation.category = search.category_named(chosen)
+        products = search.products_for(interpretation, category=chosen)
         paginator = HeaderPagination()
         page = paginator.paginate_queryset(products, request, view=self)
         rows = PublicRows(request)

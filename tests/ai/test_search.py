@@ -152,6 +152,7 @@ def test_the_category_parameter_overrides_and_pages_are_headers(api_client):
 
     assert response.json()["count"] == 3 and len(response.json()["results"]) == 2
     assert 'rel="next"' in response["Link"]
+    assert response.json()["interpreted"]["category"] == {"id": audio.pk, "name": audio.name, "slug": "audio"}
 
 
 @pytest.mark.django_db
