@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.models import User
 from notifications import tasks
 from notifications.models import Device, DevicePlatform, Notification, NotificationPreference, NotificationType
 from notifications.push import (
@@ -129,6 +130,13 @@ def _deliver_once(user_id: int, dedupe_key: str, deliveries: list) -> None:
             deliver()
         except Exception:
             logger.exception("queueing a notification delivery to user %s failed", user_id)
+
+
+def notify_operators(*, title: str, body: str = "", data: dict | None = None, dedupe_key: str = "") -> None:
+    """Tell every active operator (staff) something that needs a person: a system notification."""
+    for operator in User.objects.filter(is_staff=True, is_active=True):
+        notify(user=operator, type=NotificationType.SYSTEM, title=title, body=body, data=data,
+               dedupe_key=dedupe_key)
 
 
 def notification_mark_read(*, notification: Notification) -> Notification:

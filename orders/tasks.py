@@ -104,12 +104,9 @@ def refund_owed_payments() -> dict:
 
 
 def _tell_operators_of_refused_refund(payment: Payment) -> None:
-    from accounts.models import User
-    from notifications.models import NotificationType
-    from notifications.services import notify
+    from notifications.services import notify_operators
 
-    for operator in User.objects.filter(is_staff=True, is_active=True):
-        notify(user=operator, type=NotificationType.SYSTEM, title=f"Refund refused on {payment.order.order_id}",
-               body="The payment provider refused an automatic refund: the buyer's money is still held.",
-               data={"payment_id": payment.pk, "path": f"/admin/orders/payment/{payment.pk}/change/"},
-               dedupe_key=f"refund-refused:{payment.pk}")
+    notify_operators(title=f"Refund refused on {payment.order.order_id}",
+                     body="The payment provider refused an automatic refund: the buyer's money is still held.",
+                     data={"payment_id": payment.pk, "path": f"/admin/orders/payment/{payment.pk}/change/"},
+                     dedupe_key=f"refund-refused:{payment.pk}")

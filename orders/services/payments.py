@@ -4,7 +4,7 @@ to a gateway is recorded as a PaymentAttempt, whatever came of it. Locks are alw
 same order: the order's row, then its payment's, then products (by id)."""
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
@@ -13,9 +13,8 @@ from django.db import transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
-from accounts.models import User
 from notifications.models import NotificationType
-from notifications.services import notify
+from notifications.services import notify, notify_operators
 from orders.errors import (
     MethodUnavailable, NotRefundable, PaymentInProgress, PaymentNotPayable, PaymentProviderError, RefundFailed,
     RefundTooLarge,
@@ -49,7 +48,6 @@ class ProcessResult:
     next_action: dict | None = None
     error: str = ""
     provider_failed: bool = False  # the gateway could not be reached: nothing is known to have happened
-    extra: dict = field(default_factory=dict)
 
 
 def _record_attempt(payment: Payment, gateway: str, action: str, reference: str, outcome: str, *,
@@ -219,14 +217,10 @@ def _take_stock(order: Order, *, late: bool) -> bool:
     savepoint = transaction.savepoint()
     try:
         if late:
-            items = list(order.items.all())
-            lines = [stock.Line(i.product_id, i.variant_id, i.quantity) for i in items if i.product_id]
-            if len(lines) != len(items):
-                raise InsufficientStock()  # a product was deleted for good meanwhile
-            locked = stock.lock_products(line.product_id for line in lines)
-            stock.release(order=order)  # its own expired holds no longer count either way
-            if stock.shortfalls(lines, locked, now=timezone.now()):
+            lines = stock.free_lines_of(order, now=timezone.now())
+            if lines is None:
                 raise InsufficientStock()
+            stock.release(order=order)  # its own lapsed holds make way for the new ones
             stock.reserve(order=order, lines=lines, expires_at=None)
         stock.convert(order=order)
     except InsufficientStock:
@@ -250,11 +244,10 @@ def _tell_of_payment(order_pk: int) -> None:
 
 def _tell_operators_of_flagged_payment(payment_pk: int) -> None:
     payment = Payment.objects.select_related("order").get(pk=payment_pk)
-    for operator in User.objects.filter(is_staff=True, is_active=True):
-        notify(user=operator, type=NotificationType.SYSTEM, title=f"Payment flagged on {payment.order.order_id}",
-               body=payment.flag_reason, data={"payment_id": payment.pk, "order_id": payment.order_id,
-                                               "path": f"/admin/orders/payment/{payment.pk}/change/"},
-               dedupe_key=f"payment-flagged:{payment.pk}")
+    notify_operators(title=f"Payment flagged on {payment.order.order_id}", body=payment.flag_reason,
+                     data={"payment_id": payment.pk, "order_id": payment.order_id,
+                           "path": f"/admin/orders/payment/{payment.pk}/change/"},
+                     dedupe_key=f"payment-flagged:{payment.pk}")
 
 
 def _refund_duplicate_charge(payment_pk: int, gateway_name: str, transaction_id: str, amount: str,
@@ -280,12 +273,10 @@ def duplicate_charge_refund(*, payment: Payment, gateway_name: str, transaction_
     except (GatewayError, GatewayNotConfigured, ValueError, ArithmeticError) as exc:
         error = str(exc) or exc.__class__.__name__
     _record_attempt(payment, gateway_name, AttemptAction.REFUND, transaction_id[:60], outcome, error=error)
-    for operator in User.objects.filter(is_staff=True, is_active=True):
-        notify(user=operator, type=NotificationType.SYSTEM,
-               title=f"Second charge on {payment.order.order_id}: refund {outcome}",
-               body=f"Transaction {transaction_id} ({currency} {amount}) charged the buyer again. {error}".strip(),
-               data={"payment_id": payment.pk, "path": f"/admin/orders/payment/{payment.pk}/change/"},
-               dedupe_key=f"duplicate-charge:{transaction_id}")
+    notify_operators(title=f"Second charge on {payment.order.order_id}: refund {outcome}",
+                     body=f"Transaction {transaction_id} ({currency} {amount}) charged the buyer again. {error}".strip(),
+                     data={"payment_id": payment.pk, "path": f"/admin/orders/payment/{payment.pk}/change/"},
+                     dedupe_key=f"duplicate-charge:{transaction_id}")
     return outcome
 
 
@@ -476,10 +467,7 @@ def _extend_once(order_pk: int, payment_pk: int) -> bool:
         if payment.grace_used or order.status != OrderStatus.PENDING or order.expires_at > timezone.now():
             return False
         # Its holds have lapsed: the units must still be free to be held again.
-        items = list(order.items.all())
-        lines = [stock.Line(i.product_id, i.variant_id, i.quantity) for i in items if i.product_id]
-        locked = stock.lock_products(line.product_id for line in lines)
-        if len(lines) != len(items) or stock.shortfalls(lines, locked, now=timezone.now()):
+        if stock.free_lines_of(order, now=timezone.now()) is None:
             return False
         new_expiry = timezone.now() + timedelta(minutes=settings.PAYMENT_MOBILE_MONEY_GRACE_MINUTES)
         Payment.objects.filter(pk=payment.pk).update(grace_used=True)

@@ -86,6 +86,18 @@ def shortfalls(lines: list[Line], products: dict[int, Product], *, now) -> dict[
     return short
 
 
+def free_lines_of(order: Order, *, now) -> list[Line] | None:
+    """The order's lines, if every unit of them is free to be held again (its own holds have
+    lapsed); None when a product is gone for good or too few are left. Locks the products, so the
+    answer holds until commit."""
+    items = list(order.items.all())
+    lines = [Line(item.product_id, item.variant_id, item.quantity) for item in items if item.product_id]
+    locked = lock_products(line.product_id for line in lines)
+    if len(lines) != len(items) or shortfalls(lines, locked, now=now):
+        return None
+    return lines
+
+
 def reserve(*, order: Order, lines: list[Line], expires_at) -> list[StockReservation]:
     """Hold stock for the order's lines; the caller has locked the products and checked
     `shortfalls` in the same transaction."""

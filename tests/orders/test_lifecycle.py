@@ -2,7 +2,6 @@
 transition, refunds and their limits, the lists with their filters, and who may see what."""
 
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -13,7 +12,6 @@ from orders.services.payments import order_expire
 from orders.tasks import expire_overdue_orders
 from tests.accounts.factories import UserFactory
 from tests.conftest import authenticated_client
-from tests.products.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
 
