@@ -235,6 +235,24 @@ class Favorite(models.Model):
         return f"{self.user_id} ♥ {self.product_id}"
 
 
+class ProductView(models.Model):
+    """A signed-in shopper looked at a product: one row per shopper and product, its count and
+    last time kept up to date. Recommendations learn co-views and buyers' tastes from it."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="product_views")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    count = models.PositiveIntegerField(default=1)
+    last_viewed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-last_viewed_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["user", "product"], name="products_view_unique")]
+        indexes = [models.Index(fields=["user", "-last_viewed_at"], name="products_view_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} saw {self.product_id} ×{self.count}"
+
+
 class ImportStatus(models.TextChoices):
     PENDING = "pending", "Pending"
     RUNNING = "running", "Running"

@@ -25,6 +25,7 @@ from products.models import (
     ProductHistory,
     ProductImage,
     ProductStatus,
+    ProductView,
     Tag,
     Variant,
 )
@@ -405,8 +406,20 @@ def product_image_delete(*, image: ProductImage) -> None:
 
 # --- Buyers -----------------------------------------------------------------------------------
 
-def product_record_view(*, product_id: int) -> None:
+def product_record_view(*, product_id: int, user=None) -> None:
     Product.objects.filter(pk=product_id).update(view_count=F("view_count") + 1)
+    if user is not None and user.is_authenticated:
+        # One row per shopper and product, bumped in place: a busy product page adds no rows.
+        now = timezone.now()
+        updated = ProductView.objects.filter(user=user, product_id=product_id).update(
+            count=F("count") + 1, last_viewed_at=now)
+        if not updated:
+            try:
+                with transaction.atomic():
+                    ProductView.objects.create(user=user, product_id=product_id, last_viewed_at=now)
+            except IntegrityError:  # the same shopper's other tab got there first
+                ProductView.objects.filter(user=user, product_id=product_id).update(
+                    count=F("count") + 1, last_viewed_at=now)
 
 
 def product_record_share(*, product_id: int) -> None:

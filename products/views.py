@@ -380,7 +380,7 @@ class PublicProductDetailView(APIView):
         content = catalog_cache.cached_detail(pk, f"{request.scheme}://{request.get_host()}", build)
         if content is None:
             raise NotFound()
-        services.product_record_view(product_id=pk)
+        services.product_record_view(product_id=pk, user=request.user)
         return HttpResponse(content, content_type="application/json")
 
 

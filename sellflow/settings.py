@@ -253,6 +253,21 @@ PAYMENT_RETURN_URL = env("PAYMENT_RETURN_URL", default=f"{FRONTEND_URL}/checkout
 # A retried POST with the same Idempotency-Key within this many hours gets the first answer.
 IDEMPOTENCY_KEY_HOURS = env.int("IDEMPOTENCY_KEY_HOURS", default=24)
 
+# --- AI ---------------------------------------------------------------------------------------
+
+OPENAI_API_KEY = env("OPENAI_API_KEY", default="")
+# auto: openai when OPENAI_API_KEY is set, else the built-in local writer (offline, English and French).
+AI_PROVIDER = env("AI_PROVIDER", default="auto")
+OPENAI_MODEL = env("OPENAI_MODEL", default="gpt-4o-mini")
+# Any OpenAI-compatible server (Azure, vLLM, Ollama, LiteLLM...); empty: api.openai.com.
+OPENAI_BASE_URL = env("OPENAI_BASE_URL", default="")
+OPENAI_TIMEOUT = env.float("OPENAI_TIMEOUT", default=30.0)
+OPENAI_MAX_RETRIES = env.int("OPENAI_MAX_RETRIES", default=2)
+# Generations one user may run a day (cached answers are free); 0 turns the quota off.
+AI_DAILY_QUOTA = env.int("AI_DAILY_QUOTA", default=200)
+# Minutes after which an unfinished async AI job is reported failed (its worker died).
+AI_JOB_STALE_MINUTES = env.int("AI_JOB_STALE_MINUTES", default=15)
+
 # --- API --------------------------------------------------------------------------------------
 
 REST_FRAMEWORK = {
@@ -285,6 +300,9 @@ REST_FRAMEWORK = {
         "auth_email": env("THROTTLE_AUTH_EMAIL_RATE", default="5/minute"),
         "otp_ip": env("THROTTLE_OTP_IP_RATE", default="20/minute"),
         "otp_email": env("THROTTLE_OTP_EMAIL_RATE", default="10/minute"),
+        # AI generation per user, and AI search per client (the openai provider costs money).
+        "ai_generate": env("THROTTLE_AI_GENERATE_RATE", default="30/minute"),
+        "ai_search": env("THROTTLE_AI_SEARCH_RATE", default="60/minute"),
     },
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "EXCEPTION_HANDLER": "sellflow.exceptions.api_exception_handler",
@@ -392,6 +410,15 @@ CELERY_BEAT_SCHEDULE = {
     "orders-refund-owed-payments": {
         "task": "orders.tasks.refund_owed_payments",
         "schedule": timedelta(minutes=10),
+    },
+    # Recommendations are precomputed into a table; products that change are redone at once.
+    "ai-refresh-recommendations": {
+        "task": "ai.tasks.refresh_recommendations",
+        "schedule": crontab(minute=40),
+    },
+    "ai-fail-stale-jobs": {
+        "task": "ai.tasks.fail_stale_jobs",
+        "schedule": timedelta(minutes=5),
     },
     "sellflow-prune-idempotency-records": {
         "task": "sellflow.tasks.prune_idempotency_records",
