@@ -1,12 +1,23 @@
 """Natural-language product search: the shopper's words understood as filters (ai.query), then
 applied to the public catalog and ranked by the catalog's own search."""
 
+import logging
+import re
+from decimal import Decimal, InvalidOperation
+
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from ai.query import Interpretation, parse_query
+from ai.models import Feature
+from ai.prompts import search_prompt
+from ai.providers import provider_name
+from ai.query import MAX_PRICE, MAX_TERMS, Interpretation, parse_query
+from ai.services import generate
 from products.models import Category, Variant
 from products.search import search_products
 from products.selectors import category_and_descendant_ids, public_products, stock_rank
+from sellflow.exceptions import ApplicationError
+
+logger = logging.getLogger(__name__)
 
 
 def categories_for_matching() -> list[dict]:
@@ -19,8 +30,48 @@ def category_named(value: str) -> dict | None:
     return Category.objects.filter(lookup).values("id", "name", "slug").first()
 
 
-def interpret(query: str) -> Interpretation:
-    return parse_query(query, categories=categories_for_matching())
+def interpret(query: str, *, user=None) -> Interpretation:
+    """The filters in the shopper's words: asked of the openai provider as structured output
+    when it is the one configured, read by the local parser otherwise and whenever the provider
+    fails, refuses or the user's AI quota is spent."""
+    categories = categories_for_matching()
+    if provider_name() == "openai":
+        try:
+            generation = generate(user=user if user is not None and user.is_authenticated else None,
+                                  feature=Feature.SEARCH, prompt=search_prompt(query, categories))
+            return interpretation_from(generation.data, categories)
+        except (ApplicationError, ValueError, TypeError, InvalidOperation) as error:
+            logger.info("AI search fell back to the local parser: %s", error)
+    return parse_query(query, categories=categories)
+
+
+def _price(value) -> Decimal | None:
+    if value is None or isinstance(value, bool):
+        return None
+    amount = Decimal(str(value)).quantize(Decimal("0.01"))
+    if not amount.is_finite() or amount < 0 or amount > MAX_PRICE:
+        raise ValueError(f"price out of range: {value}")
+    return amount
+
+
+def interpretation_from(data: dict, categories: list[dict]) -> Interpretation:
+    """The provider's filters, checked as strictly as the shopper's own words would be."""
+    if not isinstance(data, dict):
+        raise ValueError("the provider's filters are not an object")
+    min_price, max_price = _price(data.get("min_price")), _price(data.get("max_price"))
+    if min_price is not None and max_price is not None and min_price > max_price:
+        min_price, max_price = max_price, min_price
+    currency = str(data.get("currency") or "").upper() or None
+    if currency and not re.fullmatch(r"[A-Z]{3}", currency):
+        currency = None
+    named = str(data.get("category") or "").strip().lower()
+    category = next((c for c in categories if named and named in (c["name"].lower(), c["slug"].lower())), None)
+    words = lambda key: [str(v).strip()[:30] for v in data.get(key) or [] if str(v).strip()][:MAX_TERMS]  # noqa: E731
+    return Interpretation(
+        text=str(data.get("text") or "").strip()[:300], min_price=min_price, max_price=max_price, currency=currency,
+        in_stock=True if data.get("in_stock") is True else None, colors=[c.lower() for c in words("colors")],
+        sizes=[size.upper() for size in words("sizes")], category=category,
+        sort="price" if data.get("sort") == "price" else None)
 
 
 # Seller-entered option names vary in case and spelling.

@@ -1,6 +1,10 @@
 from rest_framework import serializers
 
-from products.serializers import PublicProductSerializer
+from ai import prompts
+from ai.models import AIContent, AIJob, ContentStatus, ContentType, Feature
+from ai.rules import MAX_HASHTAGS, Platform, normalize_platform
+from ai.services import ContentRequest
+from products.serializers import MAX_ID, PublicProductSerializer
 
 
 class InterpretedCategorySerializer(serializers.Serializer):
@@ -31,3 +35,289 @@ class SearchResponseSerializer(serializers.Serializer):
     interpreted = InterpretationSerializer(help_text="The filters understood, for the frontend to show as chips.")
     count = serializers.IntegerField()
     results = PublicProductSerializer(many=True)
+
+
+# --- Generation -------------------------------------------------------------------------------
+
+class PlatformField(serializers.ChoiceField):
+    """A platform name; "twitter" is taken for X."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=Platform.choices, **kwargs)
+
+    def to_internal_value(self, data):
+        return super().to_internal_value(normalize_platform(data) if isinstance(data, str) else data)
+
+
+class LanguageField(serializers.CharField):
+    """An ISO 639 language code ("fr", "en-GB" is taken as "en", "pcm" for Nigerian Pidgin)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 10)
+        kwargs.setdefault("help_text", 'ISO 639 code: "en", "fr", "ha", "yo"... The local provider writes en and fr.')
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        code = super().to_internal_value(data).strip().lower().replace("_", "-")
+        base = code.split("-")[0]
+        if prompts.language_name(base):
+            return base
+        if prompts.language_name(code):
+            return code
+        raise serializers.ValidationError("Unknown language code.")
+
+
+class GenerationOptionsSerializer(serializers.Serializer):
+    """What every generation request may carry beyond its own options."""
+
+    regenerate = serializers.BooleanField(default=False, help_text="Write a new version even if one is stored.")
+
+    def get_fields(self):
+        fields = super().get_fields()
+        # `async` is a Python keyword, hence added by name.
+        fields["async"] = serializers.BooleanField(
+            default=False, help_text="Answer 202 with a job and work in the background (also `Prefer: respond-async`).")
+        return fields
+
+
+class ProductIdMixin(serializers.Serializer):
+    product_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+
+
+class DescriptionRequestSerializer(ProductIdMixin, GenerationOptionsSerializer):
+    style = serializers.ChoiceField(choices=prompts.DESCRIPTION_STYLES, default="professional")
+    length = serializers.ChoiceField(choices=list(prompts.DESCRIPTION_LENGTHS), default="medium")
+    language = LanguageField(default="en")
+
+
+class HashtagsRequestSerializer(ProductIdMixin, GenerationOptionsSerializer):
+    platform = PlatformField(default=Platform.INSTAGRAM)
+    language = LanguageField(default="en")
+    count = serializers.IntegerField(min_value=1, max_value=MAX_HASHTAGS, default=10)
+
+
+class SocialPostRequestSerializer(ProductIdMixin, GenerationOptionsSerializer):
+    platform = PlatformField()
+    tone = serializers.ChoiceField(choices=prompts.POST_TONES, default="friendly")
+    language = LanguageField(default="en")
+    include_price = serializers.BooleanField(default=True)
+    call_to_action = serializers.CharField(max_length=200, default="", allow_blank=True,
+                                           help_text='How to order, e.g. "DM us on WhatsApp". A default otherwise.')
+    hashtag_count = serializers.IntegerField(min_value=0, max_value=MAX_HASHTAGS, required=False,
+                                             help_text="Hashtags under the post; a default per platform otherwise.")
+
+
+class ProductGenerateRequestSerializer(GenerationOptionsSerializer):
+    """The API document's body, with the options of the three /api/ai/generate/ endpoints."""
+
+    content_type = serializers.ChoiceField(choices=ContentType.choices)
+    platform = PlatformField(required=False, help_text="Required for social_post; hashtags default to instagram.")
+    style = serializers.ChoiceField(choices=prompts.DESCRIPTION_STYLES, default="professional")
+    length = serializers.ChoiceField(choices=list(prompts.DESCRIPTION_LENGTHS), default="medium")
+    language = LanguageField(default="en")
+    count = serializers.IntegerField(min_value=1, max_value=MAX_HASHTAGS, default=10)
+    tone = serializers.ChoiceField(choices=prompts.POST_TONES, default="friendly")
+    include_price = serializers.BooleanField(default=True)
+    call_to_action = serializers.CharField(max_length=200, default="", allow_blank=True)
+    hashtag_count = serializers.IntegerField(min_value=0, max_value=MAX_HASHTAGS, required=False)
+
+    def validate(self, attrs):
+        if attrs["content_type"] == ContentType.SOCIAL_POST and not attrs.get("platform"):
+            raise serializers.ValidationError({"platform": ["Say which platform the post is for."]})
+        return attrs
+
+
+class GenerateContentRequestSerializer(ProductGenerateRequestSerializer):
+    """Seed 002's regenerate call: `language_code` picks the language, and a new version is
+    written unless `regenerate` is false."""
+
+    content_type = serializers.ChoiceField(choices=ContentType.choices, default=ContentType.DESCRIPTION)
+    language_code = LanguageField(default="en")
+    regenerate = serializers.BooleanField(default=True, help_text="false: answer a stored identical result if any.")
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields.pop("language")
+        return fields
+
+
+def content_request(data: dict, *, content_type: str | None = None) -> ContentRequest:
+    content_type = content_type or data["content_type"]
+    platform = data.get("platform") or (Platform.INSTAGRAM if content_type == ContentType.HASHTAGS else "")
+    return ContentRequest(
+        content_type=content_type, platform=platform if content_type != ContentType.DESCRIPTION else "",
+        language=data.get("language_code") or data.get("language", "en"), style=data.get("style", "professional"),
+        length=data.get("length", "medium"), count=data.get("count", 10), tone=data.get("tone", "friendly"),
+        include_price=data.get("include_price", True), call_to_action=data.get("call_to_action", ""),
+        hashtag_count=data.get("hashtag_count"))
+
+
+class AIContentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AIContent
+        fields = ["id", "product", "content_type", "platform", "language", "text", "hashtags", "status", "options",
+                  "provider", "model", "version", "edited", "created_at", "updated_at", "reviewed_at", "applied_at"]
+        read_only_fields = fields
+
+
+class AIContentUpdateSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=70_000, trim_whitespace=True)
+    status = serializers.ChoiceField(choices=ContentStatus.choices)
+    apply = serializers.BooleanField(default=False, help_text="Put an approved description on the product.")
+
+
+RESULT_KEYS = {ContentType.DESCRIPTION: "description", ContentType.HASHTAGS: "hashtags",
+               ContentType.SOCIAL_POST: "post"}
+MESSAGES = {ContentType.DESCRIPTION: "Description generated successfully.",
+            ContentType.HASHTAGS: "Hashtags generated successfully.",
+            ContentType.SOCIAL_POST: "Social post generated successfully."}
+
+
+def generation_body(content: AIContent, *, cached: bool) -> dict:
+    """The answer to a generation, as the API document shapes it, with the stored content."""
+    value = content.hashtags if content.content_type == ContentType.HASHTAGS else content.text
+    body = {"message": MESSAGES[content.content_type], RESULT_KEYS[content.content_type]: value}
+    if content.content_type == ContentType.SOCIAL_POST:
+        body["hashtags"] = content.hashtags
+    body.update(cached=cached, content=AIContentSerializer(content).data)
+    return body
+
+
+class _GenerationBase(serializers.Serializer):
+    message = serializers.CharField()
+    cached = serializers.BooleanField(help_text="true: an identical request for the unchanged product was stored.")
+    content = AIContentSerializer()
+
+
+class DescriptionResponseSerializer(_GenerationBase):
+    description = serializers.CharField()
+
+
+class HashtagsResponseSerializer(_GenerationBase):
+    hashtags = serializers.ListField(child=serializers.CharField())
+
+
+class SocialPostResponseSerializer(_GenerationBase):
+    post = serializers.CharField(help_text="The post, hashtags included, within the platform's limits.")
+    hashtags = serializers.ListField(child=serializers.CharField())
+
+
+class AnyGenerationResponseSerializer(_GenerationBase):
+    description = serializers.CharField(required=False, help_text="For content_type description.")
+    hashtags = serializers.ListField(child=serializers.CharField(), required=False,
+                                     help_text="For hashtags (and social_post).")
+    post = serializers.CharField(required=False, help_text="For social_post.")
+
+
+# --- Jobs -------------------------------------------------------------------------------------
+
+class AIJobSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+    result = serializers.JSONField(help_text="When done: the body the synchronous call answers.")
+    error = serializers.JSONField(help_text="When failed: the error body, with its HTTP `status`.")
+
+    class Meta:
+        model = AIJob
+        fields = ["id", "feature", "status", "url", "result", "error", "created_at", "started_at", "finished_at"]
+        read_only_fields = fields
+
+    def get_url(self, job: AIJob) -> str:
+        return f"/api/ai/jobs/{job.pk}/"
+
+
+# --- Usage ------------------------------------------------------------------------------------
+
+class UsageQuerySerializer(serializers.Serializer):
+    days = serializers.IntegerField(min_value=1, max_value=366, default=30, help_text="How many days back, today included.")
+
+
+class UsageQuotaSerializer(serializers.Serializer):
+    limit = serializers.IntegerField(allow_null=True, help_text="Generations a day; null: no quota.")
+    used_today = serializers.IntegerField()
+    remaining = serializers.IntegerField(allow_null=True)
+    resets_at = serializers.DateTimeField(help_text="Your next midnight, in your time zone.")
+
+
+class UsageRowSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    feature = serializers.ChoiceField(choices=Feature.choices)
+    requests = serializers.IntegerField()
+    succeeded = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    prompt_tokens = serializers.IntegerField()
+    completion_tokens = serializers.IntegerField()
+    average_latency_ms = serializers.IntegerField(allow_null=True)
+
+
+class UsageTotalsSerializer(serializers.Serializer):
+    requests = serializers.IntegerField()
+    succeeded = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    prompt_tokens = serializers.IntegerField()
+    completion_tokens = serializers.IntegerField()
+
+
+class UsageResponseSerializer(serializers.Serializer):
+    provider = serializers.CharField(help_text="The provider generations go to now: openai or local.")
+    quota = UsageQuotaSerializer()
+    days = UsageRowSerializer(many=True, help_text="One row per day and feature, newest first.")
+    totals = UsageTotalsSerializer()
+
+
+# --- Reply suggestions ------------------------------------------------------------------------
+
+class ChatMessageSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=4000)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        # The wire name is `from`, a Python keyword, hence added by name.
+        fields["from"] = serializers.ChoiceField(choices=["customer", "seller"], help_text="Who wrote it.")
+        return fields
+
+
+class ReplySuggestionsRequestSerializer(serializers.Serializer):
+    messages = ChatMessageSerializer(many=True, allow_empty=False, max_length=50,
+                                     help_text="The conversation so far, oldest first.")
+    product_id = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False,
+                                          help_text="Your product the customer asks about.")
+    language = serializers.CharField(default="auto", max_length=10,
+                                     help_text='"auto": the customer\'s language; or an ISO 639 code.')
+
+    def validate_language(self, value):
+        value = value.strip().lower()
+        if value == "auto":
+            return value
+        return LanguageField().to_internal_value(value)
+
+    def validate_messages(self, value):
+        if not any(message["from"] == "customer" for message in value):
+            raise serializers.ValidationError("Include at least one message from the customer.")
+        return value
+
+
+class ReplySuggestionsResponseSerializer(serializers.Serializer):
+    suggestions = serializers.ListField(child=serializers.CharField(), min_length=3, max_length=3)
+
+
+class RecommendationsQuerySerializer(serializers.Serializer):
+    product_id = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, required=False,
+        help_text="A product on sale: its similar and frequently-bought-together products. Without it: products "
+                  "for the signed-in shopper, from what they viewed, saved and ordered (popular products for "
+                  "anonymous shoppers and shoppers with no history).")
+    limit = serializers.IntegerField(min_value=1, max_value=20, default=8, help_text="Products per list.")
+
+
+class ProductRecommendationsSerializer(serializers.Serializer):
+    product_id = serializers.IntegerField()
+    similar = PublicProductSerializer(many=True, help_text="Alternatives to the product, best first.")
+    bought_together = PublicProductSerializer(many=True, help_text="Products often bought with it, best first.")
+
+
+class ShopperRecommendationsSerializer(serializers.Serializer):
+    results = PublicProductSerializer(many=True)
+    strategy = serializers.ChoiceField(
+        choices=["personal", "popular"],
+        help_text="`personal`: from the shopper's views, favourites and orders (topped up with popular products); "
+                  "`popular`: popular products, for a shopper without history or not signed in.")

@@ -30,6 +30,7 @@ from products.models import (
     Variant,
 )
 from sellflow.images import clean_image_upload
+from sellflow.transactions import after_commit
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +83,10 @@ def _record_history(*, product: Product, actor, event: str, before: dict | None,
 
 
 def _after_change(product: Product, *, before_stock: int | None = None) -> None:
+    from ai.tasks import refresh_product_recommendations  # late: ai imports products
+
     transaction.on_commit(partial(catalog_cache.catalog_changed, product.pk))
+    after_commit(refresh_product_recommendations.delay, product.pk)
     if before_stock is not None and before_stock > product.low_stock_threshold >= product.stock_quantity:
         notify(
             user=product.seller,

@@ -29,11 +29,12 @@ class ApplicationError(Exception):
     message = "The request could not be processed."
 
     def __init__(self, message: str | None = None, *, code: str | None = None, status_code: int | None = None,
-                 details: dict[str, Any] | None = None):
+                 details: dict[str, Any] | None = None, headers: dict[str, str] | None = None):
         self.message = message or self.message
         self.code = code or self.code
         self.status_code = status_code or self.status_code
         self.details = details or {}
+        self.headers = headers or {}  # e.g. Retry-After on a 429
         super().__init__(self.message)
 
 
@@ -135,7 +136,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
 
     if isinstance(exc, ApplicationError):
         set_rollback()
-        return Response(error_body(exc.message, exc.code, exc.details), status=exc.status_code)
+        return Response(error_body(exc.message, exc.code, exc.details), status=exc.status_code, headers=exc.headers)
 
     if isinstance(exc, RequestDataTooBig):
         set_rollback()

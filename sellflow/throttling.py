@@ -67,3 +67,19 @@ class OtpEmailThrottle(_EmailThrottle):
 
 CREDENTIAL_THROTTLES = [AuthIPThrottle, AuthEmailThrottle]
 OTP_THROTTLES = [OtpIPThrottle, OtpEmailThrottle]
+
+
+class _ScopedUserThrottle(_SettingsRateMixin, UserRateThrottle):
+    """Per user (per address for anonymous callers), counted apart from the general limit."""
+
+
+class AIGenerateThrottle(_ScopedUserThrottle):
+    scope = "ai_generate"
+
+
+class AISearchThrottle(_ScopedUserThrottle):
+    scope = "ai_search"
+
+
+def with_default_throttles(*extra) -> list:
+    return [*api_settings.DEFAULT_THROTTLE_CLASSES, *extra]

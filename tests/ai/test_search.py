@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from ai.models import AIUsage
 from ai.query import parse_query
 from products.models import Category, ProductStatus
 from tests.products.factories import CategoryFactory, ProductFactory, VariantFactory
@@ -205,3 +206,58 @@ def test_a_repeated_colour_costs_no_more_than_one(api_client, django_assert_max_
         response = api_client.get(SEARCH, {"q": "red " * 70 + "xl " * 5})
 
     assert response.status_code == 200 and [p["id"] for p in response.json()["results"]] == [dress.pk]
+
+
+# --- The openai provider ----------------------------------------------------------------------
+
+@pytest.mark.django_db
+def test_openai_extracts_the_filters_as_structured_output(fake_openai, api_client, buyer_client, buyer):
+    sneakers = CategoryFactory(name="Sneakers", slug="sneakers-ai")
+    red = ProductFactory(name="Court sneaker", category=sneakers, price=Decimal("250.00"), currency="GHS")
+    VariantFactory(product=red, name="Red", options={"color": "Red"}, stock_quantity=2)
+    ProductFactory(name="Blue sneaker", category=sneakers, price=Decimal("200.00"), currency="GHS")
+    fake_openai.reply_json({"text": "", "min_price": None, "max_price": 300, "currency": "ghs", "in_stock": None,
+                            "colors": ["Red"], "sizes": [], "category": "sneakers", "sort": None})
+
+    body = buyer_client.get(SEARCH, {"q": "des baskets rouges à moins de 300 cedis"}).json()
+
+    assert [product["id"] for product in body["results"]] == [red.pk]
+    assert body["interpreted"] == {
+        "text": "", "min_price": None, "max_price": "300.00", "currency": "GHS", "in_stock": None, "colors": ["red"],
+        "sizes": [], "category": {"id": sneakers.pk, "name": "Sneakers", "slug": "sneakers-ai"}, "sort": None}
+    request = fake_openai.last_request
+    assert request["response_format"]["json_schema"]["strict"] is True
+    assert "des baskets rouges" in request["messages"][-1]["content"]
+    assert AIUsage.objects.get().user == buyer  # signed-in searches count as the shopper's usage
+
+    api_client.get(SEARCH, {"q": "red sneakers"})
+    assert AIUsage.objects.filter(user=None, feature="search").count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("script", ["fail", "refuse", "malformed", "nonsense_prices"])
+def test_openai_failures_fall_back_to_the_local_parser(fake_openai, api_client, script):
+    cheap = ProductFactory(name="Kente stole", price=Decimal("150.00"), currency="GHS")
+    ProductFactory(name="Kente cloth", price=Decimal("900.00"), currency="GHS")
+    {"fail": lambda: fake_openai.fail(500), "refuse": lambda: fake_openai.refuse(),
+     "malformed": lambda: fake_openai.reply_text("{not json"),
+     "nonsense_prices": lambda: fake_openai.reply_json({
+         "text": "kente", "min_price": -5, "max_price": None, "currency": None, "in_stock": None, "colors": [],
+         "sizes": [], "category": None, "sort": None})}[script]()
+
+    body = api_client.get(SEARCH, {"q": "kente under 200 cedis"}).json()
+
+    assert [product["id"] for product in body["results"]] == [cheap.pk]
+    assert body["interpreted"]["max_price"] == "200.00"  # the local parser's reading
+
+
+@pytest.mark.django_db
+def test_a_spent_quota_searches_with_the_local_parser(fake_openai, settings, buyer_client, buyer):
+    settings.AI_DAILY_QUOTA = 1
+    ProductFactory(name="Kente stole", price=Decimal("150.00"))
+    fake_openai.reply_json({"text": "kente", "min_price": None, "max_price": None, "currency": None,
+                            "in_stock": None, "colors": [], "sizes": [], "category": None, "sort": None})
+    assert buyer_client.get(SEARCH, {"q": "kente"}).status_code == 200
+    second = buyer_client.get(SEARCH, {"q": "kente under 200"})
+    assert second.status_code == 200 and second.json()["interpreted"]["max_price"] == "200.00"
+    assert len(fake_openai.requests) == 1

@@ -1,0 +1,15 @@
+import django_filters
+
+from ai.models import AIContent, ContentStatus, ContentType
+from ai.rules import Platform
+
+
+class AIContentFilter(django_filters.FilterSet):
+    content_type = django_filters.ChoiceFilter(choices=ContentType.choices)
+    platform = django_filters.ChoiceFilter(choices=Platform.choices)
+    language = django_filters.CharFilter()
+    status = django_filters.ChoiceFilter(choices=ContentStatus.choices)
+
+    class Meta:
+        model = AIContent
+        fields = ["content_type", "platform", "language", "status"]

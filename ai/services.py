@@ -1,0 +1,312 @@
+"""Every AI write: a generation goes through generate() (switches, quota, provider, usage),
+product copy is kept as AIContent for review, reply suggestions are checked before they leave."""
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+
+from ai import prompts
+from ai.errors import AIDisabled, AIProviderError, LanguageNotSupported, NotApplicable, QuotaExceeded
+from ai.models import AIContent, AIUsage, ContentStatus, ContentType, Feature
+from ai.providers import Generation, LanguageUnsupported, Prompt, Provider, ProviderFailure, get_provider
+from ai.rules import POST_LIMITS, clean_hashtags, clip, compose_post, hashtag_limit, hashtags_in, platform_length
+from products.models import Product
+from products.services import product_update
+from sellflow.exceptions import ApplicationError
+
+logger = logging.getLogger(__name__)
+
+# Which of the user's switches allows each feature. A social post is product copy, so it
+# follows the description switch.
+SWITCHES = {
+    Feature.DESCRIPTION: "ai_description_enabled",
+    Feature.SOCIAL_POST: "ai_description_enabled",
+    Feature.HASHTAGS: "ai_hashtags_enabled",
+    Feature.REPLY_SUGGESTIONS: "ai_replies_enabled",
+}
+
+
+# --- Switches, quota, usage -------------------------------------------------------------------
+
+def ensure_enabled(*, user, feature: str) -> None:
+    switch = SWITCHES.get(feature)
+    if switch and not getattr(user, switch):
+        raise AIDisabled(details={"switch": switch})
+
+
+def user_today(user) -> tuple[datetime.date, datetime]:
+    """The user's calendar day and when it ends, in their own time zone."""
+    zone = ZoneInfo(user.timezone) if user and user.timezone else timezone.get_current_timezone()
+    now = timezone.localtime(timezone=zone)
+    midnight = datetime.combine(now.date() + timedelta(days=1), time.min, tzinfo=zone)
+    return now.date(), midnight
+
+
+def spent_today(user, day) -> int:
+    # Failed calls give the generation back; calls in flight hold their place.
+    return AIUsage.objects.filter(Q(success=True) | Q(error=""), user=user, day=day).count()
+
+
+def ensure_quota(*, user) -> None:
+    quota = settings.AI_DAILY_QUOTA
+    if not quota or user is None:
+        return
+    day, midnight = user_today(user)
+    if spent_today(user, day) >= quota:
+        wait = max(int((midnight - timezone.now()).total_seconds()) + 1, 1)
+        raise QuotaExceeded(details={"quota": quota, "retry_after": wait}, headers={"Retry-After": str(wait)})
+
+
+def usage_start(*, user, feature: str, provider: Provider) -> AIUsage:
+    """Take one generation from the user's quota: the count and the new row under the user's
+    row lock, so parallel requests cannot all slip under the limit."""
+    day, _ = user_today(user)
+    with transaction.atomic():
+        if user is not None:
+            get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+            ensure_quota(user=user)
+        return AIUsage.objects.create(user=user, feature=feature, provider=provider.name, model=provider.model,
+                                      day=day)
+
+
+def usage_finish(usage: AIUsage, *, generation: Generation | None = None, error: str = "") -> None:
+    if generation is not None:
+        AIUsage.objects.filter(pk=usage.pk).update(
+            success=not error, error=error, model=(generation.model or usage.model)[:100],
+            prompt_tokens=generation.prompt_tokens, completion_tokens=generation.completion_tokens,
+            latency_ms=generation.latency_ms)
+    else:
+        AIUsage.objects.filter(pk=usage.pk).update(success=False, error=error or "error")
+
+
+def generate(*, user, feature: str, prompt: Prompt, provider: Provider | None = None) -> Generation:
+    """Ask the provider, recording the call. Failures become the API's errors: 400
+    language_unsupported, 429 quota_exceeded, 502 provider_error."""
+    provider = provider or get_provider()
+    if not provider.supports_language(prompt.language):
+        raise LanguageNotSupported(details={"language": prompt.language, "provider": provider.name})
+    usage = usage_start(user=user, feature=feature, provider=provider)
+    try:
+        generation = provider.generate(prompt)
+    except LanguageUnsupported:
+        usage_finish(usage, error="language_unsupported")
+        raise LanguageNotSupported(details={"language": prompt.language, "provider": provider.name}) from None
+    except ProviderFailure as failure:
+        usage_finish(usage, error=failure.reason[:40])
+        logger.warning("AI %s failed on %s: %s (%s)", feature, provider.name, failure, failure.reason)
+        raise AIProviderError(details={"provider": provider.name, "reason": failure.reason}) from None
+    except Exception:
+        usage_finish(usage, error="crashed")
+        raise
+    usage_finish(usage, generation=generation)
+    return generation
+
+
+def _unusable(usage_feature: str, provider: str, reason: str) -> AIProviderError:
+    logger.warning("AI %s from %s was unusable: %s", usage_feature, provider, reason)
+    return AIProviderError(details={"provider": provider, "reason": reason})
+
+
+# --- Product copy -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ContentRequest:
+    """What the seller asked for; the options a content type does not use are ignored."""
+
+    content_type: str
+    platform: str = ""
+    language: str = "en"
+    style: str = "professional"
+    length: str = "medium"
+    count: int = 10
+    tone: str = "friendly"
+    include_price: bool = True
+    call_to_action: str = ""
+    hashtag_count: int | None = None
+
+    def options(self) -> dict:
+        if self.content_type == ContentType.DESCRIPTION:
+            return {"style": self.style, "length": self.length}
+        if self.content_type == ContentType.HASHTAGS:
+            return {"count": self.count}
+        return {"tone": self.tone, "include_price": self.include_price, "call_to_action": self.call_to_action,
+                "hashtag_count": self.post_hashtag_count()}
+
+    def post_hashtag_count(self) -> int:
+        from ai.rules import DEFAULT_POST_HASHTAGS
+
+        if self.hashtag_count is not None:
+            return min(self.hashtag_count, hashtag_limit(self.platform))
+        return DEFAULT_POST_HASHTAGS[self.platform]
+
+    def as_params(self) -> dict:
+        return {field: getattr(self, field) for field in self.__dataclass_fields__}
+
+
+def _prompt_for(request: ContentRequest, facts: dict) -> Prompt:
+    if request.content_type == ContentType.DESCRIPTION:
+        return prompts.description_prompt(facts, style=request.style, length=request.length, language=request.language)
+    if request.content_type == ContentType.HASHTAGS:
+        return prompts.hashtags_prompt(facts, platform=request.platform, count=request.count,
+                                       language=request.language)
+    return prompts.social_post_prompt(
+        facts, platform=request.platform, tone=request.tone, language=request.language,
+        include_price=request.include_price, call_to_action=request.call_to_action,
+        hashtag_count=request.post_hashtag_count())
+
+
+def _request_key(prompt: Prompt, provider: Provider) -> str:
+    """The request and every fact it was written from: equal keys, equal answers."""
+    material = {"provider": provider.name, "model": provider.model, "feature": prompt.feature,
+                "language": prompt.language, "options": prompt.options, "data": prompt.data}
+    return hashlib.sha256(json.dumps(material, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _finished_copy(request: ContentRequest, generation: Generation, provider: str) -> tuple[str, list[str]]:
+    """The provider's answer made to fit the platform rules: (text, hashtags)."""
+    data = generation.data if isinstance(generation.data, dict) else {}
+    if request.content_type == ContentType.DESCRIPTION:
+        text = clip(generation.text.strip(), prompts.DESCRIPTION_MAX_CHARACTERS)
+        if not text:
+            raise _unusable("description", provider, "empty")
+        return text, []
+    if request.content_type == ContentType.HASHTAGS:
+        limit = min(request.count, hashtag_limit(request.platform))
+        tags = clean_hashtags([str(tag) for tag in data.get("hashtags", [])], limit=limit)
+        if not tags:
+            raise _unusable("hashtags", provider, "no_valid_hashtags")
+        return " ".join(tags), tags
+    body = str(data.get("text", "")).strip()
+    if not body:
+        raise _unusable("social_post", provider, "empty")
+    tags = clean_hashtags([str(tag) for tag in data.get("hashtags", [])], limit=request.post_hashtag_count())
+    text = compose_post(body, tags, request.platform)
+    return text, hashtags_in(text)
+
+
+def content_generate(*, user, product: Product, request: ContentRequest, regenerate: bool = False,
+                     provider: Provider | None = None) -> tuple[AIContent, bool]:
+    """The copy asked for, as a stored draft, and whether it was already stored: an identical
+    request for an unchanged product is answered from the store unless `regenerate`."""
+    ensure_enabled(user=user, feature=request.content_type)
+    provider = provider or get_provider()
+    product = prompts.product_queryset().get(pk=product.pk)
+    prompt = _prompt_for(request, prompts.product_facts(product))
+    key = _request_key(prompt, provider)
+    if not regenerate:
+        stored = (AIContent.objects.filter(product=product, request_key=key)
+                  .exclude(status=ContentStatus.REJECTED).order_by("-version").first())
+        if stored is not None:
+            return stored, True
+
+    generation = generate(user=user, feature=request.content_type, prompt=prompt, provider=provider)
+    text, hashtags = _finished_copy(request, generation, provider.name)
+    return _store_content(product=product, user=user, request=request, key=key, text=text, hashtags=hashtags,
+                          generation=generation), False
+
+
+def _store_content(*, product, user, request: ContentRequest, key: str, text: str, hashtags: list[str],
+                   generation: Generation) -> AIContent:
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                # The product row lock orders parallel generations, so versions count up one by one.
+                Product.objects.select_for_update().filter(pk=product.pk).first()
+                version = (AIContent.objects.filter(product=product, content_type=request.content_type,
+                                                    platform=request.platform, language=request.language)
+                           .aggregate(latest=Max("version"))["latest"] or 0) + 1
+                return AIContent.objects.create(
+                    product=product, content_type=request.content_type, platform=request.platform,
+                    language=request.language, text=text, hashtags=hashtags, options=request.options(),
+                    provider=generation.provider or "", model=generation.model[:100], version=version,
+                    request_key=key, created_by=user)
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+HASHTAG_TEXT_LIMIT = 3000
+
+
+@transaction.atomic
+def content_update(*, content: AIContent, actor, data: dict) -> AIContent:
+    """The seller's edit or review of a generated text. `apply` puts an approved description
+    on the product itself (recorded in the product's history like any edit)."""
+    content = AIContent.objects.select_for_update().select_related("product").get(pk=content.pk)
+    text = data.get("text")
+    if text is not None and text.strip() != content.text:
+        content.text, content.hashtags = _checked_edit(content, text.strip())
+        content.edited = True
+    new_status = data.get("status")
+    if new_status and new_status != content.status:
+        content.status = new_status
+        content.reviewed_at = timezone.now()
+    if data.get("apply"):
+        if content.content_type != ContentType.DESCRIPTION or content.status != ContentStatus.APPROVED:
+            raise NotApplicable()
+        product_update(product=content.product, actor=actor, data={"description": content.text})
+        content.applied_at = timezone.now()
+    content.save()
+    return content
+
+
+def _checked_edit(content: AIContent, text: str) -> tuple[str, list[str]]:
+    def invalid(message: str) -> ApplicationError:
+        return ApplicationError("The edited text breaks the platform's rules.", details={"text": [message]})
+
+    if not text:
+        raise invalid("The text cannot be empty.")
+    if content.content_type == ContentType.DESCRIPTION:
+        if len(text) > prompts.DESCRIPTION_MAX_CHARACTERS:
+            raise invalid(f"A description holds at most {prompts.DESCRIPTION_MAX_CHARACTERS} characters.")
+        return text, []
+    if content.content_type == ContentType.HASHTAGS:
+        if len(text) > HASHTAG_TEXT_LIMIT:
+            raise invalid("Too long for a list of hashtags.")
+        tags = clean_hashtags(text.replace(",", " ").split(), limit=hashtag_limit(content.platform))
+        if not tags:
+            raise invalid("Write at least one hashtag (#word).")
+        return " ".join(tags), tags
+    limit = POST_LIMITS[content.platform]
+    if platform_length(text, content.platform) > limit:
+        raise invalid(f"{content.get_platform_display()} posts hold at most {limit} characters.")
+    tags = hashtags_in(text)
+    if len(tags) > hashtag_limit(content.platform):
+        raise invalid(f"{content.get_platform_display()} allows at most {hashtag_limit(content.platform)} hashtags.")
+    return text, tags
+
+
+# --- Reply suggestions ------------------------------------------------------------------------
+
+REPLY_HISTORY = 10  # the last messages that matter to the next reply
+
+
+def reply_suggestions(*, user, messages: list[dict], product: Product | None = None, language: str = "auto",
+                      provider: Provider | None = None) -> list[str]:
+    """Three short, distinct replies the seller could send next. `messages` are
+    {"from": "customer"|"seller", "text": ...}, oldest first; `product` is what they talk about."""
+    ensure_enabled(user=user, feature=Feature.REPLY_SUGGESTIONS)
+    provider = provider or get_provider()
+    facts = prompts.product_facts(prompts.product_queryset().get(pk=product.pk)) if product else None
+    history = [{"from": m["from"], "text": m["text"]} for m in messages[-REPLY_HISTORY:]]
+    prompt = prompts.reply_suggestions_prompt(history, facts, shop=user.display_name, language=language)
+    generation = generate(user=user, feature=Feature.REPLY_SUGGESTIONS, prompt=prompt, provider=provider)
+    raw = generation.data.get("suggestions", []) if isinstance(generation.data, dict) else []
+    suggestions: list[str] = []
+    for item in raw:
+        text = clip(" ".join(str(item).split()), prompts.REPLY_MAX_CHARACTERS)
+        if text and text.lower() not in {s.lower() for s in suggestions}:
+            suggestions.append(text)
+    if len(suggestions) < prompts.REPLY_COUNT:
+        raise _unusable("reply_suggestions", provider.name, "too_few_suggestions")
+    return suggestions[: prompts.REPLY_COUNT]
