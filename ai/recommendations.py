@@ -13,7 +13,10 @@ from dataclasses import dataclass, field
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Case, Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
+from django.db.models import (
+    BooleanField, Case, Count, ExpressionWrapper, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value,
+    When,
+)
 from django.db.models.functions import Coalesce, Substr
 
 from ai.models import ProductRecommendation, RecommendationKind
@@ -66,12 +69,14 @@ POPULAR_SIZE = 100
 POPULAR_TTL = 15 * 60
 
 
+def _public(prefix: str = "") -> Q:
+    """Product.objects.public() as a condition, through a relation with a prefix."""
+    return Q(**{f"{prefix}deleted_at__isnull": True, f"{prefix}status": ProductStatus.ACTIVE,
+                f"{prefix}seller__is_active": True})
+
+
 def _recommendable(prefix: str = "") -> Q:
-    """Public (as Product.objects.public()) and in stock; through a relation with a prefix."""
-    return Q(**{
-        f"{prefix}deleted_at__isnull": True, f"{prefix}status": ProductStatus.ACTIVE,
-        f"{prefix}seller__is_active": True, f"{prefix}stock_quantity__gt": 0,
-    })
+    return _public(prefix) & Q(**{f"{prefix}stock_quantity__gt": 0})
 
 
 def _purchased(prefix: str = "") -> Q:
@@ -333,17 +338,15 @@ class Catalog:
         _CORPUS.sync(versions, categories)
         return cls(category_of, view_count, recommendable, categories, ContentIndex(_CORPUS))
 
-    def family(self, category_id: int) -> set[int]:
+    def family_head(self, category_id: int) -> int:
+        node = self.categories.get(category_id)
+        return node.parent_id if node and node.parent_id else category_id
+
+    def family(self, category_id: int) -> list[int]:
         """The category's parent and the parent's children (its siblings); for a top category,
         itself and its children."""
-        node = self.categories.get(category_id)
-        head = node.parent_id if node and node.parent_id else category_id
-        return {head} | {pk for pk, other in self.categories.items() if other.parent_id == head}
-
-
-def _family_head(catalog: Catalog, category_id: int) -> int:
-    node = catalog.categories.get(category_id)
-    return node.parent_id if node and node.parent_id else category_id
+        head = self.family_head(category_id)
+        return [head, *(pk for pk, other in self.categories.items() if other.parent_id == head)]
 
 
 class Popularity:
@@ -363,17 +366,17 @@ class Popularity:
                 continue
             if len(self.by_category[category_id]) < length:
                 self.by_category[category_id].append(pk)
-            head = _family_head(catalog, category_id)
+            head = catalog.family_head(category_id)
             if len(self.by_family[head]) < length:
                 self.by_family[head].append(pk)
         self.overall = self.ranked[:length]
 
     def for_product(self, product_id: int) -> list[int]:
         category_id = self.catalog.category_of.get(product_id)
-        tiers = [self.overall]
-        if category_id is not None:
-            tiers = [self.by_category[category_id], self.by_family[_family_head(self.catalog, category_id)], self.overall]
-        return [pk for tier in tiers for pk in tier]
+        if category_id is None:
+            return self.overall
+        head = self.catalog.family_head(category_id)
+        return [*self.by_category[category_id], *self.by_family[head], *self.overall]
 
 
 def _with_popularity(products: QuerySet) -> QuerySet:
@@ -623,28 +626,34 @@ def _history(user) -> tuple[dict[int, float], set[int]]:
     """The buyer's recent products, weighted (order > favourite > view), and what they have
     already bought or saved (never recommended back)."""
     seeds: dict[int, float] = defaultdict(float)
-    for product_id in (ProductView.objects.filter(user=user).order_by("-last_viewed_at")
+    for product_id in (ProductView.objects.filter(_public("product__"), user=user).order_by("-last_viewed_at")
                        .values_list("product_id", flat=True)[:HISTORY]):
         seeds[product_id] += SEED_WEIGHTS["view"]
-    favourites = list(Favorite.objects.filter(user=user).order_by("-created_at")
+    favourites = list(Favorite.objects.filter(_public("product__"), user=user).order_by("-created_at")
                       .values_list("product_id", flat=True)[:HISTORY])
     for product_id in favourites:
         seeds[product_id] += SEED_WEIGHTS["favorite"]
-    bought = list(dict.fromkeys(
-        OrderItem.objects.filter(_purchased(), order__buyer=user).order_by("-order__created_at", "-id")
-        .values_list("product_id", flat=True)[:BOUGHT_HISTORY]))
-    for product_id in bought[:HISTORY]:
+    purchases = (OrderItem.objects.filter(_purchased(), order__buyer=user).order_by("-order__created_at", "-id")
+                 .values_list("product_id", ExpressionWrapper(_public("product__"), output_field=BooleanField())))
+    bought: dict[int, bool] = {}  # product → still on sale, newest purchase first
+    for product_id, on_sale in purchases[:BOUGHT_HISTORY]:
+        bought.setdefault(product_id, on_sale)
+    for product_id in [pk for pk, on_sale in bought.items() if on_sale][:HISTORY]:
         seeds[product_id] += SEED_WEIGHTS["order"]
     return dict(seeds), set(bought) | set(favourites)
 
 
-def _personal_scores(seeds: dict[int, float], exclude: set[int]) -> dict[int, float]:
-    rows = (ProductRecommendation.objects.filter(_recommendable("recommended__"), product_id__in=list(seeds),
-                                                 score__gt=0)
-            .exclude(recommended_id__in=list(exclude)).values_list("product_id", "recommended_id", "score"))
+def _personal_scores(seeds: dict[int, float], exclude: set[int]) -> dict[int, float] | None:
+    """Each product's weighted sum of its best score beside each seed; None when nothing
+    available is stored beside any seed (not even the popular padding)."""
+    rows = list(ProductRecommendation.objects.filter(_recommendable("recommended__"), product_id__in=list(seeds))
+                .exclude(recommended_id__in=list(exclude)).values_list("product_id", "recommended_id", "score"))
+    if not rows:
+        return None
     strongest: dict[tuple[int, int], float] = {}
     for seed, other, score in rows:  # a pair may be listed under both kinds: its better score counts
-        strongest[seed, other] = max(score, strongest.get((seed, other), 0.0))
+        if score > 0:
+            strongest[seed, other] = max(score, strongest.get((seed, other), 0.0))
     scores: dict[int, float] = defaultdict(float)
     for (seed, other), score in strongest.items():
         scores[other] += seeds[seed] * score
@@ -657,7 +666,8 @@ def _products_in_order(ids: list[int]) -> list[Product]:
 
 
 def popular_products(*, limit: int, exclude: set[int] = frozenset()) -> list[Product]:
-    return _products_in_order([pk for pk in popular_product_ids() if pk not in exclude][:limit])
+    # Twice the limit: a popular product may have sold out since the list was cached.
+    return _products_in_order([pk for pk in popular_product_ids() if pk not in exclude][:2 * limit])[:limit]
 
 
 def recommendations_for_user(user, *, limit: int) -> tuple[list[Product], str]:
@@ -667,13 +677,14 @@ def recommendations_for_user(user, *, limit: int) -> tuple[list[Product], str]:
     seeds, exclude = _history(user)
     popular = popular_product_ids()
     if not seeds:
-        return _products_in_order([pk for pk in popular if pk not in exclude][:limit]), "popular"
+        return popular_products(limit=limit, exclude=exclude), "popular"
     scores = _personal_scores(seeds, exclude)
-    if not scores:  # nothing precomputed around them yet: compute their strongest seeds now
+    if scores is None:  # nothing precomputed around them yet: compute their strongest seeds now
         for seed in heapq.nlargest(ON_DEMAND_SEEDS, seeds, key=lambda pk: (seeds[pk], pk)):
             recommendations_refresh_product(product_id=seed)
-        scores = _personal_scores(seeds, exclude)
+        scores = _personal_scores(seeds, exclude) or {}
     personal = [pk for pk, _ in heapq.nlargest(limit, scores.items(), key=lambda item: (item[1], -item[0]))]
     chosen = set(personal) | exclude
-    ids = personal + [pk for pk in popular if pk not in chosen][:limit - len(personal)]
-    return _products_in_order(ids), "personal" if personal else "popular"
+    # Twice what is missing: a popular product may have sold out since the list was cached.
+    ids = personal + [pk for pk in popular if pk not in chosen][:2 * (limit - len(personal))]
+    return _products_in_order(ids)[:limit], "personal" if personal else "popular"

@@ -153,6 +153,9 @@ def content_request(data: dict, *, content_type: str | None = None) -> ContentRe
 
 
 class AIContentSerializer(serializers.ModelSerializer):
+    platform = serializers.ChoiceField(choices=Platform.choices, allow_blank=True, read_only=True,
+                                       help_text="Empty for descriptions.")
+
     class Meta:
         model = AIContent
         fields = ["id", "product", "content_type", "platform", "language", "text", "hashtags", "status", "options",

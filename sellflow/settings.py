@@ -345,11 +345,15 @@ SPECTACULAR_SETTINGS = {
         "OrderStatusEnum": "orders.models.OrderStatus",
         "PaymentStatusEnum": "orders.models.PaymentStatus",
         "PaymentMethodEnum": "orders.models.PaymentMethod",
+        "PlatformEnum": "ai.rules.Platform",
+        "AIContentStatusEnum": "ai.models.ContentStatus",
+        "AIJobStatusEnum": "ai.models.JobStatus",
     },
 }
 
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=["http://localhost:3000", "http://127.0.0.1:3000"])
-CORS_EXPOSE_HEADERS = ["X-Total-Count", "Link", "X-Request-ID", "Retry-After", "Idempotent-Replayed"]
+CORS_EXPOSE_HEADERS = ["X-Total-Count", "Link", "X-Request-ID", "Retry-After", "Idempotent-Replayed", "Location",
+                       "Preference-Applied"]
 CORS_ALLOW_HEADERS = [
     "accept",
     "authorization",
