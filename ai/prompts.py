@@ -91,7 +91,17 @@ def product_facts(product: Product) -> dict:
         ],
         "notes": product.description,
         "shop": product.seller.display_name,
+        "delivery": _delivery_terms(product.seller),
     }
+
+
+def _delivery_terms(seller) -> dict | None:
+    """What the shop's checkout charges for delivery. A shop that set neither a fee nor a
+    free-delivery threshold has not said, so nothing is claimed for it."""
+    if not seller.shipping_fee and seller.free_shipping_threshold is None:
+        return None
+    return {"fee": f"{seller.shipping_fee:.2f}",
+            "free_from": f"{seller.free_shipping_threshold:.2f}" if seller.free_shipping_threshold is not None else None}
 
 
 def description_prompt(facts: dict, *, style: str, length: str, language: str) -> Prompt:
@@ -154,7 +164,8 @@ def reply_suggestions_prompt(messages: list[dict], facts: dict | None, *, shop: 
         instructions=(
             f"You help a seller answer a customer in a chat. Suggest {REPLY_COUNT} short, distinct replies "
             f"(each under {REPLY_MAX_CHARACTERS} characters) the seller could send next, answering the "
-            "customer's latest messages with facts from the product in the data (price, stock, options). "
+            "customer's latest messages with facts from the product in the data (price, stock, options, and "
+            "the shop's delivery fee when 'delivery' is given). "
             "Never promise what the data does not say."
         ),
         data={"messages": messages, "product": facts, "shop": shop},

@@ -97,3 +97,18 @@ def test_openai_suggestions_are_structured_checked_and_clipped(fake_openai, sell
     with pytest.raises(AIProviderError) as failure:
         reply_suggestions(user=seller, messages=[customer("Is blue M in stock?")], product=dress)
     assert failure.value.details["reason"] == "too_few_suggestions"
+
+
+def test_delivery_questions_are_answered_with_the_shops_own_terms(seller, dress):
+    question = [customer("Do you deliver to Kumasi?")]
+    unset = reply_suggestions(user=seller, messages=question, product=dress)
+    assert not any("GH" in s or "free" in s.lower() for s in unset)  # no terms set: nothing is claimed
+
+    seller.shipping_fee, seller.free_shipping_threshold = Decimal("15.00"), Decimal("300.00")
+    seller.save()
+    terms = " ".join(reply_suggestions(user=seller, messages=question, product=dress))
+    assert "15.00" in terms and "300.00" in terms
+
+    seller.shipping_fee, seller.free_shipping_threshold = Decimal("0.00"), Decimal("0.00")
+    seller.save()
+    assert "free" in " ".join(reply_suggestions(user=seller, messages=question, product=dress)).lower()

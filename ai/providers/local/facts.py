@@ -141,6 +141,8 @@ class Product:
     variants: list[Variant]
     notes: str
     shop: str
+    delivery_fee: Decimal | None = None  # the shop's flat delivery charge, when it set one
+    free_delivery_from: Decimal | None = None
 
     @property
     def discount_percent(self) -> int | None:
@@ -243,6 +245,7 @@ def product_from(raw: Any) -> Product:
     tags = [tag for tag in (plain(t, 50).lstrip("#") for t in tags[:20]) if tag]
     notes = raw.get("notes") if isinstance(raw.get("notes"), str) else ""
     currency = plain(raw.get("currency"), 3).upper()
+    delivery = raw.get("delivery") if isinstance(raw.get("delivery"), dict) else {}
     product = Product(
         name=name,
         short_name=short_name(name),
@@ -257,6 +260,8 @@ def product_from(raw: Any) -> Product:
         variants=variants,
         notes=_CONTROL.sub("", notes[:6000]),
         shop=plain(raw.get("shop"), 80),
+        delivery_fee=to_decimal(delivery.get("fee")),
+        free_delivery_from=to_decimal(delivery.get("free_from")),
     )
     return product
 

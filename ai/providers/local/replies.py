@@ -89,6 +89,16 @@ PHRASES = {
         "delivery": ["Where are you located? I'll confirm the delivery options and cost to your area.",
                      "Delivery depends on your area: which city or neighbourhood are you in?",
                      "Send me your location and I'll get back to you with the delivery fee and timing."],
+        "delivery_fee": ["Delivery is {fee}. Where should we send your order?",
+                         "We deliver for {fee}. Which city or neighbourhood are you in?",
+                         "Our delivery fee is {fee}. Send me your location and I'll confirm the timing."],
+        "delivery_fee_free_from": ["Delivery is {fee}, and free on orders from {free_from}. Where should we send it?",
+                                   "We deliver for {fee}; spend {free_from} or more and delivery is free.",
+                                   "Delivery costs {fee} (free from {free_from}). Send me your location to "
+                                   "confirm the timing."],
+        "delivery_free": ["Delivery is free! Where should we send your order?",
+                          "Good news: we deliver for free. Which city or neighbourhood are you in?",
+                          "We don't charge for delivery. Send me your location and I'll confirm the timing."],
         "payment": ["Which payment method suits you best: {methods}? I'll send you the details.",
                     "Once you confirm your order, I'll share the payment details with you.",
                     "Paying is easy: tell me how you'd like to pay ({methods}) and I'll send the details."],
@@ -168,6 +178,17 @@ PHRASES = {
                      "livraison.",
                      "La livraison dépend de votre zone : envoyez-nous votre adresse et nous vous donnons les détails.",
                      "Indiquez-nous votre localisation et nous vous confirmons le délai et les frais de livraison."],
+        "delivery_fee": ["La livraison coûte {fee}. Où devons-nous envoyer votre commande ?",
+                         "Nous livrons pour {fee}. Dans quelle ville ou quel quartier êtes-vous ?",
+                         "Nos frais de livraison sont de {fee}. Envoyez-moi votre adresse pour confirmer le délai."],
+        "delivery_fee_free_from": ["La livraison coûte {fee}, et elle est offerte dès {free_from} d'achat. Où "
+                                   "devons-nous l'envoyer ?",
+                                   "Nous livrons pour {fee}, et gratuitement à partir de {free_from}.",
+                                   "Livraison : {fee} (offerte dès {free_from}). Envoyez-moi votre adresse pour "
+                                   "confirmer le délai."],
+        "delivery_free": ["La livraison est offerte ! Où devons-nous envoyer votre commande ?",
+                          "Bonne nouvelle : la livraison est gratuite. Dans quelle ville êtes-vous ?",
+                          "Nous ne facturons pas la livraison. Envoyez-moi votre adresse pour confirmer le délai."],
         "payment": ["Quel moyen de paiement vous convient le mieux : {methods} ? Je vous envoie les détails.",
                     "Dès que vous confirmez la commande, je vous envoie les informations de paiement.",
                     "Le paiement est simple : dites-moi comment vous souhaitez régler ({methods}) et je vous envoie "
@@ -353,6 +374,16 @@ class ReplyWriter:
         # Closest first: those sharing most of what was asked.
         return sorted(in_stock, key=lambda v: -sum(self._matches(v, {k: val}) for k, val in wanted.items()))
 
+    def _delivery(self) -> list[str]:
+        """The shop's own delivery charge when it set one; otherwise a promise to confirm it."""
+        product = self.product
+        if product is None or product.delivery_fee is None:
+            return self._three("delivery")
+        free_from = product.money(product.free_delivery_from, self.language)
+        fee = product.money(product.delivery_fee, self.language)
+        key = "delivery_free" if product.delivery_fee == 0 else "delivery_fee_free_from" if free_from else "delivery_fee"
+        return self._three(key, fee=fee, free_from=free_from)
+
     # --- Answers, three wordings each ------------------------------------------------------------------
 
     def answer(self, intent: str, ask: Ask) -> list[str]:
@@ -362,7 +393,7 @@ class ReplyWriter:
         if intent == "thanks":
             return self._three("thanks")
         if intent == "delivery":
-            return self._three("delivery")
+            return self._delivery()
         if intent == "payment":
             currency = product.currency if product else ""
             methods = PAYMENT_METHODS[self.language].get(currency, self.phrases["methods"])
