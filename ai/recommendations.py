@@ -542,28 +542,39 @@ def _interactions_around(product_id: int) -> Interactions:
 def recommendations_refresh_product(*, product_id: int) -> None:
     """Recompute one product's lists, and keep its place in its neighbours' lists (a new or
     renamed product shows up beside its neighbours at once, not at the next hourly run)."""
+    recommendations_refresh_products(product_ids=[product_id])
+
+
+def recommendations_refresh_products(*, product_ids: Iterable[int]) -> None:
+    """recommendations_refresh_product() for several products at once (a bulk edit, an import):
+    the catalog is read once for all of them."""
     with _CORPUS.lock:
         catalog = Catalog.load()
-        if product_id not in catalog.category_of:  # gone from the shop: nothing to recommend beside it
-            ProductRecommendation.objects.filter(product_id=product_id).delete()
-            return
-        signals = _signals(product_id, catalog, _interactions_around(product_id), _buyer_counts, _viewer_counts)
-        scores = signals.blend()
-        popular: list[int] = []
+        for product_id in dict.fromkeys(product_ids):
+            _refresh_one(product_id, catalog)
 
-        def padding() -> list[int]:
-            if not popular:
-                popular.extend(_popular_for(catalog, product_id))
-            return popular
 
-        lists = {(product_id, kind): _top(product_id, scores[kind], padding) for kind in KINDS}
-        neighbours = {other for ranked in lists.values() for other, score in ranked if score > 0}
-        listing = ProductRecommendation.objects.filter(recommended_id=product_id).values("product_id")
-        beside = _stored(ProductRecommendation.objects.filter(Q(product_id__in=listing) | Q(product_id__in=neighbours))
-                         .exclude(product_id=product_id))
-        for owner, _ in beside:  # lists it is in: their owners' scores are needed too
-            if owner in catalog.recommendable and owner not in signals.content:
-                signals.content[owner] = catalog.index.cosine(product_id, owner)
+def _refresh_one(product_id: int, catalog: "Catalog") -> None:
+    if product_id not in catalog.category_of:  # gone from the shop: nothing to recommend beside it
+        ProductRecommendation.objects.filter(product_id=product_id).delete()
+        return
+    signals = _signals(product_id, catalog, _interactions_around(product_id), _buyer_counts, _viewer_counts)
+    scores = signals.blend()
+    popular: list[int] = []
+
+    def padding() -> list[int]:
+        if not popular:
+            popular.extend(_popular_for(catalog, product_id))
+        return popular
+
+    lists = {(product_id, kind): _top(product_id, scores[kind], padding) for kind in KINDS}
+    neighbours = {other for ranked in lists.values() for other, score in ranked if score > 0}
+    listing = ProductRecommendation.objects.filter(recommended_id=product_id).values("product_id")
+    beside = _stored(ProductRecommendation.objects.filter(Q(product_id__in=listing) | Q(product_id__in=neighbours))
+                     .exclude(product_id=product_id))
+    for owner, _ in beside:  # lists it is in: their owners' scores are needed too
+        if owner in catalog.recommendable and owner not in signals.content:
+            signals.content[owner] = catalog.index.cosine(product_id, owner)
     lists |= _lists_beside(product_id, lists, signals.blend(), beside, catalog)
     _replace(lists)
 

@@ -45,8 +45,11 @@ DEFAULT_POST_HASHTAGS = {
 }
 
 HASHTAG_PATTERN = re.compile(r"#[A-Za-z0-9_]+")
+# What people write as a hashtag, accents and all ("#Fête"): checked against HASHTAG_PATTERN.
+WRITTEN_HASHTAG = re.compile(r"(?<![\w&])#\w+")
 _NOT_TAG_CHARACTER = re.compile(r"[^A-Za-z0-9_]+")
-_URL = re.compile(r"https?://\S+", re.IGNORECASE)
+# A link as X finds one: with a scheme, or a bare domain such as wa.me/233... or shop.example.com.
+_URL = re.compile(r"(?:https?://\S+|\b(?:[a-z0-9-]+\.)+[a-z]{2,}(?:/\S*)?)", re.IGNORECASE)
 X_URL_LENGTH = 23  # X shortens every link to t.co, counted as 23 characters
 ELLIPSIS = "…"
 
@@ -63,11 +66,12 @@ def hashtag_limit(platform: str | None) -> int:
 def to_hashtag(candidate: str) -> str | None:
     """'#Fête des mères' -> '#FeteDesMeres'; None when nothing usable is left."""
     text = unicodedata.normalize("NFKD", candidate or "").encode("ascii", "ignore").decode()
+    text = re.sub(r"(?<=\w)['’](?=\w)", "", text)  # "Women's" is one word: #WomensClothing
     words = [word for word in _NOT_TAG_CHARACTER.split(text.lstrip("#").strip()) if word]
     if len(words) > 1:  # several words become one camel-cased tag, the way people write them
         words = [word[:1].upper() + word[1:] for word in words]
     body = "".join(words)[:HASHTAG_MAX_LENGTH]
-    if not body or body.isdigit() or body.strip("_") == "":
+    if len(body) < 2 or body.isdigit() or body.strip("_") == "":
         return None  # platforms do not link a number or underscores alone
     return f"#{body}"
 
@@ -141,13 +145,13 @@ def _cap_inline_hashtags(body: str, limit: int) -> tuple[str, list[str]]:
     kept: list[str] = []
 
     def keep_or_unmark(match: re.Match) -> str:
-        tag = match.group(0)
-        if tag.lower() in {k.lower() for k in kept} or len(kept) >= limit:
-            return tag[1:]
+        tag = to_hashtag(match.group(0))  # "#Fête" is written "#Fete", as platforms would link it
+        if tag is None or tag.lower() in {k.lower() for k in kept} or len(kept) >= limit:
+            return match.group(0)[1:]
         kept.append(tag)
         return tag
 
-    return HASHTAG_PATTERN.sub(keep_or_unmark, body), kept
+    return WRITTEN_HASHTAG.sub(keep_or_unmark, body), kept
 
 
 def fits(text: str, platform: str) -> bool:
@@ -156,3 +160,19 @@ def fits(text: str, platform: str) -> bool:
 
 def hashtags_in(text: str) -> list[str]:
     return clean_hashtags(HASHTAG_PATTERN.findall(text), limit=MAX_HASHTAGS * 4)
+
+
+def hashtag_problems(text: str, platform: str | None) -> list[str]:
+    """What a seller's own text does wrong with hashtags, in words they can act on."""
+    problems: list[str] = []
+    seen: dict[str, str] = {}
+    for written in WRITTEN_HASHTAG.findall(text):
+        if not HASHTAG_PATTERN.fullmatch(written):
+            problems.append(f"{written}: hashtags use only letters A-Z, digits and _ (try {to_hashtag(written)}).")
+        elif written.lower() in seen:
+            problems.append(f"{written} repeats {seen[written.lower()]}.")
+        else:
+            seen[written.lower()] = written
+    if platform and len(seen) > hashtag_limit(platform):
+        problems.append(f"At most {hashtag_limit(platform)} hashtags here.")
+    return problems

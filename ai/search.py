@@ -1,12 +1,17 @@
 """Natural-language product search: the shopper's words understood as filters (ai.query), then
 applied to the public catalog and ranked by the catalog's own search."""
 
+import hashlib
+import json
 import logging
 import re
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from ai.errors import AIProviderError
 from ai.models import Feature
 from ai.prompts import search_prompt
 from ai.providers import provider_name
@@ -30,19 +35,39 @@ def category_named(value: str) -> dict | None:
     return Category.objects.filter(lookup).values("id", "name", "slug").first()
 
 
+# The same words mean the same filters: asked of the provider once an hour, not per search.
+SEARCH_CACHE_SECONDS = 3600
+
+
 def interpret(query: str, *, user=None) -> Interpretation:
     """The filters in the shopper's words: asked of the openai provider as structured output
     when it is the one configured, read by the local parser otherwise and whenever the provider
-    fails, refuses or the user's AI quota is spent."""
+    fails, refuses, answers nonsense or the user's AI quota is spent."""
     categories = categories_for_matching()
-    if provider_name() == "openai":
-        try:
-            generation = generate(user=user if user is not None and user.is_authenticated else None,
-                                  feature=Feature.SEARCH, prompt=search_prompt(query, categories))
-            return interpretation_from(generation.data, categories)
-        except (ApplicationError, ValueError, TypeError, InvalidOperation) as error:
-            logger.info("AI search fell back to the local parser: %s", error)
-    return parse_query(query, categories=categories)
+    if provider_name() != "openai":
+        return parse_query(query, categories=categories)
+    material = json.dumps([settings.OPENAI_MODEL, " ".join(query.lower().split()), categories], sort_keys=True)
+    key = "ai:search:" + hashlib.sha256(material.encode()).hexdigest()
+    interpretation = cache.get(key)
+    if interpretation is not None:
+        return interpretation
+    try:
+        interpretation = generate(user=user if user is not None and user.is_authenticated else None,
+                                  feature=Feature.SEARCH, prompt=search_prompt(query, categories),
+                                  accept=lambda generation: _accepted_filters(generation, categories))
+    except ApplicationError as error:
+        logger.info("AI search fell back to the local parser: %s", error)
+        return parse_query(query, categories=categories)
+    cache.set(key, interpretation, SEARCH_CACHE_SECONDS)
+    return interpretation
+
+
+def _accepted_filters(generation, categories: list[dict]) -> Interpretation:
+    try:
+        return interpretation_from(generation.data, categories)
+    except (ValueError, TypeError, InvalidOperation) as error:
+        raise AIProviderError(details={"provider": generation.provider or "openai", "reason": "invalid_filters"}) \
+            from error
 
 
 def _price(value) -> Decimal | None:

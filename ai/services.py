@@ -4,8 +4,10 @@ product copy is kept as AIContent for review, reply suggestions are checked befo
 import hashlib
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -18,7 +20,9 @@ from ai import prompts
 from ai.errors import AIDisabled, AIProviderError, LanguageNotSupported, NotApplicable, QuotaExceeded
 from ai.models import AIContent, AIUsage, ContentStatus, ContentType, Feature
 from ai.providers import Generation, LanguageUnsupported, Prompt, Provider, ProviderFailure, get_provider
-from ai.rules import POST_LIMITS, clean_hashtags, clip, compose_post, hashtag_limit, hashtags_in, platform_length
+from ai.rules import (
+    POST_LIMITS, clean_hashtags, clip, compose_post, hashtag_limit, hashtag_problems, hashtags_in, platform_length,
+)
 from products.models import Product
 from products.services import product_update
 from sellflow.exceptions import ApplicationError
@@ -52,8 +56,10 @@ def user_today(user) -> tuple[datetime.date, datetime]:
 
 
 def spent_today(user, day) -> int:
-    # Failed calls give the generation back; calls in flight hold their place.
-    return AIUsage.objects.filter(Q(success=True) | Q(error=""), user=user, day=day).count()
+    # Calls in flight hold their place; a failed call gives it back unless the provider wrote
+    # (and billed) an answer that was then rejected.
+    return AIUsage.objects.filter(Q(success=True) | Q(error="") | Q(completion_tokens__gt=0), user=user,
+                                  day=day).count()
 
 
 def ensure_quota(*, user) -> None:
@@ -88,15 +94,23 @@ def usage_finish(usage: AIUsage, *, generation: Generation | None = None, error:
         AIUsage.objects.filter(pk=usage.pk).update(success=False, error=error or "error")
 
 
-def generate(*, user, feature: str, prompt: Prompt, provider: Provider | None = None) -> Generation:
-    """Ask the provider, recording the call. Failures become the API's errors: 400
+def generate(*, user, feature: str, prompt: Prompt, provider: Provider | None = None,
+             accept: Callable[[Generation], Any] | None = None) -> Any:
+    """Ask the provider, recording the call, and return the generation, or what `accept` makes
+    of it: `accept` checks the answer against our rules and raises AIProviderError to reject it
+    (the call is then recorded as failed). Failures become the API's errors: 400
     language_unsupported, 429 quota_exceeded, 502 provider_error."""
     provider = provider or get_provider()
     if not provider.supports_language(prompt.language):
         raise LanguageNotSupported(details={"language": prompt.language, "provider": provider.name})
     usage = usage_start(user=user, feature=feature, provider=provider)
+    generation = None
     try:
         generation = provider.generate(prompt)
+        result = accept(generation) if accept else generation
+    except AIProviderError as rejected:
+        usage_finish(usage, generation=generation, error=str(rejected.details.get("reason", "rejected"))[:40])
+        raise
     except LanguageUnsupported:
         usage_finish(usage, error="language_unsupported")
         raise LanguageNotSupported(details={"language": prompt.language, "provider": provider.name}) from None
@@ -108,7 +122,7 @@ def generate(*, user, feature: str, prompt: Prompt, provider: Provider | None = 
         usage_finish(usage, error="crashed")
         raise
     usage_finish(usage, generation=generation)
-    return generation
+    return result
 
 
 def _unusable(usage_feature: str, provider: str, reason: str) -> AIProviderError:
@@ -156,7 +170,12 @@ def _prompt_for(request: ContentRequest, facts: dict) -> Prompt:
     if request.content_type == ContentType.DESCRIPTION:
         return prompts.description_prompt(facts, style=request.style, length=request.length, language=request.language)
     if request.content_type == ContentType.HASHTAGS:
-        return prompts.hashtags_prompt(facts, platform=request.platform, count=request.count,
+        # Hashtags say what a product is, not how many are left: a sale must not make the stored
+        # ones stale (nor cost the seller a generation).
+        lasting = {key: value for key, value in facts.items() if key not in ("in_stock", "stock_quantity", "delivery")}
+        lasting["variants"] = [{key: value for key, value in variant.items() if key not in ("in_stock", "stock_quantity")}
+                               for variant in facts["variants"]]
+        return prompts.hashtags_prompt(lasting, platform=request.platform, count=request.count,
                                        language=request.language)
     return prompts.social_post_prompt(
         facts, platform=request.platform, tone=request.tone, language=request.language,
@@ -208,8 +227,9 @@ def content_generate(*, user, product: Product, request: ContentRequest, regener
         if stored is not None:
             return stored, True
 
-    generation = generate(user=user, feature=request.content_type, prompt=prompt, provider=provider)
-    text, hashtags = _finished_copy(request, generation, provider.name)
+    generation, (text, hashtags) = generate(
+        user=user, feature=request.content_type, prompt=prompt, provider=provider,
+        accept=lambda answer: (answer, _finished_copy(request, answer, provider.name)))
     return _store_content(product=product, user=user, request=request, key=key, text=text, hashtags=hashtags,
                           generation=generation), False
 
@@ -280,10 +300,10 @@ def _checked_edit(content: AIContent, text: str) -> tuple[str, list[str]]:
     limit = POST_LIMITS[content.platform]
     if platform_length(text, content.platform) > limit:
         raise invalid(f"{content.get_platform_display()} posts hold at most {limit} characters.")
-    tags = hashtags_in(text)
-    if len(tags) > hashtag_limit(content.platform):
-        raise invalid(f"{content.get_platform_display()} allows at most {hashtag_limit(content.platform)} hashtags.")
-    return text, tags
+    problems = hashtag_problems(text, content.platform)
+    if problems:
+        raise ApplicationError("The edited text breaks the platform's rules.", details={"text": problems})
+    return text, hashtags_in(text)
 
 
 # --- Reply suggestions ------------------------------------------------------------------------
@@ -300,13 +320,16 @@ def reply_suggestions(*, user, messages: list[dict], product: Product | None = N
     facts = prompts.product_facts(prompts.product_queryset().get(pk=product.pk)) if product else None
     history = [{"from": m["from"], "text": m["text"]} for m in messages[-REPLY_HISTORY:]]
     prompt = prompts.reply_suggestions_prompt(history, facts, shop=user.display_name, language=language)
-    generation = generate(user=user, feature=Feature.REPLY_SUGGESTIONS, prompt=prompt, provider=provider)
-    raw = generation.data.get("suggestions", []) if isinstance(generation.data, dict) else []
-    suggestions: list[str] = []
-    for item in raw:
-        text = clip(" ".join(str(item).split()), prompts.REPLY_MAX_CHARACTERS)
-        if text and text.lower() not in {s.lower() for s in suggestions}:
-            suggestions.append(text)
-    if len(suggestions) < prompts.REPLY_COUNT:
-        raise _unusable("reply_suggestions", provider.name, "too_few_suggestions")
-    return suggestions[: prompts.REPLY_COUNT]
+    def distinct_replies(generation: Generation) -> list[str]:
+        raw = generation.data.get("suggestions", []) if isinstance(generation.data, dict) else []
+        suggestions: list[str] = []
+        for item in raw:
+            text = clip(" ".join(str(item).split()), prompts.REPLY_MAX_CHARACTERS)
+            if text and text.lower() not in {s.lower() for s in suggestions}:
+                suggestions.append(text)
+        if len(suggestions) < prompts.REPLY_COUNT:
+            raise _unusable("reply_suggestions", provider.name, "too_few_suggestions")
+        return suggestions[: prompts.REPLY_COUNT]
+
+    return generate(user=user, feature=Feature.REPLY_SUGGESTIONS, prompt=prompt, provider=provider,
+                    accept=distinct_replies)

@@ -28,3 +28,10 @@ def fail_stale_jobs() -> None:
     from ai.jobs import jobs_fail_stale
 
     jobs_fail_stale()
+
+
+@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
+def refresh_products_recommendations(product_ids: list[int]) -> None:
+    from ai.recommendations import recommendations_refresh_products
+
+    recommendations_refresh_products(product_ids=product_ids)

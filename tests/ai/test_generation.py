@@ -284,6 +284,25 @@ def test_edits_keep_the_platform_rules(seller_client, stole):
     too_long = seller_client.patch(post_url, {"text": "kente " * 60}, format="json")
     assert too_long.status_code == 400 and "280" in too_long.json()["details"]["text"][0]
     assert seller_client.patch(post_url, {"text": "   "}, format="json").status_code == 400
+    broken = seller_client.patch(post_url, {"text": "New! #Kente #kente #Fête"}, format="json")
+    assert broken.status_code == 400 and broken.json()["details"]["text"] == [
+        "#kente repeats #Kente.", "#Fête: hashtags use only letters A-Z, digits and _ (try #Fete)."]
+    link = seller_client.patch(post_url, {"text": "k" * 257 + " wa.me/233240000000"}, format="json")
+    assert link.status_code == 400  # X counts every link as 23 characters: 281
+
+
+def test_hashtags_stay_stored_when_only_the_stock_changes(seller_client, stole):
+    first = seller_client.post("/api/ai/generate/hashtags/", {"product_id": stole.pk}, format="json").json()
+    Product.objects.filter(pk=stole.pk).update(stock_quantity=1)
+    again = seller_client.post("/api/ai/generate/hashtags/", {"product_id": stole.pk}, format="json").json()
+    assert again["cached"] is True and again["content"]["id"] == first["content"]["id"]
+
+
+def test_a_call_to_action_cannot_smuggle_broken_hashtags(seller_client, stole):
+    post = seller_client.post("/api/ai/generate/social-post/", {
+        "product_id": stole.pk, "platform": "instagram", "call_to_action": "#Kente #kente #KENTE #Fête order now"},
+        format="json").json()["post"]
+    assert "#Fête" not in post and "#kente" not in post and "#KENTE" not in post
 
 
 def test_another_sellers_content_is_not_found(seller_client, stole):
@@ -429,6 +448,11 @@ def test_openai_lists_are_cleaned_to_the_platform_rules(fake_openai, seller_clie
     nothing = seller_client.post("/api/ai/generate/hashtags/", {"product_id": stole.pk, "count": 5},
                                  format="json")
     assert nothing.status_code == 502 and nothing.json()["details"]["reason"] == "no_valid_hashtags"
+    rejected = AIUsage.objects.latest("id")
+    assert (rejected.success, rejected.error) == (False, "no_valid_hashtags")
+    assert rejected.completion_tokens > 0  # billed by the provider, so it counts against the quota
+    usage = seller_client.get("/api/ai/usage/").json()
+    assert usage["quota"]["used_today"] == 3 and usage["totals"]["failed"] == 1
 
 
 def test_openai_writes_languages_the_local_provider_cannot(fake_openai, seller_client, stole):

@@ -427,3 +427,15 @@ def test_shopper_recommendations_take_a_fixed_number_of_queries(buyer, buyer_cli
         assert body["strategy"] == "personal" and len(body["results"]) == min(limit, 19)
         with django_assert_num_queries(7):
             buyer_client.get(URL, {"limit": limit})
+
+
+def test_a_bulk_edit_refreshes_its_products_together(seller_client, seller, django_capture_on_commit_callbacks):
+    from unittest import mock
+
+    products = [ProductFactory(seller=seller, name=f"Kente stole {n}") for n in range(4)]
+    with mock.patch("ai.tasks.refresh_products_recommendations.delay") as refresh:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = seller_client.post("/api/products/bulk/", {
+                "ids": [p.pk for p in products], "action": "set_status", "status": "draft"}, format="json")
+    assert response.status_code == 200, response.json()
+    refresh.assert_called_once_with(sorted(p.pk for p in products))

@@ -261,3 +261,21 @@ def test_a_spent_quota_searches_with_the_local_parser(fake_openai, settings, buy
     second = buyer_client.get(SEARCH, {"q": "kente under 200"})
     assert second.status_code == 200 and second.json()["interpreted"]["max_price"] == "200.00"
     assert len(fake_openai.requests) == 1
+
+
+@pytest.mark.django_db
+def test_the_same_words_are_asked_of_the_provider_once(fake_openai, api_client):
+    fake_openai.reply_json({"text": "kente", "min_price": None, "max_price": 200, "currency": "GHS",
+                            "in_stock": None, "colors": [], "sizes": [], "category": None, "sort": None})
+    for q in ("kente under 200 cedis", "Kente  under 200 CEDIS"):
+        assert api_client.get(SEARCH, {"q": q}).json()["interpreted"]["max_price"] == "200.00"
+    assert len(fake_openai.requests) == 1
+
+
+@pytest.mark.django_db
+def test_nonsense_filters_are_recorded_as_a_failed_call(fake_openai, api_client):
+    fake_openai.reply_json({"text": "kente", "min_price": -5, "max_price": None, "currency": None,
+                            "in_stock": None, "colors": [], "sizes": [], "category": None, "sort": None})
+    api_client.get(SEARCH, {"q": "kente"})
+    usage = AIUsage.objects.get()
+    assert (usage.feature, usage.success, usage.error) == ("search", False, "invalid_filters")
