@@ -11,7 +11,7 @@ import time
 from ai.providers.base import Generation, LanguageUnsupported, Prompt, Provider, ProviderFailure
 from ai.providers.local import lexicon
 from ai.providers.local.description import write_description
-from ai.providers.local.facts import product_from
+from ai.providers.local.facts import named, product_from
 from ai.providers.local.hashtags import write_hashtags
 from ai.providers.local.posts import write_post
 from ai.providers.local.replies import write_replies
@@ -68,10 +68,12 @@ class LocalProvider(Provider):
 
     @staticmethod
     def _product(data: dict, *, required: bool = True):
-        product = product_from(data.get("product"))
-        if required and not product.name:
+        raw = data.get("product")
+        product = product_from(raw)
+        given = raw.get("name") if isinstance(raw, dict) else None
+        if required and not product.name and not (isinstance(given, str) and given.strip()):
             raise ProviderFailure("The product has no name to write about.", reason="invalid_input")
-        return product
+        return product  # a name of emojis only is written about by its category: see named()
 
     @staticmethod
     def _written_language(language: str, *texts: str) -> str:
@@ -83,6 +85,7 @@ class LocalProvider(Provider):
     def _description(self, data: dict, options: dict, language: str) -> tuple[str, None]:
         product = self._product(data)
         language = self._written_language(language, product.notes, product.name)
+        product = named(product, language)
         text = write_description(product, language=language, style=str(options.get("style") or ""),
                                  length=str(options.get("length") or ""))
         return text, None
@@ -97,6 +100,7 @@ class LocalProvider(Provider):
     def _social_post(self, data: dict, options: dict, language: str) -> tuple[str, dict]:
         product = self._product(data)
         language = self._written_language(language, product.notes, product.name)
+        product = named(product, language)
         call_to_action = data.get("call_to_action") or options.get("call_to_action")
         body, tags = write_post(
             product, platform=_platform(options), language=language, tone=str(options.get("tone") or "friendly"),

@@ -7,7 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ai.providers.local.facts import (
-    Facts, Notes, OptionGroup, Product, as_plural, capitalize, category_in, elide, facts_in, is_plural_name,
+    Facts, Notes, OptionGroup, Product, as_plural, capitalize, category_in, delivery_terms, elide, facts_in,
+    is_plural_name,
     join_words, notes_from, option_label, option_values, pick, shop_fallback, stable_index, with_article, without,
     words,
 )
@@ -43,18 +44,17 @@ PHRASES = {
             "fillers": [
                 "Orders can be placed directly with {shop}, and questions about the product are welcome before "
                 "purchase.",
-                "Delivery options and costs depend on your location and are confirmed when you order.",
+                "delivery:{delivery_terms}",
                 "colour:Colours may appear slightly different depending on your screen.",
                 "For any question about {aspect}, the team at {shop} will be glad to help.",
                 "Please check the details above before ordering to make sure the product meets your needs.",
-                "Additional photos can be provided on request.",
-                "options:Customers are invited to state their preferred options when ordering so that the right item "
-                "is set aside for them.",
+                "If anything in this description is unclear, {shop} will be happy to clarify it before you buy.",
+                "options:Customers are invited to state their preferred options when ordering.",
                 "To order, simply send a message to {shop} with the details of your request.",
                 "Availability is confirmed when you place your order.",
                 "currency:Prices are listed in {currency_name}.",
-                "The photos and description are provided by {shop} to help you choose with confidence.",
-                "Collection or delivery arrangements can be discussed when you place your order.",
+                "This description is provided by {shop} to help you choose with confidence.",
+                "Feel free to share this product with anyone who might be interested.",
             ],
             "aspect_options": "sizes and options",
             "aspect": "this product",
@@ -82,9 +82,10 @@ PHRASES = {
             "out": "It's sold out right now, but message us and we'll let you know as soon as it's back.",
             "fillers": [
                 "Got a question? Just send us a message and we'll get back to you.",
-                "Tell us where you are and we'll sort out delivery with you.",
+                "delivery:{delivery_terms}",
+                "delivery:Tell us where you are and we'll sort out delivery with you.",
                 "options:Not sure which {aspect} to pick? Ask us and we'll help you choose.",
-                "colour:Colours can look a little different on screen, so feel free to ask for more photos.",
+                "colour:Colours can look a little different on screen, so feel free to ask us about them.",
                 "Ordering is easy: message {shop}, tell us what you'd like, and we'll take it from there.",
                 "We love hearing from our customers, so don't be shy!",
                 "Treat yourself, or pick one up for someone special.",
@@ -92,7 +93,8 @@ PHRASES = {
                 "We're a small business, so every order really means a lot to us.",
                 "Know someone who'd love it too? Share this with them!",
                 "Follow us so you never miss our next finds!",
-                "We'll keep you posted from the moment you order until your package reaches you.",
+                "Anything unclear? Just ask us before you order, we're happy to explain.",
+                "Saving it for later? Share it with a friend so you don't lose it!",
                 "Found something you like? Don't wait too long to message us!",
             ],
             "aspect_options": "option",
@@ -122,15 +124,18 @@ PHRASES = {
             "out": "It's sold out right now; message us to be first in line when it's back.",
             "cta": ["Order now from {shop} and make it yours.", "Message {shop} now to place your order."],
             "fillers": [
-                "Finds like this never stay on the shelf for long.",
+                "low:Finds like this never stay on the shelf for long.",
                 "options:Not sure which option suits you best? We'll gladly help you choose.",
-                "Tell us where you are and we'll confirm the delivery options for your area.",
-                "Why wait? The sooner you order, the sooner it's yours.",
+                "delivery:{delivery_terms}",
+                "delivery:Tell us where you are and we'll confirm the delivery options for your area.",
+                "stock:Why wait? The sooner you order, the sooner it's yours.",
                 "It's the kind of purchase you'll be glad you made.",
-                "Ask for extra photos or details anytime, so you can buy with confidence.",
+                "Questions are welcome before you order, so you can buy with confidence.",
+                "Have a question before you decide? Just ask, we're happy to help you choose.",
+                "Once you've seen it, you'll understand why we love it.",
                 "Treat yourself, or surprise someone you love.",
                 "Don't let this one slip away: message us today.",
-                "Secure yours now and start enjoying it sooner.",
+                "stock:Secure yours now and start enjoying it sooner.",
                 "Ordering takes just a minute: send us a message and we'll handle the rest.",
                 "Share this with someone who would love it too.",
                 "You deserve something this good, so go ahead and make it yours.",
@@ -164,20 +169,19 @@ PHRASES = {
             "fillers": [
                 "Les commandes se passent directement auprès {de_shop}, qui répond volontiers à vos questions "
                 "avant l'achat.",
-                "Les modalités et les frais de livraison dépendent de votre localisation et vous sont confirmés "
-                "lors de la commande.",
+                "delivery:{delivery_terms}",
                 "colour:Les couleurs peuvent légèrement varier selon l'écran utilisé.",
                 "Pour toute question sur {aspect}, l'équipe {de_shop} se tient à votre disposition.",
                 "Nous vous invitons à vérifier les informations ci-dessus avant de commander afin de vous assurer "
                 "que cet article répond à vos besoins.",
-                "Des photos supplémentaires peuvent être envoyées sur demande.",
-                "options:Merci de préciser vos options au moment de la commande afin que le bon article vous soit "
-                "réservé.",
+                "Si un point de cette description n'est pas clair, {shop} se fera un plaisir de vous le préciser "
+                "avant l'achat.",
+                "options:Merci de préciser vos options au moment de la commande.",
                 "Pour commander, il suffit d'envoyer un message à {shop} en précisant votre demande.",
                 "La disponibilité est confirmée au moment de la commande.",
                 "currency:Les prix sont indiqués en {currency_name}.",
-                "Les photos et la description sont fournies par {shop} pour vous aider à choisir en toute confiance.",
-                "Le retrait ou la livraison peuvent être convenus au moment de la commande.",
+                "Cette description est fournie par {shop} pour vous aider à choisir en toute confiance.",
+                "N'hésitez pas à partager cet article avec les personnes susceptibles d'être intéressées.",
             ],
             "aspect_options": "les tailles et les options",
             "aspect": "cet article",
@@ -204,11 +208,12 @@ PHRASES = {
             "last": "Attention, il ne reste plus qu'un exemplaire !",
             "out": "C'est en rupture de stock pour le moment, mais écrivez-nous et on vous prévient dès le retour !",
             "fillers": [
-                "Une question ? Envoyez-nous un message, on vous répond rapidement.",
-                "Dites-nous où vous êtes et on organise la livraison ensemble.",
+                "Une question ? Envoyez-nous un message, on vous répond avec plaisir.",
+                "delivery:{delivery_terms}",
+                "delivery:Dites-nous où vous êtes et on organise la livraison ensemble.",
                 "options:Vous hésitez sur {aspect} ? Demandez-nous conseil, on vous aide à choisir.",
-                "colour:Les couleurs peuvent rendre un peu différemment à l'écran : n'hésitez pas à demander plus de "
-                "photos.",
+                "colour:Les couleurs peuvent rendre un peu différemment à l'écran : n'hésitez pas à nous poser la "
+                "question.",
                 "Commander, c'est simple : écrivez à {shop}, dites-nous ce qui vous fait envie, et on s'occupe du "
                 "reste.",
                 "On adore avoir de vos nouvelles, alors n'hésitez pas !",
@@ -217,7 +222,8 @@ PHRASES = {
                 "Nous sommes une petite entreprise : chaque commande compte énormément pour nous.",
                 "Vous connaissez quelqu'un qui va adorer ? Parlez-lui-en !",
                 "Suivez-nous pour ne rien manquer de nos prochaines trouvailles !",
-                "On vous tient au courant de la commande jusqu'à la réception de votre colis.",
+                "Un point pas clair ? Demandez-nous avant de commander, on vous explique avec plaisir.",
+                "Vous voulez le garder pour plus tard ? Partagez-le avec un proche pour ne pas le perdre !",
                 "Vous avez trouvé votre bonheur ? N'attendez pas trop pour nous écrire !",
             ],
             "aspect_options": "l'option",
@@ -249,16 +255,18 @@ PHRASES = {
             "cta": ["Commandez dès maintenant chez {shop} !", "Écrivez à {shop} dès maintenant pour passer "
                     "commande."],
             "fillers": [
-                "Des trouvailles comme celle-ci ne restent jamais longtemps en rayon.",
+                "low:Des trouvailles comme celle-ci ne restent jamais longtemps en rayon.",
                 "options:Vous hésitez entre plusieurs options ? Nous vous aidons volontiers à choisir.",
-                "Dites-nous où vous êtes et nous vous confirmons les options de livraison pour votre zone.",
-                "Pourquoi attendre ? Plus tôt vous commandez, plus tôt vous en profitez.",
+                "delivery:{delivery_terms}",
+                "delivery:Dites-nous où vous êtes et nous vous confirmons les options de livraison pour votre zone.",
+                "stock:Pourquoi attendre ? Plus tôt vous commandez, plus tôt vous en profitez.",
                 "Le genre d'achat que vous ne regretterez pas.",
-                "Demandez des photos ou des détails supplémentaires à tout moment, pour acheter en toute "
-                "confiance.",
+                "Posez-nous toutes vos questions avant de commander, pour acheter en toute confiance.",
+                "Une question avant de vous décider ? Demandez-nous, nous vous aidons volontiers à choisir.",
+                "Une fois que vous l'aurez vu, vous comprendrez pourquoi nous l'adorons.",
                 "Faites-vous plaisir, ou surprenez quelqu'un que vous aimez.",
                 "Ne laissez pas passer cette occasion : écrivez-nous dès aujourd'hui.",
-                "Réservez dès maintenant et profitez-en plus vite.",
+                "stock:Réservez dès maintenant et profitez-en plus vite.",
                 "Commander ne prend qu'une minute : envoyez-nous un message, on s'occupe du reste.",
                 "Pensez à en parler à quelqu'un qui va adorer.",
                 "Vous méritez ce qu'il y a de mieux : faites-vous plaisir dès aujourd'hui.",
@@ -268,7 +276,10 @@ PHRASES = {
         },
     },
 }
-FILLER_NEEDS = {"options", "colour", "currency"}  # "colour:..." is said only of products offered in colours
+# "colour:..." is said only of products offered in colours, "delivery:..." only when the shop stated
+# its delivery terms, "low:..." only when few are left, "stock:..." only when it can be ordered now.
+# No filler promises what the data does not say (photos, speed, delivery, scarcity).
+FILLER_NEEDS = {"options", "colour", "currency", "delivery", "low", "stock"}
 CURRENCY_NAMES = {
     "en": {"GHS": "Ghanaian cedis", "NGN": "Nigerian naira", "XOF": "CFA francs", "XAF": "CFA francs",
            "USD": "US dollars", "EUR": "euros", "GBP": "pounds sterling", "KES": "Kenyan shillings"},
@@ -319,12 +330,10 @@ def options_phrase(groups: list[OptionGroup], language: str, style: str) -> str:
 # --- The pieces of a description -----------------------------------------------------------------
 
 def _facts_to_state(product: Product, notes: Notes, language: str) -> Facts:
-    """Facts from the name, tags and category; from the notes too when the notes cannot be
-    quoted in this language (English notes under a French description, and the other way)."""
-    sources = product.text_for_facts()
-    if not notes.sentences_in(language):
-        sources += " " + product.notes
-    return facts_in(sources, exclude=product.name)
+    """Facts from the name, tags, category and notes (those the quoted notes already say are
+    left out by the caller): notes in another language, or sentences not quoted because they
+    are the writer's own earlier copy, still tell what the product is made of."""
+    return facts_in(product.text_for_facts() + " " + product.notes, exclude=product.name)
 
 
 def _pieces(product: Product, language: str, style: str) -> tuple[list[Piece], list[str]]:
@@ -332,6 +341,8 @@ def _pieces(product: Product, language: str, style: str) -> tuple[list[Piece], l
     shop = product.shop or SHOP_FALLBACK[language]
     seed = (product.name, language, style)
     category = category_in(product, language)
+    if product.name_is_fallback and category and category.lower() == product.short_name.lower():
+        category = None  # "The Sandals are part of the Sandals collection" says it twice
     the_name = with_article(product.short_name) if language == "en" and detect_language(product.short_name) != "fr" \
         else product.short_name
     values = {"name": product.short_name, "the_name": the_name, "The_name": capitalize(the_name), "shop": shop,
@@ -399,7 +410,11 @@ def _pieces(product: Product, language: str, style: str) -> tuple[list[Piece], l
     kinds = {"options"} if product.options else set()
     kinds |= {"colour"} if any(group.kind == "colour" for group in product.options) else set()
     kinds |= {"currency"} if product.currency in CURRENCY_NAMES[language] else set()
+    kinds |= {"delivery"} if product.delivers else set()
+    kinds |= {"low"} if product.low_stock else set()
+    kinds |= {"stock"} if product.in_stock else set()
     values["currency_name"] = CURRENCY_NAMES[language].get(product.currency, "")
+    values["delivery_terms"] = delivery_terms(product, language)
     fillers = []
     for filler in phrases["fillers"]:
         needs, _, text = filler.partition(":") if filler.split(":", 1)[0] in FILLER_NEEDS else ("", "", filler)

@@ -8,7 +8,7 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
@@ -143,6 +143,16 @@ class Product:
     shop: str
     delivery_fee: Decimal | None = None  # the shop's flat delivery charge, when it set one
     free_delivery_from: Decimal | None = None
+    name_is_fallback: bool = False  # the seller's name had nothing to write (emojis only): see named()
+
+    @property
+    def delivers(self) -> bool:
+        """Whether the shop stated its delivery terms: only then does the copy talk about delivery."""
+        return self.delivery_fee is not None or self.free_delivery_from is not None
+
+    @property
+    def free_delivery(self) -> bool:
+        return self.delivery_fee == 0 or self.free_delivery_from == 0
 
     @property
     def discount_percent(self) -> int | None:
@@ -266,6 +276,37 @@ def product_from(raw: Any) -> Product:
     return product
 
 
+FALLBACK_NAME = {"en": "this item", "fr": "cet article"}
+
+
+def named(product: Product, language: str) -> Product:
+    """A product whose name has nothing left to write (only emojis or symbols) is called by its
+    category in English, else 'this item' / 'cet article': never an empty name ("The  costs...")."""
+    if product.name:
+        return product
+    # French needs an article the category does not give: "Craquez pour cet article", not "pour Chaussures".
+    name = (category_in(product, language) if language == "en" else None) \
+        or FALLBACK_NAME.get(language, FALLBACK_NAME["en"])
+    return replace(product, name=name, short_name=short_name(name), name_is_fallback=True)
+
+
+def delivery_terms(product: Product, language: str) -> str:
+    """The shop's own delivery terms in a sentence, '' when it stated none."""
+    if not product.delivers:
+        return ""
+    fee = product.money(product.delivery_fee, language)
+    free_from = product.money(product.free_delivery_from, language)
+    if product.free_delivery:
+        return "La livraison est offerte." if language == "fr" else "Delivery is free."
+    if language == "fr":
+        if fee and free_from:
+            return f"La livraison coûte {fee}, et elle est offerte dès {free_from} d'achat."
+        return f"La livraison coûte {fee}." if fee else f"La livraison est offerte dès {free_from} d'achat."
+    if fee and free_from:
+        return f"Delivery costs {fee}, and it is free on orders from {free_from}."
+    return f"Delivery costs {fee}." if fee else f"Delivery is free on orders from {free_from}."
+
+
 # --- Options in words -------------------------------------------------------------------------
 
 def colour_fr(value: str) -> str | None:
@@ -321,6 +362,23 @@ _CONTACT = re.compile(r"https?://|www\.|\S+@\S+\.\w+|(?:\+?\d[\d\s-]{7,}\d)|wa\.
 _MONEY_MENTION = re.compile(r"(?:gh[₵¢s]|₵|₦|\$|€|£|fcfa|cfa|ngn|ghs|xof|cedis?|naira|usd|eur)\s?\d|"
                             r"\d\s?(?:gh[₵¢s]|₵|₦|\$|€|£|fcfa|cfa|ngn|ghs|xof|cedis?|naira|usd|eur|francs?)\b|"
                             r"\b(?:price|prix|discount|promo|sale price)\b", re.IGNORECASE)
+# What goes stale once written down: stock, prices and offers, how to order or get it delivered.
+# The copy states these from the product's current facts, never from old notes (which are often
+# the writer's own earlier description, applied to the product by the seller).
+_STOCK_MENTION = re.compile(
+    r"\b(?:in|out of|back in) stock\b|\bsold out\b|\bstock\b|\blast one\b|\b(?:only|just) \d+ (?:left|remain)|"
+    r"\bleft in stock\b|\b\d+ left\b|\bgot \d+\b|\brestock|\bready (?:to order|for you)\b|"
+    r"\bavailab(?:le|ility)\b|\bdisponib|\ben stock\b|\brupture\b|\bépuisé|\bréassort|\bplus que \d+|"
+    r"\bil (?:n'en )?reste\b|dernier exemplaire", re.IGNORECASE)
+_OFFER_MENTION = re.compile(
+    r"\bsav(?:e|es|ing|ings)\b|\breduced\b|\bon (?:sale|offer)\b|\bdiscount|\d\s?% off\b|\bprices? start|"
+    r"\bpriced\b|\bcosts?\b|\bfor just\b|\binstead of\b|\bdown from\b|\béconomi|\bau lieu de\b|"
+    r"\bréduction|\bremise|\bpromo|\bà partir de\b|\btarif", re.IGNORECASE)
+_ORDER_MENTION = re.compile(
+    r"\border|\bdeliver|\bshipping\b|\bdispatch|\bcollection or\b|\bmessage (?:us|me)\b|"
+    r"\bsend (?:us|me) a\b|\bdm\b|\bcontact\b|\bget in touch\b|\bcall (?:us|me)\b|\bwhatsapp\b|"
+    r"\binbox\b|\bcommand|\blivr|\bexpédi|\bécrivez|\bcontactez|\benvoyez-(?:nous|moi)\b|"
+    r"\bappelez|\b(?:send|message|dm|write to) \S+ (?:to|now|today)\b", re.IGNORECASE)
 _MARKUP = re.compile(r"\*\*|__|`+|^#+\s|^>\s?|~~")
 _BULLET = re.compile(r"^\s*(?:[-*•·▪●◦–—]|\d{1,2}[.)])\s+")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[\"“«(]?[A-ZÀ-Ý0-9])")
@@ -357,12 +415,69 @@ def _mentions_only_name(sentence: str, name: str) -> bool:
     return len(re.findall(r"\w+", rest)) < 3
 
 
+def _template_pattern(template: str) -> re.Pattern | None:
+    """One of the writer's own sentences as a pattern: its words as written, any field as text."""
+    template = template.split(":", 1)[1] if re.match(r"^[a-z]+:", template) else template
+    parts = re.split(r"\{[^{}]*\}", template)
+    fixed = [re.sub(r"\W+", " ", part.lower()).strip() for part in parts]
+    needed = 2 if "{options}" in template else 3  # "Choose yours {options}."
+    if sum(len(part.split()) for part in fixed) < needed:
+        return None  # "It's {features}." would match anything the seller wrote starting "It's"
+    pattern = r"\s*(?:.+?)?\s*".join(re.escape(part).replace(r"\ ", r"\s+") for part in fixed)
+    return re.compile(rf"^\s*{pattern}\s*$")
+
+
+@lru_cache(maxsize=1)
+def _own_sentences() -> tuple[re.Pattern, ...]:
+    """Every sentence the writer itself writes, in both languages: quoting one back from notes
+    would say it twice (or state what is no longer true)."""
+    from ai.providers.local import description, posts  # here: they import this module
+
+    templates: list[str] = []
+
+    def collect(value) -> None:
+        if isinstance(value, str):
+            templates.extend(t for t in re.split(r"(?<=[.!?…])\s+", value) if t)
+        elif isinstance(value, dict):
+            for item in value.values():
+                collect(item)
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                collect(item)
+
+    collect(description.PHRASES)
+    collect(posts.HOOKS)
+    collect(posts.TIKTOK_HOOKS)
+    collect(posts.WORDS)
+    collect(posts.CALLS_TO_ACTION)
+    return tuple(pattern for pattern in {_template_pattern(t) for t in templates} if pattern)
+
+
+def _writers_own(sentence: str, name: str, shop: str) -> bool:
+    key = re.sub(r"\W+", " ", sentence.lower()).strip()
+    if not key:
+        return False
+    if name and shop and name.lower() in sentence.lower() and shop.lower() in sentence.lower():
+        return True  # "{shop} presents {name}": an intro
+    return any(pattern.match(key) for pattern in _own_sentences())
+
+
+# The writer's own list of details ("Details: 100% cotton; hand wash cold."): back to the fragments.
+_DETAILS = re.compile(r"^(?:details|the details|what you get|caractéristiques|les détails|ce que vous obtenez)\s*:"
+                      r"\s*(.+?)\.?$", re.IGNORECASE)
+
+
+def _stale(sentence: str) -> bool:
+    return bool(_STOCK_MENTION.search(sentence) or _OFFER_MENTION.search(sentence)
+                or _ORDER_MENTION.search(sentence))
+
+
 def notes_from(product: Product) -> Notes:
-    return _notes(product.notes, product.name)
+    return _notes(product.notes, product.name, product.shop, product.short_name)
 
 
 @lru_cache(maxsize=256)  # a post reads the same notes for its pitch, facts and hashtags
-def _notes(text: str, name: str) -> Notes:
+def _notes(text: str, name: str, shop: str = "", short: str = "") -> Notes:
     sentences: list[tuple[str, str | None]] = []
     fragments: list[tuple[str, str | None]] = []
     seen: set[str] = set()
@@ -370,12 +485,18 @@ def _notes(text: str, name: str) -> Notes:
         line = _tidy_line(raw_line)
         if not line:
             continue
-        pieces = _SENTENCE_END.split(line)
+        pieces = []
+        for piece in _SENTENCE_END.split(line):
+            listed = _DETAILS.match(piece.strip())
+            pieces += [part.strip() for part in listed.group(1).split(";")] if listed else [piece]
         for piece in pieces:
             piece = piece.strip()
+            if not piece:
+                continue
             key = re.sub(r"\W+", " ", piece.lower()).strip()
             if not key or key in seen or _NOT_A_FACT.search(piece) or _CONTACT.search(piece) \
-                    or _MONEY_MENTION.search(piece) or _mentions_only_name(piece, name):
+                    or _MONEY_MENTION.search(piece) or _mentions_only_name(piece, name) or _stale(piece) \
+                    or _writers_own(piece, short or name, shop):
                 continue
             seen.add(key)
             count = words(piece)

@@ -57,6 +57,9 @@ KIND_TAGS = {
 }
 PRINT_TAGS = {"ankara": ["#AnkaraStyles", "#AnkaraFashion"], "kente": ["#KenteStyles", "#KenteCloth"],
               "wax": ["#ModeWax"], "adire": ["#AdireFashion"], "aso oke": ["#AsoOke"]}
+# A print tag naming a kind of thing is only for that kind: #KenteCloth is not for kente sandals.
+PRINT_TAG_NOUNS = {"#KenteCloth": re.compile(r"\b(?:cloth|cloths|fabrics?|textiles?|stoles?|scarf|scarves|shawls?|"
+                                            r"wraps?|yards?|pagnes?|tissus?|kente)$", re.IGNORECASE)}
 AFRICAN_BUSINESS = {"en": ["#SupportAfricanBusiness", "#AfricanBusiness"],
                     "fr": ["#EntrepreneuriatAfricain", "#SupportAfricanBusiness"]}
 SALE = {"en": ["#Sale", "#Discount"], "fr": ["#Promo", "#Reduction"]}
@@ -64,16 +67,33 @@ LIMITED = {"en": "#LimitedStock", "fr": "#StockLimite"}
 GIFT = {"en": "#GiftIdeas", "fr": "#IdeeCadeau"}
 
 
+# Placeholder text is never a tag, alone or inside one (#RedIPSUM, #LoremIpsumDress).
+JUNK_INSIDE = ("lorem", "ipsum", "placeholder", "consectetur", "adipiscing", "dummytext", "sampletext")
+JUNK_WORDS = {"dolor", "amet", "todo", "tbd", "xxx", "xxxx", "asdf", "qwerty", "foo", "bar", "foobar", "null",
+              "none", "undefined", "untitled", "dummy", "test", "testing", "sample", "example", "na", "n/a", "tba"}
+MIN_TAG_BODY = 2  # "#E" (from a tag "é") says nothing
+
+
+def _usable(tag: str | None) -> bool:
+    if not tag:
+        return False
+    body = tag.lstrip("#")
+    lowered = body.lower()
+    return len(body) >= MIN_TAG_BODY and lowered not in JUNK_WORDS and not any(j in lowered for j in JUNK_INSIDE)
+
+
 def _readable(tag: str | None) -> str | None:
     """'#kente' -> '#Kente': a capital is easier to read and to hear from a screen reader."""
-    if not tag:
+    if not _usable(tag):
         return None
     body = tag[1:]
     return f"#{body[:1].upper()}{body[1:]}" if body.islower() else tag
 
 
 def _tag(text: str) -> str | None:
-    return _readable(to_hashtag(text))
+    if any(word.lower() in JUNK_WORDS for word in re.findall(r"[\w/]+", text)):
+        return None
+    return _readable(to_hashtag(re.sub(r"['’]", "", text)))  # "Ama's" -> #Amas, not #AmaS
 
 
 WEAK_WORDS = {"premium", "genuine", "pro", "pure", "pur", "pure", "original", "quality", "best", "classic", "mini",
@@ -85,7 +105,7 @@ _PHRASE_END = re.compile(r"\s(?:with|for|in|from|by|avec|pour|en)\s", re.IGNOREC
 
 
 def _keywords(text: str) -> list[str]:
-    return [w for w in re.findall(r"[\w'’-]+", text) if lexicon.is_keyword(w) and not w.isdigit()]
+    return [w for w in re.findall(r"[\w'’-]+", text) if lexicon.is_keyword(w) and not w.isdigit() and _usable(w)]
 
 
 def _name_tags(name: str) -> list[str | None]:
@@ -113,25 +133,41 @@ def _name_tags(name: str) -> list[str | None]:
 
 
 def _head_noun(name: str) -> str:
+    """The thing the product is ('Leather Sandals' -> 'Sandals'): never a colour, a material,
+    a feature or a print, so a colour is only ever joined to the product's own noun."""
     words = [w for w in _keywords(_PHRASE_END.split(name, 1)[0]) if w.lower() not in WEAK_WORDS]
-    return words[-1] if words else ""
+    if not words:
+        return ""
+    head = words[-1]
+    lowered = head.lower()
+    if lowered in lexicon.COLOURS_FR or lowered in lexicon.COLOUR_WORDS_FR or not head.isalpha() \
+            or any(m.pattern.fullmatch(head) for m in lexicon.MATERIALS) \
+            or any(f.pattern.fullmatch(head) for f in lexicon.FEATURES) or lexicon.AFRICAN_PRINT.fullmatch(head):
+        return ""
+    return head
+
+
+def _fits_noun(tag: str | None, head: str) -> bool:
+    return bool(tag) and (tag not in PRINT_TAG_NOUNS or bool(head and PRINT_TAG_NOUNS[tag].search(head)))
 
 
 def _specific(product: Product, language: str) -> list[str]:
     tags: list[str | None] = [_tag(t) for t in product.tags]
-    tags += _name_tags(product.short_name)
+    if not product.name_is_fallback:  # "this item" is no tag
+        tags += _name_tags(product.short_name)
     if product.category:
         tags.append(_tag(product.category))
     facts = facts_in(" ".join([product.text_for_facts(), product.notes]))
-    tags += [_tag(material.en) for material in facts.materials]
+    head = "" if product.name_is_fallback else _head_noun(product.short_name)
+    tags += [tag for tag in (_tag(material.en) for material in facts.materials) if _fits_noun(tag, head)]
     tags += [feature.tag_fr if language == "fr" else feature.tag_en for feature in facts.features]
     if facts.origin:
         tags.append(facts.origin[2])
-    head = _head_noun(product.short_name)
     if head and product_kind(product) & COLOUR_SEARCHED and lexicon.detect_language(product.short_name) != "fr":
         for group in product.options:
             if group.kind == "colour":
-                tags += [_tag(f"{value} {head}") for value in group.values if len(value.split()) == 1]
+                tags += [_tag(f"{value} {head}") for value in group.values
+                         if len(value.split()) == 1 and value.isalpha() and value.lower() in lexicon.COLOURS_FR]
     tags += [occasion.tag for occasion in facts.occasions]
     if facts.gift:
         tags.append(GIFT[language])
@@ -147,9 +183,10 @@ def _audience(product: Product, platform: str, language: str) -> list[str]:
     african = product.currency in AFRICAN_CURRENCIES
     by_kind: list[str] = []
     text = product.text_for_facts().lower()
+    head = "" if product.name_is_fallback else _head_noun(product.short_name)
     for word, tags in PRINT_TAGS.items():
         if re.search(rf"\b{word}\b", text):
-            by_kind += tags
+            by_kind += [tag for tag in tags if _fits_noun(tag, head)]
     for kind in ("african_print", "fashion", "beauty", "tech", "jewelry", "home", "food"):
         if kind in kinds:
             by_kind += KIND_TAGS[kind][language]
@@ -172,4 +209,5 @@ def write_hashtags(product: Product, *, platform: str, count: int, language: str
     second = max(round(limit * AUDIENCE_SHARE), 1 if limit > 1 else 0)
     ordered = specific[:first] + audience[:second] + generic[: max(limit - first - second, 0)] \
         + specific[first:] + audience[second:] + generic
-    return clean_hashtags(ordered, limit=limit)
+    # Filtered here too, whatever ai.rules.to_hashtag keeps: no one-letter or placeholder tags.
+    return clean_hashtags([tag for tag in ordered if _usable(tag)], limit=limit)

@@ -11,6 +11,7 @@ from ai.providers.local.facts import (
     Product, as_plural, capitalize, category_in, elide, facts_in, is_plural_name, join_words, notes_from,
     option_label, option_values, pick, shop_fallback, with_article,
 )
+from ai.providers.local import lexicon
 from ai.providers.local.lexicon import detect_language
 from ai.providers.local.hashtags import write_hashtags
 from ai.rules import POST_LIMITS, Platform, clip, hashtag_limit, platform_length
@@ -32,7 +33,7 @@ HOOKS = {
         "urgent_low": ["Only {q} left: {the_name} is almost gone! ⏳"],
         "urgent_last": ["Last one in stock: {the_name}! ⏳"],
         "urgent_sale": ["Price drop on {the_name}! 🔥"],
-        "urgent_out": ["Back soon: {the_name}. Reserve yours now! ⏳"],
+        "urgent_out": ["Sold out for now: {the_name}. Message us to hear about a restock."],
         "elegant": ["Simply elegant: {the_name} ✨", "For those who appreciate the finer details: {the_name}.",
                     "Understated and refined: {the_name} ✨"],
     },
@@ -46,7 +47,7 @@ HOOKS = {
         "urgent_low": ["Plus que {q} en stock : {name} part vite ! ⏳"],
         "urgent_last": ["Dernier exemplaire en stock : {name} ! ⏳"],
         "urgent_sale": ["Prix en baisse sur {name} ! 🔥"],
-        "urgent_out": ["Bientôt de retour : {name}. Réservez dès maintenant ! ⏳"],
+        "urgent_out": ["En rupture pour le moment : {name}. Écrivez-nous pour être informé du réassort."],
         "elegant": ["L'élégance, tout simplement : {name} ✨", "Pour les amoureux du détail : {name}.",
                     "Raffinement et caractère : {name} ✨"],
     },
@@ -80,7 +81,7 @@ WORDS = {
            "price_from": "Price: from {min_price}", "short_price": "Just {price}.",
            "short_price_sale": "Now {price}, down from {compare}.", "short_price_from": "From {min_price}.",
            "low": "Only {q} left in stock", "last": "Last one in stock", "in_stock": "In stock now",
-           "out": "Sold out for now: message us to reserve yours", "from_category": "From our {category} collection.",
+           "out": "Sold out for now: message us about a restock", "from_category": "From our {category} collection.",
            "features": "{features}.", "occasions": "Perfect for {occasions}.", "colon": ": ",
            "materials": "Made with {materials}.", "materials_one": "Made with {materials}.",
            "ingredients": "Made with {materials}.", "ingredients_one": "Made with {materials}.",
@@ -91,7 +92,7 @@ WORDS = {
            "short_price_sale": "Désormais {price} au lieu de {compare}.",
            "short_price_from": "À partir de {min_price}.",
            "low": "Plus que {q} en stock", "last": "Dernier exemplaire en stock", "in_stock": "En stock",
-           "out": "En rupture pour le moment : écrivez-nous pour réserver",
+           "out": "En rupture pour le moment : écrivez-nous pour le réassort",
            "from_category": "À découvrir dans notre collection {category}.", "features": "Un article {features}.",
            "occasions": "Le choix parfait pour {occasions}.", "colon": " : ",
            "materials": "Matières : {materials}.", "materials_one": "Matière : {materials}.",
@@ -232,9 +233,9 @@ class PostWriter:
             if product.lowest_variant_price else "short_price"
         return self.words[key].format(**self.fields())
 
-    def stock_line(self, *, always: bool = False, marked: bool = True) -> str:
+    def stock_line(self, *, always: bool = False, marked: bool = True, after_hook: bool = True) -> str:
         product = self.product
-        if self.hook_tells_stock():
+        if after_hook and self.hook_tells_stock():
             return ""
         if not product.in_stock:
             text = self.words["out"]
@@ -273,10 +274,37 @@ class PostWriter:
             Platform.WHATSAPP: self.whatsapp, Platform.TIKTOK: self.tiktok,
         }[self.platform]()
 
+    def short_hook(self, name: str | None = None) -> str:
+        """The name alone, when the hook leaves no room for the price and the seller's words."""
+        calm = self.tone in ("professional", "elegant")
+        return capitalize(name or self.name) + ("." if calm else " !" if self.language == "fr" else "!")
+
     def x(self) -> list[str]:
+        """Every version keeps the price (when asked) and the seller's call to action: the hook
+        gives way first, then the hashtags (write_post), then the name is shortened."""
         hook, price, stock, closing = self.hook(), self.short_price(), self.stock_line(marked=False), self.closing()
-        return [_line(hook, price, stock, closing), _line(hook, price, closing), _line(hook, closing),
-                _line(hook, price), hook]
+        plain_stock = self.stock_line(marked=False, after_hook=False)
+        short = self.short_hook()
+        return [_line(hook, price, stock, closing), _line(hook, price, closing),
+                _line(short, price, plain_stock, closing), _line(short, price, closing)]
+
+    def minimal(self, room: int, *, named: bool = True) -> str:
+        """The name cut to whatever the price, the stock and the call to action leave ('' when
+        that is too little and `named`)."""
+        rest = _line(self.short_price(), self.stock_line(marked=False, after_hook=False), self.closing())
+        name_room = room - platform_length(rest, self.platform) - 3
+        tokens = self.name.split()
+        head: list[str] = []
+        for token in tokens:  # whole words, no ellipsis: "Handwoven Kente!", not "Handwoven…!"
+            if platform_length(" ".join(head + [token]), self.platform) > name_room:
+                break
+            head.append(token)
+        while head and head[-1].lower().strip(",;:-") in lexicon.STOPWORDS:
+            head.pop()
+        name = " ".join(head).strip(" ,;:-–—|(/") if len(head) >= min(2, len(tokens)) else ""
+        if named and not name:
+            return ""
+        return _line(self.short_hook(name) if name else "", rest)
 
     def instagram(self) -> list[str]:
         hook, closing = self.hook(), self.closing()
@@ -301,7 +329,7 @@ class PostWriter:
         opener = WHATSAPP_OPENERS[self.language][self.tone].format(**self.fields())
         if self.tone == "urgent" and self.hook_tells_stock():
             opener = self.hook()
-        title = f"*{self.name}*"
+        title = f"*{capitalize(self.name) if self.product.name_is_fallback else self.name}*"
         pitch = self.pitch(PITCH_MAX[Platform.WHATSAPP])[:1]
         details = [self.price_line()] + self.option_lines() + [self.stock_line(always=True)]
         ordering = [self.order_hint(), self.closing()]
@@ -337,17 +365,46 @@ def write_post(product: Product, *, platform: str, language: str, tone: str, inc
     tags = write_hashtags(product, platform=platform, count=count, language=language) if count else []
     while tags and platform_length(" ".join(tags), platform) > limit // 3:  # as ai.rules.compose_post does
         tags.pop()
-    room = limit - (platform_length("\n\n" + " ".join(tags), platform) if tags else 0)
-    if platform == Platform.X:
-        room = min(room, X_BODY_TARGET)
+
+    def room(kept: list[str]) -> int:
+        return limit - (platform_length("\n\n" + " ".join(kept), platform) if kept else 0)
 
     writer = PostWriter(product, platform=platform, language=language, tone=tone, include_price=include_price,
                         call_to_action=clean_call_to_action(call_to_action))
-    versions = writer.versions()
-    if language == "en" and is_plural_name(writer.name):
-        versions = [as_plural(version, writer.name) for version in versions]
-    versions = [shop_fallback(version, language, bool(product.shop)) for version in versions]
-    for version in versions:
-        if version and platform_length(version, platform) <= room:
+
+    def finish(version: str) -> str:
+        if language == "en" and is_plural_name(writer.name):
+            version = as_plural(version, writer.name)
+        return shop_fallback(version, language, bool(product.shop))
+
+    versions = [finish(version) for version in writer.versions() if version]
+    # What the seller asked for is kept: the price when include_price, their call to action.
+    essentials = [part for part in (writer.call_to_action, _price_shown(writer)) if part]
+    kept = [version for version in versions if all(part in version for part in essentials)]
+
+    def fits(version: str, within: int) -> bool:
+        return platform_length(version, platform) <= within
+
+    target = min(room(tags), X_BODY_TARGET) if platform == Platform.X else room(tags)
+    for version in kept:  # the richest version that reads best with every hashtag
+        if fits(version, target):
             return version, tags
-    return clip(versions[-1], room, platform), tags
+    for count in range(len(tags), -1, -1):  # then a longer body, then fewer hashtags
+        for version in kept:
+            if fits(version, room(tags[:count])):
+                return version, tags[:count]
+        minimal = finish(writer.minimal(room(tags[:count]), named=count > 0))
+        if essentials and all(part in minimal for part in essentials) and fits(minimal, room(tags[:count])):
+            return minimal, tags[:count]  # with the name, shortened; without it only when no hashtag is left
+    for version in versions:
+        if fits(version, target):
+            return version, tags
+    return clip(versions[-1], target, platform), tags
+
+
+def _price_shown(writer: PostWriter) -> str:
+    """The amount the post must show when the seller asked for the price."""
+    if not writer.include_price:
+        return ""
+    product = writer.product
+    return product.money(product.lowest_variant_price or product.price, writer.language)

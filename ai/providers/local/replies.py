@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from ai.providers.local import lexicon
 from ai.providers.local.facts import (
-    Product, Variant, as_plural, capitalize, colour_fr, is_plural_name, join_words, option_values, plain,
+    Product, Variant, as_plural, capitalize, colour_fr, is_plural_name, join_words, named, option_values, plain,
     with_article,
 )
 from ai.rules import clip
@@ -42,19 +42,30 @@ INTENTS = [  # most pressing first: the first two found are answered
     ("payment", re.compile(
         r"\bpay\b|payment|paying|\bmomo\b|mobile money|transfer|\bcard\b|cash on delivery|\bcod\b|paiement|"
         r"\bpayer|\brégler|virement|\bcarte\b|\bwave\b|orange money", _I)),
+    ("warranty", re.compile(
+        r"warrant|guarant|return policy|\breturns?\b|\bexchange|\bgarantie?s?\b|(?<!de )\bretours?\b|"
+        r"\bretourner|\béchang", _I)),
     ("thanks", re.compile(r"\bthank|\bthanks\b|\bthx\b|\bmerci\b", _I)),
 ]
 GREETING = re.compile(r"^\W*(?:hi|hello|hey|good (?:morning|afternoon|evening|day)|bonjour|bonsoir|salut|coucou)\b",
                       _I)
 SIZE_WORDS = {"small": "S", "medium": "M", "large": "L", "extra large": "XL", "petit": "S", "petite": "S",
               "moyen": "M", "moyenne": "M", "grand": "L", "grande": "L"}
-# How customers usually pay in each market: offered as a question, the seller confirms.
-PAYMENT_METHODS = {
-    "en": {"GHS": "MoMo, card or bank transfer", "NGN": "bank transfer or card",
-           "XOF": "Orange Money, Wave, card or bank transfer", "XAF": "Orange Money, MTN MoMo or bank transfer"},
-    "fr": {"GHS": "MoMo, carte ou virement", "NGN": "virement ou carte",
-           "XOF": "Orange Money, Wave, carte ou virement", "XAF": "Orange Money, MTN MoMo ou virement"},
-}
+# Paying on delivery is a payment question, not a delivery one.
+PAY_ON_DELIVERY = re.compile(r"\b(?:pay(?:ment)?|paying|cash) (?:on|at|upon) (?:delivery|arrival)\b|\bcod\b|"
+                             r"paiement (?:à|a) la livraison|payer (?:à|a) la livraison", _I)
+# The ways of paying a customer may name: echoed back as a question, never offered. The shop's
+# payment methods are not in the data, so the replies never list any of their own.
+PAYMENT_NAMED = [
+    (PAY_ON_DELIVERY, {"en": "payment on delivery", "fr": "le paiement à la livraison"}),
+    (re.compile(r"\bmomo\b", _I), {"en": "MoMo", "fr": "MoMo"}),
+    (re.compile(r"mobile money", _I), {"en": "mobile money", "fr": "le mobile money"}),
+    (re.compile(r"orange money", _I), {"en": "Orange Money", "fr": "Orange Money"}),
+    (re.compile(r"\bwave\b", _I), {"en": "Wave", "fr": "Wave"}),
+    (re.compile(r"bank transfer|\btransfer\b|virement", _I), {"en": "bank transfer", "fr": "le virement"}),
+    (re.compile(r"\bcard\b|\bcarte\b", _I), {"en": "card", "fr": "la carte"}),
+    (re.compile(r"\bcash\b|\bespèces\b", _I), {"en": "cash", "fr": "les espèces"}),
+]
 
 PHRASES = {
     "en": {
@@ -99,9 +110,17 @@ PHRASES = {
         "delivery_free": ["Delivery is free! Where should we send your order?",
                           "Good news: we deliver for free. Which city or neighbourhood are you in?",
                           "We don't charge for delivery. Send me your location and I'll confirm the timing."],
-        "payment": ["Which payment method suits you best: {methods}? I'll send you the details.",
+        "payment": ["How would you like to pay? I'll share the payment details with you.",
                     "Once you confirm your order, I'll share the payment details with you.",
-                    "Paying is easy: tell me how you'd like to pay ({methods}) and I'll send the details."],
+                    "Tell me how you'd like to pay and I'll confirm the payment options for your order."],
+        "payment_named": ["I'll confirm whether {method} is possible for your order and share the payment details.",
+                          "Let me check if {method} works for this order, then I'll send you the payment details.",
+                          "I'll confirm the payment options, including {method}, and share the details with you."],
+        "warranty": ["I'll confirm the warranty and return terms for {item} with you before you order.",
+                     "Good question! Let me check the warranty and return terms for {item} and get back to you.",
+                     "I don't want to promise anything I can't confirm, so I'll check the warranty and return "
+                     "terms for {item} and let you know."],
+        "item": "this item",
         "discount": ["Our price for it is {price}, and we keep our prices fair for everyone.",
                      "The price is {price}, but if you'd like more than one, let me know and I'll see what I can do.",
                      "I understand! {price} is our current price, and I'm happy to help you pick the option that "
@@ -136,7 +155,7 @@ PHRASES = {
                        "Let me check for you: which item would you like?"],
         "stock_in": " and in stock", "stock_out": ", though it's sold out right now",
         "stock_low": " and only {q} are left", "aspect_options": "{choices}", "aspect": "price and delivery",
-        "subject": "our products", "methods": "mobile money, card or bank transfer",
+        "subject": "our products",
         "choice_size": "in size {value}", "size": "size {value}", "in": "in",
         "choice_labels": {"colour": "colour", "size": "size"},
     },
@@ -189,10 +208,22 @@ PHRASES = {
         "delivery_free": ["La livraison est offerte ! Où devons-nous envoyer votre commande ?",
                           "Bonne nouvelle : la livraison est gratuite. Dans quelle ville êtes-vous ?",
                           "Nous ne facturons pas la livraison. Envoyez-moi votre adresse pour confirmer le délai."],
-        "payment": ["Quel moyen de paiement vous convient le mieux : {methods} ? Je vous envoie les détails.",
+        "payment": ["Comment souhaitez-vous régler ? Je vous envoie les informations de paiement.",
                     "Dès que vous confirmez la commande, je vous envoie les informations de paiement.",
-                    "Le paiement est simple : dites-moi comment vous souhaitez régler ({methods}) et je vous envoie "
-                    "les détails."],
+                    "Dites-moi comment vous souhaitez payer et je vous confirme les options de paiement pour votre "
+                    "commande."],
+        "payment_named": ["Je vous confirme si {method} est possible pour votre commande et je vous envoie les "
+                          "informations de paiement.",
+                          "Je vérifie si {method} est possible pour cette commande, puis je vous envoie les "
+                          "informations de paiement.",
+                          "Je vous confirme les options de paiement, y compris {method}, et je vous envoie les "
+                          "détails."],
+        "warranty": ["Je vous confirme les conditions de garantie et de retour pour {item} avant votre commande.",
+                     "Bonne question ! Je vérifie les conditions de garantie et de retour pour {item} et je reviens "
+                     "vers vous.",
+                     "Je préfère ne rien promettre sans vérifier : je vous confirme les conditions de garantie et de "
+                     "retour pour {item}."],
+        "item": "cet article",
         "discount": ["Notre prix est de {price}, et nous pratiquons des prix justes pour tous.",
                      "Le prix est de {price}, mais si vous en prenez plusieurs, dites-le-moi et je verrai ce que je "
                      "peux faire.",
@@ -230,7 +261,7 @@ PHRASES = {
                        "Je vérifie pour vous : quel article vous intéresse ?"],
         "stock_in": ", en stock", "stock_out": ", mais en rupture pour le moment",
         "stock_low": ", et il n'en reste que {q}", "aspect_options": "{choices}", "aspect": "le prix et la livraison",
-        "subject": "nos produits", "methods": "mobile money, carte ou virement",
+        "subject": "nos produits",
         "choice_size": "en taille {value}", "size": "taille {value}", "in": "en",
         "choice_labels": {"colour": "coloris", "size": "taille"},
     },
@@ -304,10 +335,19 @@ def _unoffered(kind: str, text: str, lowered: str) -> str | None:
     return None
 
 
+def _payment_named(text: str) -> dict[str, str] | None:
+    for pattern, method in PAYMENT_NAMED:
+        if pattern.search(text):
+            return method
+    return None
+
+
 def read_ask(messages: list, product: Product | None) -> Ask:
     text = _latest_customer_text(messages)
     lowered = text.lower().replace("’", "'")
     intents = [name for name, pattern in INTENTS if pattern.search(lowered)]
+    if "delivery" in intents and not dict(INTENTS)["delivery"].search(PAY_ON_DELIVERY.sub(" ", lowered)):
+        intents.remove("delivery")  # "can I pay on delivery?" asks how to pay, not where it goes
     if "complaint" in intents:
         intents = ["complaint"] + [i for i in intents if i not in ("complaint", "order", "thanks", "discount")]
     wanted: dict[str, str] = {}
@@ -395,9 +435,13 @@ class ReplyWriter:
         if intent == "delivery":
             return self._delivery()
         if intent == "payment":
-            currency = product.currency if product else ""
-            methods = PAYMENT_METHODS[self.language].get(currency, self.phrases["methods"])
-            return self._three("payment", methods=methods)
+            method = _payment_named(ask.text)
+            if method:
+                return self._three("payment_named", method=method[self.language])
+            return self._three("payment")
+        if intent == "warranty":
+            item = self.fields().get("the_name") if product and not product.name_is_fallback else None
+            return self._three("warranty", item=item or self.phrases["item"])
         if product is None:
             if intent in ("price", "availability", "variant", "discount"):
                 return self._three("no_product")
@@ -497,7 +541,7 @@ def _same_greeting(prefix: str, text: str) -> str:
     return prefix
 
 
-QUESTIONS = {"price", "availability", "variant", "delivery", "payment", "discount"}
+QUESTIONS = {"price", "availability", "variant", "delivery", "payment", "discount", "warranty"}
 
 
 def _to_answer(intents: list[str]) -> list[str]:
@@ -520,6 +564,8 @@ def write_replies(messages: list, product: Product | None, *, shop: str, languag
     """Three distinct replies of at most 300 characters. `language` None: the customer's own."""
     text = _latest_customer_text(messages)
     language = language or lexicon.detect_language(text) or "en"
+    if product is not None:
+        product = named(product, language)  # a name of emojis only: "this item", never "The  costs"
     writer = ReplyWriter(product, shop=plain(shop, 80), language=language)
     ask = read_ask(messages, product)
     phrases = PHRASES[language]
