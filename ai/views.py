@@ -1,5 +1,5 @@
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from drf_spectacular.utils import PolymorphicProxySerializer
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
@@ -177,6 +177,7 @@ class ProductGenerateContentView(APIView):
 class ProductContentListView(generics.ListAPIView):
     permission_classes = [IsSeller]
     serializer_class = s.AIContentSerializer
+    filter_backends = [DjangoFilterBackend]
     filterset_class = AIContentFilter
 
     def get_queryset(self):
