@@ -658,7 +658,8 @@ def _personal_scores(seeds: dict[int, float], exclude: set[int]) -> dict[int, fl
     """Each product's weighted sum of its best score beside each seed; None when nothing
     available is stored beside any seed (not even the popular padding)."""
     rows = list(ProductRecommendation.objects.filter(_recommendable("recommended__"), product_id__in=list(seeds))
-                .exclude(recommended_id__in=list(exclude)).values_list("product_id", "recommended_id", "score"))
+                .exclude(recommended_id__in=list(exclude)).order_by()  # no sort (nor join) for the model's ordering
+                .values_list("product_id", "recommended_id", "score"))
     if not rows:
         return None
     strongest: dict[tuple[int, int], float] = {}
