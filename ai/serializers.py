@@ -241,23 +241,18 @@ class UsageQuotaSerializer(serializers.Serializer):
     resets_at = serializers.DateTimeField(help_text="Your next midnight, in your time zone.")
 
 
-class UsageRowSerializer(serializers.Serializer):
-    date = serializers.DateField()
-    feature = serializers.ChoiceField(choices=Feature.choices)
-    requests = serializers.IntegerField()
-    succeeded = serializers.IntegerField()
-    failed = serializers.IntegerField()
-    prompt_tokens = serializers.IntegerField()
-    completion_tokens = serializers.IntegerField()
-    average_latency_ms = serializers.IntegerField(allow_null=True)
-
-
 class UsageTotalsSerializer(serializers.Serializer):
     requests = serializers.IntegerField()
     succeeded = serializers.IntegerField()
     failed = serializers.IntegerField()
     prompt_tokens = serializers.IntegerField()
     completion_tokens = serializers.IntegerField()
+
+
+class UsageRowSerializer(UsageTotalsSerializer):
+    date = serializers.DateField()
+    feature = serializers.ChoiceField(choices=Feature.choices)
+    average_latency_ms = serializers.IntegerField(allow_null=True)
 
 
 class UsageResponseSerializer(serializers.Serializer):

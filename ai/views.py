@@ -140,36 +140,41 @@ class GenerateSocialPostView(GenerateView):
         return super().post(request)
 
 
-class ProductGenerateAIContentView(APIView):
+class ProductGenerateView(APIView):
+    """The product-scoped generation endpoints: the product in the path, the rest in the body."""
+
     permission_classes = [IsSeller]
     throttle_classes = with_default_throttles(AIGenerateThrottle)
+    request_serializer: type[serializers.Serializer]
+
+    def post(self, request, pk):
+        product = seller_product(request.user, pk)
+        params = self.request_serializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        return generation_response(request, product=product, data=data, content_request=s.content_request(data))
+
+
+class ProductGenerateAIContentView(ProductGenerateView):
+    request_serializer = s.ProductGenerateRequestSerializer
 
     @extend_schema(tags=["products"], summary="Generate a description, hashtags or a social post for a product",
                    request=s.ProductGenerateRequestSerializer, parameters=[PREFER_HEADER],
                    responses={200: s.AnyGenerationResponseSerializer, 202: ASYNC_RESPONSE, **GENERATION_400,
                               **GENERATION_ERRORS})
     def post(self, request, pk):
-        product = seller_product(request.user, pk)
-        params = s.ProductGenerateRequestSerializer(data=request.data)
-        params.is_valid(raise_exception=True)
-        data = params.validated_data
-        return generation_response(request, product=product, data=data, content_request=s.content_request(data))
+        return super().post(request, pk)
 
 
-class ProductGenerateContentView(APIView):
-    permission_classes = [IsSeller]
-    throttle_classes = with_default_throttles(AIGenerateThrottle)
+class ProductGenerateContentView(ProductGenerateView):
+    request_serializer = s.GenerateContentRequestSerializer
 
     @extend_schema(tags=["products"], summary="Write a new version of a product's AI content, in a language",
                    request=s.GenerateContentRequestSerializer, parameters=[PREFER_HEADER],
                    responses={200: s.AnyGenerationResponseSerializer, 202: ASYNC_RESPONSE, **GENERATION_400,
                               **GENERATION_ERRORS})
     def post(self, request, pk):
-        product = seller_product(request.user, pk)
-        params = s.GenerateContentRequestSerializer(data=request.data)
-        params.is_valid(raise_exception=True)
-        data = params.validated_data
-        return generation_response(request, product=product, data=data, content_request=s.content_request(data))
+        return super().post(request, pk)
 
 
 # --- Review -----------------------------------------------------------------------------------
