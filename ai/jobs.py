@@ -11,8 +11,7 @@ from django.utils import timezone
 from ai.models import AIJob, JobStatus
 from ai.providers import get_provider
 from ai.serializers import generation_body
-from ai.services import ContentRequest, content_generate, ensure_enabled, ensure_quota
-from ai.errors import LanguageNotSupported
+from ai.services import ContentRequest, content_generate, ensure_enabled, ensure_language, ensure_quota
 from notifications.realtime import send_to_user
 from products.models import Product
 from sellflow.exceptions import ApplicationError, error_body
@@ -32,9 +31,7 @@ def job_start(*, user, product: Product, request: ContentRequest, regenerate: bo
     from ai.tasks import run_ai_job
 
     ensure_enabled(user=user, feature=request.content_type)
-    provider = get_provider()
-    if not provider.supports_language(request.language):
-        raise LanguageNotSupported(details={"language": request.language, "provider": provider.name})
+    ensure_language(provider=get_provider(), language=request.language)
     ensure_quota(user=user)
     with transaction.atomic():
         job = AIJob.objects.create(user=user, feature=request.content_type, params={

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
@@ -21,7 +21,7 @@ from ai.errors import AIDisabled, AIProviderError, LanguageNotSupported, NotAppl
 from ai.models import AIContent, AIUsage, ContentStatus, ContentType, Feature
 from ai.providers import Generation, LanguageUnsupported, Prompt, Provider, ProviderFailure, get_provider
 from ai.rules import (
-    POST_LIMITS, clean_hashtags, clip, compose_post, hashtag_limit, hashtag_problems, hashtags_in, platform_length,
+    DEFAULT_POST_HASHTAGS, POST_LIMITS, clean_hashtags, clip, compose_post, hashtag_limit, hashtag_problems, hashtags_in, platform_length,
 )
 from products.models import Product
 from products.services import product_update
@@ -94,6 +94,11 @@ def usage_finish(usage: AIUsage, *, generation: Generation | None = None, error:
         AIUsage.objects.filter(pk=usage.pk).update(success=False, error=error or "error")
 
 
+def ensure_language(*, provider: Provider, language: str) -> None:
+    if not provider.supports_language(language):
+        raise LanguageNotSupported(details={"language": language, "provider": provider.name})
+
+
 def generate(*, user, feature: str, prompt: Prompt, provider: Provider | None = None,
              accept: Callable[[Generation], Any] | None = None) -> Any:
     """Ask the provider, recording the call, and return the generation, or what `accept` makes
@@ -101,8 +106,7 @@ def generate(*, user, feature: str, prompt: Prompt, provider: Provider | None = 
     (the call is then recorded as failed). Failures become the API's errors: 400
     language_unsupported, 429 quota_exceeded, 502 provider_error."""
     provider = provider or get_provider()
-    if not provider.supports_language(prompt.language):
-        raise LanguageNotSupported(details={"language": prompt.language, "provider": provider.name})
+    ensure_language(provider=provider, language=prompt.language)
     usage = usage_start(user=user, feature=feature, provider=provider)
     generation = None
     try:
@@ -156,8 +160,6 @@ class ContentRequest:
                 "hashtag_count": self.post_hashtag_count()}
 
     def post_hashtag_count(self) -> int:
-        from ai.rules import DEFAULT_POST_HASHTAGS
-
         if self.hashtag_count is not None:
             return min(self.hashtag_count, hashtag_limit(self.platform))
         return DEFAULT_POST_HASHTAGS[self.platform]
@@ -234,25 +236,18 @@ def content_generate(*, user, product: Product, request: ContentRequest, regener
                           generation=generation), False
 
 
+@transaction.atomic
 def _store_content(*, product, user, request: ContentRequest, key: str, text: str, hashtags: list[str],
                    generation: Generation) -> AIContent:
-    for attempt in range(3):
-        try:
-            with transaction.atomic():
-                # The product row lock orders parallel generations, so versions count up one by one.
-                Product.objects.select_for_update().filter(pk=product.pk).first()
-                version = (AIContent.objects.filter(product=product, content_type=request.content_type,
-                                                    platform=request.platform, language=request.language)
-                           .aggregate(latest=Max("version"))["latest"] or 0) + 1
-                return AIContent.objects.create(
-                    product=product, content_type=request.content_type, platform=request.platform,
-                    language=request.language, text=text, hashtags=hashtags, options=request.options(),
-                    provider=generation.provider or "", model=generation.model[:100], version=version,
-                    request_key=key, created_by=user)
-        except IntegrityError:
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
+    # The product row lock orders parallel generations, so versions count up one by one.
+    Product.objects.select_for_update().filter(pk=product.pk).first()
+    version = (AIContent.objects.filter(product=product, content_type=request.content_type,
+                                        platform=request.platform, language=request.language)
+               .aggregate(latest=Max("version"))["latest"] or 0) + 1
+    return AIContent.objects.create(
+        product=product, content_type=request.content_type, platform=request.platform, language=request.language,
+        text=text, hashtags=hashtags, options=request.options(), provider=generation.provider or "",
+        model=generation.model[:100], version=version, request_key=key, created_by=user)
 
 
 HASHTAG_TEXT_LIMIT = 3000

@@ -8,13 +8,6 @@ def refresh_recommendations() -> None:
     recommendations_refresh_all()
 
 
-@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
-def refresh_product_recommendations(product_id: int) -> None:
-    from ai.recommendations import recommendations_refresh_product
-
-    recommendations_refresh_product(product_id=product_id)
-
-
 @shared_task(acks_late=True)
 def run_ai_job(job_id: int) -> None:
     # Not retried: job_run records every failure on the job, and a redelivery finds it claimed.
