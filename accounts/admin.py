@@ -76,8 +76,8 @@ class UserAdmin(DjangoUserAdmin):
     # deleted account loses its sessions and open sockets at once.
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        if change and "is_active" in form.changed_data and not obj.is_active:
-            user_revoke_all_sessions(user=obj)
+        if not obj.is_active:
+            user_revoke_all_sessions(user=obj)  # nothing left to end when it already was inactive
         transaction.on_commit(sellers_public_changed)
 
     def delete_model(self, request, obj):
