@@ -1,10 +1,13 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+from django.contrib.auth.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 from django.db import transaction
 
 from accounts.cache import sellers_public_changed
 from accounts.models import EmailVerificationCode, User
+from accounts.services import user_revoke_all_sessions
+from sellflow.transactions import after_commit
+from sellflow.ws_sessions import revoke_sockets
 
 
 class NormalizedEmailMixin:
@@ -26,10 +29,23 @@ class SellflowUserChangeForm(NormalizedEmailMixin, UserChangeForm):
         fields = "__all__"
 
 
+class SellflowAdminPasswordChangeForm(AdminPasswordChangeForm):
+    """An operator setting or removing a user's password ends every session of the user, open
+    sockets included, as the user's own change does."""
+
+    def save(self, commit=True):
+        with transaction.atomic():
+            user = super().save(commit)
+            if commit:
+                user_revoke_all_sessions(user=user)
+        return user
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     form = SellflowUserChangeForm
     add_form = SellflowUserCreationForm
+    change_password_form = SellflowAdminPasswordChangeForm
     ordering = ("-date_joined",)
     list_display = ("email", "full_name", "account_type", "company_name", "country", "is_verified", "is_active",
                     "date_joined")
@@ -56,17 +72,25 @@ class UserAdmin(DjangoUserAdmin):
     def full_name(self, user: User) -> str:
         return user.full_name
 
-    # An operator editing or banning a seller changes what buyers see of them.
+    # An operator editing or banning a seller changes what buyers see of them; a deactivated or
+    # deleted account loses its sessions and open sockets at once.
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
+        if not obj.is_active:
+            user_revoke_all_sessions(user=obj)  # nothing left to end when it already was inactive
         transaction.on_commit(sellers_public_changed)
 
     def delete_model(self, request, obj):
+        user_id = obj.pk
         super().delete_model(request, obj)
+        after_commit(revoke_sockets, user_id)
         transaction.on_commit(sellers_public_changed)
 
     def delete_queryset(self, request, queryset):
+        user_ids = list(queryset.values_list("pk", flat=True))
         super().delete_queryset(request, queryset)
+        for user_id in user_ids:
+            after_commit(revoke_sockets, user_id)
         transaction.on_commit(sellers_public_changed)
 
 

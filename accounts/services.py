@@ -38,14 +38,18 @@ from accounts.errors import (
 )
 from accounts.google import verify_google_id_token
 from accounts.models import ONBOARDING_LAST_STEP, AccountType, EmailVerificationCode, User
+from accounts.tokens import SessionRefreshToken
 from sellflow.images import clean_image_upload
+from sellflow.transactions import after_commit
+from sellflow.ws_sessions import revoke_sockets, session_id_of
 
 
 # --- Tokens and sessions ----------------------------------------------------------------------
 
 def tokens_for_user(user: User) -> dict[str, str]:
-    """A new session: a refresh token (recorded as outstanding) and its access token."""
-    refresh = RefreshToken.for_user(user)
+    """A new session: a refresh token (recorded as outstanding) and its access token, both
+    carrying the new session's id."""
+    refresh = SessionRefreshToken.for_user(user)
     return {"access": str(refresh.access_token), "refresh": str(refresh)}
 
 
@@ -61,6 +65,7 @@ def session_logout(*, user: User | None, refresh: str, access_token: AccessToken
         token.blacklist()
         if access_token is not None:
             _blacklist_access_token(access_token)
+        after_commit(revoke_sockets, token["user_id"], session_id_of(token))
 
 
 def _blacklist_access_token(access_token: AccessToken) -> None:
@@ -77,11 +82,13 @@ def _blacklist_access_token(access_token: AccessToken) -> None:
 
 
 def user_revoke_all_sessions(*, user: User) -> int:
-    """Blacklist every refresh token the user still holds (password change or reset)."""
+    """Blacklist every refresh token the user still holds and close their open sockets (password
+    change or reset)."""
     open_tokens = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
     created = BlacklistedToken.objects.bulk_create(
         [BlacklistedToken(token=token) for token in open_tokens], ignore_conflicts=True
     )
+    after_commit(revoke_sockets, user.pk)
     return len(created)
 
 

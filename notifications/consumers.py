@@ -1,13 +1,14 @@
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from notifications.realtime import user_group
 from notifications.selectors import unread_counts
+from sellflow.consumers import SessionConsumer
 
 
-class NotificationConsumer(AsyncJsonWebsocketConsumer):
+class NotificationConsumer(SessionConsumer):
     """`/ws/notifications/?token=...`: the user's live feed. The JWT middleware has already
-    refused anyone without a valid token, so `scope["user"]` is a real, active user."""
+    refused anyone without a valid token, so `scope["user"]` is a real, active user; the socket
+    closes with 4401 when that session ends or its token expires."""
 
     async def connect(self):
         self.group = user_group(self.scope["user"].pk)

@@ -7,6 +7,7 @@ from sellflow.ws_auth import unknown_websocket_path
 
 websocket_urlpatterns = [
     *notification_routes,
-    # Apps add their consumers above this line; anything else closes with 4404.
+    # Apps add their consumers (sellflow.consumers.SessionConsumer subclasses) above this line;
+    # anything else closes with 4404.
     re_path(r"^ws/", unknown_websocket_path),
 ]

@@ -141,7 +141,10 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                # The layer waits for messages with a blocking read of 5 s (RedisChannelLayer.brpop_timeout);
+                # redis-py's default 5 s socket timeout fired first and crashed every idle socket (1011).
+                # 15 s leaves the read room while a Redis that stops answering is still noticed.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 15, "socket_connect_timeout": 5}],
                 "prefix": f"{CACHE_KEY_PREFIX}:asgi",
                 # Messages a slow consumer has not read yet, per channel, before sends fail.
                 "capacity": env.int("CHANNEL_LAYER_CAPACITY", default=1000),

@@ -6,6 +6,7 @@ gets the handshake accepted and closed at once with code 4401, so the client can
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
+from django.contrib.auth.base_user import AbstractBaseUser
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import TokenError
@@ -16,10 +17,20 @@ CLOSE_UNAUTHENTICATED = 4401
 CLOSE_NOT_FOUND = 4404
 
 
-def user_for_access_token(raw_token: str):
-    """The active user an access token stands for, or None."""
+def session_for_access_token(raw_token: str) -> tuple[AbstractBaseUser, AccessToken] | None:
+    """The active user an access token stands for, with the verified token, or None."""
     try:
         token = AccessToken(raw_token)
+    except TokenError:
+        return None
+    user = user_for_access_token(token)
+    return (user, token) if user is not None else None
+
+
+def user_for_access_token(token: AccessToken) -> AbstractBaseUser | None:
+    """The user of a verified access token, or None once the account is disabled or gone, its password
+    changed, or the token was blacklisted at logout."""
+    try:
         user = JWTAuthentication().get_user(token)
     except (TokenError, AuthenticationFailed):
         return None
@@ -29,6 +40,9 @@ def user_for_access_token(raw_token: str):
 
 
 class JWTQueryStringAuthMiddleware:
+    """Puts the user in `scope["user"]` and their verified token in `scope["access_token"]`
+    (its claims tell sellflow.consumers when the socket must close)."""
+
     def __init__(self, app):
         self.app = app
 
@@ -38,10 +52,11 @@ class JWTQueryStringAuthMiddleware:
 
         query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
         raw_token = (query.get("token") or [""])[0]
-        user = await database_sync_to_async(user_for_access_token)(raw_token) if raw_token else None
-        if user is None:
+        session = await database_sync_to_async(session_for_access_token)(raw_token) if raw_token else None
+        if session is None:
             return await close_handshake(receive, send, CLOSE_UNAUTHENTICATED)
-        return await self.app({**scope, "user": user}, receive, send)
+        user, token = session
+        return await self.app({**scope, "user": user, "access_token": token}, receive, send)
 
 
 async def close_handshake(receive, send, code: int) -> None:

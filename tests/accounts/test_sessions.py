@@ -3,7 +3,8 @@
 from datetime import timedelta
 
 import pytest
-from rest_framework_simplejwt.tokens import AccessToken
+from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
+from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from accounts.services import tokens_for_user
 from tests.accounts.factories import PASSWORD, UserFactory
@@ -71,6 +72,21 @@ class TestRefresh:
 
         again = api_client.post(REFRESH, {"refresh": first.json()["refresh"]}, format="json")
         assert again.status_code == 200
+
+    def test_every_token_of_a_session_carries_its_id(self, api_client):
+        UserFactory(email="sid@example.com")
+        login = api_client.post("/api/auth/login/", {"email": "sid@example.com", "password": PASSWORD}, format="json")
+        other = api_client.post("/api/auth/login/", {"email": "sid@example.com", "password": PASSWORD}, format="json")
+        refresh = RefreshToken(login.json()["refresh"])
+        rotated = api_client.post(REFRESH, {"refresh": str(refresh)}, format="json").json()
+
+        session_id = refresh["sid"]
+        assert len(session_id) >= 16
+        assert AccessToken(login.json()["access"])["sid"] == session_id
+        assert RefreshToken(rotated["refresh"])["sid"] == AccessToken(rotated["access"])["sid"] == session_id
+        assert AccessToken(other.json()["access"])["sid"] != session_id
+        # The outstanding-token list shows the token as issued.
+        assert OutstandingToken.objects.get(jti=refresh["jti"]).token == login.json()["refresh"]
 
     def test_access_token_is_not_a_refresh_token(self, api_client):
         tokens = tokens_for_user(UserFactory())

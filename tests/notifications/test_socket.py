@@ -95,3 +95,26 @@ def test_a_background_import_reports_on_the_socket():
     job, event = async_to_sync(scenario)()
     assert event["type"] == "job" and event["kind"] == "catalog_import"
     assert (event["id"], event["status"], event["created"]) == (job.pk, "done", 1)
+
+
+def test_an_idle_socket_on_the_redis_layer_stays_open_and_receives(settings):
+    """The layer's blocking read waits 5 s on Redis; a connection timing out at the same moment
+    crashed every idle socket (1011). One slow test, on CI's Redis run only."""
+    if "RedisChannelLayer" not in settings.CHANNEL_LAYERS["default"]["BACKEND"]:
+        pytest.skip("the in-memory channel layer has no Redis connection to time out")
+    user = UserFactory()
+    token = tokens_for_user(user)["access"]
+
+    async def scenario():
+        socket = WebsocketCommunicator(application, f"/ws/notifications/?token={token}")
+        connected, _ = await socket.connect()
+        assert connected
+        await socket.receive_json_from(timeout=2)  # the unread count on connect
+        assert await socket.receive_nothing(timeout=11, interval=0.5)
+
+        await database_sync_to_async(notify)(user=user, type="order", title="After a quiet spell")
+        event = await socket.receive_json_from(timeout=5)
+        await socket.disconnect()
+        return event
+
+    assert async_to_sync(scenario)()["title"] == "After a quiet spell"

@@ -84,6 +84,16 @@ def test_database_and_redis_urls_switch_to_the_production_stack():
     assert config["eager"] is False
 
 
+def test_the_redis_channel_layer_outwaits_its_own_blocking_read():
+    from channels_redis.core import RedisChannelLayer
+
+    (host,) = probe(PRODUCTION_ENV)["channel_config"]["hosts"]
+
+    assert host["address"] == PRODUCTION_ENV["REDIS_URL"]
+    # A read timing out with the layer's blocking read closes every idle socket with 1011.
+    assert host["socket_timeout"] > RedisChannelLayer.brpop_timeout + 5
+
+
 def test_celery_is_configured_for_safe_redelivery():
     config = probe(PRODUCTION_ENV)
 
