@@ -1,12 +1,9 @@
-"""Request ids and the access log line, and the API's body size limit."""
+"""Request ids and the access log line, and the body size limit."""
 
 import logging
 import time
 
-from django.conf import settings
-from django.http import JsonResponse
-
-from sellflow.exceptions import error_body
+from sellflow.body_limit import body_limit_for, too_large_response
 from sellflow.request_id import bind_request_id
 
 access_logger = logging.getLogger("sellflow.access")
@@ -39,21 +36,21 @@ class RequestIdMiddleware:
 
 
 class BodySizeLimitMiddleware:
-    """Refuses API bodies announced as larger than API_MAX_BODY_BYTES before anything reads
-    them. (Bodies without a length are bounded by DATA_UPLOAD_MAX_MEMORY_SIZE when read.)"""
+    """Refuses bodies announced as larger than their path's limit before anything reads them.
+
+    Under ASGI sellflow.body_limit.BodySizeLimit has refused them already, chunked ones
+    included; this serves the WSGI entry point (and the test client), where Django reads at most
+    Content-Length bytes and a body without a length as empty, so the header is all there is."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.path.startswith("/api/"):
-            try:
-                length = int(request.headers.get("Content-Length") or 0)
-            except ValueError:
-                length = 0
-            if length > settings.API_MAX_BODY_BYTES:
-                body = error_body(
-                    "The request body is too large.", "too_large", {"max_bytes": settings.API_MAX_BODY_BYTES}
-                )
-                return JsonResponse(body, status=413)
+        limit = body_limit_for(request.path)
+        try:
+            length = int(request.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = 0
+        if length > limit:
+            return too_large_response(limit)
         return self.get_response(request)

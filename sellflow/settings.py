@@ -318,7 +318,8 @@ REST_FRAMEWORK = {
     "COERCE_DECIMAL_TO_STRING": True,
 }
 
-# Bodies larger than this are refused with 413 before any view reads them.
+# Bodies to /api/ and /admin/ larger than this are refused with 413 before they are read (other
+# paths: DATA_UPLOAD_MAX_MEMORY_SIZE). deploy/Caddyfile holds the same limit.
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
 
