@@ -12,6 +12,8 @@ import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
+from sellflow.secret_key import installation_secret_key
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -26,13 +28,15 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
 DATABASE_URL = env("DATABASE_URL", default="")
 REDIS_URL = env("REDIS_URL", default="")
 
-# The embedded default (no DATABASE_URL) is never a production deployment, so it may fall back
-# to a development key; anything pointed at a real database must bring its own secret.
+# Anything pointed at a real database must bring its own secret. The embedded default (no
+# DATABASE_URL) makes one on first run and keeps it in a git-ignored file, never a published one.
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
+# Where the embedded default keeps the key it made (mode 0600).
+SECRET_KEY_FILE = Path(env("DJANGO_SECRET_KEY_FILE", default=str(BASE_DIR / ".secret_key")))
 if not SECRET_KEY:
     if DATABASE_URL:
         raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DATABASE_URL is set.")
-    SECRET_KEY = "django-insecure-embedded-default-only-for-local-development-and-tests"
+    SECRET_KEY = installation_secret_key(SECRET_KEY_FILE, debug=DEBUG)
 
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
