@@ -69,6 +69,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "sellflow.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Outside WhiteNoise, so that static files carry a policy too.
+    "sellflow.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     # After CORS, so that the SPA can read the 413 it answers.
