@@ -58,7 +58,7 @@ class BodySizeLimit:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        limit = body_limit_for(scope["path"])
+        limit = body_limit_for(scope["path"].removeprefix(scope.get("root_path", "")))
         length = declared_length(scope["headers"])
         if length is not None and length > limit:
             return await self.refuse(scope, send, limit)

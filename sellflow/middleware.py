@@ -48,7 +48,7 @@ class BodySizeLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        limit = body_limit_for(request.path)
+        limit = body_limit_for(request.path_info)
         try:
             length = int(request.headers.get("Content-Length") or 0)
         except ValueError:

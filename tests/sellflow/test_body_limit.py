@@ -184,6 +184,13 @@ def test_each_path_has_its_limit(path, allowed):
     assert json.loads(one_more.body)["details"] == {"max_bytes": allowed}
 
 
+def test_under_a_path_prefix_the_limit_is_the_path_s_own():
+    exchange = Exchange("/shop/api/products/1/upload_images/", body_of(LIMIT), CHUNKED)
+    exchange.scope["root_path"] = "/shop"
+
+    assert exchange.run(BodySizeLimit(ReadingApp())).status == 201
+
+
 def test_other_protocols_pass_straight_through():
     seen = []
 
