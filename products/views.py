@@ -11,7 +11,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
@@ -25,6 +25,7 @@ from products import serializers as s
 from products.filters import PublicProductFilter, SellerProductFilter
 from products.models import CatalogImport, Favorite, Product, ProductHistory, ProductImage
 from sellflow.pagination import PAGE_PARAMETERS, HeaderPagination
+from sellflow.parsers import JSONParser
 from sellflow.permissions import IsSeller
 from sellflow.schema import error_responses
 

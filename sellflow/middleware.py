@@ -1,12 +1,11 @@
-"""Request ids and the access log line, and the API's body size limit."""
+"""Request ids and the access log line, the body size limit, the Content-Security-Policy."""
 
 import logging
 import time
 
 from django.conf import settings
-from django.http import JsonResponse
 
-from sellflow.exceptions import error_body
+from sellflow.body_limit import body_limit_for, too_large_response
 from sellflow.request_id import bind_request_id
 
 access_logger = logging.getLogger("sellflow.access")
@@ -39,21 +38,60 @@ class RequestIdMiddleware:
 
 
 class BodySizeLimitMiddleware:
-    """Refuses API bodies announced as larger than API_MAX_BODY_BYTES before anything reads
-    them. (Bodies without a length are bounded by DATA_UPLOAD_MAX_MEMORY_SIZE when read.)"""
+    """Refuses bodies announced as larger than their path's limit before anything reads them.
+
+    Under ASGI sellflow.body_limit.BodySizeLimit has refused them already, chunked ones
+    included; this serves the WSGI entry point (and the test client), where Django reads at most
+    Content-Length bytes and a body without a length as empty, so the header is all there is."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.path.startswith("/api/"):
-            try:
-                length = int(request.headers.get("Content-Length") or 0)
-            except ValueError:
-                length = 0
-            if length > settings.API_MAX_BODY_BYTES:
-                body = error_body(
-                    "The request body is too large.", "too_large", {"max_bytes": settings.API_MAX_BODY_BYTES}
-                )
-                return JsonResponse(body, status=413)
+        limit = body_limit_for(request.path_info)
+        try:
+            length = int(request.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = 0
+        if length > limit:
+            return too_large_response(limit)
         return self.get_response(request)
+
+
+# The admin, Swagger UI and ReDoc are served from here with all their assets: they run this
+# origin's script files and nothing inline, are framed by nobody and post forms only here.
+PAGE_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    # Swagger UI and ReDoc set styles at run time; the admin's email preview carries its own.
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    "font-src 'self' data:",
+    "connect-src 'self'",
+    # ReDoc's search runs in a worker made from its own bundle.
+    "worker-src 'self' blob:",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+# JSON, files, scripts: nothing in them may run, load or be framed if opened as a page.
+RESOURCE_POLICY = "default-src 'none'; frame-ancestors 'none'"
+
+
+class ContentSecurityPolicyMiddleware:
+    """A Content-Security-Policy on every response that has none: PAGE_POLICY on HTML,
+    RESOURCE_POLICY on anything else."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if "Content-Security-Policy" in response:
+            return response
+        is_page = response.get("Content-Type", "").startswith("text/html")
+        if is_page and settings.DEBUG and response.status_code >= 500:
+            return response  # Django's debug page works with inline script; never served in production
+        response["Content-Security-Policy"] = PAGE_POLICY if is_page else RESOURCE_POLICY
+        return response

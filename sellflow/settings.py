@@ -12,6 +12,8 @@ import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
+from sellflow.secret_key import installation_secret_key
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -26,13 +28,15 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
 DATABASE_URL = env("DATABASE_URL", default="")
 REDIS_URL = env("REDIS_URL", default="")
 
-# The embedded default (no DATABASE_URL) is never a production deployment, so it may fall back
-# to a development key; anything pointed at a real database must bring its own secret.
+# Anything pointed at a real database must bring its own secret. The embedded default (no
+# DATABASE_URL) makes one on first run and keeps it in a git-ignored file, never a published one.
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
+# Where the embedded default keeps the key it made (mode 0600).
+SECRET_KEY_FILE = Path(env("DJANGO_SECRET_KEY_FILE", default=str(BASE_DIR / ".secret_key")))
 if not SECRET_KEY:
     if DATABASE_URL:
         raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DATABASE_URL is set.")
-    SECRET_KEY = "django-insecure-embedded-default-only-for-local-development-and-tests"
+    SECRET_KEY = installation_secret_key(SECRET_KEY_FILE, debug=DEBUG)
 
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
@@ -65,6 +69,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "sellflow.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Outside WhiteNoise, so that static files carry a policy too.
+    "sellflow.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     # After CORS, so that the SPA can read the 413 it answers.
@@ -283,7 +289,8 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework_simplejwt.authentication.JWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        # DRF's, also refusing lone surrogates and deep nesting (a 500 otherwise).
+        "sellflow.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
@@ -320,7 +327,8 @@ REST_FRAMEWORK = {
     "COERCE_DECIMAL_TO_STRING": True,
 }
 
-# Bodies larger than this are refused with 413 before any view reads them.
+# Bodies to /api/ and /admin/ larger than this are refused with 413 before they are read (other
+# paths: DATA_UPLOAD_MAX_MEMORY_SIZE). deploy/Caddyfile holds the same limit.
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
 

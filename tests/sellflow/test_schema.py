@@ -42,6 +42,9 @@ def test_docs_pages_load_nothing_from_another_host(api_client, url):
 
     assert response.status_code == 200
     page = response.content.decode()
+    start_up = re.search(r"""<script src="([^"]+[?&]script=)">""", page)  # Swagger UI's, a file of its own
+    if start_up:
+        page += api_client.get(start_up.group(1)).content.decode()
     assert "/api/schema/" in page
     external = re.findall(r"""(?:src|href)=["'](?:https?:)?//""", page)
     assert external == []
@@ -50,6 +53,6 @@ def test_docs_pages_load_nothing_from_another_host(api_client, url):
 
 
 def test_swagger_ui_does_not_call_the_public_validator(api_client):
-    page = api_client.get("/api/docs/").content.decode()
+    start_up = api_client.get("/api/docs/?script=").content.decode()
 
-    assert re.search(r'"validatorUrl":\s*null', page)
+    assert re.search(r'"validatorUrl":\s*null', start_up)

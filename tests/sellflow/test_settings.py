@@ -131,3 +131,92 @@ def test_env_example_lists_every_variable_the_code_reads():
 
     assert "DATABASE_URL" in read
     assert read <= listed, f"missing from .env.example: {sorted(read - listed)}"
+
+
+KEY_PROBE = """
+import json, django
+django.setup()
+from django.conf import settings
+from orders.gateways.test import test_webhook_secret
+print(json.dumps({"key": settings.SECRET_KEY, "jwt": settings.SIMPLE_JWT["SIGNING_KEY"],
+                  "webhook": test_webhook_secret()}))
+"""
+
+
+def probe_key(env: dict[str, str]) -> dict:
+    result = run_python(["-c", KEY_PROBE], env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_the_embedded_default_signs_with_a_key_of_its_own_kept_for_the_next_run(tmp_path):
+    key_file = tmp_path / ".secret_key"
+
+    first = probe_key({"DJANGO_SECRET_KEY_FILE": str(key_file)})
+    again = probe_key({"DJANGO_SECRET_KEY_FILE": str(key_file)})
+
+    assert len(first["key"]) >= 50
+    assert "insecure" not in first["key"]
+    assert key_file.read_text().strip() == first["key"] == again["key"]
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    # What is derived from it follows it: tokens and the test gateway's webhook signatures.
+    assert first["jwt"] == first["key"]
+    assert first["webhook"] == again["webhook"]
+    assert list(tmp_path.iterdir()) == [key_file]  # no temporary file left behind
+
+
+def test_another_installation_gets_another_key(tmp_path):
+    one = probe_key({"DJANGO_SECRET_KEY_FILE": str(tmp_path / "one")})
+    other = probe_key({"DJANGO_SECRET_KEY_FILE": str(tmp_path / "other")})
+
+    assert one["key"] != other["key"]
+    assert one["webhook"] != other["webhook"]
+
+
+def test_processes_starting_together_agree_on_one_key(tmp_path):
+    key_file = tmp_path / ".secret_key"
+    code = "from django.conf import settings; print(settings.SECRET_KEY)"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "REDIS_", "CELERY_"))}
+    env |= {"DJANGO_SETTINGS_MODULE": "sellflow.settings", "DJANGO_ENV_FILE": "/nonexistent/.env",
+            "DJANGO_SECRET_KEY_FILE": str(key_file)}
+
+    processes = [subprocess.Popen([sys.executable, "-c", code], cwd=PROJECT, env=env, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True) for _ in range(6)]
+    keys = {process.communicate(timeout=120)[0].strip() for process in processes}
+
+    assert keys == {key_file.read_text().strip()}
+
+
+def test_a_set_secret_key_is_used_and_nothing_is_written(tmp_path):
+    key = "k3y-" + "Lm2Zt8Rb4Nw6Hc1Jd5Pf0Gs3Kyx9Qv7" * 2
+
+    config = probe_key({"DJANGO_SECRET_KEY": key, "DJANGO_SECRET_KEY_FILE": str(tmp_path / ".secret_key")})
+
+    assert config["key"] == key
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_without_debug_no_key_to_be_had_refuses_to_start(tmp_path):
+    result = run_python(["-c", KEY_PROBE], {"DJANGO_SECRET_KEY_FILE": str(tmp_path / "missing-dir" / ".secret_key")})
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: Set DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_a_truncated_key_file_refuses_to_start(tmp_path):
+    key_file = tmp_path / ".secret_key"
+    key_file.write_text("short\n")
+
+    result = run_python(["-c", KEY_PROBE], {"DJANGO_SECRET_KEY_FILE": str(key_file), "DJANGO_DEBUG": "true"})
+
+    assert result.returncode != 0
+    assert "holds no usable key" in result.stderr
+
+
+def test_with_debug_and_nowhere_to_keep_a_key_each_process_makes_its_own(tmp_path):
+    env = {"DJANGO_DEBUG": "true", "DJANGO_SECRET_KEY_FILE": str(tmp_path / "missing-dir" / ".secret_key")}
+
+    one, other = probe_key(env), probe_key(env)
+
+    assert len(one["key"]) >= 50
+    assert one["key"] != other["key"]

@@ -45,6 +45,7 @@ urlpatterns = [
     path("api/test/seller-only/", SellerOnlyView.as_view()),
     path("api/test/broken/", BrokenView.as_view()),
     path("api/test/broken-django/", broken_django_view),
+    path("test/broken-page/", broken_django_view),
     path("api/test/users/", UserListView.as_view()),
     *project_urlpatterns,
 ]
