@@ -271,7 +271,7 @@ OPENAI_MODEL = env("OPENAI_MODEL", default="gpt-4o-mini")
 OPENAI_BASE_URL = env("OPENAI_BASE_URL", default="")
 OPENAI_TIMEOUT = env.float("OPENAI_TIMEOUT", default=30.0)
 OPENAI_MAX_RETRIES = env.int("OPENAI_MAX_RETRIES", default=2)
-# Generations one user may run a day (cached answers are free); 0 turns the quota off.
+# Generations one user may run in any 24 hours (cached answers are free); 0 turns the quota off.
 AI_DAILY_QUOTA = env.int("AI_DAILY_QUOTA", default=200)
 # Minutes after which an unfinished async AI job is reported failed (its worker died).
 AI_JOB_STALE_MINUTES = env.int("AI_JOB_STALE_MINUTES", default=15)
