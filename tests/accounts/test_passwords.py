@@ -189,3 +189,14 @@ class TestReset:
                 assert api_client.post(RESET, {"email": email}, format="json").status_code == 200
 
         assert [m.to for m in mail.outbox] == [["ama@example.com"], ["kofi@example.com"]]
+
+    def test_reset_confirmations_are_throttled_per_address(self, api_client, throttle_rates):
+        throttle_rates(password_reset_confirm_ip="2/minute")
+        body = {"uid": "MQ", "token": "bad-token", "new_password": NEW_PASSWORD, "new_password_confirm": NEW_PASSWORD}
+        assert [api_client.post(CONFIRM, body, format="json").status_code for _ in range(2)] == [400, 400]
+
+        response = api_client.post(CONFIRM, body, format="json")
+
+        assert response.status_code == 429
+        assert response.json()["code"] == "throttled" and int(response["Retry-After"]) > 0
+        assert api_client.post(CONFIRM, body, format="json", REMOTE_ADDR="10.0.0.2").status_code == 400
