@@ -176,7 +176,7 @@ def preferences_update(*, user, data: dict) -> NotificationPreference:
 @transaction.atomic
 def device_register(*, user, platform: str, token: str) -> Device:
     """Register a push token for this user; the same token is one device. A token another
-    account holds changes hands only as device_change_owner allows. A user keeps at most
+    account holds changes hands only as device_hand_over allows. A user keeps at most
     PUSH_MAX_DEVICES_PER_USER devices: registering one more forgets the longest unseen."""
     identity = token
     if platform == DevicePlatform.WEB:
@@ -194,7 +194,7 @@ def device_register(*, user, platform: str, token: str) -> Device:
             # Registered a moment ago by a concurrent request: it goes through the owner check.
             device = Device.objects.select_for_update().select_related("user").get(token_hash=token_hash)
     if device.user_id != user.pk:
-        device_change_owner(device=device, user=user, token=token)
+        device_hand_over(device=device, token=token)
     device.user, device.platform, device.token = user, platform, token
     device.save()
     stale = Device.objects.filter(user=user).order_by("-last_seen", "-pk").values_list("pk", flat=True)[
@@ -204,13 +204,13 @@ def device_register(*, user, platform: str, token: str) -> Device:
     return device
 
 
-def device_change_owner(*, device: Device, user, token: str) -> None:
-    """Whether a device registered to another account may move to `user`, and telling its owner.
+def device_hand_over(*, device: Device, token: str) -> None:
+    """Let a device registered to another account go to whoever posted `token`, or refuse.
 
-    A Web Push endpoint travels in URLs and logs, but the subscription's keys (p256dh, auth) stay
-    in the browser: only the same full subscription proves the browser, so anything less is
-    refused and the owner keeps getting their pushes. An FCM token is all the app has: whoever
-    posts it holds the device, so it moves, and the previous owner is told in-app (and by mail)."""
+    A Web Push endpoint is a URL that can leak (logs, error reports), but the subscription's keys
+    (p256dh, auth) stay in the browser: only the same full subscription proves the browser, so
+    anything less is refused and the owner keeps their pushes. An FCM token is all the app has:
+    whoever posts it holds the device, so it moves, and the previous owner is told."""
     if device.platform == DevicePlatform.WEB and not constant_time_compare(device.token, token):
         raise DeviceRegisteredElsewhere()
     notify(user=device.user, type=NotificationType.SYSTEM, title="A device of yours was registered to another account",
