@@ -11,9 +11,10 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
 
 
-def hashed_ident(*parts: str) -> str:
-    # surrogatepass: a lone surrogate is valid JSON text, and must not turn a key into a 500.
-    return hashlib.sha256("\n".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+def hashed_ident(*parts: str | None) -> str:
+    # A part may be missing (no REMOTE_ADDR); surrogatepass: a lone surrogate is valid JSON text,
+    # and must not turn a key into a 500.
+    return hashlib.sha256("\n".join(part or "" for part in parts).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def posted_account(request, field: str) -> str | None:

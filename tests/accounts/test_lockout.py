@@ -109,3 +109,12 @@ def test_password_changes_are_throttled_per_user(throttle_rates):
     assert response.json()["code"] == "throttled"
     other = authenticated_client(UserFactory())
     assert other.post(CHANGE, wrong, format="json").status_code == 400
+
+
+def test_a_request_without_a_client_address_is_still_counted(api_client, throttle_rates):
+    # A WSGI server may leave REMOTE_ADDR out; the failure bucket must not turn that into a 500.
+    throttle_rates(login_failed="1/minute")
+    UserFactory(email="ama@example.com")
+
+    assert login(api_client, "ama@example.com", "guess-guess", address=None).status_code == 401
+    assert login(api_client, "ama@example.com", PASSWORD, address=None).status_code == 429
