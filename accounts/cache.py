@@ -9,7 +9,8 @@ from django.core.cache import cache
 
 SELLERS_GENERATION_KEY = "accounts:sellers-public:generation"
 
-# What buyers see of a seller: a change to any of these makes cached catalog pages stale.
+# What buyers see of a seller (display_name is made of the names and account type, never the
+# email): a change to any of these makes cached catalog pages stale.
 PUBLIC_PROFILE_FIELDS = frozenset(
     {"first_name", "last_name", "company_name", "city", "country", "bio", "avatar", "account_type", "is_active"}
 )

@@ -132,7 +132,9 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def display_name(self) -> str:
-        return self.company_name or self.full_name or self.email.split("@")[0]
+        """The name others see (catalog, orders, their mail): the business's, else the person's,
+        else "Seller 12" / "Buyer 12". Never anything of the email address, which is private."""
+        return self.company_name.strip() or self.full_name or f"{self.get_account_type_display()} {self.pk}"
 
     @property
     def dark_mode(self) -> bool:

@@ -40,6 +40,7 @@ from accounts.google import verify_google_id_token
 from accounts.models import ONBOARDING_LAST_STEP, AccountType, EmailVerificationCode, User
 from accounts.tokens import SessionRefreshToken
 from sellflow.images import clean_image_upload
+from sellflow.throttling import take_slot
 from sellflow.transactions import after_commit
 from sellflow.ws_sessions import revoke_sockets, session_id_of
 
@@ -94,16 +95,27 @@ def user_revoke_all_sessions(*, user: User) -> int:
 
 # --- Registration and sign-in -----------------------------------------------------------------
 
-@transaction.atomic
+# One mail at most per window to the owner of an address someone tries to register again.
+EXISTING_ACCOUNT_NOTICE_SECONDS = 24 * 3600
+
+
 def user_register(*, email: str, password: str, account_type: str = AccountType.SELLER, **profile) -> User:
+    """Create the account. A taken address is refused (the answer carries tokens, so it cannot
+    look alike), and its owner is told someone tried; the endpoint is throttled per IP and email."""
     email = User.objects.normalize_email(email)
-    if User.objects.filter(email__iexact=email).exists():
-        raise DjangoValidationError({"email": "A user with this email already exists."})
-    try:
-        return User.objects.create_user(email, password, account_type=account_type, **profile)
-    except IntegrityError:
-        # Two registrations of the same address raced; the other one won.
-        raise DjangoValidationError({"email": "A user with this email already exists."})
+    owner = User.objects.filter(email__iexact=email).first()
+    if owner is None:
+        try:
+            with transaction.atomic():
+                return User.objects.create_user(email, password, account_type=account_type, **profile)
+        except IntegrityError:
+            # Two registrations of the same address raced; the other one won.
+            owner = User.objects.filter(email__iexact=email).first()
+    if owner is not None and owner.is_active and take_slot(
+        f"accounts:registration-attempt:{owner.pk}", limit=1, seconds=EXISTING_ACCOUNT_NOTICE_SECONDS
+    ):
+        after_commit(tasks.send_registration_attempt_email.delay, owner.pk)
+    raise DjangoValidationError({"email": "A user with this email already exists."})
 
 
 def user_login(*, request, email: str, password: str) -> User:
@@ -186,10 +198,13 @@ def user_change_password(*, user: User, old_password: str, new_password: str) ->
 
 
 def password_reset_request(*, email: str) -> None:
-    """Mail a reset link if the account exists. The caller answers the same either way."""
+    """Mail a reset link if the account exists, at most PASSWORD_RESET_MAILS_PER_HOUR an hour, so
+    nobody can flood an inbox. The caller answers the same whatever happened here."""
     user = User.objects.filter(email=User.objects.normalize_email(email), is_active=True).first()
-    if user is not None:
-        transaction.on_commit(partial(tasks.send_password_reset_email.delay, user.pk))
+    if user is not None and take_slot(
+        f"accounts:password-reset-mails:{user.pk}", limit=settings.PASSWORD_RESET_MAILS_PER_HOUR, seconds=3600
+    ):
+        after_commit(tasks.send_password_reset_email.delay, user.pk)
 
 
 @transaction.atomic

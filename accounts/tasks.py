@@ -40,6 +40,15 @@ def send_password_reset_email(user_id: int) -> None:
 
 
 @shared_task
+def send_registration_attempt_email(user_id: int) -> None:
+    """Tell the owner of an address that someone tried to open a second account with it."""
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return
+    _send(user, "registration_attempt", "Someone tried to sign up with your email address", {})
+
+
+@shared_task
 def send_verification_code(verification_id: int, code: str) -> None:
     verification = (
         EmailVerificationCode.objects.select_related("user")

@@ -11,7 +11,18 @@ from rest_framework_simplejwt.views import TokenRefreshView, TokenVerifyView
 from accounts import serializers as s
 from accounts import services
 from sellflow.schema import error_responses
-from sellflow.throttling import CREDENTIAL_THROTTLES, OTP_THROTTLES, AnonThrottle, UserThrottle
+from sellflow.throttling import (
+    LOGIN_THROTTLES,
+    OTP_THROTTLES,
+    REGISTER_THROTTLES,
+    AnonThrottle,
+    FailureCountingMixin,
+    GoogleSignInIPThrottle,
+    PasswordChangeThrottle,
+    PasswordResetConfirmIPThrottle,
+    PasswordResetIPThrottle,
+    UserThrottle,
+)
 
 TAGS = ["auth"]
 
@@ -23,7 +34,7 @@ def _session_body(user, tokens: dict[str, str], request, **extra) -> dict:
 class RegisterView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    throttle_classes = [AnonThrottle, *CREDENTIAL_THROTTLES]
+    throttle_classes = [AnonThrottle, *REGISTER_THROTTLES]
 
     @extend_schema(tags=TAGS, request=s.RegisterSerializer, responses={201: s.RegisterResponseSerializer},
                    summary="Create an account (seller by default) and sign in")
@@ -37,10 +48,10 @@ class RegisterView(APIView):
         return Response(body, status=status.HTTP_201_CREATED)
 
 
-class LoginView(APIView):
+class LoginView(FailureCountingMixin, APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    throttle_classes = [AnonThrottle, *CREDENTIAL_THROTTLES]
+    throttle_classes = [AnonThrottle, *LOGIN_THROTTLES]  # a 401 is a failed attempt
 
     @extend_schema(tags=TAGS, request=s.LoginSerializer,
                    responses={200: s.LoginResponseSerializer,
@@ -56,7 +67,7 @@ class LoginView(APIView):
 class GoogleSignInView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    throttle_classes = [AnonThrottle, *CREDENTIAL_THROTTLES]
+    throttle_classes = [AnonThrottle, GoogleSignInIPThrottle]
 
     @extend_schema(tags=TAGS, request=s.GoogleSignInSerializer,
                    responses={200: s.GoogleSignInResponseSerializer, 201: s.GoogleSignInResponseSerializer,
@@ -161,7 +172,7 @@ class AvatarView(APIView):
 
 class PasswordChangeView(APIView):
     permission_classes = [IsAuthenticated]
-    throttle_classes = [UserThrottle, *CREDENTIAL_THROTTLES]
+    throttle_classes = [UserThrottle, PasswordChangeThrottle]
 
     @extend_schema(tags=TAGS, request=s.PasswordChangeSerializer, responses={200: s.PasswordChangeResponseSerializer},
                    summary="Change the password; other sessions end, this one gets new tokens")
@@ -179,7 +190,7 @@ class PasswordChangeView(APIView):
 class PasswordResetView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    throttle_classes = [AnonThrottle, *CREDENTIAL_THROTTLES]
+    throttle_classes = [AnonThrottle, PasswordResetIPThrottle]
 
     @extend_schema(tags=TAGS, request=s.PasswordResetSerializer, responses={200: s.MessageSerializer},
                    summary="Mail a password reset link (same answer whether or not the account exists)")
@@ -193,7 +204,7 @@ class PasswordResetView(APIView):
 class PasswordResetConfirmView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    throttle_classes = [AnonThrottle, *CREDENTIAL_THROTTLES]
+    throttle_classes = [AnonThrottle, PasswordResetConfirmIPThrottle]
 
     @extend_schema(tags=TAGS, request=s.PasswordResetConfirmSerializer, responses={200: s.MessageSerializer},
                    summary="Set a new password from a reset link")

@@ -28,7 +28,7 @@ class LanguageNotSupported(ApplicationError):
 class QuotaExceeded(ApplicationError):
     status_code = status.HTTP_429_TOO_MANY_REQUESTS
     code = AIErrorCode.QUOTA_EXCEEDED
-    message = "You have used today's AI generations."
+    message = "You have used your AI generations for the last 24 hours."
 
 
 class NotApplicable(ApplicationError):

@@ -15,7 +15,7 @@ class Feature(models.TextChoices):
 
 class AIUsage(models.Model):
     """One call to a provider: what it cost and whether it worked. A row is written before the
-    call (it holds the user's place in the daily quota) and completed after it."""
+    call (it holds the user's place in the quota) and completed after it."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True,
                              related_name="ai_usage")
@@ -27,12 +27,16 @@ class AIUsage(models.Model):
     latency_ms = models.PositiveIntegerField(default=0)
     success = models.BooleanField(default=False)
     error = models.CharField(max_length=40, blank=True, help_text="Why it failed: timeout, refusal, provider_error...")
-    day = models.DateField(help_text="The user's calendar day, for the daily quota and the usage report.")
+    day = models.DateField(help_text="The user's calendar day, for the usage report.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["user", "day"], name="ai_usage_user_day")]
+        indexes = [
+            models.Index(fields=["user", "day"], name="ai_usage_user_day"),
+            # The quota counts the calls of the last 24 hours.
+            models.Index(fields=["user", "created_at"], name="ai_usage_user_created"),
+        ]
         verbose_name = "AI usage"
         verbose_name_plural = "AI usage"
 

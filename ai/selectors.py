@@ -1,16 +1,15 @@
 from datetime import timedelta
 
-from django.conf import settings
 from django.db.models import Avg, Count, Q, Sum
 
 from ai.models import AIUsage
 from ai.providers import provider_name
-from ai.services import spent_today, user_today
+from ai.quota import QUOTA_WINDOW, quota_status, user_today
 
 
 def usage_report(*, user, days: int) -> dict:
-    """The user's AI calls summed per day and feature (newest first), with today's quota."""
-    today, midnight = user_today(user)
+    """The user's AI calls summed per day and feature (newest first), with the quota's state."""
+    today = user_today(user)
     rows = (
         AIUsage.objects.filter(user=user, day__gt=today - timedelta(days=days))
         .values("day", "feature")
@@ -29,12 +28,11 @@ def usage_report(*, user, days: int) -> dict:
     ]
     totals = {key: sum(row[key] for row in report)
               for key in ("requests", "succeeded", "failed", "prompt_tokens", "completion_tokens")}
-    quota = settings.AI_DAILY_QUOTA or None
-    used = spent_today(user, today)
+    quota = quota_status(user)
     return {
         "provider": provider_name(),
-        "quota": {"limit": quota, "used_today": used, "remaining": max(quota - used, 0) if quota else None,
-                  "resets_at": midnight},
+        "quota": {"limit": quota.limit, "window_hours": int(QUOTA_WINDOW.total_seconds() // 3600),
+                  "used": quota.used, "remaining": quota.remaining, "frees_up_at": quota.frees_up_at},
         "days": report,
         "totals": totals,
     }

@@ -235,10 +235,13 @@ class UsageQuerySerializer(serializers.Serializer):
 
 
 class UsageQuotaSerializer(serializers.Serializer):
-    limit = serializers.IntegerField(allow_null=True, help_text="Generations a day; null: no quota.")
-    used_today = serializers.IntegerField()
+    limit = serializers.IntegerField(allow_null=True, help_text="Generations in any 24 hours; null: no quota.")
+    window_hours = serializers.IntegerField(help_text="The quota counts the calls of the last this many hours.")
+    used = serializers.IntegerField(help_text="Generations counted in the window (failed calls give theirs back).")
     remaining = serializers.IntegerField(allow_null=True)
-    resets_at = serializers.DateTimeField(help_text="Your next midnight, in your time zone.")
+    frees_up_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the oldest counted generation leaves the window and gives its place back; "
+                                   "null when none counts.")
 
 
 class UsageTotalsSerializer(serializers.Serializer):

@@ -6,20 +6,19 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Max
 from django.utils import timezone
 
 from ai import prompts
 from ai.errors import AIDisabled, AIProviderError, LanguageNotSupported, NotApplicable, QuotaExceeded
 from ai.models import AIContent, AIUsage, ContentStatus, ContentType, Feature
 from ai.providers import Generation, LanguageUnsupported, Prompt, Provider, ProviderFailure, get_provider
+from ai.quota import counted_calls, seconds_until_a_call_frees_up, user_today
 from ai.rules import (
     DEFAULT_POST_HASHTAGS, POST_LIMITS, clean_hashtags, clip, compose_post, hashtag_limit, hashtag_problems, hashtags_in, platform_length,
 )
@@ -47,35 +46,21 @@ def ensure_enabled(*, user, feature: str) -> None:
         raise AIDisabled(details={"switch": switch})
 
 
-def user_today(user) -> tuple[datetime.date, datetime]:
-    """The user's calendar day and when it ends, in their own time zone."""
-    zone = ZoneInfo(user.timezone) if user and user.timezone else timezone.get_current_timezone()
-    now = timezone.localtime(timezone=zone)
-    midnight = datetime.combine(now.date() + timedelta(days=1), time.min, tzinfo=zone)
-    return now.date(), midnight
-
-
-def spent_today(user, day) -> int:
-    # Calls in flight hold their place; a failed call gives it back unless the provider wrote
-    # (and billed) an answer that was then rejected.
-    return AIUsage.objects.filter(Q(success=True) | Q(error="") | Q(completion_tokens__gt=0), user=user,
-                                  day=day).count()
-
-
 def ensure_quota(*, user) -> None:
     quota = settings.AI_DAILY_QUOTA
     if not quota or user is None:
         return
-    day, midnight = user_today(user)
-    if spent_today(user, day) >= quota:
-        wait = max(int((midnight - timezone.now()).total_seconds()) + 1, 1)
+    now = timezone.now()
+    used = counted_calls(user, now=now).count()
+    if used >= quota:
+        wait = seconds_until_a_call_frees_up(user, limit=quota, used=used, now=now)
         raise QuotaExceeded(details={"quota": quota, "retry_after": wait}, headers={"Retry-After": str(wait)})
 
 
 def usage_start(*, user, feature: str, provider: Provider) -> AIUsage:
     """Take one generation from the user's quota: the count and the new row under the user's
     row lock, so parallel requests cannot all slip under the limit."""
-    day, _ = user_today(user)
+    day = user_today(user)
     with transaction.atomic():
         if user is not None:
             get_user_model().objects.select_for_update().filter(pk=user.pk).first()

@@ -77,7 +77,8 @@ GENERATION_ERRORS = error_responses(
     403, 404, 429, 502,
     s403="Not a seller (`permission_denied`), or the feature is switched off in the profile (`ai_disabled`).",
     s404="No such product of yours.",
-    s429="Too many requests (`throttled`), or today's AI quota is spent (`quota_exceeded`); see `Retry-After`.",
+    s429="Too many requests (`throttled`), or the AI quota of the last 24 hours is spent (`quota_exceeded`); "
+         "see `Retry-After`.",
     s502="The AI provider failed, timed out or refused (`provider_error`).",
 )
 GENERATION_400 = error_responses(400, s400="Invalid input (`invalid`), or a language the provider cannot write "
@@ -250,7 +251,7 @@ class AIJobView(APIView):
 
 
 class AIUsageView(APIView):
-    @extend_schema(tags=TAGS, summary="Your AI usage by day and feature, and today's quota",
+    @extend_schema(tags=TAGS, summary="Your AI usage by day and feature, and your quota",
                    parameters=[s.UsageQuerySerializer],
                    responses={200: s.UsageResponseSerializer, **error_responses(400)})
     def get(self, request):
@@ -268,7 +269,8 @@ class ReplySuggestionsView(APIView):
                    responses={200: s.ReplySuggestionsResponseSerializer, **GENERATION_400, **error_responses(
                        403, 404, 429, 502, s403="Not a seller, or reply suggestions are switched off (`ai_disabled`).",
                        s404="No such product of yours.",
-                       s429="Too many requests (`throttled`) or today's AI quota is spent (`quota_exceeded`).")})
+                       s429="Too many requests (`throttled`) or the AI quota of the last 24 hours is spent "
+                            "(`quota_exceeded`).")})
     def post(self, request):
         params = s.ReplySuggestionsRequestSerializer(data=request.data)
         params.is_valid(raise_exception=True)

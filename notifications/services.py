@@ -15,9 +15,11 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 
 from accounts.models import User
 from notifications import tasks
+from notifications.errors import DeviceRegisteredElsewhere
 from notifications.models import Device, DevicePlatform, Notification, NotificationPreference, NotificationType
 from notifications.push import (
     PushError, PushMessage, PushTemporaryError, TokenGone, parse_web_subscription, sender_for,
@@ -173,8 +175,9 @@ def preferences_update(*, user, data: dict) -> NotificationPreference:
 
 @transaction.atomic
 def device_register(*, user, platform: str, token: str) -> Device:
-    """Register (or move to this user) a push token; the same token is one device. A user keeps
-    at most PUSH_MAX_DEVICES_PER_USER devices: registering one more forgets the longest unseen."""
+    """Register a push token for this user; the same token is one device. A token another
+    account holds changes hands only as device_hand_over allows. A user keeps at most
+    PUSH_MAX_DEVICES_PER_USER devices: registering one more forgets the longest unseen."""
     identity = token
     if platform == DevicePlatform.WEB:
         # A browser subscription is its endpoint: a re-subscription with new keys replaces them.
@@ -182,14 +185,39 @@ def device_register(*, user, platform: str, token: str) -> Device:
         token = json.dumps(subscription, sort_keys=True, separators=(",", ":"))
         identity = subscription["endpoint"]
     token_hash = hashlib.sha256(identity.encode()).hexdigest()
-    device, _ = Device.objects.update_or_create(
-        token_hash=token_hash, defaults={"user": user, "platform": platform, "token": token}
-    )
+    device = Device.objects.select_for_update().select_related("user").filter(token_hash=token_hash).first()
+    if device is None:
+        try:
+            with transaction.atomic():
+                device = Device.objects.create(user=user, platform=platform, token=token, token_hash=token_hash)
+        except IntegrityError:
+            # Registered a moment ago by a concurrent request: it goes through the owner check.
+            device = Device.objects.select_for_update().select_related("user").get(token_hash=token_hash)
+    if device.user_id != user.pk:
+        device_hand_over(device=device, token=token)
+    device.user, device.platform, device.token = user, platform, token
+    device.save()
     stale = Device.objects.filter(user=user).order_by("-last_seen", "-pk").values_list("pk", flat=True)[
         settings.PUSH_MAX_DEVICES_PER_USER:
     ]
     Device.objects.filter(pk__in=list(stale)).delete()
     return device
+
+
+def device_hand_over(*, device: Device, token: str) -> None:
+    """Let a device registered to another account go to whoever posted `token`, or refuse.
+
+    A Web Push endpoint is a URL that can leak (logs, error reports), but the subscription's keys
+    (p256dh, auth) stay in the browser: only the same full subscription proves the browser, so
+    anything less is refused and the owner keeps their pushes. An FCM token is all the app has:
+    whoever posts it holds the device, so it moves, and the previous owner is told."""
+    if device.platform == DevicePlatform.WEB and not constant_time_compare(device.token, token):
+        raise DeviceRegisteredElsewhere()
+    notify(user=device.user, type=NotificationType.SYSTEM, title="A device of yours was registered to another account",
+           body=f"Your {device.get_platform_display()} device now gets the push notifications of another SellFlow "
+                "account, and no longer yours. If that was not you, sign in on that device again and change your "
+                "password.",
+           data={"platform": device.platform})
 
 
 def push_deliver(*, device: Device, message: PushMessage) -> str:

@@ -12,6 +12,7 @@ from notifications import serializers as s
 from notifications.filters import NotificationFilter
 from notifications.models import Device, Notification
 from notifications.push import vapid_public_key
+from sellflow.schema import error_responses
 
 TAGS = ["notifications"]
 
@@ -116,7 +117,9 @@ class DeviceCreateView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(tags=TAGS, summary="Register this device for push notifications", request=s.DeviceSerializer,
-                   responses={201: s.DeviceSerializer})
+                   responses={201: s.DeviceSerializer, **error_responses(
+                       409, s409="A browser subscription registered to another account, posted with other keys "
+                                 "(`device_registered_elsewhere`).")})
     def post(self, request):
         serializer = s.DeviceSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 
 
 class SellflowConfig(AppConfig):
@@ -9,3 +10,10 @@ class SellflowConfig(AppConfig):
 
     def ready(self):
         from sellflow import tasks  # noqa: F401  (registers the platform's periodic jobs)
+
+
+class SellflowAdminConfig(admin_apps.AdminConfig):
+    """django.contrib.admin, on the site whose sign-in form is throttled."""
+
+    default = False  # named in INSTALLED_APPS; SellflowConfig stays this module's default
+    default_site = "sellflow.admin_site.SellflowAdminSite"

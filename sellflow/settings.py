@@ -43,7 +43,7 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
     "daphne",
-    "django.contrib.admin",
+    "sellflow.apps.SellflowAdminConfig",  # django.contrib.admin, its sign-in throttled
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -174,6 +174,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3600)
+# Reset links mailed to one account per hour; requests beyond get the same answer and no mail.
+PASSWORD_RESET_MAILS_PER_HOUR = env.int("PASSWORD_RESET_MAILS_PER_HOUR", default=3)
 FRONTEND_URL = env("FRONTEND_URL", default="http://localhost:3000").rstrip("/")
 
 SIMPLE_JWT = {
@@ -278,7 +280,7 @@ OPENAI_MODEL = env("OPENAI_MODEL", default="gpt-4o-mini")
 OPENAI_BASE_URL = env("OPENAI_BASE_URL", default="")
 OPENAI_TIMEOUT = env.float("OPENAI_TIMEOUT", default=30.0)
 OPENAI_MAX_RETRIES = env.int("OPENAI_MAX_RETRIES", default=2)
-# Generations one user may run a day (cached answers are free); 0 turns the quota off.
+# Generations one user may run in any 24 hours (cached answers are free); 0 turns the quota off.
 AI_DAILY_QUOTA = env.int("AI_DAILY_QUOTA", default=200)
 # Minutes after which an unfinished async AI job is reported failed (its worker died).
 AI_JOB_STALE_MINUTES = env.int("AI_JOB_STALE_MINUTES", default=15)
@@ -311,9 +313,21 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("THROTTLE_ANON_RATE", default="120/minute"),
         "user": env("THROTTLE_USER_RATE", default="600/minute"),
-        # Credential endpoints (login, register, reset, Google): per client IP and per email.
-        "auth_ip": env("THROTTLE_AUTH_IP_RATE", default="20/minute"),
-        "auth_email": env("THROTTLE_AUTH_EMAIL_RATE", default="5/minute"),
+        # Credential endpoints, one bucket per action. Login: every attempt per client IP, and
+        # failed ones per IP and email together (a stranger's failures never lock the owner out).
+        "login_ip": env("THROTTLE_LOGIN_IP_RATE", default="20/minute"),
+        "login_failed": env("THROTTLE_LOGIN_FAILED_RATE", default="10/hour"),
+        # Registration per client IP and per email; reset requests and reset confirmations per IP.
+        "register_ip": env("THROTTLE_REGISTER_IP_RATE", default="20/hour"),
+        "register_email": env("THROTTLE_REGISTER_EMAIL_RATE", default="5/hour"),
+        "password_reset_ip": env("THROTTLE_PASSWORD_RESET_IP_RATE", default="10/hour"),
+        "password_reset_confirm_ip": env("THROTTLE_PASSWORD_RESET_CONFIRM_IP_RATE", default="20/hour"),
+        # Google sign-in per client IP; password changes per signed-in user.
+        "google_ip": env("THROTTLE_GOOGLE_IP_RATE", default="20/minute"),
+        "password_change": env("THROTTLE_PASSWORD_CHANGE_RATE", default="10/hour"),
+        # The Django admin's sign-in form: every POST per client IP, failures per account.
+        "admin_login_ip": env("THROTTLE_ADMIN_LOGIN_IP_RATE", default="10/minute"),
+        "admin_login_failed": env("THROTTLE_ADMIN_LOGIN_FAILED_RATE", default="10/hour"),
         "otp_ip": env("THROTTLE_OTP_IP_RATE", default="20/minute"),
         "otp_email": env("THROTTLE_OTP_EMAIL_RATE", default="10/minute"),
         # AI generation per user, and AI search per client (the openai provider costs money).

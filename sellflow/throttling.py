@@ -1,10 +1,45 @@
 """Throttles. Rates come from settings (and so from the environment) at request time, which
-keeps them adjustable per deployment and per test."""
+keeps them adjustable per deployment and per test.
+
+Credential endpoints have one bucket per action (login, register, reset, Google, password
+change, the admin's sign-in): what a stranger does to one action never spends another's."""
 
 import hashlib
 
+from django.core.cache import cache
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
+
+
+def hashed_ident(*parts: str | None) -> str:
+    # A part may be missing (no REMOTE_ADDR); surrogatepass: a lone surrogate is valid JSON text,
+    # and must not turn a key into a 500.
+    return hashlib.sha256("\n".join(part or "" for part in parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def posted_account(request, field: str) -> str | None:
+    """The account a credential request names (the posted email, the admin form's username),
+    compared case-insensitively; None when there is none."""
+    data = request.data if hasattr(request, "data") else request.POST
+    value = data.get(field) if hasattr(data, "get") else None
+    if not isinstance(value, str) or not value.strip():
+        return None
+    return value.strip().lower()
+
+
+def take_slot(key: str, *, limit: int, seconds: int) -> bool:
+    """Take one use of an allowance of `limit` uses per `seconds` (counted from the first use),
+    kept in the cache. False once it is spent; a limit below 1 allows nothing."""
+    if limit < 1:
+        return False
+    key = f"slots:{key}"
+    cache.add(key, 0, timeout=seconds)
+    try:
+        used = cache.incr(key)
+    except ValueError:  # evicted between add and incr
+        cache.add(key, 1, timeout=seconds)
+        used = 1
+    return used <= limit
 
 
 class _SettingsRateMixin:
@@ -23,7 +58,9 @@ class UserThrottle(_SettingsRateMixin, UserRateThrottle):
 
 
 class _IPThrottle(_SettingsRateMixin, SimpleRateThrottle):
-    """Counts the attempts of one client address, whoever it claims to be."""
+    """Counts the attempts of one client address, whoever it claims to be. The address is DRF's
+    (get_ident: REMOTE_ADDR, or X-Forwarded-For read through NUM_PROXIES), on DRF and plain
+    Django requests alike."""
 
     def allow_request(self, request, view):
         if request.method == "OPTIONS":
@@ -39,22 +76,127 @@ class _EmailThrottle(_IPThrottle):
 
     def get_cache_key(self, request, view):
         if request.user and request.user.is_authenticated:
-            email = request.user.email
+            email = request.user.email.strip().lower()
         else:
-            data = request.data
-            email = data.get("email") if hasattr(data, "get") else None
-        if not isinstance(email, str) or not email.strip():
+            email = posted_account(request, "email")
+        if email is None:
             return None
-        ident = hashlib.sha256(email.strip().lower().encode()).hexdigest()
-        return self.cache_format % {"scope": self.scope, "ident": ident}
+        return self.cache_format % {"scope": self.scope, "ident": hashed_ident(email)}
 
 
-class AuthIPThrottle(_IPThrottle):
-    scope = "auth_ip"
+class FailureThrottle(_IPThrottle):
+    """Counts failed attempts only: a request is refused once the bucket holds `rate` failures,
+    but letting it through adds nothing; the view records a failure when the credentials were
+    wrong (FailureCountingMixin, or record_failures from a plain Django view)."""
+
+    def throttle_success(self):
+        return True
+
+    def record_failure(self, request, view=None) -> None:
+        if self.rate is None:
+            return
+        key = self.get_cache_key(request, view)
+        if key is None:
+            return
+        now = self.timer()
+        history = [moment for moment in self.cache.get(key, []) if moment > now - self.duration]
+        self.cache.set(key, [now, *history], self.duration)
 
 
-class AuthEmailThrottle(_EmailThrottle):
-    scope = "auth_email"
+class _IPAndAccountFailureThrottle(FailureThrottle):
+    """Failures against one account from one client address. Keyed on both, so a stranger's
+    wrong guesses fill the stranger's bucket and never the account owner's: nobody can keep a
+    user with the right password out. Guessing stays slow: each address gets `rate` failures
+    per account, and every attempt also counts in the address's own bucket."""
+
+    account_field = "email"
+
+    def get_cache_key(self, request, view):
+        account = posted_account(request, self.account_field)
+        if account is None:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": hashed_ident(self.get_ident(request), account)}
+
+
+class _AccountFailureThrottle(FailureThrottle):
+    """Failures against one account, from whatever address they come."""
+
+    account_field: str
+
+    def get_cache_key(self, request, view):
+        account = posted_account(request, self.account_field)
+        if account is None:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": hashed_ident(account)}
+
+
+def record_failures(throttles, request, view=None) -> None:
+    """A credential check failed: count it in the failure-counting throttles among `throttles`."""
+    for throttle in throttles:
+        if isinstance(throttle, FailureThrottle):
+            throttle.record_failure(request, view)
+
+
+class FailureCountingMixin:
+    """For an APIView throttled by FailureThrottles: an answer whose status is in
+    `failure_statuses` (wrong credentials) is a failed attempt."""
+
+    failure_statuses = frozenset({401})
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        if response.status_code in self.failure_statuses:
+            record_failures(self.get_throttles(), request, self)
+        return super().finalize_response(request, response, *args, **kwargs)
+
+
+# --- Credential endpoints, one bucket per action ----------------------------------------------
+
+class LoginIPThrottle(_IPThrottle):
+    scope = "login_ip"  # every attempt from one address
+
+
+class LoginFailureThrottle(_IPAndAccountFailureThrottle):
+    scope = "login_failed"
+
+
+class RegisterIPThrottle(_IPThrottle):
+    scope = "register_ip"
+
+
+class RegisterEmailThrottle(_EmailThrottle):
+    scope = "register_email"
+
+
+class PasswordResetIPThrottle(_IPThrottle):
+    # Per address only: a per-email bucket would let anyone spend the owner's. Mails to one
+    # account are capped apart (PASSWORD_RESET_MAILS_PER_HOUR), behind the same answer.
+    scope = "password_reset_ip"
+
+
+class PasswordResetConfirmIPThrottle(_IPThrottle):
+    scope = "password_reset_confirm_ip"
+
+
+class GoogleSignInIPThrottle(_IPThrottle):
+    scope = "google_ip"
+
+
+class PasswordChangeThrottle(_SettingsRateMixin, UserRateThrottle):
+    scope = "password_change"  # only the signed-in user fills their own bucket
+
+
+class AdminLoginIPThrottle(_IPThrottle):
+    # Every POST of the admin's sign-in form from one address, right or wrong: an operator signs
+    # in a few times a day, and counting before the check bounds the password hashing (the
+    # costly part) one address can cause, whatever it sends.
+    scope = "admin_login_ip"
+
+
+class AdminLoginFailureThrottle(_AccountFailureThrottle):
+    # Failures only, so an operator's own sign-ins never count against them; per account alone
+    # (not per address too): staff accounts are the ones worth guessing from many addresses.
+    scope = "admin_login_failed"
+    account_field = "username"
 
 
 class OtpIPThrottle(_IPThrottle):
@@ -65,7 +207,9 @@ class OtpEmailThrottle(_EmailThrottle):
     scope = "otp_email"
 
 
-CREDENTIAL_THROTTLES = [AuthIPThrottle, AuthEmailThrottle]
+LOGIN_THROTTLES = [LoginIPThrottle, LoginFailureThrottle]
+REGISTER_THROTTLES = [RegisterIPThrottle, RegisterEmailThrottle]
+ADMIN_LOGIN_THROTTLES = [AdminLoginIPThrottle, AdminLoginFailureThrottle]
 OTP_THROTTLES = [OtpIPThrottle, OtpEmailThrottle]
 
 

@@ -107,7 +107,7 @@ def operator_client(db) -> Client:
 
 @pytest.fixture
 def throttle_rates(settings):
-    """Set some throttle rates for one test: throttle_rates(auth_email="2/minute")."""
+    """Set some throttle rates for one test: throttle_rates(login_ip="2/minute")."""
 
     def set_rates(**rates):
         framework = dict(settings.REST_FRAMEWORK)

@@ -205,7 +205,7 @@ def test_missing_token_is_400(api_client, google_keys):
 
 
 def test_google_sign_in_is_throttled(api_client, google_keys, throttle_rates):
-    throttle_rates(auth_ip="2/minute")
+    throttle_rates(google_ip="2/minute")
     sign_in(api_client, "not.a.jwt")
     sign_in(api_client, "not.a.jwt")
 

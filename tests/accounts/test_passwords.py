@@ -150,12 +150,53 @@ class TestReset:
         strong = {**link, "new_password": NEW_PASSWORD, "new_password_confirm": NEW_PASSWORD}
         assert api_client.post(CONFIRM, strong, format="json").status_code == 200
 
-    def test_reset_requests_are_throttled_per_email(self, api_client, throttle_rates):
-        throttle_rates(auth_email="2/minute")
-        for _ in range(2):
-            api_client.post(RESET, {"email": "ama@example.com"}, format="json")
+    def test_reset_requests_are_throttled_per_address(self, api_client, throttle_rates):
+        throttle_rates(password_reset_ip="2/minute")
+        api_client.post(RESET, {"email": "ama@example.com"}, format="json")
+        api_client.post(RESET, {"email": "kofi@example.com"}, format="json")
 
-        response = api_client.post(RESET, {"email": "ama@example.com"}, format="json")
+        response = api_client.post(RESET, {"email": "esi@example.com"}, format="json")
 
         assert response.status_code == 429
-        assert response["Retry-After"]
+        assert response.json()["code"] == "throttled"
+        assert int(response["Retry-After"]) > 0
+        other_address = api_client.post(RESET, {"email": "esi@example.com"}, format="json", REMOTE_ADDR="10.0.0.2")
+        assert other_address.status_code == 200
+
+    def test_reset_mails_are_capped_per_account_behind_the_same_answer(
+        self, api_client, settings, django_capture_on_commit_callbacks
+    ):
+        settings.PASSWORD_RESET_MAILS_PER_HOUR = 3
+        UserFactory(email="ama@example.com")
+
+        with django_capture_on_commit_callbacks(execute=True):
+            answers = [api_client.post(RESET, {"email": "ama@example.com"}, format="json", REMOTE_ADDR=f"10.0.0.{n}")
+                       for n in range(5)]
+            unknown = api_client.post(RESET, {"email": "nobody@example.com"}, format="json", REMOTE_ADDR="10.0.1.1")
+
+        assert [m.to for m in mail.outbox] == [["ama@example.com"]] * 3
+        assert {answer.status_code for answer in answers} == {unknown.status_code} == {200}
+        assert all(answer.content == unknown.content for answer in answers)
+        assert unknown.json() == {"message": "If an account exists for this email, a reset link is on its way."}
+
+    def test_the_mail_cap_is_per_account(self, api_client, settings, django_capture_on_commit_callbacks):
+        settings.PASSWORD_RESET_MAILS_PER_HOUR = 1
+        UserFactory(email="ama@example.com")
+        UserFactory(email="kofi@example.com")
+
+        with django_capture_on_commit_callbacks(execute=True):
+            for email in ("ama@example.com", "ama@example.com", "kofi@example.com"):
+                assert api_client.post(RESET, {"email": email}, format="json").status_code == 200
+
+        assert [m.to for m in mail.outbox] == [["ama@example.com"], ["kofi@example.com"]]
+
+    def test_reset_confirmations_are_throttled_per_address(self, api_client, throttle_rates):
+        throttle_rates(password_reset_confirm_ip="2/minute")
+        body = {"uid": "MQ", "token": "bad-token", "new_password": NEW_PASSWORD, "new_password_confirm": NEW_PASSWORD}
+        assert [api_client.post(CONFIRM, body, format="json").status_code for _ in range(2)] == [400, 400]
+
+        response = api_client.post(CONFIRM, body, format="json")
+
+        assert response.status_code == 429
+        assert response.json()["code"] == "throttled" and int(response["Retry-After"]) > 0
+        assert api_client.post(CONFIRM, body, format="json", REMOTE_ADDR="10.0.0.2").status_code == 400

@@ -1,4 +1,5 @@
 import pytest
+from django.core import mail
 
 from accounts.models import User
 from tests.accounts.factories import PASSWORD, UserFactory
@@ -147,8 +148,8 @@ class TestLogin:
         assert response.status_code == 401
         assert response.json()["code"] == "invalid_credentials"
 
-    def test_throttled_per_email_with_retry_after(self, api_client, throttle_rates):
-        throttle_rates(auth_email="3/minute")
+    def test_failed_logins_are_throttled_per_address_and_email_with_retry_after(self, api_client, throttle_rates):
+        throttle_rates(login_failed="3/minute")
         UserFactory(email="target@example.com")
         for _ in range(3):
             api_client.post(LOGIN, {"email": "target@example.com", "password": "guess-guess"}, format="json")
@@ -163,7 +164,7 @@ class TestLogin:
         assert api_client.post(LOGIN, {"email": other.email, "password": PASSWORD}, format="json").status_code == 200
 
     def test_throttled_per_ip_across_emails(self, api_client, throttle_rates):
-        throttle_rates(auth_ip="4/minute")
+        throttle_rates(login_ip="4/minute")
         for n in range(4):
             api_client.post(LOGIN, {"email": f"probe{n}@example.com", "password": "guess-guess"}, format="json")
 
@@ -173,7 +174,7 @@ class TestLogin:
         assert "Retry-After" in response
 
     def test_register_is_throttled_too(self, api_client, throttle_rates):
-        throttle_rates(auth_ip="2/minute")
+        throttle_rates(register_ip="2/minute")
         api_client.post(REGISTER, registration(email="a@example.com"), format="json")
         api_client.post(REGISTER, registration(email="b@example.com"), format="json")
 
@@ -184,10 +185,51 @@ class TestLogin:
 
 
 def test_register_is_throttled_per_email_across_addresses(api_client, throttle_rates):
-    throttle_rates(auth_email="2/minute")
+    throttle_rates(register_email="2/minute")
     api_client.post(REGISTER, registration(email="same@example.com"), format="json", REMOTE_ADDR="10.0.0.1")
     api_client.post(REGISTER, registration(email="same@example.com"), format="json", REMOTE_ADDR="10.0.0.2")
 
     response = api_client.post(REGISTER, registration(email="same@example.com"), format="json", REMOTE_ADDR="10.0.0.3")
 
     assert response.status_code == 429
+
+
+class TestTakenAddress:
+    """The answer to a taken address cannot look like a new account's (that one carries tokens),
+    so the owner of the address is told instead, once a day at most."""
+
+    def test_the_owner_is_mailed_once_when_someone_registers_their_address(
+        self, api_client, django_capture_on_commit_callbacks
+    ):
+        UserFactory(email="ama@example.com", first_name="Ama")
+
+        with django_capture_on_commit_callbacks(execute=True):
+            first = api_client.post(REGISTER, registration(email="AMA@example.com"), format="json")
+            second = api_client.post(REGISTER, registration(email="ama@example.com"), format="json",
+                                     REMOTE_ADDR="10.0.0.2")
+
+        assert first.status_code == second.status_code == 400
+        assert first.json()["details"] == {"email": ["A user with this email already exists."]}
+        assert [message.to for message in mail.outbox] == [["ama@example.com"]]
+        message = mail.outbox[0]
+        assert message.subject == "Someone tried to sign up with your email address"
+        assert "Hello Ama," in message.body and "No new account was made." in message.body
+        assert "securepassword123" not in message.body
+        assert message.alternatives[0][1] == "text/html"
+        assert User.objects.count() == 1
+
+    def test_a_new_address_gets_no_such_mail(self, api_client, django_capture_on_commit_callbacks):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = api_client.post(REGISTER, registration(), format="json")
+
+        assert response.status_code == 201
+        assert mail.outbox == []
+
+    def test_a_disabled_owner_is_not_mailed(self, api_client, django_capture_on_commit_callbacks):
+        UserFactory(email="gone@example.com", is_active=False)
+
+        with django_capture_on_commit_callbacks(execute=True):
+            response = api_client.post(REGISTER, registration(email="gone@example.com"), format="json")
+
+        assert response.status_code == 400
+        assert mail.outbox == []

@@ -207,7 +207,7 @@ def test_switched_off_features_answer_403(seller, seller_client, stole, switch, 
     assert seller_client.post(url, {"product_id": stole.pk, "async": True, **extra}, format="json").status_code == 403
 
 
-def test_the_daily_quota(settings, seller_client, seller, stole):
+def test_the_quota_counts_the_last_24_hours(settings, seller_client, seller, stole):
     settings.AI_DAILY_QUOTA = 2
     assert describe(seller_client, stole).status_code == 200
     assert describe(seller_client, stole).json()["cached"] is True  # stored answers are free
@@ -219,9 +219,36 @@ def test_the_daily_quota(settings, seller_client, seller, stole):
     assert 0 < int(spent["Retry-After"]) <= 24 * 3600 + 1
     assert describe(seller_client, stole, style="persuasive", **{"async": True}).status_code == 429
 
-    # Yesterday's generations do not count today.
-    AIUsage.objects.filter(user=seller).update(day=timezone.localdate() - timedelta(days=2))
+    # A place comes back when the oldest call leaves the window, and Retry-After says when.
+    first, second = AIUsage.objects.filter(user=seller).order_by("id")
+    now = timezone.now()
+    AIUsage.objects.filter(pk=first.pk).update(created_at=now - timedelta(hours=23))
+    AIUsage.objects.filter(pk=second.pk).update(created_at=now - timedelta(hours=1))
+    waiting = describe(seller_client, stole, style="persuasive")
+    assert waiting.status_code == 429
+    assert 3600 - 60 <= int(waiting["Retry-After"]) <= 3601
+    assert waiting.json()["details"]["retry_after"] == int(waiting["Retry-After"])
+
+    AIUsage.objects.filter(pk=first.pk).update(created_at=now - timedelta(hours=24, minutes=1))
     assert describe(seller_client, stole, style="persuasive").status_code == 200
+
+
+def test_changing_time_zone_does_not_start_a_fresh_quota(settings, seller, stole):
+    settings.AI_DAILY_QUOTA = 1
+    # UTC-11 and UTC+14 are always on different calendar days.
+    seller.timezone = "Pacific/Pago_Pago"
+    seller.save(update_fields=["timezone"])
+    client = authenticated_client(seller)
+    assert describe(client, stole).status_code == 200
+    assert describe(client, stole, style="casual").status_code == 429
+
+    assert client.patch("/api/auth/profile/", {"timezone": "Pacific/Kiritimati"}, format="json").status_code == 200
+    again = describe(client, stole, style="casual")
+
+    assert again.status_code == 429
+    assert again.json()["code"] == "quota_exceeded"
+    usage = client.get("/api/ai/usage/").json()["quota"]
+    assert (usage["used"], usage["remaining"]) == (1, 0)
 
 
 # --- Review (seed 002) --------------------------------------------------------------------------
@@ -400,7 +427,10 @@ def test_usage_sums_the_users_calls_by_day_and_feature(settings, seller_client, 
     body = seller_client.get("/api/ai/usage/").json()
 
     assert body["provider"] == "local"
-    assert body["quota"]["limit"] == 10 and body["quota"]["used_today"] == 3 and body["quota"]["remaining"] == 7
+    assert body["quota"]["limit"] == 10 and body["quota"]["used"] == 3 and body["quota"]["remaining"] == 7
+    assert body["quota"]["window_hours"] == 24
+    oldest = AIUsage.objects.filter(user=seller).earliest("created_at").created_at
+    assert body["quota"]["frees_up_at"] == (oldest + timedelta(hours=24)).isoformat().replace("+00:00", "Z")
     assert {(row["feature"], row["requests"], row["succeeded"]) for row in body["days"]} == {
         ("description", 2, 2), ("hashtags", 1, 1)}
     assert body["totals"]["requests"] == 3 and body["totals"]["prompt_tokens"] > 0
@@ -427,7 +457,7 @@ def test_openai_descriptions_and_failures(fake_openai, seller_client, seller, st
     reasons = list(AIUsage.objects.filter(user=seller, success=False).order_by("id").values_list("error", flat=True))
     assert reasons == ["provider_error", "refusal", "empty", "timeout"]
     # Failed calls give their place in the quota back.
-    assert seller_client.get("/api/ai/usage/").json()["quota"]["used_today"] == 1
+    assert seller_client.get("/api/ai/usage/").json()["quota"]["used"] == 1
 
 
 def test_openai_lists_are_cleaned_to_the_platform_rules(fake_openai, seller_client, stole):
@@ -452,7 +482,7 @@ def test_openai_lists_are_cleaned_to_the_platform_rules(fake_openai, seller_clie
     assert (rejected.success, rejected.error) == (False, "no_valid_hashtags")
     assert rejected.completion_tokens > 0  # billed by the provider, so it counts against the quota
     usage = seller_client.get("/api/ai/usage/").json()
-    assert usage["quota"]["used_today"] == 3 and usage["totals"]["failed"] == 1
+    assert usage["quota"]["used"] == 3 and usage["totals"]["failed"] == 1
 
 
 def test_openai_writes_languages_the_local_provider_cannot(fake_openai, seller_client, stole):
