@@ -14,8 +14,9 @@ COPY . .
 # Static files (admin, Swagger UI, ReDoc) are collected at build time and served by WhiteNoise.
 RUN python manage.py collectstatic --noinput \
     && useradd --create-home --uid 10001 sellflow \
-    && mkdir -p /app/media \
-    && chown -R sellflow /app/media
+    && mkdir -p /app/media /app/private \
+    && chown -R sellflow /app/media /app/private \
+    && chmod 700 /app/private
 USER sellflow
 
 EXPOSE 8000

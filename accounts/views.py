@@ -11,7 +11,14 @@ from rest_framework_simplejwt.views import TokenRefreshView, TokenVerifyView
 from accounts import serializers as s
 from accounts import services
 from sellflow.schema import error_responses
-from sellflow.throttling import CREDENTIAL_THROTTLES, OTP_THROTTLES, AnonThrottle, UserThrottle
+from sellflow.throttling import (
+    CREDENTIAL_THROTTLES,
+    OTP_THROTTLES,
+    AnonThrottle,
+    UploadThrottle,
+    UserThrottle,
+    with_default_throttles,
+)
 
 TAGS = ["auth"]
 
@@ -144,6 +151,7 @@ class ProfileView(MeView):
 class AvatarView(APIView):
     permission_classes = [IsAuthenticated]
     parser_classes = [MultiPartParser, FormParser]
+    throttle_classes = with_default_throttles(UploadThrottle)
 
     @extend_schema(tags=TAGS, request={"multipart/form-data": s.AvatarUploadSerializer},
                    responses={200: s.UserSerializer}, summary="Upload a profile picture")

@@ -3,6 +3,7 @@ keeps them adjustable per deployment and per test."""
 
 import hashlib
 
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
 
@@ -79,6 +80,18 @@ class AIGenerateThrottle(_ScopedUserThrottle):
 
 class AISearchThrottle(_ScopedUserThrottle):
     scope = "ai_search"
+
+
+class UploadThrottle(_ScopedUserThrottle):
+    """Requests that carry files (images, imports), per user: decoding or importing them costs
+    far more than an ordinary request. The same view's other requests are not counted."""
+
+    scope = "upload"
+
+    def allow_request(self, request, view):
+        if request.method in SAFE_METHODS or not request.FILES:
+            return True
+        return super().allow_request(request, view)
 
 
 def with_default_throttles(*extra) -> list:
