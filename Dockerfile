@@ -15,8 +15,9 @@ COPY . .
 # collectstatic signs nothing: a throwaway key keeps a generated one out of the image.
 RUN DJANGO_SECRET_KEY=build-only-collectstatic-signs-nothing python manage.py collectstatic --noinput \
     && useradd --create-home --uid 10001 sellflow \
-    && mkdir -p /app/media \
-    && chown -R sellflow /app/media
+    && mkdir -p /app/media /app/private \
+    && chown -R sellflow /app/media /app/private \
+    && chmod 700 /app/private
 USER sellflow
 
 EXPOSE 8000

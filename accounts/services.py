@@ -309,21 +309,22 @@ def user_update_profile(*, user: User, data: dict) -> User:
     return user
 
 
-@transaction.atomic
 def user_set_avatar(*, user: User, upload) -> User:
+    # Decoded before the transaction opens: the slow part holds no lock.
     image = clean_image_upload(
         upload,
         max_bytes=settings.AVATAR_MAX_BYTES,
         max_pixels=settings.AVATAR_MAX_PIXELS,
         max_dimension=settings.AVATAR_SIZE,
     )
-    previous = user.avatar.name if user.avatar else None
-    user.avatar.save(f"avatar.{image.extension}", image.content, save=False)
-    user.save(update_fields=["avatar"])
-    if user.is_seller:
-        transaction.on_commit(sellers_public_changed)
-    if previous:
-        transaction.on_commit(partial(user.avatar.storage.delete, previous))
+    with transaction.atomic():
+        previous = user.avatar.name if user.avatar else None
+        user.avatar.save(f"avatar.{image.extension}", image.content, save=False)
+        user.save(update_fields=["avatar"])
+        if user.is_seller:
+            transaction.on_commit(sellers_public_changed)
+        if previous:
+            transaction.on_commit(partial(user.avatar.storage.delete, previous))
     return user
 
 

@@ -21,7 +21,9 @@ from sellflow.throttling import (
     PasswordChangeThrottle,
     PasswordResetConfirmIPThrottle,
     PasswordResetIPThrottle,
+    UploadThrottle,
     UserThrottle,
+    with_default_throttles,
 )
 
 TAGS = ["auth"]
@@ -155,6 +157,7 @@ class ProfileView(MeView):
 class AvatarView(APIView):
     permission_classes = [IsAuthenticated]
     parser_classes = [MultiPartParser, FormParser]
+    throttle_classes = with_default_throttles(UploadThrottle)
 
     @extend_schema(tags=TAGS, request={"multipart/form-data": s.AvatarUploadSerializer},
                    responses={200: s.UserSerializer}, summary="Upload a profile picture")

@@ -133,4 +133,5 @@ admin.site.register(Favorite, list_display=("user", "product", "created_at"), ra
 admin.site.register(
     CatalogImport, list_display=("id", "seller", "status", "dry_run", "created_at", "finished_at"),
     list_filter=("status",), raw_id_fields=("seller",), readonly_fields=("report", "error", "started_at", "finished_at"),
+    exclude=("file",),  # a seller's private file: no URL, never shown
 )

@@ -1,6 +1,7 @@
 """CSV import and export of a seller's catalog. Rows are matched by SKU: a known SKU updates
 that product, a new one creates it. Every row is applied whole or not at all, and the report
-says for each what happened and why."""
+says for each what happened and why. A seller runs one import at a time, a daily number of
+them; a large file runs in the background, kept in the private storage until its job ends."""
 
 import csv
 import io
@@ -10,16 +11,21 @@ from collections.abc import Iterator
 
 from functools import partial
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from rest_framework import serializers
 
 from notifications.realtime import send_to_user
 from products import services
+from products.errors import ImportInProgress
 from products.models import CatalogImport, Category, HistoryEvent, ImportStatus, Product
 from products.serializers import ProductWriteSerializer
+from sellflow.quotas import quota_refusal, utc_day_start
+from sellflow.storage import private_storage
 
 COLUMNS = [
     "sku", "name", "description", "price", "compare_at_price", "currency", "category", "tags", "status",
@@ -29,8 +35,13 @@ logger = logging.getLogger(__name__)
 
 OPTIONAL_BLANK = {"compare_at_price", "weight", "category"}
 MAX_ROWS = 5000
-# A claimed background import not finished after this long is taken as abandoned.
-IMPORT_LEASE = timedelta(minutes=30)
+# A pending or running import not finished after this long was lost with its worker (a task
+# is killed after CELERY_TASK_TIME_LIMIT, 5 minutes): a redelivery may take it over, and it no
+# longer holds the seller's one import slot.
+IMPORT_LEASE = timedelta(minutes=15)
+ACTIVE = [ImportStatus.PENDING, ImportStatus.RUNNING]
+UNEXPECTED_FAILURE = "The import failed unexpectedly; nothing more was saved."
+ABANDONED = "The import stopped before the end (its worker was lost); please start it again."
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -102,15 +113,70 @@ def _row_data(row: dict[str, str], categories: dict[str, int]) -> dict:
     return data
 
 
-def catalog_import_start(*, seller, upload, dry_run: bool) -> "CatalogImport":
-    """Keep the file and queue the import; the job reports when it is done."""
+def catalog_import_submit(*, seller, upload, dry_run: bool, background: bool) -> tuple[CatalogImport, bool]:
+    """Import now, or queue the import: when the client asks, and for any file of more rows than
+    one request should take (CATALOG_IMPORT_SYNC_MAX_ROWS). Returns the job and whether it was
+    queued. A file imported now that cannot be read raises CatalogFileError before anything."""
+    if not background:
+        rows = _read(upload)
+        if len(rows) <= settings.CATALOG_IMPORT_SYNC_MAX_ROWS:
+            return catalog_import_now(seller=seller, rows=rows, dry_run=dry_run), False
+    return catalog_import_start(seller=seller, upload=upload, dry_run=dry_run), True
+
+
+def catalog_import_now(*, seller, rows: list[dict[str, str]], dry_run: bool) -> CatalogImport:
+    """Import rows already read, in this request; its file is never stored."""
+    job = _open_job(seller=seller, dry_run=dry_run, status=ImportStatus.RUNNING, started_at=timezone.now())
+    try:
+        report = import_rows(seller=seller, rows=rows, dry_run=dry_run)
+    except Exception:
+        _finish(job.pk, notify=False, status=ImportStatus.FAILED, error=UNEXPECTED_FAILURE)  # frees the slot
+        raise
+    _finish(job.pk, notify=False, status=ImportStatus.DONE, report=report)
+    job.refresh_from_db()
+    return job
+
+
+def catalog_import_start(*, seller, upload, dry_run: bool) -> CatalogImport:
+    """Keep the file (in the private storage, until the job ends) and queue the import; the job
+    reports when it is done."""
     from products import tasks
 
+    upload.seek(0)
     job = CatalogImport(seller=seller, dry_run=dry_run)
-    job.file.save("catalog.csv", upload, save=False)
-    job.save()
+    job.file.save("catalog.csv", upload, save=False)  # before the transaction: disk work holds no lock
+    try:
+        job = _open_job(seller=seller, dry_run=dry_run, file=job.file.name)
+    except BaseException:
+        job.file.delete(save=False)
+        raise
     transaction.on_commit(partial(tasks.run_catalog_import.delay, job.pk))
     return job
+
+
+def _open_job(*, seller, dry_run: bool, **fields) -> CatalogImport:
+    """Take the seller's one import slot, within today's quota. The count and the insert run under
+    the seller's row lock, so parallel requests cannot all pass the quota; the unique constraint
+    on active jobs refuses a second import whatever the timing."""
+    catalog_imports_fail_abandoned(seller_id=seller.pk)  # a job lost with its worker frees the slot
+    with transaction.atomic():
+        get_user_model().objects.select_for_update().filter(pk=seller.pk).first()
+        quota = settings.CATALOG_IMPORTS_DAILY_QUOTA
+        if quota:
+            used = CatalogImport.objects.filter(seller=seller, created_at__gte=utc_day_start()).count()
+            if used >= quota:
+                raise quota_refusal(kind="catalog_imports", quota=quota, used=used,
+                                    message="You have run today's catalog imports.")
+        try:
+            with transaction.atomic():
+                return CatalogImport.objects.create(seller=seller, dry_run=dry_run, **fields)
+        except IntegrityError:
+            running = CatalogImport.objects.filter(seller=seller, status__in=ACTIVE).first()
+            raise ImportInProgress(details={"id": running.pk, "url": job_url(running.pk)} if running else {})
+
+
+def job_url(job_id: int) -> str:
+    return f"/api/products/import/{job_id}/"
 
 
 def catalog_import_run(*, job_id: int) -> None:
@@ -130,25 +196,83 @@ def catalog_import_run(*, job_id: int) -> None:
         _finish(job_id, status=ImportStatus.FAILED, error=str(error))
     except Exception:
         logger.exception("catalog import %s failed", job_id)
-        _finish(job_id, status=ImportStatus.FAILED, error="The import failed unexpectedly; nothing more was saved.")
+        _finish(job_id, status=ImportStatus.FAILED, error=UNEXPECTED_FAILURE)
     else:
         _finish(job_id, status=ImportStatus.DONE, report=report)
 
 
-def _finish(job_id: int, **fields) -> None:
-    CatalogImport.objects.filter(pk=job_id).update(finished_at=timezone.now(), **fields)
+def _abandoned() -> Q:
+    stale = timezone.now() - IMPORT_LEASE
+    return Q(status__in=ACTIVE) & (Q(started_at__lt=stale) | Q(started_at__isnull=True, created_at__lt=stale))
+
+
+def catalog_imports_fail_abandoned(*, seller_id: int | None = None) -> int:
+    """Fail the imports still pending or running past the lease: their worker died (or their task
+    was lost), and they must not hold the seller's slot for ever."""
+    jobs = CatalogImport.objects.filter(_abandoned())
+    if seller_id is not None:
+        jobs = jobs.filter(seller_id=seller_id)
+    return sum(_finish(job_id, only_if=_abandoned(), status=ImportStatus.FAILED, error=ABANDONED)
+               for job_id in jobs.values_list("pk", flat=True))
+
+
+def catalog_imports_prune() -> dict[str, int]:
+    """The beat's clean-up: abandoned jobs failed, finished ones past their retention deleted,
+    and import files that no running job needs removed (left by a crash between saving a file
+    and finishing its job)."""
+    failed = catalog_imports_fail_abandoned()
+    retention = timedelta(days=max(settings.CATALOG_IMPORT_RETENTION_DAYS, 1))  # today's rows count for the quota
+    deleted, _ = CatalogImport.objects.exclude(status__in=ACTIVE).filter(
+        finished_at__lt=timezone.now() - retention).delete()
+    return {"failed": failed, "deleted": deleted, "files_deleted": _delete_stray_files()}
+
+
+def _delete_stray_files() -> int:
+    storage = private_storage()
+    needed = set(CatalogImport.objects.filter(status__in=ACTIVE).values_list("file", flat=True))
+    # A file is saved just before its job's row: a young one may be about to be claimed.
+    settled = timezone.now() - IMPORT_LEASE
+    try:
+        folders = storage.listdir("imports")[0]
+    except FileNotFoundError:
+        return 0
+    deleted = 0
+    for folder in folders:
+        for filename in storage.listdir(f"imports/{folder}")[1]:
+            name = f"imports/{folder}/{filename}"
+            if name not in needed and storage.get_modified_time(name) < settled:
+                storage.delete(name)
+                deleted += 1
+    return deleted
+
+
+def _finish(job_id: int, *, only_if: Q | None = None, notify: bool = True, **fields) -> bool:
+    jobs = CatalogImport.objects.filter(pk=job_id)
+    if only_if is not None:
+        jobs = jobs.filter(only_if)
+    if not jobs.update(finished_at=timezone.now(), **fields):
+        return False
     job = CatalogImport.objects.get(pk=job_id)
-    report = job.report or {}
-    # The seller's open pages learn at once that the import is over.
-    send_to_user(job.seller_id, {
-        "type": "job", "kind": "catalog_import", "id": job.pk, "status": job.status,
-        "url": f"/api/products/import/{job.pk}/", "created": report.get("created"),
-        "updated": report.get("updated"), "rejected": report.get("rejected"), "error": job.error,
-    })
+    if job.file:
+        # Read for the last time: the seller's data leaves the disk when the job ends, however it ends.
+        job.file.delete(save=False)
+        CatalogImport.objects.filter(pk=job_id).update(file="")
+    if notify:
+        report = job.report or {}
+        # The seller's open pages learn at once that the import is over.
+        send_to_user(job.seller_id, {
+            "type": "job", "kind": "catalog_import", "id": job.pk, "status": job.status,
+            "url": job_url(job.pk), "created": report.get("created"),
+            "updated": report.get("updated"), "rejected": report.get("rejected"), "error": job.error,
+        })
+    return True
 
 
 def import_catalog(*, seller, upload, dry_run: bool = False) -> dict:
-    rows = _read(upload)
+    return import_rows(seller=seller, rows=_read(upload), dry_run=dry_run)
+
+
+def import_rows(*, seller, rows: list[dict[str, str]], dry_run: bool = False) -> dict:
     categories = {slug.lower(): pk for pk, slug in Category.objects.filter(is_active=True).values_list("pk", "slug")}
     existing = {p.sku: p for p in Product.objects.alive().filter(seller=seller).exclude(sku="")}
     report = {"dry_run": dry_run, "created": 0, "updated": 0, "rejected": 0, "rows": []}

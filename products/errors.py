@@ -9,6 +9,7 @@ class CatalogErrorCode(StrEnum):
     INSUFFICIENT_STOCK = "insufficient_stock"
     TOO_MANY_IMAGES = "too_many_images"
     VARIANT_REQUIRED = "variant_required"
+    IMPORT_IN_PROGRESS = "import_in_progress"
 
 
 class InsufficientStock(Conflict):
@@ -24,3 +25,8 @@ class TooManyImages(ApplicationError):
 class VariantRequired(ApplicationError):
     code = CatalogErrorCode.VARIANT_REQUIRED
     message = "This product sells by variant: say which variant's stock changes."
+
+
+class ImportInProgress(Conflict):
+    code = CatalogErrorCode.IMPORT_IN_PROGRESS
+    message = "Another import of your catalog is still running: wait for it to finish."

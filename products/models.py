@@ -7,6 +7,8 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
 
+from sellflow.storage import private_storage
+
 
 class Category(models.Model):
     """A node of the catalog tree (two or three levels), managed by operators."""
@@ -265,10 +267,12 @@ def catalog_import_upload_to(job: "CatalogImport", filename: str) -> str:
 
 
 class CatalogImport(models.Model):
-    """A CSV import run in the background (asked for with `async` or `Prefer: respond-async`)."""
+    """One CSV import of a seller: run in the request (a small file), or in the background (a large
+    one, or on request). Its file, kept only for a background run, sits in the private storage
+    and is deleted when the job ends. A seller has one pending or running import at a time."""
 
     seller = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="catalog_imports")
-    file = models.FileField(upload_to=catalog_import_upload_to)
+    file = models.FileField(upload_to=catalog_import_upload_to, storage=private_storage, blank=True)
     dry_run = models.BooleanField(default=False)
     status = models.CharField(max_length=10, choices=ImportStatus.choices, default=ImportStatus.PENDING)
     report = models.JSONField(null=True, blank=True)
@@ -279,6 +283,12 @@ class CatalogImport(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["seller"], condition=Q(status__in=["pending", "running"]),
+                name="products_one_active_import_per_seller",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"import {self.pk} of {self.seller_id} ({self.status})"

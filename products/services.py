@@ -29,7 +29,9 @@ from products.models import (
     Tag,
     Variant,
 )
-from sellflow.images import clean_image_upload
+from sellflow.counters import first_in_window
+from sellflow.images import CleanImage, check_image_uploads, clean_image_upload
+from sellflow.quotas import daily_counter_take
 
 logger = logging.getLogger(__name__)
 
@@ -218,8 +220,18 @@ def _validate_prices(price, compare_at_price) -> None:
         raise DjangoValidationError({"compare_at_price": "The compare-at price must be higher than the price."})
 
 
-@transaction.atomic
 def product_create(*, seller, data: dict, images: list | None = None, event: str = HistoryEvent.CREATED) -> Product:
+    prepared = []
+    if images:
+        # Refuse what can be refused cheaply, then decode the images before the transaction opens.
+        _validate_prices(data.get("price"), data.get("compare_at_price"))
+        _check_unique_sku(seller=seller, sku=data.get("sku", ""))
+        prepared = product_images_prepare(seller_id=seller.pk, uploads=images)
+    return _product_create(seller=seller, data=data, images=prepared, event=event)
+
+
+@transaction.atomic
+def _product_create(*, seller, data: dict, images: list[CleanImage], event: str) -> Product:
     data = dict(data)
     tags = data.pop("tags", None)
     variants = data.pop("variants", None)
@@ -233,7 +245,7 @@ def product_create(*, seller, data: dict, images: list | None = None, event: str
     if variants:
         _save_variants(product, variants)
     if images:
-        product_images_add(product=product, uploads=images)
+        _store_images(product, images)
     _record_history(product=product, actor=seller, event=event, before=None)
     _after_change(product)
     return product
@@ -367,35 +379,61 @@ def product_adjust_stock(*, product: Product, actor, delta: int, reason: str, va
 
 # --- Images -----------------------------------------------------------------------------------
 
+def _ensure_image_room(*, current: int, uploaded: int) -> None:
+    limit = settings.PRODUCT_MAX_IMAGES
+    if current + uploaded > limit:
+        raise TooManyImages(details={"max_images": limit, "current": current, "uploaded": uploaded})
+
+
+def product_images_prepare(*, seller_id: int, uploads: list, current: int = 0) -> list[CleanImage]:
+    """The slow part of adding images, done before any transaction or lock: every header checked
+    (limits, the request's pixel budget), the seller's daily quota taken, then each image decoded,
+    fitted and re-encoded."""
+    _ensure_image_room(current=current, uploaded=len(uploads))
+    check_image_uploads(
+        uploads,
+        max_bytes=settings.PRODUCT_IMAGE_MAX_BYTES,
+        max_pixels=settings.PRODUCT_IMAGE_MAX_PIXELS,
+        max_total_pixels=settings.PRODUCT_IMAGES_REQUEST_MAX_PIXELS,
+    )
+    # Counted before decoding, and kept: the work is done even when an image then fails.
+    daily_counter_take(kind="product_images", user_id=seller_id, amount=len(uploads),
+                       quota=settings.PRODUCT_IMAGES_DAILY_QUOTA, message="You have uploaded today's product images.")
+    return [
+        clean_image_upload(
+            upload,
+            max_bytes=settings.PRODUCT_IMAGE_MAX_BYTES,
+            max_pixels=settings.PRODUCT_IMAGE_MAX_PIXELS,
+            max_dimension=settings.PRODUCT_IMAGE_MAX_DIMENSION,
+        )
+        for upload in uploads
+    ]
+
+
+def _store_images(product: Product, images: list[CleanImage]) -> list[ProductImage]:
+    """The files and rows of prepared images, in the caller's transaction, the product locked."""
+    _ensure_image_room(current=product.images.count(), uploaded=len(images))
+    next_position = (product.images.aggregate(top=Max("position"))["top"] or -1) + 1
+    has_primary = product.images.filter(is_primary=True).exists()
+    created = []
+    for offset, image in enumerate(images):
+        product_image = ProductImage(
+            product=product, position=next_position + offset, is_primary=not has_primary and offset == 0,
+            alt_text=product.name[:200], width=image.width, height=image.height,
+        )
+        product_image.image.save(f"image.{image.extension}", image.content, save=False)
+        product_image.save()
+        created.append(product_image)
+        transaction.on_commit(partial(tasks.make_product_thumbnail.delay, product_image.pk))
+    return created
+
+
 def product_images_add(*, product: Product, uploads: list) -> list[ProductImage]:
+    prepared = product_images_prepare(seller_id=product.seller_id, uploads=uploads, current=product.images.count())
     with transaction.atomic():
         # Lock the product so two uploads at once cannot both pass the image limit.
         Product.objects.select_for_update().filter(pk=product.pk).first()
-        count = product.images.count()
-        limit = settings.PRODUCT_MAX_IMAGES
-        if count + len(uploads) > limit:
-            raise TooManyImages(details={"max_images": limit, "current": count, "uploaded": len(uploads)})
-        cleaned = [
-            clean_image_upload(
-                upload,
-                max_bytes=settings.PRODUCT_IMAGE_MAX_BYTES,
-                max_pixels=settings.PRODUCT_IMAGE_MAX_PIXELS,
-                max_dimension=settings.PRODUCT_IMAGE_MAX_DIMENSION,
-            )
-            for upload in uploads
-        ]
-        next_position = (product.images.aggregate(top=Max("position"))["top"] or -1) + 1
-        has_primary = product.images.filter(is_primary=True).exists()
-        created = []
-        for offset, image in enumerate(cleaned):
-            product_image = ProductImage(
-                product=product, position=next_position + offset, is_primary=not has_primary and offset == 0,
-                alt_text=product.name[:200], width=image.width, height=image.height,
-            )
-            product_image.image.save(f"image.{image.extension}", image.content, save=False)
-            product_image.save()
-            created.append(product_image)
-            transaction.on_commit(partial(tasks.make_product_thumbnail.delay, product_image.pk))
+        created = _store_images(product, prepared)
         _after_change(product)
     return created
 
@@ -433,7 +471,11 @@ def product_image_delete(*, image: ProductImage) -> None:
 
 # --- Buyers -----------------------------------------------------------------------------------
 
-def product_record_view(*, product_id: int, user=None) -> None:
+def product_record_view(*, product_id: int, client: str, user=None) -> bool:
+    """Count a view of the product page, once per client (`sellflow.counters.client_key`) in the
+    counter window: reloading, or a script replaying the request, adds nothing. True if counted."""
+    if not first_in_window(f"product-view:{product_id}:{client}", seconds=settings.PRODUCT_COUNTER_WINDOW_SECONDS):
+        return False
     Product.objects.filter(pk=product_id).update(view_count=F("view_count") + 1)
     if user is not None and user.is_authenticated:
         # One row per shopper and product, bumped in place: a busy product page adds no rows.
@@ -447,10 +489,15 @@ def product_record_view(*, product_id: int, user=None) -> None:
             except IntegrityError:  # the same shopper's other tab got there first
                 ProductView.objects.filter(user=user, product_id=product_id).update(
                     count=F("count") + 1, last_viewed_at=now)
+    return True
 
 
-def product_record_share(*, product_id: int) -> None:
+def product_record_share(*, product_id: int, client: str) -> bool:
+    """Count a share, once per client in the counter window, like views. True if counted."""
+    if not first_in_window(f"product-share:{product_id}:{client}", seconds=settings.PRODUCT_COUNTER_WINDOW_SECONDS):
+        return False
     Product.objects.filter(pk=product_id).update(share_count=F("share_count") + 1)
+    return True
 
 
 def favorite_add(*, user, product: Product) -> Favorite:

@@ -28,3 +28,10 @@ def run_catalog_import(job_id: int) -> None:
     from products.catalog_csv import catalog_import_run
 
     catalog_import_run(job_id=job_id)
+
+
+@shared_task
+def prune_catalog_imports() -> dict:
+    from products.catalog_csv import catalog_imports_prune
+
+    return catalog_imports_prune()

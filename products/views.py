@@ -24,12 +24,16 @@ from products import catalog_csv, selectors, services
 from products import serializers as s
 from products.filters import PublicProductFilter, SellerProductFilter
 from products.models import CatalogImport, Favorite, Product, ProductHistory, ProductImage
+from sellflow.counters import client_key
 from sellflow.pagination import PAGE_PARAMETERS, HeaderPagination
 from sellflow.parsers import JSONParser
 from sellflow.permissions import IsSeller
 from sellflow.schema import error_responses
+from sellflow.throttling import UploadThrottle, with_default_throttles
 
 TAGS = ["products"]
+IMAGE_UPLOAD_429 = error_responses(429, s429="Too many uploads (`throttled`), or today's product images are spent "
+                                             "(`quota_exceeded`); see `Retry-After`.")
 IN_STOCK_PARAMETER = OpenApiParameter("in_stock", bool, description="Only products in stock (true) or sold out (false).")
 
 
@@ -59,6 +63,7 @@ class ProductListCreateView(SellerProductMixin, generics.ListAPIView):
     filter_backends = [DjangoFilterBackend]
     filterset_class = SellerProductFilter
     parser_classes = [JSONParser, MultiPartParser, FormParser]
+    throttle_classes = with_default_throttles(UploadThrottle)  # counts only creations that carry images
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -73,7 +78,7 @@ class ProductListCreateView(SellerProductMixin, generics.ListAPIView):
         tags=TAGS,
         summary="Create a product (JSON, or multipart with `images`)",
         request={"application/json": s.ProductWriteSerializer, "multipart/form-data": s.ProductCreateMultipartSerializer},
-        responses={201: s.ProductSerializer},
+        responses={201: s.ProductSerializer, **IMAGE_UPLOAD_429},
     )
     def post(self, request):
         serializer = s.ProductCreateMultipartSerializer(data=request.data)
@@ -114,11 +119,12 @@ class ProductDetailView(SellerProductMixin, APIView):
 
 class ProductImagesUploadView(SellerProductMixin, APIView):
     parser_classes = [MultiPartParser, FormParser]
+    throttle_classes = with_default_throttles(UploadThrottle)
 
     @extend_schema(
         tags=TAGS, summary="Add images to a product",
         request={"multipart/form-data": s.ImageUploadSerializer},
-        responses={201: s.ProductImageSerializer(many=True)},
+        responses={201: s.ProductImageSerializer(many=True), **IMAGE_UPLOAD_429},
     )
     def post(self, request, pk):
         product = self.get_product()
@@ -262,32 +268,44 @@ class CatalogExportView(APIView):
 def import_job_body(job: CatalogImport) -> dict:
     return {
         "id": job.pk, "status": job.status, "dry_run": job.dry_run, "report": job.report, "error": job.error,
-        "url": f"/api/products/import/{job.pk}/", "created_at": job.created_at, "finished_at": job.finished_at,
+        "url": catalog_csv.job_url(job.pk), "created_at": job.created_at, "finished_at": job.finished_at,
     }
 
 
 class CatalogImportView(APIView):
     permission_classes = [IsSeller]
     parser_classes = [MultiPartParser, FormParser]
+    throttle_classes = with_default_throttles(UploadThrottle)
 
     @extend_schema(tags=TAGS, summary="Create or update products from a CSV file (matched by SKU)",
+                   description="A file of more rows than the server imports in one request always runs in the "
+                               "background (202). One import at a time per seller, and a daily number of them.",
                    request={"multipart/form-data": s.CatalogImportSerializer},
                    parameters=[OpenApiParameter("Prefer", str, OpenApiParameter.HEADER,
                                                 description="`respond-async` runs the import in the background.")],
-                   responses={200: s.ImportReportSerializer, 202: s.CatalogImportJobSerializer})
+                   responses={200: s.ImportReportSerializer, 202: s.CatalogImportJobSerializer,
+                              **error_responses(409, 429, s409="Another import is running (`import_in_progress`).",
+                                                s429="Too many uploads (`throttled`), or today's imports are spent "
+                                                     "(`quota_exceeded`); see `Retry-After`.")})
     def post(self, request):
         serializer = s.CatalogImportSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        if data["async"] or "respond-async" in request.headers.get("Prefer", ""):
-            job = catalog_csv.catalog_import_start(seller=request.user, upload=data["file"], dry_run=data["dry_run"])
-            job.refresh_from_db()
-            return Response(s.CatalogImportJobSerializer(import_job_body(job)).data, status=status.HTTP_202_ACCEPTED)
+        prefers_async = "respond-async" in request.headers.get("Prefer", "")
         try:
-            report = catalog_csv.import_catalog(seller=request.user, upload=data["file"], dry_run=data["dry_run"])
+            job, queued = catalog_csv.catalog_import_submit(
+                seller=request.user, upload=data["file"], dry_run=data["dry_run"],
+                background=data["async"] or prefers_async)
         except catalog_csv.CatalogFileError as error:
             raise ValidationError({"file": [str(error)]})
-        return Response(report)
+        if not queued:
+            return Response(job.report)
+        job.refresh_from_db()
+        headers = {"Location": catalog_csv.job_url(job.pk)}
+        if prefers_async:
+            headers["Preference-Applied"] = "respond-async"
+        return Response(s.CatalogImportJobSerializer(import_job_body(job)).data, status=status.HTTP_202_ACCEPTED,
+                        headers=headers)
 
 
 class CatalogImportJobView(APIView):
@@ -381,7 +399,7 @@ class PublicProductDetailView(APIView):
         content = catalog_cache.cached_detail(pk, f"{request.scheme}://{request.get_host()}", build)
         if content is None:
             raise NotFound()
-        services.product_record_view(product_id=pk, user=request.user)
+        services.product_record_view(product_id=pk, client=client_key(request), user=request.user)
         return HttpResponse(content, content_type="application/json")
 
 
@@ -418,7 +436,7 @@ class ShareView(APIView):
         serializer.is_valid(raise_exception=True)
         product = get_object_or_404(Product.objects.public(), pk=pk)
         platform = serializer.validated_data["platform"]
-        services.product_record_share(product_id=product.pk)
+        counted = services.product_record_share(product_id=product.pk, client=client_key(request))
         utm = urlencode({"utm_source": platform, "utm_medium": "social", "utm_campaign": "product_share"})
         url = f"{settings.FRONTEND_URL}/product/{product.pk}/?{utm}"
         text = f"Check out this product: {product.name} - {product.currency} {product.price:.2f}"
@@ -427,5 +445,5 @@ class ShareView(APIView):
             "facebook": f"https://www.facebook.com/sharer/sharer.php?u={quote(url, safe='')}",
             "x": f"https://twitter.com/intent/tweet?text={quote(text, safe='')}&url={quote(url, safe='')}",
             "whatsapp": f"https://wa.me/?text={quote(f'{text} {url}', safe='')}",
-            "share_count": product.share_count + 1,
+            "share_count": product.share_count + int(counted),
         })

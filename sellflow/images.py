@@ -1,8 +1,12 @@
 """Verification and clean-up of uploaded images, shared by avatars and product photos.
 
 An upload is accepted only if Pillow decodes it as JPEG, PNG or WebP within the byte and pixel
-limits (a decompression bomb is refused before it is decoded). The stored copy is re-encoded:
-EXIF orientation applied, metadata (GPS position, camera serial...) stripped.
+limits (a decompression bomb is refused from its header, before it is decoded). The stored copy
+is re-encoded: EXIF orientation applied, metadata (GPS position, camera serial...) stripped.
+
+Decoding is the costly part (a small PNG can describe a huge canvas), so callers clean images
+before they open a transaction or take a lock, and check all the images of a request from their
+headers, against a total pixel budget, before the first one is decoded.
 """
 
 import io
@@ -15,6 +19,8 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from sellflow.exceptions import ApplicationError
 
 ALLOWED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+_UNREADABLE = (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning, OSError,
+               SyntaxError, ValueError)
 
 
 class InvalidImage(ApplicationError):
@@ -30,7 +36,9 @@ class CleanImage:
     height: int
 
 
-def clean_image_upload(upload, *, max_bytes: int, max_pixels: int, max_dimension: int | None = None) -> CleanImage:
+def probe_image(upload, *, max_bytes: int, max_pixels: int) -> tuple[int, int]:
+    """The image's width and height, read from its header only: size, format and pixel limits
+    are checked here, at almost no cost."""
     size = getattr(upload, "size", None)
     if size is not None and size > max_bytes:
         raise ApplicationError(
@@ -55,18 +63,31 @@ def clean_image_upload(upload, *, max_bytes: int, max_pixels: int, max_dimension
                         details={"max_pixels": max_pixels, "width": width, "height": height},
                     )
                 probe.verify()
-            upload.seek(0)
-            image = Image.open(upload)
-            image.load()
     except ApplicationError:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning, OSError,
-            SyntaxError, ValueError):
+    except _UNREADABLE:
+        raise InvalidImage()
+    return width, height
+
+
+def clean_image_upload(upload, *, max_bytes: int, max_pixels: int, max_dimension: int) -> CleanImage:
+    probe_image(upload, max_bytes=max_bytes, max_pixels=max_pixels)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            upload.seek(0)
+            image = Image.open(upload)
+            image_format = image.format
+            # A JPEG decodes straight at 1/2, 1/4 or 1/8 scale when that still covers the stored
+            # size: most of a big photo's decoding is never done.
+            image.draft(None, (max_dimension, max_dimension))
+            image.load()
+    except _UNREADABLE:
         raise InvalidImage()
 
+    # Fitted first, turned upright after: the turn then copies the small image, not the big one.
+    image.thumbnail((max_dimension, max_dimension))
     image = ImageOps.exif_transpose(image)
-    if max_dimension:
-        image.thumbnail((max_dimension, max_dimension))
 
     output = io.BytesIO()
     if image_format == "JPEG":
@@ -77,3 +98,17 @@ def clean_image_upload(upload, *, max_bytes: int, max_pixels: int, max_dimension
         image.save(output, "WEBP", quality=88)
     extension = ALLOWED_FORMATS[image_format]
     return CleanImage(ContentFile(output.getvalue()), extension, image.width, image.height)
+
+
+def check_image_uploads(uploads: list, *, max_bytes: int, max_pixels: int, max_total_pixels: int) -> None:
+    """Check every image of one request from its header, and their pixels together against
+    `max_total_pixels`, before the first is decoded: a request's work is bounded whatever the
+    number of files."""
+    sizes = [probe_image(upload, max_bytes=max_bytes, max_pixels=max_pixels) for upload in uploads]
+    total = sum(width * height for width, height in sizes)
+    if total > max_total_pixels:
+        raise InvalidImage(
+            f"These images have more than {max_total_pixels} pixels together: send fewer at a time.",
+            code="images_too_large",
+            details={"max_total_pixels": max_total_pixels, "total_pixels": total},
+        )

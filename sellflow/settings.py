@@ -199,16 +199,29 @@ GOOGLE_JWKS_CACHE_SECONDS = env.int("GOOGLE_JWKS_CACHE_SECONDS", default=3600)
 GOOGLE_HTTP_TIMEOUT = env.float("GOOGLE_HTTP_TIMEOUT", default=5.0)
 
 AVATAR_MAX_BYTES = env.int("AVATAR_MAX_BYTES", default=2 * 1024 * 1024)
-AVATAR_MAX_PIXELS = env.int("AVATAR_MAX_PIXELS", default=25_000_000)
+# Pixels decoded cost CPU and memory whatever the file's size: 16 M fits a 12-16 MP phone photo.
+AVATAR_MAX_PIXELS = env.int("AVATAR_MAX_PIXELS", default=16_000_000)
 AVATAR_SIZE = env.int("AVATAR_SIZE", default=512)
 
 # --- Catalog ----------------------------------------------------------------------------------
 
 PRODUCT_MAX_IMAGES = env.int("PRODUCT_MAX_IMAGES", default=10)
 PRODUCT_IMAGE_MAX_BYTES = env.int("PRODUCT_IMAGE_MAX_BYTES", default=10 * 1024 * 1024)
-PRODUCT_IMAGE_MAX_PIXELS = env.int("PRODUCT_IMAGE_MAX_PIXELS", default=40_000_000)
+PRODUCT_IMAGE_MAX_PIXELS = env.int("PRODUCT_IMAGE_MAX_PIXELS", default=16_000_000)
+# Pixels of all the images of one upload request together (ten 12 MP phone photos): bounds its work.
+PRODUCT_IMAGES_REQUEST_MAX_PIXELS = env.int("PRODUCT_IMAGES_REQUEST_MAX_PIXELS", default=128_000_000)
 PRODUCT_IMAGE_MAX_DIMENSION = env.int("PRODUCT_IMAGE_MAX_DIMENSION", default=2048)
+# Product images one seller may upload per UTC day (deleting images gives none back); 0: no quota.
+PRODUCT_IMAGES_DAILY_QUOTA = env.int("PRODUCT_IMAGES_DAILY_QUOTA", default=500)
 PRODUCT_THUMBNAIL_SIZE = env.int("PRODUCT_THUMBNAIL_SIZE", default=400)
+# CSV imports one seller may start per UTC day, dry runs included; 0: no quota.
+CATALOG_IMPORTS_DAILY_QUOTA = env.int("CATALOG_IMPORTS_DAILY_QUOTA", default=20)
+# Imports of more rows than this run in the background (202 and a job), whatever the client asked.
+CATALOG_IMPORT_SYNC_MAX_ROWS = env.int("CATALOG_IMPORT_SYNC_MAX_ROWS", default=200)
+# Days finished import jobs (and their reports) are kept before the nightly prune.
+CATALOG_IMPORT_RETENTION_DAYS = env.int("CATALOG_IMPORT_RETENTION_DAYS", default=7)
+# A product's views and shares count once per client (user, else address) in this many seconds.
+PRODUCT_COUNTER_WINDOW_SECONDS = env.int("PRODUCT_COUNTER_WINDOW_SECONDS", default=3600)
 # Seconds public listings, details and the category tree stay cached (0 turns caching off).
 PUBLIC_CATALOG_CACHE_SECONDS = env.int("PUBLIC_CATALOG_CACHE_SECONDS", default=300)
 # Serves /api/bench/floor/, the benchmark's no-database baseline (bench/README.md). Never in production.
@@ -333,6 +346,8 @@ REST_FRAMEWORK = {
         # AI generation per user, and AI search per client (the openai provider costs money).
         "ai_generate": env("THROTTLE_AI_GENERATE_RATE", default="30/minute"),
         "ai_search": env("THROTTLE_AI_SEARCH_RATE", default="60/minute"),
+        # Requests that carry files (product images, avatars, catalog imports), per user.
+        "upload": env("THROTTLE_UPLOAD_RATE", default="10/minute"),
     },
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "EXCEPTION_HANDLER": "sellflow.exceptions.api_exception_handler",
@@ -455,6 +470,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "ai.tasks.fail_stale_jobs",
         "schedule": timedelta(minutes=5),
     },
+    # Abandoned imports failed, finished ones past their retention deleted, stray import files removed.
+    "products-prune-catalog-imports": {
+        "task": "products.tasks.prune_catalog_imports",
+        "schedule": crontab(minute=20),
+    },
     "sellflow-prune-idempotency-records": {
         "task": "sellflow.tasks.prune_idempotency_records",
         "schedule": crontab(hour=4, minute=10),
@@ -476,8 +496,11 @@ STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_URL = env("MEDIA_URL", default="/media/")
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+# Files that are never served (catalog imports): outside MEDIA_ROOT, and without a URL.
+PRIVATE_FILES_ROOT = Path(env("PRIVATE_FILES_ROOT", default=str(BASE_DIR / "private")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {"BACKEND": "sellflow.storage.PrivateFileStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = DEBUG

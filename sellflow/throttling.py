@@ -7,6 +7,7 @@ change, the admin's sign-in): what a stranger does to one action never spends an
 import hashlib
 
 from django.core.cache import cache
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
 
@@ -223,6 +224,18 @@ class AIGenerateThrottle(_ScopedUserThrottle):
 
 class AISearchThrottle(_ScopedUserThrottle):
     scope = "ai_search"
+
+
+class UploadThrottle(_ScopedUserThrottle):
+    """Requests that carry files (images, imports), per user: decoding or importing them costs
+    far more than an ordinary request. The same view's other requests are not counted."""
+
+    scope = "upload"
+
+    def allow_request(self, request, view):
+        if request.method in SAFE_METHODS or not request.FILES:
+            return True
+        return super().allow_request(request, view)
 
 
 def with_default_throttles(*extra) -> list:

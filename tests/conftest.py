@@ -62,6 +62,7 @@ def clear_cache() -> None:
 @pytest.fixture(autouse=True)
 def _fresh_state(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PRIVATE_FILES_ROOT = tmp_path / "private"
     clear_cache()  # throttle counters and cached keys never leak between tests
     yield
 

@@ -192,6 +192,26 @@ class TestAvatar:
         assert response.status_code == 400
         assert response.json()["code"] == "image_too_large"
 
+    def test_default_pixel_limit_refuses_a_huge_canvas(self, seller_client):
+        buffer = io.BytesIO()
+        Image.new("RGB", (4500, 4500)).save(buffer, "PNG")  # 20 Mpx in a few kilobytes
+
+        response = seller_client.post(AVATAR, {"avatar": SimpleUploadedFile("big.png", buffer.getvalue())},
+                                      format="multipart")
+
+        assert response.status_code == 400
+        assert response.json()["details"]["max_pixels"] == 16_000_000
+
+    def test_uploads_are_rate_limited(self, seller_client, seller, throttle_rates):
+        throttle_rates(upload="1/minute")
+        assert seller_client.post(AVATAR, {"avatar": image_upload()}, format="multipart").status_code == 200
+
+        refused = seller_client.post(AVATAR, {"avatar": image_upload()}, format="multipart")
+
+        assert refused.status_code == 429
+        assert refused.json()["code"] == "throttled"
+        assert seller_client.delete(AVATAR).status_code == 200  # removing carries no file
+
     def test_missing_file(self, seller_client):
         response = seller_client.post(AVATAR, {}, format="multipart")
 
@@ -239,3 +259,25 @@ def test_another_users_token_reaches_only_their_own_profile():
 
     owner.refresh_from_db()
     assert owner.city == "Accra"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_avatar_is_decoded_before_any_transaction_opens(seller_client, seller, monkeypatch):
+    from django.db import connection
+    from PIL import ImageFile
+
+    decodes = []
+    load = ImageFile.ImageFile.load
+
+    def watched_load(image):
+        decodes.append(connection.in_atomic_block)
+        return load(image)
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", watched_load)
+
+    response = seller_client.post(AVATAR, {"avatar": image_upload()}, format="multipart")
+
+    assert response.status_code == 200
+    assert decodes and not any(decodes)
+    seller.refresh_from_db()
+    assert seller.avatar.name.startswith(f"avatars/{seller.pk}/")

@@ -1,14 +1,17 @@
 import io
 import os
 import threading
+from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
-from PIL import Image
+from django.utils import timezone
+from PIL import Image, ImageFile
 
 from products.models import HistoryEvent, Product, ProductHistory, ProductImage
 from products.services import product_adjust_stock
+from tests.conftest import authenticated_client
 from tests.images import exif_with, image_upload
 from tests.products.factories import ProductFactory, VariantFactory
 
@@ -121,6 +124,159 @@ class TestImages:
         assert response.status_code == 204
         assert ProductImage.objects.get().is_primary
         assert not os.path.exists(path)
+
+
+def png_canvas(side: int) -> SimpleUploadedFile:
+    """A few kilobytes of PNG that describe side x side pixels: cheap to send, costly to decode."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (side, side), (240, 240, 240)).save(buffer, "PNG", optimize=True)
+    return SimpleUploadedFile("canvas.png", buffer.getvalue(), content_type="image/png")
+
+
+@pytest.fixture
+def decodes(monkeypatch):
+    """Every image decode of the test, as whether a transaction was open at that moment."""
+    seen = []
+    load = ImageFile.ImageFile.load
+
+    def watched_load(image):
+        seen.append(connection.in_atomic_block)
+        return load(image)
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", watched_load)
+    return seen
+
+
+class TestUploadCost:
+    def test_a_small_file_with_a_huge_canvas_is_refused_from_its_header(self, seller_client, seller, decodes):
+        product = ProductFactory(seller=seller)
+        canvas = png_canvas(4500)  # 20 Mpx in about 60 KB
+        assert canvas.size < 100_000
+
+        response = upload(seller_client, product, canvas)
+
+        assert response.status_code == 400
+        assert response.json()["code"] == "image_too_large"
+        assert response.json()["details"]["max_pixels"] == 16_000_000
+        assert decodes == []
+
+    def test_a_request_has_a_pixel_budget_checked_before_any_decoding(self, seller_client, seller, settings, decodes):
+        settings.PRODUCT_IMAGES_REQUEST_MAX_PIXELS = 100 * 100
+        product = ProductFactory(seller=seller)
+
+        response = upload(seller_client, product, image_upload(size=(80, 80)), image_upload(size=(80, 80)))
+
+        assert response.status_code == 400
+        assert response.json() == {
+            "error": "These images have more than 10000 pixels together: send fewer at a time.",
+            "code": "images_too_large", "details": {"max_total_pixels": 10_000, "total_pixels": 12_800},
+        }
+        assert decodes == []
+        assert not ProductImage.objects.exists()
+
+    def test_a_big_jpeg_is_decoded_reduced(self, seller_client, seller, settings, monkeypatch):
+        settings.PRODUCT_IMAGE_MAX_DIMENSION = 100
+        product = ProductFactory(seller=seller)
+        decoded_sizes = []
+        load = ImageFile.ImageFile.load
+
+        def watched_load(image):
+            decoded_sizes.append(image.size)  # after draft(): the size the decoder produces
+            return load(image)
+
+        monkeypatch.setattr(ImageFile.ImageFile, "load", watched_load)
+
+        response = upload(seller_client, product, image_upload(size=(1600, 1200)))
+
+        assert response.status_code == 201
+        assert (response.json()[0]["width"], response.json()[0]["height"]) == (100, 75)
+        assert decoded_sizes[0] == (200, 150)  # 1/8 scale: the 1.9 million pixels are never decoded
+        assert max(width * height for width, height in decoded_sizes) == 200 * 150
+
+
+@pytest.mark.django_db(transaction=True)
+class TestNoTransactionWhileDecoding:
+    """Decoding takes long; on SQLite an open transaction holds the whole database's write lock."""
+
+    def test_upload_images(self, seller_client, seller, decodes):
+        product = ProductFactory(seller=seller)
+
+        response = upload(seller_client, product, image_upload(), image_upload("b.png", image_format="PNG"))
+
+        assert response.status_code == 201
+        assert decodes and not any(decodes)  # the thumbnail task decodes again, after the commit
+
+    def test_create_with_images(self, seller_client, decodes):
+        response = seller_client.post("/api/products/", {"name": "Stole", "price": "10.00", "images": [image_upload()]},
+                                      format="multipart")
+
+        assert response.status_code == 201
+        assert len(response.json()["images"]) == 1
+        assert decodes and not any(decodes)
+
+
+class TestUploadLimits:
+    def test_daily_quota_of_images_per_seller(self, seller_client, seller, settings, monkeypatch):
+        settings.PRODUCT_IMAGES_DAILY_QUOTA = 3
+        product = ProductFactory(seller=seller)
+        assert upload(seller_client, product, image_upload(), image_upload()).status_code == 201
+
+        refused = upload(seller_client, product, image_upload(), image_upload())
+
+        assert refused.status_code == 429
+        body = refused.json()
+        assert (body["code"], body["details"]["quota"], body["details"]["used"]) == ("quota_exceeded", 3, 2)
+        assert 0 < int(refused["Retry-After"]) <= 24 * 3600
+        assert product.images.count() == 2
+
+        first = product.images.first()
+        assert upload(seller_client, product, image_upload()).status_code == 201  # the last one left
+        seller_client.delete(f"/api/products/{product.pk}/images/{first.pk}/")
+        assert upload(seller_client, product, image_upload()).status_code == 429  # deleting gives none back
+
+        tomorrow = timezone.now() + timedelta(days=1)
+        monkeypatch.setattr(timezone, "now", lambda: tomorrow)
+        assert upload(seller_client, product, image_upload()).status_code == 201
+
+    def test_quota_is_per_seller(self, seller_client, seller, settings):
+        settings.PRODUCT_IMAGES_DAILY_QUOTA = 1
+        mine, theirs = ProductFactory(seller=seller), ProductFactory()
+        assert upload(seller_client, mine, image_upload()).status_code == 201
+
+        assert upload(authenticated_client(theirs.seller), theirs, image_upload()).status_code == 201
+        assert upload(seller_client, mine, image_upload()).status_code == 429
+
+    def test_creating_with_images_counts_against_the_quota(self, seller_client, settings):
+        settings.PRODUCT_IMAGES_DAILY_QUOTA = 1
+        body = {"name": "Stole", "price": "10.00", "images": [image_upload(), image_upload()]}
+
+        response = seller_client.post("/api/products/", body, format="multipart")
+
+        assert response.status_code == 429
+        assert response.json()["code"] == "quota_exceeded"
+        assert not Product.objects.exists()
+
+    def test_uploads_are_rate_limited_per_seller(self, seller_client, seller, throttle_rates):
+        throttle_rates(upload="2/minute")
+        product = ProductFactory(seller=seller)
+        assert upload(seller_client, product, image_upload()).status_code == 201
+        assert upload(seller_client, product, image_upload(), path="upload-images/").status_code == 201
+
+        refused = upload(seller_client, product, image_upload())
+
+        assert refused.status_code == 429
+        assert refused.json()["code"] == "throttled"
+        assert "Retry-After" in refused
+        # Requests without files are not uploads.
+        plain = seller_client.post("/api/products/", {"name": "Plain", "price": "5.00"}, format="json")
+        assert plain.status_code == 201
+        assert seller_client.patch(f"/api/products/{product.pk}/", {"name": "Renamed"}).status_code == 200
+        # ...but a creation that carries images is.
+        with_images = seller_client.post("/api/products/", {"name": "Stole", "price": "10.00",
+                                                            "images": [image_upload()]}, format="multipart")
+        assert with_images.status_code == 429
+        theirs = ProductFactory()
+        assert upload(authenticated_client(theirs.seller), theirs, image_upload()).status_code == 201  # per seller
 
 
 class TestAdjustStock:

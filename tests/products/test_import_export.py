@@ -2,6 +2,7 @@ import csv
 import io
 
 import pytest
+from django.db import connection
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from products.models import HistoryEvent, Product, ProductHistory
@@ -219,3 +220,307 @@ def test_an_abandoned_job_is_taken_over(seller_client, seller):
 
     assert seller_client.get(job["url"]).json()["status"] == "done"
     assert Product.objects.filter(seller=seller, sku="Z-1").exists()
+
+
+def rows_csv(count: int, prefix="R") -> str:
+    return "sku,name,price\n" + "".join(f"{prefix}-{n},Item {n},10.00\n" for n in range(count))
+
+
+def private_files(settings) -> list[str]:
+    root = settings.PRIVATE_FILES_ROOT
+    return sorted(str(path.relative_to(root)) for path in root.rglob("*") if path.is_file()) if root.exists() else []
+
+
+def media_files(settings) -> list[str]:
+    root = settings.MEDIA_ROOT
+    return sorted(str(path.relative_to(root)) for path in root.rglob("*") if path.is_file()) if root.exists() else []
+
+
+class TestLargeImportsRunInTheBackground:
+    def test_a_file_over_the_sync_limit_answers_202_with_its_job(self, seller_client, seller, settings, monkeypatch,
+                                                                 django_capture_on_commit_callbacks):
+        from products import catalog_csv
+
+        settings.CATALOG_IMPORT_SYNC_MAX_ROWS = 3
+        events = []
+        monkeypatch.setattr(catalog_csv, "send_to_user", lambda user_id, event: events.append((user_id, event)))
+
+        with django_capture_on_commit_callbacks(execute=True):
+            response = import_csv(seller_client, rows_csv(4))
+
+        assert response.status_code == 202
+        job = response.json()
+        assert (job["status"], job["report"]) == ("pending", None)
+        assert response["Location"] == job["url"] == f"/api/products/import/{job['id']}/"
+        assert "Preference-Applied" not in response
+        done = seller_client.get(job["url"]).json()
+        assert (done["status"], done["report"]["created"]) == ("done", 4)
+        assert events == [(seller.pk, {
+            "type": "job", "kind": "catalog_import", "id": job["id"], "status": "done", "url": job["url"],
+            "created": 4, "updated": 0, "rejected": 0, "error": "",
+        })]
+
+    def test_a_file_within_the_limit_answers_its_report(self, seller_client, settings):
+        settings.CATALOG_IMPORT_SYNC_MAX_ROWS = 3
+
+        response = import_csv(seller_client, rows_csv(3))
+
+        assert response.status_code == 200
+        assert response.json()["created"] == 3
+
+    def test_an_unreadable_large_file_is_refused_at_once(self, seller_client, settings):
+        settings.CATALOG_IMPORT_SYNC_MAX_ROWS = 1
+
+        response = import_csv(seller_client, "sku,name,price,colour\nA,B,1,red\nC,D,2,blue\n")
+
+        assert response.status_code == 400
+        assert "Unknown columns" in response.json()["details"]["file"][0]
+
+
+class TestOneImportAtATime:
+    def test_a_second_import_while_one_runs_is_409(self, seller_client, seller):
+        # Queued, and not run: the test's transaction never commits.
+        first = import_csv(seller_client, MIXED, **{"async": "true"}).json()
+
+        for extra in ({}, {"async": "true"}, {"dry_run": "true"}):
+            response = import_csv(seller_client, "sku,name,price\nB-1,Second,10.00\n", **extra)
+
+            assert response.status_code == 409
+            assert response.json() == {
+                "error": "Another import of your catalog is still running: wait for it to finish.",
+                "code": "import_in_progress", "details": {"id": first["id"], "url": first["url"]},
+            }
+        assert not Product.objects.filter(sku="B-1").exists()
+
+    def test_other_sellers_are_not_held_up(self, seller_client):
+        from tests.accounts.factories import UserFactory
+        from tests.conftest import authenticated_client
+
+        import_csv(seller_client, MIXED, **{"async": "true"})
+
+        other = authenticated_client(UserFactory(account_type="seller"))
+        assert import_csv(other, "sku,name,price\nO-1,Theirs,10.00\n").status_code == 200
+
+    def test_the_next_import_is_welcome_once_one_ends(self, seller_client, django_capture_on_commit_callbacks):
+        with django_capture_on_commit_callbacks(execute=True):
+            assert import_csv(seller_client, MIXED, **{"async": "true"}).status_code == 202
+
+        assert import_csv(seller_client, "sku,name,price\nN-1,Next,10.00\n").status_code == 200
+        assert import_csv(seller_client, "sku,name,price\nN-2,After,10.00\n").status_code == 200
+
+    def test_the_database_refuses_two_active_imports(self, seller):
+        from django.db import IntegrityError, transaction
+
+        from products.models import CatalogImport
+
+        CatalogImport.objects.create(seller=seller, status="running")
+        CatalogImport.objects.create(seller=seller, status="done")
+        with pytest.raises(IntegrityError), transaction.atomic():
+            CatalogImport.objects.create(seller=seller, status="pending")
+
+    @pytest.mark.parametrize("state", [{"status": "running", "started_at": 16},
+                                       {"status": "pending", "started_at": None, "created_at": 16}])
+    def test_an_abandoned_import_does_not_block_for_ever(self, seller_client, seller, settings, state):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from products.models import CatalogImport
+
+        job = import_csv(seller_client, MIXED, **{"async": "true"}).json()
+        ago = {key: timezone.now() - timedelta(minutes=value) if value else value for key, value in state.items()
+               if key != "status"}
+        CatalogImport.objects.filter(pk=job["id"]).update(status=state["status"], **ago)
+        stored = private_files(settings)
+        assert len(stored) == 1
+
+        response = import_csv(seller_client, "sku,name,price\nA-9,After,10.00\n")
+
+        assert response.status_code == 200
+        lost = seller_client.get(job["url"]).json()
+        assert lost["status"] == "failed"
+        assert "start it again" in lost["error"]
+        assert private_files(settings) == []
+
+    def test_a_recent_import_still_holds_the_slot(self, seller_client, seller):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from products.models import CatalogImport
+
+        job = import_csv(seller_client, MIXED, **{"async": "true"}).json()
+        CatalogImport.objects.filter(pk=job["id"]).update(status="running",
+                                                           started_at=timezone.now() - timedelta(minutes=14))
+
+        assert import_csv(seller_client, "sku,name,price\nA-9,After,10.00\n").status_code == 409
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row-level concurrency needs PostgreSQL")
+def test_parallel_imports_of_one_seller_only_one_starts():
+    import threading
+
+    from products.catalog_csv import catalog_import_start
+    from products.errors import ImportInProgress
+    from products.models import CatalogImport
+    from tests.accounts.factories import UserFactory
+
+    seller = UserFactory(account_type="seller")
+    outcomes = []
+    barrier = threading.Barrier(6)
+
+    def start():
+        try:
+            barrier.wait()
+            catalog_import_start(seller=seller, upload=csv_file("sku,name,price\n"), dry_run=True)
+            outcomes.append("started")
+        except ImportInProgress:
+            outcomes.append("409")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=start) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    # The first may finish (eager task) before a later one starts: never two at once.
+    assert "started" in outcomes and len(outcomes) == 6
+    assert CatalogImport.objects.filter(seller=seller, status__in=["pending", "running"]).count() <= 1
+
+
+class TestImportFiles:
+    def test_the_file_is_kept_privately_until_the_job_ends(self, seller_client, settings,
+                                                           django_capture_on_commit_callbacks):
+        from products.models import CatalogImport
+
+        job = import_csv(seller_client, MIXED, **{"async": "true", "dry_run": "true"}).json()
+
+        stored = private_files(settings)
+        assert len(stored) == 1 and stored[0].startswith("imports/")
+        assert media_files(settings) == []  # nothing in the served volume
+        assert not str(settings.PRIVATE_FILES_ROOT).startswith(str(settings.MEDIA_ROOT))
+
+        from products.tasks import run_catalog_import
+
+        run_catalog_import.delay(job["id"])
+
+        assert seller_client.get(job["url"]).json()["status"] == "done"
+        assert private_files(settings) == []
+        assert CatalogImport.objects.get(pk=job["id"]).file.name == ""
+
+    def test_a_failed_job_deletes_its_file_too(self, seller_client, settings, django_capture_on_commit_callbacks):
+        with django_capture_on_commit_callbacks(execute=True):
+            job = import_csv(seller_client, "sku,title\nA,B\n", **{"async": "true"}).json()
+
+        assert seller_client.get(job["url"]).json()["status"] == "failed"
+        assert private_files(settings) == [] and media_files(settings) == []
+
+    def test_an_import_run_now_stores_no_file(self, seller_client, settings):
+        assert import_csv(seller_client, MIXED).status_code == 200
+        assert import_csv(seller_client, MIXED, dry_run="true").status_code == 200
+
+        assert private_files(settings) == [] and media_files(settings) == []
+
+    def test_a_refused_import_leaves_no_file(self, seller_client, settings):
+        import_csv(seller_client, MIXED, **{"async": "true"})
+
+        assert import_csv(seller_client, MIXED, **{"async": "true"}).status_code == 409
+        assert len(private_files(settings)) == 1  # the first one's only
+
+    def test_private_files_have_no_url(self):
+        from sellflow.storage import private_storage
+
+        with pytest.raises(ValueError):
+            private_storage().url("imports/1/x.csv")
+
+
+class TestImportLimits:
+    def test_daily_quota_of_imports_dry_runs_included(self, seller_client, settings, monkeypatch):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        settings.CATALOG_IMPORTS_DAILY_QUOTA = 2
+        assert import_csv(seller_client, MIXED, dry_run="true").status_code == 200
+        assert import_csv(seller_client, MIXED).status_code == 200
+
+        refused = import_csv(seller_client, MIXED, **{"async": "true"})
+
+        assert refused.status_code == 429
+        body = refused.json()
+        assert (body["code"], body["details"]["kind"], body["details"]["quota"]) == ("quota_exceeded",
+                                                                                    "catalog_imports", 2)
+        assert 0 < int(refused["Retry-After"]) <= 24 * 3600
+        assert private_files(settings) == []
+
+        tomorrow = timezone.now() + timedelta(days=1)
+        monkeypatch.setattr(timezone, "now", lambda: tomorrow)
+        assert import_csv(seller_client, MIXED).status_code == 200
+
+    def test_imports_are_rate_limited_per_seller(self, seller_client, throttle_rates):
+        throttle_rates(upload="1/minute")
+        assert import_csv(seller_client, "sku,name,price\nA-1,One,10.00\n").status_code == 200
+
+        refused = import_csv(seller_client, "sku,name,price\nA-2,Two,10.00\n")
+
+        assert refused.status_code == 429
+        assert refused.json()["code"] == "throttled"
+        assert seller_client.get(EXPORT).status_code == 200  # reading is not uploading
+
+
+class TestPrune:
+    def test_prune_fails_abandoned_jobs_deletes_old_ones_and_stray_files(self, seller, settings):
+        import os
+        from datetime import timedelta
+
+        from django.core.files.base import ContentFile
+        from django.utils import timezone
+
+        from products.models import CatalogImport
+        from products.tasks import prune_catalog_imports
+        from sellflow.storage import private_storage
+
+        settings.CATALOG_IMPORT_RETENTION_DAYS = 7
+        now = timezone.now()
+        storage = private_storage()
+        old = CatalogImport.objects.create(seller=seller, status="done")
+        recent = CatalogImport.objects.create(seller=seller, status="failed")
+        CatalogImport.objects.filter(pk=old.pk).update(finished_at=now - timedelta(days=8))
+        CatalogImport.objects.filter(pk=recent.pk).update(finished_at=now - timedelta(days=6))
+        lost = CatalogImport.objects.create(seller=seller, status="running", file=storage.save(
+            f"imports/{seller.pk}/lost.csv", ContentFile(b"name,price\n")))
+        CatalogImport.objects.filter(pk=lost.pk).update(started_at=now - timedelta(hours=1))
+        stray = storage.save(f"imports/{seller.pk}/stray.csv", ContentFile(b"name,price\n"))
+        young = storage.save(f"imports/{seller.pk}/young.csv", ContentFile(b"name,price\n"))
+        an_hour_ago = (now - timedelta(hours=1)).timestamp()
+        os.utime(storage.path(stray), (an_hour_ago, an_hour_ago))
+
+        result = prune_catalog_imports.delay().get()
+
+        assert result == {"failed": 1, "deleted": 1, "files_deleted": 1}
+        assert set(CatalogImport.objects.values_list("pk", "status")) == {(recent.pk, "failed"), (lost.pk, "failed")}
+        assert not storage.exists(lost.file.name) and not storage.exists(stray)
+        assert storage.exists(young)  # perhaps a job being created this instant
+
+    def test_prune_keeps_what_a_running_import_reads(self, seller_client, settings):
+        import os
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from products.tasks import prune_catalog_imports
+
+        import_csv(seller_client, MIXED, **{"async": "true"})
+        (name,) = private_files(settings)
+        an_hour_ago = (timezone.now() - timedelta(hours=1)).timestamp()
+        os.utime(settings.PRIVATE_FILES_ROOT / name, (an_hour_ago, an_hour_ago))
+
+        assert prune_catalog_imports.delay().get() == {"failed": 0, "deleted": 0, "files_deleted": 0}
+        assert private_files(settings) == [name]
+
+    def test_the_beat_runs_it(self, settings):
+        assert settings.CELERY_BEAT_SCHEDULE["products-prune-catalog-imports"]["task"] == (
+            "products.tasks.prune_catalog_imports")

@@ -1,6 +1,7 @@
 """Query counts of the remaining catalog lists, and the operators' admin."""
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from products.models import Product, ProductHistory
 from tests.accounts.factories import UserFactory
@@ -81,6 +82,18 @@ def test_product_change_page_has_images_variants_and_read_only_history(operator_
 
     assert "images-TOTAL_FORMS" in page and "variants-TOTAL_FORMS" in page and "stock_adjusted" in page
     assert operator_client.get("/admin/products/producthistory/add/").status_code == 403
+
+
+def test_import_jobs_show_in_the_admin_without_their_file(operator_client, seller):
+    response = authenticated_client(seller).post(
+        "/api/products/import/", {"file": SimpleUploadedFile("c.csv", b"name,price\nStole,10.00\n"), "async": "true"},
+        format="multipart")
+    job_id = response.json()["id"]
+
+    page = operator_client.get(f"/admin/products/catalogimport/{job_id}/change/")
+
+    assert page.status_code == 200
+    assert "imports/" not in page.content.decode()  # a seller's file is neither linked nor named
 
 
 def test_category_admin_shows_the_tree(operator_client):

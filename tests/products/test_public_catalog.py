@@ -149,7 +149,7 @@ class TestDetail:
         VariantFactory(product=product, name="M", stock_quantity=2)
 
         first = api_client.get(public(product.pk))
-        api_client.get(public(product.pk))
+        api_client.get(public(product.pk), REMOTE_ADDR="203.0.113.9")  # another visitor
 
         body = first.json()
         assert first.status_code == 200
@@ -282,3 +282,84 @@ def test_portable_search_needs_every_word(api_client):
     ProductFactory(name="Blue kente stole")
 
     assert names(api_client.get(LIST, {"search": "red kente"})) == ["Red kente stole"]
+
+
+class TestCountersCountOncePerClient:
+    """Views and shares count once per client and product in PRODUCT_COUNTER_WINDOW_SECONDS."""
+
+    def view_count(self, product) -> int:
+        product.refresh_from_db()
+        return product.view_count
+
+    def test_replayed_views_count_once(self, api_client):
+        product = ProductFactory()
+
+        for _ in range(5):
+            assert api_client.get(public(product.pk)).status_code == 200
+
+        assert self.view_count(product) == 1
+
+    def test_each_address_and_each_user_counts(self, api_client, buyer, buyer_client):
+        product, other = ProductFactory(), ProductFactory()
+
+        api_client.get(public(product.pk), REMOTE_ADDR="198.51.100.1")
+        api_client.get(public(product.pk), REMOTE_ADDR="198.51.100.2")
+        buyer_client.get(public(product.pk), REMOTE_ADDR="198.51.100.1")
+        buyer_client.get(public(product.pk), REMOTE_ADDR="198.51.100.3")  # the same shopper elsewhere
+        api_client.get(public(other.pk), REMOTE_ADDR="198.51.100.1")
+
+        assert self.view_count(product) == 3
+        assert self.view_count(other) == 1
+
+    def test_a_forged_forwarded_address_is_not_a_new_client(self, api_client, settings):
+        settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+        product = ProductFactory()
+
+        # Behind one proxy, the client is the entry the proxy appended (the last one).
+        for forged in ("1.1.1.1", "2.2.2.2", "3.3.3.3"):
+            api_client.get(public(product.pk), HTTP_X_FORWARDED_FOR=f"{forged}, 203.0.113.7")
+        api_client.get(public(product.pk), HTTP_X_FORWARDED_FOR="203.0.113.8")
+
+        assert self.view_count(product) == 2
+
+    def test_the_window_ends(self, api_client, settings, monkeypatch):
+        import django.core.cache.backends.locmem as locmem
+        from django.core.cache import caches
+
+        if not isinstance(caches["default"], locmem.LocMemCache):
+            pytest.skip("the fake clock drives the local-memory cache's expiry only")
+        settings.PRODUCT_COUNTER_WINDOW_SECONDS = 600
+        product = ProductFactory()
+        api_client.get(public(product.pk))
+        real_time = locmem.time.time
+        monkeypatch.setattr(locmem.time, "time", lambda: real_time() + 599)
+        api_client.get(public(product.pk))
+        assert self.view_count(product) == 1
+
+        monkeypatch.setattr(locmem.time, "time", lambda: real_time() + 601)
+        api_client.get(public(product.pk))
+        assert self.view_count(product) == 2
+
+    def test_window_zero_counts_every_view(self, api_client, settings):
+        settings.PRODUCT_COUNTER_WINDOW_SECONDS = 0
+        product = ProductFactory()
+
+        api_client.get(public(product.pk))
+        api_client.get(public(product.pk))
+
+        assert self.view_count(product) == 2
+
+    def test_shares_count_once_but_always_answer_the_links(self, api_client, buyer_client):
+        product = ProductFactory(name="Kente Stole")
+        share = f"/api/products/public/{product.pk}/share/"
+
+        first = api_client.post(share, {"platform": "whatsapp"}, format="json")
+        again = api_client.post(share, {"platform": "facebook"}, format="json")
+
+        assert (first.status_code, again.status_code) == (200, 200)
+        assert again.json()["share_count"] == 1
+        assert again.json()["facebook"].startswith("https://www.facebook.com/sharer/sharer.php?u=")
+        assert "Kente%20Stole" in again.json()["whatsapp"]
+        assert buyer_client.post(share, {"platform": "x"}, format="json").json()["share_count"] == 2
+        product.refresh_from_db()
+        assert product.share_count == 2
