@@ -9,6 +9,7 @@ class OrdersConfig(AppConfig):
         from django.core import checks
 
         from orders import metrics  # noqa: F401  (registers the sellers' order figures)
-        from orders.checks import money_less_payments
+        from orders.checks import money_less_payments, webhook_secrets
 
         checks.register(money_less_payments, checks.Tags.security, deploy=True)
+        checks.register(webhook_secrets, checks.Tags.security)

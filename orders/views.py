@@ -299,7 +299,8 @@ class PaymentWebhookView(APIView):
 
     @extend_schema(tags=["webhooks"], summary="Payment provider events (signed; the provider is told by its signature header)",
                    request=None, responses={200: s.WebhookAckSerializer, **error_responses(
-                       400, 404, 502, s400="The signature does not verify (`invalid_signature`): nothing was written.")})
+                       400, 404, 502, 503, s400="The signature does not verify (`invalid_signature`): nothing was written.",
+                       s503="This server has no webhook secret for the gateway (`unavailable`): nothing was read.")})
     def post(self, request, gateway=None):
         name = gateway or gateway_of(request.headers)
         outcome = webhook_receive(gateway_name=name, body=request.body, headers=request.headers)
@@ -310,6 +311,7 @@ class GatewayPaymentWebhookView(PaymentWebhookView):
     @extend_schema(tags=["webhooks"], summary="Payment provider events for one gateway (paystack, stripe, test)",
                    operation_id="webhooks_payment_gateway_create", request=None,
                    responses={200: s.WebhookAckSerializer, **error_responses(
-                       400, 404, 502, s400="The signature does not verify (`invalid_signature`): nothing was written.")})
+                       400, 404, 502, 503, s400="The signature does not verify (`invalid_signature`): nothing was written.",
+                       s503="This server has no webhook secret for the gateway (`unavailable`): nothing was read.")})
     def post(self, request, gateway=None):
         return super().post(request, gateway)
