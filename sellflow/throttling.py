@@ -81,5 +81,9 @@ class AISearchThrottle(_ScopedUserThrottle):
     scope = "ai_search"
 
 
+class CheckoutThrottle(_ScopedUserThrottle):
+    scope = "checkout"
+
+
 def with_default_throttles(*extra) -> list:
     return [*api_settings.DEFAULT_THROTTLE_CLASSES, *extra]
