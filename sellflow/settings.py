@@ -418,7 +418,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.prune_read_notifications",
         "schedule": crontab(hour=3, minute=30),
     },
-    # The payment timer: overdue unpaid orders are reconciled with their gateway, then expired.
+    # The payment timer: overdue unpaid orders are reconciled with their gateway, then expired
+    # (and cash-on-delivery orders the seller did not confirm in time).
     "orders-expire-overdue": {
         "task": "orders.tasks.expire_overdue_orders",
         "schedule": timedelta(minutes=1),
