@@ -257,3 +257,25 @@ def test_checkout_is_throttled_per_user(buyer_client, shop, throttle_rates):
     other = authenticated_client(UserFactory(account_type="buyer", is_verified=True))
     add(other, products[2])
     assert checkout(other).status_code == 201  # counted per user
+
+
+def test_cash_on_delivery_orders_placed_before_the_deadline_existed_get_one(buyer_client, shop_client, stole):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    add(buyer_client, stole, 2)
+    waiting = checkout(buyer_client, "cash_on_delivery").json()
+    add(buyer_client, stole, 1)
+    confirmed = checkout(buyer_client, "cash_on_delivery").json()
+    assert shop_client.post(f"{ORDERS}{confirmed['id']}/confirm/").status_code == 200
+    Order.objects.update(expires_at=None)  # as such orders were before
+    StockReservation.objects.update(expires_at=None)
+    migration = import_module("orders.migrations.0004_cod_deadline_for_open_orders")
+
+    migration.give_open_cod_orders_a_deadline(apps, None)
+
+    deadline = Order.objects.get(pk=waiting["id"]).expires_at
+    assert deadline is not None
+    assert StockReservation.objects.get(order_id=waiting["id"]).expires_at == deadline
+    assert Order.objects.get(pk=confirmed["id"]).expires_at is None  # confirmed: nothing to wait for
