@@ -5,10 +5,16 @@ payment of the gateway that signed it."""
 import hashlib
 import hmac
 import json
+import os
+import re
+import subprocess
+import sys
 import time
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+import yaml
 from django.core.checks import run_checks
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
@@ -24,6 +30,7 @@ from tests.products.factories import ProductFactory
 pytestmark = pytest.mark.django_db
 
 WEBHOOK = "/api/webhooks/payment/"
+PROJECT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -206,3 +213,52 @@ def test_a_cash_on_delivery_payment_is_no_gateways(api_client, place_order):
 
     assert response.json()["outcome"] == "unknown_payment"
     assert Order.objects.get().status == "pending" and Payment.objects.get().status == "pending"
+
+
+# --- docker-compose -----------------------------------------------------------------------------
+
+PAYMENT_SETTINGS = re.compile(r"^(PAYMENT_\w+|PAYSTACK_\w+|STRIPE_\w+|COD_\w+|ORDER_MAX_\w+|THROTTLE_CHECKOUT_RATE)$")
+
+
+def compose_environment() -> dict[str, str]:
+    """The app's environment in docker-compose.yml, each ${VAR:-default} at its default."""
+    compose = yaml.safe_load((PROJECT / "docker-compose.yml").read_text())
+    required = {"POSTGRES_PASSWORD": "pw", "DJANGO_SECRET_KEY": "k3y-" + "x9Qv7Lm2Zt8Rb4Nw6Hc1Jd5Pf0Gs3Ky" * 2,
+                "SELLFLOW_DOMAIN": "api.sellflow.example", "FRONTEND_URL": "https://app.sellflow.example",
+                "EMAIL_URL": "smtp://mail.sellflow.example:587"}
+
+    def resolve(value) -> str:
+        return re.sub(r"\$\{(\w+):([-?])([^}]*)\}",
+                      lambda m: m.group(3) if m.group(2) == "-" else required[m.group(1)], str(value))
+
+    return {name: resolve(value) for name, value in compose["x-app-environment"].items()}
+
+
+def test_docker_compose_passes_every_payment_setting():
+    settings_source = (PROJECT / "sellflow" / "settings.py").read_text()
+    read = set(re.findall(r"""env(?:\.\w+)?\(\s*["'](\w+)["']""", settings_source))
+    passed = yaml.safe_load((PROJECT / "docker-compose.yml").read_text())["x-app-environment"]
+
+    wanted = {name for name in read if PAYMENT_SETTINGS.match(name)}
+    assert {"STRIPE_WEBHOOK_SECRET", "PAYSTACK_SECRET_KEY", "COD_CONFIRM_HOURS"} <= wanted
+    assert wanted - set(passed) == set()
+    assert all(f"${{{name}:-" in str(passed[name]) for name in wanted)  # set from outside, with a default
+
+
+def test_the_compose_defaults_start_and_a_stripe_key_alone_does_not():
+    environment = compose_environment()
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "REDIS_"))}
+    clean |= {"DJANGO_SETTINGS_MODULE": "sellflow.settings", "DJANGO_ENV_FILE": "/nonexistent/.env", **environment}
+
+    def check(**extra) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "manage.py", "check"], cwd=PROJECT, env=clean | extra,
+                              capture_output=True, text=True, timeout=120)
+
+    assert check().returncode == 0, check().stderr
+    refused = check(STRIPE_SECRET_KEY="sk_live_only_the_key")
+    assert refused.returncode != 0 and "orders.E001" in refused.stderr
+    # An empty PAYMENT_RETURN_URL is the default one, not an empty address.
+    probe = subprocess.run([sys.executable, "-c", "import django; django.setup(); from django.conf import settings; "
+                            "print(settings.PAYMENT_RETURN_URL, settings.COD_CONFIRM_HOURS)"],
+                           cwd=PROJECT, env=clean, capture_output=True, text=True, timeout=120)
+    assert probe.stdout.split() == ["https://app.sellflow.example/checkout/complete", "48"], probe.stderr
