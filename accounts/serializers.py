@@ -14,6 +14,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from accounts.metrics import seller_metrics
 from accounts.models import ONBOARDING_LAST_STEP, AccountType, BusinessType, Theme, User
 from accounts.validators import normalize_phone
+from sellflow.money import MAX_PRICE
 
 
 class PhoneNumberField(serializers.CharField):
@@ -168,11 +169,11 @@ class ProfileUpdateSerializer(serializers.Serializer):
     ai_hashtags_enabled = serializers.BooleanField(required=False)
     ai_replies_enabled = serializers.BooleanField(required=False)
     shipping_fee = serializers.DecimalField(
-        max_digits=12, decimal_places=2, min_value=Decimal("0"), required=False,
+        max_digits=12, decimal_places=2, min_value=Decimal("0"), max_value=MAX_PRICE, required=False,
         help_text="Sellers: the delivery fee added to each order.",
     )
     free_shipping_threshold = serializers.DecimalField(
-        max_digits=12, decimal_places=2, min_value=Decimal("0"), required=False, allow_null=True,
+        max_digits=12, decimal_places=2, min_value=Decimal("0"), max_value=MAX_PRICE, required=False, allow_null=True,
         help_text="Sellers: orders with a subtotal at or above this ship free (null: never).",
     )
 

@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from ai.errors import AIProviderError
 from ai.models import Feature
@@ -17,6 +18,7 @@ from ai.prompts import search_prompt
 from ai.providers import provider_name
 from ai.query import MAX_PRICE, MAX_TERMS, Interpretation, parse_query
 from ai.services import generate
+from products.holds import available_stock
 from products.models import Category, Variant
 from products.search import search_products
 from products.selectors import category_and_descendant_ids, public_products, stock_rank
@@ -129,7 +131,7 @@ def products_for(interpretation: Interpretation, *, category: str = "") -> Query
     if interpretation.currency:
         products = products.filter(currency=interpretation.currency)
     if interpretation.in_stock:
-        products = products.filter(stock_quantity__gt=0)
+        products = products.alias(available=available_stock(timezone.now())).filter(available__gt=0)
     if interpretation.colors:
         # A variant in one of the colours, or a product that names it in its name or tags.
         named = Q()

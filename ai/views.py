@@ -40,9 +40,8 @@ class SearchView(APIView):
         products = search.products_for(interpretation, category=chosen)
         paginator = HeaderPagination()
         page = paginator.paginate_queryset(products, request, view=self)
-        rows = PublicRows(request)
         body = {"query": params.validated_data["q"], "interpreted": interpretation.as_dict(),
-                "count": paginator.page.paginator.count, "results": [rows.product(product) for product in page]}
+                "count": paginator.page.paginator.count, "results": PublicRows(request).products(page)}
         return Response(body, headers=paginator.get_headers())
 
 
@@ -306,10 +305,11 @@ class RecommendationsView(APIView):
             if product is None:
                 raise NotFound()
             lists = recommendations.recommendations_for_product(product, limit=limit)
+            rows.count_holds(p for products in lists.values() for p in products)
             return Response({"product_id": product.pk, **{kind: [rows.product(p) for p in products]
                                                           for kind, products in lists.items()}})
         if request.user.is_authenticated:
             products, strategy = recommendations.recommendations_for_user(request.user, limit=limit)
         else:
             products, strategy = recommendations.popular_products(limit=limit), "popular"
-        return Response({"results": [rows.product(p) for p in products], "strategy": strategy})
+        return Response({"results": rows.products(products), "strategy": strategy})

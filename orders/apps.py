@@ -9,6 +9,11 @@ class OrdersConfig(AppConfig):
         from django.core import checks
 
         from orders import metrics  # noqa: F401  (registers the sellers' order figures)
-        from orders.checks import money_less_payments
+        from orders.checks import money_less_payments, webhook_secrets
+        from orders.services.stock import active_holds
+        from products.holds import register_active_holds
 
         checks.register(money_less_payments, checks.Tags.security, deploy=True)
+        checks.register(webhook_secrets, checks.Tags.security)
+        # The public catalog shows on hand minus these: what buyers can still take.
+        register_active_holds(active_holds)

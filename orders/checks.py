@@ -1,5 +1,7 @@
 from django.conf import settings
-from django.core.checks import Warning
+from django.core.checks import Error, Warning
+
+from orders.gateways import gateways_missing_webhook_secret
 
 
 def money_less_payments(app_configs, **kwargs):
@@ -11,3 +13,15 @@ def money_less_payments(app_configs, **kwargs):
             id="orders.W001",
         )]
     return []
+
+
+def webhook_secrets(app_configs, **kwargs):
+    """Every start (runserver, migrate, check): a gateway switched on without its webhook secret
+    refuses all its webhooks, so paid orders would never be confirmed. Refuse to start instead."""
+    return [Error(
+        f"{gateway.enabled_by} is set but {gateway.webhook_secret_setting} is not: every {gateway.name} "
+        "webhook is refused, so payments made there are never applied.",
+        hint=f"Set {gateway.webhook_secret_setting} (the signing secret of the {gateway.name} webhook endpoint), "
+             f"or unset {gateway.enabled_by}.",
+        id="orders.E001",
+    ) for gateway in gateways_missing_webhook_secret()]

@@ -23,6 +23,10 @@ class OrdersErrorCode(StrEnum):
     NOT_REFUNDABLE = "not_refundable"
     INVALID_SIGNATURE = "invalid_signature"
     UNKNOWN_GATEWAY = "unknown_gateway"
+    VERIFICATION_REQUIRED = "verification_required"
+    TOO_MANY_OPEN_ORDERS = "too_many_open_orders"
+    HOLD_LIMIT_REACHED = "hold_limit_reached"
+    ORDER_TOO_LARGE = "order_too_large"
 
 
 class OutOfStock(Conflict):
@@ -68,6 +72,27 @@ class CheckoutFailed(Conflict):
 class CurrencyMismatch(Conflict):
     code = OrdersErrorCode.CURRENCY_MISMATCH
     message = "One order is paid in one currency: these lines are priced in several."
+
+
+class VerificationRequired(ApplicationError):
+    status_code = 403
+    code = OrdersErrorCode.VERIFICATION_REQUIRED
+    message = "Confirm your email address before ordering with cash on delivery."
+
+
+class TooManyOpenOrders(Conflict):
+    code = OrdersErrorCode.TOO_MANY_OPEN_ORDERS
+    message = "You have as many unpaid or unconfirmed orders as you can: pay or cancel one first."
+
+
+class HoldLimitReached(Conflict):
+    code = OrdersErrorCode.HOLD_LIMIT_REACHED
+    message = "Your open orders already hold as many units of this product as one buyer can."
+
+
+class OrderTooLarge(ApplicationError):
+    code = OrdersErrorCode.ORDER_TOO_LARGE
+    message = "This order's total is larger than one order can be: split it into several."
 
 
 class InvalidTransition(Conflict):

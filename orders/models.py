@@ -92,6 +92,7 @@ class MobileMoneyProvider(models.TextChoices):
 
 class CancelReason(models.TextChoices):
     PAYMENT_TIMEOUT = "payment_timeout", "Payment timeout"
+    CONFIRMATION_TIMEOUT = "confirmation_timeout", "Not confirmed by the seller in time"
     BUYER_CANCELLED = "buyer_cancelled", "Cancelled by the buyer"
     SELLER_CANCELLED = "seller_cancelled", "Cancelled by the seller"
     OUT_OF_STOCK = "out_of_stock", "Out of stock"
@@ -121,7 +122,8 @@ class Order(models.Model):
     delivery_instructions = models.CharField(max_length=500, blank=True)
     buyer_note = models.CharField(max_length=500, blank=True)
 
-    # The payment timer: an unpaid online order holds its stock until then (null: no timer).
+    # Until when a pending order holds its stock: the payment timer of an online order, the
+    # seller's time to confirm a cash-on-delivery one (null: no timer, confirmed or older orders).
     expires_at = models.DateTimeField(null=True, blank=True)
     cancel_reason = models.CharField(max_length=20, choices=CancelReason.choices, blank=True)
     cancel_note = models.CharField(max_length=500, blank=True)
@@ -200,7 +202,7 @@ class ReservationStatus(models.TextChoices):
 
 
 class StockReservation(models.Model):
-    """Units of a product (or variant) held for an unpaid order. Stock on hand is the product's
+    """Units of a product (or variant) held for an unpaid or unconfirmed order. Stock on hand is the product's
     stock_quantity; what a buyer can still take is that minus the active, unexpired holds, so an
     expired hold stops counting the moment it expires, whether a worker has run or not."""
 

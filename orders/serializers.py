@@ -9,6 +9,8 @@ from orders.models import (
 )
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
+# A sum of cart lines, shown whatever its size: checkout refuses an order too large to store.
+CART_SUM = {"max_digits": None, "decimal_places": 2}
 MAX_ID = 2**63 - 1
 
 
@@ -35,7 +37,7 @@ class CartLineSerializer(serializers.Serializer):
     price_when_added = serializers.DecimalField(**MONEY, help_text="The unit price the buyer saw when adding it.")
     currency = serializers.CharField(allow_null=True)
     quantity = serializers.IntegerField()
-    total = serializers.DecimalField(**MONEY)
+    total = serializers.DecimalField(**CART_SUM)
     available = serializers.BooleanField(help_text="The line can be checked out (at `price`).")
     available_quantity = serializers.IntegerField(help_text="Units buyers can still take.")
     price_changed = serializers.BooleanField()
@@ -54,7 +56,7 @@ class CartGroupSerializer(serializers.Serializer):
     seller = CartSellerSerializer(allow_null=True)
     items = serializers.ListField(child=serializers.IntegerField(), help_text="Ids of this seller's lines.")
     currency = serializers.CharField(allow_null=True)
-    subtotal = serializers.DecimalField(**MONEY, help_text="Lines that can be checked out.")
+    subtotal = serializers.DecimalField(**CART_SUM, help_text="Lines that can be checked out.")
     shipping_fee = serializers.DecimalField(**MONEY)
 
 
@@ -63,7 +65,7 @@ class CartSerializer(serializers.Serializer):
     items = CartLineSerializer(many=True)
     groups = CartGroupSerializer(many=True, help_text="One per seller: each seller's lines are one order.")
     currency = serializers.CharField(allow_null=True)
-    total = serializers.DecimalField(**MONEY, allow_null=True,
+    total = serializers.DecimalField(**CART_SUM, allow_null=True,
                                      help_text="Subtotals and shipping of every seller; null if they price in several currencies.")
     item_count = serializers.IntegerField()
 

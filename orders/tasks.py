@@ -11,8 +11,9 @@ logger = logging.getLogger(__name__)
 @shared_task
 def expire_overdue_orders() -> dict:
     """Every minute: each overdue unpaid order is asked about at its gateway, then confirmed,
-    extended once (mobile money) or expired. Safe with two beats at once: each order's change is
-    made under its row lock and only from `pending`."""
+    extended once (mobile money) or expired; an unconfirmed cash-on-delivery order past its
+    deadline expires. Safe with two beats at once: each order's change is made under its row lock
+    and only from `pending`."""
     from orders.services.payments import order_expire, overdue_orders
 
     outcomes: dict[str, int] = {}

@@ -26,6 +26,7 @@ from sellflow.exceptions import error_body
 from sellflow.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from sellflow.permissions import IsSeller
 from sellflow.schema import error_responses
+from sellflow.throttling import CheckoutThrottle, with_default_throttles
 
 CART_TAGS = ["cart"]
 ORDER_TAGS = ["orders"]
@@ -102,13 +103,17 @@ class CartClearView(APIView):
 
 class CheckoutView(APIView):
     permission_classes = [IsAuthenticated]
+    throttle_classes = with_default_throttles(CheckoutThrottle)
 
     @extend_schema(tags=ORDER_TAGS, summary="Order the cart's lines of one seller, holding their stock",
                    parameters=[IDEMPOTENCY_PARAMETER], request=s.CheckoutSerializer,
                    responses={201: s.OrderSerializer, **error_responses(
-                       409, s409="A line cannot be ordered as it is (`checkout_failed`, the lines in details), the "
-                                 "cart is empty (`cart_empty`), or the key was used for another request "
-                                 "(`idempotency_key_reused`).")})
+                       403, 409,
+                       s403="Cash on delivery needs a confirmed email address (`verification_required`).",
+                       s409="A line cannot be ordered as it is (`checkout_failed`, the lines in details), the "
+                            "cart is empty (`cart_empty`), the buyer has too many unpaid or unconfirmed orders "
+                            "(`too_many_open_orders`) or holds too many units of a product (`hold_limit_reached`), "
+                            "or the key was used for another request (`idempotency_key_reused`).")})
     @idempotent
     def post(self, request):
         serializer = s.CheckoutSerializer(data=request.data)
@@ -299,7 +304,9 @@ class PaymentWebhookView(APIView):
 
     @extend_schema(tags=["webhooks"], summary="Payment provider events (signed; the provider is told by its signature header)",
                    request=None, responses={200: s.WebhookAckSerializer, **error_responses(
-                       400, 404, 502, s400="The signature does not verify (`invalid_signature`): nothing was written.")})
+                       400, 404, 502, 503,
+                       s400="The signature does not verify (`invalid_signature`): nothing was written.",
+                       s503="This server has no webhook secret for the gateway (`unavailable`): nothing was read.")})
     def post(self, request, gateway=None):
         name = gateway or gateway_of(request.headers)
         outcome = webhook_receive(gateway_name=name, body=request.body, headers=request.headers)
@@ -310,6 +317,8 @@ class GatewayPaymentWebhookView(PaymentWebhookView):
     @extend_schema(tags=["webhooks"], summary="Payment provider events for one gateway (paystack, stripe, test)",
                    operation_id="webhooks_payment_gateway_create", request=None,
                    responses={200: s.WebhookAckSerializer, **error_responses(
-                       400, 404, 502, s400="The signature does not verify (`invalid_signature`): nothing was written.")})
+                       400, 404, 502, 503,
+                       s400="The signature does not verify (`invalid_signature`): nothing was written.",
+                       s503="This server has no webhook secret for the gateway (`unavailable`): nothing was read.")})
     def post(self, request, gateway=None):
         return super().post(request, gateway)

@@ -5,14 +5,21 @@ the catalog's (bumped by any product change), the product's own (for details) an
 public profiles' (accounts.cache). A reader uses an entry only if all still match, so a page
 built from rows that changed meanwhile is never served, and a buyer never sees a stale price, a
 deleted product or an old seller name. Generations restart from the clock if evicted.
+
+Stock shown is on hand minus the orders' holds: holds coming and going bump the generations
+(orders.services.stock), and an entry is not served past the moment the first hold it counted
+lapses (`valid_until`), so a lapsed hold never keeps a product looking sold out.
 """
 
 import hashlib
+import math
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import timezone
 
 from accounts.cache import SELLERS_GENERATION_KEY, bump_generation, read_generation
 
@@ -50,24 +57,46 @@ def categories_changed() -> None:
     bump_generation(CATALOG_GENERATION_KEY)
 
 
-def _cached(key: str, generations: tuple, build: Callable[[], Any]) -> Any:
+ValidUntil = Callable[[], datetime | None]
+
+
+def _no_limit() -> None:
+    return None
+
+
+def _usable(entry, generations: tuple) -> bool:
+    # (generations, value, valid_until); an entry of another shape was written by an older release.
+    return (isinstance(entry, tuple) and len(entry) == 3 and entry[0] == generations
+            and (entry[2] is None or timezone.now() < entry[2]))
+
+
+def _store(key: str, generations: tuple, value: Any, valid_until: datetime | None) -> None:
+    timeout = settings.PUBLIC_CATALOG_CACHE_SECONDS
+    if valid_until is not None:
+        timeout = min(timeout, max(1, math.ceil((valid_until - timezone.now()).total_seconds())))
+    cache.set(key, (generations, value, valid_until), timeout)
+
+
+def _cached(key: str, generations: tuple, build: Callable[[], Any], valid_until: ValidUntil) -> Any:
     entry = cache.get(key)
-    if entry is not None and entry[0] == generations:
+    if _usable(entry, generations):
         return entry[1]
     value = build()
-    cache.set(key, (generations, value), settings.PUBLIC_CATALOG_CACHE_SECONDS)
+    _store(key, generations, value, valid_until())
     return value
 
 
-def cached_listing(request_key: str, build: Callable[[], Any]) -> Any:
+def cached_listing(request_key: str, build: Callable[[], Any], *, valid_until: ValidUntil = _no_limit) -> Any:
+    """`valid_until()`, asked after `build()`, says until when what it built stays true (null: no limit)."""
     if not enabled():
         return build()
     generations = _generations(CATALOG_GENERATION_KEY, SELLERS_GENERATION_KEY)
     digest = hashlib.sha256(request_key.encode()).hexdigest()[:32]
-    return _cached(f"catalog:list:{digest}", generations, build)
+    return _cached(f"catalog:list:{digest}", generations, build, valid_until)
 
 
-def cached_detail(product_id: int, origin: str, build: Callable[[], Any]) -> Any:
+def cached_detail(product_id: int, origin: str, build: Callable[[], Any], *,
+                  valid_until: ValidUntil = _no_limit) -> Any:
     """`build()` returns the body, or None for a product that is not public (not cached).
     `origin` (scheme and host) is part of the key: bodies hold absolute media URLs."""
     if not enabled():
@@ -77,15 +106,15 @@ def cached_detail(product_id: int, origin: str, build: Callable[[], Any]) -> Any
     )
     key = f"catalog:product:{product_id}:{hashlib.sha256(origin.encode()).hexdigest()[:16]}"
     entry = cache.get(key)
-    if entry is not None and entry[0] == generations:
+    if _usable(entry, generations):
         return entry[1]
     body = build()
     if body is not None:
-        cache.set(key, (generations, body), settings.PUBLIC_CATALOG_CACHE_SECONDS)
+        _store(key, generations, body, valid_until())
     return body
 
 
 def cached_category_tree(build: Callable[[], Any]) -> Any:
     if not enabled():
         return build()
-    return _cached(CATEGORY_TREE_KEY, (read_generation(CATALOG_GENERATION_KEY),), build)
+    return _cached(CATEGORY_TREE_KEY, (read_generation(CATALOG_GENERATION_KEY),), build, _no_limit)

@@ -1,6 +1,8 @@
 import django_filters
 from django import forms
+from django.utils import timezone
 
+from products.holds import available_stock
 from products.models import Product, ProductStatus
 from products.search import search_products
 from products.selectors import category_and_descendant_ids, stock_rank
@@ -60,6 +62,11 @@ class PublicProductFilter(ProductFilter):
                                           help_text="created_at, price, name, view_count; `-` for descending.")
     # Buyers see what they can buy first, best matches first among those.
     search_ordering = (stock_rank(), "-search_rank")
+
+    def filter_in_stock(self, queryset, name, value: bool):
+        # What buyers can still take, held stock excepted (the seller's own filter counts on hand).
+        queryset = queryset.alias(available=available_stock(timezone.now()))
+        return queryset.filter(available__gt=0) if value else queryset.filter(available__lte=0)
 
     class Meta(ProductFilter.Meta):
         fields = ["seller", *ProductFilter.Meta.fields]

@@ -1,13 +1,16 @@
 """Reads of the catalog that several views share: scoped querysets, the category tree, and
 the rows of the public listings, built directly as dicts (the hot path does no serializer
-work per item; the URL prefixes and seller blocks are computed once per page)."""
+work per item; the URL prefixes, seller blocks and held stock are computed once per page)."""
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.files.storage import default_storage
 from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
+from django.utils import timezone
 from django.utils.encoding import filepath_to_uri
 
+from products.holds import HeldUnits, held_units
 from products.models import Category, Product, ProductImage
 
 
@@ -64,11 +67,27 @@ def category_and_descendant_ids(value: str) -> list[int]:
 
 
 class PublicRows:
-    """Builds the public JSON rows of products for one request."""
+    """Builds the public JSON rows of products for one request. Their stock is what buyers can
+    still take (on hand minus held): count the holds of the products first (`count_holds`, one
+    query), or build a page with `products`."""
 
     def __init__(self, request):
         self.media_base = request.build_absolute_uri(default_storage.base_url)
         self._sellers: dict[int, dict] = {}
+        self._held = HeldUnits()
+
+    @property
+    def valid_until(self):
+        """When the first hold counted lapses: rows built here are true until then."""
+        return self._held.until
+
+    def count_holds(self, products: Iterable[Product]) -> None:
+        self._held = held_units((product.pk for product in products), now=timezone.now())
+
+    def products(self, page: Iterable[Product]) -> list[dict[str, Any]]:
+        page = list(page)
+        self.count_holds(page)
+        return [self.product(product) for product in page]
 
     def url(self, name: str) -> str | None:
         return f"{self.media_base}{filepath_to_uri(name)}" if name else None
@@ -94,7 +113,7 @@ class PublicRows:
             "price": f"{product.price:.2f}",
             "compare_at_price": f"{product.compare_at_price:.2f}" if product.compare_at_price is not None else None,
             "currency": product.currency,
-            "in_stock": product.stock_quantity > 0,
+            "in_stock": self._held.available(product) > 0,
             "category": {"id": category.pk, "name": category.name, "slug": category.slug} if category else None,
             "tag_list": product.tag_list,
             "images": [
@@ -112,10 +131,11 @@ class PublicRows:
         }
 
     def detail(self, product: Product) -> dict[str, Any]:
+        self.count_holds([product])
         return {
             **self.product(product),
             "description": product.description,
-            "stock_quantity": product.stock_quantity,
+            "stock_quantity": self._held.available(product),
             "view_count": product.view_count,
             "share_count": product.share_count,
             "variants": [
@@ -124,7 +144,7 @@ class PublicRows:
                     "name": variant.name,
                     "options": variant.options,
                     "price": f"{(variant.price if variant.price is not None else product.price):.2f}",
-                    "in_stock": variant.stock_quantity > 0,
+                    "in_stock": self._held.available_variant(variant) > 0,
                 }
                 for variant in product.variants.all()
             ],

@@ -3,6 +3,7 @@ from decimal import Decimal
 from rest_framework import serializers
 
 from products.models import Category, HistoryEvent, Product, ProductHistory, ProductImage, ProductStatus, Variant
+from sellflow.money import MAX_PRICE
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 MAX_ID = 2**63 - 1
@@ -42,7 +43,8 @@ class ImageUploadSerializer(serializers.Serializer):
 class VariantSerializer(serializers.ModelSerializer):
     id = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False,
                                   help_text="Send it to update a variant; leave it out to add one.")
-    price = serializers.DecimalField(**MONEY, min_value=Decimal("0"), required=False, allow_null=True)
+    price = serializers.DecimalField(**MONEY, min_value=Decimal("0"), max_value=MAX_PRICE, required=False,
+                                     allow_null=True)
     stock_quantity = serializers.IntegerField(min_value=0, max_value=10_000_000, default=0)
 
     class Meta:
@@ -81,8 +83,9 @@ class ProductSerializer(serializers.ModelSerializer):
 class ProductWriteSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     description = serializers.CharField(max_length=10_000, required=False, allow_blank=True)
-    price = serializers.DecimalField(**MONEY, min_value=Decimal("0"))
-    compare_at_price = serializers.DecimalField(**MONEY, min_value=Decimal("0"), required=False, allow_null=True)
+    price = serializers.DecimalField(**MONEY, min_value=Decimal("0"), max_value=MAX_PRICE)
+    compare_at_price = serializers.DecimalField(**MONEY, min_value=Decimal("0"), max_value=MAX_PRICE, required=False,
+                                                allow_null=True)
     sku = serializers.CharField(max_length=64, required=False, allow_blank=True)
     category = serializers.PrimaryKeyRelatedField(
         queryset=Category.objects.filter(is_active=True), required=False, allow_null=True

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db.models import Count
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -20,7 +21,7 @@ from rest_framework.views import APIView
 
 from accounts.models import AccountType, User
 from products import cache as catalog_cache
-from products import catalog_csv, selectors, services
+from products import catalog_csv, holds, selectors, services
 from products import serializers as s
 from products.filters import PublicProductFilter, SellerProductFilter
 from products.models import CatalogImport, Favorite, Product, ProductHistory, ProductImage
@@ -350,8 +351,7 @@ class FavoriteListView(generics.ListAPIView):
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
-        rows = selectors.PublicRows(request)
-        return self.get_paginated_response([rows.product(product) for product in page])
+        return self.get_paginated_response(selectors.PublicRows(request).products(page))
 
     @extend_schema(tags=TAGS, summary="The signed-in user's favourite products")
     def get(self, request, *args, **kwargs):
@@ -370,15 +370,22 @@ class PublicProductListView(generics.ListAPIView):
         return selectors.public_products()
 
     def list(self, request, *args, **kwargs):
+        rows = selectors.PublicRows(request)
+
         def build():
             page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-            rows = selectors.PublicRows(request)
             # Cached as rendered JSON: a warm hit does no serialization at all.
-            return JSONRenderer().render([rows.product(product) for product in page]), self.paginator.get_headers()
+            return JSONRenderer().render(rows.products(page)), self.paginator.get_headers()
+
+        def valid_until():
+            # The page's stock changes when one of its holds lapses; which products `in_stock`
+            # selects, when any hold does.
+            lapses = [rows.valid_until, holds.first_lapse(timezone.now()) if "in_stock" in request.GET else None]
+            return min(filter(None, lapses), default=None)
 
         # Bodies hold absolute URLs: the scheme and host are part of what was asked.
         cache_key = f"{request.scheme}://{request.get_host()}?{request.GET.urlencode()}"
-        content, headers = catalog_cache.cached_listing(cache_key, build)
+        content, headers = catalog_cache.cached_listing(cache_key, build, valid_until=valid_until)
         return HttpResponse(content, content_type="application/json", headers=headers)
 
     @extend_schema(tags=TAGS, summary="Products on sale (no login needed)", parameters=[IN_STOCK_PARAMETER])
@@ -392,11 +399,14 @@ class PublicProductDetailView(APIView):
     @extend_schema(tags=TAGS, summary="A product on sale, with variants, images and seller",
                    responses={200: s.PublicProductDetailSerializer})
     def get(self, request, pk):
+        rows = selectors.PublicRows(request)
+
         def build():
             product = selectors.public_products().prefetch_related("variants").filter(pk=pk).first()
-            return JSONRenderer().render(selectors.PublicRows(request).detail(product)) if product else None
+            return JSONRenderer().render(rows.detail(product)) if product else None
 
-        content = catalog_cache.cached_detail(pk, f"{request.scheme}://{request.get_host()}", build)
+        content = catalog_cache.cached_detail(pk, f"{request.scheme}://{request.get_host()}", build,
+                                              valid_until=lambda: rows.valid_until)
         if content is None:
             raise NotFound()
         services.product_record_view(product_id=pk, client=client_key(request), user=request.user)
@@ -416,12 +426,13 @@ class VendorView(APIView):
         paginator = HeaderPagination()
         page = paginator.paginate_queryset(selectors.public_products().filter(seller=vendor), request, view=self)
         rows = selectors.PublicRows(request)
+        products = rows.products(page)
         body = {
             "vendor": {
                 **rows.seller(vendor), "bio": vendor.bio, "country": vendor.country,
                 "product_count": paginator.page.paginator.count,
             },
-            "products": [rows.product(product) for product in page],
+            "products": products,
         }
         return Response(body, headers=paginator.get_headers())
 

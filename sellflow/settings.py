@@ -260,6 +260,11 @@ CART_MAX_LINES = env.int("CART_MAX_LINES", default=50)
 PAYMENT_TIMEOUT_MINUTES = env.int("PAYMENT_TIMEOUT_MINUTES", default=15)
 # Extra minutes, once, for a mobile-money prompt still waiting on the buyer's phone at expiry.
 PAYMENT_MOBILE_MONEY_GRACE_MINUTES = env.int("PAYMENT_MOBILE_MONEY_GRACE_MINUTES", default=10)
+# Hours a cash-on-delivery order holds its stock waiting for the seller to confirm it.
+COD_CONFIRM_HOURS = env.int("COD_CONFIRM_HOURS", default=48)
+# Per buyer: open (unpaid or unconfirmed) orders, and units of one product their open orders hold.
+ORDER_MAX_OPEN_PER_BUYER = env.int("ORDER_MAX_OPEN_PER_BUYER", default=10)
+ORDER_MAX_HELD_UNITS_PER_PRODUCT = env.int("ORDER_MAX_HELD_UNITS_PER_PRODUCT", default=100)
 # The test gateway takes payments without taking money: on by default only on the embedded
 # setup (no DATABASE_URL). A production deployment names real gateways or takes no payments.
 PAYMENT_TEST_GATEWAY = env.bool("PAYMENT_TEST_GATEWAY", default=not DATABASE_URL)
@@ -278,8 +283,8 @@ STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_API_URL = env("STRIPE_API_URL", default="https://api.stripe.com")
 STRIPE_WEBHOOK_TOLERANCE_SECONDS = env.int("STRIPE_WEBHOOK_TOLERANCE_SECONDS", default=300)
 PAYMENT_HTTP_TIMEOUT = env.float("PAYMENT_HTTP_TIMEOUT", default=15.0)
-# Where a buyer comes back after paying on a provider's page (the SPA's route).
-PAYMENT_RETURN_URL = env("PAYMENT_RETURN_URL", default=f"{FRONTEND_URL}/checkout/complete")
+# Where a buyer comes back after paying on a provider's page (the SPA's route; empty: the default).
+PAYMENT_RETURN_URL = env("PAYMENT_RETURN_URL", default="") or f"{FRONTEND_URL}/checkout/complete"
 # A retried POST with the same Idempotency-Key within this many hours gets the first answer.
 IDEMPOTENCY_KEY_HOURS = env.int("IDEMPOTENCY_KEY_HOURS", default=24)
 
@@ -348,6 +353,8 @@ REST_FRAMEWORK = {
         "ai_search": env("THROTTLE_AI_SEARCH_RATE", default="60/minute"),
         # Requests that carry files (product images, avatars, catalog imports), per user.
         "upload": env("THROTTLE_UPLOAD_RATE", default="10/minute"),
+        # Checkouts per user: each one holds stock and tells a seller.
+        "checkout": env("THROTTLE_CHECKOUT_RATE", default="10/minute"),
     },
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "EXCEPTION_HANDLER": "sellflow.exceptions.api_exception_handler",
@@ -451,7 +458,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.prune_read_notifications",
         "schedule": crontab(hour=3, minute=30),
     },
-    # The payment timer: overdue unpaid orders are reconciled with their gateway, then expired.
+    # The payment timer: overdue unpaid orders are reconciled with their gateway, then expired
+    # (and cash-on-delivery orders the seller did not confirm in time).
     "orders-expire-overdue": {
         "task": "orders.tasks.expire_overdue_orders",
         "schedule": timedelta(minutes=1),

@@ -238,5 +238,9 @@ class UploadThrottle(_ScopedUserThrottle):
         return super().allow_request(request, view)
 
 
+class CheckoutThrottle(_ScopedUserThrottle):
+    scope = "checkout"
+
+
 def with_default_throttles(*extra) -> list:
     return [*api_settings.DEFAULT_THROTTLE_CLASSES, *extra]

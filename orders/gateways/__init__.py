@@ -1,14 +1,36 @@
 """Payment gateways by name, and which one takes each payment method (settings)."""
 
 from django.conf import settings
+from django.utils.module_loading import import_string
 
 from orders.gateways.base import PaymentGateway
 
-GATEWAY_NAMES = ("test", "paystack", "stripe")
+# Every gateway this code knows, by name. Each class declares the setting that switches it on
+# and the one holding its webhook secret, which the system check and the webhook endpoint read.
+GATEWAY_CLASSES = {
+    "test": "orders.gateways.test.TestGateway",
+    "paystack": "orders.gateways.paystack.PaystackGateway",
+    "stripe": "orders.gateways.stripe.StripeGateway",
+}
+GATEWAY_NAMES = tuple(GATEWAY_CLASSES)
 
 
 class GatewayNotConfigured(Exception):
     pass
+
+
+def gateway_class(name: str) -> type[PaymentGateway]:
+    return import_string(GATEWAY_CLASSES[name])
+
+
+def has_webhook_secret(gateway: PaymentGateway | type[PaymentGateway]) -> bool:
+    return bool(getattr(settings, gateway.webhook_secret_setting, ""))
+
+
+def gateways_missing_webhook_secret() -> list[type[PaymentGateway]]:
+    """The gateways switched on whose webhooks cannot be verified: they have no secret to verify with."""
+    classes = [gateway_class(name) for name in GATEWAY_NAMES]
+    return [cls for cls in classes if getattr(settings, cls.enabled_by, None) and not has_webhook_secret(cls)]
 
 
 def gateway_named(name: str) -> PaymentGateway:

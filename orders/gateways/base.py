@@ -78,6 +78,11 @@ class InvalidWebhook(Exception):
 class PaymentGateway(Protocol):
     name: str
     methods: frozenset[str]  # the payment methods this gateway can take
+    # The setting that switches the gateway on, and the one holding the secret its webhooks are
+    # signed with. Switched on without that secret, it refuses every webhook and the system
+    # check fails (orders.checks): a gateway added later is held to the same rule.
+    enabled_by: str
+    webhook_secret_setting: str
 
     def initiate(self, request: PaymentRequest) -> GatewayResult: ...
 

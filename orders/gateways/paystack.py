@@ -54,6 +54,8 @@ def ghana_national_number(phone: str) -> str:
 class PaystackGateway:
     name = "paystack"
     methods = frozenset({"card", "mobile_money", "bank_transfer"})
+    enabled_by = "PAYSTACK_SECRET_KEY"
+    webhook_secret_setting = "PAYSTACK_SECRET_KEY"  # Paystack signs its webhooks with the API key
 
     def __init__(self, *, secret_key: str, api_url: str = "https://api.paystack.co", timeout: float = 15.0):
         self._secret_key = secret_key
@@ -177,6 +179,8 @@ class PaystackGateway:
     # --- webhooks ---------------------------------------------------------------------------
 
     def parse_webhook(self, *, body: bytes, headers: Mapping[str, str]) -> WebhookEvent:
+        if not self._secret_key:  # an empty key would make a signature anyone can compute
+            raise InvalidWebhook("no Paystack secret key to verify with")
         signature = header_value(headers, "x-paystack-signature").strip()
         expected = hmac.new(self._secret_key.encode(), body, hashlib.sha512).hexdigest()
         if not signature or not hmac.compare_digest(expected.encode(), signature.encode()):

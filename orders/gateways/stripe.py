@@ -64,6 +64,8 @@ def _object_id(value) -> str:
 class StripeGateway:
     name = "stripe"
     methods = frozenset({"card"})
+    enabled_by = "STRIPE_SECRET_KEY"
+    webhook_secret_setting = "STRIPE_WEBHOOK_SECRET"
 
     def __init__(self, *, secret_key: str, webhook_secret: str, api_url: str = "https://api.stripe.com",
                  timeout: float = 15.0, tolerance_seconds: int = 300, now: Callable[[], float] = time.time):
@@ -190,6 +192,8 @@ class StripeGateway:
     # --- webhooks ---------------------------------------------------------------------------
 
     def parse_webhook(self, *, body: bytes, headers: Mapping[str, str]) -> WebhookEvent:
+        if not self._webhook_secret:  # an empty secret would make a signature anyone can compute
+            raise InvalidWebhook("no Stripe webhook secret to verify with")
         timestamp, signatures = _signature_header(header_value(headers, "stripe-signature"))
         signed_payload = f"{timestamp}.".encode() + body
         expected = hmac.new(self._webhook_secret.encode(), signed_payload, hashlib.sha256).hexdigest().encode()

@@ -32,6 +32,8 @@ def sign_test_webhook(body: bytes) -> str:
 class TestGateway:
     name = "test"
     methods = frozenset({"card", "mobile_money", "bank_transfer", "paypal"})
+    enabled_by = "PAYMENT_TEST_GATEWAY"
+    webhook_secret_setting = "SECRET_KEY"  # its webhook secret is derived from it
     __test__ = False  # not a pytest test class
 
     def _outcome(self) -> Outcome:

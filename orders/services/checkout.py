@@ -1,6 +1,7 @@
 """Checkout: the cart lines of one seller become an order, in one transaction that re-checks each
 line against the locked products, holds their stock, snapshots what was bought and opens the
-payment timer. Any line that cannot be ordered as it is fails the whole checkout (409)."""
+payment timer (cash on delivery: the seller's time to confirm). Any line that cannot be ordered as
+it is fails the whole checkout (409), and so does a buyer past their limits on open orders."""
 
 import secrets
 from datetime import timedelta
@@ -9,12 +10,15 @@ from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from notifications.models import NotificationType
 from notifications.services import notify
-from orders.errors import CartEmpty, CheckoutFailed, CurrencyMismatch, MethodUnavailable, SellerRequired
+from orders.errors import (
+    CartEmpty, CheckoutFailed, CurrencyMismatch, HoldLimitReached, MethodUnavailable, OrderTooLarge, SellerRequired,
+    TooManyOpenOrders, VerificationRequired,
+)
 from orders.gateways import GatewayNotConfigured, gateway_for_method
 from orders.models import (
     CartItem, Order, OrderEvent, OrderItem, OrderStatus, Payment, PaymentMethod,
@@ -23,6 +27,7 @@ from orders.selectors import LineIssue, cart_items, line_state, shipping_fee_for
 from orders.services import stock
 from orders.services.cart import _locked_cart
 from products.models import Product, ProductHistory
+from sellflow.money import MAX_AMOUNT
 from sellflow.transactions import after_commit
 
 ADDRESS_FIELDS = ("full_name", "phone", "address_line1", "address_line2", "city", "state", "postal_code",
@@ -57,11 +62,40 @@ def _create_order(**fields) -> Order:
     raise RuntimeError("could not draw a free order id")
 
 
+def _check_buyer_limits(user, lines: list[stock.Line], *, now) -> None:
+    """One account may not take a seller's stock off sale: its open (unpaid or unconfirmed)
+    orders, and the units they hold of any one product, are capped. Call under the buyer's cart
+    lock, which queues their checkouts one behind the other, so two at once cannot both pass."""
+    limit = settings.ORDER_MAX_OPEN_PER_BUYER
+    open_orders = Order.objects.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now), buyer=user,
+                                       status=OrderStatus.PENDING).count()
+    if open_orders >= limit:
+        raise TooManyOpenOrders(details={"open_orders": open_orders, "limit": limit})
+    wanted: dict[int, int] = {}
+    for line in lines:
+        wanted[line.product_id] = wanted.get(line.product_id, 0) + line.quantity
+    held = stock.held_by(user, wanted, now=now)
+    limit = settings.ORDER_MAX_HELD_UNITS_PER_PRODUCT
+    for product_id, quantity in wanted.items():
+        if held.get(product_id, 0) + quantity > limit:
+            raise HoldLimitReached(details={"product_id": product_id, "held": held.get(product_id, 0),
+                                            "requested": quantity, "limit": limit})
+
+
+def _hold_until(payment_method: str, now):
+    if payment_method == PaymentMethod.CASH_ON_DELIVERY:
+        return now + timedelta(hours=settings.COD_CONFIRM_HOURS)
+    return now + timedelta(minutes=settings.PAYMENT_TIMEOUT_MINUTES)
+
+
 @transaction.atomic
 def checkout(*, user, payment_method: str, seller_id: int | None = None, source: str = "direct",
              buyer_note: str = "", accept_price_changes: bool = False, mobile_money_provider: str = "",
              wallet_number: str = "", **address) -> Order:
-    if payment_method != PaymentMethod.CASH_ON_DELIVERY:
+    if payment_method == PaymentMethod.CASH_ON_DELIVERY:
+        if not user.is_verified:  # days of held stock, on the word of an account anyone can open
+            raise VerificationRequired(details={"payment_method": payment_method})
+    else:
         try:  # no stock is held for a payment nobody here can take
             gateway_for_method(payment_method)
         except GatewayNotConfigured:
@@ -80,13 +114,14 @@ def checkout(*, user, payment_method: str, seller_id: int | None = None, source:
     items = [item for item in items if item.seller_id == seller_id]
 
     now = timezone.now()
+    lines = [stock.Line(item.product_id, item.variant_id, item.quantity) for item in items if item.product_id]
+    _check_buyer_limits(user, lines, now=now)
     locked = stock.lock_products(item.product_id for item in items if item.product_id)
     for item in items:  # check the lines against the rows as they are now, under the lock
         if item.product_id in locked:
             fresh = locked[item.product_id]
             fresh.seller = item.product.seller
             item.product = fresh
-    lines = [stock.Line(item.product_id, item.variant_id, item.quantity) for item in items if item.product_id]
     short = stock.shortfalls(lines, locked, now=now)
 
     failures = []
@@ -112,8 +147,9 @@ def checkout(*, user, payment_method: str, seller_id: int | None = None, source:
     priced = [(item, line_state(item, item.quantity)[1]) for item in items]
     subtotal = sum((price * item.quantity for item, price in priced), start=0)
     shipping_fee = shipping_fee_for(seller, subtotal)
-    online = payment_method != PaymentMethod.CASH_ON_DELIVERY
-    expires_at = now + timedelta(minutes=settings.PAYMENT_TIMEOUT_MINUTES) if online else None
+    if subtotal + shipping_fee > MAX_AMOUNT:  # every line and the subtotal are no larger: all fit
+        raise OrderTooLarge(details={"total": f"{subtotal + shipping_fee:.2f}", "largest": f"{MAX_AMOUNT:.2f}"})
+    expires_at = _hold_until(payment_method, now)
 
     order = _create_order(
         buyer=user, seller=seller, source=source, payment_method=payment_method, currency=currencies.pop(),

@@ -26,15 +26,19 @@ def _tell(user, order: Order, title: str, body: str, event: str) -> None:
 
 @transaction.atomic
 def order_confirm(*, order: Order, actor) -> Order:
-    """The seller accepts a cash-on-delivery order: its held stock is sold. Online orders are
-    confirmed by their payment, not by hand."""
+    """The seller accepts a cash-on-delivery order: its held stock is sold and its confirmation
+    deadline ends. Past the deadline (not yet swept), as for a late payment, only if its units
+    are still free. Online orders are confirmed by their payment, not by hand."""
     order = _locked(order)
     if order.payment_method != PaymentMethod.CASH_ON_DELIVERY and order.status == OrderStatus.PENDING:
         raise InvalidTransition("An online order is confirmed when its payment arrives.",
                                 details={"from": order.status, "to": OrderStatus.CONFIRMED, "allowed": ["cancelled"]})
-    order_transition(order=order, to=OrderStatus.CONFIRMED, actor=actor, note="Confirmed by the seller")
-    if not _take_stock(order, late=False):
-        raise OutOfStock("The stock this order holds is no longer on hand.")
+    late = order.expires_at is not None and order.expires_at <= timezone.now()
+    order_transition(order=order, to=OrderStatus.CONFIRMED, actor=actor, note="Confirmed by the seller",
+                     expires_at=None)
+    if not _take_stock(order, late=late):
+        raise OutOfStock("The time to confirm this order ran out and its stock went to other buyers." if late
+                         else "The stock this order holds is no longer on hand.")
     _tell(order.buyer, order, f"Order {order.order_id} confirmed",
           f"{order.seller.display_name} confirmed your order. You pay {order.currency} {order.total_amount:.2f} "
           "on delivery.", "confirmed")

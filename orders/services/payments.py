@@ -23,7 +23,7 @@ from orders.gateways import GatewayNotConfigured, gateway_for_method, gateway_na
 from orders.gateways.base import GatewayError, GatewayResult, Outcome, PaymentRequest
 from orders.models import (
     AttemptAction, CancelReason, Order, OrderStatus, Payment, PaymentAttempt, PaymentMethod, PaymentStatus,
-    Refund, RefundStatus, ReservationStatus,
+    Refund, RefundStatus,
 )
 from orders.services import stock
 from orders.services.checkout import new_payment_reference
@@ -402,15 +402,18 @@ def _refund_settled(payment: Payment, refund: Refund, outcome: str, *, refund_id
 # --- The payment timer ------------------------------------------------------------------------
 
 def _expire_if_overdue(order: Order, payment: Payment | None = None) -> bool:
-    """Cancel a pending order whose timer ran out and give back its stock. Call with the order
-    locked. Returns whether it expired."""
+    """Cancel a pending order whose timer ran out (unpaid online, or cash on delivery its seller
+    did not confirm) and give back its stock. Call with the order locked. Returns whether it expired."""
     if order.status != OrderStatus.PENDING or order.expires_at is None or order.expires_at > timezone.now():
         return False
+    if order.payment_method == PaymentMethod.CASH_ON_DELIVERY:
+        reason, why = CancelReason.CONFIRMATION_TIMEOUT, "The seller did not confirm the order in time"
+    else:
+        reason, why = CancelReason.PAYMENT_TIMEOUT, "The payment time ran out"
     stock.release(order=order)
-    order_transition(order=order, to=OrderStatus.CANCELLED, cancel_reason=CancelReason.PAYMENT_TIMEOUT,
-                     note="The payment time ran out")
+    order_transition(order=order, to=OrderStatus.CANCELLED, cancel_reason=reason, note=why)
     Payment.objects.filter(order=order, status__in=[PaymentStatus.PENDING, PaymentStatus.PROCESSING]).update(
-        status=PaymentStatus.FAILED, failure_reason="The payment time ran out.", updated_at=timezone.now()
+        status=PaymentStatus.FAILED, failure_reason=f"{why}.", updated_at=timezone.now()
     )
     flagged = Payment.objects.filter(order=order, status=PaymentStatus.FLAGGED, amount_paid__gt=0).first()
     if flagged is not None:  # paid, but not as asked: the money goes back with the order
@@ -420,15 +423,25 @@ def _expire_if_overdue(order: Order, payment: Payment | None = None) -> bool:
                                                                       "did not match it.")
     if payment is not None:
         payment.refresh_from_db()
-    after_commit(_tell_buyer_of_timeout, order.pk)
+    after_commit(_tell_of_timeout, order.pk)
     return True
 
 
-def _tell_buyer_of_timeout(order_pk: int) -> None:
-    order = Order.objects.select_related("buyer").get(pk=order_pk)
+def _tell_of_timeout(order_pk: int) -> None:
+    order = Order.objects.select_related("buyer", "seller").get(pk=order_pk)
+    data, dedupe_key = {"order_id": order.pk, "path": f"/orders/{order.pk}"}, f"order-timeout:{order.pk}"
+    if order.cancel_reason != CancelReason.CONFIRMATION_TIMEOUT:
+        notify(user=order.buyer, type=NotificationType.ORDER, title=f"Order {order.order_id} cancelled",
+               body="The time to pay ran out, so the items went back on sale. You can order them again.",
+               data=data, dedupe_key=dedupe_key)
+        return
+    hours = settings.COD_CONFIRM_HOURS
     notify(user=order.buyer, type=NotificationType.ORDER, title=f"Order {order.order_id} cancelled",
-           body="The time to pay ran out, so the items went back on sale. You can order them again.",
-           data={"order_id": order.pk, "path": f"/orders/{order.pk}"}, dedupe_key=f"order-timeout:{order.pk}")
+           body=f"{order.seller.display_name} did not confirm your cash-on-delivery order within {hours} hours, "
+                "so it was cancelled and you owe nothing. You can order again.", data=data, dedupe_key=dedupe_key)
+    notify(user=order.seller, type=NotificationType.ORDER, title=f"Order {order.order_id} expired",
+           body=f"This cash-on-delivery order was not confirmed within {hours} hours, so it was cancelled and "
+                "its items are back on sale.", data=data, dedupe_key=dedupe_key)
 
 
 def order_expire(*, order_pk: int, reconcile: bool = True) -> str:
@@ -472,7 +485,7 @@ def _extend_once(order_pk: int, payment_pk: int) -> bool:
         new_expiry = timezone.now() + timedelta(minutes=settings.PAYMENT_MOBILE_MONEY_GRACE_MINUTES)
         Payment.objects.filter(pk=payment.pk).update(grace_used=True)
         Order.objects.filter(pk=order.pk).update(expires_at=new_expiry)
-        order.reservations.filter(status=ReservationStatus.ACTIVE).update(expires_at=new_expiry)
+        stock.extend(order=order, until=new_expiry)
     return True
 
 

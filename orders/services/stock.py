@@ -1,7 +1,9 @@
-"""Stock held for unpaid orders. A product's stock_quantity is what is on hand; a reservation
-holds some of it for an order until it is paid (converted: taken out of stock), given back
-(released) or past its expires_at. Availability is on hand minus the active, unexpired holds,
-computed when read, so a timed-out order stops holding stock whether or not a worker ran."""
+"""Stock held for unpaid (or unconfirmed) orders. A product's stock_quantity is what is on hand; a
+reservation holds some of it for an order until it is paid or confirmed (converted: taken out of
+stock), given back (released) or past its expires_at. Availability is on hand minus the active,
+unexpired holds, computed when read, so a timed-out order stops holding stock whether or not a
+worker ran. The public catalog shows the same figure (products.holds): its cache is told when
+holds come and go."""
 
 from collections import defaultdict
 from dataclasses import dataclass
@@ -10,13 +12,27 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from orders.models import Order, ReservationStatus, StockReservation
+from products.cache import catalog_changed
 from products.models import Product, Variant
 from products.services import product_adjust_stock
+from sellflow.transactions import after_commit
 
 
 def holding(now) -> Q:
     """Reservations that still hold stock at `now`."""
     return Q(status=ReservationStatus.ACTIVE) & (Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+
+
+def active_holds(now):
+    """Every hold that still takes stock off sale at `now` (what the public catalog subtracts)."""
+    return StockReservation.objects.filter(holding(now))
+
+
+def held_by(buyer, product_ids, *, now) -> dict[int, int]:
+    """Units of each product the buyer's orders hold at `now`."""
+    rows = (active_holds(now).filter(order__buyer=buyer, product_id__in=product_ids)
+            .values("product_id").annotate(held=Sum("quantity")))
+    return {row["product_id"]: row["held"] for row in rows}
 
 
 @dataclass(frozen=True)
@@ -101,6 +117,7 @@ def free_lines_of(order: Order, *, now) -> list[Line] | None:
 def reserve(*, order: Order, lines: list[Line], expires_at) -> list[StockReservation]:
     """Hold stock for the order's lines; the caller has locked the products and checked
     `shortfalls` in the same transaction."""
+    after_commit(catalog_changed, *sorted({line.product_id for line in lines}))
     return StockReservation.objects.bulk_create([
         StockReservation(order=order, product_id=line.product_id, variant_id=line.variant_id,
                          quantity=line.quantity, expires_at=expires_at)
@@ -111,9 +128,21 @@ def reserve(*, order: Order, lines: list[Line], expires_at) -> list[StockReserva
 def release(*, order: Order) -> int:
     """Give back what the order still holds. One conditional UPDATE: two workers releasing the
     same order at once release it once."""
-    return StockReservation.objects.filter(order=order, status=ReservationStatus.ACTIVE).update(
-        status=ReservationStatus.RELEASED, settled_at=timezone.now()
-    )
+    held = StockReservation.objects.filter(order=order, status=ReservationStatus.ACTIVE)
+    product_ids = sorted(set(held.values_list("product_id", flat=True)))
+    released = held.update(status=ReservationStatus.RELEASED, settled_at=timezone.now())
+    if released:
+        after_commit(catalog_changed, *product_ids)
+    return released
+
+
+def extend(*, order: Order, until) -> None:
+    """The order's holds last until `until`. Lapsed ones count again: the caller has checked,
+    under the product locks, that their units are still free."""
+    held = StockReservation.objects.filter(order=order, status=ReservationStatus.ACTIVE)
+    product_ids = sorted(set(held.values_list("product_id", flat=True)))
+    held.update(expires_at=until)
+    after_commit(catalog_changed, *product_ids)
 
 
 def convert(*, order: Order, actor=None) -> int:

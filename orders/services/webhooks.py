@@ -1,6 +1,7 @@
 """Payment webhooks: the signature is verified over the raw body before anything is read or
-written; each provider event is stored once (gateway, event id), so a replay changes nothing;
-then the event is applied to the payment it names."""
+written (a gateway with no webhook secret refuses them all); each provider event is stored once
+(gateway, event id), so a replay changes nothing; then the event is applied to the payment it
+names, only if that payment is the same gateway's."""
 
 import logging
 from collections.abc import Mapping
@@ -9,11 +10,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from orders.errors import OrdersErrorCode, PaymentProviderError
-from orders.gateways import GATEWAY_NAMES, GatewayNotConfigured, gateway_named
+from orders.gateways import GatewayNotConfigured, gateway_for_method, gateway_named, has_webhook_secret
 from orders.gateways.base import EventKind, GatewayError, GatewayResult, InvalidWebhook, Outcome
 from orders.models import AttemptAction, Payment, PaymentAttempt, Refund, WebhookEvent
 from orders.services.payments import _record_attempt, payment_failed, payment_succeeded
-from sellflow.exceptions import ApplicationError
+from sellflow.exceptions import ApplicationError, ServiceUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -39,16 +40,35 @@ def gateway_of(headers: Mapping[str, str]) -> str:
     raise InvalidSignature("The webhook carries no signature this server knows.")
 
 
-def _payment_named_by(event) -> Payment | None:
+def _gateway_of_payment(payment: Payment) -> str:
+    """The gateway a payment is with: the one it was sent to, or, not sent yet, the one its
+    method is assigned to (cash on delivery: none)."""
+    if payment.gateway:
+        return payment.gateway
+    try:
+        return gateway_for_method(payment.method).name
+    except GatewayNotConfigured:
+        return ""
+
+
+def _payment_named_by(event, gateway_name: str) -> Payment | None:
+    """The payment the event names, if it is this gateway's: a provider's signature vouches for
+    its own payments only, never for a reference another provider (or cash) took."""
     if event.reference:
         payment = Payment.objects.filter(reference=event.reference).first()
-        if payment is None:  # an earlier try's reference
-            attempt = PaymentAttempt.objects.filter(reference=event.reference).select_related("payment").first()
-            payment = attempt.payment if attempt else None
         if payment is not None:
-            return payment
+            if _gateway_of_payment(payment) == gateway_name:
+                return payment
+            logger.warning("%s webhook names payment %s, which is not %s's: not applied", gateway_name,
+                           payment.pk, gateway_name)
+            return None
+        # An earlier try's reference, sent to this same gateway.
+        attempt = PaymentAttempt.objects.filter(reference=event.reference, gateway=gateway_name).select_related(
+            "payment").first()
+        if attempt is not None:
+            return attempt.payment
     if event.transaction_id:
-        return Payment.objects.filter(gateway__in=GATEWAY_NAMES, transaction_id=event.transaction_id).first()
+        return Payment.objects.filter(gateway=gateway_name, transaction_id=event.transaction_id).first()
     return None
 
 
@@ -58,6 +78,11 @@ def webhook_receive(*, gateway_name: str, body: bytes, headers: Mapping[str, str
         gateway = gateway_named(gateway_name)
     except GatewayNotConfigured:
         raise UnknownGateway(details={"gateway": gateway_name})
+    if not has_webhook_secret(gateway):
+        # Fail closed: with no secret, a "signature" is something anyone can compute.
+        logger.error("refused a %s webhook: %s is not set", gateway.name, gateway.webhook_secret_setting)
+        raise ServiceUnavailable(f"Webhooks from {gateway.name} cannot be verified on this server.",
+                                 details={"gateway": gateway.name})
     try:
         event = gateway.parse_webhook(body=body, headers=headers)
     except InvalidWebhook as error:
@@ -86,7 +111,7 @@ def _verified_amount(gateway, event) -> GatewayResult | None:
     """A success event that does not say how much was paid: the gateway's own record does."""
     if event.kind != EventKind.PAYMENT_SUCCEEDED or (event.amount is not None and event.currency):
         return None
-    payment = _payment_named_by(event)
+    payment = _payment_named_by(event, gateway.name)
     if payment is None:
         return None
     try:
@@ -105,7 +130,7 @@ def _verified_amount(gateway, event) -> GatewayResult | None:
 def _apply(gateway, event, verified: GatewayResult | None) -> str:
     if event.kind == EventKind.OTHER:
         return "ignored"
-    payment = _payment_named_by(event)
+    payment = _payment_named_by(event, gateway.name)
     if payment is None:
         logger.warning("%s webhook %s names no payment of ours (%s)", gateway.name, event.event_id, event.reference)
         return "unknown_payment"

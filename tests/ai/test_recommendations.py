@@ -336,7 +336,7 @@ def test_history_with_nothing_alike_gives_popular_products_without_recomputing(s
     type(gone).objects.filter(pk=gone.pk).update(deleted_at=timezone.now())
     first = buyer_client.get(URL).json()  # the lamp's lists computed on demand: only popular padding
 
-    with django_assert_num_queries(7):  # stored, so nothing is recomputed
+    with django_assert_num_queries(8):  # stored, so nothing is recomputed
         body = buyer_client.get(URL).json()
 
     assert body == first
@@ -402,12 +402,12 @@ def catalog_with_images(size):
     return products
 
 
-def test_product_recommendations_take_three_queries_at_any_limit(db, api_client, django_assert_num_queries):
+def test_product_recommendations_take_four_queries_at_any_limit(db, api_client, django_assert_num_queries):
     products = catalog_with_images(21)
     engine.recommendations_refresh_all()
 
-    for limit in (1, 20):  # the product, its rows with their products, their images
-        with django_assert_num_queries(3):
+    for limit in (1, 20):  # the product, its rows with their products, their images, their held stock
+        with django_assert_num_queries(4):
             body = api_client.get(URL, {"product_id": products[0].pk, "limit": limit}).json()
         assert len(body["similar"]) == limit
 
@@ -419,13 +419,14 @@ def test_shopper_recommendations_take_a_fixed_number_of_queries(buyer, buyer_cli
     buy(buyer, products[3])
     Favorite.objects.create(user=buyer, product=products[4])
 
-    # The user, their views, favourites and purchases, the neighbours, the products, their images.
+    # The user, their views, favourites and purchases, the neighbours, the products, their images,
+    # their held stock.
     for limit in (1, 20):
         cache.clear()  # the popular list is read from the cache or, once, from the database
-        with django_assert_num_queries(8):
+        with django_assert_num_queries(9):
             body = buyer_client.get(URL, {"limit": limit}).json()
         assert body["strategy"] == "personal" and len(body["results"]) == min(limit, 19)
-        with django_assert_num_queries(7):
+        with django_assert_num_queries(8):
             buyer_client.get(URL, {"limit": limit})
 
 

@@ -1,6 +1,8 @@
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from tests.accounts.factories import UserFactory
 from tests.products.factories import ProductFactory
@@ -9,6 +11,12 @@ ADDRESS = {
     "full_name": "John Doe", "phone": "+233501234567", "address_line1": "123 Main Street", "city": "Accra",
     "country": "Ghana",
 }
+
+
+@pytest.fixture
+def buyer(db):
+    """A buyer who confirmed their email address, as cash on delivery asks."""
+    return UserFactory(account_type="buyer", is_verified=True)
 
 
 @pytest.fixture
@@ -39,3 +47,19 @@ def place_order(buyer_client, shop):
         return response.json()
 
     return place
+
+
+class Clock:
+    def __init__(self, now):
+        self.now = now
+
+    def advance(self, **delta) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock(monkeypatch) -> Clock:
+    """A fake clock for the code's timers and deadlines (tokens and throttles keep real time)."""
+    fake = Clock(timezone.now())
+    monkeypatch.setattr(timezone, "now", lambda: fake.now)
+    return fake

@@ -198,13 +198,15 @@ def test_mobile_money_needs_a_network_and_uses_the_phone_as_wallet(buyer_client,
     assert (payment.mobile_money_provider, payment.wallet_number) == ("mtn", "+233501234567")
 
 
-def test_cash_on_delivery_holds_stock_with_no_timer(buyer_client, shop):
+def test_cash_on_delivery_holds_stock_until_the_seller_must_confirm(buyer_client, shop):
     add(buyer_client, ProductFactory(seller=shop))
 
     order = buyer_client.post(CHECKOUT, body(payment_method="cash_on_delivery"), format="json").json()
 
-    assert order["expires_at"] is None
-    assert StockReservation.objects.get().expires_at is None
+    expires_at = Order.objects.get().expires_at
+    assert timedelta(hours=47, minutes=59) < expires_at - timezone.now() <= timedelta(hours=48)
+    assert order["expires_at"] == expires_at.isoformat().replace("+00:00", "Z")
+    assert StockReservation.objects.get().expires_at == expires_at
 
 
 @pytest.mark.parametrize("field, value", [

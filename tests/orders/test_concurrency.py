@@ -150,3 +150,24 @@ def test_one_idempotency_key_sent_twice_at_once_makes_one_order():
     assert statuses in ([201, 201], [201, 409])
     if statuses == [201, 201]:
         assert results[0][1] == results[1][1]
+
+
+def test_one_buyers_checkouts_at_once_cannot_pass_the_open_order_cap_together(settings):
+    """The cap is counted under the buyer's cart lock: simultaneous checkouts queue behind it."""
+    settings.ORDER_MAX_OPEN_PER_BUYER = 2
+    buyer = UserFactory(account_type="buyer")
+    products = [ProductFactory(stock_quantity=5) for _ in range(5)]  # five sellers: five orders
+    for product in products:
+        CartItem.objects.create(cart=cart_for(buyer), product=product, seller=product.seller, quantity=1,
+                                product_name=product.name, price_when_added=product.price)
+    clients = [authenticated_client(buyer) for _ in products]
+
+    def check_out(i):
+        body = {**ADDRESS, "payment_method": "card", "seller_id": products[i].seller_id}
+        response = clients[i].post("/api/orders/checkout/", body, format="json")
+        return response.status_code, response.json().get("code")
+
+    results = run_together(check_out, 5)
+
+    assert sorted(results, key=str) == sorted([(201, None)] * 2 + [(409, "too_many_open_orders")] * 3, key=str)
+    assert Order.objects.filter(buyer=buyer).count() == 2

@@ -174,7 +174,7 @@ def test_an_event_about_no_payment_of_ours_is_acknowledged_and_stored(api_client
 # --- Real providers' signatures ---------------------------------------------------------------
 
 def test_a_paystack_charge_success_confirms_the_order(api_client, order, settings):
-    settings.PAYSTACK_SECRET_KEY = "sk_test_paystack"
+    settings.PAYSTACK_SECRET_KEY, settings.PAYMENT_GATEWAY_CARD = "sk_test_paystack", "paystack"
     payment = order.payments.get()
     body = json.dumps({"event": "charge.success", "data": {
         "id": 302961, "reference": payment.reference, "amount": 10000, "currency": "GHS", "status": "success",
@@ -193,6 +193,7 @@ def test_a_paystack_charge_success_confirms_the_order(api_client, order, setting
 
 def test_a_stripe_checkout_completion_confirms_the_order_within_the_tolerance(api_client, order, settings):
     settings.STRIPE_SECRET_KEY, settings.STRIPE_WEBHOOK_SECRET = "sk_test_stripe", "whsec_local"
+    settings.PAYMENT_GATEWAY_CARD = "stripe"
     payment = order.payments.get()
     body = json.dumps({"id": "evt_stripe_1", "type": "checkout.session.completed", "data": {"object": {
         "id": "cs_1", "payment_status": "paid", "payment_intent": "pi_1", "amount_total": 10000, "currency": "ghs",

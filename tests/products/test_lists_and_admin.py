@@ -32,7 +32,7 @@ def test_favorites_query_count_is_fixed(buyer, page_size, django_assert_max_num_
     for product in ProductFactory.create_batch(25):
         client.post(f"/api/products/{product.pk}/favorite/")
 
-    with django_assert_max_num_queries(4):  # user, count, page with sellers, images
+    with django_assert_max_num_queries(5):  # user, count, page with sellers, images, held stock
         response = client.get("/api/products/favorites/", {"page_size": page_size})
 
     assert len(response.json()) == min(page_size, 25)
@@ -43,7 +43,7 @@ def test_vendor_query_count_is_fixed(api_client, page_size, django_assert_max_nu
     vendor = UserFactory()
     ProductFactory.create_batch(25, seller=vendor)
 
-    with django_assert_max_num_queries(4):  # vendor, count, page, images
+    with django_assert_max_num_queries(5):  # vendor, count, page, images, held stock
         response = api_client.get(f"/api/products/public/vendor/{vendor.pk}/", {"page_size": page_size})
 
     assert len(response.json()["products"]) == min(page_size, 25)

@@ -72,7 +72,7 @@ class TestListing:
         for seller in UserFactory.create_batch(5):
             ProductFactory.create_batch(8, seller=seller)
 
-        with django_assert_max_num_queries(3):  # count, page with sellers and categories, images
+        with django_assert_max_num_queries(4):  # count, page with sellers and categories, images, held stock
             response = api_client.get(LIST, {"page_size": page_size})
 
         assert len(response.json()) == min(page_size, 40)
