@@ -74,7 +74,7 @@ def test_checkout_makes_the_documented_order_and_holds_its_stock(buyer, buyer_cl
     # The item keeps what it was, whatever the product becomes.
     headphones.name, headphones.price = "Renamed", Decimal("1.00")
     headphones.save()
-    again = buyer_client.get(f"/api/orders/checkout/", format="json")
+    again = buyer_client.get("/api/orders/checkout/", format="json")
     assert again.status_code == 405
     assert Order.objects.get().items.get().product_name == "Wireless Headphones"
     assert Notification.objects.get(user=shop).title == f"New order {order['order_id']}"
