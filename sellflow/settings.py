@@ -311,7 +311,8 @@ AI_JOB_STALE_MINUTES = env.int("AI_JOB_STALE_MINUTES", default=15)
 # --- API --------------------------------------------------------------------------------------
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework_simplejwt.authentication.JWTAuthentication"],
+    # simplejwt's bearer tokens, refusing those of a session that logged out.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["sellflow.authentication.SessionJWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": [
         # DRF's, also refusing lone surrogates and deep nesting (a 500 otherwise).
