@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.admin import forms as admin_forms
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 from django.db import transaction
@@ -29,9 +30,9 @@ class SellflowUserChangeForm(NormalizedEmailMixin, UserChangeForm):
         fields = "__all__"
 
 
-class SellflowAdminPasswordChangeForm(AdminPasswordChangeForm):
-    """An operator setting or removing a user's password ends every session of the user, open
-    sockets included, as the user's own change does."""
+class EndsEverySessionMixin:
+    """Saving the new password ends every session of the user, open sockets included, in the same
+    transaction, as a change through the API does."""
 
     def save(self, commit=True):
         with transaction.atomic():
@@ -39,6 +40,18 @@ class SellflowAdminPasswordChangeForm(AdminPasswordChangeForm):
             if commit:
                 user_revoke_all_sessions(user=user)
         return user
+
+
+class SellflowAdminPasswordChangeForm(EndsEverySessionMixin, AdminPasswordChangeForm):
+    """An operator setting or removing a user's password."""
+
+
+class OperatorPasswordChangeForm(EndsEverySessionMixin, admin_forms.AdminPasswordChangeForm):
+    """An operator changing their own password (/admin/password_change/); their admin sign-in in
+    this browser stays, as Django keeps it."""
+
+
+admin.site.password_change_form = OperatorPasswordChangeForm
 
 
 @admin.register(User)

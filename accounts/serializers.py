@@ -9,12 +9,13 @@ from rest_framework import serializers
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer, TokenVerifySerializer
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
-from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.tokens import RefreshToken, UntypedToken
 
 from accounts.metrics import seller_metrics
 from accounts.models import ONBOARDING_LAST_STEP, AccountType, BusinessType, Theme, User
 from accounts.validators import normalize_phone
 from sellflow.money import MAX_PRICE
+from sellflow.ws_sessions import session_has_ended
 
 
 class PhoneNumberField(serializers.CharField):
@@ -120,13 +121,17 @@ class SessionRefreshSerializer(TokenRefreshSerializer):
 
 
 class SessionVerifySerializer(TokenVerifySerializer):
-    """A blacklisted token is as unusable as an expired one: 401, not a validation error."""
+    """A blacklisted token, or one of a session that logged out, is as unusable as an expired one:
+    401, not a validation error."""
 
     def validate(self, attrs):
         try:
-            return super().validate(attrs)
+            valid = super().validate(attrs)
         except serializers.ValidationError:
             raise InvalidToken("Token is blacklisted")
+        if session_has_ended(UntypedToken(attrs["token"])):
+            raise InvalidToken("This session has ended; sign in again.")
+        return valid
 
 
 class GoogleSignInSerializer(serializers.Serializer):

@@ -42,7 +42,7 @@ from accounts.tokens import SessionRefreshToken
 from sellflow.images import clean_image_upload
 from sellflow.throttling import take_slot
 from sellflow.transactions import after_commit
-from sellflow.ws_sessions import revoke_sockets, session_id_of
+from sellflow.ws_sessions import revoke_sockets, session_end, session_id_of
 
 
 # --- Tokens and sessions ----------------------------------------------------------------------
@@ -55,7 +55,8 @@ def tokens_for_user(user: User) -> dict[str, str]:
 
 
 def session_logout(*, user: User | None, refresh: str, access_token: AccessToken | None = None) -> None:
-    """End one session: its refresh token can no longer be used, nor its access token on sockets."""
+    """End one session: its refresh tokens can no longer be used, nor its access tokens, on HTTP
+    and sockets, whether or not the client sent one with the logout; its open sockets close."""
     try:
         token = RefreshToken(refresh)
     except TokenError:
@@ -65,7 +66,9 @@ def session_logout(*, user: User | None, refresh: str, access_token: AccessToken
     with transaction.atomic():
         token.blacklist()
         if access_token is not None:
-            _blacklist_access_token(access_token)
+            _blacklist_access_token(access_token)  # the only mark a session without an id can get
+        # Recorded before the sockets are told: a socket joining meanwhile re-checks and sees it.
+        after_commit(session_end, token["user_id"], session_id_of(token))
         after_commit(revoke_sockets, token["user_id"], session_id_of(token))
 
 

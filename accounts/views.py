@@ -100,7 +100,7 @@ class LogoutView(APIView):
             pass  # DRF has already made the request anonymous
 
     @extend_schema(tags=TAGS, request=s.LogoutSerializer, responses={200: s.MessageSerializer},
-                   summary="End this session (blacklists the refresh token)")
+                   summary="End this session: its refresh and access tokens stop working, its sockets close")
     def post(self, request):
         serializer = s.LogoutSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -1,10 +1,16 @@
 """OpenAPI generation: every operation documents the conventions' error responses, and every
 paginated list its `X-Total-Count` and `Link` headers."""
 
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.utils import OpenApiResponse, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny, IsAuthenticated
+
+
+class SessionJWTScheme(SimpleJWTScheme):
+    # The API's authentication is simplejwt's bearer token, documented as drf-spectacular does it.
+    target_class = "sellflow.authentication.SessionJWTAuthentication"
 
 
 @extend_schema_serializer(component_name="Error")

@@ -176,6 +176,11 @@ AUTH_PASSWORD_VALIDATORS = [
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3600)
 # Reset links mailed to one account per hour; requests beyond get the same answer and no mail.
 PASSWORD_RESET_MAILS_PER_HOUR = env.int("PASSWORD_RESET_MAILS_PER_HOUR", default=3)
+# Failed admin sign-ins to one account in an hour, from all addresses together, that alert the
+# operators (once an hour). Nobody is refused for them: refusals are per address and account.
+ADMIN_LOGIN_ALERT_FAILURES_PER_HOUR = env.int("ADMIN_LOGIN_ALERT_FAILURES_PER_HOUR", default=20)
+if ADMIN_LOGIN_ALERT_FAILURES_PER_HOUR < 1:
+    raise ImproperlyConfigured("ADMIN_LOGIN_ALERT_FAILURES_PER_HOUR must be at least 1.")
 FRONTEND_URL = env("FRONTEND_URL", default="http://localhost:3000").rstrip("/")
 
 SIMPLE_JWT = {
@@ -306,7 +311,8 @@ AI_JOB_STALE_MINUTES = env.int("AI_JOB_STALE_MINUTES", default=15)
 # --- API --------------------------------------------------------------------------------------
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework_simplejwt.authentication.JWTAuthentication"],
+    # simplejwt's bearer tokens, refusing those of a session that logged out.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["sellflow.authentication.SessionJWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": [
         # DRF's, also refusing lone surrogates and deep nesting (a 500 otherwise).
@@ -343,7 +349,7 @@ REST_FRAMEWORK = {
         # Google sign-in per client IP; password changes per signed-in user.
         "google_ip": env("THROTTLE_GOOGLE_IP_RATE", default="20/minute"),
         "password_change": env("THROTTLE_PASSWORD_CHANGE_RATE", default="10/hour"),
-        # The Django admin's sign-in form: every POST per client IP, failures per account.
+        # The Django admin's sign-in form: every POST per client IP, failures per IP and account.
         "admin_login_ip": env("THROTTLE_ADMIN_LOGIN_IP_RATE", default="10/minute"),
         "admin_login_failed": env("THROTTLE_ADMIN_LOGIN_FAILED_RATE", default="10/hour"),
         "otp_ip": env("THROTTLE_OTP_IP_RATE", default="20/minute"),

@@ -2,7 +2,9 @@
 keeps them adjustable per deployment and per test.
 
 Credential endpoints have one bucket per action (login, register, reset, Google, password
-change, the admin's sign-in): what a stranger does to one action never spends another's."""
+change, the admin's sign-in): what a stranger does to one action never spends another's. Their
+throttles are atomic counters taken before the credentials are checked (CountingThrottle), so
+parallel requests cannot pass them together."""
 
 import hashlib
 
@@ -28,19 +30,24 @@ def posted_account(request, field: str) -> str | None:
     return value.strip().lower()
 
 
+def count_use(key: str, *, seconds: int) -> int:
+    """Count one more use of `key`, a counter that lives `seconds` from its first use, and return
+    the count with this use. Atomic (add if absent, then incr): parallel callers each get a number
+    of their own, so a burst cannot all read "not yet" as a read-then-write would let it."""
+    cache.add(key, 0, timeout=seconds)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired or evicted between add and incr
+        cache.add(key, 0, timeout=seconds)
+        return cache.incr(key)
+
+
 def take_slot(key: str, *, limit: int, seconds: int) -> bool:
     """Take one use of an allowance of `limit` uses per `seconds` (counted from the first use),
     kept in the cache. False once it is spent; a limit below 1 allows nothing."""
     if limit < 1:
         return False
-    key = f"slots:{key}"
-    cache.add(key, 0, timeout=seconds)
-    try:
-        used = cache.incr(key)
-    except ValueError:  # evicted between add and incr
-        cache.add(key, 1, timeout=seconds)
-        used = 1
-    return used <= limit
+    return count_use(f"slots:{key}", seconds=seconds) <= limit
 
 
 class _SettingsRateMixin:
@@ -58,15 +65,47 @@ class UserThrottle(_SettingsRateMixin, UserRateThrottle):
     pass
 
 
-class _IPThrottle(_SettingsRateMixin, SimpleRateThrottle):
+class CountingThrottle(_SettingsRateMixin, SimpleRateThrottle):
+    """`rate` attempts per window, each taken before the work it guards with one atomic increment
+    (count_use): a request goes through only if its own number is within the rate, so a parallel
+    burst cannot pass the limit. The window starts with its first attempt (its start is kept
+    beside the counter, for Retry-After); a refused attempt gives its number back."""
+
+    # Not DRF's `throttle_...` keys: those hold DRF's request histories, which cannot be incremented.
+    cache_format = "attempts_%(scope)s_%(ident)s"
+    taken_key: str | None = None  # the counter this request holds a slot of
+
+    def allow_request(self, request, view):
+        if self.rate is None or request.method == "OPTIONS":
+            return True
+        self.key = self.get_cache_key(request, view)
+        if self.key is None:
+            return True
+        used = count_use(self.key, seconds=self.duration)
+        if used == 1:  # the window's first attempt, or its count given back to nothing: keep the first start
+            self.cache.add(f"{self.key}:since", self.timer(), self.duration)
+        if used > self.num_requests:
+            self.give_back(self.key)
+            return False
+        self.taken_key = self.key
+        return True
+
+    def wait(self):
+        since = self.cache.get(f"{self.key}:since")
+        remaining = self.duration if since is None else since + self.duration - self.timer()
+        return max(remaining, 1)
+
+    def give_back(self, key: str) -> None:
+        try:
+            self.cache.decr(key)
+        except ValueError:  # the window has ended meanwhile: nothing left to give back
+            pass
+
+
+class _IPThrottle(CountingThrottle):
     """Counts the attempts of one client address, whoever it claims to be. The address is DRF's
     (get_ident: REMOTE_ADDR, or X-Forwarded-For read through NUM_PROXIES), on DRF and plain
     Django requests alike."""
-
-    def allow_request(self, request, view):
-        if request.method == "OPTIONS":
-            return True
-        return super().allow_request(request, view)
 
     def get_cache_key(self, request, view):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
@@ -85,23 +124,15 @@ class _EmailThrottle(_IPThrottle):
         return self.cache_format % {"scope": self.scope, "ident": hashed_ident(email)}
 
 
-class FailureThrottle(_IPThrottle):
-    """Counts failed attempts only: a request is refused once the bucket holds `rate` failures,
-    but letting it through adds nothing; the view records a failure when the credentials were
-    wrong (FailureCountingMixin, or record_failures from a plain Django view)."""
+class FailureThrottle(CountingThrottle):
+    """Counts failed attempts only. Every attempt takes a slot before its credentials are checked,
+    so a parallel burst cannot slip through while the first failures are still being checked;
+    the slot is given back when the credentials were right, or never checked (forgive_attempt)."""
 
-    def throttle_success(self):
-        return True
-
-    def record_failure(self, request, view=None) -> None:
-        if self.rate is None:
-            return
-        key = self.get_cache_key(request, view)
-        if key is None:
-            return
-        now = self.timer()
-        history = [moment for moment in self.cache.get(key, []) if moment > now - self.duration]
-        self.cache.set(key, [now, *history], self.duration)
+    def forgive(self) -> None:
+        if self.taken_key is not None:
+            self.give_back(self.taken_key)
+            self.taken_key = None
 
 
 class _IPAndAccountFailureThrottle(FailureThrottle):
@@ -119,34 +150,30 @@ class _IPAndAccountFailureThrottle(FailureThrottle):
         return self.cache_format % {"scope": self.scope, "ident": hashed_ident(self.get_ident(request), account)}
 
 
-class _AccountFailureThrottle(FailureThrottle):
-    """Failures against one account, from whatever address they come."""
-
-    account_field: str
-
-    def get_cache_key(self, request, view):
-        account = posted_account(request, self.account_field)
-        if account is None:
-            return None
-        return self.cache_format % {"scope": self.scope, "ident": hashed_ident(account)}
-
-
-def record_failures(throttles, request, view=None) -> None:
-    """A credential check failed: count it in the failure-counting throttles among `throttles`."""
+def forgive_attempt(throttles) -> None:
+    """The credentials were right, or were never checked: the failure-counting throttles among
+    `throttles` give back the slots this attempt took."""
     for throttle in throttles:
         if isinstance(throttle, FailureThrottle):
-            throttle.record_failure(request, view)
+            throttle.forgive()
 
 
 class FailureCountingMixin:
     """For an APIView throttled by FailureThrottles: an answer whose status is in
-    `failure_statuses` (wrong credentials) is a failed attempt."""
+    `failure_statuses` (wrong credentials) keeps the failure slots the attempt took; any other
+    answer (success, invalid body, refused by another throttle) gives them back."""
 
     failure_statuses = frozenset({401})
 
+    def get_throttles(self):
+        # The instances that took the slots are the ones that can give them back.
+        if not hasattr(self, "attempt_throttles"):
+            self.attempt_throttles = super().get_throttles()
+        return self.attempt_throttles
+
     def finalize_response(self, request, response, *args, **kwargs):
-        if response.status_code in self.failure_statuses:
-            record_failures(self.get_throttles(), request, self)
+        if response.status_code not in self.failure_statuses:
+            forgive_attempt(self.get_throttles())
         return super().finalize_response(request, response, *args, **kwargs)
 
 
@@ -182,8 +209,12 @@ class GoogleSignInIPThrottle(_IPThrottle):
     scope = "google_ip"
 
 
-class PasswordChangeThrottle(_SettingsRateMixin, UserRateThrottle):
+class PasswordChangeThrottle(CountingThrottle):
     scope = "password_change"  # only the signed-in user fills their own bucket
+
+    def get_cache_key(self, request, view):
+        ident = request.user.pk if request.user.is_authenticated else self.get_ident(request)
+        return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
 class AdminLoginIPThrottle(_IPThrottle):
@@ -193,9 +224,10 @@ class AdminLoginIPThrottle(_IPThrottle):
     scope = "admin_login_ip"
 
 
-class AdminLoginFailureThrottle(_AccountFailureThrottle):
-    # Failures only, so an operator's own sign-ins never count against them; per account alone
-    # (not per address too): staff accounts are the ones worth guessing from many addresses.
+class AdminLoginFailureThrottle(_IPAndAccountFailureThrottle):
+    # Failures only, per address and account as the API's login: a stranger cannot keep an
+    # operator out. Guessing one account from many addresses alerts the operators instead
+    # (sellflow.admin_site, ADMIN_LOGIN_ALERT_FAILURES_PER_HOUR).
     scope = "admin_login_failed"
     account_field = "username"
 

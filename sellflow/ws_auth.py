@@ -8,10 +8,11 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from django.contrib.auth.base_user import AbstractBaseUser
 from rest_framework.exceptions import AuthenticationFailed
-from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 from rest_framework_simplejwt.tokens import AccessToken
+
+from sellflow.authentication import SessionJWTAuthentication
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_NOT_FOUND = 4404
@@ -29,9 +30,9 @@ def session_for_access_token(raw_token: str) -> tuple[AbstractBaseUser, AccessTo
 
 def user_for_access_token(token: AccessToken) -> AbstractBaseUser | None:
     """The user of a verified access token, or None once the account is disabled or gone, its password
-    changed, or the token was blacklisted at logout."""
+    changed, its session logged out, or the token was blacklisted at logout."""
     try:
-        user = JWTAuthentication().get_user(token)
+        user = SessionJWTAuthentication().get_user(token)
     except (TokenError, AuthenticationFailed):
         return None
     if BlacklistedToken.objects.filter(token__jti=token["jti"]).exists():

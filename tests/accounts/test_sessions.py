@@ -3,10 +3,12 @@
 from datetime import timedelta
 
 import pytest
+from django.db import transaction
+from rest_framework.test import APIClient
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
-from accounts.services import tokens_for_user
+from accounts.services import session_logout, tokens_for_user
 from tests.accounts.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -190,6 +192,38 @@ class TestLogout:
 
         assert response.status_code == 401
         assert response.json()["code"] == "token_not_valid"
+
+    def test_ends_the_sessions_access_tokens_without_being_sent_one(self, api_client,
+                                                                    django_capture_on_commit_callbacks):
+        user = UserFactory()
+        phone, laptop = tokens_for_user(user), tokens_for_user(user)
+        rotated = api_client.post(REFRESH, {"refresh": phone["refresh"]}, format="json").json()
+
+        # As the API document's client does: the refresh token alone, no Authorization header.
+        with django_capture_on_commit_callbacks(execute=True):
+            response = api_client.post(LOGOUT, {"refresh": rotated["refresh"]}, format="json")
+
+        assert response.status_code == 200
+        # Every access token of that session, the one before rotation included, stops at once...
+        for access in (phone["access"], rotated["access"]):
+            refused = bearer(APIClient(), access).get(ME)
+            assert refused.status_code == 401
+            assert refused.json() == {"error": "This session has ended; sign in again.", "code": "token_not_valid",
+                                      "details": {}}
+            verified = APIClient().post(VERIFY, {"token": access}, format="json")
+            assert (verified.status_code, verified.json()["code"]) == (401, "token_not_valid")
+        # ...and the user's other sessions go on.
+        assert bearer(APIClient(), laptop["access"]).get(ME).json()["email"] == user.email
+        assert APIClient().post(VERIFY, {"token": laptop["access"]}, format="json").status_code == 200
+
+    def test_a_logout_rolled_back_ends_nothing(self, api_client, django_capture_on_commit_callbacks):
+        tokens = tokens_for_user(UserFactory())
+
+        with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
+            session_logout(user=None, refresh=tokens["refresh"])
+            raise RuntimeError("the surrounding write failed")
+
+        assert bearer(api_client, tokens["access"]).get(ME).status_code == 200
 
     def test_login_then_logout_through_the_api(self, api_client):
         UserFactory(email="flow@example.com")

@@ -9,6 +9,7 @@ from channels.testing import WebsocketCommunicator
 from django import forms
 from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
+from django.test import Client
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from rest_framework.test import APIClient
@@ -71,6 +72,27 @@ def test_logout_closes_that_sessions_sockets_only():
         # until the client acknowledges the close.
         assert await phone_socket.receive_nothing(timeout=0.3)
         await phone_socket.disconnect()
+        await laptop_socket.disconnect()
+
+    async_to_sync(scenario)()
+
+
+def test_a_session_logged_out_without_its_access_token_cannot_open_sockets():
+    user = UserFactory()
+    phone, laptop = tokens_for_user(user), tokens_for_user(user)
+
+    async def scenario():
+        # As the API document's client logs out: the refresh token alone, no Authorization header.
+        response = await post("/api/auth/logout/", {"refresh": phone["refresh"]})
+        assert response.status_code == 200
+
+        refused = WebsocketCommunicator(application, f"/ws/notifications/?token={phone['access']}")
+        connected, _ = await refused.connect()
+        assert connected  # accepted, then closed with the code that says "sign in again"
+        assert await close_code(refused) == 4401
+        await refused.disconnect()
+        laptop_socket = await open_socket(laptop["access"])
+        assert await receives(laptop_socket, user)
         await laptop_socket.disconnect()
 
     async_to_sync(scenario)()
@@ -271,3 +293,51 @@ def test_deleting_an_account_in_the_admin_closes_its_sockets(operator_client):
         await socket.disconnect()
 
     async_to_sync(scenario)()
+
+
+def change_own_password(client, old_password: str):
+    return client.post("/admin/password_change/",
+                       {"old_password": old_password, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+
+
+def test_an_operator_changing_their_own_password_ends_every_session_of_theirs():
+    operator = UserFactory(is_staff=True, is_superuser=True)
+    tokens = tokens_for_user(operator)
+    admin_client = Client()
+    admin_client.force_login(operator)
+
+    async def scenario():
+        socket = await open_socket(tokens["access"])
+
+        response = await database_sync_to_async(change_own_password)(admin_client, PASSWORD)
+
+        assert (response.status_code, response["Location"]) == (302, "/admin/password_change/done/")
+        assert await close_code(socket) == 4401
+        await socket.disconnect()
+
+    async_to_sync(scenario)()
+    refreshed = APIClient().post("/api/auth/token/refresh/", {"refresh": tokens["refresh"]}, format="json")
+    assert (refreshed.status_code, refreshed.json()["code"]) == (401, "token_not_valid")
+    # The browser that made the change stays signed in to the admin, as Django keeps it.
+    assert admin_client.get("/admin/").status_code == 200
+
+
+def test_an_operators_refused_password_change_ends_nothing():
+    operator = UserFactory(is_staff=True, is_superuser=True)
+    tokens = tokens_for_user(operator)
+    admin_client = Client()
+    admin_client.force_login(operator)
+
+    async def scenario():
+        socket = await open_socket(tokens["access"])
+
+        response = await database_sync_to_async(change_own_password)(admin_client, "not-the-password")
+
+        assert response.status_code == 200
+        assert "Your old password was entered incorrectly" in response.content.decode()
+        assert await receives(socket, operator)
+        await socket.disconnect()
+
+    async_to_sync(scenario)()
+    refreshed = APIClient().post("/api/auth/token/refresh/", {"refresh": tokens["refresh"]}, format="json")
+    assert refreshed.status_code == 200

@@ -38,12 +38,14 @@ def test_a_socket_closes_when_its_access_token_expires(monkeypatch):
     assert expires_at <= closed_at < expires_at + 2
 
 
-def test_a_session_ended_while_the_socket_was_opening_closes_it():
+@pytest.mark.parametrize("access_sent", [True, False], ids=["with-access-token", "refresh-token-only"])
+def test_a_session_ended_while_the_socket_was_opening_closes_it(access_sent):
     user = UserFactory()
     tokens = tokens_for_user(user)
     # The handshake's check passed a moment before this logout committed.
     checked_token = AccessToken(tokens["access"])
-    session_logout(user=user, refresh=tokens["refresh"], access_token=AccessToken(tokens["access"]))
+    session_logout(user=user, refresh=tokens["refresh"],
+                   access_token=AccessToken(tokens["access"]) if access_sent else None)
 
     async def scenario():
         socket = WebsocketCommunicator(NotificationConsumer.as_asgi(), "/ws/notifications/")
