@@ -68,6 +68,8 @@ def test_reset_mail_task_skips_deleted_users(mailoutbox):
 def test_beat_schedule_names_registered_tasks():
     from django.conf import settings
 
+    # A worker imports every app's tasks module at start; this test may run before anything did.
+    celery_app.loader.import_default_modules()
     registered = set(celery_app.tasks)
     for entry in settings.CELERY_BEAT_SCHEDULE.values():
         assert entry["task"] in registered
