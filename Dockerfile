@@ -12,8 +12,9 @@ RUN pip install -r requirements.txt
 
 COPY . .
 # Static files (admin, Swagger UI, ReDoc) are collected at build time and served by WhiteNoise.
-# collectstatic signs nothing: a throwaway key keeps a generated one out of the image.
-RUN DJANGO_SECRET_KEY=build-only-collectstatic-signs-nothing python manage.py collectstatic --noinput \
+# collectstatic signs nothing: a throwaway random key keeps a generated one out of the image.
+RUN DJANGO_SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(64))')" \
+    python manage.py collectstatic --noinput \
     && useradd --create-home --uid 10001 sellflow \
     && mkdir -p /app/media /app/private \
     && chown -R sellflow /app/media /app/private \

@@ -29,6 +29,7 @@ from pywebpush import WebPushException, webpush
 from urllib3.util import Url, parse_url
 
 from notifications.models import DevicePlatform
+from sellflow.parsers import load_json_text
 
 logger = logging.getLogger(__name__)
 
@@ -130,7 +131,7 @@ def parse_web_subscription(token: str) -> dict:
     service; ValueError with the reason otherwise. Checked at registration so the server never
     posts to an address a user picked."""
     try:
-        subscription = json.loads(token)
+        subscription = load_json_text(token)
     except ValueError:
         raise ValueError("A web token is the browser's PushSubscription as JSON.")
     if not isinstance(subscription, dict) or not isinstance(subscription.get("keys"), dict):
@@ -211,7 +212,7 @@ class WebPushSender:
         try:
             with _refused_when_malformed("web"):
                 webpush(
-                    json.loads(token), data=message.fitted().payload().encode(),
+                    load_json_text(token), data=message.fitted().payload().encode(),
                     vapid_private_key=_vapid(self.private_key), vapid_claims={"sub": self.subject},
                     timeout=settings.PUSH_HTTP_TIMEOUT, ttl=settings.PUSH_TTL_SECONDS,
                     headers={"Urgency": "high" if message.urgent else "normal"}, requests_session=_session(),

@@ -18,24 +18,19 @@ from sellflow.routing import websocket_urlpatterns  # noqa: E402
 from sellflow.ws_auth import JWTQueryStringAuthMiddleware  # noqa: E402
 
 
-def leave_form_bodies_to_django() -> None:
-    """Under daphne, Twisted parses every POSTed form body itself before the app is called (into
-    request.args, which daphne never reads): a malformed multipart body got an empty 400 from
-    it, and a large one held the event loop while it was parsed. Django parses them anyway."""
+def use_sellflow_requests_in_daphne() -> None:
+    """Under daphne, requests are read by sellflow.daphne_request's WebRequest (body limit and
+    malformed requests answered in the error shape before the body is buffered)."""
     try:
-        from daphne import http_protocol
+        import daphne.http_protocol  # noqa: F401
     except ImportError:  # another ASGI server
         return
+    from sellflow.daphne_request import use_in_daphne
 
-    class WebRequest(http_protocol.WebRequest):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, parsePOSTFormSubmission=False, **kwargs)
-
-    # daphne's HTTPFactory looks the class up here for every connection.
-    http_protocol.WebRequest = WebRequest
+    use_in_daphne()
 
 
-leave_form_bodies_to_django()
+use_sellflow_requests_in_daphne()
 
 application = ProtocolTypeRouter(
     {

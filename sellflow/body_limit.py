@@ -4,7 +4,8 @@ Django's ASGI handler reads the whole body (to memory, then to a temporary file)
 middleware runs, so a limit checked in middleware comes after the cost, and a chunked body
 (no Content-Length) escapes it. The wrapper sits in front of that handler: a body announced as
 too large is refused before a byte of it is read, and a streamed one as soon as its bytes pass
-the limit; the rest is never read.
+the limit; the rest is never read. Under daphne the server itself buffers a body before any app
+sees it: sellflow.daphne_request refuses there, through this wrapper, as the body arrives.
 """
 
 import asyncio

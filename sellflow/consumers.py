@@ -10,6 +10,7 @@ import time
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from sellflow.parsers import UnusableJSON, load_json_text
 from sellflow.ws_auth import CLOSE_UNAUTHENTICATED, user_for_access_token
 from sellflow.ws_sessions import session_id_of, sessions_group
 
@@ -67,3 +68,25 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
     def stop_expiry_timer(self) -> None:
         if self.expiry_timer is not None:
             self.expiry_timer.cancel()
+
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        """A frame that is not JSON text a handler can take (binary, not JSON, or JSON that
+        sellflow.parsers refuses) is answered with {"type": "error", "code": "invalid", "error":
+        "..."} and the socket stays open: a client's mistake costs it that message, not its live
+        feed (closing with 1007 would also drop the events on their way to it)."""
+        if text_data is None:
+            return await self.refuse_frame("Frames are JSON text, not binary.")
+        try:
+            content = await self.decode_json(text_data)
+        except UnusableJSON as refusal:
+            return await self.refuse_frame(str(refusal))
+        except ValueError as error:
+            return await self.refuse_frame(f"The frame is not valid JSON ({error}).")
+        await self.receive_json(content, **kwargs)
+
+    @classmethod
+    async def decode_json(cls, text_data):
+        return load_json_text(text_data)
+
+    async def refuse_frame(self, error: str) -> None:
+        await self.send_json({"type": "error", "code": "invalid", "error": error})

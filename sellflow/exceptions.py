@@ -6,6 +6,7 @@
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -139,8 +140,11 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         return Response(error_body(exc.message, exc.code, exc.details), status=exc.status_code, headers=exc.headers)
 
     if isinstance(exc, RequestDataTooBig):
+        # Django's own limit on what it reads into memory (a JSON body, a form's fields), said as
+        # the ASGI wrapper says its own.
         set_rollback()
-        return Response(error_body("The request body is too large.", "too_large"), status=413)
+        return Response(error_body("The request body is too large.", "too_large",
+                                   {"max_bytes": settings.DATA_UPLOAD_MAX_MEMORY_SIZE}), status=413)
 
     if isinstance(exc, SuspiciousOperation):
         # Too many form fields or files, a malformed multipart body...: the client's fault.

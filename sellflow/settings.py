@@ -12,7 +12,7 @@ import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
-from sellflow.secret_key import installation_secret_key
+from sellflow.secret_key import installation_secret_key, refuse_guessable_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -30,6 +30,7 @@ REDIS_URL = env("REDIS_URL", default="")
 
 # Anything pointed at a real database must bring its own secret. The embedded default (no
 # DATABASE_URL) makes one on first run and keeps it in a git-ignored file, never a published one.
+# Without DEBUG, a short, repetitive, development or published key refuses to start.
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
 # Where the embedded default keeps the key it made (mode 0600).
 SECRET_KEY_FILE = Path(env("DJANGO_SECRET_KEY_FILE", default=str(BASE_DIR / ".secret_key")))
@@ -37,6 +38,8 @@ if not SECRET_KEY:
     if DATABASE_URL:
         raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DATABASE_URL is set.")
     SECRET_KEY = installation_secret_key(SECRET_KEY_FILE, debug=DEBUG)
+elif not DEBUG:
+    refuse_guessable_key(SECRET_KEY, name="DJANGO_SECRET_KEY")
 
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
@@ -183,6 +186,11 @@ if ADMIN_LOGIN_ALERT_FAILURES_PER_HOUR < 1:
     raise ImproperlyConfigured("ADMIN_LOGIN_ALERT_FAILURES_PER_HOUR must be at least 1.")
 FRONTEND_URL = env("FRONTEND_URL", default="http://localhost:3000").rstrip("/")
 
+# The key that signs tokens: SECRET_KEY unless set apart, then held to the same rule.
+JWT_SIGNING_KEY = env("JWT_SIGNING_KEY", default="") or SECRET_KEY
+if not DEBUG:
+    refuse_guessable_key(JWT_SIGNING_KEY, name="JWT_SIGNING_KEY")
+
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_TOKEN_MINUTES", default=15)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_TOKEN_DAYS", default=7)),
@@ -191,7 +199,7 @@ SIMPLE_JWT = {
     "UPDATE_LAST_LOGIN": True,
     # Tokens carry a hash of the password: changing it ends every session at once.
     "CHECK_REVOKE_TOKEN": True,
-    "SIGNING_KEY": env("JWT_SIGNING_KEY", default=SECRET_KEY),
+    "SIGNING_KEY": JWT_SIGNING_KEY,
     "AUTH_HEADER_TYPES": ("Bearer",),
 }
 

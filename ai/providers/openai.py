@@ -19,6 +19,7 @@ from django.conf import settings
 from django.conf.locale import LANG_INFO
 
 from ai.providers.base import Generation, LanguageUnsupported, Prompt, Provider, ProviderFailure
+from sellflow.parsers import load_json_text
 
 logger = logging.getLogger(__name__)
 
@@ -233,7 +234,7 @@ class OpenAIProvider(Provider):
     @staticmethod
     def _parse(content: str, schema: dict[str, Any], feature: str) -> Any:
         try:
-            data = json.loads(_strip_code_fence(content))
+            data = load_json_text(_strip_code_fence(content))
             jsonschema.validate(data, schema)
         except (ValueError, jsonschema.ValidationError) as exc:
             logger.warning("openai %s: answer does not follow the schema: %.200s", feature, exc)

@@ -3,7 +3,6 @@ Ghana mobile money through a direct charge, refunds, and its HMAC-SHA512 signed 
 
 import hashlib
 import hmac
-import json
 from collections.abc import Mapping
 from decimal import Decimal
 from urllib.parse import quote
@@ -23,6 +22,7 @@ from orders.gateways.base import (
     header_value,
     to_minor_units,
 )
+from sellflow.parsers import load_json_text
 
 MOBILE_PROVIDERS = {"mtn": "mtn", "vodafone": "vod", "airteltigo": "atl"}
 APPROVE_ON_PHONE = "Approve the payment on your phone to complete it."
@@ -186,7 +186,7 @@ class PaystackGateway:
         if not signature or not hmac.compare_digest(expected.encode(), signature.encode()):
             raise InvalidWebhook("bad or missing x-paystack-signature")
         try:
-            event = json.loads(body)
+            event = load_json_text(body)
             return self._event(event, body)
         except (ValueError, TypeError, KeyError, AttributeError):
             raise InvalidWebhook("signed, but not a Paystack event") from None

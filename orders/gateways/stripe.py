@@ -3,7 +3,6 @@ refunds of their payment intents, and its timestamped HMAC-SHA256 signed webhook
 
 import hashlib
 import hmac
-import json
 import time
 from collections.abc import Callable, Mapping
 from decimal import Decimal
@@ -24,6 +23,7 @@ from orders.gateways.base import (
     header_value,
     to_minor_units,
 )
+from sellflow.parsers import load_json_text
 
 PAID_EVENTS = {"checkout.session.completed", "checkout.session.async_payment_succeeded"}
 FAILED_EVENTS = {"checkout.session.async_payment_failed", "checkout.session.expired"}
@@ -204,7 +204,7 @@ class StripeGateway:
         if abs(self._now() - timestamp) > self.tolerance_seconds:
             raise InvalidWebhook("Stripe-Signature timestamp outside the tolerance")
         try:
-            event = json.loads(body)
+            event = load_json_text(body)
             return self._event(event)
         except (ValueError, TypeError, KeyError, AttributeError):
             raise InvalidWebhook("signed, but not a Stripe event") from None

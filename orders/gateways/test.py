@@ -5,7 +5,6 @@ exercised end to end."""
 
 import hashlib
 import hmac
-import json
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urlencode
@@ -16,6 +15,7 @@ from django.utils.crypto import salted_hmac
 from orders.gateways.base import (
     EventKind, GatewayResult, InvalidWebhook, Outcome, PaymentRequest, RefundResult, WebhookEvent, header_value,
 )
+from sellflow.parsers import load_json_text
 
 DECLINE_MESSAGE = "Declined by the test gateway (PAYMENT_TEST_OUTCOME=decline)."
 
@@ -80,7 +80,7 @@ class TestGateway:
         if not signature or not hmac.compare_digest(sign_test_webhook(body).encode(), signature.encode()):
             raise InvalidWebhook("bad or missing X-Test-Signature")
         try:
-            event = json.loads(body)
+            event = load_json_text(body)
             amount = Decimal(str(event["amount"])) if event.get("amount") is not None else None
             kind = EventKind(event.get("type", "other")) if event.get("type") in set(EventKind) else EventKind.OTHER
             return WebhookEvent(event_id=str(event["id"]), kind=kind, provider_type=str(event.get("type", "")),

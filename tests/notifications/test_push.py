@@ -237,6 +237,7 @@ def test_without_push_configured_nothing_is_sent(user, client, settings, django_
 
 @pytest.mark.parametrize("token, message", [
     ("not json", "PushSubscription as JSON"),
+    ("[" * 2000 + "]" * 2000, "PushSubscription as JSON"),  # once a RecursionError, a 500
     ('{"endpoint": "https://fcm.googleapis.com/fcm/send/x"}', "endpoint and keys"),
     ('{"endpoint": "http://169.254.169.254/latest", "keys": {"p256dh": "a", "auth": "b"}}', "https URL"),
     ('{"endpoint": "https://internal.example.com/x", "keys": {"p256dh": "a", "auth": "b"}}', "not a known push service"),

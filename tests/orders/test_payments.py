@@ -178,7 +178,8 @@ def test_production_settings_take_no_money_less_payments():
 
     code = ("from django.conf import settings; "
             "print(settings.PAYMENT_TEST_GATEWAY, repr(settings.PAYMENT_GATEWAY_CARD))")
-    env = {"DATABASE_URL": "postgres://u:p@db:5432/x", "DJANGO_SECRET_KEY": "k" * 60, "PATH": "/usr/bin:/bin",
+    env = {"DATABASE_URL": "postgres://u:p@db:5432/x", "PATH": "/usr/bin:/bin",
+           "DJANGO_SECRET_KEY": "k3y-" + "x9Qv7Lm2Zt8Rb4Nw6Hc1Jd5Pf0Gs3Ky" * 2,
            "DJANGO_SETTINGS_MODULE": "sellflow.settings", "DJANGO_ENV_FILE": "/nonexistent"}
     output = subprocess.run([sys.executable, "-c", f"import django; django.setup(); {code}"], env=env,
                             capture_output=True, text=True, check=True).stdout

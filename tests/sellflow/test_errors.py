@@ -71,6 +71,20 @@ def test_oversized_body_is_413_before_any_view_reads_it(api_client, settings):
     assert response.json()["details"] == {"max_bytes": 1000}
 
 
+@pytest.mark.parametrize("body, content_type", [
+    ('{"email": "a@example.com", "password": "%s"}' % ("x" * 2000), "application/json"),
+    ("email=a%40example.com&password=" + "x" * 2000, "application/x-www-form-urlencoded"),
+], ids=["json", "form"])
+def test_a_body_past_what_django_reads_into_memory_is_a_413_with_its_limit(api_client, settings, body, content_type):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000  # within API_MAX_BODY_BYTES: Django's own limit answers
+
+    response = api_client.post("/api/auth/login/", data=body, content_type=content_type)
+
+    assert response.status_code == 413
+    assert response.json() == {"error": "The request body is too large.", "code": "too_large",
+                               "details": {"max_bytes": 1000}}
+
+
 def test_too_many_form_fields_is_a_400_not_a_500(api_client, settings):
     settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 50
     fields = "&".join(f"field{n}=x" for n in range(60))

@@ -1,5 +1,6 @@
 """JSON no view can digest is refused by the one parser (sellflow.parsers) with 400 `invalid`:
-lone UTF-16 surrogates anywhere in the document, and nesting past the parser's depth limit.
+lone UTF-16 surrogates and NULs anywhere in the document, and nesting past the parser's depth
+limit; numbers out of range are a 400 `parse_error`.
 The body is written by hand, as an attacker would: json.dumps would never send "\\ud800" raw."""
 
 import io
@@ -12,6 +13,7 @@ from rest_framework.parsers import JSONParser as DRFJSONParser
 from rest_framework.test import APIClient
 
 from accounts.models import User
+from products.models import Product
 from sellflow.parsers import JSONParser
 from tests.products.factories import ProductFactory
 
@@ -98,6 +100,35 @@ def test_a_valid_surrogate_pair_is_ordinary_text(api_client):
 
     assert response.status_code == 201, response.content
     assert response.json()["user"]["first_name"] == "Ama \U0001F600"
+
+
+# A NUL is refused by PostgreSQL's jsonb ("unsupported Unicode escape sequence", once a 500); an
+# infinite number by its JSON, and by the renderer on the way out. CharFields refuse a NUL
+# themselves; JSON fields took both, so the parser refuses them everywhere, on every database.
+@pytest.mark.parametrize(("options", "fragment"), [
+    ('{"color": "red\\u0000"}', "NUL character"),
+    ('{"\\u0000color": "red"}', "NUL character"),
+    ('{"weight": 1e999}', "out of range"),
+    ('{"weight": -1e999}', "out of range"),
+])
+def test_json_no_database_can_store_is_refused(seller_client, options, fragment):
+    text = '{"name": "Kente stole", "price": "10.00", "variants": [{"name": "M", "options": %s}]}' % options
+
+    response = post_json(seller_client, "/api/products/", text)
+
+    assert response.status_code == 400, response.content
+    assert fragment in response.json()["error"]
+    assert not Product.objects.exists()
+
+
+def test_options_a_database_can_store_are_kept(seller_client):
+    text = ('{"name": "Kente stole", "price": "10.00", "variants": [{"name": "M", '
+            '"options": {"color": "red \\ud83d\\ude00", "weight": 1.5e3}}]}')
+
+    response = post_json(seller_client, "/api/products/", text)
+
+    assert response.status_code == 201, response.content
+    assert response.json()["variants"][0]["options"] == {"color": "red \U0001F600", "weight": 1500.0}
 
 
 # Every anonymous endpoint that reads a JSON body, with a body it would otherwise accept.

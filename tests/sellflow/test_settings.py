@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 
 PROJECT = Path(__file__).resolve().parents[2]
 
@@ -220,3 +222,50 @@ def test_with_debug_and_nowhere_to_keep_a_key_each_process_makes_its_own(tmp_pat
 
     assert len(one["key"]) >= 50
     assert one["key"] != other["key"]
+
+
+CI_KEY = "ci-only-secret-key-1733470000-not-used-anywhere-else-0123456789"  # as .ci/run makes it
+GUESSABLE_KEYS = {
+    "the .env.example placeholder": ("change-me-to-50-or-more-random-characters", "published"),
+    "the old embedded default": ("django-insecure-embedded-default-only-for-local-development-and-tests",
+                                 "published"),
+    "a development key": ("django-insecure-" + "x9Qv7Lm2Zt8Rb4Nw6Hc1Jd5Pf0Gs3Ky" * 2, "django-insecure"),
+    "a short key": ("s3cr3t-k3y", "fewer than 50 characters"),
+    "a repetitive key": ("abcd" * 20, "fewer than 5 different characters"),
+}
+
+
+@pytest.mark.parametrize("setting", ["DJANGO_SECRET_KEY", "JWT_SIGNING_KEY"])
+@pytest.mark.parametrize(("key", "reason"), GUESSABLE_KEYS.values(), ids=GUESSABLE_KEYS.keys())
+def test_without_debug_a_guessable_key_refuses_to_start(tmp_path, setting, key, reason):
+    env = {"DJANGO_SECRET_KEY_FILE": str(tmp_path / ".secret_key"), setting: key}
+
+    result = run_python(["-c", KEY_PROBE], env)  # daphne starts the same way: no system check runs
+
+    assert result.returncode != 0
+    assert f"ImproperlyConfigured: {setting} is not a secret: it" in result.stderr
+    assert reason in result.stderr
+
+
+def test_with_debug_a_guessable_key_is_a_developer_s_choice(tmp_path):
+    key = GUESSABLE_KEYS["a short key"][0]
+
+    assert probe_key({"DJANGO_SECRET_KEY": key, "DJANGO_DEBUG": "true"})["key"] == key
+
+
+def test_ci_s_key_and_a_key_set_apart_for_tokens_are_used():
+    jwt_key = "k3y-" + "Lm2Zt8Rb4Nw6Hc1Jd5Pf0Gs3Kyx9Qv7" * 2
+
+    config = probe_key({"DJANGO_SECRET_KEY": CI_KEY, "JWT_SIGNING_KEY": jwt_key})
+
+    assert (config["key"], config["jwt"]) == (CI_KEY, jwt_key)
+
+
+def test_a_key_file_with_a_guessable_key_refuses_to_start(tmp_path):
+    key_file = tmp_path / ".secret_key"
+    key_file.write_text("a" * 80 + "\n")
+
+    result = run_python(["-c", KEY_PROBE], {"DJANGO_SECRET_KEY_FILE": str(key_file)})
+
+    assert result.returncode != 0
+    assert "holds no usable key (it has fewer than 5 different characters)" in result.stderr
