@@ -18,9 +18,11 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, Substr
+from django.utils import timezone
 
 from ai.models import ProductRecommendation, RecommendationKind
 from orders.models import OrderItem, OrderStatus
+from products.holds import buyable
 from products.models import Category, Favorite, Product, ProductImage, ProductStatus, ProductView
 from products.selectors import public_products
 
@@ -76,7 +78,14 @@ def _public(prefix: str = "") -> Q:
 
 
 def _recommendable(prefix: str = "") -> Q:
+    """What the lists are computed over: on sale with stock on hand. Holds come and go between two
+    hourly runs, so a product held in full keeps its place in the lists and is left out when read."""
     return _public(prefix) & Q(**{f"{prefix}stock_quantity__gt": 0})
+
+
+def _buyable(prefix: str = "") -> Q:
+    """What is shown: on sale, and stock buyers can take now (on hand, not all of it held)."""
+    return _public(prefix) & buyable(timezone.now(), prefix)
 
 
 def _purchased(prefix: str = "") -> Q:
@@ -610,7 +619,7 @@ def _available_rows(product_ids: Iterable[int]) -> QuerySet:
     """Precomputed rows whose recommended product can still be bought, with what a public row
     shows joined and prefetched (no query per row)."""
     images = ProductImage.objects.order_by("-is_primary", "position", "id")
-    return (ProductRecommendation.objects.filter(_recommendable("recommended__"), product_id__in=list(product_ids))
+    return (ProductRecommendation.objects.filter(_buyable("recommended__"), product_id__in=list(product_ids))
             .select_related("recommended__seller", "recommended__category")
             .prefetch_related(Prefetch("recommended__images", queryset=images)))
 
@@ -657,7 +666,7 @@ def _history(user) -> tuple[dict[int, float], set[int]]:
 def _personal_scores(seeds: dict[int, float], exclude: set[int]) -> dict[int, float] | None:
     """Each product's weighted sum of its best score beside each seed; None when nothing
     available is stored beside any seed (not even the popular padding)."""
-    rows = list(ProductRecommendation.objects.filter(_recommendable("recommended__"), product_id__in=list(seeds))
+    rows = list(ProductRecommendation.objects.filter(_buyable("recommended__"), product_id__in=list(seeds))
                 .exclude(recommended_id__in=list(exclude)).order_by()  # no sort (nor join) for the model's ordering
                 .values_list("product_id", "recommended_id", "score"))
     if not rows:
@@ -673,12 +682,13 @@ def _personal_scores(seeds: dict[int, float], exclude: set[int]) -> dict[int, fl
 
 
 def _products_in_order(ids: list[int]) -> list[Product]:
-    found = {product.pk: product for product in public_products().filter(pk__in=ids, stock_quantity__gt=0)}
+    chosen = public_products().filter(buyable(timezone.now()), pk__in=ids).order_by()  # in the order of `ids`
+    found = {product.pk: product for product in chosen}
     return [found[pk] for pk in ids if pk in found]
 
 
 def popular_products(*, limit: int, exclude: set[int] = frozenset()) -> list[Product]:
-    # Twice the limit: a popular product may have sold out since the list was cached.
+    # Twice the limit: a popular product may have sold out (or be held in full) since the list was cached.
     return _products_in_order([pk for pk in popular_product_ids() if pk not in exclude][:2 * limit])[:limit]
 
 
@@ -697,6 +707,6 @@ def recommendations_for_user(user, *, limit: int) -> tuple[list[Product], str]:
         scores = _personal_scores(seeds, exclude) or {}
     personal = [pk for pk, _ in heapq.nlargest(limit, scores.items(), key=lambda item: (item[1], -item[0]))]
     chosen = set(personal) | exclude
-    # Twice what is missing: a popular product may have sold out since the list was cached.
+    # Twice what is missing: a popular product may have sold out (or be held) since the list was cached.
     ids = personal + [pk for pk in popular if pk not in chosen][:2 * (limit - len(personal))]
     return _products_in_order(ids)[:limit], "personal" if personal else "popular"

@@ -14,7 +14,7 @@ from ai.models import AIContent, AIJob, ContentType
 from ai.selectors import usage_report
 from ai.services import ContentRequest
 from products.models import Product
-from products.selectors import PublicRows
+from products.selectors import PublicRows, buyable_first
 from sellflow.pagination import PAGE_PARAMETERS, HeaderPagination
 from sellflow.permissions import IsSeller
 from sellflow.schema import error_responses
@@ -39,7 +39,7 @@ class SearchView(APIView):
             interpretation.category = search.category_named(chosen)
         products = search.products_for(interpretation, category=chosen)
         paginator = HeaderPagination()
-        page = paginator.paginate_queryset(products, request, view=self)
+        page = paginator.paginate_queryset(buyable_first(products), request, view=self)
         body = {"query": params.validated_data["q"], "interpreted": interpretation.as_dict(),
                 "count": paginator.page.paginator.count, "results": PublicRows(request).products(page)}
         return Response(body, headers=paginator.get_headers())

@@ -2,6 +2,8 @@
 
 from enum import StrEnum
 
+from rest_framework import status
+
 from sellflow.exceptions import ApplicationError, Conflict, ProviderError
 
 
@@ -26,6 +28,7 @@ class OrdersErrorCode(StrEnum):
     VERIFICATION_REQUIRED = "verification_required"
     TOO_MANY_OPEN_ORDERS = "too_many_open_orders"
     HOLD_LIMIT_REACHED = "hold_limit_reached"
+    TOO_MANY_ABANDONED_ORDERS = "too_many_abandoned_orders"
     ORDER_TOO_LARGE = "order_too_large"
 
 
@@ -88,6 +91,12 @@ class TooManyOpenOrders(Conflict):
 class HoldLimitReached(Conflict):
     code = OrdersErrorCode.HOLD_LIMIT_REACHED
     message = "Your open orders already hold as many units of this product as one buyer can."
+
+
+class TooManyAbandonedOrders(ApplicationError):
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    code = OrdersErrorCode.TOO_MANY_ABANDONED_ORDERS
+    message = "You cancelled or left unpaid too many orders in the last 24 hours: you can order again later."
 
 
 class OrderTooLarge(ApplicationError):

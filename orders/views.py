@@ -108,12 +108,16 @@ class CheckoutView(APIView):
     @extend_schema(tags=ORDER_TAGS, summary="Order the cart's lines of one seller, holding their stock",
                    parameters=[IDEMPOTENCY_PARAMETER], request=s.CheckoutSerializer,
                    responses={201: s.OrderSerializer, **error_responses(
-                       403, 409,
+                       403, 409, 429,
                        s403="Cash on delivery needs a confirmed email address (`verification_required`).",
                        s409="A line cannot be ordered as it is (`checkout_failed`, the lines in details), the "
                             "cart is empty (`cart_empty`), the buyer has too many unpaid or unconfirmed orders "
-                            "(`too_many_open_orders`) or holds too many units of a product (`hold_limit_reached`), "
-                            "or the key was used for another request (`idempotency_key_reused`).")})
+                            "(`too_many_open_orders`) or holds too many units of a product (`hold_limit_reached`; "
+                            "both lower until the email is confirmed, `verified: false` in details), "
+                            "or the key was used for another request (`idempotency_key_reused`).",
+                       s429="Too many checkouts (`throttled`), or too many orders cancelled unpaid or left to run "
+                            "out of payment time in the last 24 hours (`too_many_abandoned_orders`, with "
+                            "`retry_at` in details); see `Retry-After`.")})
     @idempotent
     def post(self, request):
         serializer = s.CheckoutSerializer(data=request.data)

@@ -30,11 +30,13 @@ class ProductFilter(django_filters.FilterSet):
     def filter_in_stock(self, queryset, name, value: bool):
         return queryset.filter(stock_quantity__gt=0) if value else queryset.filter(stock_quantity=0)
 
-    # How matches are ordered when the client asks for no explicit order.
-    search_ordering: tuple = ("-search_rank",)
+    def search_ordering(self) -> tuple:
+        """How matches are ordered when the client asks for no explicit order."""
+        return ("-search_rank",)
 
     def filter_search(self, queryset, name, value):
-        return search_products(queryset, value, rank_ordering=() if "ordering" in self.data else self.search_ordering)
+        ordering = () if "ordering" in self.data else self.search_ordering()
+        return search_products(queryset, value, rank_ordering=ordering)
 
 
 class SellerProductFilter(ProductFilter):
@@ -60,8 +62,10 @@ class PublicProductFilter(ProductFilter):
     seller = IntegerFilter(field_name="seller_id", min_value=1, max_value=2**63 - 1)
     ordering = InStockFirstOrderingFilter(fields=ORDERING_FIELDS,
                                           help_text="created_at, price, name, view_count; `-` for descending.")
-    # Buyers see what they can buy first, best matches first among those.
-    search_ordering = (stock_rank(), "-search_rank")
+
+    def search_ordering(self) -> tuple:
+        # Buyers see what they can buy now first, best matches first among those.
+        return (stock_rank(), "-search_rank")
 
     def filter_in_stock(self, queryset, name, value: bool):
         # What buyers can still take, held stock excepted (the seller's own filter counts on hand).

@@ -7,8 +7,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Expression, F, IntegerField, Min, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models import Expression, F, IntegerField, Min, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
+
+from products.models import Product
 
 _active_holds: Callable[[datetime], QuerySet] | None = None
 
@@ -54,13 +56,37 @@ def held_units(product_ids: Iterable[int], *, now: datetime) -> HeldUnits:
     return HeldUnits(dict(by_product), dict(by_variant), min(lapses, default=None))
 
 
+def _held(now: datetime) -> Subquery:
+    """Units held of the product of the outer row (null: none)."""
+    held = (_active_holds(now).filter(product_id=OuterRef("pk")).order_by().values("product_id")
+            .annotate(units=Sum("quantity")).values("units"))
+    return Subquery(held, output_field=IntegerField())
+
+
 def available_stock(now: datetime) -> Expression:
     """On hand minus held, over Product rows: for filters (one subquery, no row per hold)."""
     if _active_holds is None:
         return F("stock_quantity")
-    held = (_active_holds(now).filter(product_id=OuterRef("pk")).order_by().values("product_id")
-            .annotate(units=Sum("quantity")).values("units"))
-    return F("stock_quantity") - Coalesce(Subquery(held, output_field=IntegerField()), Value(0))
+    return F("stock_quantity") - Coalesce(_held(now), Value(0))
+
+
+def held_in_full(now: datetime) -> QuerySet:
+    """The ids of the products whose holds take every unit on hand at `now`, found from the holds'
+    side (a few rows, each product's sum read by its index), never by a pass over the catalog: a
+    subquery as it is, or one small query when read."""
+    if _active_holds is None:
+        return Product.objects.none().values_list("pk", flat=True)
+    return (Product.objects.filter(pk__in=_active_holds(now).values("product_id"))
+            .alias(held=_held(now)).filter(stock_quantity__lte=F("held")).values_list("pk", flat=True))
+
+
+def buyable(now: datetime, prefix: str = "", *, held_in_full_ids: list[int] | None = None) -> Q:
+    """Products buyers can still take at `now` (through `prefix`, a relation to Product): some on
+    hand, and not all of it held. As a subquery it adds no query; with `held_in_full_ids` already
+    read, the database plans knowing how few they are (a NOT IN subquery it guesses at half the rows,
+    and may sort a whole catalog for a page it could have read from an index)."""
+    held = held_in_full(now) if held_in_full_ids is None else held_in_full_ids
+    return Q(**{f"{prefix}stock_quantity__gt": 0}) & ~Q(**{f"{prefix}pk__in": held})
 
 
 def first_lapse(now: datetime) -> datetime | None:

@@ -6,11 +6,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.files.storage import default_storage
-from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Prefetch, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.encoding import filepath_to_uri
 
-from products.holds import HeldUnits, held_units
+from products.holds import HeldUnits, buyable, held_in_full, held_units
 from products.models import Category, Product, ProductImage
 
 
@@ -23,10 +23,60 @@ def seller_products(seller) -> QuerySet[Product]:
     )
 
 
-def stock_rank() -> Case:
-    """0 for products in stock, 1 for sold out: listings show what can be bought first. The
-    public-listing index (products.Product.Meta) is built on this very expression."""
+class StockRank(Case):
+    """The leading term of the public orders, so that buyable_first() can recognise it."""
+
+
+def stock_rank() -> StockRank:
+    """0 for products buyers can take now, 1 for sold out or held in full by unpaid orders:
+    listings show what can be bought first."""
+    return StockRank(When(buyable(timezone.now()), then=Value(0)), default=Value(1), output_field=IntegerField())
+
+
+def on_hand_rank() -> Case:
+    """0 for products with stock on hand, 1 for none: the public-listing index
+    (products.Product.Meta) is built on this very expression."""
     return Case(When(stock_quantity__gt=0, then=Value(0)), default=Value(1), output_field=IntegerField())
+
+
+class BuyableFirst:
+    """A public list ordered by stock_rank(), read for a paginator as two segments: the products
+    buyers can take, then the others, each in the rest of the order. Sorting every public product
+    by its holds would cost a pass over the catalog per page; the buyable ones (all on hand) are
+    read behind on_hand_rank() instead, so that the default order is the public-listing index's,
+    read only as far as the page goes.
+    The products held in full are read first (one small query), so that the database plans each
+    segment knowing how few they are; the count counts both segments at once. A page then costs
+    one query (and its prefetches), two where the first segment ends."""
+
+    def __init__(self, queryset: QuerySet[Product]):
+        now = timezone.now()
+        self.rule = buyable(now, held_in_full_ids=list(held_in_full(now)))
+        order = queryset.query.order_by[1:]
+        self.queryset = queryset
+        self.buyable = queryset.filter(self.rule).order_by(on_hand_rank(), *order)
+        self.others = queryset.exclude(self.rule).order_by(*order)
+        self.buyable_count: int | None = None
+
+    def count(self) -> int:
+        counts = self.queryset.aggregate(total=Count("pk"), buyable=Count("pk", filter=self.rule))
+        self.buyable_count = counts["buyable"]
+        return counts["total"]
+
+    def __getitem__(self, page: slice) -> list[Product]:
+        if self.buyable_count is None:
+            self.count()
+        start, stop, first = page.start or 0, page.stop, self.buyable_count
+        found = list(self.buyable[start:min(stop, first)]) if start < first else []
+        return found + (list(self.others[max(start - first, 0):stop - first]) if stop > first else [])
+
+
+def buyable_first(queryset: QuerySet[Product]) -> "QuerySet[Product] | BuyableFirst":
+    """What to paginate for a list over the whole catalog (the listing, the AI search): read in two
+    segments when it puts buyable products first. A vendor's page or favourites sort few rows: they
+    are paginated as they are."""
+    order = queryset.query.order_by
+    return BuyableFirst(queryset) if order and isinstance(order[0], StockRank) else queryset
 
 
 def public_products() -> QuerySet[Product]:

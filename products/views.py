@@ -373,15 +373,14 @@ class PublicProductListView(generics.ListAPIView):
         rows = selectors.PublicRows(request)
 
         def build():
-            page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+            page = self.paginate_queryset(selectors.buyable_first(self.filter_queryset(self.get_queryset())))
             # Cached as rendered JSON: a warm hit does no serialization at all.
             return JSONRenderer().render(rows.products(page)), self.paginator.get_headers()
 
         def valid_until():
             # The page's stock changes when one of its holds lapses; which products `in_stock`
-            # selects, when any hold does.
-            lapses = [rows.valid_until, holds.first_lapse(timezone.now()) if "in_stock" in request.GET else None]
-            return min(filter(None, lapses), default=None)
+            # selects, and which come first (buyable ones), when any hold does.
+            return min(filter(None, [rows.valid_until, holds.first_lapse(timezone.now())]), default=None)
 
         # Bodies hold absolute URLs: the scheme and host are part of what was asked.
         cache_key = f"{request.scheme}://{request.get_host()}?{request.GET.urlencode()}"
@@ -402,7 +401,8 @@ class PublicProductDetailView(APIView):
         rows = selectors.PublicRows(request)
 
         def build():
-            product = selectors.public_products().prefetch_related("variants").filter(pk=pk).first()
+            # One row: no listing order (stock_rank reads the holds of the whole catalog).
+            product = selectors.public_products().prefetch_related("variants").filter(pk=pk).order_by().first()
             return JSONRenderer().render(rows.detail(product)) if product else None
 
         content = catalog_cache.cached_detail(pk, f"{request.scheme}://{request.get_host()}", build,

@@ -53,6 +53,8 @@ def error_responses(*status_codes: int, **descriptions: str) -> dict[int, OpenAp
     }
 
 
+_RETRY_AFTER_HEADER = {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}}
+
 _REQUEST_ID_HEADER = {
     "X-Request-ID": {
         "schema": {"type": "string"},
@@ -70,10 +72,6 @@ class AutoSchema(SpectacularAutoSchema):
             if status_code not in responses:
                 response = self._get_response_for_code(ErrorSerializer, status_code, direction=direction)
                 response["description"] = _ERROR_DESCRIPTIONS[status_code]
-                if status_code == "429":
-                    response.setdefault("headers", {})["Retry-After"] = {
-                        "schema": {"type": "integer"}, "description": "Seconds to wait."
-                    }
                 responses[status_code] = response
         return responses
 
@@ -96,6 +94,8 @@ class AutoSchema(SpectacularAutoSchema):
 
     def _get_response_headers_for_code(self, status_code, direction="response"):
         headers = {**_REQUEST_ID_HEADER, **super()._get_response_headers_for_code(status_code, direction)}
+        if status_code == "429":  # declared by the view (error_responses) or added above: the same header
+            headers = {**headers, **_RETRY_AFTER_HEADER}
         if status_code.startswith("2") and self._is_list_view() and self._get_paginator():
             headers = {**_LIST_HEADERS, **headers}
         return headers

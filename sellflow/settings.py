@@ -278,6 +278,12 @@ COD_CONFIRM_HOURS = env.int("COD_CONFIRM_HOURS", default=48)
 # Per buyer: open (unpaid or unconfirmed) orders, and units of one product their open orders hold.
 ORDER_MAX_OPEN_PER_BUYER = env.int("ORDER_MAX_OPEN_PER_BUYER", default=10)
 ORDER_MAX_HELD_UNITS_PER_PRODUCT = env.int("ORDER_MAX_HELD_UNITS_PER_PRODUCT", default=100)
+# The same two caps for a buyer whose email is not confirmed (the tighter of each pair applies).
+ORDER_MAX_OPEN_UNVERIFIED = env.int("ORDER_MAX_OPEN_UNVERIFIED", default=2)
+ORDER_MAX_HELD_UNITS_UNVERIFIED = env.int("ORDER_MAX_HELD_UNITS_UNVERIFIED", default=10)
+# Orders a buyer may cancel unpaid or let run out of payment time in 24 hours before checkout
+# refuses them (429) until the oldest leaves the window; 0: no limit.
+ORDER_MAX_ABANDONED_PER_DAY = env.int("ORDER_MAX_ABANDONED_PER_DAY", default=5)
 # The test gateway takes payments without taking money: on by default only on the embedded
 # setup (no DATABASE_URL). A production deployment names real gateways or takes no payments.
 PAYMENT_TEST_GATEWAY = env.bool("PAYMENT_TEST_GATEWAY", default=not DATABASE_URL)

@@ -1,8 +1,10 @@
 """Checkout: the cart lines of one seller become an order, in one transaction that re-checks each
 line against the locked products, holds their stock, snapshots what was bought and opens the
 payment timer (cash on delivery: the seller's time to confirm). Any line that cannot be ordered as
-it is fails the whole checkout (409), and so does a buyer past their limits on open orders."""
+it is fails the whole checkout (409), and so does a buyer past their limits on open orders; a buyer
+who left too many orders unpaid lately waits (429)."""
 
+import math
 import secrets
 from datetime import timedelta
 
@@ -10,18 +12,18 @@ from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, When
 from django.utils import timezone
 
 from notifications.models import NotificationType
 from notifications.services import notify
 from orders.errors import (
     CartEmpty, CheckoutFailed, CurrencyMismatch, HoldLimitReached, MethodUnavailable, OrderTooLarge, SellerRequired,
-    TooManyOpenOrders, VerificationRequired,
+    TooManyAbandonedOrders, TooManyOpenOrders, VerificationRequired,
 )
 from orders.gateways import GatewayNotConfigured, gateway_for_method
 from orders.models import (
-    CartItem, Order, OrderEvent, OrderItem, OrderStatus, Payment, PaymentMethod,
+    CancelReason, CartItem, Order, OrderEvent, OrderItem, OrderStatus, Payment, PaymentMethod,
 )
 from orders.selectors import LineIssue, cart_items, line_state, shipping_fee_for
 from orders.services import stock
@@ -62,24 +64,75 @@ def _create_order(**fields) -> Order:
     raise RuntimeError("could not draw a free order id")
 
 
+# How far back a buyer's abandoned orders count (ORDER_MAX_ABANDONED_PER_DAY).
+ABANDONED_WINDOW = timedelta(hours=24)
+
+
+def abandoned_orders(user, *, now):
+    """The buyer's orders left unpaid within ABANDONED_WINDOW, newest first, each with the moment
+    it was given up (`abandoned_at`): cancelled by the buyer before any money came or the seller
+    confirmed it, or run out of payment time (swept by the job or not yet). A cash-on-delivery
+    order its seller let lapse is the seller's doing, not the buyer's, and does not count."""
+    since = now - ABANDONED_WINDOW
+    cancelled = Q(status=OrderStatus.CANCELLED, cancelled_at__gt=since, confirmed_at__isnull=True,
+                  cancel_reason__in=[CancelReason.BUYER_CANCELLED, CancelReason.PAYMENT_TIMEOUT])
+    lapsed = (Q(status=OrderStatus.PENDING, expires_at__lte=now, expires_at__gt=since)
+              & ~Q(payment_method=PaymentMethod.CASH_ON_DELIVERY))
+    paid = Payment.objects.filter(order=OuterRef("pk"), amount_paid__gt=0)
+    return (Order.objects.filter(cancelled | lapsed, buyer=user).exclude(Exists(paid))
+            .annotate(abandoned_at=Case(When(status=OrderStatus.CANCELLED, then=F("cancelled_at")),
+                                        default=F("expires_at")))
+            .order_by("-abandoned_at"))
+
+
+def _check_abandoned(user, *, now) -> None:
+    """Cancelling an unpaid order frees its open-order slot at once, so the caps alone would let
+    one account take a product off sale again and again: past ORDER_MAX_ABANDONED_PER_DAY such
+    orders in 24 hours it waits until the oldest of them leaves the window (0: no limit)."""
+    limit = settings.ORDER_MAX_ABANDONED_PER_DAY
+    if limit <= 0:
+        return
+    latest = list(abandoned_orders(user, now=now).values_list("abandoned_at", flat=True)[:limit])
+    if len(latest) < limit:
+        return
+    frees_up = latest[-1] + ABANDONED_WINDOW
+    wait = max(math.ceil((frees_up - now).total_seconds()), 1)
+    raise TooManyAbandonedOrders(
+        details={"limit": limit, "window_hours": int(ABANDONED_WINDOW.total_seconds() // 3600),
+                 "retry_after": wait, "retry_at": frees_up.isoformat().replace("+00:00", "Z")},
+        headers={"Retry-After": str(wait)})
+
+
+def buyer_caps(user) -> tuple[int, int]:
+    """Open orders at once, and units of one product they may hold: an account whose email is not
+    confirmed costs nothing to open, so it gets the tighter caps."""
+    open_orders, units = settings.ORDER_MAX_OPEN_PER_BUYER, settings.ORDER_MAX_HELD_UNITS_PER_PRODUCT
+    if not user.is_verified:
+        open_orders = min(open_orders, settings.ORDER_MAX_OPEN_UNVERIFIED)
+        units = min(units, settings.ORDER_MAX_HELD_UNITS_UNVERIFIED)
+    return open_orders, units
+
+
 def _check_buyer_limits(user, lines: list[stock.Line], *, now) -> None:
     """One account may not take a seller's stock off sale: its open (unpaid or unconfirmed)
-    orders, and the units they hold of any one product, are capped. Call under the buyer's cart
-    lock, which queues their checkouts one behind the other, so two at once cannot both pass."""
-    limit = settings.ORDER_MAX_OPEN_PER_BUYER
+    orders, the units they hold of any one product, and the orders it left unpaid lately are
+    capped. Call under the buyer's cart lock, which queues their checkouts one behind the other,
+    so two at once cannot both pass."""
+    _check_abandoned(user, now=now)
+    open_limit, units_limit = buyer_caps(user)
+    verified = {} if user.is_verified else {"verified": False}  # confirming the email raises the caps
     open_orders = Order.objects.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now), buyer=user,
                                        status=OrderStatus.PENDING).count()
-    if open_orders >= limit:
-        raise TooManyOpenOrders(details={"open_orders": open_orders, "limit": limit})
+    if open_orders >= open_limit:
+        raise TooManyOpenOrders(details={"open_orders": open_orders, "limit": open_limit, **verified})
     wanted: dict[int, int] = {}
     for line in lines:
         wanted[line.product_id] = wanted.get(line.product_id, 0) + line.quantity
     held = stock.held_by(user, wanted, now=now)
-    limit = settings.ORDER_MAX_HELD_UNITS_PER_PRODUCT
     for product_id, quantity in wanted.items():
-        if held.get(product_id, 0) + quantity > limit:
+        if held.get(product_id, 0) + quantity > units_limit:
             raise HoldLimitReached(details={"product_id": product_id, "held": held.get(product_id, 0),
-                                            "requested": quantity, "limit": limit})
+                                            "requested": quantity, "limit": units_limit, **verified})
 
 
 def _hold_until(payment_method: str, now):
@@ -174,15 +227,24 @@ def checkout(*, user, payment_method: str, seller_id: int | None = None, source:
     OrderEvent.objects.create(order=order, to_status=OrderStatus.PENDING, actor=user, note="Order placed")
     CartItem.objects.filter(pk__in=[item.pk for item in items]).delete()
 
-    after_commit(_tell_seller_of_new_order, order.pk)
+    if seller_told_at_checkout(order):
+        after_commit(_tell_seller_of_new_order, order.pk)
     return order
+
+
+def seller_told_at_checkout(order: Order) -> bool:
+    """A cash-on-delivery order is announced at once: the seller has to confirm it. An online one
+    only when its payment arrives (payments tell the seller "Payment received"): until then it is
+    a hold anyone can place and drop, and announcing it would let one account flood a seller's
+    inbox with orders nobody pays."""
+    return order.payment_method == PaymentMethod.CASH_ON_DELIVERY
 
 
 def _tell_seller_of_new_order(order_pk: int) -> None:
     order = Order.objects.select_related("seller", "buyer").get(pk=order_pk)
-    payment = "cash on delivery" if order.payment_method == PaymentMethod.CASH_ON_DELIVERY else "awaiting payment"
     notify(
         user=order.seller, type=NotificationType.ORDER, title=f"New order {order.order_id}",
-        body=f"{order.full_name} ordered for {order.currency} {order.total_amount:.2f} ({payment}).",
+        body=f"{order.full_name} ordered for {order.currency} {order.total_amount:.2f} (cash on delivery). "
+             f"Confirm it within {settings.COD_CONFIRM_HOURS} hours, or it is cancelled.",
         data={"order_id": order.pk, "path": f"/orders/{order.pk}"}, dedupe_key=f"order-placed:{order.pk}",
     )

@@ -10,6 +10,7 @@ from notifications.services import notify
 from orders.errors import InvalidTransition, OutOfStock
 from orders.models import CancelReason, Order, OrderStatus, Payment, PaymentMethod, PaymentStatus
 from orders.services import stock
+from orders.services.checkout import seller_told_at_checkout
 from orders.services.lifecycle import order_transition
 from orders.services.payments import REFUNDABLE, _take_stock
 from sellflow.transactions import after_commit
@@ -74,9 +75,11 @@ def order_deliver(*, order: Order, actor) -> Order:
 @transaction.atomic
 def order_cancel(*, order: Order, actor, note: str = "") -> Order:
     """Cancel before shipping. Held stock goes back at once, sold stock is restocked, and a
-    payment already made is refunded in full."""
+    payment already made is refunded in full. The other side hears of it, unless the buyer drops
+    an online order the seller was never told of (it was never paid)."""
     order = _locked(order)
     by_buyer = actor is not None and actor.pk == order.buyer_id
+    seller_knows = order.status != OrderStatus.PENDING or seller_told_at_checkout(order)
     reason = CancelReason.BUYER_CANCELLED if by_buyer else CancelReason.SELLER_CANCELLED
     order_transition(order=order, to=OrderStatus.CANCELLED, actor=actor, note=note or reason.label,
                      cancel_reason=reason, cancel_note=note[:500])
@@ -90,6 +93,8 @@ def order_cancel(*, order: Order, actor, note: str = "") -> Order:
         from orders import tasks
 
         after_commit(tasks.refund_cancelled_order.delay, paid.pk, f"Order cancelled: {note}"[:500])
+    if by_buyer and not seller_knows:
+        return order
     other = order.seller if by_buyer else order.buyer
     who = "The buyer" if by_buyer else order.seller.display_name
     refund = " Your payment will be refunded in full." if paid is not None and not by_buyer else ""

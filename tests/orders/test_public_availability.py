@@ -5,6 +5,7 @@ sale the moment a hold lapses or its order is cancelled. Sellers still see what 
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 
 from orders.models import Order
 from tests.accounts.factories import UserFactory
@@ -144,7 +145,8 @@ def test_the_listing_counts_holds_in_a_fixed_number_of_queries(api_client, setti
             hold(product, 1)
             VariantFactory(product=product)
 
-    with django_assert_max_num_queries(4):  # count, page with sellers and categories, images, held stock
+    # The products held in full, count, page with sellers and categories, images, held stock.
+    with django_assert_max_num_queries(5):
         response = api_client.get(LIST, {"page_size": page_size})
     with django_assert_max_num_queries(5):  # product, variants, images, held stock (+ the view counter)
         api_client.get(f"{PUBLIC}{response.json()[0]['id']}/")
@@ -162,4 +164,129 @@ def test_ai_search_and_recommendations_count_holds_too(api_client, shop):
     recommended = api_client.get("/api/ai/recommendations/").json()
 
     assert [row["id"] for row in found["results"]] == [free.pk]
-    assert {row["id"]: row["in_stock"] for row in recommended["results"]} == {held.pk: False, free.pk: True}
+    assert {row["id"]: row["in_stock"] for row in recommended["results"]} == {free.pk: True}
+
+
+# --- What can be bought comes first -----------------------------------------------------------
+
+def ids(response) -> list[int]:
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    rows = body if isinstance(body, list) else body.get("results", body.get("products"))
+    return [row["id"] for row in rows]
+
+
+def test_a_product_held_in_full_sorts_after_the_buyable_ones_in_every_public_list(api_client, buyer, buyer_client,
+                                                                                   shop):
+    # Oldest and dearest first: every order would put it last, were holds not counted.
+    free = ProductFactory(seller=shop, name="Kente stole free", price=Decimal("30.00"), stock_quantity=2)
+    held = ProductFactory(seller=shop, name="Kente stole held", price=Decimal("20.00"), stock_quantity=2)
+    sold_out = ProductFactory(seller=shop, name="Kente stole sold out", price=Decimal("10.00"), stock_quantity=0)
+    hold(held, 2)
+    for product in (free, held, sold_out):
+        assert buyer_client.post(f"/api/products/{product.pk}/favorite/").status_code == 201
+    buyable_first = [free.pk, sold_out.pk, held.pk]  # then the others, newest (or cheapest) first
+
+    assert ids(api_client.get(LIST)) == buyable_first
+    assert ids(api_client.get(LIST, {"ordering": "price"})) == buyable_first
+    assert ids(api_client.get(LIST, {"search": "kente"})) == buyable_first
+    assert ids(api_client.get(f"{PUBLIC}vendor/{shop.pk}/")) == buyable_first
+    assert ids(buyer_client.get("/api/products/favorites/")) == buyable_first
+    assert ids(api_client.get("/api/ai/search/", {"q": "cheapest kente stole"})) == buyable_first
+    assert ids(api_client.get(LIST, {"in_stock": "false"})) == [sold_out.pk, held.pk]
+
+
+def test_a_partly_held_product_keeps_its_place(api_client, shop):
+    older = ProductFactory(seller=shop, stock_quantity=2)
+    newer = ProductFactory(seller=shop, stock_quantity=2)
+    hold(newer, 1)
+
+    assert ids(api_client.get(LIST)) == [newer.pk, older.pk]
+
+
+def test_a_lapsed_hold_puts_the_product_back_in_its_place(api_client, shop, clock, settings):
+    settings.PUBLIC_CATALOG_CACHE_SECONDS = 300
+    older = ProductFactory(seller=shop, stock_quantity=1)
+    newer = ProductFactory(seller=shop, stock_quantity=1)
+    hold(newer, 1)  # 15 minutes
+    assert ids(api_client.get(LIST, {"page_size": 1})) == [older.pk]  # the held one is not even on the page
+
+    clock.advance(minutes=16)  # no worker ran, and the page was cached
+
+    assert ids(api_client.get(LIST, {"page_size": 1})) == [newer.pk]
+
+
+@pytest.mark.parametrize("page_size", [1, 2, 3, 5])
+def test_pages_list_the_buyable_products_then_the_others_whole(api_client, shop, page_size):
+    products = ProductFactory.create_batch(5, seller=shop, stock_quantity=1)
+    for product in products[1::2]:
+        hold(product, 1)
+
+    seen, page = [], 1
+    while len(seen) < 5:
+        response = api_client.get(LIST, {"page_size": page_size, "page": page})
+        assert response["X-Total-Count"] == "5"
+        seen += ids(response)
+        page += 1
+
+    # Newest first within each: the buyable ones, then the held ones.
+    assert seen == [products[4].pk, products[2].pk, products[0].pk, products[3].pk, products[1].pk]
+    assert api_client.get(LIST, {"page_size": page_size, "page": page}).status_code == 404
+
+
+def test_every_page_takes_a_fixed_number_of_queries(api_client, settings, shop, django_assert_max_num_queries):
+    settings.PUBLIC_CATALOG_CACHE_SECONDS = 0  # measure the database work itself
+    products = ProductFactory.create_batch(25, seller=shop, stock_quantity=2)
+    for product in products[:10]:
+        hold(product, 2)  # 15 buyable, then 10 held in full
+
+    # The products held in full, count (of both kinds), page with sellers and categories, images, held stock:
+    # inside the buyable ones and past them alike; where they end, a page and its images of each kind.
+    for page, queries in ((1, 5), (2, 7), (3, 5)):
+        with django_assert_max_num_queries(queries):
+            assert len(ids(api_client.get(LIST, {"page_size": 10, "page": page}))) == (5 if page == 3 else 10)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the plan that matters is PostgreSQL's")
+def test_a_page_of_buyable_products_is_read_from_the_listing_index_not_sorted(shop):
+    from products.selectors import BuyableFirst, public_products
+
+    products = ProductFactory.create_batch(5, seller=shop, stock_quantity=2)
+    hold(products[0], 2)
+    sql, params = BuyableFirst(public_products()).buyable[:20].query.sql_with_params()
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")  # a sort still shows when nothing else can order the rows
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "products_public_order" in plan and "Sort" not in plan, plan
+
+
+def test_recommendations_leave_out_products_held_in_full_until_their_hold_lapses(api_client, buyer, buyer_client,
+                                                                                 shop, clock):
+    from ai import recommendations as engine
+    from products.models import ProductView
+
+    seen = ProductFactory(seller=shop, name="Ceramic coffee mug", tag_names="ceramic,mug", stock_quantity=3)
+    free = ProductFactory(seller=shop, name="Ceramic tea mug", tag_names="ceramic,mug", stock_quantity=3)
+    held = ProductFactory(seller=shop, name="Ceramic soup mug", tag_names="ceramic,mug", stock_quantity=3)
+    ProductView.objects.create(user=buyer, product=seen, last_viewed_at=clock.now)
+    engine.recommendations_refresh_all()
+    hold(held, 3)
+
+    beside = api_client.get("/api/ai/recommendations/", {"product_id": seen.pk}).json()
+    personal = buyer_client.get("/api/ai/recommendations/").json()
+    popular = api_client.get("/api/ai/recommendations/").json()
+
+    assert ids_of(beside["similar"]) == [free.pk]
+    assert personal["strategy"] == "personal" and held.pk not in ids_of(personal["results"])
+    assert free.pk in ids_of(personal["results"])
+    assert held.pk not in ids_of(popular["results"])
+    clock.advance(minutes=16)
+    assert set(ids_of(api_client.get("/api/ai/recommendations/", {"product_id": seen.pk}).json()["similar"])) == {
+        free.pk, held.pk}
+
+
+def ids_of(rows) -> list[int]:
+    return [row["id"] for row in rows]

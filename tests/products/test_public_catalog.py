@@ -72,7 +72,8 @@ class TestListing:
         for seller in UserFactory.create_batch(5):
             ProductFactory.create_batch(8, seller=seller)
 
-        with django_assert_max_num_queries(4):  # count, page with sellers and categories, images, held stock
+        # The products held in full, count, page with sellers and categories, images, held stock.
+        with django_assert_max_num_queries(5):
             response = api_client.get(LIST, {"page_size": page_size})
 
         assert len(response.json()) == min(page_size, 40)
