@@ -212,6 +212,22 @@ class TestAvatar:
         assert refused.json()["code"] == "throttled"
         assert seller_client.delete(AVATAR).status_code == 200  # removing carries no file
 
+    def test_avatars_are_paid_from_the_same_budget_of_pixels(self, seller_client, seller, settings, monkeypatch):
+        settings.UPLOAD_PIXELS_PER_HOUR_UNVERIFIED = 64 * 48
+        assert seller_client.post(AVATAR, {"avatar": image_upload()}, format="multipart").status_code == 200
+        decoded = []
+        monkeypatch.setattr("accounts.services.clean_image_upload", lambda *args, **kwargs: decoded.append(args))
+
+        refused = seller_client.post(AVATAR, {"avatar": image_upload()}, format="multipart")
+
+        assert refused.status_code == 429
+        body = refused.json()
+        assert (body["code"], body["details"]["kind"], body["details"]["period_seconds"]) == ("throttled",
+                                                                                              "upload_pixels", 3600)
+        assert body["details"]["used"] == 64 * 48
+        assert int(refused["Retry-After"]) <= 3600
+        assert decoded == []  # refused before decoding
+
     def test_missing_file(self, seller_client):
         response = seller_client.post(AVATAR, {}, format="multipart")
 
