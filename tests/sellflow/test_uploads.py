@@ -1,10 +1,19 @@
-"""What every view that takes files shares: the upload throttles."""
+"""What every view that takes files shares: the upload throttles, and the private storage for
+files that must never be served."""
+
+import os
+import stat
 
 import pytest
+from django.core.checks import run_checks
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
 from django.urls import get_resolver
 from rest_framework.parsers import FileUploadParser, MultiPartParser
 
+from sellflow.storage import private_storage
 from sellflow.throttling import UPLOAD_THROTTLES
 from tests.sellflow.test_parsers import api_view_classes
 
@@ -40,3 +49,29 @@ def test_a_malformed_multipart_body_to_a_view_that_takes_files_is_a_400(seller_c
 
     assert response.status_code == 400
     assert set(response.json()) == {"error", "code", "details"}
+
+
+class TestPrivateStorage:
+    def test_folders_and_files_are_the_owners_only(self, settings):
+        name = private_storage().save("imports/7/catalog.csv", ContentFile(b"name,price\n"))
+
+        root = settings.PRIVATE_FILES_ROOT
+        for folder in (root, root / "imports", root / "imports" / "7"):
+            assert stat.S_IMODE(os.stat(folder).st_mode) == 0o700, folder
+        assert stat.S_IMODE(os.stat(root / name).st_mode) == 0o600
+
+    @pytest.mark.parametrize("inside", ["MEDIA_ROOT", "STATIC_ROOT"])
+    @pytest.mark.parametrize("where", ["equal", "below"])
+    def test_a_private_folder_in_a_served_one_stops_the_server_from_starting(self, settings, tmp_path, inside, where):
+        setattr(settings, inside, tmp_path / "served")
+        settings.PRIVATE_FILES_ROOT = tmp_path / "served" if where == "equal" else tmp_path / "served" / "private"
+
+        assert [message.id for message in run_checks() if message.id.startswith("sellflow.")] == ["sellflow.E001"]
+        with pytest.raises(SystemCheckError, match=f"PRIVATE_FILES_ROOT .* is inside {inside}"):
+            call_command("check")
+
+    def test_a_private_folder_beside_the_served_ones_passes(self, settings, tmp_path):
+        settings.MEDIA_ROOT, settings.STATIC_ROOT = tmp_path / "media", tmp_path / "static"
+        settings.PRIVATE_FILES_ROOT = tmp_path / "private"
+
+        assert [message.id for message in run_checks() if message.id.startswith("sellflow.")] == []
