@@ -3,6 +3,7 @@ import os
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from PIL import Image
 
 from accounts.models import User
@@ -214,6 +215,8 @@ class TestAvatar:
 
     def test_avatars_are_paid_from_the_same_budget_of_pixels(self, seller_client, seller, settings, monkeypatch):
         settings.UPLOAD_PIXELS_PER_HOUR_UNVERIFIED = 64 * 48
+        moment = timezone.now().replace(minute=30)  # both requests in one hour
+        monkeypatch.setattr(timezone, "now", lambda: moment)
         assert seller_client.post(AVATAR, {"avatar": image_upload()}, format="multipart").status_code == 200
         decoded = []
         monkeypatch.setattr("accounts.services.clean_image_upload", lambda *args, **kwargs: decoded.append(args))

@@ -4,12 +4,11 @@ import threading
 from datetime import timedelta
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.utils import timezone
 from PIL import Image, ImageFile
-
-from django.core.files.base import ContentFile
 
 from products.models import HistoryEvent, Product, ProductHistory, ProductImage
 from products.services import product_adjust_stock
@@ -308,6 +307,12 @@ def later(monkeypatch, **delta):
 class TestDecodingBudgets:
     """Pixels cost CPU to decode: each account, and each client address, has a budget of them per
     minute and per hour, paid from the headers before anything is decoded."""
+
+    @pytest.fixture(autouse=True)
+    def _clock(self, monkeypatch):
+        """Half a minute into an hour: no test's requests fall into two periods."""
+        moment = timezone.now().replace(minute=0, second=30, microsecond=0)
+        monkeypatch.setattr(timezone, "now", lambda: moment)
 
     def test_a_new_unverified_account_has_a_small_hourly_budget(self, seller_client, seller, settings, decodes,
                                                                 monkeypatch):
