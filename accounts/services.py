@@ -39,7 +39,7 @@ from accounts.errors import (
 from accounts.google import verify_google_id_token
 from accounts.models import ONBOARDING_LAST_STEP, AccountType, EmailVerificationCode, User
 from accounts.tokens import SessionRefreshToken
-from sellflow.images import clean_image_upload
+from sellflow.images import Uploader, clean_image_upload, decoding_take, probe_image
 from sellflow.throttling import take_slot
 from sellflow.transactions import after_commit
 from sellflow.ws_sessions import revoke_sockets, session_end, session_id_of
@@ -312,7 +312,10 @@ def user_update_profile(*, user: User, data: dict) -> User:
     return user
 
 
-def user_set_avatar(*, user: User, upload) -> User:
+def user_set_avatar(*, user: User, upload, uploader: Uploader) -> User:
+    """A new profile picture; the `uploader` (who sent it) pays for decoding it."""
+    width, height = probe_image(upload, max_bytes=settings.AVATAR_MAX_BYTES, max_pixels=settings.AVATAR_MAX_PIXELS)
+    decoding_take(uploader=uploader, pixels=width * height)
     # Decoded before the transaction opens: the slow part holds no lock.
     image = clean_image_upload(
         upload,

@@ -10,18 +10,19 @@ from rest_framework_simplejwt.views import TokenRefreshView, TokenVerifyView
 
 from accounts import serializers as s
 from accounts import services
+from sellflow.images import Uploader
 from sellflow.schema import error_responses
 from sellflow.throttling import (
     LOGIN_THROTTLES,
     OTP_THROTTLES,
     REGISTER_THROTTLES,
+    UPLOAD_THROTTLES,
     AnonThrottle,
     FailureCountingMixin,
     GoogleSignInIPThrottle,
     PasswordChangeThrottle,
     PasswordResetConfirmIPThrottle,
     PasswordResetIPThrottle,
-    UploadThrottle,
     UserThrottle,
     with_default_throttles,
 )
@@ -157,14 +158,18 @@ class ProfileView(MeView):
 class AvatarView(APIView):
     permission_classes = [IsAuthenticated]
     parser_classes = [MultiPartParser, FormParser]
-    throttle_classes = with_default_throttles(UploadThrottle)
+    throttle_classes = with_default_throttles(*UPLOAD_THROTTLES)
 
     @extend_schema(tags=TAGS, request={"multipart/form-data": s.AvatarUploadSerializer},
-                   responses={200: s.UserSerializer}, summary="Upload a profile picture")
+                   responses={200: s.UserSerializer, **error_responses(
+                       429, s429="Too many uploads or image pixels, from this account or this address (`throttled`); "
+                                 "see `Retry-After`.")},
+                   summary="Upload a profile picture")
     def post(self, request):
         serializer = s.AvatarUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = services.user_set_avatar(user=request.user, upload=serializer.validated_data["avatar"])
+        user = services.user_set_avatar(user=request.user, upload=serializer.validated_data["avatar"],
+                                        uploader=Uploader.of(request))
         return Response(s.UserSerializer(user, context={"request": request}).data)
 
     @extend_schema(tags=TAGS, responses={200: s.UserSerializer}, summary="Remove the profile picture")

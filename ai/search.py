@@ -33,7 +33,9 @@ def categories_for_matching() -> list[dict]:
 
 def category_named(value: str) -> dict | None:
     """The category given by id or slug, as the interpretation shows it."""
-    lookup = Q(slug=value) | (Q(pk=int(value)) if value.isdigit() and len(value) < 19 else Q(pk__in=[]))
+    # ASCII digits only: "²".isdigit() is true, and int("²") fails.
+    is_id = value.isascii() and value.isdigit() and len(value) < 19
+    lookup = Q(slug=value) | (Q(pk=int(value)) if is_id else Q(pk__in=[]))
     return Category.objects.filter(lookup).values("id", "name", "slug").first()
 
 

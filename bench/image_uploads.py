@@ -1,7 +1,8 @@
 """CPU cost of cleaning uploaded images (sellflow/images.py) on crafted files: a few kilobytes that
 describe a large canvas, the cheapest way to make the server work. Prints, per image, the CPU
-seconds of one clean at the configured limits (best of five), and the worst request: as many of
-the costliest accepted image as the per-request pixel budget lets through.
+seconds of one clean at the configured limits (best of five), the worst request (as many of the
+costliest accepted image as the per-request pixel budget lets through), and the most CPU the
+decoding budgets (UPLOAD_PIXELS_*) let one account or one client address cost at that price.
 
     .venv/bin/python bench/image_uploads.py
 """
@@ -51,7 +52,7 @@ def cpu_seconds(data: bytes, *, max_pixels: int, max_dimension: int) -> float | 
 def main() -> None:
     product = {"max_pixels": settings.PRODUCT_IMAGE_MAX_PIXELS, "max_dimension": settings.PRODUCT_IMAGE_MAX_DIMENSION}
     avatar = {"max_pixels": settings.AVATAR_MAX_PIXELS, "max_dimension": settings.AVATAR_SIZE}
-    worst = 0.0
+    worst, per_pixel = 0.0, 0.0
     for image_format, width, height in [("PNG", 6300, 6300), ("JPEG", 6300, 6300), ("PNG", 4000, 4000),
                                         ("JPEG", 4000, 4000), ("PNG", 4032, 3024), ("JPEG", 4032, 3024)]:
         data = crafted(image_format, width, height)
@@ -63,8 +64,12 @@ def main() -> None:
         if isinstance(as_product, float):
             per_request = min(settings.PRODUCT_MAX_IMAGES, settings.PRODUCT_IMAGES_REQUEST_MAX_PIXELS // (width * height))
             worst = max(worst, per_request * as_product)
+            per_pixel = max(per_pixel, as_product / (width * height))
     print(f"worst upload request (PRODUCT_IMAGES_REQUEST_MAX_PIXELS={settings.PRODUCT_IMAGES_REQUEST_MAX_PIXELS}): "
           f"{worst:.1f} s of CPU")
+    for budget in ("UPLOAD_PIXELS_PER_MINUTE", "UPLOAD_PIXELS_PER_HOUR_UNVERIFIED", "UPLOAD_PIXELS_PER_HOUR",
+                   "UPLOAD_PIXELS_PER_MINUTE_PER_IP", "UPLOAD_PIXELS_PER_HOUR_PER_IP"):
+        print(f"at most {getattr(settings, budget) * per_pixel:.1f} s of CPU per {budget}={getattr(settings, budget)}")
 
 
 if __name__ == "__main__":

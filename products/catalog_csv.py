@@ -72,6 +72,8 @@ def _read(upload) -> list[dict[str, str]]:
         text = upload.read().decode("utf-8-sig")
     except UnicodeDecodeError:
         raise CatalogFileError("The file is not UTF-8 text.")
+    if "\x00" in text:  # no text holds one, and PostgreSQL could not store a report quoting it
+        raise CatalogFileError("The file holds NUL characters: it is not CSV text.")
     try:
         reader = csv.DictReader(io.StringIO(text))
         header = [name.strip().lower() for name in (reader.fieldnames or [])]
@@ -105,12 +107,22 @@ def _row_data(row: dict[str, str], categories: dict[str, int]) -> dict:
         if key in data and data[key] == "":
             data[key] = None
     if data.get("category"):
-        category = data["category"]
-        data["category"] = categories.get(category.lower()) or (int(category) if category.isdigit() else -1)
+        data["category"] = _category_id(data["category"], categories)
     for key in ("stock_quantity", "low_stock_threshold", "status", "description", "tags", "sku"):
         if data.get(key) == "":
             data.pop(key)
     return data
+
+
+def _category_id(cell: str, categories: dict[str, int]) -> int:
+    """The id of the category a cell names by slug or by id."""
+    if cell.lower() in categories:
+        return categories[cell.lower()]
+    # ASCII digits only ("²".isdigit() is true, and int("²") fails), no longer than an id can be
+    # (int() refuses thousands of digits).
+    if cell.isascii() and cell.isdigit() and len(cell) < 19:
+        return int(cell)
+    raise DjangoValidationError({"category": "No category has this slug or id."})
 
 
 def catalog_import_submit(*, seller, upload, dry_run: bool, background: bool) -> tuple[CatalogImport, bool]:
@@ -287,8 +299,10 @@ def import_rows(*, seller, rows: list[dict[str, str]], dry_run: bool = False) ->
             continue
         seen_skus.add(sku)
         product = existing.get(sku) if sku else None
-        serializer = ProductWriteSerializer(instance=product, data=_row_data(row, categories), partial=product is not None)
         try:
+            # Cells are read inside the row's try: one that cannot be read rejects its row, not the file.
+            data = _row_data(row, categories)
+            serializer = ProductWriteSerializer(instance=product, data=data, partial=product is not None)
             serializer.is_valid(raise_exception=True)
             with transaction.atomic():
                 if product is None:

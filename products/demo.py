@@ -9,6 +9,7 @@ from PIL import Image, ImageDraw
 from accounts.demo import demo_seller
 from products.models import Category, Product
 from products.services import product_create
+from sellflow.images import Uploader
 
 DEMO_PRODUCTS = [
     ("Handwoven Kente Stole", "kente-textiles", "149.00", "189.00", 12, "kente,handmade,ghana", (212, 160, 23)),
@@ -54,4 +55,5 @@ def seed(context) -> None:
                 "stock_quantity": stock,
             },
             images=[_photo(color, name)],
+            uploader=Uploader(user=seller, address=None),
         )

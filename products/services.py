@@ -30,8 +30,8 @@ from products.models import (
     Variant,
 )
 from sellflow.counters import first_in_window
-from sellflow.images import CleanImage, check_image_uploads, clean_image_upload
-from sellflow.quotas import daily_counter_take
+from sellflow.images import CleanImage, Uploader, check_image_uploads, clean_image_upload, decoding_take
+from sellflow.quotas import DAY, Charge
 
 logger = logging.getLogger(__name__)
 
@@ -220,13 +220,17 @@ def _validate_prices(price, compare_at_price) -> None:
         raise DjangoValidationError({"compare_at_price": "The compare-at price must be higher than the price."})
 
 
-def product_create(*, seller, data: dict, images: list | None = None, event: str = HistoryEvent.CREATED) -> Product:
+def product_create(*, seller, data: dict, images: list | None = None, uploader: Uploader | None = None,
+                   event: str = HistoryEvent.CREATED) -> Product:
+    """A new product; with `images`, the `uploader` (who sent them) pays for their decoding."""
     prepared = []
     if images:
+        if uploader is None:
+            raise ValueError("Images come with their uploader, who pays for decoding them.")
         # Refuse what can be refused cheaply, then decode the images before the transaction opens.
         _validate_prices(data.get("price"), data.get("compare_at_price"))
         _check_unique_sku(seller=seller, sku=data.get("sku", ""))
-        prepared = product_images_prepare(seller_id=seller.pk, uploads=images)
+        prepared = product_images_prepare(uploader=uploader, uploads=images)
     return _product_create(seller=seller, data=data, images=prepared, event=event)
 
 
@@ -385,20 +389,21 @@ def _ensure_image_room(*, current: int, uploaded: int) -> None:
         raise TooManyImages(details={"max_images": limit, "current": current, "uploaded": uploaded})
 
 
-def product_images_prepare(*, seller_id: int, uploads: list, current: int = 0) -> list[CleanImage]:
+def product_images_prepare(*, uploader: Uploader, uploads: list, current: int = 0) -> list[CleanImage]:
     """The slow part of adding images, done before any transaction or lock: every header checked
-    (limits, the request's pixel budget), the seller's daily quota taken, then each image decoded,
-    fitted and re-encoded."""
+    (limits, the request's pixel budget), the pixels and the seller's daily images paid for, then
+    each image decoded, fitted and re-encoded."""
     _ensure_image_room(current=current, uploaded=len(uploads))
-    check_image_uploads(
+    pixels = check_image_uploads(
         uploads,
         max_bytes=settings.PRODUCT_IMAGE_MAX_BYTES,
         max_pixels=settings.PRODUCT_IMAGE_MAX_PIXELS,
         max_total_pixels=settings.PRODUCT_IMAGES_REQUEST_MAX_PIXELS,
     )
     # Counted before decoding, and kept: the work is done even when an image then fails.
-    daily_counter_take(kind="product_images", user_id=seller_id, amount=len(uploads),
-                       quota=settings.PRODUCT_IMAGES_DAILY_QUOTA, message="You have uploaded today's product images.")
+    decoding_take(uploader=uploader, pixels=pixels, charges=[Charge(
+        scope="product_images", amount=len(uploads), quota=settings.PRODUCT_IMAGES_DAILY_QUOTA, seconds=DAY,
+        message="You have uploaded today's product images.")])
     return [
         clean_image_upload(
             upload,
@@ -428,8 +433,8 @@ def _store_images(product: Product, images: list[CleanImage]) -> list[ProductIma
     return created
 
 
-def product_images_add(*, product: Product, uploads: list) -> list[ProductImage]:
-    prepared = product_images_prepare(seller_id=product.seller_id, uploads=uploads, current=product.images.count())
+def product_images_add(*, product: Product, uploads: list, uploader: Uploader) -> list[ProductImage]:
+    prepared = product_images_prepare(uploader=uploader, uploads=uploads, current=product.images.count())
     with transaction.atomic():
         # Lock the product so two uploads at once cannot both pass the image limit.
         Product.objects.select_for_update().filter(pk=product.pk).first()

@@ -26,14 +26,16 @@ from products import serializers as s
 from products.filters import PublicProductFilter, SellerProductFilter
 from products.models import CatalogImport, Favorite, Product, ProductHistory, ProductImage
 from sellflow.counters import client_key
+from sellflow.images import Uploader
 from sellflow.pagination import PAGE_PARAMETERS, HeaderPagination
 from sellflow.parsers import JSONParser
 from sellflow.permissions import IsSeller
 from sellflow.schema import error_responses
-from sellflow.throttling import UploadThrottle, with_default_throttles
+from sellflow.throttling import UPLOAD_THROTTLES, with_default_throttles
 
 TAGS = ["products"]
-IMAGE_UPLOAD_429 = error_responses(429, s429="Too many uploads (`throttled`), or today's product images are spent "
+IMAGE_UPLOAD_429 = error_responses(429, s429="Too many uploads or image pixels, from this account or this address "
+                                             "(`throttled`), or today's product images are spent "
                                              "(`quota_exceeded`); see `Retry-After`.")
 IN_STOCK_PARAMETER = OpenApiParameter("in_stock", bool, description="Only products in stock (true) or sold out (false).")
 
@@ -64,7 +66,7 @@ class ProductListCreateView(SellerProductMixin, generics.ListAPIView):
     filter_backends = [DjangoFilterBackend]
     filterset_class = SellerProductFilter
     parser_classes = [JSONParser, MultiPartParser, FormParser]
-    throttle_classes = with_default_throttles(UploadThrottle)  # counts only creations that carry images
+    throttle_classes = with_default_throttles(*UPLOAD_THROTTLES)  # counts only creations that carry images
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -86,7 +88,8 @@ class ProductListCreateView(SellerProductMixin, generics.ListAPIView):
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         images = data.pop("images", None) or request.FILES.getlist("images[]") or None
-        product = services.product_create(seller=request.user, data=data, images=images)
+        product = services.product_create(seller=request.user, data=data, images=images,
+                                          uploader=Uploader.of(request))
         return Response(self.product_body(product), status=status.HTTP_201_CREATED)
 
 
@@ -120,7 +123,7 @@ class ProductDetailView(SellerProductMixin, APIView):
 
 class ProductImagesUploadView(SellerProductMixin, APIView):
     parser_classes = [MultiPartParser, FormParser]
-    throttle_classes = with_default_throttles(UploadThrottle)
+    throttle_classes = with_default_throttles(*UPLOAD_THROTTLES)
 
     @extend_schema(
         tags=TAGS, summary="Add images to a product",
@@ -132,7 +135,8 @@ class ProductImagesUploadView(SellerProductMixin, APIView):
         files = request.FILES.getlist("images") or request.FILES.getlist("images[]")
         serializer = s.ImageUploadSerializer(data={"images": files})
         serializer.is_valid(raise_exception=True)
-        images = services.product_images_add(product=product, uploads=serializer.validated_data["images"])
+        images = services.product_images_add(product=product, uploads=serializer.validated_data["images"],
+                                             uploader=Uploader.of(request))
         return Response(
             s.ProductImageSerializer(images, many=True, context={"request": request}).data,
             status=status.HTTP_201_CREATED,
@@ -276,7 +280,7 @@ def import_job_body(job: CatalogImport) -> dict:
 class CatalogImportView(APIView):
     permission_classes = [IsSeller]
     parser_classes = [MultiPartParser, FormParser]
-    throttle_classes = with_default_throttles(UploadThrottle)
+    throttle_classes = with_default_throttles(*UPLOAD_THROTTLES)
 
     @extend_schema(tags=TAGS, summary="Create or update products from a CSV file (matched by SKU)",
                    description="A file of more rows than the server imports in one request always runs in the "

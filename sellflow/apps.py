@@ -3,13 +3,18 @@ from django.contrib.admin import apps as admin_apps
 
 
 class SellflowConfig(AppConfig):
-    """The project's own models: what every app shares (idempotency records)."""
+    """The project's own models and checks: what every app shares (idempotency records, quota counts)."""
 
     name = "sellflow"
     verbose_name = "Platform"
 
     def ready(self):
+        from django.core import checks
+
         from sellflow import tasks  # noqa: F401  (registers the platform's periodic jobs)
+        from sellflow.checks import private_files_location
+
+        checks.register(private_files_location, checks.Tags.security)
 
 
 class SellflowAdminConfig(admin_apps.AdminConfig):

@@ -23,3 +23,27 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} on {self.path}"
+
+
+class QuotaUsage(models.Model):
+    """How much of one allowance (`scope`: product images, decoded pixels, later marketing sends,
+    AI...) a user used in one period aligned on the UTC clock (a day, an hour, a minute). Counted
+    race-free by sellflow.quotas; old periods are pruned."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    scope = models.CharField(max_length=50)
+    # One scope may have several periods (per minute and per hour): a minute and the hour it opens
+    # start together, so the length is part of what a row counts.
+    period_seconds = models.PositiveIntegerField()
+    period_start = models.DateTimeField()
+    used = models.PositiveBigIntegerField(default=0)  # pixels run into billions
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "scope", "period_seconds", "period_start"],
+                                    name="sellflow_quota_usage_once"),
+        ]
+        indexes = [models.Index(fields=["period_start"], name="sellflow_quota_usage_age")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} for {self.period_seconds} s from {self.period_start:%Y-%m-%d %H:%M}: {self.used}"

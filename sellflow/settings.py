@@ -216,6 +216,15 @@ AVATAR_MAX_BYTES = env.int("AVATAR_MAX_BYTES", default=2 * 1024 * 1024)
 AVATAR_MAX_PIXELS = env.int("AVATAR_MAX_PIXELS", default=16_000_000)
 AVATAR_SIZE = env.int("AVATAR_SIZE", default=512)
 
+# Image pixels decoded for uploads (product photos, avatars), counted from the headers before any
+# decoding (30 to 100 ns of CPU each): per account per minute and per hour, less per hour until the
+# account's email is confirmed, and per client address whatever the account. 0: no limit.
+UPLOAD_PIXELS_PER_MINUTE = env.int("UPLOAD_PIXELS_PER_MINUTE", default=250_000_000)
+UPLOAD_PIXELS_PER_HOUR = env.int("UPLOAD_PIXELS_PER_HOUR", default=2_000_000_000)
+UPLOAD_PIXELS_PER_HOUR_UNVERIFIED = env.int("UPLOAD_PIXELS_PER_HOUR_UNVERIFIED", default=400_000_000)
+UPLOAD_PIXELS_PER_MINUTE_PER_IP = env.int("UPLOAD_PIXELS_PER_MINUTE_PER_IP", default=500_000_000)
+UPLOAD_PIXELS_PER_HOUR_PER_IP = env.int("UPLOAD_PIXELS_PER_HOUR_PER_IP", default=4_000_000_000)
+
 # --- Catalog ----------------------------------------------------------------------------------
 
 PRODUCT_MAX_IMAGES = env.int("PRODUCT_MAX_IMAGES", default=10)
@@ -332,7 +341,7 @@ REST_FRAMEWORK = {
         # DRF's, also refusing lone surrogates and deep nesting (a 500 otherwise).
         "sellflow.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
+        # No file parser: a view that takes files names MultiPartParser itself, with UPLOAD_THROTTLES.
     ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # Formats are negotiated with Accept only; `?format=` would turn typos into 404s.
@@ -371,8 +380,9 @@ REST_FRAMEWORK = {
         # AI generation per user, and AI search per client (the openai provider costs money).
         "ai_generate": env("THROTTLE_AI_GENERATE_RATE", default="30/minute"),
         "ai_search": env("THROTTLE_AI_SEARCH_RATE", default="60/minute"),
-        # Requests that carry files (product images, avatars, catalog imports), per user.
+        # Requests that carry files (product images, avatars, catalog imports), per user and per client IP.
         "upload": env("THROTTLE_UPLOAD_RATE", default="10/minute"),
+        "upload_ip": env("THROTTLE_UPLOAD_IP_RATE", default="30/minute"),
         # Checkouts per user: each one holds stock and tells a seller.
         "checkout": env("THROTTLE_CHECKOUT_RATE", default="10/minute"),
     },
@@ -506,6 +516,11 @@ CELERY_BEAT_SCHEDULE = {
     "sellflow-prune-idempotency-records": {
         "task": "sellflow.tasks.prune_idempotency_records",
         "schedule": crontab(hour=4, minute=10),
+    },
+    # Quota counts of periods long over (days, hours, minutes).
+    "sellflow-prune-quota-usage": {
+        "task": "sellflow.tasks.prune_quota_usage",
+        "schedule": crontab(hour=4, minute=20),
     },
 }
 

@@ -9,15 +9,22 @@ parallel requests cannot pass them together."""
 import hashlib
 
 from django.core.cache import cache
+from django.utils import timezone
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.settings import api_settings
-from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
+from rest_framework.throttling import AnonRateThrottle, BaseThrottle, SimpleRateThrottle, UserRateThrottle
 
 
 def hashed_ident(*parts: str | None) -> str:
     # A part may be missing (no REMOTE_ADDR); surrogatepass: a lone surrogate is valid JSON text,
     # and must not turn a key into a 500.
     return hashlib.sha256("\n".join(part or "" for part in parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def client_address(request) -> str:
+    """The client's address as every throttle takes it (REMOTE_ADDR, or X-Forwarded-For read
+    through NUM_PROXIES), hashed."""
+    return hashed_ident(BaseThrottle().get_ident(request))
 
 
 def posted_account(request, field: str) -> str | None:
@@ -48,6 +55,34 @@ def take_slot(key: str, *, limit: int, seconds: int) -> bool:
     if limit < 1:
         return False
     return count_use(f"slots:{key}", seconds=seconds) <= limit
+
+
+def clock_windows_take(name: str, *, amount: int, limits: list[tuple[int, int]]) -> tuple[int, int, int] | None:
+    """Count `amount` under `name` in each (seconds, limit) window aligned on the clock, all or
+    none, in the cache (a limit of 0 is no limit). None when counted; else the first window that
+    would go past its limit, as (seconds, limit, used before), and nothing is counted. For budgets
+    of a client address, which has no row to count in."""
+    moment = int(timezone.now().timestamp())
+    counted = []
+    for seconds, limit in limits:
+        if not limit:
+            continue
+        key = f"window:{name}:{seconds}:{moment // seconds}"
+        cache.add(key, 0, timeout=seconds + 60)
+        try:
+            used = cache.incr(key, amount)
+        except ValueError:  # evicted between add and incr
+            cache.add(key, 0, timeout=seconds + 60)
+            used = cache.incr(key, amount)
+        counted.append(key)
+        if used > limit:
+            for taken in counted:
+                try:
+                    cache.decr(taken, amount)
+                except ValueError:  # evicted meanwhile: nothing left to give back
+                    pass
+            return seconds, limit, used - amount
+    return None
 
 
 class _SettingsRateMixin:
@@ -258,16 +293,27 @@ class AISearchThrottle(_ScopedUserThrottle):
     scope = "ai_search"
 
 
-class UploadThrottle(_ScopedUserThrottle):
-    """Requests that carry files (images, imports), per user: decoding or importing them costs
-    far more than an ordinary request. The same view's other requests are not counted."""
-
-    scope = "upload"
+class _FilesOnly:
+    """Counts only the requests that carry files: decoding or importing them costs far more than
+    an ordinary request. The same view's other requests are not counted."""
 
     def allow_request(self, request, view):
         if request.method in SAFE_METHODS or not request.FILES:
             return True
         return super().allow_request(request, view)
+
+
+class UploadThrottle(_FilesOnly, _ScopedUserThrottle):
+    scope = "upload"  # per account
+
+
+class UploadIPThrottle(_FilesOnly, _IPThrottle):
+    scope = "upload_ip"  # per client address, whatever account: new accounts do not multiply it
+
+
+# Every view that accepts files (a multipart or file-upload parser) carries these
+# (tests/sellflow/test_uploads.py walks the URLconf to check).
+UPLOAD_THROTTLES = [UploadThrottle, UploadIPThrottle]
 
 
 class CheckoutThrottle(_ScopedUserThrottle):

@@ -17,9 +17,13 @@ TEST_KEY_PREFIX = f"sellflow-test-{os.getpid()}"
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _test_infrastructure():
-    """Tasks run in-process; cache and channel layer keys are private to this process."""
+def _test_infrastructure(tmp_path_factory):
+    """Tasks run in-process; cache and channel layer keys are private to this process; files,
+    from the migrations that create the test database on, go to folders of this run, never to
+    the developer's media folder."""
     from django.conf import settings
+
+    files = tmp_path_factory.mktemp("files")
 
     celery_app.conf.task_always_eager = True
     celery_app.conf.task_eager_propagates = True
@@ -33,6 +37,8 @@ def _test_infrastructure():
         "STORAGES": {**settings.STORAGES,
                      "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}},
         "CACHES": {"default": {**settings.CACHES["default"], "KEY_PREFIX": TEST_KEY_PREFIX}},
+        "MEDIA_ROOT": files / "media",
+        "PRIVATE_FILES_ROOT": files / "private",
         # Payments go through the test gateway in every run, PostgreSQL's included.
         "PAYMENT_TEST_GATEWAY": True,
         **{f"PAYMENT_GATEWAY_{method}": "test" for method in ("CARD", "MOBILE_MONEY", "BANK_TRANSFER", "PAYPAL")},

@@ -11,14 +11,13 @@ ACTIVE = ["pending", "running"]
 
 def move_import_files_out_of_media(apps, schema_editor):
     """Import files used to sit in the public media volume: the one a still active job needs
-    moves to the private storage, every other one (finished jobs, strays) is deleted. Of several
-    active jobs of one seller (now allowed one), the older ones are failed."""
+    moves to the private storage, every other one (finished jobs, jobs deleted with their seller,
+    strays) is deleted. Of several active jobs of one seller (now allowed one), the older ones
+    are failed. Nothing to do where MEDIA_ROOT/imports/ does not exist."""
     from django.core.files.storage import storages
     from django.utils import timezone
 
     CatalogImport = apps.get_model("products", "CatalogImport")
-    if not CatalogImport.objects.exists():
-        return  # nothing was ever imported (a new database, a test run): leave media alone
     media, private = storages["default"], storages["private"]
     newest_active = {}
     for job in CatalogImport.objects.filter(status__in=ACTIVE).order_by("created_at", "id"):
@@ -31,13 +30,18 @@ def move_import_files_out_of_media(apps, schema_editor):
                 CatalogImport.objects.filter(pk=job.pk).update(file=private.save(job.file.name, source))
         else:
             CatalogImport.objects.filter(pk=job.pk).update(file="")
+    _delete_folder(media, "imports")
+
+
+def _delete_folder(storage, folder):
     try:
-        sellers, _ = media.listdir("imports")
+        folders, files = storage.listdir(folder)
     except FileNotFoundError:
         return
-    for seller in sellers:
-        for name in media.listdir(f"imports/{seller}")[1]:
-            media.delete(f"imports/{seller}/{name}")
+    for name in files:
+        storage.delete(f"{folder}/{name}")
+    for name in folders:
+        _delete_folder(storage, f"{folder}/{name}")
 
 
 class Migration(migrations.Migration):

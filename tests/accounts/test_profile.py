@@ -3,6 +3,7 @@ import os
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from PIL import Image
 
 from accounts.models import User
@@ -211,6 +212,24 @@ class TestAvatar:
         assert refused.status_code == 429
         assert refused.json()["code"] == "throttled"
         assert seller_client.delete(AVATAR).status_code == 200  # removing carries no file
+
+    def test_avatars_are_paid_from_the_same_budget_of_pixels(self, seller_client, seller, settings, monkeypatch):
+        settings.UPLOAD_PIXELS_PER_HOUR_UNVERIFIED = 64 * 48
+        moment = timezone.now().replace(minute=30)  # both requests in one hour
+        monkeypatch.setattr(timezone, "now", lambda: moment)
+        assert seller_client.post(AVATAR, {"avatar": image_upload()}, format="multipart").status_code == 200
+        decoded = []
+        monkeypatch.setattr("accounts.services.clean_image_upload", lambda *args, **kwargs: decoded.append(args))
+
+        refused = seller_client.post(AVATAR, {"avatar": image_upload()}, format="multipart")
+
+        assert refused.status_code == 429
+        body = refused.json()
+        assert (body["code"], body["details"]["kind"], body["details"]["period_seconds"]) == ("throttled",
+                                                                                              "upload_pixels", 3600)
+        assert body["details"]["used"] == 64 * 48
+        assert int(refused["Retry-After"]) <= 3600
+        assert decoded == []  # refused before decoding
 
     def test_missing_file(self, seller_client):
         response = seller_client.post(AVATAR, {}, format="multipart")

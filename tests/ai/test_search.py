@@ -157,6 +157,18 @@ def test_the_category_parameter_overrides_and_pages_are_headers(api_client):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("category", ["²", "٣"])
+def test_a_category_of_digits_that_are_not_ascii_names_none(api_client, category):
+    """"²".isdigit() is true, and int("²") fails: a category parameter is an id only in ASCII digits."""
+    ProductFactory(name="Speaker")
+
+    response = api_client.get(SEARCH, {"q": "speaker", "category": category})
+
+    assert response.status_code == 200
+    assert (response.json()["count"], response.json()["interpreted"]["category"]) == (0, None)
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("params", [{}, {"q": ""}, {"q": "x" * 301}])
 def test_a_missing_or_oversized_query_is_a_400(api_client, params):
     response = api_client.get(SEARCH, params)

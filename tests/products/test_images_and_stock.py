@@ -4,6 +4,7 @@ import threading
 from datetime import timedelta
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.utils import timezone
@@ -11,15 +12,17 @@ from PIL import Image, ImageFile
 
 from products.models import HistoryEvent, Product, ProductHistory, ProductImage
 from products.services import product_adjust_stock
-from tests.conftest import authenticated_client
+from sellflow.images import CleanImage
+from tests.conftest import authenticated_client, clear_cache
 from tests.images import exif_with, image_upload
 from tests.products.factories import ProductFactory, VariantFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def upload(client, product, *files, path="upload_images/"):
-    return client.post(f"/api/products/{product.pk}/{path}", {"images": list(files)}, format="multipart")
+def upload(client, product, *files, path="upload_images/", address="127.0.0.1"):
+    return client.post(f"/api/products/{product.pk}/{path}", {"images": list(files)}, format="multipart",
+                       REMOTE_ADDR=address)
 
 
 class TestImages:
@@ -238,6 +241,20 @@ class TestUploadLimits:
         monkeypatch.setattr(timezone, "now", lambda: tomorrow)
         assert upload(seller_client, product, image_upload()).status_code == 201
 
+    def test_the_daily_quota_survives_the_cache_forgetting(self, seller_client, seller, settings):
+        """A cache drops entries when it is full (the embedded default's holds 10,000, shared with
+        the public listings) or restarts: the day's count must not go with them."""
+        settings.PRODUCT_IMAGES_DAILY_QUOTA = 2
+        product = ProductFactory(seller=seller)
+        assert upload(seller_client, product, image_upload(), image_upload()).status_code == 201
+        assert upload(seller_client, product, image_upload()).status_code == 429
+
+        clear_cache()
+
+        refused = upload(seller_client, product, image_upload())
+        assert refused.status_code == 429
+        assert refused.json()["details"]["used"] == 2
+
     def test_quota_is_per_seller(self, seller_client, seller, settings):
         settings.PRODUCT_IMAGES_DAILY_QUOTA = 1
         mine, theirs = ProductFactory(seller=seller), ProductFactory()
@@ -277,6 +294,141 @@ class TestUploadLimits:
         assert with_images.status_code == 429
         theirs = ProductFactory()
         assert upload(authenticated_client(theirs.seller), theirs, image_upload()).status_code == 201  # per seller
+
+
+PHOTO_PIXELS = 64 * 48  # image_upload()'s
+
+
+def later(monkeypatch, **delta):
+    moment = timezone.now() + timedelta(**delta)
+    monkeypatch.setattr(timezone, "now", lambda: moment)
+
+
+class TestDecodingBudgets:
+    """Pixels cost CPU to decode: each account, and each client address, has a budget of them per
+    minute and per hour, paid from the headers before anything is decoded."""
+
+    @pytest.fixture(autouse=True)
+    def _clock(self, monkeypatch):
+        """Half a minute into an hour: no test's requests fall into two periods."""
+        moment = timezone.now().replace(minute=0, second=30, microsecond=0)
+        monkeypatch.setattr(timezone, "now", lambda: moment)
+
+    def test_a_new_unverified_account_has_a_small_hourly_budget(self, seller_client, seller, settings, decodes,
+                                                                monkeypatch):
+        settings.UPLOAD_PIXELS_PER_HOUR_UNVERIFIED = 3 * PHOTO_PIXELS
+        product = ProductFactory(seller=seller)
+        assert upload(seller_client, product, image_upload(), image_upload()).status_code == 201
+        decodes.clear()
+
+        refused = upload(seller_client, product, image_upload(), image_upload())
+
+        assert refused.status_code == 429
+        assert refused.json() == {
+            "error": "You have uploaded this hour's share of image pixels; confirm your email address to upload more.",
+            "code": "throttled",
+            "details": {"kind": "upload_pixels", "period_seconds": 3600, "quota": 3 * PHOTO_PIXELS,
+                        "used": 2 * PHOTO_PIXELS, "requested": 2 * PHOTO_PIXELS,
+                        "retry_after": int(refused["Retry-After"])},
+        }
+        assert 0 < int(refused["Retry-After"]) <= 3600
+        assert decodes == []  # refused from the headers
+        assert product.images.count() == 2
+        # Nothing was counted for the refused request: the last image of the hour still fits.
+        assert upload(seller_client, product, image_upload()).status_code == 201
+        assert upload(seller_client, product, image_upload()).status_code == 429
+
+        later(monkeypatch, hours=1)
+        assert upload(seller_client, product, image_upload()).status_code == 201
+
+    def test_a_verified_account_has_the_larger_budget(self, seller_client, seller, settings):
+        settings.UPLOAD_PIXELS_PER_HOUR_UNVERIFIED = PHOTO_PIXELS
+        settings.UPLOAD_PIXELS_PER_HOUR = 4 * PHOTO_PIXELS
+        seller.is_verified = True
+        seller.save(update_fields=["is_verified"])
+        product = ProductFactory(seller=seller)
+
+        assert upload(seller_client, product, image_upload(), image_upload(), image_upload()).status_code == 201
+        refused = upload(seller_client, product, image_upload(), image_upload())
+
+        assert refused.status_code == 429
+        assert refused.json()["error"] == "You have uploaded this hour's share of image pixels; try again later."
+        assert refused.json()["details"]["quota"] == 4 * PHOTO_PIXELS
+
+    def test_a_minute_budget_bounds_bursts(self, seller_client, seller, settings, monkeypatch):
+        settings.UPLOAD_PIXELS_PER_MINUTE = 2 * PHOTO_PIXELS
+        product = ProductFactory(seller=seller)
+        assert upload(seller_client, product, image_upload(), image_upload()).status_code == 201
+
+        refused = upload(seller_client, product, image_upload())
+
+        assert refused.status_code == 429
+        details = refused.json()["details"]
+        assert (details["kind"], details["period_seconds"]) == ("upload_pixels", 60)
+        assert 0 < int(refused["Retry-After"]) <= 60
+        later(monkeypatch, minutes=1)
+        assert upload(seller_client, product, image_upload()).status_code == 201
+
+    def test_many_accounts_from_one_address_share_its_budget(self, settings, decodes):
+        settings.UPLOAD_PIXELS_PER_HOUR_PER_IP = 3 * PHOTO_PIXELS
+        products = [ProductFactory() for _ in range(4)]
+        clients = [authenticated_client(product.seller) for product in products]
+        for client, product in zip(clients[:3], products[:3]):
+            assert upload(client, product, image_upload(), address="203.0.113.7").status_code == 201
+        decodes.clear()
+
+        refused = upload(clients[3], products[3], image_upload(), address="203.0.113.7")
+
+        assert refused.status_code == 429
+        assert refused.json()["code"] == "throttled"
+        details = refused.json()["details"]
+        assert (details["kind"], details["period_seconds"]) == ("upload_pixels_address", 3600)
+        assert refused.json()["error"] == "Too many image pixels were uploaded from your network; try again later."
+        assert decodes == []
+        assert upload(clients[3], products[3], image_upload(), address="198.51.100.4").status_code == 201
+
+    def test_a_refusal_for_the_address_counts_nothing_for_the_account(self, settings):
+        settings.UPLOAD_PIXELS_PER_MINUTE_PER_IP = 2 * PHOTO_PIXELS
+        settings.UPLOAD_PIXELS_PER_MINUTE = 2 * PHOTO_PIXELS
+        mine, theirs = ProductFactory(), ProductFactory()
+        mine_client = authenticated_client(mine.seller)
+        assert upload(authenticated_client(theirs.seller), theirs, image_upload(), image_upload(),
+                      address="203.0.113.7").status_code == 201
+
+        assert upload(mine_client, mine, image_upload(), address="203.0.113.7").status_code == 429
+        # The account's minute still holds two images' pixels.
+        assert upload(mine_client, mine, image_upload(), image_upload(), address="198.51.100.4").status_code == 201
+
+    def test_uploads_are_rate_limited_per_address_whatever_the_account(self, throttle_rates):
+        throttle_rates(upload_ip="2/minute")
+        products = [ProductFactory() for _ in range(3)]
+        clients = [authenticated_client(product.seller) for product in products]
+        assert upload(clients[0], products[0], image_upload(), address="203.0.113.7").status_code == 201
+        assert upload(clients[1], products[1], image_upload(), address="203.0.113.7").status_code == 201
+
+        refused = upload(clients[2], products[2], image_upload(), address="203.0.113.7")
+
+        assert refused.status_code == 429
+        assert refused.json()["code"] == "throttled"
+        assert "Retry-After" in refused
+        assert upload(clients[2], products[2], image_upload(), address="198.51.100.4").status_code == 201
+
+    def test_ten_phone_photos_at_once_pass_for_a_new_account(self, seller_client, seller, monkeypatch):
+        """The defaults let a new seller send ten 12 MP photos for a product, and another ten for
+        the next one in the same minute (decoding is stubbed: this is about the budgets)."""
+        buffer = io.BytesIO()
+        Image.new("RGB", (4000, 3000), (120, 90, 60)).save(buffer, "JPEG")
+        photo = buffer.getvalue()
+        small = CleanImage(ContentFile(image_upload().read()), "jpg", 64, 48)
+        monkeypatch.setattr("products.services.clean_image_upload", lambda upload, **limits: small)
+        assert not seller.is_verified
+
+        for product in ProductFactory.create_batch(2, seller=seller):
+            photos = [SimpleUploadedFile(f"IMG_{n}.jpg", photo, content_type="image/jpeg") for n in range(10)]
+            response = upload(seller_client, product, *photos)
+
+            assert response.status_code == 201, response.json()
+            assert product.images.count() == 10
 
 
 class TestAdjustStock:

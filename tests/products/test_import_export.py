@@ -82,6 +82,28 @@ def test_unreadable_files_are_refused_whole(seller_client, text, message):
     assert not Product.objects.exists()
 
 
+@pytest.mark.parametrize("cell", ["²", "٣", "1" * 5000])
+def test_a_category_cell_that_is_no_id_rejects_its_row_only(seller_client, cell):
+    """"²".isdigit() is true and int("²") fails; int() refuses thousands of digits."""
+    response = import_csv(seller_client, f"sku,name,price,category\nA-1,Stole,10.00,{cell}\nA-2,Beads,5.00,\n")
+
+    assert response.status_code == 200
+    first, second = response.json()["rows"]
+    assert first["action"] == "rejected"
+    assert first["errors"] == {"category": ["No category has this slug or id."]}
+    assert second["action"] == "created"
+    assert list(Product.objects.values_list("sku", flat=True)) == ["A-2"]
+
+
+def test_a_file_holding_nul_characters_is_refused_whole(seller_client):
+    """No CSV text holds one, and PostgreSQL cannot store a report that quotes it (jsonb)."""
+    response = import_csv(seller_client, "sku,name,price,status\nA-1,Stole,10.00,\x00\n")
+
+    assert response.status_code == 400
+    assert response.json()["details"] == {"file": ["The file holds NUL characters: it is not CSV text."]}
+    assert not Product.objects.exists()
+
+
 def test_not_utf8(seller_client):
     response = seller_client.post(IMPORT, {"file": SimpleUploadedFile("x.csv", "name,price\nCafé,1\n".encode("latin-1"))},
                                   format="multipart")
@@ -234,6 +256,56 @@ def private_files(settings) -> list[str]:
 def media_files(settings) -> list[str]:
     root = settings.MEDIA_ROOT
     return sorted(str(path.relative_to(root)) for path in root.rglob("*") if path.is_file()) if root.exists() else []
+
+
+class TestImportFilesLeaveTheMediaVolume:
+    """Migration 0010: import files used to be stored under MEDIA_ROOT/imports/, which is served."""
+
+    def sweep(self):
+        import importlib
+
+        from django.apps import apps
+
+        migration = importlib.import_module("products.migrations.0010_catalog_import_private_files")
+        migration.move_import_files_out_of_media(apps, None)
+
+    def write(self, root, name: str) -> None:
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text("name,price\nStole,10.00\n")
+
+    def test_files_whose_jobs_are_gone_are_deleted(self, settings):
+        # Their rows went with their sellers (or were never saved): no job is left at all.
+        self.write(settings.MEDIA_ROOT, "imports/7/catalog_a1.csv")
+        self.write(settings.MEDIA_ROOT, "imports/stray.csv")
+        self.write(settings.MEDIA_ROOT, "avatars/7/face.jpg")
+
+        self.sweep()
+
+        assert media_files(settings) == ["avatars/7/face.jpg"]
+        assert private_files(settings) == []
+
+    def test_the_file_of_an_active_job_moves_to_the_private_storage(self, settings, seller):
+        from products.models import CatalogImport
+
+        self.write(settings.MEDIA_ROOT, f"imports/{seller.pk}/running.csv")
+        self.write(settings.MEDIA_ROOT, f"imports/{seller.pk}/done.csv")
+        running = CatalogImport.objects.create(seller=seller, status="running", file=f"imports/{seller.pk}/running.csv")
+        done = CatalogImport.objects.create(seller=seller, status="done", file=f"imports/{seller.pk}/done.csv")
+
+        self.sweep()
+
+        assert media_files(settings) == []
+        assert private_files(settings) == [f"imports/{seller.pk}/running.csv"]
+        running.refresh_from_db()
+        with running.file.open("rb") as moved:
+            assert moved.read() == b"name,price\nStole,10.00\n"
+        done.refresh_from_db()
+        assert done.file.name == ""
+
+    def test_nothing_to_do_without_an_imports_folder(self, settings):
+        self.sweep()
+
+        assert not settings.MEDIA_ROOT.exists()
 
 
 class TestLargeImportsRunInTheBackground:

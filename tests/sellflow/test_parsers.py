@@ -201,16 +201,16 @@ def test_anonymous_endpoints_take_broken_utf8_in_forms_and_query_strings_as_text
 def test_every_view_parses_json_with_the_shared_parser():
     """A view that names its parsers must take JSON through sellflow.parsers, not DRF's own."""
     offenders = []
-    for view_class in _api_view_classes(get_resolver().url_patterns):
+    for view_class in api_view_classes(get_resolver().url_patterns):
         for parser in getattr(view_class, "parser_classes", []):
             if issubclass(parser, DRFJSONParser) and not issubclass(parser, JSONParser):
                 offenders.append(f"{view_class.__module__}.{view_class.__name__}")
     assert offenders == []
 
 
-def _api_view_classes(patterns):
+def api_view_classes(patterns):
     for pattern in patterns:
         if hasattr(pattern, "url_patterns"):
-            yield from _api_view_classes(pattern.url_patterns)
+            yield from api_view_classes(pattern.url_patterns)
         elif getattr(pattern.callback, "cls", None) is not None:
             yield pattern.callback.cls
