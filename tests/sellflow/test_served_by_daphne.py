@@ -211,7 +211,9 @@ def test_a_body_announced_as_too_large_is_refused_without_inviting_it(server):
 
 @pytest.mark.parametrize("framing", ["content-length", "chunked"])
 @pytest.mark.parametrize(("path", "status"), [
-    ("/api/auth/login/", 400),  # within the API's limit (an upload): the app reads it, and finds no login in it
+    # Within the API's limit (an upload's size): the app reads it, and finds no login in it (415 for
+    # a multipart body login does not take; 400 for a chunked one, which DRF reads as empty).
+    ("/api/auth/login/", None),
     ("/", 413),  # past the limit of any other path
 ])
 def test_each_path_has_its_limit_before_the_body_is_read(server, path, status, framing):
@@ -226,7 +228,10 @@ def test_each_path_has_its_limit_before_the_body_is_read(server, path, status, f
     finally:
         sock.close()
 
-    assert answer.split(b" ")[1] == str(status).encode(), content
+    if status is None:
+        assert answer.split(b" ")[1] in {b"400", b"415"}, content
+    else:
+        assert answer.split(b" ")[1] == str(status).encode(), content
     assert set(json.loads(content)) == {"error", "code", "details"}
     if status == 413:
         assert json.loads(content)["details"] == {"max_bytes": FORM_LIMIT}
