@@ -2,13 +2,15 @@
 added), and the order querysets of buyers and sellers."""
 
 from collections import OrderedDict
+from datetime import timedelta
 from decimal import Decimal
 from enum import StrEnum
 
+from django.conf import settings
 from django.core.files.storage import default_storage
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, QuerySet, When
 
-from orders.models import Cart, CartItem, Order
+from orders.models import CancelReason, Cart, CartItem, Order, OrderStatus, Payment, PaymentMethod
 from orders.services.cart import purchasable, unit_price
 from orders.services.stock import availability
 from products.models import ProductImage
@@ -145,3 +147,44 @@ def buyer_orders(user) -> QuerySet[Order]:
 
 def seller_orders(user) -> QuerySet[Order]:
     return _orders().filter(seller=user)
+
+
+# --- Limits of one buyer, and who hears of an order ------------------------------------------
+
+# How far back a buyer's abandoned orders count (ORDER_MAX_ABANDONED_PER_DAY).
+ABANDONED_WINDOW = timedelta(hours=24)
+
+
+def abandoned_orders(*, buyer, now) -> QuerySet:
+    """The buyer's orders left unpaid within ABANDONED_WINDOW, newest first, each with the moment
+    it was given up (`abandoned_at`): cancelled by the buyer before any money came or the seller
+    confirmed it, or run out of payment time (swept by the job or not yet). A cash-on-delivery
+    order its seller let lapse is the seller's doing, not the buyer's, and does not count."""
+    since = now - ABANDONED_WINDOW
+    cancelled = Q(status=OrderStatus.CANCELLED, cancelled_at__gt=since, confirmed_at__isnull=True,
+                  cancel_reason__in=[CancelReason.BUYER_CANCELLED, CancelReason.PAYMENT_TIMEOUT])
+    lapsed = (Q(status=OrderStatus.PENDING, expires_at__lte=now, expires_at__gt=since)
+              & ~Q(payment_method=PaymentMethod.CASH_ON_DELIVERY))
+    paid = Payment.objects.filter(order=OuterRef("pk"), amount_paid__gt=0)
+    return (Order.objects.filter(cancelled | lapsed, buyer=buyer).exclude(Exists(paid))
+            .annotate(abandoned_at=Case(When(status=OrderStatus.CANCELLED, then=F("cancelled_at")),
+                                        default=F("expires_at")))
+            .order_by("-abandoned_at"))
+
+
+def buyer_caps(*, buyer) -> tuple[int, int]:
+    """Open orders at once, and units of one product they may hold: an account whose email is not
+    confirmed costs nothing to open, so it gets the tighter caps."""
+    open_orders, units = settings.ORDER_MAX_OPEN_PER_BUYER, settings.ORDER_MAX_HELD_UNITS_PER_PRODUCT
+    if not buyer.is_verified:
+        open_orders = min(open_orders, settings.ORDER_MAX_OPEN_UNVERIFIED)
+        units = min(units, settings.ORDER_MAX_HELD_UNITS_UNVERIFIED)
+    return open_orders, units
+
+
+def seller_told_at_checkout(*, order: Order) -> bool:
+    """A cash-on-delivery order is announced at once: the seller has to confirm it. An online one
+    only when its payment arrives (as a new, paid order): until then it is
+    a hold anyone can place and drop, and announcing it would let one account flood a seller's
+    inbox with orders nobody pays."""
+    return order.payment_method == PaymentMethod.CASH_ON_DELIVERY

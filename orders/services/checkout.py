@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, When
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from notifications.models import NotificationType
@@ -23,9 +23,12 @@ from orders.errors import (
 )
 from orders.gateways import GatewayNotConfigured, gateway_for_method
 from orders.models import (
-    CancelReason, CartItem, Order, OrderEvent, OrderItem, OrderStatus, Payment, PaymentMethod,
+    CartItem, Order, OrderEvent, OrderItem, OrderStatus, Payment, PaymentMethod,
 )
-from orders.selectors import LineIssue, cart_items, line_state, shipping_fee_for
+from orders.selectors import (
+    ABANDONED_WINDOW, LineIssue, abandoned_orders, buyer_caps, cart_items, line_state, seller_told_at_checkout,
+    shipping_fee_for,
+)
 from orders.services import stock
 from orders.services.cart import _locked_cart
 from products.models import Product, ProductHistory
@@ -64,27 +67,6 @@ def _create_order(**fields) -> Order:
     raise RuntimeError("could not draw a free order id")
 
 
-# How far back a buyer's abandoned orders count (ORDER_MAX_ABANDONED_PER_DAY).
-ABANDONED_WINDOW = timedelta(hours=24)
-
-
-def abandoned_orders(user, *, now):
-    """The buyer's orders left unpaid within ABANDONED_WINDOW, newest first, each with the moment
-    it was given up (`abandoned_at`): cancelled by the buyer before any money came or the seller
-    confirmed it, or run out of payment time (swept by the job or not yet). A cash-on-delivery
-    order its seller let lapse is the seller's doing, not the buyer's, and does not count."""
-    since = now - ABANDONED_WINDOW
-    cancelled = Q(status=OrderStatus.CANCELLED, cancelled_at__gt=since, confirmed_at__isnull=True,
-                  cancel_reason__in=[CancelReason.BUYER_CANCELLED, CancelReason.PAYMENT_TIMEOUT])
-    lapsed = (Q(status=OrderStatus.PENDING, expires_at__lte=now, expires_at__gt=since)
-              & ~Q(payment_method=PaymentMethod.CASH_ON_DELIVERY))
-    paid = Payment.objects.filter(order=OuterRef("pk"), amount_paid__gt=0)
-    return (Order.objects.filter(cancelled | lapsed, buyer=user).exclude(Exists(paid))
-            .annotate(abandoned_at=Case(When(status=OrderStatus.CANCELLED, then=F("cancelled_at")),
-                                        default=F("expires_at")))
-            .order_by("-abandoned_at"))
-
-
 def _check_abandoned(user, *, now) -> None:
     """Cancelling an unpaid order frees its open-order slot at once, so the caps alone would let
     one account take a product off sale again and again: past ORDER_MAX_ABANDONED_PER_DAY such
@@ -92,7 +74,7 @@ def _check_abandoned(user, *, now) -> None:
     limit = settings.ORDER_MAX_ABANDONED_PER_DAY
     if limit <= 0:
         return
-    latest = list(abandoned_orders(user, now=now).values_list("abandoned_at", flat=True)[:limit])
+    latest = list(abandoned_orders(buyer=user, now=now).values_list("abandoned_at", flat=True)[:limit])
     if len(latest) < limit:
         return
     frees_up = latest[-1] + ABANDONED_WINDOW
@@ -103,23 +85,13 @@ def _check_abandoned(user, *, now) -> None:
         headers={"Retry-After": str(wait)})
 
 
-def buyer_caps(user) -> tuple[int, int]:
-    """Open orders at once, and units of one product they may hold: an account whose email is not
-    confirmed costs nothing to open, so it gets the tighter caps."""
-    open_orders, units = settings.ORDER_MAX_OPEN_PER_BUYER, settings.ORDER_MAX_HELD_UNITS_PER_PRODUCT
-    if not user.is_verified:
-        open_orders = min(open_orders, settings.ORDER_MAX_OPEN_UNVERIFIED)
-        units = min(units, settings.ORDER_MAX_HELD_UNITS_UNVERIFIED)
-    return open_orders, units
-
-
 def _check_buyer_limits(user, lines: list[stock.Line], *, now) -> None:
     """One account may not take a seller's stock off sale: its open (unpaid or unconfirmed)
     orders, the units they hold of any one product, and the orders it left unpaid lately are
     capped. Call under the buyer's cart lock, which queues their checkouts one behind the other,
     so two at once cannot both pass."""
     _check_abandoned(user, now=now)
-    open_limit, units_limit = buyer_caps(user)
+    open_limit, units_limit = buyer_caps(buyer=user)
     verified = {} if user.is_verified else {"verified": False}  # confirming the email raises the caps
     open_orders = Order.objects.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now), buyer=user,
                                        status=OrderStatus.PENDING).count()
@@ -227,17 +199,9 @@ def checkout(*, user, payment_method: str, seller_id: int | None = None, source:
     OrderEvent.objects.create(order=order, to_status=OrderStatus.PENDING, actor=user, note="Order placed")
     CartItem.objects.filter(pk__in=[item.pk for item in items]).delete()
 
-    if seller_told_at_checkout(order):
+    if seller_told_at_checkout(order=order):
         after_commit(_tell_seller_of_new_order, order.pk)
     return order
-
-
-def seller_told_at_checkout(order: Order) -> bool:
-    """A cash-on-delivery order is announced at once: the seller has to confirm it. An online one
-    only when its payment arrives (payments tell the seller "Payment received"): until then it is
-    a hold anyone can place and drop, and announcing it would let one account flood a seller's
-    inbox with orders nobody pays."""
-    return order.payment_method == PaymentMethod.CASH_ON_DELIVERY
 
 
 def _tell_seller_of_new_order(order_pk: int) -> None:

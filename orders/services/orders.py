@@ -9,8 +9,8 @@ from notifications.models import NotificationType
 from notifications.services import notify
 from orders.errors import InvalidTransition, OutOfStock
 from orders.models import CancelReason, Order, OrderStatus, Payment, PaymentMethod, PaymentStatus
+from orders.selectors import seller_told_at_checkout
 from orders.services import stock
-from orders.services.checkout import seller_told_at_checkout
 from orders.services.lifecycle import order_transition
 from orders.services.payments import REFUNDABLE, _take_stock
 from sellflow.transactions import after_commit
@@ -79,7 +79,7 @@ def order_cancel(*, order: Order, actor, note: str = "") -> Order:
     an online order the seller was never told of (it was never paid)."""
     order = _locked(order)
     by_buyer = actor is not None and actor.pk == order.buyer_id
-    seller_knows = order.status != OrderStatus.PENDING or seller_told_at_checkout(order)
+    seller_knows = order.status != OrderStatus.PENDING or seller_told_at_checkout(order=order)
     reason = CancelReason.BUYER_CANCELLED if by_buyer else CancelReason.SELLER_CANCELLED
     order_transition(order=order, to=OrderStatus.CANCELLED, actor=actor, note=note or reason.label,
                      cancel_reason=reason, cancel_note=note[:500])

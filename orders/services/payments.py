@@ -234,9 +234,11 @@ def _tell_of_payment(order_pk: int) -> None:
     order = Order.objects.select_related("buyer", "seller").get(pk=order_pk)
     data = {"order_id": order.pk, "path": f"/orders/{order.pk}"}
     amount = f"{order.currency} {order.total_amount:.2f}"
-    notify(user=order.seller, type=NotificationType.PAYMENT, title=f"Payment received for {order.order_id}",
+    # The seller's first word of an online order (it is not announced before it is paid): a new
+    # order, so that it reaches whoever keeps order notifications on.
+    notify(user=order.seller, type=NotificationType.ORDER, title=f"New order {order.order_id}, paid",
            body=f"{order.full_name} paid {amount}. The order is confirmed: time to pack it.", data=data,
-           dedupe_key=f"order-paid:{order.pk}")
+           dedupe_key=f"order-placed:{order.pk}")
     notify(user=order.buyer, type=NotificationType.ORDER, title=f"Order {order.order_id} confirmed",
            body=f"We received your payment of {amount}. {order.seller.display_name} is preparing your order.",
            data=data, dedupe_key=f"order-confirmed:{order.pk}")

@@ -41,7 +41,7 @@ def test_a_card_payment_that_settles_confirms_the_order_and_sells_the_stock(
     assert (attempt.action, attempt.gateway, attempt.outcome, attempt.reference) == (
         "initiate", "test", "completed", payment.reference)
     titles = set(Notification.objects.values_list("user__email", "title"))
-    assert (shop.email, f"Payment received for {order['order_id']}") in titles
+    assert (shop.email, f"New order {order['order_id']}, paid") in titles
     assert (buyer.email, f"Order {order['order_id']} confirmed") in titles
     assert (shop.email, f"Low stock: {product.name}") in titles  # 3 left, at the alert
     detail = buyer_client.get(f"/api/orders/orders/{order['id']}/").json()

@@ -9,7 +9,7 @@ import pytest
 from django.core import mail
 from rest_framework.test import APIClient
 
-from notifications.models import Notification
+from notifications.models import Notification, NotificationPreference
 from orders.models import Order
 from orders.tasks import expire_overdue_orders
 from tests.accounts.factories import UserFactory
@@ -122,8 +122,20 @@ def test_an_online_order_is_announced_to_its_seller_once_when_paid(buyer, buyer_
     assert not Notification.objects.filter(user=shop).exists() and mail_to(shop) == []
     told(pay, buyer_client, order)
     assert list(Notification.objects.filter(user=shop).values_list("title", flat=True)) == [
-        f"Payment received for {order['order_id']}"]
-    assert [message.subject for message in mail_to(shop)] == [f"Payment received for {order['order_id']}"]
+        f"New order {order['order_id']}, paid"]
+    assert [message.subject for message in mail_to(shop)] == [f"New order {order['order_id']}, paid"]
+
+
+def test_a_paid_online_order_reaches_a_seller_who_only_keeps_order_notifications(buyer_client, shop, told):
+    NotificationPreference.objects.update_or_create(
+        user=shop, defaults={"order_notifications": True, "payment_notifications": False})
+    add(buyer_client, ProductFactory(seller=shop, stock_quantity=5), 1)
+
+    order = told(checkout, buyer_client).json()
+    told(pay, buyer_client, order)
+
+    assert list(Notification.objects.filter(user=shop).values_list("type", "title")) == [
+        ("order", f"New order {order['order_id']}, paid")]
 
 
 def test_a_cash_on_delivery_order_is_announced_at_checkout_with_its_deadline(buyer_client, shop, told, settings):
