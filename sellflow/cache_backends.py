@@ -1,17 +1,32 @@
-"""Django's Redis cache with connection pools shared by the whole process.
+"""Django's Redis cache with connection pools shared by the whole process, and counters that
+cannot outlive their expiry.
 
 Django keeps one cache backend per request context, and its Redis client one connection pool
 per backend: under an ASGI server every request would open new TCP connections to Redis.
-Here every backend configured alike draws from the same pool."""
+Here every backend configured alike draws from the same pool.
+
+Django's incr/decr ask EXISTS, then INCRBY: a key that expires between the two comes back as a
+counter with no expiry, and a throttle built on it never opens again (or, given back, goes
+negative for good). Here both steps are one script, which Redis runs atomically."""
 
 import threading
 
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 
 
+# Adds to an existing key only; nil (None) when there is none.
+INCR_EXISTING = "if redis.call('exists', KEYS[1]) == 1 then return redis.call('incrby', KEYS[1], ARGV[1]) end"
+
+
 class SharedPoolRedisCacheClient(RedisCacheClient):
     _shared_pools: dict = {}
     _shared_pools_lock = threading.Lock()
+
+    def incr(self, key, delta):
+        value = self.get_client(key, write=True).eval(INCR_EXISTING, 1, key, delta)
+        if value is None:
+            raise ValueError(f"Key '{key}' not found.")
+        return value
 
     def _get_connection_pool(self, write):
         server = self._servers[self._get_connection_pool_index(write)]
