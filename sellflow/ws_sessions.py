@@ -8,6 +8,7 @@ from channels.layers import get_channel_layer
 from django.core.cache import cache
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.state import token_backend
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 from rest_framework_simplejwt.tokens import AccessToken
 
 # The session id claim: set once when a session starts (accounts.tokens) and copied by simplejwt
@@ -48,8 +49,9 @@ def session_end(user_id: int | str, session_id: str) -> None:
 
 
 def session_has_ended(token) -> bool:
-    """Whether the token belongs to a session that logged out: one cache read."""
+    """Whether the token belongs to a session that logged out: one cache read (one indexed query
+    for a token from before sessions had ids, whose logout could only blacklist it by its jti)."""
     session_id = session_id_of(token)
     if session_id == UNNAMED_SESSION:
-        return False
+        return BlacklistedToken.objects.filter(token__jti=token["jti"]).exists()
     return cache.get(ended_session_key(token.get(jwt_settings.USER_ID_CLAIM), session_id)) is not None

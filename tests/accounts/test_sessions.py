@@ -154,6 +154,16 @@ class TestLogout:
         refreshed = api_client.post(REFRESH, {"refresh": tokens["refresh"]}, format="json")
         assert refreshed.status_code == 401
 
+    def test_ends_the_access_token_of_a_session_from_before_session_ids(self, api_client):
+        refresh = RefreshToken.for_user(UserFactory())  # no session id, as issued before they existed
+        access = str(refresh.access_token)
+        assert bearer(api_client, access).get(ME).status_code == 200
+
+        assert bearer(api_client, access).post(LOGOUT, {"refresh": str(refresh)}, format="json").status_code == 200
+
+        refused = bearer(api_client, access).get(ME)
+        assert refused.status_code == 401 and refused.json()["code"] == "token_not_valid"
+
     def test_works_without_a_live_access_token(self, api_client):
         tokens = tokens_for_user(UserFactory())
 
