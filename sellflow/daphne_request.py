@@ -123,3 +123,18 @@ def answer_malformed(channel: http.HTTPChannel) -> None:
 def use_in_daphne() -> None:
     # daphne's HTTPFactory looks the class up here for every connection.
     http_protocol.WebRequest = WebRequest
+    if getattr(http_protocol.HTTPFactory.buildProtocol, "answers_long_lines", False):
+        return
+    build_protocol = http_protocol.HTTPFactory.buildProtocol
+
+    def build_protocol_answering_long_lines(factory, addr):
+        protocol = build_protocol(factory, addr)
+        # A request line or header longer than Twisted reads (16 kB) comes before any request
+        # exists: Twisted only closed the connection; it gets the error shape too. (The protocol
+        # wraps the HTTP/1.1 channel, which is where lines are read.)
+        channel = getattr(protocol, "_channel", protocol)
+        channel.lineLengthExceeded = lambda line: answer_malformed(channel)
+        return protocol
+
+    build_protocol_answering_long_lines.answers_long_lines = True
+    http_protocol.HTTPFactory.buildProtocol = build_protocol_answering_long_lines

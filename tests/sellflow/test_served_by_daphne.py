@@ -248,7 +248,10 @@ def _read_one(sock: socket.socket) -> tuple[bytes, http.client.HTTPMessage, byte
     "POST /api/auth/login/ HTTP/1.1\nHost: localhost\nContent-Length: 5\nContent-Length: 6\n",
     "POST /api/auth/login/ HTTP/1.1\nHost: localhost\nTransfer-Encoding: chunked\n\nzz\n",
     "NOT A REQUEST LINE\n",
-], ids=["length not a number", "two lengths", "bad chunk size", "bad request line"])
+    "GET /api/health/?" + "a" * 20_000 + " HTTP/1.1\nHost: localhost\n",
+    "GET /api/health/ HTTP/1.1\nHost: localhost\nX-Long: " + "a" * 20_000 + "\n",
+], ids=["length not a number", "two lengths", "bad chunk size", "bad request line", "request line too long",
+        "header line too long"])
 def test_a_request_the_server_cannot_parse_is_answered_in_json(server, head):
     sock = open_request(server, head)
     try:
