@@ -115,3 +115,17 @@ def test_parallel_takes_never_pass_the_quota():
 
     assert sorted(outcomes) == ["refused"] * 7 + ["taken"] * 5
     assert sorted(QuotaUsage.objects.filter(user=user).values_list("used", flat=True)) == [5, 5]
+
+
+def test_operators_see_what_was_spent_and_can_give_a_period_back(operator_client):
+    seller = UserFactory(email="busy@shop.example")
+    quotas_take(user_id=seller.pk, charges=[sends(3, quota=5)])
+    row = QuotaUsage.objects.get(user=seller)
+
+    listing = operator_client.get("/admin/sellflow/quotausage/", {"q": "busy@shop"})
+    assert listing.status_code == 200 and b"marketing_sends" in listing.content
+    assert operator_client.get("/admin/sellflow/quotausage/add/").status_code == 403
+
+    operator_client.post(f"/admin/sellflow/quotausage/{row.pk}/delete/", {"post": "yes"})
+    assert not QuotaUsage.objects.filter(user=seller).exists()
+    quotas_take(user_id=seller.pk, charges=[sends(5, quota=5)])  # the whole quota again
