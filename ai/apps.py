@@ -8,6 +8,7 @@ class AiConfig(AppConfig):
     def ready(self):
         from django.core import checks
 
+        from ai import receivers  # noqa: F401  (connects them)
         from ai.checks import ai_provider_settings
 
         checks.register(ai_provider_settings)

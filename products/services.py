@@ -29,9 +29,11 @@ from products.models import (
     Tag,
     Variant,
 )
+from products.signals import catalog_changed
 from sellflow.counters import first_in_window
 from sellflow.images import CleanImage, Uploader, check_image_uploads, clean_image_upload, decoding_take
 from sellflow.quotas import DAY, Charge
+from sellflow.transactions import after_commit_batched
 
 logger = logging.getLogger(__name__)
 
@@ -83,35 +85,9 @@ def _record_history(*, product: Product, actor, event: str, before: dict | None,
     )
 
 
-class _RecommendationRefresh:
-    """The products one transaction changed, refreshed together after it commits: a bulk edit
-    or an import reads the catalog once, not once per product."""
-
-    def __init__(self, product_id: int):
-        self.product_ids = {product_id}
-        self.__qualname__ = "refresh_products_recommendations"  # how Django logs a failing callback
-
-    def __call__(self) -> None:
-        from ai.tasks import refresh_products_recommendations  # late: ai imports products
-
-        refresh_products_recommendations.delay(sorted(self.product_ids))
-
-
-def _refresh_recommendations(product_id: int) -> None:
-    connection = transaction.get_connection()
-    batch = getattr(connection, "_sellflow_recommendation_refresh", None)
-    # A batch is joined while its callback still waits for the commit; after a commit or a
-    # rollback (which drops the callback) a new one starts.
-    if batch is not None and any(entry[1] is batch for entry in connection.run_on_commit):
-        batch.product_ids.add(product_id)
-        return
-    batch = connection._sellflow_recommendation_refresh = _RecommendationRefresh(product_id)
-    transaction.on_commit(batch, robust=True)
-
-
 def _after_change(product: Product, *, before_stock: int | None = None) -> None:
     transaction.on_commit(partial(catalog_cache.catalog_changed, product.pk))
-    _refresh_recommendations(product.pk)
+    after_commit_batched(catalog_changed, sender=Product, ids=[product.pk])
     if before_stock is not None and before_stock > product.low_stock_threshold >= product.stock_quantity:
         notify(
             user=product.seller,

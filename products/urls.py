@@ -1,6 +1,5 @@
 from django.urls import path
 
-from ai import views as ai_views
 from products import views
 from sellflow import converters  # noqa: F401  (registers <id:...>)
 
@@ -16,10 +15,6 @@ urlpatterns = [
     path("<id:pk>/adjust_stock/", views.AdjustStockView.as_view(), name="adjust-stock"),
     path("<id:pk>/duplicate/", views.DuplicateProductView.as_view(), name="duplicate"),
     path("<id:pk>/favorite/", views.FavoriteView.as_view(), name="favorite"),
-    path("<id:pk>/generate_ai_content/", ai_views.ProductGenerateAIContentView.as_view(), name="generate-ai-content"),
-    path("<id:pk>/generate_content/", ai_views.ProductGenerateContentView.as_view(), name="generate-content"),
-    path("<id:pk>/content/", ai_views.ProductContentListView.as_view(), name="ai-content"),
-    path("<id:pk>/content/<id:content_id>/", ai_views.ProductContentDetailView.as_view(), name="ai-content-detail"),
     path("bulk/", views.BulkProductsView.as_view(), name="bulk"),
     path("categories/", views.CategoryTreeView.as_view(), name="categories"),
     path("tags/", views.SellerTagsView.as_view(), name="tags"),
