@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?= -n auto
 
-.PHONY: install run test migrate worker beat check clean
+.PHONY: install run test test-fast lint lint-complexity migrate worker beat check clean
 
 $(INSTALLED): requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,23 @@ test: install
 	@$(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests" >&2; fi; \
 	exit $$status
+
+# The inner loop: the suite without the schema fuzz (tests/test_api_fuzz.py), which CI runs.
+test-fast: install
+	@$(BIN)/python -m pytest $(PYTEST_ARGS) --ignore=tests/test_api_fuzz.py
+
+# Style and bugs (ruff, configured in pyproject.toml), the complexity ceiling (no function
+# above radon's C outside the local writer's phrase logic), migrations in step with the
+# models, and an OpenAPI schema without warnings.
+RADON_EXEMPT := */migrations/*,ai/providers/local/*,tests/*,bench/*
+lint: install lint-complexity
+	$(BIN)/ruff check .
+	DJANGO_DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
+	DJANGO_DEBUG=1 $(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
+
+lint-complexity: install
+	@over=$$($(BIN)/radon cc --min D --show-complexity --exclude '$(RADON_EXEMPT)' .); \
+	if [ -n "$$over" ]; then echo "radon: functions above C (split them into named steps):"; echo "$$over"; exit 1; fi
 
 worker: install
 	$(BIN)/celery -A sellflow worker --loglevel=INFO

@@ -44,7 +44,6 @@ from sellflow.throttling import take_slot
 from sellflow.transactions import after_commit
 from sellflow.ws_sessions import revoke_sockets, session_end, session_id_of
 
-
 # --- Tokens and sessions ----------------------------------------------------------------------
 
 def tokens_for_user(user: User) -> dict[str, str]:

@@ -14,7 +14,18 @@ from dataclasses import dataclass, field
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import (
-    BooleanField, Case, Count, ExpressionWrapper, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value,
+    BooleanField,
+    Case,
+    Count,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
     When,
 )
 from django.db.models.functions import Coalesce, Substr

@@ -20,7 +20,15 @@ from ai.models import AIContent, AIUsage, ContentStatus, ContentType, Feature
 from ai.providers import Generation, LanguageUnsupported, Prompt, Provider, ProviderFailure, get_provider
 from ai.quota import counted_calls, seconds_until_a_call_frees_up, user_today
 from ai.rules import (
-    DEFAULT_POST_HASHTAGS, POST_LIMITS, clean_hashtags, clip, compose_post, hashtag_limit, hashtag_problems, hashtags_in, platform_length,
+    DEFAULT_POST_HASHTAGS,
+    POST_LIMITS,
+    clean_hashtags,
+    clip,
+    compose_post,
+    hashtag_limit,
+    hashtag_problems,
+    hashtags_in,
+    platform_length,
 )
 from products.models import Product
 from products.services import product_update

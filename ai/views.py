@@ -6,8 +6,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ai import jobs, search, services
-from ai import recommendations
+from ai import jobs, recommendations, search, services
 from ai import serializers as s
 from ai.filters import AIContentFilter
 from ai.models import AIContent, AIJob, ContentType

@@ -19,7 +19,7 @@ import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -131,7 +131,7 @@ def main() -> None:
         **tally(product_id, args.units),
     }
     print(json.dumps(result, indent=2))
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     (RESULTS / f"contention-{stamp}.json").write_text(json.dumps(result, indent=2) + "\n")
     if result["oversold_units"] or result["orders_created"] != min(args.buyers, args.units) or result["other_statuses"]:
         raise SystemExit("FAILED: oversold, wrong number of orders, or unexpected statuses")

@@ -26,7 +26,7 @@ import time
 import warnings
 from collections import Counter, defaultdict
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -190,8 +190,9 @@ def prepare_database(postgres: bool) -> tuple[str, Path | None]:
 
 
 def drop_postgres(create: bool = False) -> None:
-    import psycopg2
     from urllib.parse import urlparse
+
+    import psycopg2
 
     name = urlparse(POSTGRES_URL).path.lstrip("/")
     admin = psycopg2.connect(POSTGRES_URL.rsplit("/", 1)[0] + "/postgres")
@@ -592,7 +593,7 @@ def main() -> None:
             drop_postgres()
     report["seconds_total"] = round(time.perf_counter() - began, 1)
 
-    target = RESULTS / f"recommendations-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.json"
+    target = RESULTS / f"recommendations-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
     target.write_text(json.dumps(report, indent=2) + "\n")
     print(f"Written to {target.relative_to(ROOT)} ({report['seconds_total']}s in all)")
     if not report["valid"]:
@@ -659,7 +660,7 @@ def run(args) -> dict:
     valid = all(set(result["statuses"]) == {"200"} and "empty" not in result["answers"]
                 for result in (product_endpoint, buyer_endpoint))
     return {
-        "timestamp": datetime.now(timezone.utc).isoformat(),
+        "timestamp": datetime.now(UTC).isoformat(),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
         "database": connection.vendor, "cache": settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1],
         "shop": shop,

@@ -19,7 +19,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -56,8 +56,9 @@ def progress(done: int, total: int, label: str) -> None:
 # --- Database -------------------------------------------------------------------------------
 
 def ensure_database(refill: bool) -> None:
-    import psycopg2
     from urllib.parse import urlparse
+
+    import psycopg2
 
     url = urlparse(ENVIRONMENT["DATABASE_URL"])
     name = url.path.lstrip("/")
@@ -261,7 +262,7 @@ def main() -> None:
 
     print(f"Load: wrk, {args.connections} connections, {args.duration}s per endpoint, one daphne process")
     report = {
-        "timestamp": datetime.now(timezone.utc).isoformat(),
+        "timestamp": datetime.now(UTC).isoformat(),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
         "catalog": {"sellers": SELLERS, "products": PRODUCTS, "images": PRODUCTS * IMAGES_PER_PRODUCT},
         "load": {"tool": "wrk", "connections": args.connections, "duration_seconds": args.duration},
@@ -276,7 +277,7 @@ def main() -> None:
     failed = [f"{state}/{name}" for state in ("cold", "warm") for name, result in report[state].items()
               if result["non_2xx"] or result["socket_errors"]]
     report["valid"] = not failed
-    target = RESULTS / f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.json"
+    target = RESULTS / f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
     target.write_text(json.dumps(report, indent=2) + "\n")
     print(f"Written to {target.relative_to(ROOT)}")
     if failed:

@@ -22,7 +22,12 @@ from notifications import tasks
 from notifications.errors import DeviceRegisteredElsewhere
 from notifications.models import Device, DevicePlatform, Notification, NotificationPreference, NotificationType
 from notifications.push import (
-    PushError, PushMessage, PushTemporaryError, TokenGone, parse_web_subscription, sender_for,
+    PushError,
+    PushMessage,
+    PushTemporaryError,
+    TokenGone,
+    parse_web_subscription,
+    sender_for,
 )
 from notifications.realtime import send_to_user
 from notifications.selectors import unread_counts

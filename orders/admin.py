@@ -5,7 +5,16 @@ from django.contrib import admin
 from django.utils.html import format_html_join
 
 from orders.models import (
-    Cart, CartItem, Order, OrderEvent, OrderItem, Payment, PaymentAttempt, Refund, StockReservation, WebhookEvent,
+    Cart,
+    CartItem,
+    Order,
+    OrderEvent,
+    OrderItem,
+    Payment,
+    PaymentAttempt,
+    Refund,
+    StockReservation,
+    WebhookEvent,
 )
 
 

@@ -5,7 +5,15 @@ from rest_framework import serializers
 
 from accounts.serializers import PhoneNumberField
 from orders.models import (
-    MobileMoneyProvider, Order, OrderEvent, OrderItem, OrderSource, OrderStatus, Payment, PaymentMethod, Refund,
+    MobileMoneyProvider,
+    Order,
+    OrderEvent,
+    OrderItem,
+    OrderSource,
+    OrderStatus,
+    Payment,
+    PaymentMethod,
+    Refund,
 )
 
 MONEY = {"max_digits": 12, "decimal_places": 2}

@@ -40,9 +40,7 @@ def refund_late_payment(payment_id: int) -> str:
 @shared_task
 def refund_cancelled_order(payment_id: int, reason: str) -> str:
     """A paid order was cancelled before shipping: the whole payment goes back."""
-    from orders.services.payments import payment_refund
-
-    from orders.services.payments import REFUNDABLE
+    from orders.services.payments import REFUNDABLE, payment_refund
 
     payment = Payment.objects.filter(pk=payment_id).first()
     if payment is None or payment.status not in REFUNDABLE or payment.amount_paid <= payment.amount_refunded:

@@ -6,9 +6,8 @@ them; a large file runs in the background, kept in the private storage until its
 import csv
 import io
 import logging
-from datetime import timedelta
 from collections.abc import Iterator
-
+from datetime import timedelta
 from functools import partial
 
 from django.conf import settings

@@ -13,7 +13,6 @@ import threading
 
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 
-
 # Adds to an existing key only; nil (None) when there is none.
 INCR_EXISTING = "if redis.call('exists', KEYS[1]) == 1 then return redis.call('incrby', KEYS[1], ARGV[1]) end"
 

@@ -10,7 +10,6 @@ from accounts.services import tokens_for_user
 from sellflow.celery import app as celery_app
 from tests.accounts.factories import UserFactory
 
-
 # Keys of this test process in a shared Redis: xdist workers and concurrent CI runs never
 # see (or clear) each other's throttle counters, cached keys or channel groups.
 TEST_KEY_PREFIX = f"sellflow-test-{os.getpid()}"

@@ -13,7 +13,14 @@ from django.conf import settings
 from django.utils.crypto import salted_hmac
 
 from orders.gateways.base import (
-    EventKind, GatewayResult, InvalidWebhook, Outcome, PaymentRequest, RefundResult, WebhookEvent, header_value,
+    EventKind,
+    GatewayResult,
+    InvalidWebhook,
+    Outcome,
+    PaymentRequest,
+    RefundResult,
+    WebhookEvent,
+    header_value,
 )
 from sellflow.parsers import load_json_text
 

@@ -18,15 +18,35 @@ from django.utils import timezone
 from notifications.models import NotificationType
 from notifications.services import notify
 from orders.errors import (
-    CartEmpty, CheckoutFailed, CurrencyMismatch, HoldLimitReached, MethodUnavailable, OrderTooLarge, SellerRequired,
-    TooManyAbandonedOrders, TooManyOpenOrders, VerificationRequired,
+    CartEmpty,
+    CheckoutFailed,
+    CurrencyMismatch,
+    HoldLimitReached,
+    MethodUnavailable,
+    OrderTooLarge,
+    SellerRequired,
+    TooManyAbandonedOrders,
+    TooManyOpenOrders,
+    VerificationRequired,
 )
 from orders.gateways import GatewayNotConfigured, gateway_for_method
 from orders.models import (
-    CartItem, Order, OrderEvent, OrderItem, OrderStatus, Payment, PaymentMethod,
+    CartItem,
+    Order,
+    OrderEvent,
+    OrderItem,
+    OrderStatus,
+    Payment,
+    PaymentMethod,
 )
 from orders.selectors import (
-    ABANDONED_WINDOW, LineIssue, abandoned_orders, buyer_caps, cart_items, line_state, seller_told_at_checkout,
+    ABANDONED_WINDOW,
+    LineIssue,
+    abandoned_orders,
+    buyer_caps,
+    cart_items,
+    line_state,
+    seller_told_at_checkout,
     shipping_fee_for,
 )
 from orders.services import stock

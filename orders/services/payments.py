@@ -16,14 +16,27 @@ from django.utils import timezone
 from notifications.models import NotificationType
 from notifications.services import notify, notify_operators
 from orders.errors import (
-    MethodUnavailable, NotRefundable, PaymentInProgress, PaymentNotPayable, PaymentProviderError, RefundFailed,
+    MethodUnavailable,
+    NotRefundable,
+    PaymentInProgress,
+    PaymentNotPayable,
+    PaymentProviderError,
+    RefundFailed,
     RefundTooLarge,
 )
 from orders.gateways import GatewayNotConfigured, gateway_for_method, gateway_named
 from orders.gateways.base import GatewayError, GatewayResult, Outcome, PaymentRequest
 from orders.models import (
-    AttemptAction, CancelReason, Order, OrderStatus, Payment, PaymentAttempt, PaymentMethod, PaymentStatus,
-    Refund, RefundStatus,
+    AttemptAction,
+    CancelReason,
+    Order,
+    OrderStatus,
+    Payment,
+    PaymentAttempt,
+    PaymentMethod,
+    PaymentStatus,
+    Refund,
+    RefundStatus,
 )
 from orders.services import stock
 from orders.services.checkout import new_payment_reference

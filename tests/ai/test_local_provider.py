@@ -13,7 +13,13 @@ from ai.providers.local import LocalProvider
 from ai.providers.local.facts import format_money
 from ai.providers.local.lexicon import COLOURS_FR, detect_language
 from ai.rules import (
-    HASHTAG_PATTERN, POST_LIMITS, Platform, clean_hashtags, compose_post, hashtag_limit, platform_length,
+    HASHTAG_PATTERN,
+    POST_LIMITS,
+    Platform,
+    clean_hashtags,
+    compose_post,
+    hashtag_limit,
+    platform_length,
 )
 
 KENTE = {

@@ -1,6 +1,6 @@
 """The daily digest and the pruning of old notifications, on a fake clock."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core import mail
@@ -25,7 +25,7 @@ def digest_user(tz="Africa/Accra", **preference):
 
 
 def at(hour_utc: int, day: int = 21) -> datetime:
-    return datetime(2026, 11, day, hour_utc, 5, tzinfo=timezone.utc)
+    return datetime(2026, 11, day, hour_utc, 5, tzinfo=UTC)
 
 
 def test_digests_are_due_at_each_users_local_morning():

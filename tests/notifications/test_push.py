@@ -5,7 +5,7 @@ encryption, the OAuth2 bearer token), quiet hours, and tokens the provider repor
 import base64
 import json
 import os
-from datetime import datetime, time, timezone
+from datetime import UTC, datetime, time
 
 import http_ece
 import jwt
@@ -474,7 +474,7 @@ def test_unreachable_fcm_is_retried_later(user, client, fcm, settings):
 # --- Preferences and quiet hours --------------------------------------------------------------
 
 def at_utc(hour: int, minute: int = 0) -> datetime:
-    return datetime(2026, 11, 21, hour, minute, tzinfo=timezone.utc)
+    return datetime(2026, 11, 21, hour, minute, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("tz, now, pushed", [

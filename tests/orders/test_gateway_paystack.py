@@ -10,8 +10,15 @@ from decimal import Decimal
 import pytest
 from django.http.request import HttpHeaders
 
-from orders.gateways.base import EventKind, GatewayError, InvalidWebhook, Outcome, PaymentRequest
-from orders.gateways.base import from_minor_units, to_minor_units
+from orders.gateways.base import (
+    EventKind,
+    GatewayError,
+    InvalidWebhook,
+    Outcome,
+    PaymentRequest,
+    from_minor_units,
+    to_minor_units,
+)
 from orders.gateways.paystack import PaystackGateway
 from tests.fake_servers import FakeJSONServer
 

@@ -12,8 +12,7 @@ from urllib.parse import parse_qsl
 import pytest
 from django.http.request import HttpHeaders
 
-from orders.gateways.base import EventKind, GatewayError, InvalidWebhook, Outcome, PaymentRequest
-from orders.gateways.base import to_minor_units
+from orders.gateways.base import EventKind, GatewayError, InvalidWebhook, Outcome, PaymentRequest, to_minor_units
 from orders.gateways.stripe import StripeGateway, form_fields
 from tests.fake_servers import FakeJSONServer
 

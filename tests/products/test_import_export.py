@@ -2,8 +2,8 @@ import csv
 import io
 
 import pytest
-from django.db import connection
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 
 from products.models import HistoryEvent, Product, ProductHistory
 from tests.products.factories import ProductFactory, VariantFactory

@@ -143,8 +143,9 @@ def test_banning_a_seller_in_the_admin_hides_their_products(operator_client, api
     seller = product.seller
     seller.is_active = False
     with django_capture_on_commit_callbacks(execute=True):
-        from accounts.admin import UserAdmin
         from django.contrib import admin as django_admin
+
+        from accounts.admin import UserAdmin
 
         UserAdmin(type(seller), django_admin.site).save_model(None, seller, None, True)
 

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-
 PROJECT = Path(__file__).resolve().parents[2]
 
 PRODUCTION_ENV = {

@@ -7,9 +7,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ai.providers.local.facts import (
-    Facts, Notes, OptionGroup, Product, as_plural, capitalize, category_in, delivery_terms, elide, facts_in,
+    Facts,
+    Notes,
+    OptionGroup,
+    Product,
+    as_plural,
+    capitalize,
+    category_in,
+    delivery_terms,
+    elide,
+    facts_in,
     is_plural_name,
-    join_words, notes_from, option_label, option_values, pick, shop_fallback, stable_index, with_article, without,
+    join_words,
+    notes_from,
+    option_label,
+    option_values,
+    pick,
+    shop_fallback,
+    stable_index,
+    with_article,
+    without,
     words,
 )
 from ai.providers.local.lexicon import detect_language

@@ -96,7 +96,7 @@ def _tag(text: str) -> str | None:
     return _readable(to_hashtag(re.sub(r"['’]", "", text)))  # "Ama's" -> #Amas, not #AmaS
 
 
-WEAK_WORDS = {"premium", "genuine", "pro", "pure", "pur", "pure", "original", "quality", "best", "classic", "mini",
+WEAK_WORDS = {"premium", "genuine", "pro", "pure", "pur", "original", "quality", "best", "classic", "mini",
               "max", "plus", "super", "ultra", "lite", "deluxe", "luxury", "authentic", "real", "top", "high", "big",
               "small", "inch", "edition", "version", "model", "style", "type", "neuf", "qualité", "extra", "box", "set",
               "pack", "case", "kit", "lot", "body", "face", "hand", "home", "women", "men", "ladies", "unisex"}

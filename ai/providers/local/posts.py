@@ -6,14 +6,26 @@ from __future__ import annotations
 
 import re
 
+from ai.providers.local import lexicon
 from ai.providers.local.description import options_phrase
 from ai.providers.local.facts import (
-    Product, as_plural, capitalize, category_in, elide, facts_in, is_plural_name, join_words, notes_from,
-    option_label, option_values, pick, shop_fallback, with_article,
+    Product,
+    as_plural,
+    capitalize,
+    category_in,
+    elide,
+    facts_in,
+    is_plural_name,
+    join_words,
+    notes_from,
+    option_label,
+    option_values,
+    pick,
+    shop_fallback,
+    with_article,
 )
-from ai.providers.local import lexicon
-from ai.providers.local.lexicon import detect_language
 from ai.providers.local.hashtags import write_hashtags
+from ai.providers.local.lexicon import detect_language
 from ai.rules import POST_LIMITS, Platform, clip, hashtag_limit, platform_length
 
 TONES = ("friendly", "professional", "playful", "urgent", "elegant")

@@ -9,7 +9,16 @@ from dataclasses import dataclass
 
 from ai.providers.local import lexicon
 from ai.providers.local.facts import (
-    Product, Variant, as_plural, capitalize, colour_fr, is_plural_name, join_words, named, option_values, plain,
+    Product,
+    Variant,
+    as_plural,
+    capitalize,
+    colour_fr,
+    is_plural_name,
+    join_words,
+    named,
+    option_values,
+    plain,
     with_article,
 )
 from ai.rules import clip
