@@ -62,7 +62,8 @@ def main() -> None:
         print(f"{image_format:4} {width}x{height} ({width * height / 1e6:.1f} Mpx, {len(data) // 1024} KB): "
               f"product {show[0]}, avatar {show[1]}")
         if isinstance(as_product, float):
-            per_request = min(settings.PRODUCT_MAX_IMAGES, settings.PRODUCT_IMAGES_REQUEST_MAX_PIXELS // (width * height))
+            per_request = min(settings.PRODUCT_MAX_IMAGES,
+                              settings.PRODUCT_IMAGES_REQUEST_MAX_PIXELS // (width * height))
             worst = max(worst, per_request * as_product)
             per_pixel = max(per_pixel, as_product / (width * height))
     print(f"worst upload request (PRODUCT_IMAGES_REQUEST_MAX_PIXELS={settings.PRODUCT_IMAGES_REQUEST_MAX_PIXELS}): "

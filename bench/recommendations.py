@@ -402,7 +402,7 @@ def fill_shop(products_total: int, buyers_total: int) -> dict:
             product_ids += [p.pk for p in batch]
             Product.tags.through.objects.bulk_create([
                 Product.tags.through(product_id=p.pk, tag_id=tag_ids[tag])
-                for p, n in zip(batch, range(start, start + len(batch))) for tag in plan[n][3]
+                for p, n in zip(batch, range(start, start + len(batch)), strict=True) for tag in plan[n][3]
             ])
             ProductImage.objects.bulk_create([
                 ProductImage(product=p, image=f"products/bench/{p.pk}-{i}.jpg",
@@ -426,11 +426,11 @@ def fill_shop(products_total: int, buyers_total: int) -> dict:
                     full_name=f"Buyer {buyer}", phone="+233501234567", address_line1="1 Ring Road", city="Accra",
                     country="Ghana"))
             orders = Order.objects.bulk_create(orders)
-            order_rows += [(o.pk, days) for o, (_, _, days, _) in zip(orders, chunk)]
+            order_rows += [(o.pk, days) for o, (_, _, days, _) in zip(orders, chunk, strict=True)]
             items = [
                 OrderItem(order=order, product_id=product_ids[n], product_name=plan[n][2], sku=f"REC-{n:06d}",
                           unit_price=price_of[product_ids[n]], quantity=1, total=price_of[product_ids[n]])
-                for order, (_, _, _, basket) in zip(orders, chunk) for n in basket
+                for order, (_, _, _, basket) in zip(orders, chunk, strict=True) for n in basket
             ]
             OrderItem.objects.bulk_create(items, batch_size=2000)
             item_rows += items

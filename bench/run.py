@@ -138,10 +138,11 @@ def fill_catalog() -> None:
             products = Product.objects.bulk_create(products)
             Product.tags.through.objects.bulk_create([
                 Product.tags.through(product_id=p.pk, tag_id=tag.pk)
-                for p, product_tags in zip(products, chosen_tags) for tag in product_tags
+                for p, product_tags in zip(products, chosen_tags, strict=True) for tag in product_tags
             ])
             ProductImage.objects.bulk_create([
-                ProductImage(product=p, image=f"products/bench/{p.pk}-{i}.jpg", thumbnail=f"products/bench/{p.pk}-{i}.webp",
+                ProductImage(product=p, image=f"products/bench/{p.pk}-{i}.jpg",
+                             thumbnail=f"products/bench/{p.pk}-{i}.webp",
                              width=1200, height=1200, alt_text=p.name, position=i, is_primary=i == 0)
                 for p in products for i in range(IMAGES_PER_PRODUCT)
             ])
@@ -155,7 +156,8 @@ def fill_catalog() -> None:
             Product.objects.bulk_update(with_variants, ["stock_quantity"])
             progress(start + batch, PRODUCTS, "products")
     print(f"Filled: {User.objects.count()} users, {Product.objects.count()} products, "
-          f"{ProductImage.objects.count()} images, {Variant.objects.count()} variants, {Category.objects.count()} categories.")
+          f"{ProductImage.objects.count()} images, {Variant.objects.count()} variants, "
+          f"{Category.objects.count()} categories.")
 
 
 # --- Server and load --------------------------------------------------------------------------

@@ -72,8 +72,8 @@ def probe_image(upload, *, max_bytes: int, max_pixels: int) -> tuple[int, int]:
                 probe.verify()
     except ApplicationError:
         raise
-    except _UNREADABLE:
-        raise InvalidImage()
+    except _UNREADABLE as error:
+        raise InvalidImage() from error
     return width, height
 
 
@@ -89,8 +89,8 @@ def clean_image_upload(upload, *, max_bytes: int, max_pixels: int, max_dimension
             # size: most of a big photo's decoding is never done.
             image.draft(None, (max_dimension, max_dimension))
             image.load()
-    except _UNREADABLE:
-        raise InvalidImage()
+    except _UNREADABLE as error:
+        raise InvalidImage() from error
 
     # Fitted first, turned upright after: the turn then copies the small image, not the big one.
     image.thumbnail((max_dimension, max_dimension))

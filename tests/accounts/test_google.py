@@ -136,7 +136,8 @@ def test_buyers_can_sign_up_from_the_storefront(api_client, google_keys):
         pytest.param(lambda: id_token(email_verified=False), id="email-not-verified"),
         pytest.param(lambda: "not.a.jwt", id="garbage"),
         pytest.param(
-            lambda: jwt.encode({"sub": "x", "aud": CLIENT_ID}, "a-shared-secret-long-enough-for-hs256!!", algorithm="HS256", headers={"kid": "key-1"}),
+            lambda: jwt.encode({"sub": "x", "aud": CLIENT_ID}, "a-shared-secret-long-enough-for-hs256!!",
+                               algorithm="HS256", headers={"kid": "key-1"}),
             id="symmetric-algorithm",
         ),
     ],

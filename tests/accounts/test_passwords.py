@@ -79,7 +79,8 @@ def reset_link_from_mail() -> dict[str, str]:
 
 
 class TestReset:
-    def test_existing_account_gets_a_link_that_sets_a_new_password(self, api_client, django_capture_on_commit_callbacks):
+    def test_existing_account_gets_a_link_that_sets_a_new_password(
+            self, api_client, django_capture_on_commit_callbacks):
         user = UserFactory(email="ama@example.com")
         old_session = tokens_for_user(user)
 
@@ -120,7 +121,8 @@ class TestReset:
         body = {**link, "new_password": NEW_PASSWORD, "new_password_confirm": NEW_PASSWORD}
         assert api_client.post(CONFIRM, body, format="json").status_code == 200
 
-        again = api_client.post(CONFIRM, {**body, "new_password": "Yet-another-99", "new_password_confirm": "Yet-another-99"}, format="json")
+        reused = {**body, "new_password": "Yet-another-99", "new_password_confirm": "Yet-another-99"}
+        again = api_client.post(CONFIRM, reused, format="json")
 
         assert again.status_code == 400
         assert again.json()["code"] == "invalid_reset_link"

@@ -188,7 +188,8 @@ class TestLogout:
         victim_tokens = tokens_for_user(UserFactory())
         attacker_access = tokens_for_user(UserFactory())["access"]
 
-        response = bearer(api_client, attacker_access).post(LOGOUT, {"refresh": victim_tokens["refresh"]}, format="json")
+        response = bearer(api_client, attacker_access).post(
+            LOGOUT, {"refresh": victim_tokens["refresh"]}, format="json")
 
         assert response.status_code == 401
         api_client.credentials()

@@ -265,7 +265,7 @@ def test_content_list_filters_and_keeps_its_query_count(seller_client, stole, dj
         "description"]
     assert seller_client.get(url, {"status": "nonsense"}).status_code == 400
 
-    for n in range(12):
+    for _ in range(12):
         seller_client.post("/api/ai/generate/description/", {"product_id": stole.pk, "regenerate": True},
                            format="json")
     with django_assert_max_num_queries(6):
@@ -292,7 +292,8 @@ def test_editing_approving_and_applying_a_description(seller_client, stole):
     assert seller_client.get(f"/api/products/{stole.pk}/").json()["description"] == stole.description
 
     assert seller_client.put(url, {"status": "approved"}, format="json").status_code == 400  # PUT: every field
-    assert seller_client.put(url, {"text": "Kente.", "status": "rejected"}, format="json").json()["status"] == "rejected"
+    rejected = seller_client.put(url, {"text": "Kente.", "status": "rejected"}, format="json")
+    assert rejected.json()["status"] == "rejected"
     assert seller_client.patch(url, {"status": "published"}, format="json").status_code == 400
     assert seller_client.get(url).json()["text"] == "Kente."
 
@@ -389,7 +390,8 @@ def test_a_failed_async_job_carries_the_error(fake_openai, seller_client, stole,
 
 def test_a_job_no_worker_took_is_reported_failed(seller, seller_client, settings):
     job = AIJob.objects.create(user=seller, feature="description", params={})
-    AIJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(minutes=settings.AI_JOB_STALE_MINUTES + 1))
+    stale = timezone.now() - timedelta(minutes=settings.AI_JOB_STALE_MINUTES + 1)
+    AIJob.objects.filter(pk=job.pk).update(created_at=stale)
     polled = seller_client.get(f"/api/ai/jobs/{job.pk}/").json()
     assert polled["status"] == "failed" and polled["error"]["code"] == "unavailable"
 

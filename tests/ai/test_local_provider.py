@@ -596,7 +596,7 @@ def test_descriptions_promise_nothing_the_data_does_not_state(key):
 def test_delivery_is_described_only_with_the_shops_own_terms():
     terms = {"fee": "15.00", "free_from": "300.00"}
     seen = []
-    for key, product in PRODUCTS.items():
+    for product in PRODUCTS.values():
         for language, style, length in [(la, st, le) for la in LANGUAGES for st in STYLES for le in LENGTHS]:
             text = describe(dict(product, delivery=terms), language, style, length)
             low, high = LENGTHS[length]

@@ -148,12 +148,13 @@ def test_a_preferences_change_keeps_what_it_did_not_name(client, owner, monkeypa
 
 
 def test_devices(client, owner):
-    response = client.post(f"{LIST}devices/", {"platform": "android", "token": "fcm-token-1:APA91b-0123456789"}, format="json")
+    device = {"platform": "android", "token": "fcm-token-1:APA91b-0123456789"}
+    response = client.post(f"{LIST}devices/", device, format="json")
     assert response.status_code == 201
     assert "token" not in response.json()
     # The same token registered again (even by another account on the device) is one device.
     other_client = authenticated_client(UserFactory())
-    other_client.post(f"{LIST}devices/", {"platform": "android", "token": "fcm-token-1:APA91b-0123456789"}, format="json")
+    other_client.post(f"{LIST}devices/", device, format="json")
     assert Device.objects.count() == 1
     device = Device.objects.get()
     assert client.delete(f"{LIST}devices/{device.pk}/").status_code == 404  # it is the other account's now

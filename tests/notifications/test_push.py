@@ -240,7 +240,8 @@ def test_without_push_configured_nothing_is_sent(user, client, settings, django_
     ("[" * 2000 + "]" * 2000, "PushSubscription as JSON"),  # once a RecursionError, a 500
     ('{"endpoint": "https://fcm.googleapis.com/fcm/send/x"}', "endpoint and keys"),
     ('{"endpoint": "http://169.254.169.254/latest", "keys": {"p256dh": "a", "auth": "b"}}', "https URL"),
-    ('{"endpoint": "https://internal.example.com/x", "keys": {"p256dh": "a", "auth": "b"}}', "not a known push service"),
+    ('{"endpoint": "https://internal.example.com/x", "keys": {"p256dh": "a", "auth": "b"}}',
+     "not a known push service"),
     ('{"endpoint": "https://fcm.googleapis.com.evil.test/x", "keys": {"p256dh": "a", "auth": "b"}}', "not a known"),
     ('{"endpoint": "https://fcm.googleapis.com/fcm/send/x", "keys": {"p256dh": "AAAA", "auth": "AAAA"}}', "P-256"),
     # The right length and prefix, but not a point on the curve: it could never be encrypted to.
@@ -333,7 +334,8 @@ def fcm(settings, tmp_path):
         def issue_token(received):
             form = dict(part.split("=", 1) for part in received.body.decode().split("&"))
             assert form["grant_type"] == "urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer"
-            claims = jwt.decode(form["assertion"], key.public_key(), algorithms=["RS256"], audience=f"{server.url}/token")
+            claims = jwt.decode(form["assertion"], key.public_key(), algorithms=["RS256"],
+                                audience=f"{server.url}/token")
             assert claims["iss"] == credentials["client_email"]
             assert claims["scope"] == "https://www.googleapis.com/auth/firebase.messaging"
             token = f"ya29.token-{len(server.tokens_issued) + 1}"
@@ -378,7 +380,8 @@ def test_a_notification_is_sent_to_android_and_ios_through_fcm(user, client, fcm
     first = next(m for m in messages if m["notification"]["title"] == "New order SF12345678")
     assert first["notification"] == {"title": "New order SF12345678", "body": "Kente stole x 2"}
     # FCM data values are strings.
-    assert first["data"] == {"order_id": "7", "path": "/orders/7", "type": "order", "notification_id": str(notification.pk)}
+    assert first["data"] == {"order_id": "7", "path": "/orders/7", "type": "order",
+                             "notification_id": str(notification.pk)}
     assert first["android"] == {"priority": "high", "ttl": "86400s"}
     assert fcm.tokens_issued == ["ya29.token-1"]  # one access token, cached for the next sends
 

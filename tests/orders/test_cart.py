@@ -121,7 +121,8 @@ def test_a_product_not_for_sale_cannot_be_added(buyer_client, settings):
     settings.CART_MAX_QUANTITY = 3
 
     assert add(buyer_client, draft).status_code == 404
-    assert add(buyer_client, ProductFactory(), 4).json()["details"] == {"quantity": ["At most 3 of one item per order."]}
+    refused = add(buyer_client, ProductFactory(), 4)
+    assert refused.json()["details"] == {"quantity": ["At most 3 of one item per order."]}
 
 
 def test_a_seller_cannot_buy_their_own_product(seller, seller_client):

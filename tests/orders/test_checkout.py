@@ -41,7 +41,8 @@ def shop():
                        free_shipping_threshold=Decimal("500.00"))
 
 
-def test_checkout_makes_the_documented_order_and_holds_its_stock(buyer, buyer_client, shop, django_capture_on_commit_callbacks):
+def test_checkout_makes_the_documented_order_and_holds_its_stock(
+        buyer, buyer_client, shop, django_capture_on_commit_callbacks):
     headphones = ProductFactory(seller=shop, name="Wireless Headphones", sku="WH-1", price=Decimal("89.99"),
                                 stock_quantity=5)
     add(buyer_client, headphones, 2)
@@ -69,7 +70,8 @@ def test_checkout_makes_the_documented_order_and_holds_its_stock(buyer, buyer_cl
     headphones.refresh_from_db()
     assert headphones.stock_quantity == 5
     reservation = StockReservation.objects.get()
-    assert (reservation.quantity, reservation.status, reservation.expires_at) == (2, ReservationStatus.ACTIVE, expires_at)
+    assert (reservation.quantity, reservation.status, reservation.expires_at) == (
+        2, ReservationStatus.ACTIVE, expires_at)
     assert not CartItem.objects.exists()
     # The item keeps what it was, whatever the product becomes.
     headphones.name, headphones.price = "Renamed", Decimal("1.00")
@@ -96,7 +98,8 @@ def test_the_item_snapshot_points_at_the_product_history(buyer_client, shop):
 
 def test_a_variant_line_snapshots_the_variant(buyer_client, shop):
     product = ProductFactory(seller=shop, sku="DRESS")
-    medium = VariantFactory(product=product, name="M / Red", sku="DRESS-M-RED", price=Decimal("70.00"), stock_quantity=2)
+    medium = VariantFactory(product=product, name="M / Red", sku="DRESS-M-RED", price=Decimal("70.00"),
+                            stock_quantity=2)
     add(buyer_client, product, 2, variant=medium)
 
     item = buyer_client.post(CHECKOUT, body(), format="json").json()["items"][0]
@@ -193,7 +196,8 @@ def test_mobile_money_needs_a_network_and_uses_the_phone_as_wallet(buyer_client,
     response = buyer_client.post(CHECKOUT, body(payment_method="mobile_money"), format="json")
     assert response.status_code == 400 and "mobile_money_provider" in response.json()["details"]
 
-    response = buyer_client.post(CHECKOUT, body(payment_method="mobile_money", mobile_money_provider="mtn"), format="json")
+    response = buyer_client.post(
+        CHECKOUT, body(payment_method="mobile_money", mobile_money_provider="mtn"), format="json")
     assert response.status_code == 201
     payment = Payment.objects.get()
     assert (payment.mobile_money_provider, payment.wallet_number) == ("mtn", "+233501234567")

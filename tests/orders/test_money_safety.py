@@ -25,7 +25,8 @@ WEBHOOK = "/api/webhooks/payment/"
 
 def send(api_client, event: dict):
     body = json.dumps(event).encode()
-    return api_client.post(WEBHOOK, body, content_type="application/json", HTTP_X_TEST_SIGNATURE=sign_test_webhook(body))
+    return api_client.post(WEBHOOK, body, content_type="application/json",
+                           HTTP_X_TEST_SIGNATURE=sign_test_webhook(body))
 
 
 def process(client, order, **headers):

@@ -206,7 +206,8 @@ def test_a_stripe_checkout_completion_confirms_the_order_within_the_tolerance(ap
 
     stale = api_client.post(WEBHOOK, body, content_type="application/json",
                             HTTP_STRIPE_SIGNATURE=signed(int(time.time()) - 3600))
-    fresh = api_client.post(WEBHOOK, body, content_type="application/json", HTTP_STRIPE_SIGNATURE=signed(int(time.time())))
+    fresh = api_client.post(WEBHOOK, body, content_type="application/json",
+                            HTTP_STRIPE_SIGNATURE=signed(int(time.time())))
 
     assert stale.status_code == 400 and fresh.json()["outcome"] == "confirmed"
     payment.refresh_from_db()

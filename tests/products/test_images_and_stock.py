@@ -373,7 +373,7 @@ class TestDecodingBudgets:
         settings.UPLOAD_PIXELS_PER_HOUR_PER_IP = 3 * PHOTO_PIXELS
         products = [ProductFactory() for _ in range(4)]
         clients = [authenticated_client(product.seller) for product in products]
-        for client, product in zip(clients[:3], products[:3]):
+        for client, product in zip(clients[:3], products[:3], strict=True):
             assert upload(client, product, image_upload(), address="203.0.113.7").status_code == 201
         decodes.clear()
 

@@ -105,7 +105,8 @@ def test_a_file_holding_nul_characters_is_refused_whole(seller_client):
 
 
 def test_not_utf8(seller_client):
-    response = seller_client.post(IMPORT, {"file": SimpleUploadedFile("x.csv", "name,price\nCafé,1\n".encode("latin-1"))},
+    latin1 = SimpleUploadedFile("x.csv", "name,price\nCafé,1\n".encode("latin-1"))
+    response = seller_client.post(IMPORT, {"file": latin1},
                                   format="multipart")
 
     assert response.status_code == 400

@@ -77,7 +77,8 @@ class TestCreate:
 
     def test_variants_make_the_stock(self, seller_client):
         variants = [{"name": "M / Red", "options": {"size": "M", "color": "Red"}, "stock_quantity": 3},
-                    {"name": "L / Red", "options": {"size": "L", "color": "Red"}, "stock_quantity": 4, "price": "95.00"}]
+                    {"name": "L / Red", "options": {"size": "L", "color": "Red"}, "stock_quantity": 4,
+                     "price": "95.00"}]
 
         response = seller_client.post(LIST, document_body(variants=variants), format="json")
 
@@ -195,7 +196,8 @@ class TestUpdate:
     def test_patch_records_history_of_tracked_fields(self, seller_client, seller):
         product = ProductFactory(seller=seller, price=Decimal("50.00"))
 
-        response = seller_client.patch(detail(product.pk), {"price": "55.00", "description": "New words"}, format="json")
+        response = seller_client.patch(
+            detail(product.pk), {"price": "55.00", "description": "New words"}, format="json")
 
         assert response.status_code == 200
         assert response.json()["price"] == "55.00"

@@ -21,7 +21,8 @@ def test_schema_is_served_and_declares_bearer_auth(api_client):
 
     assert response.status_code == 200
     schema = response.json()
-    assert schema["components"]["securitySchemes"]["jwtAuth"] == {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    bearer = {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    assert schema["components"]["securitySchemes"]["jwtAuth"] == bearer
     me = schema["paths"]["/api/auth/user/me/"]["get"]
     assert me["security"] == [{"jwtAuth": []}]
     assert set(me["responses"]) >= {"200", "401", "429"}
