@@ -128,6 +128,20 @@ class TestImages:
         assert ProductImage.objects.get().is_primary
         assert not os.path.exists(path)
 
+    def test_the_thumbnail_task_skips_an_image_deleted_or_done(self, seller_client, seller,
+                                                                django_capture_on_commit_callbacks):
+        from products.tasks import make_product_thumbnail
+
+        product = ProductFactory(seller=seller)
+        with django_capture_on_commit_callbacks(execute=True):
+            (image,) = upload(seller_client, product, image_upload()).json()
+        thumbnail = ProductImage.objects.get(pk=image["id"]).thumbnail.name
+        assert thumbnail
+
+        make_product_thumbnail.delay(image["id"])  # a redelivery: the thumbnail stays the one made
+        assert ProductImage.objects.get(pk=image["id"]).thumbnail.name == thumbnail
+        make_product_thumbnail.delay(987654)  # an image deleted meanwhile: nothing to do, no error
+
 
 def png_canvas(side: int) -> SimpleUploadedFile:
     """A few kilobytes of PNG that describe side x side pixels: cheap to send, costly to decode."""
@@ -373,7 +387,7 @@ class TestDecodingBudgets:
         settings.UPLOAD_PIXELS_PER_HOUR_PER_IP = 3 * PHOTO_PIXELS
         products = [ProductFactory() for _ in range(4)]
         clients = [authenticated_client(product.seller) for product in products]
-        for client, product in zip(clients[:3], products[:3]):
+        for client, product in zip(clients[:3], products[:3], strict=True):
             assert upload(client, product, image_upload(), address="203.0.113.7").status_code == 201
         decodes.clear()
 
