@@ -96,7 +96,7 @@ class LogoutView(APIView):
         # A stale access token still in the client's headers must not stop it from ending its
         # session: an unusable one only means there is no access token to end alongside.
         try:
-            request.user
+            super().perform_authentication(request)
         except AuthenticationFailed:
             pass  # DRF has already made the request anonymous
 
@@ -105,7 +105,8 @@ class LogoutView(APIView):
     def post(self, request):
         serializer = s.LogoutSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.session_logout(user=request.user, refresh=serializer.validated_data["refresh"], access_token=request.auth)
+        services.session_logout(user=request.user, refresh=serializer.validated_data["refresh"],
+                                access_token=request.auth)
         return Response({"message": "Logged out."})
 
 
