@@ -134,11 +134,8 @@ class MeView(APIView):
         return Response(s.UserSerializer(request.user, context={"request": request}).data)
 
 
+@extend_schema_view(get=extend_schema(exclude=True))  # GET is an alias of /api/auth/user/me/ (seed 000's path)
 class ProfileView(MeView):
-    @extend_schema(exclude=True)  # alias of GET /api/auth/user/me/ (seed 000's path)
-    def get(self, request):
-        return super().get(request)
-
     @extend_schema(tags=TAGS, request=s.ProfileUpdateSerializer, responses={200: s.UserSerializer},
                    summary="Update the profile")
     def put(self, request):
