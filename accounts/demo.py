@@ -41,7 +41,8 @@ def seed(context) -> None:
         context.login(demo["label"], demo["email"], DEMO_PASSWORD)
     operator = User.objects.filter(email=DEMO_OPERATOR["email"]).first()
     if operator is None:
-        User.objects.create_superuser(DEMO_OPERATOR["email"], DEMO_PASSWORD, first_name="SellFlow", last_name="Operator")
+        User.objects.create_superuser(DEMO_OPERATOR["email"], DEMO_PASSWORD, first_name="SellFlow",
+                                      last_name="Operator")
     else:
         _keep_login_working(operator)
     context.login(DEMO_OPERATOR["label"], DEMO_OPERATOR["email"], DEMO_PASSWORD)

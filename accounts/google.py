@@ -37,10 +37,10 @@ def verify_google_id_token(id_token: str) -> dict[str, Any]:
         raise ServiceUnavailable("Google sign-in is not configured on this server.")
     try:
         signing_key = _key_client().get_signing_key_from_jwt(id_token)
-    except jwt.PyJWKClientConnectionError:
-        raise ProviderError("Google's signing keys could not be fetched.")
-    except (jwt.PyJWKClientError, jwt.DecodeError):
-        raise InvalidGoogleToken()
+    except jwt.PyJWKClientConnectionError as exc:
+        raise ProviderError("Google's signing keys could not be fetched.") from exc
+    except (jwt.PyJWKClientError, jwt.DecodeError) as exc:
+        raise InvalidGoogleToken() from exc
     try:
         claims = jwt.decode(
             id_token,
@@ -51,10 +51,10 @@ def verify_google_id_token(id_token: str) -> dict[str, Any]:
             options={"require": ["exp", "iat", "iss", "aud", "sub"]},
             leeway=30,
         )
-    except jwt.ExpiredSignatureError:
-        raise GoogleTokenExpired()
-    except jwt.InvalidTokenError:
-        raise InvalidGoogleToken()
+    except jwt.ExpiredSignatureError as exc:
+        raise GoogleTokenExpired() from exc
+    except jwt.InvalidTokenError as exc:
+        raise InvalidGoogleToken() from exc
     if not claims.get("email") or claims.get("email_verified") not in (True, "true"):
         raise InvalidGoogleToken("Google did not confirm an email address for this account.")
     return claims

@@ -113,7 +113,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         constraints = [
             models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
             models.CheckConstraint(
-                condition=models.Q(onboarding_step__lte=ONBOARDING_LAST_STEP), name="accounts_user_onboarding_step_range"
+                condition=models.Q(onboarding_step__lte=ONBOARDING_LAST_STEP),
+                name="accounts_user_onboarding_step_range",
             ),
             models.CheckConstraint(condition=models.Q(shipping_fee__gte=0), name="accounts_user_shipping_fee"),
         ]

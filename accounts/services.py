@@ -4,6 +4,7 @@ verification, profile and onboarding."""
 import secrets
 from datetime import timedelta
 from functools import partial
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import authenticate
@@ -11,18 +12,19 @@ from django.contrib.auth.models import update_last_login
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
+from rest_framework.request import Request
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
-from accounts import tasks
 from accounts.cache import PUBLIC_PROFILE_FIELDS, sellers_public_changed
 from accounts.errors import (
     AccountDisabled,
@@ -38,6 +40,9 @@ from accounts.errors import (
 )
 from accounts.google import verify_google_id_token
 from accounts.models import ONBOARDING_LAST_STEP, AccountType, EmailVerificationCode, User
+from accounts.tasks import send_password_reset_email as send_password_reset_email_task
+from accounts.tasks import send_registration_attempt_email as send_registration_attempt_email_task
+from accounts.tasks import send_verification_code as send_verification_code_task
 from accounts.tokens import SessionRefreshToken
 from sellflow.images import Uploader, clean_image_upload, decoding_take, probe_image
 from sellflow.throttling import take_slot
@@ -58,8 +63,8 @@ def session_logout(*, user: User | None, refresh: str, access_token: AccessToken
     and sockets, whether or not the client sent one with the logout; its open sockets close."""
     try:
         token = RefreshToken(refresh)
-    except TokenError:
-        raise InvalidRefreshToken()
+    except TokenError as exc:
+        raise InvalidRefreshToken() from exc
     if user is not None and user.is_authenticated and str(token.get("user_id")) != str(user.pk):
         raise InvalidRefreshToken()
     with transaction.atomic():
@@ -101,7 +106,7 @@ def user_revoke_all_sessions(*, user: User) -> int:
 EXISTING_ACCOUNT_NOTICE_SECONDS = 24 * 3600
 
 
-def user_register(*, email: str, password: str, account_type: str = AccountType.SELLER, **profile) -> User:
+def user_register(*, email: str, password: str, account_type: str = AccountType.SELLER, **profile: Any) -> User:
     """Create the account. A taken address is refused (the answer carries tokens, so it cannot
     look alike), and its owner is told someone tried; the endpoint is throttled per IP and email."""
     email = User.objects.normalize_email(email)
@@ -116,11 +121,11 @@ def user_register(*, email: str, password: str, account_type: str = AccountType.
     if owner is not None and owner.is_active and take_slot(
         f"accounts:registration-attempt:{owner.pk}", limit=1, seconds=EXISTING_ACCOUNT_NOTICE_SECONDS
     ):
-        after_commit(tasks.send_registration_attempt_email.delay, owner.pk)
+        after_commit(send_registration_attempt_email_task.delay, owner.pk)
     raise DjangoValidationError({"email": "A user with this email already exists."})
 
 
-def user_login(*, request, email: str, password: str) -> User:
+def user_login(*, request: Request, email: str, password: str) -> User:
     user = authenticate(request, email=User.objects.normalize_email(email), password=password)
     if user is None:
         # One message whatever was wrong: never tell which emails have accounts.
@@ -184,7 +189,7 @@ def _validate_new_password(user: User, password: str, field: str = "new_password
     try:
         validate_password(password, user)
     except DjangoValidationError as error:
-        raise DjangoValidationError({field: error.messages})
+        raise DjangoValidationError({field: error.messages}) from error
 
 
 @transaction.atomic
@@ -206,7 +211,7 @@ def password_reset_request(*, email: str) -> None:
     if user is not None and take_slot(
         f"accounts:password-reset-mails:{user.pk}", limit=settings.PASSWORD_RESET_MAILS_PER_HOUR, seconds=3600
     ):
-        after_commit(tasks.send_password_reset_email.delay, user.pk)
+        after_commit(send_password_reset_email_task.delay, user.pk)
 
 
 @transaction.atomic
@@ -214,8 +219,8 @@ def password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:
     try:
         user_id = int(force_str(urlsafe_base64_decode(uid)))
         user = User.objects.select_for_update().get(pk=user_id, is_active=True)
-    except (ValueError, TypeError, OverflowError, User.DoesNotExist):
-        raise InvalidResetLink()
+    except (ValueError, TypeError, OverflowError, User.DoesNotExist) as exc:
+        raise InvalidResetLink() from exc
     if not default_token_generator.check_token(user, token):
         raise InvalidResetLink()
     _validate_new_password(user, new_password)
@@ -239,7 +244,7 @@ def verification_code_request(*, user: User) -> None:
     if user.is_verified:
         raise AlreadyVerified()
     verification, code = verification_code_issue(user=user)
-    transaction.on_commit(partial(tasks.send_verification_code.delay, verification.pk, code))
+    transaction.on_commit(partial(send_verification_code_task.delay, verification.pk, code))
 
 
 def verification_code_issue(*, user: User) -> tuple[EmailVerificationCode, str]:
@@ -296,7 +301,7 @@ PROFILE_FIELDS = frozenset(
 
 
 @transaction.atomic
-def user_update_profile(*, user: User, data: dict) -> User:
+def user_update_profile(*, user: User, data: dict[str, Any]) -> User:
     unknown = set(data) - PROFILE_FIELDS
     if unknown:
         raise ValueError(f"not profile fields: {sorted(unknown)}")
@@ -311,7 +316,7 @@ def user_update_profile(*, user: User, data: dict) -> User:
     return user
 
 
-def user_set_avatar(*, user: User, upload, uploader: Uploader) -> User:
+def user_set_avatar(*, user: User, upload: UploadedFile, uploader: Uploader) -> User:
     """A new profile picture; the `uploader` (who sent it) pays for decoding it."""
     width, height = probe_image(upload, max_bytes=settings.AVATAR_MAX_BYTES, max_pixels=settings.AVATAR_MAX_PIXELS)
     decoding_take(uploader=uploader, pixels=width * height)
@@ -336,12 +341,12 @@ def user_set_avatar(*, user: User, upload, uploader: Uploader) -> User:
 @transaction.atomic
 def user_remove_avatar(*, user: User) -> User:
     if user.avatar:
-        previous = user.avatar.name
+        previous, storage = user.avatar.name, user.avatar.storage
         user.avatar = ""
         user.save(update_fields=["avatar"])
         if user.is_seller:
             transaction.on_commit(sellers_public_changed)
-        transaction.on_commit(partial(User._meta.get_field("avatar").storage.delete, previous))
+        transaction.on_commit(partial(storage.delete, previous))
     return user
 
 

@@ -28,8 +28,8 @@ def normalize_phone(value: str) -> str:
     """A phone number as typed (local or international) in E.164, or ValidationError."""
     try:
         number = phonenumbers.parse(value, settings.DEFAULT_COUNTRY)
-    except phonenumbers.NumberParseException:
-        raise ValidationError("Enter a valid phone number, e.g. +233501234567.", code="invalid_phone")
+    except phonenumbers.NumberParseException as exc:
+        raise ValidationError("Enter a valid phone number, e.g. +233501234567.", code="invalid_phone") from exc
     if not phonenumbers.is_valid_number(number):
         raise ValidationError("Enter a valid phone number, e.g. +233501234567.", code="invalid_phone")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

@@ -96,7 +96,7 @@ class LogoutView(APIView):
         # A stale access token still in the client's headers must not stop it from ending its
         # session: an unusable one only means there is no access token to end alongside.
         try:
-            request.user
+            super().perform_authentication(request)
         except AuthenticationFailed:
             pass  # DRF has already made the request anonymous
 
@@ -105,7 +105,8 @@ class LogoutView(APIView):
     def post(self, request):
         serializer = s.LogoutSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.session_logout(user=request.user, refresh=serializer.validated_data["refresh"], access_token=request.auth)
+        services.session_logout(user=request.user, refresh=serializer.validated_data["refresh"],
+                                access_token=request.auth)
         return Response({"message": "Logged out."})
 
 
@@ -133,11 +134,8 @@ class MeView(APIView):
         return Response(s.UserSerializer(request.user, context={"request": request}).data)
 
 
+@extend_schema_view(get=extend_schema(exclude=True))  # GET is an alias of /api/auth/user/me/ (seed 000's path)
 class ProfileView(MeView):
-    @extend_schema(exclude=True)  # alias of GET /api/auth/user/me/ (seed 000's path)
-    def get(self, request):
-        return super().get(request)
-
     @extend_schema(tags=TAGS, request=s.ProfileUpdateSerializer, responses={200: s.UserSerializer},
                    summary="Update the profile")
     def put(self, request):

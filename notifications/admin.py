@@ -50,7 +50,7 @@ class NotificationTemplateForm(forms.ModelForm):
         try:
             Template(source).render(Context(PREVIEW_CONTEXT, autoescape=html))
         except Exception as exc:  # the same breakage render_email falls back from
-            raise forms.ValidationError(f"This template does not render: {exc}")
+            raise forms.ValidationError(f"This template does not render: {exc}") from exc
         return source
 
     def clean_subject(self) -> str:

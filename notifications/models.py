@@ -18,7 +18,8 @@ class Notification(models.Model):
     type = models.CharField(max_length=10, choices=NotificationType.choices)
     title = models.CharField(max_length=200)
     body = models.TextField(blank=True, max_length=2000)
-    data = models.JSONField(default=dict, blank=True, help_text='Ids and a deep link, e.g. {"order_id": 3, "path": "/orders/3"}.')
+    data = models.JSONField(default=dict, blank=True,
+                            help_text='Ids and a deep link, e.g. {"order_id": 3, "path": "/orders/3"}.')
     is_read = models.BooleanField(default=False)
     read_at = models.DateTimeField(null=True, blank=True)
     # The event's identity (a retried task, a replayed webhook): one notification per key and user.
@@ -53,7 +54,8 @@ TYPE_SWITCHES = {
 
 
 class NotificationPreference(models.Model):
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference")
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                related_name="notification_preference")
     in_app_enabled = models.BooleanField(default=True)
     email_enabled = models.BooleanField(default=True)
     push_enabled = models.BooleanField(default=True)

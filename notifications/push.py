@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from functools import cache
 from typing import Protocol
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 import jwt
 import requests
@@ -132,8 +132,8 @@ def parse_web_subscription(token: str) -> dict:
     posts to an address a user picked."""
     try:
         subscription = load_json_text(token)
-    except ValueError:
-        raise ValueError("A web token is the browser's PushSubscription as JSON.")
+    except ValueError as exc:
+        raise ValueError("A web token is the browser's PushSubscription as JSON.") from exc
     if not isinstance(subscription, dict) or not isinstance(subscription.get("keys"), dict):
         raise ValueError("The subscription needs an endpoint and keys (p256dh, auth).")
     endpoint = _push_endpoint(subscription.get("endpoint"))
@@ -145,38 +145,58 @@ def parse_web_subscription(token: str) -> dict:
             raise ValueError
         # A point off the curve cannot be encrypted to: refused now rather than failing every send.
         ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), p256dh)
-    except (binascii.Error, ValueError):
-        raise ValueError("The subscription keys are not a P-256 public key and a 16-byte secret.")
+    except (binascii.Error, ValueError) as exc:
+        raise ValueError("The subscription keys are not a P-256 public key and a 16-byte secret.") from exc
     return {"endpoint": endpoint, "keys": {"p256dh": keys["p256dh"], "auth": keys["auth"]}}
 
 
-def _push_endpoint(endpoint) -> str:
+NOT_HTTPS = "The subscription endpoint must be an https URL."
+NOT_PLAIN = "The subscription endpoint must be a plain URL: no user name, port, backslash or spaces."
+NOT_A_PUSH_SERVICE = "The subscription endpoint is not a known push service."
+
+
+def _push_endpoint(endpoint: object) -> str:
     """The endpoint as requests will post to it, rebuilt from its parts, if it is a plain https URL
     of a known push service. Both urllib3 (which requests connects with) and urlsplit must read
     the same host from it: `https://10.0.0.5\\@fcm.googleapis.com/` is 10.0.0.5 to one and the push
     service to the other."""
-    if not isinstance(endpoint, str):
-        raise ValueError("The subscription endpoint must be an https URL.")
-    if not PLAIN_URL_PATTERN.fullmatch(endpoint):
-        raise ValueError("The subscription endpoint must be a plain URL: no user name, port, backslash or spaces.")
     development = settings.WEBPUSH_ALLOW_HTTP  # a push service on this machine, on its own port
+    parsed, parts = _read_both_ways(endpoint, development=development)
+    if not _read_alike(parsed, parts, development=development):
+        raise ValueError(NOT_PLAIN)
+    host = parsed.host or ""
+    if not _is_push_service(host, development=development):
+        raise ValueError(NOT_A_PUSH_SERVICE)
+    return Url(scheme=parsed.scheme, host=host, port=parsed.port, path=parsed.path or "/", query=parsed.query).url
+
+
+def _read_both_ways(endpoint: object, *, development: bool) -> tuple[Url, SplitResult]:
+    """The endpoint as urllib3 and as urlsplit read it, if it is a printable URL of the right scheme."""
+    if not isinstance(endpoint, str):
+        raise ValueError(NOT_HTTPS)
+    if not PLAIN_URL_PATTERN.fullmatch(endpoint):
+        raise ValueError(NOT_PLAIN)
     try:
         parsed, parts = parse_url(endpoint), urlsplit(endpoint)
-        split_port = parts.port
-    except ValueError:
-        raise ValueError("The subscription endpoint must be an https URL.")
+        _ = parts.port  # urlsplit reads its port only when asked, and may refuse it then
+    except ValueError as exc:
+        raise ValueError(NOT_HTTPS) from exc
     if parsed.scheme not in ({"https", "http"} if development else {"https"}) or parts.scheme != parsed.scheme:
-        raise ValueError("The subscription endpoint must be an https URL.")
-    host = parsed.host or ""
-    plain = (parsed.auth is None and "@" not in parts.netloc and host.strip("[]") == parts.hostname
-             and parsed.port == split_port and (parsed.port is None or development))
-    if not plain:
-        raise ValueError("The subscription endpoint must be a plain URL: no user name, port, backslash or spaces.")
+        raise ValueError(NOT_HTTPS)
+    return parsed, parts
+
+
+def _read_alike(parsed: Url, parts: SplitResult, *, development: bool) -> bool:
+    """Whether both readings agree on a URL without credentials, and without a port outside development."""
+    return (parsed.auth is None and "@" not in parts.netloc and (parsed.host or "").strip("[]") == parts.hostname
+            and parsed.port == parts.port and (parsed.port is None or development))
+
+
+def _is_push_service(host: str, *, development: bool) -> bool:
+    """A host name (an IPv4 address only in development) under one of WEBPUSH_ENDPOINT_HOSTS."""
     if not (PUSH_HOST_PATTERN.match(host) or (development and _is_ipv4(host))):
-        raise ValueError("The subscription endpoint is not a known push service.")
-    if not any(host == allowed or host.endswith("." + allowed) for allowed in settings.WEBPUSH_ENDPOINT_HOSTS):
-        raise ValueError("The subscription endpoint is not a known push service.")
-    return Url(scheme=parsed.scheme, host=host, port=parsed.port, path=parsed.path or "/", query=parsed.query).url
+        return False
+    return any(host == allowed or host.endswith("." + allowed) for allowed in settings.WEBPUSH_ENDPOINT_HOSTS)
 
 
 def _is_ipv4(host: str) -> bool:
@@ -220,16 +240,16 @@ class WebPushSender:
         except WebPushException as exc:
             status = exc.status_code
             if status is None:  # pywebpush refused to build the request: a bad subscription
-                raise PushError(f"push message not built: {exc.message}")
+                raise PushError(f"push message not built: {exc.message}") from exc
             if status in (404, 410):
-                raise TokenGone(f"push service answered {status}")
+                raise TokenGone(f"push service answered {status}") from exc
             if status == 429 or status >= 500:
-                raise PushTemporaryError(f"push service answered {status}: {exc.message}")
-            raise PushError(f"push service answered {status}: {exc.message}")
-        except requests.TooManyRedirects:
-            raise PushError("push service redirected")
+                raise PushTemporaryError(f"push service answered {status}: {exc.message}") from exc
+            raise PushError(f"push service answered {status}: {exc.message}") from exc
+        except requests.TooManyRedirects as exc:
+            raise PushError("push service redirected") from exc
         except requests.RequestException as exc:
-            raise PushTemporaryError(f"push service unreachable: {exc.__class__.__name__}")
+            raise PushTemporaryError(f"push service unreachable: {exc.__class__.__name__}") from exc
 
 
 # --- Firebase Cloud Messaging (HTTP v1) -------------------------------------------------------
@@ -277,7 +297,7 @@ class FCMSender:
                     "grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": assertion,
                 })
             except requests.RequestException as exc:
-                raise PushTemporaryError(f"FCM token endpoint unreachable: {exc.__class__.__name__}")
+                raise PushTemporaryError(f"FCM token endpoint unreachable: {exc.__class__.__name__}") from exc
             if response.status_code >= 500 or response.status_code == 429:
                 raise PushTemporaryError(f"FCM token endpoint answered {response.status_code}")
             if response.status_code != 200:
@@ -311,7 +331,7 @@ class FCMSender:
             try:
                 response = self.session.post(url, json=body, headers=headers, timeout=settings.PUSH_HTTP_TIMEOUT)
             except requests.RequestException as exc:
-                raise PushTemporaryError(f"FCM unreachable: {exc.__class__.__name__}")
+                raise PushTemporaryError(f"FCM unreachable: {exc.__class__.__name__}") from exc
             if response.status_code == 401 and attempt == 0:
                 continue  # the cached access token was revoked or expired early: buy a new one once
             break

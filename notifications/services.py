@@ -6,8 +6,10 @@ and push delivery to one device."""
 import hashlib
 import json
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
@@ -18,7 +20,6 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
 from accounts.models import User
-from notifications import tasks
 from notifications.errors import DeviceRegisteredElsewhere
 from notifications.models import Device, DevicePlatform, Notification, NotificationPreference, NotificationType
 from notifications.push import (
@@ -31,6 +32,8 @@ from notifications.push import (
 )
 from notifications.realtime import send_to_user
 from notifications.selectors import unread_counts
+from notifications.tasks import send_notification_email as send_notification_email_task
+from notifications.tasks import send_push as send_push_task
 from sellflow.celery import TransientError
 from sellflow.transactions import after_commit
 
@@ -39,7 +42,7 @@ logger = logging.getLogger(__name__)
 DEDUPE_WITHOUT_ROW_SECONDS = 30 * 24 * 3600
 
 
-def preferences_for(user) -> NotificationPreference:
+def preferences_for(user: User) -> NotificationPreference:
     preference, _ = NotificationPreference.objects.get_or_create(user=user)
     return preference
 
@@ -76,7 +79,7 @@ def in_quiet_hours(preference: NotificationPreference, *, timezone_name: str, no
     return local >= start or local < end
 
 
-def notify(*, user, type: str, title: str, body: str = "", data: dict | None = None, dedupe_key: str = "",
+def notify(*, user: User, type: str, title: str, body: str = "", data: dict | None = None, dedupe_key: str = "",
            email_template: str = "notification") -> Notification | None:
     """Tell `user` something. Returns the stored notification, or None when the user's
     preferences turn this type off, in-app delivery is off, or the event was already told."""
@@ -91,7 +94,8 @@ def notify(*, user, type: str, title: str, body: str = "", data: dict | None = N
             try:
                 with transaction.atomic():
                     notification = Notification.objects.create(
-                        user=user, type=type, title=title[:200], body=body[:2000], data=data, dedupe_key=dedupe_key[:200]
+                        user=user, type=type, title=title[:200], body=body[:2000], data=data,
+                        dedupe_key=dedupe_key[:200],
                     )
             except IntegrityError:
                 return None  # this event was already told (same dedupe key)
@@ -107,13 +111,13 @@ def notify(*, user, type: str, title: str, body: str = "", data: dict | None = N
         digested = preference.email_daily_digest and notification is not None and type != NotificationType.SYSTEM
         if preference.email_enabled and user.email and not digested:
             deliveries.append(partial(
-                tasks.send_notification_email.delay, user.pk, email_template,
+                send_notification_email_task.delay, user.pk, email_template,
                 {"type": type, "title": title[:200], "body": body[:2000], "data": data},
             ))
         if preference.push_enabled and not in_quiet_hours(preference, timezone_name=user.timezone, now=timezone.now()):
             message = PushMessage(notification_id=notification.pk if notification else None, type=type,
                                   title=title[:200], body=body[:2000], data=data)
-            deliveries.append(partial(tasks.send_push.delay, user.pk, message.as_dict()))
+            deliveries.append(partial(send_push_task.delay, user.pk, message.as_dict()))
         if notification is None and dedupe_key:
             after_commit(_deliver_once, user.pk, dedupe_key, deliveries)
         else:
@@ -122,7 +126,7 @@ def notify(*, user, type: str, title: str, body: str = "", data: dict | None = N
     return notification
 
 
-def _deliver_once(user_id: int, dedupe_key: str, deliveries: list) -> None:
+def _deliver_once(user_id: int, dedupe_key: str, deliveries: list[Callable[[], object]]) -> None:
     """With in-app delivery off no row holds the dedupe key, so a cache marker does. It is set
     after commit: a rolled-back attempt must not silence the retry that follows it."""
     digest = hashlib.sha256(dedupe_key.encode()).hexdigest()
@@ -147,14 +151,15 @@ def notify_operators(*, title: str, body: str = "", data: dict | None = None, de
 
 
 def notification_mark_read(*, notification: Notification) -> Notification:
-    updated = Notification.objects.filter(pk=notification.pk, is_read=False).update(is_read=True, read_at=timezone.now())
+    unread = Notification.objects.filter(pk=notification.pk, is_read=False)
+    updated = unread.update(is_read=True, read_at=timezone.now())
     notification.refresh_from_db()
     if updated:
         after_commit(_push_unread_count, notification.user_id)
     return notification
 
 
-def notifications_mark_all_read(*, user) -> int:
+def notifications_mark_all_read(*, user: User) -> int:
     count = Notification.objects.filter(user=user, is_read=False).update(is_read=True, read_at=timezone.now())
     if count:
         after_commit(_push_unread_count, user.pk)
@@ -168,7 +173,7 @@ def notification_delete(*, notification: Notification) -> None:
         after_commit(_push_unread_count, notification.user_id)
 
 
-def preferences_update(*, user, data: dict) -> NotificationPreference:
+def preferences_update(*, user: User, data: dict[str, Any]) -> NotificationPreference:
     preference = preferences_for(user)
     for field, value in data.items():
         setattr(preference, field, value)
@@ -179,7 +184,7 @@ def preferences_update(*, user, data: dict) -> NotificationPreference:
 
 
 @transaction.atomic
-def device_register(*, user, platform: str, token: str) -> Device:
+def device_register(*, user: User, platform: str, token: str) -> Device:
     """Register a push token for this user; the same token is one device. A token another
     account holds changes hands only as device_hand_over allows. A user keeps at most
     PUSH_MAX_DEVICES_PER_USER devices: registering one more forgets the longest unseen."""
@@ -242,7 +247,7 @@ def push_deliver(*, device: Device, message: PushMessage) -> str:
         logger.info("push token of device %s is gone (%s): device deleted", device.pk, exc)
         return "deleted"
     except PushTemporaryError as exc:
-        raise TransientError(str(exc))
+        raise TransientError(str(exc)) from exc
     except PushError as exc:
         logger.warning("push to device %s refused: %s", device.pk, exc)
         return "failed"
@@ -251,7 +256,7 @@ def push_deliver(*, device: Device, message: PushMessage) -> str:
 
 # --- Jobs -------------------------------------------------------------------------------------
 
-def digests_due(*, now) -> list[int]:
+def digests_due(*, now: datetime) -> list[int]:
     """Claim today's digest for every user whose local morning hour it is now. Each user is
     claimed with one conditional UPDATE, so two beats (or a retried task) send it once."""
     due = []
@@ -274,7 +279,7 @@ def digests_due(*, now) -> list[int]:
     return due
 
 
-def notifications_prune(*, now) -> int:
+def notifications_prune(*, now: datetime) -> int:
     cutoff = now - timedelta(days=settings.NOTIFICATION_RETENTION_DAYS)
     deleted, _ = Notification.objects.filter(is_read=True, created_at__lt=cutoff).delete()
     return deleted

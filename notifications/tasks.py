@@ -5,6 +5,7 @@ from django.utils import timezone
 from accounts.models import User
 from notifications.emails import send_templated_email
 from notifications.models import Device, Notification
+from notifications.push import PushMessage
 
 DIGEST_MAX_ITEMS = 30
 
@@ -32,7 +33,6 @@ def send_push(user_id: int, message: dict) -> int:
 
 @shared_task
 def deliver_push(device_id: int, message: dict) -> str:
-    from notifications.push import PushMessage
     from notifications.services import push_deliver
 
     device = Device.objects.filter(pk=device_id).first()

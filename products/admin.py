@@ -82,16 +82,16 @@ class ProductAdmin(admin.ModelAdmin):
     inlines = [ProductImageInline, VariantInline, ProductHistoryInline]
 
     # Operators' edits go through the same bookkeeping as the sellers': history, tags text,
-    # stock as the variants' sum, soft delete, and the buyers' cache.
+    # stock as the variants' sum, soft delete, and the buyers' cache. The values before the edit
+    # ride on this request's form, from save_model (before the save) to save_related (after the
+    # inlines): the ModelAdmin itself is shared by every request.
     def save_model(self, request, obj, form, change):
-        request._product_before = (
-            services.product_tracked_values(Product.objects.get(pk=obj.pk)) if change else None
-        )
+        form.tracked_before = services.product_tracked_values(Product.objects.get(pk=obj.pk)) if change else None
         super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        services.product_admin_saved(product=form.instance, actor=request.user, before=request._product_before)
+        services.product_admin_saved(product=form.instance, actor=request.user, before=form.tracked_before)
 
     def delete_model(self, request, obj):
         services.product_delete(product=obj, actor=request.user)
@@ -132,6 +132,7 @@ class TagAdmin(ViewOnlyAdmin):
 admin.site.register(Favorite, list_display=("user", "product", "created_at"), raw_id_fields=("user", "product"))
 admin.site.register(
     CatalogImport, list_display=("id", "seller", "status", "dry_run", "created_at", "finished_at"),
-    list_filter=("status",), raw_id_fields=("seller",), readonly_fields=("report", "error", "started_at", "finished_at"),
+    list_filter=("status",), raw_id_fields=("seller",),
+    readonly_fields=("report", "error", "started_at", "finished_at"),
     exclude=("file",),  # a seller's private file: no URL, never shown
 )

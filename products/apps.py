@@ -7,3 +7,4 @@ class ProductsConfig(AppConfig):
 
     def ready(self):
         from products import metrics  # noqa: F401  (registers the sellers' catalog figures)
+        from products.catalog_import import tasks  # noqa: F401  (Celery's autodiscovery finds products.tasks only)

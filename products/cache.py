@@ -43,8 +43,9 @@ def _generations(*keys: str) -> tuple:
     return tuple(found[key] if key in found else read_generation(key) for key in keys)
 
 
-def catalog_changed(*product_ids: int) -> None:
-    """Products (fields, images, variants, stock, status) changed: call after commit."""
+def catalog_cache_bump(*product_ids: int) -> None:
+    """Products (fields, images, variants, stock, status) changed: bump the generations that
+    cached pages of them were built under, so none is served again. Call after commit."""
     bump_generation(CATALOG_GENERATION_KEY)
     for product_id in product_ids:
         bump_generation(_product_generation_key(product_id))

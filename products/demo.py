@@ -14,7 +14,8 @@ from sellflow.images import Uploader
 DEMO_PRODUCTS = [
     ("Handwoven Kente Stole", "kente-textiles", "149.00", "189.00", 12, "kente,handmade,ghana", (212, 160, 23)),
     ("Ashanti Glass Bead Necklace", "beads", "65.00", None, 30, "beads,jewellery,handmade", (30, 120, 180)),
-    ("Raw Shea Butter 500g", "shea-butter-natural-oils", "45.00", "55.00", 80, "shea,skincare,natural", (240, 230, 200)),
+    ("Raw Shea Butter 500g", "shea-butter-natural-oils", "45.00", "55.00", 80, "shea,skincare,natural",
+     (240, 230, 200)),
     ("Black Soap (Alata Samina)", "skincare", "25.00", None, 120, "soap,skincare,natural", (60, 50, 40)),
     ("Ankara Wrap Dress", "womens-clothing", "220.00", "260.00", 0, "ankara,dress,fashion", (200, 40, 90)),
     ("Leather Sandals", "shoes", "180.00", None, 15, "leather,sandals,handmade", (140, 90, 50)),

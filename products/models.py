@@ -208,7 +208,8 @@ class ProductHistory(models.Model):
     TRACKED_FIELDS = ("name", "price", "compare_at_price", "status", "stock_quantity")
 
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="history")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="+")
     event = models.CharField(max_length=20, choices=HistoryEvent.choices)
     changes = models.JSONField(default=dict, help_text='{"price": {"old": "10.00", "new": "12.00"}, ...}')
     snapshot = models.JSONField(default=dict)

@@ -103,7 +103,8 @@ class ProductWriteSerializer(serializers.Serializer):
         price = attrs.get("price", getattr(self.instance, "price", None))
         compare_at = attrs.get("compare_at_price", getattr(self.instance, "compare_at_price", None))
         if compare_at is not None and price is not None and compare_at <= price:
-            raise serializers.ValidationError({"compare_at_price": ["The compare-at price must be higher than the price."]})
+            raise serializers.ValidationError(
+                {"compare_at_price": ["The compare-at price must be higher than the price."]})
         return attrs
 
 
@@ -239,16 +240,20 @@ class ShareLinksSerializer(serializers.Serializer):
 class CatalogImportSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="CSV, UTF-8, with a header row (see the export for the columns).")
     dry_run = serializers.BooleanField(default=False, help_text="Validate and report without saving anything.")
+
+    def get_fields(self):
+        # "async" is a Python keyword: it cannot be declared in the class body.
+        fields = super().get_fields()
+        fields["async"] = serializers.BooleanField(
+            default=False,
+            help_text="Run in the background: answers 202 with a job to poll (also `Prefer: respond-async`).",
+        )
+        return fields
+
     def validate_file(self, upload):
         if upload.size > 5 * 1024 * 1024:
             raise serializers.ValidationError("The file is larger than 5 MB.")
         return upload
-
-
-# "async" is a Python keyword, so the field is declared outside the class body.
-CatalogImportSerializer._declared_fields["async"] = serializers.BooleanField(
-    default=False, help_text="Run in the background: answers 202 with a job to poll (also `Prefer: respond-async`)."
-)
 
 
 class ImportRowSerializer(serializers.Serializer):

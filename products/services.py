@@ -1,22 +1,27 @@
 """Every write of the catalog: products and their variants, images, stock, history, favourites.
 Each change that a buyer can see also invalidates the public catalog cache after commit."""
 
+import io
 import logging
 from decimal import Decimal
 from functools import partial
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.text import slugify
+from PIL import Image
 
+from accounts.models import User
 from notifications.models import NotificationType
 from notifications.services import notify
 from products import cache as catalog_cache
-from products import tasks
 from products.errors import InsufficientStock, TooManyImages, VariantRequired
 from products.models import (
     Favorite,
@@ -30,6 +35,7 @@ from products.models import (
     Variant,
 )
 from products.signals import catalog_changed
+from products.tasks import make_product_thumbnail as make_product_thumbnail_task
 from sellflow.counters import first_in_window
 from sellflow.images import CleanImage, Uploader, check_image_uploads, clean_image_upload, decoding_take
 from sellflow.quotas import DAY, Charge
@@ -67,12 +73,14 @@ def product_snapshot(product: Product) -> dict[str, Any]:
     }
 
 
-def _tracked(product: Product) -> dict[str, Any]:
+def product_tracked_values(product: Product) -> dict[str, Any]:
+    """The fields the history records, as it stores them: what `before` of a change is."""
     return {field: _plain(getattr(product, field)) for field in ProductHistory.TRACKED_FIELDS}
 
 
-def _record_history(*, product: Product, actor, event: str, before: dict | None, reason: str = "") -> None:
-    after = _tracked(product)
+def _record_history(*, product: Product, actor: User | None, event: str, before: dict[str, Any] | None,
+                    reason: str = "") -> None:
+    after = product_tracked_values(product)
     if before is None:
         changes = {field: {"old": None, "new": value} for field, value in after.items()}
     else:
@@ -86,7 +94,7 @@ def _record_history(*, product: Product, actor, event: str, before: dict | None,
 
 
 def _after_change(product: Product, *, before_stock: int | None = None) -> None:
-    transaction.on_commit(partial(catalog_cache.catalog_changed, product.pk))
+    transaction.on_commit(partial(catalog_cache.catalog_cache_bump, product.pk))
     after_commit_batched(catalog_changed, sender=Product, ids=[product.pk])
     if before_stock is not None and before_stock > product.low_stock_threshold >= product.stock_quantity:
         notify(
@@ -94,13 +102,14 @@ def _after_change(product: Product, *, before_stock: int | None = None) -> None:
             type=NotificationType.PRODUCT,
             title=f"Low stock: {product.name}"[:200],
             body=f"{product.stock_quantity} left (your alert is at {product.low_stock_threshold}).",
-            data={"product_id": product.pk, "stock_quantity": product.stock_quantity, "path": f"/products/{product.pk}"},
+            data={"product_id": product.pk, "stock_quantity": product.stock_quantity,
+                  "path": f"/products/{product.pk}"},
         )
 
 
 # --- Products ---------------------------------------------------------------------------------
 
-def _unique_slug(*, seller, name: str, exclude_pk: int | None = None) -> str:
+def _unique_slug(*, seller: User, name: str, exclude_pk: int | None = None) -> str:
     base = slugify(name)[:200] or "product"
     taken = set(
         Product.objects.alive().filter(seller=seller, slug__startswith=base).exclude(pk=exclude_pk)
@@ -125,7 +134,8 @@ def parse_tags(raw: str | list[str] | None) -> list[str]:
     return names[:30]
 
 
-def _set_tags(product: Product, names: list[str]) -> None:
+def product_set_tags(*, product: Product, names: list[str]) -> None:
+    """Give the product exactly these tags (names as parse_tags leaves them), creating new ones."""
     existing = {tag.name: tag for tag in Tag.objects.filter(name__in=names)}
     missing = [Tag(name=name) for name in names if name not in existing]
     if missing:
@@ -136,12 +146,12 @@ def _set_tags(product: Product, names: list[str]) -> None:
     Product.objects.filter(pk=product.pk).update(tags_text=product.tags_text)
 
 
-def _check_unique_sku(*, seller, sku: str, exclude_pk: int | None = None) -> None:
+def _check_unique_sku(*, seller: User, sku: str, exclude_pk: int | None = None) -> None:
     if sku and Product.objects.alive().filter(seller=seller, sku=sku).exclude(pk=exclude_pk).exists():
         raise DjangoValidationError({"sku": "You already have a product with this SKU."})
 
 
-def _save_variants(product: Product, variants: list[dict]) -> None:
+def _save_variants(product: Product, variants: list[dict[str, Any]]) -> None:
     """Make the product's variants exactly these: items with an id update, without one create,
     the missing ones go. The product's stock becomes their sum."""
     keep_ids = [item["id"] for item in variants if item.get("id")]
@@ -182,22 +192,23 @@ def _save_new_or_changed(product: Product) -> None:
             with transaction.atomic():
                 product.save()
             return
-        except IntegrityError:
+        except IntegrityError as exc:
             if product.sku and Product.objects.alive().filter(seller=product.seller, sku=product.sku).exclude(
                 pk=product.pk
             ).exists():
-                raise DjangoValidationError({"sku": "You already have a product with this SKU."})
-            product.slug = f"{_unique_slug(seller=product.seller, name=product.name, exclude_pk=product.pk)}-{attempt + 2}"
+                raise DjangoValidationError({"sku": "You already have a product with this SKU."}) from exc
+            slug = _unique_slug(seller=product.seller, name=product.name, exclude_pk=product.pk)
+            product.slug = f"{slug}-{attempt + 2}"
     raise DjangoValidationError({"name": "Could not save this product right now; try again."})
 
 
-def _validate_prices(price, compare_at_price) -> None:
+def _validate_prices(price: Decimal | None, compare_at_price: Decimal | None) -> None:
     if compare_at_price is not None and price is not None and compare_at_price <= price:
         raise DjangoValidationError({"compare_at_price": "The compare-at price must be higher than the price."})
 
 
-def product_create(*, seller, data: dict, images: list | None = None, uploader: Uploader | None = None,
-                   event: str = HistoryEvent.CREATED) -> Product:
+def product_create(*, seller: User, data: dict[str, Any], images: list[UploadedFile] | None = None,
+                   uploader: Uploader | None = None, event: str = HistoryEvent.CREATED) -> Product:
     """A new product; with `images`, the `uploader` (who sent them) pays for their decoding."""
     prepared = []
     if images:
@@ -211,7 +222,7 @@ def product_create(*, seller, data: dict, images: list | None = None, uploader: 
 
 
 @transaction.atomic
-def _product_create(*, seller, data: dict, images: list[CleanImage], event: str) -> Product:
+def _product_create(*, seller: User, data: dict[str, Any], images: list[CleanImage], event: str) -> Product:
     data = dict(data)
     tags = data.pop("tags", None)
     variants = data.pop("variants", None)
@@ -221,7 +232,7 @@ def _product_create(*, seller, data: dict, images: list[CleanImage], event: str)
     product.slug = _unique_slug(seller=seller, name=product.name)
     _save_new_or_changed(product)
     if tags is not None:
-        _set_tags(product, parse_tags(tags))
+        product_set_tags(product=product, names=parse_tags(tags))
     if variants:
         _save_variants(product, variants)
     if images:
@@ -232,9 +243,9 @@ def _product_create(*, seller, data: dict, images: list[CleanImage], event: str)
 
 
 @transaction.atomic
-def product_update(*, product: Product, actor, data: dict) -> Product:
+def product_update(*, product: Product, actor: User | None, data: dict[str, Any]) -> Product:
     product = Product.objects.select_for_update().get(pk=product.pk)
-    before = _tracked(product)
+    before = product_tracked_values(product)
     data = dict(data)
     tags = data.pop("tags", None)
     variants = data.pop("variants", None)
@@ -250,7 +261,7 @@ def product_update(*, product: Product, actor, data: dict) -> Product:
         product.slug = _unique_slug(seller=product.seller, name=product.name, exclude_pk=product.pk)
     _save_new_or_changed(product)
     if tags is not None:
-        _set_tags(product, parse_tags(tags))
+        product_set_tags(product=product, names=parse_tags(tags))
     if variants is not None:
         _save_variants(product, variants)
     _record_history(product=product, actor=actor, event=HistoryEvent.UPDATED, before=before)
@@ -259,17 +270,18 @@ def product_update(*, product: Product, actor, data: dict) -> Product:
 
 
 @transaction.atomic
-def product_delete(*, product: Product, actor) -> None:
+def product_delete(*, product: Product, actor: User | None) -> None:
     """Soft delete: gone from every list, kept for orders and history."""
     updated = Product.objects.filter(pk=product.pk, deleted_at__isnull=True).update(deleted_at=timezone.now())
     if updated:
         product.refresh_from_db()
-        _record_history(product=product, actor=actor, event=HistoryEvent.DELETED, before=_tracked(product))
+        before = product_tracked_values(product)
+        _record_history(product=product, actor=actor, event=HistoryEvent.DELETED, before=before)
         _after_change(product)
 
 
 @transaction.atomic
-def product_duplicate(*, product: Product, actor) -> Product:
+def product_duplicate(*, product: Product, actor: User | None) -> Product:
     """A draft copy (no SKU, no images, counters at zero) to edit into a sibling product."""
     data = {field: getattr(product, field) for field in PRODUCT_FIELDS if field not in {"sku", "status"}}
     data.update(name=f"{product.name} (copy)"[:200], status=ProductStatus.DRAFT, sku="", tags=product.tag_list)
@@ -282,7 +294,8 @@ def product_duplicate(*, product: Product, actor) -> Product:
     return product_create(seller=product.seller, data=data)
 
 
-def products_bulk(*, seller, ids: list[int], action: str, status: str | None = None, actor=None) -> dict:
+def products_bulk(*, seller: User, ids: list[int], action: str, status: str | None = None,
+                  actor: User | None = None) -> dict[str, Any]:
     """Apply one action to many products. Only the seller's own live products are touched;
     every other id is reported back as not found."""
     own = {p.pk: p for p in Product.objects.alive().filter(seller=seller, pk__in=ids)}
@@ -297,11 +310,11 @@ def products_bulk(*, seller, ids: list[int], action: str, status: str | None = N
     return {"action": action, "updated": sorted(done), "not_found": not_found}
 
 
-def product_admin_saved(*, product: Product, actor, before: dict | None) -> None:
+def product_admin_saved(*, product: Product, actor: User, before: dict[str, Any] | None) -> None:
     """An operator saved a product (and its inlines) in the admin: keep what the services keep
     (tags text, stock as the variants' sum, history, the public cache)."""
     product = Product.objects.get(pk=product.pk)
-    _set_tags(product, [tag.name for tag in product.tags.order_by("name")])
+    product_set_tags(product=product, names=[tag.name for tag in product.tags.order_by("name")])
     variant_stock = [v.stock_quantity for v in product.variants.all()]
     if variant_stock:
         product.stock_quantity = sum(variant_stock)
@@ -311,14 +324,11 @@ def product_admin_saved(*, product: Product, actor, before: dict | None) -> None
     _after_change(product, before_stock=before["stock_quantity"] if before else None)
 
 
-def product_tracked_values(product: Product) -> dict:
-    return _tracked(product)
-
-
 # --- Stock ------------------------------------------------------------------------------------
 
 @transaction.atomic
-def product_adjust_stock(*, product: Product, actor, delta: int, reason: str, variant_id: int | None = None) -> Product:
+def product_adjust_stock(*, product: Product, actor: User | None, delta: int, reason: str,
+                         variant_id: int | None = None) -> Product:
     """Add (or remove, with a negative delta) stock in one conditional UPDATE: concurrent
     adjustments all apply, and stock never goes below zero."""
     # Lock order everywhere: the product row, then its variants (product_update does the same),
@@ -332,7 +342,10 @@ def product_adjust_stock(*, product: Product, actor, delta: int, reason: str, va
         if variant is None:
             raise DjangoValidationError({"variant_id": "This product has no such variant."})
         rows = Variant.objects.filter(pk=variant_id)
-        rows = rows.filter(stock_quantity__gte=-delta) if delta < 0 else rows.filter(stock_quantity__lte=MAX_STOCK - delta)
+        if delta < 0:
+            rows = rows.filter(stock_quantity__gte=-delta)
+        else:
+            rows = rows.filter(stock_quantity__lte=MAX_STOCK - delta)
         if not rows.update(stock_quantity=F("stock_quantity") + delta):
             if delta > 0:
                 raise DjangoValidationError({"delta": f"Stock cannot exceed {MAX_STOCK}."})
@@ -351,7 +364,7 @@ def product_adjust_stock(*, product: Product, actor, delta: int, reason: str, va
         raise InsufficientStock(details={"available": product.stock_quantity})
 
     product.refresh_from_db()
-    before = _tracked(product) | {"stock_quantity": product.stock_quantity - delta}
+    before = product_tracked_values(product) | {"stock_quantity": product.stock_quantity - delta}
     _record_history(product=product, actor=actor, event=HistoryEvent.STOCK_ADJUSTED, before=before, reason=reason)
     _after_change(product, before_stock=before["stock_quantity"])
     return product
@@ -365,7 +378,7 @@ def _ensure_image_room(*, current: int, uploaded: int) -> None:
         raise TooManyImages(details={"max_images": limit, "current": current, "uploaded": uploaded})
 
 
-def product_images_prepare(*, uploader: Uploader, uploads: list, current: int = 0) -> list[CleanImage]:
+def product_images_prepare(*, uploader: Uploader, uploads: list[UploadedFile], current: int = 0) -> list[CleanImage]:
     """The slow part of adding images, done before any transaction or lock: every header checked
     (limits, the request's pixel budget), the pixels and the seller's daily images paid for, then
     each image decoded, fitted and re-encoded."""
@@ -405,11 +418,11 @@ def _store_images(product: Product, images: list[CleanImage]) -> list[ProductIma
         product_image.image.save(f"image.{image.extension}", image.content, save=False)
         product_image.save()
         created.append(product_image)
-        transaction.on_commit(partial(tasks.make_product_thumbnail.delay, product_image.pk))
+        transaction.on_commit(partial(make_product_thumbnail_task.delay, product_image.pk))
     return created
 
 
-def product_images_add(*, product: Product, uploads: list, uploader: Uploader) -> list[ProductImage]:
+def product_images_add(*, product: Product, uploads: list[UploadedFile], uploader: Uploader) -> list[ProductImage]:
     prepared = product_images_prepare(uploader=uploader, uploads=uploads, current=product.images.count())
     with transaction.atomic():
         # Lock the product so two uploads at once cannot both pass the image limit.
@@ -420,7 +433,7 @@ def product_images_add(*, product: Product, uploads: list, uploader: Uploader) -
 
 
 @transaction.atomic
-def product_image_update(*, image: ProductImage, data: dict) -> ProductImage:
+def product_image_update(*, image: ProductImage, data: dict[str, Any]) -> ProductImage:
     Product.objects.select_for_update().filter(pk=image.product_id).first()  # one primary switch at a time
     if data.get("is_primary"):
         ProductImage.objects.filter(product_id=image.product_id, is_primary=True).exclude(pk=image.pk).update(
@@ -438,21 +451,33 @@ def product_image_delete(*, image: ProductImage) -> None:
     product = image.product
     Product.objects.select_for_update().filter(pk=product.pk).first()
     files = [f.name for f in (image.image, image.thumbnail) if f]
+    storage = image.image.storage
     was_primary = image.is_primary
     image.delete()
     if was_primary:
         successor = product.images.order_by("position", "id").first()
         if successor:
             ProductImage.objects.filter(pk=successor.pk).update(is_primary=True)
-    storage = ProductImage._meta.get_field("image").storage
     for name in files:
         transaction.on_commit(partial(storage.delete, name))
     _after_change(product)
 
 
+def product_image_make_thumbnail(*, image: ProductImage) -> None:
+    """The image's thumbnail (a square of PRODUCT_THUMBNAIL_SIZE at most, WebP). Written only where
+    none is yet: a second delivery of the same work changes nothing."""
+    with image.image.open("rb") as source, Image.open(source) as picture:
+        picture.thumbnail((settings.PRODUCT_THUMBNAIL_SIZE, settings.PRODUCT_THUMBNAIL_SIZE))
+        output = io.BytesIO()
+        picture.convert("RGB").save(output, "WEBP", quality=80)
+    image.thumbnail.save("thumb.webp", ContentFile(output.getvalue()), save=False)
+    ProductImage.objects.filter(pk=image.pk, thumbnail="").update(thumbnail=image.thumbnail.name)
+    catalog_cache.catalog_cache_bump(image.product_id)  # no transaction here: the UPDATE is committed
+
+
 # --- Buyers -----------------------------------------------------------------------------------
 
-def product_record_view(*, product_id: int, client: str, user=None) -> bool:
+def product_record_view(*, product_id: int, client: str, user: User | AnonymousUser | None = None) -> bool:
     """Count a view of the product page, once per client (`sellflow.counters.client_key`) in the
     counter window: reloading, or a script replaying the request, adds nothing. True if counted."""
     if not first_in_window(f"product-view:{product_id}:{client}", seconds=settings.PRODUCT_COUNTER_WINDOW_SECONDS):
@@ -481,10 +506,10 @@ def product_record_share(*, product_id: int, client: str) -> bool:
     return True
 
 
-def favorite_add(*, user, product: Product) -> Favorite:
+def favorite_add(*, user: User, product: Product) -> Favorite:
     favorite, _ = Favorite.objects.get_or_create(user=user, product=product)
     return favorite
 
 
-def favorite_remove(*, user, product_id: int) -> None:
+def favorite_remove(*, user: User, product_id: int) -> None:
     Favorite.objects.filter(user=user, product_id=product_id).delete()

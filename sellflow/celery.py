@@ -17,6 +17,10 @@ class TransientError(Exception):
 
 
 class SellflowTask(Task):
+    """The one retry policy of every task (shared_task uses this class): acknowledged late, so a
+    worker lost mid-task has it redelivered; retried on TransientError and network errors with
+    capped exponential backoff and jitter. A task overrides none of it without a comment saying why."""
+
     acks_late = True
     reject_on_worker_lost = True
     autoretry_for = (TransientError, ConnectionError, TimeoutError)

@@ -12,7 +12,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from orders.models import Order, ReservationStatus, StockReservation
-from products.cache import catalog_changed
+from products.cache import catalog_cache_bump
 from products.models import Product, Variant
 from products.services import product_adjust_stock
 from sellflow.transactions import after_commit
@@ -117,7 +117,7 @@ def free_lines_of(order: Order, *, now) -> list[Line] | None:
 def reserve(*, order: Order, lines: list[Line], expires_at) -> list[StockReservation]:
     """Hold stock for the order's lines; the caller has locked the products and checked
     `shortfalls` in the same transaction."""
-    after_commit(catalog_changed, *sorted({line.product_id for line in lines}))
+    after_commit(catalog_cache_bump, *sorted({line.product_id for line in lines}))
     return StockReservation.objects.bulk_create([
         StockReservation(order=order, product_id=line.product_id, variant_id=line.variant_id,
                          quantity=line.quantity, expires_at=expires_at)
@@ -132,7 +132,7 @@ def release(*, order: Order) -> int:
     product_ids = sorted(set(held.values_list("product_id", flat=True)))
     released = held.update(status=ReservationStatus.RELEASED, settled_at=timezone.now())
     if released:
-        after_commit(catalog_changed, *product_ids)
+        after_commit(catalog_cache_bump, *product_ids)
     return released
 
 
@@ -142,7 +142,7 @@ def extend(*, order: Order, until) -> None:
     held = StockReservation.objects.filter(order=order, status=ReservationStatus.ACTIVE)
     product_ids = sorted(set(held.values_list("product_id", flat=True)))
     held.update(expires_at=until)
-    after_commit(catalog_changed, *product_ids)
+    after_commit(catalog_cache_bump, *product_ids)
 
 
 def convert(*, order: Order, actor=None) -> int:

@@ -76,7 +76,7 @@ def test_events_are_json_serialisable():
 def test_a_background_import_reports_on_the_socket():
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from products.catalog_csv import catalog_import_start
+    from products.catalog_import.services import catalog_import_start
 
     seller = UserFactory()
     token = tokens_for_user(seller)["access"]

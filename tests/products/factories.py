@@ -33,9 +33,9 @@ class ProductFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def tag_names(self, create, extracted, **kwargs):
         if extracted:
-            from products.services import _set_tags, parse_tags
+            from products.services import parse_tags, product_set_tags
 
-            _set_tags(self, parse_tags(extracted))
+            product_set_tags(product=self, names=parse_tags(extracted))
 
 
 class VariantFactory(factory.django.DjangoModelFactory):

@@ -128,6 +128,20 @@ class TestImages:
         assert ProductImage.objects.get().is_primary
         assert not os.path.exists(path)
 
+    def test_the_thumbnail_task_skips_an_image_deleted_or_done(self, seller_client, seller,
+                                                                django_capture_on_commit_callbacks):
+        from products.tasks import make_product_thumbnail
+
+        product = ProductFactory(seller=seller)
+        with django_capture_on_commit_callbacks(execute=True):
+            (image,) = upload(seller_client, product, image_upload()).json()
+        thumbnail = ProductImage.objects.get(pk=image["id"]).thumbnail.name
+        assert thumbnail
+
+        make_product_thumbnail.delay(image["id"])  # a redelivery: the thumbnail stays the one made
+        assert ProductImage.objects.get(pk=image["id"]).thumbnail.name == thumbnail
+        make_product_thumbnail.delay(987654)  # an image deleted meanwhile: nothing to do, no error
+
 
 def png_canvas(side: int) -> SimpleUploadedFile:
     """A few kilobytes of PNG that describe side x side pixels: cheap to send, costly to decode."""

@@ -106,8 +106,7 @@ def test_a_file_holding_nul_characters_is_refused_whole(seller_client):
 
 def test_not_utf8(seller_client):
     latin1 = SimpleUploadedFile("x.csv", "name,price\nCafé,1\n".encode("latin-1"))
-    response = seller_client.post(IMPORT, {"file": latin1},
-                                  format="multipart")
+    response = seller_client.post(IMPORT, {"file": latin1}, format="multipart")
 
     assert response.status_code == 400
 
@@ -184,7 +183,7 @@ class TestBackgroundImport:
         assert "name" in failed["error"]
 
     def test_a_redelivered_task_does_not_import_twice(self, seller_client, seller, django_capture_on_commit_callbacks):
-        from products.tasks import run_catalog_import
+        from products.catalog_import.tasks import run_catalog_import
 
         with django_capture_on_commit_callbacks(execute=True):
             job = import_csv(seller_client, "sku,name,price\nR-1,Once,10.00\n", **{"async": "true"}).json()
@@ -213,12 +212,12 @@ def test_formula_guard_is_undone_on_import(seller_client, seller):
 
 
 def test_a_crashing_import_fails_its_job(seller_client, monkeypatch, django_capture_on_commit_callbacks):
-    from products import catalog_csv
+    from products.catalog_import import services as catalog_import
 
     def explode(**kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(catalog_csv, "import_catalog", explode)
+    monkeypatch.setattr(catalog_import, "import_catalog", explode)
     with django_capture_on_commit_callbacks(execute=True):
         job = import_csv(seller_client, MIXED, **{"async": "true"}).json()
 
@@ -232,8 +231,8 @@ def test_an_abandoned_job_is_taken_over(seller_client, seller):
 
     from django.utils import timezone
 
+    from products.catalog_import.tasks import run_catalog_import
     from products.models import CatalogImport
-    from products.tasks import run_catalog_import
 
     job = import_csv(seller_client, "sku,name,price\nZ-1,Rescued,10.00\n", **{"async": "true"}).json()
     CatalogImport.objects.filter(pk=job["id"]).update(status="running",
@@ -312,11 +311,11 @@ class TestImportFilesLeaveTheMediaVolume:
 class TestLargeImportsRunInTheBackground:
     def test_a_file_over_the_sync_limit_answers_202_with_its_job(self, seller_client, seller, settings, monkeypatch,
                                                                  django_capture_on_commit_callbacks):
-        from products import catalog_csv
+        from products.catalog_import import services as catalog_import
 
         settings.CATALOG_IMPORT_SYNC_MAX_ROWS = 3
         events = []
-        monkeypatch.setattr(catalog_csv, "send_to_user", lambda user_id, event: events.append((user_id, event)))
+        monkeypatch.setattr(catalog_import, "send_to_user", lambda user_id, event: events.append((user_id, event)))
 
         with django_capture_on_commit_callbacks(execute=True):
             response = import_csv(seller_client, rows_csv(4))
@@ -434,7 +433,7 @@ class TestOneImportAtATime:
 def test_parallel_imports_of_one_seller_only_one_starts():
     import threading
 
-    from products.catalog_csv import catalog_import_start
+    from products.catalog_import.services import catalog_import_start
     from products.errors import ImportInProgress
     from products.models import CatalogImport
     from tests.accounts.factories import UserFactory
@@ -476,7 +475,7 @@ class TestImportFiles:
         assert media_files(settings) == []  # nothing in the served volume
         assert not str(settings.PRIVATE_FILES_ROOT).startswith(str(settings.MEDIA_ROOT))
 
-        from products.tasks import run_catalog_import
+        from products.catalog_import.tasks import run_catalog_import
 
         run_catalog_import.delay(job["id"])
 
@@ -552,8 +551,8 @@ class TestPrune:
         from django.core.files.base import ContentFile
         from django.utils import timezone
 
+        from products.catalog_import.tasks import prune_catalog_imports
         from products.models import CatalogImport
-        from products.tasks import prune_catalog_imports
         from sellflow.storage import private_storage
 
         settings.CATALOG_IMPORT_RETENTION_DAYS = 7
@@ -584,7 +583,7 @@ class TestPrune:
 
         from django.utils import timezone
 
-        from products.tasks import prune_catalog_imports
+        from products.catalog_import.tasks import prune_catalog_imports
 
         import_csv(seller_client, MIXED, **{"async": "true"})
         (name,) = private_files(settings)
@@ -597,3 +596,22 @@ class TestPrune:
     def test_the_beat_runs_it(self, settings):
         assert settings.CELERY_BEAT_SCHEDULE["products-prune-catalog-imports"]["task"] == (
             "products.tasks.prune_catalog_imports")
+
+
+def test_import_tasks_keep_the_names_they_were_queued_under():
+    from products.catalog_import.tasks import prune_catalog_imports, run_catalog_import
+    from sellflow.celery import app as celery_app
+
+    for task, name in [(run_catalog_import, "products.tasks.run_catalog_import"),
+                       (prune_catalog_imports, "products.tasks.prune_catalog_imports")]:
+        assert task.name == name
+        assert name in celery_app.tasks
+
+
+def test_an_import_task_for_a_job_gone_does_nothing():
+    from products.catalog_import.tasks import run_catalog_import
+    from products.models import CatalogImport
+
+    run_catalog_import.delay(987654)
+
+    assert not CatalogImport.objects.exists()

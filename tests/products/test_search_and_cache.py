@@ -92,7 +92,7 @@ class TestCacheConsistency:
         def build_then_writer_commits():
             body = b'{"price": "50.00"}'  # what the reader rendered before the writer's change
             Product.objects.filter(pk=product.pk).update(price=Decimal("40.00"))
-            catalog_cache.catalog_changed(product.pk)  # the writer's after-commit invalidation
+            catalog_cache.catalog_cache_bump(product.pk)  # the writer's after-commit invalidation
             return body
 
         catalog_cache.cached_detail(product.pk, "http://testserver", build_then_writer_commits)

@@ -1,0 +1,31 @@
+"""The catalog's API views, by audience: the seller's own catalog (seller), its images
+(images), its CSV import and export (import_export), and what buyers see (public)."""
+
+from products.views.images import ProductImageDetailView, ProductImagesUploadAliasView, ProductImagesUploadView
+from products.views.import_export import CatalogExportView, CatalogImportJobView, CatalogImportView
+from products.views.public import (
+    CategoryTreeView,
+    FavoriteListView,
+    FavoriteView,
+    PublicProductDetailView,
+    PublicProductListView,
+    ShareView,
+    VendorView,
+)
+from products.views.seller import (
+    AdjustStockView,
+    BulkProductsView,
+    DuplicateProductView,
+    ProductDetailView,
+    ProductHistoryView,
+    ProductListCreateView,
+    SellerTagsView,
+)
+
+__all__ = [
+    "AdjustStockView", "BulkProductsView", "CatalogExportView", "CatalogImportJobView", "CatalogImportView",
+    "CategoryTreeView", "DuplicateProductView", "FavoriteListView", "FavoriteView", "ProductDetailView",
+    "ProductHistoryView", "ProductImageDetailView", "ProductImagesUploadAliasView", "ProductImagesUploadView",
+    "ProductListCreateView", "PublicProductDetailView", "PublicProductListView", "SellerTagsView", "ShareView",
+    "VendorView",
+]

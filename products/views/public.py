@@ -1,0 +1,161 @@
+"""What buyers see: the public catalog (no login needed), the category tree, vendor pages,
+sharing, and a signed-in buyer's favourites."""
+
+from urllib.parse import quote, urlencode
+
+from django.conf import settings
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import generics, status
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import AccountType, User
+from products import cache as catalog_cache
+from products import holds, selectors, services
+from products import serializers as s
+from products.filters import PublicProductFilter
+from products.models import Favorite, Product
+from products.views.schema import IN_STOCK_PARAMETER, TAGS
+from sellflow.counters import client_key
+from sellflow.pagination import PAGE_PARAMETERS, HeaderPagination
+
+
+class CategoryTreeView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(tags=TAGS, summary="The category tree", responses={200: s.CategoryTreeSerializer(many=True)})
+    def get(self, request):
+        return Response(catalog_cache.cached_category_tree(selectors.category_tree))
+
+@extend_schema_view(get=extend_schema(tags=TAGS, summary="Products on sale (no login needed)",
+                                      parameters=[IN_STOCK_PARAMETER]))
+class PublicProductListView(generics.ListAPIView):
+    permission_classes = [AllowAny]
+    serializer_class = s.PublicProductSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = PublicProductFilter
+
+    def get_queryset(self):
+        return selectors.public_products()
+
+    def list(self, request, *args, **kwargs):
+        rows = selectors.PublicRows(request)
+
+        def build():
+            page = self.paginate_queryset(selectors.buyable_first(self.filter_queryset(self.get_queryset())))
+            # Cached as rendered JSON: a warm hit does no serialization at all.
+            return JSONRenderer().render(rows.products(page)), self.paginator.get_headers()
+
+        def valid_until():
+            # The page's stock changes when one of its holds lapses; which products `in_stock`
+            # selects, and which come first (buyable ones), when any hold does.
+            return min(filter(None, [rows.valid_until, holds.first_lapse(timezone.now())]), default=None)
+
+        # Bodies hold absolute URLs: the scheme and host are part of what was asked.
+        cache_key = f"{request.scheme}://{request.get_host()}?{request.GET.urlencode()}"
+        content, headers = catalog_cache.cached_listing(cache_key, build, valid_until=valid_until)
+        return HttpResponse(content, content_type="application/json", headers=headers)
+
+class PublicProductDetailView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(tags=TAGS, summary="A product on sale, with variants, images and seller",
+                   responses={200: s.PublicProductDetailSerializer})
+    def get(self, request, pk):
+        rows = selectors.PublicRows(request)
+
+        def build():
+            # One row: no listing order (stock_rank reads the holds of the whole catalog).
+            product = selectors.public_products().prefetch_related("variants").filter(pk=pk).order_by().first()
+            return JSONRenderer().render(rows.detail(product)) if product else None
+
+        content = catalog_cache.cached_detail(pk, f"{request.scheme}://{request.get_host()}", build,
+                                              valid_until=lambda: rows.valid_until)
+        if content is None:
+            raise NotFound()
+        services.product_record_view(product_id=pk, client=client_key(request), user=request.user)
+        return HttpResponse(content, content_type="application/json")
+
+class VendorView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        tags=TAGS, summary="A vendor's public profile and products",
+        parameters=PAGE_PARAMETERS,
+        responses={200: s.VendorPageSerializer},
+    )
+    def get(self, request, vendor_id):
+        vendor = get_object_or_404(User.objects.filter(is_active=True, account_type=AccountType.SELLER), pk=vendor_id)
+        paginator = HeaderPagination()
+        page = paginator.paginate_queryset(selectors.public_products().filter(seller=vendor), request, view=self)
+        rows = selectors.PublicRows(request)
+        products = rows.products(page)
+        body = {
+            "vendor": {
+                **rows.seller(vendor), "bio": vendor.bio, "country": vendor.country,
+                "product_count": paginator.page.paginator.count,
+            },
+            "products": products,
+        }
+        return Response(body, headers=paginator.get_headers())
+
+class ShareView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(tags=TAGS, summary="Count a share and get the share links", request=s.ShareRequestSerializer,
+                   responses={200: s.ShareLinksSerializer})
+    def post(self, request, pk):
+        serializer = s.ShareRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        product = get_object_or_404(Product.objects.public(), pk=pk)
+        platform = serializer.validated_data["platform"]
+        counted = services.product_record_share(product_id=product.pk, client=client_key(request))
+        utm = urlencode({"utm_source": platform, "utm_medium": "social", "utm_campaign": "product_share"})
+        url = f"{settings.FRONTEND_URL}/product/{product.pk}/?{utm}"
+        text = f"Check out this product: {product.name} - {product.currency} {product.price:.2f}"
+        return Response({
+            "url": url,
+            "facebook": f"https://www.facebook.com/sharer/sharer.php?u={quote(url, safe='')}",
+            "x": f"https://twitter.com/intent/tweet?text={quote(text, safe='')}&url={quote(url, safe='')}",
+            "whatsapp": f"https://wa.me/?text={quote(f'{text} {url}', safe='')}",
+            "share_count": product.share_count + int(counted),
+        })
+
+class FavoriteView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def get_product(self) -> Product:
+        return get_object_or_404(Product.objects.public(), pk=self.kwargs["pk"])
+
+    @extend_schema(tags=TAGS, summary="Save a product to favourites", request=None, responses={201: None})
+    def post(self, request, pk):
+        services.favorite_add(user=request.user, product=self.get_product())
+        return Response(status=status.HTTP_201_CREATED)
+
+    @extend_schema(tags=TAGS, summary="Remove a product from favourites", responses={204: None})
+    def delete(self, request, pk):
+        # Idempotent, and the same answer for any id: nothing to learn about other products.
+        services.favorite_remove(user=request.user, product_id=pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+@extend_schema_view(get=extend_schema(tags=TAGS, summary="The signed-in user's favourite products"))
+class FavoriteListView(generics.ListAPIView):
+    permission_classes = [IsAuthenticated]
+    serializer_class = s.PublicProductSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Product.objects.none()
+        favorite_ids = Favorite.objects.filter(user=self.request.user).values("product_id")
+        return selectors.public_products().filter(pk__in=favorite_ids)
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(selectors.PublicRows(request).products(page))
