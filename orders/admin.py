@@ -12,6 +12,7 @@ from orders.models import (
     OrderItem,
     Payment,
     PaymentAttempt,
+    PaymentStatus,
     Refund,
     StockReservation,
     WebhookEvent,
@@ -54,12 +55,22 @@ class StockReservationInline(ReadOnlyInline):
     fields = ("product", "variant", "quantity", "status", "expires_at", "settled_at")
 
 
+class AllFieldsReadOnly:
+    """Every field of the model is shown and none is edited (`self.opts`: ModelAdmin's public
+    handle on the model's options); `also_read_only` adds computed fields."""
+
+    also_read_only: tuple[str, ...] = ()
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.opts.fields] + list(self.also_read_only)
+
+
 class PaymentStatusFilter(admin.SimpleListFilter):
     title = "payment status"
     parameter_name = "payment_status"
 
     def lookups(self, request, model_admin):
-        return Payment._meta.get_field("status").choices
+        return PaymentStatus.choices  # the choices of Payment.status
 
     def queryset(self, request, queryset):
         if self.value():
@@ -68,15 +79,16 @@ class PaymentStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(AllFieldsReadOnly, admin.ModelAdmin):
     list_display = ("order_id", "status", "buyer", "seller", "total_amount", "currency", "payment_method", "source",
                     "created_at")
-    list_filter = ("status", PaymentStatusFilter, "source", "payment_method", ("seller", admin.RelatedOnlyFieldListFilter))
+    list_filter = ("status", PaymentStatusFilter, "source", "payment_method",
+                   ("seller", admin.RelatedOnlyFieldListFilter))
     search_fields = ("order_id", "full_name", "phone", "buyer__email", "seller__email", "payments__reference")
     list_select_related = ("buyer", "seller")
     date_hierarchy = "created_at"
     inlines = [OrderItemInline, PaymentInline, OrderEventInline, StockReservationInline]
-    readonly_fields = [field.name for field in Order._meta.fields] + ["payment_attempts"]
+    also_read_only = ("payment_attempts",)
 
     def has_add_permission(self, request):
         return False
@@ -105,13 +117,12 @@ class RefundInline(ReadOnlyInline):
 
 
 @admin.register(Payment)
-class PaymentAdmin(admin.ModelAdmin):
+class PaymentAdmin(AllFieldsReadOnly, admin.ModelAdmin):
     list_display = ("reference", "order", "method", "gateway", "amount", "currency", "status", "paid_at")
     list_filter = ("status", "method", "gateway")
     search_fields = ("reference", "transaction_id", "order__order_id", "attempts__reference")
     list_select_related = ("order",)
     inlines = [PaymentAttemptInline, RefundInline]
-    readonly_fields = [field.name for field in Payment._meta.fields]
 
     def has_add_permission(self, request):
         return False
@@ -121,11 +132,10 @@ class PaymentAdmin(admin.ModelAdmin):
 
 
 @admin.register(WebhookEvent)
-class WebhookEventAdmin(admin.ModelAdmin):
+class WebhookEventAdmin(AllFieldsReadOnly, admin.ModelAdmin):
     list_display = ("received_at", "gateway", "event_type", "event_id", "reference", "outcome")
     list_filter = ("gateway", "event_type", "outcome")
     search_fields = ("event_id", "reference")
-    readonly_fields = [field.name for field in WebhookEvent._meta.fields]
 
     def has_add_permission(self, request):
         return False

@@ -9,8 +9,8 @@ class OrdersConfig(AppConfig):
         from django.core import checks
 
         from orders import metrics  # noqa: F401  (registers the sellers' order figures)
+        from orders.availability import active_holds
         from orders.checks import money_less_payments, webhook_secrets
-        from orders.services.stock import active_holds
         from products.holds import register_active_holds
 
         checks.register(money_less_payments, checks.Tags.security, deploy=True)

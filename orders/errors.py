@@ -30,6 +30,9 @@ class OrdersErrorCode(StrEnum):
     HOLD_LIMIT_REACHED = "hold_limit_reached"
     TOO_MANY_ABANDONED_ORDERS = "too_many_abandoned_orders"
     ORDER_TOO_LARGE = "order_too_large"
+    PAYMENT_REJECTED = "payment_rejected"
+    RESTOCK_NEEDS_FULL_REFUND = "restock_needs_full_refund"
+    REFUND_FAILED = "refund_failed"
 
 
 class OutOfStock(Conflict):
@@ -114,6 +117,20 @@ class PaymentNotPayable(Conflict):
     message = "This payment cannot be processed in its current state."
 
 
+class CashOnDeliveryNotPayable(PaymentNotPayable):
+    message = "Cash on delivery is paid to the seller on delivery."
+
+
+class PaymentRejected(ApplicationError):
+    """The gateway cannot take what it was given (a wallet number...): its reason is told."""
+
+    code = OrdersErrorCode.PAYMENT_REJECTED
+    message = "The payment provider cannot take this payment."
+
+    def __init__(self, reason: str, **kwargs):
+        super().__init__(f"The payment provider cannot take this payment: {reason}", **kwargs)
+
+
 class PaymentInProgress(Conflict):
     code = OrdersErrorCode.PAYMENT_IN_PROGRESS
     message = "This payment is being sent to the provider right now; ask again in a moment."
@@ -130,8 +147,13 @@ class RefundTooLarge(Conflict):
 
 
 class RefundFailed(Conflict):
-    code = "refund_failed"
+    code = OrdersErrorCode.REFUND_FAILED
     message = "The payment provider refused the refund."
+
+
+class RestockNeedsFullRefund(ApplicationError):
+    code = OrdersErrorCode.RESTOCK_NEEDS_FULL_REFUND
+    message = "Restocking goes with a refund of everything left to refund."
 
 
 class NotRefundable(Conflict):
@@ -141,3 +163,11 @@ class NotRefundable(Conflict):
 
 class PaymentProviderError(ProviderError):
     message = "The payment provider did not answer. Nothing was charged; try again."
+
+
+class RefundNotSent(PaymentProviderError):
+    message = "This payment's provider cannot be asked for a refund here; nothing was refunded."
+
+
+class RefundUnconfirmed(PaymentProviderError):
+    message = "The payment provider did not confirm the refund. It is asked again shortly: do not refund again."

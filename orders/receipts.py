@@ -39,10 +39,12 @@ def order_receipt_pdf(order: Order) -> bytes:
 
     story = [
         text(seller.display_name, "Title"),
-        text(" · ".join(part for part in (seller.phone or seller.whatsapp_number, seller.city, seller.country) if part)),
+        text(" · ".join(part for part in (seller.phone or seller.whatsapp_number, seller.city, seller.country)
+                        if part)),
         Spacer(1, 4 * mm),
         text(f"Receipt for order {order.order_id}", "Heading2"),
-        text(f"Placed {timezone.localtime(order.created_at, zone):%d %b %Y %H:%M} · status: {order.get_status_display()}"),
+        text(f"Placed {timezone.localtime(order.created_at, zone):%d %b %Y %H:%M} · "
+             f"status: {order.get_status_display()}"),
         text(f"Deliver to: {order.full_name}, {order.phone}, {order.address_line1}"
              f"{', ' + order.address_line2 if order.address_line2 else ''}, {order.city}, {order.country}"),
         Spacer(1, 4 * mm),
@@ -58,11 +60,12 @@ def order_receipt_pdf(order: Order) -> bytes:
     if refunded:
         rows.append(["Refunded", "", "", f"- {_money(order, refunded)}"])
     table = Table(rows, colWidths=[62 * mm, 12 * mm, 28 * mm, 28 * mm])
+    totals_row = len(rows) - (4 if refunded else 3)  # the subtotal's row, under a line
     table.setStyle(TableStyle([
         ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
         ("FONTNAME", (0, -1 if not refunded else -2), (-1, -1 if not refunded else -2), "Helvetica-Bold"),
         ("LINEBELOW", (0, 0), (-1, 0), 0.5, colors.grey),
-        ("LINEABOVE", (0, len(rows) - (4 if refunded else 3)), (-1, len(rows) - (4 if refunded else 3)), 0.5, colors.grey),
+        ("LINEABOVE", (0, totals_row), (-1, totals_row), 0.5, colors.grey),
         ("ALIGN", (1, 0), (-1, -1), "RIGHT"),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
     ]))

@@ -1,9 +1,15 @@
+"""The orders app's Celery tasks: the payment timer and the automatic refunds. Each takes ids,
+re-fetches, returns early when the row is gone or the work is done, and calls a service (imported
+inside the task: services import this module to enqueue). Retries follow the base task's one
+policy (sellflow/celery.py)."""
+
 import logging
 
 from celery import shared_task
 
-from orders.errors import PaymentProviderError
-from orders.models import Payment
+from orders import notifications
+from orders.errors import NotRefundable, PaymentProviderError, RefundFailed, RefundTooLarge
+from orders.models import Payment, Refund, RefundStatus
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +31,7 @@ def expire_overdue_orders() -> dict:
 
 @shared_task
 def refund_late_payment(payment_id: int) -> str:
-    from orders.services.payments import late_payment_refund
+    from orders.services.refunds import late_payment_refund
 
     payment = Payment.objects.select_related("order__buyer", "order__seller").filter(pk=payment_id).first()
     if payment is None:
@@ -40,13 +46,12 @@ def refund_late_payment(payment_id: int) -> str:
 @shared_task
 def refund_cancelled_order(payment_id: int, reason: str) -> str:
     """A paid order was cancelled before shipping: the whole payment goes back."""
-    from orders.services.payments import REFUNDABLE, payment_refund
+    from orders.services.payments import REFUNDABLE
+    from orders.services.refunds import payment_refund
 
     payment = Payment.objects.filter(pk=payment_id).first()
     if payment is None or payment.status not in REFUNDABLE or payment.amount_paid <= payment.amount_refunded:
         return "nothing to refund"
-    from orders.errors import NotRefundable, RefundTooLarge
-
     try:
         payment_refund(payment=payment, amount=payment.amount_paid - payment.amount_refunded, reason=reason,
                        automatic=True)
@@ -60,7 +65,7 @@ def refund_cancelled_order(payment_id: int, reason: str) -> str:
 @shared_task
 def refund_duplicate_charge(payment_id: int, gateway_name: str, transaction_id: str, amount: str,
                             currency: str) -> str:
-    from orders.services.payments import duplicate_charge_refund
+    from orders.services.refunds import duplicate_charge_refund
 
     payment = Payment.objects.select_related("order").filter(pk=payment_id).first()
     if payment is None:
@@ -75,9 +80,7 @@ def refund_owed_payments() -> dict:
     reference), then money still held on cancelled orders goes back. Each refund takes its
     amount under the payment's lock, so this never gives back more than was paid, however often
     it runs; a refund the provider refuses is left to operators, who are told once."""
-    from orders.errors import RefundFailed
-    from orders.models import Refund, RefundStatus
-    from orders.services.payments import payment_refund, payments_owed_back, refund_retry
+    from orders.services.refunds import payment_refund, payments_owed_back, refund_retry
 
     counts = {"retried": 0, "refunded": 0, "refused": 0}
     for refund in Refund.objects.filter(status=RefundStatus.UNKNOWN).select_related("payment")[:200]:
@@ -86,26 +89,17 @@ def refund_owed_payments() -> dict:
             counts["retried"] += 1
         except RefundFailed:
             counts["refused"] += 1
-            _tell_operators_of_refused_refund(refund.payment)
+            notifications.refund_refused(refund.payment)
         except Exception:  # still unanswered: asked again by the next sweep
             logger.warning("refund %s still unanswered", refund.pk, exc_info=True)
     for payment in payments_owed_back().select_related("order")[:200]:
         try:
             payment_refund(payment=payment, amount=payment.amount_paid - payment.amount_refunded, automatic=True,
-                           reason="Refund of a cancelled order.")
+                           reason=notifications.CANCELLED_ORDER_REFUND_REASON)
             counts["refunded"] += 1
         except RefundFailed:
             counts["refused"] += 1
-            _tell_operators_of_refused_refund(payment)
+            notifications.refund_refused(payment)
         except Exception:  # logged; the next sweep tries again
             logger.warning("refund of payment %s failed; retried by the next sweep", payment.pk, exc_info=True)
     return counts
-
-
-def _tell_operators_of_refused_refund(payment: Payment) -> None:
-    from notifications.services import notify_operators
-
-    notify_operators(title=f"Refund refused on {payment.order.order_id}",
-                     body="The payment provider refused an automatic refund: the buyer's money is still held.",
-                     data={"payment_id": payment.pk, "path": f"/admin/orders/payment/{payment.pk}/change/"},
-                     dedupe_key=f"refund-refused:{payment.pk}")

@@ -59,7 +59,8 @@ class TestGateway:
             return GatewayResult(outcome, transaction_id=f"TXN-{request.reference}", raw=raw, next_action={
                 "type": "approve_on_phone", "message": "Approve the payment on your phone to complete it.",
             })
-        url = f"{request.return_url}{'&' if '?' in request.return_url else '?'}{urlencode({'reference': request.reference})}"
+        separator = "&" if "?" in request.return_url else "?"
+        url = f"{request.return_url}{separator}{urlencode({'reference': request.reference})}"
         return GatewayResult(outcome, transaction_id=f"TXN-{request.reference}", authorization_url=url, raw=raw)
 
     def verify(self, *, reference: str, transaction_id: str = "") -> GatewayResult:
@@ -94,5 +95,5 @@ class TestGateway:
                                 reference=str(event.get("reference", "")),
                                 transaction_id=str(event.get("transaction_id", "")), amount=amount,
                                 currency=str(event.get("currency", "")).upper(), raw=event)
-        except (ValueError, KeyError, TypeError, InvalidOperation, AttributeError):
-            raise InvalidWebhook("the body is not a test gateway event")
+        except (ValueError, KeyError, TypeError, InvalidOperation, AttributeError) as error:
+            raise InvalidWebhook("the body is not a test gateway event") from error

@@ -5,29 +5,23 @@ from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 
+from accounts.models import User
+from orders.availability import availability, purchasable
 from orders.errors import CartFull, OutOfStock, OwnProduct, ProductUnavailable, VariantRequired
 from orders.models import Cart, CartItem
-from orders.services.stock import availability
-from products.models import Product, ProductStatus, Variant
+from orders.pricing import unit_price
+from products.models import Product, Variant
 
 
-def cart_for(user) -> Cart:
+def cart_for(user: User) -> Cart:
     cart, _ = Cart.objects.get_or_create(user=user)
     return cart
 
 
-def _locked_cart(user) -> Cart:
+def locked_cart(user: User) -> Cart:
+    """The buyer's cart, its row locked until commit: their cart changes and checkouts queue."""
     cart_for(user)
     return Cart.objects.select_for_update().get(user=user)
-
-
-def purchasable(product: Product | None) -> bool:
-    return (product is not None and product.deleted_at is None and product.status == ProductStatus.ACTIVE
-            and product.seller.is_active)
-
-
-def unit_price(product: Product, variant: Variant | None):
-    return variant.price if variant is not None and variant.price is not None else product.price
 
 
 def _check_quantity(*, product: Product, variant: Variant | None, quantity: int, in_cart: int = 0) -> None:
@@ -54,12 +48,12 @@ def _resolve_variant(product: Product, variant_id: int | None) -> Variant | None
 
 
 @transaction.atomic
-def cart_add_item(*, user, product: Product, variant_id: int | None, quantity: int) -> Cart:
+def cart_add_item(*, user: User, product: Product, variant_id: int | None, quantity: int) -> Cart:
     """Add to the cart; a line already there for the same product and variant grows."""
     if product.seller_id == user.pk:
         raise OwnProduct()
     variant = _resolve_variant(product, variant_id)
-    cart = _locked_cart(user)
+    cart = locked_cart(user)
     line = CartItem.objects.filter(cart=cart, product=product, variant=variant).first()
     in_cart = line.quantity if line else 0
     _check_quantity(product=product, variant=variant, quantity=in_cart + quantity, in_cart=in_cart)
@@ -82,8 +76,8 @@ def cart_add_item(*, user, product: Product, variant_id: int | None, quantity: i
 
 
 @transaction.atomic
-def cart_update_item(*, user, item: CartItem, quantity: int) -> Cart:
-    cart = _locked_cart(user)
+def cart_update_item(*, user: User, item: CartItem, quantity: int) -> Cart:
+    cart = locked_cart(user)
     product, variant = item.product, item.variant
     if not purchasable(product):
         raise ProductUnavailable(details={"item_id": item.pk})
@@ -96,16 +90,16 @@ def cart_update_item(*, user, item: CartItem, quantity: int) -> Cart:
 
 
 @transaction.atomic
-def cart_remove_item(*, user, item: CartItem) -> Cart:
-    cart = _locked_cart(user)
+def cart_remove_item(*, user: User, item: CartItem) -> Cart:
+    cart = locked_cart(user)
     item.delete()
     cart.save(update_fields=["updated_at"])
     return cart
 
 
 @transaction.atomic
-def cart_clear(*, user) -> Cart:
-    cart = _locked_cart(user)
+def cart_clear(*, user: User) -> Cart:
+    cart = locked_cart(user)
     cart.items.all().delete()
     cart.save(update_fields=["updated_at"])
     return cart

@@ -6,7 +6,9 @@ who left too many orders unpaid lately waits (429)."""
 
 import math
 import secrets
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -15,8 +17,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
-from notifications.models import NotificationType
-from notifications.services import notify
+from accounts.models import User
+from orders import notifications
+from orders.availability import held_by
 from orders.errors import (
     CartEmpty,
     CheckoutFailed,
@@ -30,6 +33,7 @@ from orders.errors import (
     VerificationRequired,
 )
 from orders.gateways import GatewayNotConfigured, gateway_for_method
+from orders.lines import LineIssue, line_state
 from orders.models import (
     CartItem,
     Order,
@@ -39,21 +43,18 @@ from orders.models import (
     Payment,
     PaymentMethod,
 )
+from orders.pricing import shipping_fee_for
 from orders.selectors import (
     ABANDONED_WINDOW,
-    LineIssue,
     abandoned_orders,
     buyer_caps,
     cart_items,
-    line_state,
     seller_told_at_checkout,
-    shipping_fee_for,
 )
 from orders.services import stock
-from orders.services.cart import _locked_cart
+from orders.services.cart import locked_cart
 from products.models import Product, ProductHistory
 from sellflow.money import MAX_AMOUNT
-from sellflow.transactions import after_commit
 
 ADDRESS_FIELDS = ("full_name", "phone", "address_line1", "address_line2", "city", "state", "postal_code",
                   "country", "delivery_instructions")
@@ -63,7 +64,7 @@ def new_payment_reference(order: Order) -> str:
     return f"{order.order_id}-{secrets.token_hex(4).upper()}"
 
 
-def _latest_history(product_ids) -> dict[int, int | None]:
+def _latest_history(product_ids: list[int]) -> dict[int, int | None]:
     latest = ProductHistory.objects.filter(product=OuterRef("pk")).order_by("-created_at", "-id").values("pk")[:1]
     return dict(Product.objects.filter(pk__in=product_ids).annotate(h=Subquery(latest)).values_list("pk", "h"))
 
@@ -75,7 +76,7 @@ def _image_path(product: Product) -> str:
     return default_storage.url((images[0].thumbnail or images[0].image).name)
 
 
-def _create_order(**fields) -> Order:
+def _create_order(**fields: object) -> Order:
     # Eight characters from 32 make a collision rare, not impossible: draw again if it happens.
     for _ in range(5):
         try:
@@ -87,7 +88,63 @@ def _create_order(**fields) -> Order:
     raise RuntimeError("could not draw a free order id")
 
 
-def _check_abandoned(user, *, now) -> None:
+@transaction.atomic
+def checkout(*, user: User, payment_method: str, seller_id: int | None = None, source: str = "direct",
+             buyer_note: str = "", accept_price_changes: bool = False, mobile_money_provider: str = "",
+             wallet_number: str = "", **address: str) -> Order:
+    """Order the cart's lines of one seller: prepare the cart, check the buyer's limits, check
+    the lines against the locked stock, work out the order, then create it with its payment and
+    holds. Each phase raises its own domain error; nothing is written before the last."""
+    _check_payment_method(user, payment_method)
+    items = _seller_lines(user, seller_id)
+    now = timezone.now()
+    lines = [stock.Line(item.product_id, item.variant_id, item.quantity) for item in items if item.product_id]
+    _check_buyer_limits(user, lines, now=now)
+    _check_lines_in_stock(user, items, lines, now=now, accept_price_changes=accept_price_changes)
+    data = _order_data(items)
+    order = _create_order(
+        buyer=user, seller=data.seller, source=source, payment_method=payment_method, currency=data.currency,
+        subtotal=data.subtotal, shipping_fee=data.shipping_fee, total_amount=data.total, buyer_note=buyer_note,
+        expires_at=_hold_until(payment_method, now), **{f: address.get(f, "") for f in ADDRESS_FIELDS},
+    )
+    _create_items(order, data.priced)
+    _create_payment(order, mobile_money_provider=mobile_money_provider, wallet_number=wallet_number)
+    _hold_stock(order, lines, items, buyer=user)
+    return order
+
+
+# --- Prepare: the payment method and the cart ---------------------------------------------------
+
+def _check_payment_method(user: User, payment_method: str) -> None:
+    if payment_method == PaymentMethod.CASH_ON_DELIVERY:
+        if not user.is_verified:  # days of held stock, on the word of an account anyone can open
+            raise VerificationRequired(details={"payment_method": payment_method})
+        return
+    try:  # no stock is held for a payment nobody here can take
+        gateway_for_method(payment_method)
+    except GatewayNotConfigured as error:
+        raise MethodUnavailable(details={"payment_method": payment_method}) from error
+
+
+def _seller_lines(user: User, seller_id: int | None) -> list[CartItem]:
+    """The cart's lines of the seller this order is for, the cart locked: the buyer's cart
+    changes and checkouts queue one behind the other. The seller may go unsaid when there is one."""
+    items = cart_items(locked_cart(user))
+    if not items:
+        raise CartEmpty()
+    sellers = sorted({item.seller_id for item in items if item.seller_id is not None})
+    if seller_id is None:
+        if len(sellers) > 1:
+            raise SellerRequired(details={"seller_ids": sellers})
+        seller_id = sellers[0] if sellers else None
+    elif seller_id not in sellers:
+        raise DjangoValidationError({"seller_id": "The cart holds nothing from this seller."})
+    return [item for item in items if item.seller_id == seller_id]
+
+
+# --- The buyer's limits -------------------------------------------------------------------------
+
+def _check_abandoned(user: User, *, now: datetime) -> None:
     """Cancelling an unpaid order frees its open-order slot at once, so the caps alone would let
     one account take a product off sale again and again: past ORDER_MAX_ABANDONED_PER_DAY such
     orders in 24 hours it waits until the oldest of them leaves the window (0: no limit)."""
@@ -105,7 +162,7 @@ def _check_abandoned(user, *, now) -> None:
         headers={"Retry-After": str(wait)})
 
 
-def _check_buyer_limits(user, lines: list[stock.Line], *, now) -> None:
+def _check_buyer_limits(user: User, lines: list[stock.Line], *, now: datetime) -> None:
     """One account may not take a seller's stock off sale: its open (unpaid or unconfirmed)
     orders, the units they hold of any one product, and the orders it left unpaid lately are
     capped. Call under the buyer's cart lock, which queues their checkouts one behind the other,
@@ -120,88 +177,89 @@ def _check_buyer_limits(user, lines: list[stock.Line], *, now) -> None:
     wanted: dict[int, int] = {}
     for line in lines:
         wanted[line.product_id] = wanted.get(line.product_id, 0) + line.quantity
-    held = stock.held_by(user, wanted, now=now)
+    held = held_by(user, wanted, now=now)
     for product_id, quantity in wanted.items():
         if held.get(product_id, 0) + quantity > units_limit:
             raise HoldLimitReached(details={"product_id": product_id, "held": held.get(product_id, 0),
                                             "requested": quantity, "limit": units_limit, **verified})
 
 
-def _hold_until(payment_method: str, now):
-    if payment_method == PaymentMethod.CASH_ON_DELIVERY:
-        return now + timedelta(hours=settings.COD_CONFIRM_HOURS)
-    return now + timedelta(minutes=settings.PAYMENT_TIMEOUT_MINUTES)
+# --- The lines and their stock ------------------------------------------------------------------
 
-
-@transaction.atomic
-def checkout(*, user, payment_method: str, seller_id: int | None = None, source: str = "direct",
-             buyer_note: str = "", accept_price_changes: bool = False, mobile_money_provider: str = "",
-             wallet_number: str = "", **address) -> Order:
-    if payment_method == PaymentMethod.CASH_ON_DELIVERY:
-        if not user.is_verified:  # days of held stock, on the word of an account anyone can open
-            raise VerificationRequired(details={"payment_method": payment_method})
-    else:
-        try:  # no stock is held for a payment nobody here can take
-            gateway_for_method(payment_method)
-        except GatewayNotConfigured:
-            raise MethodUnavailable(details={"payment_method": payment_method})
-    cart = _locked_cart(user)
-    items = cart_items(cart)
-    if not items:
-        raise CartEmpty()
-    sellers = sorted({item.seller_id for item in items if item.seller_id is not None})
-    if seller_id is None:
-        if len(sellers) > 1:
-            raise SellerRequired(details={"seller_ids": sellers})
-        seller_id = sellers[0] if sellers else None
-    elif seller_id not in sellers:
-        raise DjangoValidationError({"seller_id": "The cart holds nothing from this seller."})
-    items = [item for item in items if item.seller_id == seller_id]
-
-    now = timezone.now()
-    lines = [stock.Line(item.product_id, item.variant_id, item.quantity) for item in items if item.product_id]
-    _check_buyer_limits(user, lines, now=now)
+def _check_lines_in_stock(user: User, items: list[CartItem], lines: list[stock.Line], *, now: datetime,
+                          accept_price_changes: bool) -> None:
+    """Lock the lines' products and check every line against the rows as they are now: a line
+    that cannot be ordered as it is fails the checkout, with every such line in its details."""
     locked = stock.lock_products(item.product_id for item in items if item.product_id)
-    for item in items:  # check the lines against the rows as they are now, under the lock
+    for item in items:
         if item.product_id in locked:
             fresh = locked[item.product_id]
             fresh.seller = item.product.seller
             item.product = fresh
     short = stock.shortfalls(lines, locked, now=now)
-
-    failures = []
-    for item in items:
-        available = short.get((item.product_id, item.variant_id))
-        issue, price = line_state(item, item.quantity if available is None else available)
-        if issue == LineIssue.PRICE_CHANGED and accept_price_changes:
-            issue = None
-        if item.product is not None and item.product.seller_id == user.pk:
-            issue = "own_product"
-        if issue:
-            failures.append({"item_id": item.pk, "product_id": item.product_id, "variant_id": item.variant_id,
-                             "issue": str(issue), "available": available,
-                             "price": f"{price:.2f}" if price is not None else None,
-                             "price_when_added": f"{item.price_when_added:.2f}"})
+    failures = [failure for item in items
+                if (failure := _line_failure(user, item, short.get((item.product_id, item.variant_id)),
+                                             accept_price_changes=accept_price_changes))]
     if failures:
         raise CheckoutFailed(details={"lines": failures})
 
+
+def _line_failure(user: User, item: CartItem, available: int | None, *, accept_price_changes: bool) -> dict | None:
+    """Why this line cannot be ordered as it is (None: it can). `available` is set when the
+    stock falls short of the line."""
+    issue, price = line_state(item, item.quantity if available is None else available)
+    if issue == LineIssue.PRICE_CHANGED and accept_price_changes:
+        issue = None
+    if item.product is not None and item.product.seller_id == user.pk:
+        issue = "own_product"
+    if not issue:
+        return None
+    return {"item_id": item.pk, "product_id": item.product_id, "variant_id": item.variant_id,
+            "issue": str(issue), "available": available, "price": f"{price:.2f}" if price is not None else None,
+            "price_when_added": f"{item.price_when_added:.2f}"}
+
+
+# --- The order's data ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class OrderData:
+    seller: User
+    currency: str
+    priced: list[tuple[CartItem, Decimal]]  # each line with its unit price
+    subtotal: Decimal
+    shipping_fee: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return self.subtotal + self.shipping_fee
+
+
+def _order_data(items: list[CartItem]) -> OrderData:
+    """One currency, today's prices, the seller's shipping fee, and a total one order can hold."""
     currencies = {item.product.currency for item in items}
     if len(currencies) > 1:
         raise CurrencyMismatch(details={"currencies": sorted(currencies)})
     seller = items[0].product.seller
     priced = [(item, line_state(item, item.quantity)[1]) for item in items]
     subtotal = sum((price * item.quantity for item, price in priced), start=0)
-    shipping_fee = shipping_fee_for(seller, subtotal)
-    if subtotal + shipping_fee > MAX_AMOUNT:  # every line and the subtotal are no larger: all fit
-        raise OrderTooLarge(details={"total": f"{subtotal + shipping_fee:.2f}", "largest": f"{MAX_AMOUNT:.2f}"})
-    expires_at = _hold_until(payment_method, now)
+    data = OrderData(seller=seller, currency=currencies.pop(), priced=priced, subtotal=subtotal,
+                     shipping_fee=shipping_fee_for(seller, subtotal))
+    if data.total > MAX_AMOUNT:  # every line and the subtotal are no larger: all fit
+        raise OrderTooLarge(details={"total": f"{data.total:.2f}", "largest": f"{MAX_AMOUNT:.2f}"})
+    return data
 
-    order = _create_order(
-        buyer=user, seller=seller, source=source, payment_method=payment_method, currency=currencies.pop(),
-        subtotal=subtotal, shipping_fee=shipping_fee, total_amount=subtotal + shipping_fee,
-        buyer_note=buyer_note, expires_at=expires_at, **{f: address.get(f, "") for f in ADDRESS_FIELDS},
-    )
-    history = _latest_history([item.product_id for item in items])
+
+def _hold_until(payment_method: str, now: datetime) -> datetime:
+    if payment_method == PaymentMethod.CASH_ON_DELIVERY:
+        return now + timedelta(hours=settings.COD_CONFIRM_HOURS)
+    return now + timedelta(minutes=settings.PAYMENT_TIMEOUT_MINUTES)
+
+
+# --- Create: the order's items, its payment, its holds ------------------------------------------
+
+def _create_items(order: Order, priced: list[tuple[CartItem, Decimal]]) -> None:
+    """What was bought, as it was: names, SKU, image and price stay with the order."""
+    history = _latest_history([item.product_id for item, _ in priced])
     OrderItem.objects.bulk_create([
         OrderItem(order=order, product=item.product, variant=item.variant, history_id=history.get(item.product_id),
                   product_name=item.product.name, variant_name=item.variant.name if item.variant else "",
@@ -210,25 +268,22 @@ def checkout(*, user, payment_method: str, seller_id: int | None = None, source:
                   total=price * item.quantity)
         for item, price in priced
     ])
-    Payment.objects.create(
-        order=order, method=payment_method, mobile_money_provider=mobile_money_provider,
+
+
+def _create_payment(order: Order, *, mobile_money_provider: str, wallet_number: str) -> Payment:
+    return Payment.objects.create(
+        order=order, method=order.payment_method, mobile_money_provider=mobile_money_provider,
         wallet_number=wallet_number, amount=order.total_amount, currency=order.currency,
         reference=new_payment_reference(order),
     )
-    stock.reserve(order=order, lines=lines, expires_at=expires_at)
-    OrderEvent.objects.create(order=order, to_status=OrderStatus.PENDING, actor=user, note="Order placed")
+
+
+def _hold_stock(order: Order, lines: list[stock.Line], items: list[CartItem], *, buyer: User) -> None:
+    """Hold the order's stock until its timer ends, open its timeline, and take its lines out of
+    the cart; a cash-on-delivery order's seller hears at once."""
+    stock.reserve(order=order, lines=lines, expires_at=order.expires_at)
+    OrderEvent.objects.create(order=order, to_status=OrderStatus.PENDING, actor=buyer,
+                              note=notifications.ORDER_PLACED_NOTE)
     CartItem.objects.filter(pk__in=[item.pk for item in items]).delete()
-
     if seller_told_at_checkout(order=order):
-        after_commit(_tell_seller_of_new_order, order.pk)
-    return order
-
-
-def _tell_seller_of_new_order(order_pk: int) -> None:
-    order = Order.objects.select_related("seller", "buyer").get(pk=order_pk)
-    notify(
-        user=order.seller, type=NotificationType.ORDER, title=f"New order {order.order_id}",
-        body=f"{order.full_name} ordered for {order.currency} {order.total_amount:.2f} (cash on delivery). "
-             f"Confirm it within {settings.COD_CONFIRM_HOURS} hours, or it is cancelled.",
-        data={"order_id": order.pk, "path": f"/orders/{order.pk}"}, dedupe_key=f"order-placed:{order.pk}",
-    )
+        notifications.cod_order_placed(order)

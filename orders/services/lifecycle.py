@@ -2,6 +2,7 @@
 
 from django.utils import timezone
 
+from accounts.models import User
 from orders.errors import InvalidTransition
 from orders.models import Order, OrderEvent, OrderStatus
 
@@ -22,8 +23,8 @@ TIMESTAMPS = {S.CONFIRMED: "confirmed_at", S.SHIPPED: "shipped_at", S.DELIVERED:
               S.CANCELLED: "cancelled_at"}
 
 
-def order_transition(*, order: Order, to: str, actor=None, note: str = "", reopen: bool = False,
-                     **fields) -> Order:
+def order_transition(*, order: Order, to: str, actor: User | None = None, note: str = "", reopen: bool = False,
+                     **fields: object) -> Order:
     """Move the order to `to` if its current status allows it, with one conditional UPDATE (two
     racing changes: one wins, the other gets invalid_transition), and record the event."""
     current = order.status

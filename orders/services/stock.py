@@ -1,70 +1,25 @@
 """Stock held for unpaid (or unconfirmed) orders. A product's stock_quantity is what is on hand; a
 reservation holds some of it for an order until it is paid or confirmed (converted: taken out of
-stock), given back (released) or past its expires_at. Availability is on hand minus the active,
-unexpired holds, computed when read, so a timed-out order stops holding stock whether or not a
-worker ran. The public catalog shows the same figure (products.holds): its cache is told when
-holds come and go."""
+stock), given back (released) or past its expires_at. What is available (on hand minus the
+active, unexpired holds) is read in orders.availability. The public catalog shows the same figure
+(products.holds): its cache is told when holds come and go."""
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
-from django.db.models import Q, Sum
+from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import User
+from orders.availability import availability
 from orders.models import Order, ReservationStatus, StockReservation
 from products.cache import catalog_cache_bump
+from products.errors import InsufficientStock
 from products.models import Product, Variant
 from products.services import product_adjust_stock
 from sellflow.transactions import after_commit
-
-
-def holding(now) -> Q:
-    """Reservations that still hold stock at `now`."""
-    return Q(status=ReservationStatus.ACTIVE) & (Q(expires_at__isnull=True) | Q(expires_at__gt=now))
-
-
-def active_holds(now):
-    """Every hold that still takes stock off sale at `now` (what the public catalog subtracts)."""
-    return StockReservation.objects.filter(holding(now))
-
-
-def held_by(buyer, product_ids, *, now) -> dict[int, int]:
-    """Units of each product the buyer's orders hold at `now`."""
-    rows = (active_holds(now).filter(order__buyer=buyer, product_id__in=product_ids)
-            .values("product_id").annotate(held=Sum("quantity")))
-    return {row["product_id"]: row["held"] for row in rows}
-
-
-@dataclass(frozen=True)
-class Availability:
-    """What buyers can still take, per product (all its variants) and per variant."""
-
-    by_product: dict[int, int]
-    by_variant: dict[int, int]
-
-    def of(self, product_id: int, variant_id: int | None) -> int:
-        if variant_id is not None:
-            return self.by_variant.get(variant_id, 0)
-        return self.by_product.get(product_id, 0)
-
-
-def availability(products: list[Product], variants: list[Variant], *, now=None) -> Availability:
-    """Two queries whatever the number of products: the holds, summed per product and variant."""
-    now = now or timezone.now()
-    product_ids = {p.pk for p in products}
-    held_product: dict[int, int] = defaultdict(int)
-    held_variant: dict[int, int] = defaultdict(int)
-    if product_ids:
-        rows = (StockReservation.objects.filter(holding(now), product_id__in=product_ids)
-                .values("product_id", "variant_id").annotate(held=Sum("quantity")))
-        for row in rows:
-            held_product[row["product_id"]] += row["held"]
-            if row["variant_id"] is not None:
-                held_variant[row["variant_id"]] += row["held"]
-    return Availability(
-        by_product={p.pk: max(p.stock_quantity - held_product[p.pk], 0) for p in products},
-        by_variant={v.pk: max(v.stock_quantity - held_variant[v.pk], 0) for v in variants},
-    )
 
 
 @dataclass(frozen=True)
@@ -74,14 +29,15 @@ class Line:
     quantity: int
 
 
-def lock_products(product_ids) -> dict[int, Product]:
+def lock_products(product_ids: Iterable[int]) -> dict[int, Product]:
     """Lock the products' rows, always in id order, so that two checkouts sharing products
     queue behind each other instead of deadlocking; return them fresh from the database."""
     locked = Product.objects.select_for_update().filter(pk__in=set(product_ids)).order_by("pk")
     return {product.pk: product for product in locked}
 
 
-def shortfalls(lines: list[Line], products: dict[int, Product], *, now) -> dict[tuple[int, int | None], int]:
+def shortfalls(lines: list[Line], products: dict[int, Product], *,
+               now: datetime) -> dict[tuple[int, int | None], int]:
     """The lines that more than the available stock would be needed for, with what is
     available. Call with the products locked: the answer then holds until commit."""
     variants = list(Variant.objects.filter(product_id__in=products))
@@ -97,12 +53,14 @@ def shortfalls(lines: list[Line], products: dict[int, Product], *, now) -> dict[
         key = (line.product_id, line.variant_id)
         if wanted_product[line.product_id] > available.of(line.product_id, None):
             short[key] = available.of(line.product_id, line.variant_id)
-        if line.variant_id is not None and wanted_variant[line.variant_id] > available.of(line.product_id, line.variant_id):
+        variant_short = (line.variant_id is not None
+                         and wanted_variant[line.variant_id] > available.of(line.product_id, line.variant_id))
+        if variant_short:
             short[key] = available.of(line.product_id, line.variant_id)
     return short
 
 
-def free_lines_of(order: Order, *, now) -> list[Line] | None:
+def free_lines_of(order: Order, *, now: datetime) -> list[Line] | None:
     """The order's lines, if every unit of them is free to be held again (its own holds have
     lapsed); None when a product is gone for good or too few are left. Locks the products, so the
     answer holds until commit."""
@@ -114,7 +72,7 @@ def free_lines_of(order: Order, *, now) -> list[Line] | None:
     return lines
 
 
-def reserve(*, order: Order, lines: list[Line], expires_at) -> list[StockReservation]:
+def reserve(*, order: Order, lines: list[Line], expires_at: datetime | None) -> list[StockReservation]:
     """Hold stock for the order's lines; the caller has locked the products and checked
     `shortfalls` in the same transaction."""
     after_commit(catalog_cache_bump, *sorted({line.product_id for line in lines}))
@@ -123,6 +81,26 @@ def reserve(*, order: Order, lines: list[Line], expires_at) -> list[StockReserva
                          quantity=line.quantity, expires_at=expires_at)
         for line in lines
     ])
+
+
+def sell(*, order: Order, late: bool) -> bool:
+    """Turn the order's stock into sold stock; False, with nothing changed, when it is gone. On
+    time, its holds are there to convert; late, the units must still be free: re-checked under
+    the product locks, and held again if they are."""
+    savepoint = transaction.savepoint()
+    try:
+        if late:
+            lines = free_lines_of(order, now=timezone.now())
+            if lines is None:
+                raise InsufficientStock()
+            release(order=order)  # its own lapsed holds make way for the new ones
+            reserve(order=order, lines=lines, expires_at=None)
+        convert(order=order)
+    except InsufficientStock:
+        transaction.savepoint_rollback(savepoint)
+        return False
+    transaction.savepoint_commit(savepoint)
+    return True
 
 
 def release(*, order: Order) -> int:
@@ -136,7 +114,7 @@ def release(*, order: Order) -> int:
     return released
 
 
-def extend(*, order: Order, until) -> None:
+def extend(*, order: Order, until: datetime) -> None:
     """The order's holds last until `until`. Lapsed ones count again: the caller has checked,
     under the product locks, that their units are still free."""
     held = StockReservation.objects.filter(order=order, status=ReservationStatus.ACTIVE)
@@ -145,7 +123,7 @@ def extend(*, order: Order, until) -> None:
     after_commit(catalog_cache_bump, *product_ids)
 
 
-def convert(*, order: Order, actor=None) -> int:
+def convert(*, order: Order, actor: User | None = None) -> int:
     """The order is paid (or confirmed for cash on delivery): its holds leave the stock for
     good. Each conversion is a stock adjustment, so the product history records the sale and
     the seller hears when it crosses the low-stock threshold."""
@@ -162,11 +140,13 @@ def convert(*, order: Order, actor=None) -> int:
     return len(reservations)
 
 
-def restock(*, order: Order, actor=None) -> int:
+def restock(*, order: Order, actor: User | None = None) -> int:
     """Put sold units back on the shelf (a cancelled or refunded order whose goods return).
     Conditional per reservation: a second restock of the same order adds nothing."""
     restocked = 0
-    for reservation in StockReservation.objects.filter(order=order, status=ReservationStatus.CONVERTED).select_related("product").order_by("product_id", "id"):
+    sold = (StockReservation.objects.filter(order=order, status=ReservationStatus.CONVERTED)
+            .select_related("product").order_by("product_id", "id"))
+    for reservation in sold:
         if StockReservation.objects.filter(pk=reservation.pk, status=ReservationStatus.CONVERTED).update(
             status=ReservationStatus.RELEASED, settled_at=timezone.now()
         ):

@@ -11,9 +11,18 @@ from django.db.models import Q
 
 from orders.errors import OrdersErrorCode, PaymentProviderError
 from orders.gateways import GatewayNotConfigured, gateway_for_method, gateway_named, has_webhook_secret
-from orders.gateways.base import EventKind, GatewayError, GatewayResult, InvalidWebhook, Outcome
+from orders.gateways.base import (
+    EventKind,
+    GatewayError,
+    GatewayResult,
+    InvalidWebhook,
+    Outcome,
+    PaymentGateway,
+)
+from orders.gateways.base import WebhookEvent as GatewayEvent
 from orders.models import AttemptAction, Payment, PaymentAttempt, Refund, WebhookEvent
-from orders.services.payments import _record_attempt, payment_failed, payment_succeeded
+from orders.services.attempts import record_attempt
+from orders.services.payments import payment_failed, payment_succeeded
 from sellflow.exceptions import ApplicationError, ServiceUnavailable
 
 logger = logging.getLogger(__name__)
@@ -51,7 +60,7 @@ def _gateway_of_payment(payment: Payment) -> str:
         return ""
 
 
-def _payment_named_by(event, gateway_name: str) -> Payment | None:
+def _payment_named_by(event: GatewayEvent, gateway_name: str) -> Payment | None:
     """The payment the event names, if it is this gateway's: a provider's signature vouches for
     its own payments only, never for a reference another provider (or cash) took."""
     if event.reference:
@@ -76,8 +85,8 @@ def webhook_receive(*, gateway_name: str, body: bytes, headers: Mapping[str, str
     """Returns what came of the event: applied outcomes, "duplicate", "unknown_payment" or "ignored"."""
     try:
         gateway = gateway_named(gateway_name)
-    except GatewayNotConfigured:
-        raise UnknownGateway(details={"gateway": gateway_name})
+    except GatewayNotConfigured as error:
+        raise UnknownGateway(details={"gateway": gateway_name}) from error
     if not has_webhook_secret(gateway):
         # Fail closed: with no secret, a "signature" is something anyone can compute.
         logger.error("refused a %s webhook: %s is not set", gateway.name, gateway.webhook_secret_setting)
@@ -87,7 +96,7 @@ def webhook_receive(*, gateway_name: str, body: bytes, headers: Mapping[str, str
         event = gateway.parse_webhook(body=body, headers=headers)
     except InvalidWebhook as error:
         logger.warning("rejected %s webhook: %s", gateway_name, error)
-        raise InvalidSignature()
+        raise InvalidSignature() from error
 
     if WebhookEvent.objects.filter(gateway=gateway.name, event_id=event.event_id[:200]).exists():
         return "duplicate"
@@ -107,7 +116,7 @@ def webhook_receive(*, gateway_name: str, body: bytes, headers: Mapping[str, str
     return outcome
 
 
-def _verified_amount(gateway, event) -> GatewayResult | None:
+def _verified_amount(gateway: PaymentGateway, event: GatewayEvent) -> GatewayResult | None:
     """A success event that does not say how much was paid: the gateway's own record does."""
     if event.kind != EventKind.PAYMENT_SUCCEEDED or (event.amount is not None and event.currency):
         return None
@@ -119,15 +128,15 @@ def _verified_amount(gateway, event) -> GatewayResult | None:
         # payment remembers; the event names the payment intent instead).
         result = gateway.verify(reference=event.reference or payment.reference, transaction_id=payment.transaction_id)
     except GatewayError as error:
-        _record_attempt(payment, gateway.name, AttemptAction.VERIFY, event.reference or payment.reference, "error",
-                        error=str(error))
-        raise PaymentProviderError()  # answered 502: the provider sends the webhook again later
-    _record_attempt(payment, gateway.name, AttemptAction.VERIFY, event.reference or payment.reference,
-                    result.outcome, error=result.error, result=result)
+        record_attempt(payment, gateway.name, AttemptAction.VERIFY, event.reference or payment.reference, "error",
+                       error=str(error))
+        raise PaymentProviderError() from error  # answered 502: the provider sends the webhook again later
+    record_attempt(payment, gateway.name, AttemptAction.VERIFY, event.reference or payment.reference,
+                   result.outcome, error=result.error, result=result)
     return result
 
 
-def _apply(gateway, event, verified: GatewayResult | None) -> str:
+def _apply(gateway: PaymentGateway, event: GatewayEvent, verified: GatewayResult | None) -> str:
     if event.kind == EventKind.OTHER:
         return "ignored"
     payment = _payment_named_by(event, gateway.name)
