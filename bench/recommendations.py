@@ -437,7 +437,8 @@ def fill_shop(products_total: int, buyers_total: int) -> dict:
             progress(start + len(chunk), len(orders_plan), "orders")
         # created_at is auto_now_add: spread the orders over six months afterwards.
         with connection.cursor() as cursor:
-            cursor.executemany(f"UPDATE {Order._meta.db_table} SET created_at = %s WHERE id = %s",
+            table = Order._meta.db_table  # noqa: SLF001 (Django's documented model metadata)
+            cursor.executemany(f"UPDATE {table} SET created_at = %s WHERE id = %s",
                                [(now - timedelta(days=days), pk) for pk, days in order_rows])
 
         for start in range(0, len(views_plan), 10_000):
@@ -509,7 +510,7 @@ def measure_product_refresh(product_ids: list[int]) -> dict:
 
     # A worker's first refresh after it starts tokenises the whole catalog (the corpus is kept
     # per process): measure that once, then the usual case, the corpus in memory.
-    engine._CORPUS = engine.Corpus()
+    engine.CORPUS.clear()
     with counting_queries() as counter:
         started = time.perf_counter()
         engine.recommendations_refresh_product(product_id=product_ids[0])
