@@ -87,20 +87,37 @@ def interpretation_from(data: dict, categories: list[dict]) -> Interpretation:
     """The provider's filters, checked as strictly as the shopper's own words would be."""
     if not isinstance(data, dict):
         raise ValueError("the provider's filters are not an object")
+    min_price, max_price = _price_bounds(data)
+    return Interpretation(
+        text=str(data.get("text") or "").strip()[:300], min_price=min_price, max_price=max_price,
+        currency=_currency(data), in_stock=True if data.get("in_stock") is True else None,
+        colors=[c.lower() for c in _terms(data, "colors")], sizes=[size.upper() for size in _terms(data, "sizes")],
+        category=_category(data, categories), sort="price" if data.get("sort") == "price" else None)
+
+
+def _price_bounds(data: dict) -> tuple[Decimal | None, Decimal | None]:
+    """(min, max), the lower one first."""
     min_price, max_price = _price(data.get("min_price")), _price(data.get("max_price"))
     if min_price is not None and max_price is not None and min_price > max_price:
         min_price, max_price = max_price, min_price
+    return min_price, max_price
+
+
+def _currency(data: dict) -> str | None:
+    """An ISO 4217-shaped code, or nothing."""
     currency = str(data.get("currency") or "").upper() or None
-    if currency and not re.fullmatch(r"[A-Z]{3}", currency):
-        currency = None
+    return currency if currency and re.fullmatch(r"[A-Z]{3}", currency) else None
+
+
+def _category(data: dict, categories: list[dict]) -> dict | None:
+    """One of our categories, named by its name or slug; a name we do not have is no filter."""
     named = str(data.get("category") or "").strip().lower()
-    category = next((c for c in categories if named and named in (c["name"].lower(), c["slug"].lower())), None)
-    words = lambda key: [str(v).strip()[:30] for v in data.get(key) or [] if str(v).strip()][:MAX_TERMS]  # noqa: E731
-    return Interpretation(
-        text=str(data.get("text") or "").strip()[:300], min_price=min_price, max_price=max_price, currency=currency,
-        in_stock=True if data.get("in_stock") is True else None, colors=[c.lower() for c in words("colors")],
-        sizes=[size.upper() for size in words("sizes")], category=category,
-        sort="price" if data.get("sort") == "price" else None)
+    return next((c for c in categories if named and named in (c["name"].lower(), c["slug"].lower())), None)
+
+
+def _terms(data: dict, key: str) -> list[str]:
+    """A few short, non-empty words of the list at `key`."""
+    return [str(v).strip()[:30] for v in data.get(key) or [] if str(v).strip()][:MAX_TERMS]
 
 
 # Seller-entered option names vary in case and spelling.
