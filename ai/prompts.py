@@ -1,6 +1,9 @@
 """What SellFlow asks a provider for: the instructions (ours, trusted), the facts (sellers' and
 customers' text, untrusted, sent as data) and the JSON schema of list answers."""
 
+from django.db.models import QuerySet
+
+from accounts.models import User
 from ai.providers import Prompt
 from ai.rules import POST_LIMITS, Platform
 from products.models import Product
@@ -45,7 +48,7 @@ SEARCH_SCHEMA = {
 }
 
 
-def product_queryset():
+def product_queryset() -> QuerySet[Product]:
     """Products with everything product_facts() reads, in a fixed number of queries."""
     return Product.objects.select_related("category", "seller").prefetch_related("variants")
 
@@ -81,7 +84,7 @@ def product_facts(product: Product) -> dict:
     }
 
 
-def _delivery_terms(seller) -> dict | None:
+def _delivery_terms(seller: User) -> dict | None:
     """What the shop's checkout charges for delivery. A shop that set neither a fee nor a
     free-delivery threshold has not said, so nothing is claimed for it."""
     if not seller.shipping_fee and seller.free_shipping_threshold is None:

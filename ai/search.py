@@ -5,17 +5,20 @@ import hashlib
 import json
 import logging
 import re
+from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from accounts.models import User
 from ai.errors import AIProviderError
 from ai.models import Feature
 from ai.prompts import search_prompt
-from ai.providers import provider_name
+from ai.providers import Generation, provider_name
 from ai.query import MAX_PRICE, MAX_TERMS, Interpretation, parse_query
 from ai.services import generate
 from products.holds import available_stock
@@ -43,7 +46,7 @@ def category_named(value: str) -> dict | None:
 SEARCH_CACHE_SECONDS = 3600
 
 
-def interpret(query: str, *, user=None) -> Interpretation:
+def interpret(query: str, *, user: User | AnonymousUser | None = None) -> Interpretation:
     """The filters in the shopper's words: asked of the openai provider as structured output
     when it is the one configured, read by the local parser otherwise and whenever the provider
     fails, refuses, answers nonsense or the user's AI quota is spent."""
@@ -66,7 +69,7 @@ def interpret(query: str, *, user=None) -> Interpretation:
     return interpretation
 
 
-def _accepted_filters(generation, categories: list[dict]) -> Interpretation:
+def _accepted_filters(generation: Generation, categories: list[dict]) -> Interpretation:
     try:
         return interpretation_from(generation.data, categories)
     except (ValueError, TypeError, InvalidOperation) as error:
@@ -74,7 +77,7 @@ def _accepted_filters(generation, categories: list[dict]) -> Interpretation:
             from error
 
 
-def _price(value) -> Decimal | None:
+def _price(value: object) -> Decimal | None:
     if value is None or isinstance(value, bool):
         return None
     amount = Decimal(str(value)).quantize(Decimal("0.01"))
@@ -126,7 +129,7 @@ SIZE_NAMES = {"S": ("S", "Small"), "M": ("M", "Medium"), "L": ("L", "Large"), "X
               "XL": ("XL", "Extra large")}
 
 
-def variant_with(option: str, values) -> Exists:
+def variant_with(option: str, values: Iterable[str]) -> Exists:
     """Products with a variant whose option is one of `values`: one EXISTS, never a join, so
     many terms never multiply rows."""
     condition = Q()

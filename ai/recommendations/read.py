@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from django.db.models import BooleanField, ExpressionWrapper, Prefetch, QuerySet
 from django.utils import timezone
 
+from accounts.models import User
 from ai.models import ProductRecommendation
 from ai.recommendations.popularity import popular_product_ids
 from ai.recommendations.refresh import recommendations_refresh_product
@@ -51,7 +52,7 @@ def recommendations_for_product(product: Product, *, limit: int) -> dict[str, li
     return lists
 
 
-def _history(user) -> tuple[dict[int, float], set[int]]:
+def _history(user: User) -> tuple[dict[int, float], set[int]]:
     """The buyer's recent products, weighted (order > favourite > view), and what they have
     already bought or saved (never recommended back)."""
     seeds: dict[int, float] = defaultdict(float)
@@ -96,12 +97,12 @@ def _products_in_order(ids: list[int]) -> list[Product]:
     return [found[pk] for pk in ids if pk in found]
 
 
-def popular_products(*, limit: int, exclude: set[int] = frozenset()) -> list[Product]:
+def popular_products(*, limit: int, exclude: set[int] | frozenset[int] = frozenset()) -> list[Product]:
     # Twice the limit: a popular product may have sold out (or be held in full) since the list was cached.
     return _products_in_order([pk for pk in popular_product_ids() if pk not in exclude][:2 * limit])[:limit]
 
 
-def recommendations_for_user(user, *, limit: int) -> tuple[list[Product], str]:
+def recommendations_for_user(user: User, *, limit: int) -> tuple[list[Product], str]:
     """What to show a signed-in shopper: the neighbours of what they recently ordered, saved
     and viewed, summed with those weights ("personal"), topped up with popular products; popular
     products alone while they have no history ("popular"). A fixed number of queries."""
