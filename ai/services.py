@@ -78,7 +78,7 @@ def usage_start(*, user: User | None, feature: str, provider: Provider) -> AIUsa
                                       day=day)
 
 
-def usage_finish(usage: AIUsage, *, generation: Generation | None = None, error: str = "") -> None:
+def usage_finish(*, usage: AIUsage, generation: Generation | None = None, error: str = "") -> None:
     if generation is not None:
         AIUsage.objects.filter(pk=usage.pk).update(
             success=not error, error=error, model=(generation.model or usage.model)[:100],
@@ -107,19 +107,19 @@ def generate(*, user: User | None, feature: str, prompt: Prompt, provider: Provi
         generation = provider.generate(prompt)
         result = accept(generation) if accept else generation
     except AIProviderError as rejected:
-        usage_finish(usage, generation=generation, error=str(rejected.details.get("reason", "rejected"))[:40])
+        usage_finish(usage=usage, generation=generation, error=str(rejected.details.get("reason", "rejected"))[:40])
         raise
     except LanguageUnsupported:
-        usage_finish(usage, error="language_unsupported")
+        usage_finish(usage=usage, error="language_unsupported")
         raise LanguageNotSupported(details={"language": prompt.language, "provider": provider.name}) from None
     except ProviderFailure as failure:
-        usage_finish(usage, error=failure.reason[:40])
+        usage_finish(usage=usage, error=failure.reason[:40])
         logger.warning("AI %s failed on %s: %s (%s)", feature, provider.name, failure, failure.reason)
         raise AIProviderError(details={"provider": provider.name, "reason": failure.reason}) from None
     except Exception:
-        usage_finish(usage, error="crashed")
+        usage_finish(usage=usage, error="crashed")
         raise
-    usage_finish(usage, generation=generation)
+    usage_finish(usage=usage, generation=generation)
     return result
 
 

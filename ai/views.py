@@ -291,12 +291,12 @@ class RecommendationsView(APIView):
             product = Product.objects.public().filter(pk=product_id).first()
             if product is None:
                 raise NotFound()
-            lists = recommendations.recommendations_for_product(product, limit=limit)
+            lists = recommendations.recommendations_for_product(product=product, limit=limit)
             rows.count_holds(p for products in lists.values() for p in products)
             return Response({"product_id": product.pk, **{kind: [rows.product(p) for p in products]
                                                           for kind, products in lists.items()}})
         if request.user.is_authenticated:
-            products, strategy = recommendations.recommendations_for_user(request.user, limit=limit)
+            products, strategy = recommendations.recommendations_for_user(user=request.user, limit=limit)
         else:
             products, strategy = recommendations.popular_products(limit=limit), "popular"
         return Response({"results": rows.products(products), "strategy": strategy})

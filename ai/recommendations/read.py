@@ -42,7 +42,7 @@ def _read_lists(product_id: int, limit: int) -> dict[str, list[Product]]:
     return lists
 
 
-def recommendations_for_product(product: Product, *, limit: int) -> dict[str, list[Product]]:
+def recommendations_for_product(*, product: Product, limit: int) -> dict[str, list[Product]]:
     """The product's similar and bought-together products, best first. Three queries when
     precomputed; computed (and stored) at once when the table has nothing for it."""
     lists = _read_lists(product.pk, limit)
@@ -102,7 +102,7 @@ def popular_products(*, limit: int, exclude: set[int] | frozenset[int] = frozens
     return _products_in_order([pk for pk in popular_product_ids() if pk not in exclude][:2 * limit])[:limit]
 
 
-def recommendations_for_user(user: User, *, limit: int) -> tuple[list[Product], str]:
+def recommendations_for_user(*, user: User, limit: int) -> tuple[list[Product], str]:
     """What to show a signed-in shopper: the neighbours of what they recently ordered, saved
     and viewed, summed with those weights ("personal"), topped up with popular products; popular
     products alone while they have no history ("popular"). A fixed number of queries."""
