@@ -437,8 +437,7 @@ def fill_shop(products_total: int, buyers_total: int) -> dict:
             progress(start + len(chunk), len(orders_plan), "orders")
         # created_at is auto_now_add: spread the orders over six months afterwards.
         with connection.cursor() as cursor:
-            table = Order._meta.db_table  # noqa: SLF001 (Django's documented model metadata)
-            cursor.executemany(f"UPDATE {table} SET created_at = %s WHERE id = %s",
+            cursor.executemany(f"UPDATE {Order._meta.db_table} SET created_at = %s WHERE id = %s",
                                [(now - timedelta(days=days), pk) for pk, days in order_rows])
 
         for start in range(0, len(views_plan), 10_000):
