@@ -2,16 +2,19 @@
 work, and the user's notifications socket hears when it is over."""
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from ai.models import AIJob, JobStatus
+from accounts.models import User
+from ai.models import AIContent, AIJob, JobStatus
 from ai.providers import get_provider
-from ai.serializers import generation_body
 from ai.services import ContentRequest, content_generate, ensure_enabled, ensure_language, ensure_quota
+from ai.tasks import run_ai_job as run_ai_job_task
 from notifications.realtime import send_to_user
 from products.models import Product
 from sellflow.exceptions import ApplicationError, error_body
@@ -22,26 +25,33 @@ logger = logging.getLogger(__name__)
 JOB_KIND = "ai_generation"
 
 
+class ResultBody(Protocol):
+    """What a finished job keeps as its result: the body the synchronous endpoint answers,
+    shaped by the API layer (the task passes ai.serializers.generation_body)."""
+
+    def __call__(self, content: AIContent, *, cached: bool) -> dict[str, Any]: ...
+
+
 def job_url(job: AIJob) -> str:
     return f"/api/ai/jobs/{job.pk}/"
 
 
-def job_start(*, user, product: Product, request: ContentRequest, regenerate: bool) -> AIJob:
+def job_start(*, user: User, product: Product, request: ContentRequest, regenerate: bool) -> AIJob:
     """Check what can be refused at once (switch, language, quota), then queue the work."""
-    from ai.tasks import run_ai_job
-
     ensure_enabled(user=user, feature=request.content_type)
     ensure_language(provider=get_provider(), language=request.language)
     ensure_quota(user=user)
     with transaction.atomic():
         job = AIJob.objects.create(user=user, feature=request.content_type, params={
             "product_id": product.pk, "request": request.as_params(), "regenerate": regenerate})
-        after_commit(run_ai_job.delay, job.pk)
+        after_commit(run_ai_job_task.delay, job.pk)
     return job
 
 
-def job_run(*, job_id: int) -> None:
-    """Run a queued job once: a second delivery of the task finds it claimed and stops."""
+def job_run(*, job_id: int, result_body: ResultBody) -> None:
+    """Run a queued job once: a second delivery of the task finds it claimed and stops. A job
+    whose row is gone is not found by the claim either. The result is `result_body(content,
+    cached)`."""
     claimed = AIJob.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
         status=JobStatus.RUNNING, started_at=timezone.now())
     if not claimed:
@@ -62,10 +72,10 @@ def job_run(*, job_id: int) -> None:
         _finish(job, status=JobStatus.FAILED,
                 error={"status": 500, **error_body("The generation failed unexpectedly.", "server_error")})
     else:
-        _finish(job, status=JobStatus.DONE, result=generation_body(content, cached=cached))
+        _finish(job, status=JobStatus.DONE, result=result_body(content, cached=cached))
 
 
-def _finish(job: AIJob, **fields) -> None:
+def _finish(job: AIJob, **fields: Any) -> None:
     with transaction.atomic():
         updated = AIJob.objects.filter(pk=job.pk, status__in=[JobStatus.QUEUED, JobStatus.RUNNING]).update(
             finished_at=timezone.now(), **fields)
@@ -75,11 +85,11 @@ def _finish(job: AIJob, **fields) -> None:
                 "status": fields["status"], "url": job_url(job)})
 
 
-def stale_before():
+def stale_before() -> datetime:
     return timezone.now() - timedelta(minutes=settings.AI_JOB_STALE_MINUTES)
 
 
-def jobs_fail_stale(*, queryset=None) -> int:
+def jobs_fail_stale(*, queryset: QuerySet[AIJob] | None = None) -> int:
     """Jobs that never finished (no worker took them, or it died) are reported failed, so a
     client polling them gets an answer."""
     stale = (queryset if queryset is not None else AIJob.objects).filter(

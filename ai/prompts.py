@@ -1,15 +1,12 @@
 """What SellFlow asks a provider for: the instructions (ours, trusted), the facts (sellers' and
 customers' text, untrusted, sent as data) and the JSON schema of list answers."""
 
-from django.conf.locale import LANG_INFO
+from django.db.models import QuerySet
 
+from accounts.models import User
 from ai.providers import Prompt
 from ai.rules import POST_LIMITS, Platform
 from products.models import Product
-
-# Languages Django knows, plus the West African ones our sellers' customers write in.
-EXTRA_LANGUAGES = {"ak": "Akan", "tw": "Twi", "ee": "Ewe", "ha": "Hausa", "yo": "Yoruba", "ig": "Igbo",
-                   "wo": "Wolof", "ff": "Fula", "pcm": "Nigerian Pidgin", "ln": "Lingala", "zu": "Zulu"}
 
 DESCRIPTION_STYLES = ("professional", "casual", "persuasive")
 DESCRIPTION_LENGTHS = {"short": "30 to 60 words", "medium": "70 to 130 words", "long": "140 to 250 words"}
@@ -17,14 +14,6 @@ POST_TONES = ("friendly", "professional", "playful", "urgent", "elegant")
 REPLY_COUNT = 3
 REPLY_MAX_CHARACTERS = 300
 DESCRIPTION_MAX_CHARACTERS = 5000
-
-
-def language_name(code: str) -> str | None:
-    code = (code or "").lower()
-    if code in EXTRA_LANGUAGES:
-        return EXTRA_LANGUAGES[code]
-    info = LANG_INFO.get(code)
-    return info.get("name") if info and "name" in info else None
 
 
 def _list_schema(key: str) -> dict:
@@ -59,7 +48,7 @@ SEARCH_SCHEMA = {
 }
 
 
-def product_queryset():
+def product_queryset() -> QuerySet[Product]:
     """Products with everything product_facts() reads, in a fixed number of queries."""
     return Product.objects.select_related("category", "seller").prefetch_related("variants")
 
@@ -95,13 +84,13 @@ def product_facts(product: Product) -> dict:
     }
 
 
-def _delivery_terms(seller) -> dict | None:
+def _delivery_terms(seller: User) -> dict | None:
     """What the shop's checkout charges for delivery. A shop that set neither a fee nor a
     free-delivery threshold has not said, so nothing is claimed for it."""
     if not seller.shipping_fee and seller.free_shipping_threshold is None:
         return None
-    return {"fee": f"{seller.shipping_fee:.2f}",
-            "free_from": f"{seller.free_shipping_threshold:.2f}" if seller.free_shipping_threshold is not None else None}
+    threshold = seller.free_shipping_threshold
+    return {"fee": f"{seller.shipping_fee:.2f}", "free_from": f"{threshold:.2f}" if threshold is not None else None}
 
 
 def description_prompt(facts: dict, *, style: str, length: str, language: str) -> Prompt:

@@ -109,18 +109,27 @@ def _singular(word: str) -> str:
 
 
 def parse_query(query: str, *, categories: list[dict] | tuple = ()) -> Interpretation:
-    """`categories`: [{"id", "name", "slug"}] to recognise by name (longest names first)."""
+    """`categories`: [{"id", "name", "slug"}] to recognise by name (longest names first). Each
+    step takes what it understands out of the text and leaves the rest to the next."""
     result = Interpretation()
     text = " " + " ".join(query.lower().split()) + " "
+    text = _take_prices(text, result)
+    text = _take_stock(text, result)
+    text = _take_sizes(text, result)
+    text = _take_category(text, result, categories)
+    _take_words(text, result)
+    return result
 
+
+def _take_prices(text: str, result: Interpretation) -> str:
+    """Price bounds and the currency they were given in, the lower bound first."""
     for kind, pattern in PRICE_PATTERNS:
         match = pattern.search(text)
         if not match:
             continue
         groups = match.groupdict()
         low, high = _amount(groups.get("low")), _amount(groups.get("high"))
-        if (kind == "min" and match.group(0).strip().startswith("from") and low is not None
-                and 1900 <= low <= 2100 and not _currency_in(match.group(0))):
+        if kind == "min" and _is_a_year(match, low):
             continue  # "laptop from 2021": a year, not a price
         if kind in ("range", "min") and low is not None and result.min_price is None:
             result.min_price = low
@@ -130,28 +139,54 @@ def parse_query(query: str, *, categories: list[dict] | tuple = ()) -> Interpret
         text = text[:match.start()] + " " + text[match.end():]
     if result.min_price is not None and result.max_price is not None and result.min_price > result.max_price:
         result.min_price, result.max_price = result.max_price, result.min_price
+    return text
 
+
+def _is_a_year(match: re.Match, low: Decimal | None) -> bool:
+    """"from 2021" without a currency."""
+    return (match.group(0).strip().startswith("from") and low is not None and 1900 <= low <= 2100
+            and not _currency_in(match.group(0)))
+
+
+def _take_stock(text: str, result: Interpretation) -> str:
     if IN_STOCK.search(text):
         result.in_stock = True
         text = IN_STOCK.sub(" ", text)
+    return text
+
+
+def _take_sizes(text: str, result: Interpretation) -> str:
+    """Sizes said as "size 42", "size m"; bare letter sizes are read with the other words."""
     for match in SHOE_SIZE.finditer(text):
         size = match.group("size")
         result.sizes.append(SIZE_WORDS.get(size, size.upper()))
-    text = SHOE_SIZE.sub(" ", text)
+    return SHOE_SIZE.sub(" ", text)
 
+
+def _take_category(text: str, result: Interpretation, categories: list[dict] | tuple) -> str:
+    """The first category named, longest names first ("running shoes" before "shoes")."""
     for category in sorted(categories, key=lambda c: -len(c["name"])):
-        names = {category["name"].lower(), category["slug"].replace("-", " ").lower()}
-        for name in names:
-            words = name.split()
-            pattern = r"\b" + r"\s+".join(re.escape(_singular(w)) + r"(?:s|es)?" for w in words) + r"\b"
-            match = re.search(pattern, text)
-            if match:
-                result.category = {"id": category["id"], "name": category["name"], "slug": category["slug"]}
-                text = text[:match.start()] + " " + text[match.end():]
-                break
-        if result.category:
-            break
+        match = _category_named_in(text, category)
+        if match:
+            result.category = {"id": category["id"], "name": category["name"], "slug": category["slug"]}
+            return text[:match.start()] + " " + text[match.end():]
+    return text
 
+
+def _category_named_in(text: str, category: dict) -> re.Match | None:
+    """Where the text names the category, by its name or its slug, singular or plural."""
+    names = {category["name"].lower(), category["slug"].replace("-", " ").lower()}
+    for name in names:
+        words = name.split()
+        pattern = r"\b" + r"\s+".join(re.escape(_singular(w)) + r"(?:s|es)?" for w in words) + r"\b"
+        match = re.search(pattern, text)
+        if match:
+            return match
+    return None
+
+
+def _take_words(text: str, result: Interpretation) -> None:
+    """Colours, letter sizes and "cheap" among the words left; the others are searched for."""
     remaining = []
     for word in re.findall(r"[\w'’-]+", text):
         if word in COLOURS:
@@ -168,4 +203,3 @@ def parse_query(query: str, *, categories: list[dict] | tuple = ()) -> Interpret
     result.colors = list(dict.fromkeys(result.colors))[:MAX_TERMS]
     result.sizes = list(dict.fromkeys(result.sizes))[:MAX_TERMS]
     result.text = " ".join(remaining[:12])
-    return result

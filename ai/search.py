@@ -5,17 +5,20 @@ import hashlib
 import json
 import logging
 import re
+from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from accounts.models import User
 from ai.errors import AIProviderError
 from ai.models import Feature
 from ai.prompts import search_prompt
-from ai.providers import provider_name
+from ai.providers import Generation, provider_name
 from ai.query import MAX_PRICE, MAX_TERMS, Interpretation, parse_query
 from ai.services import generate
 from products.holds import available_stock
@@ -43,7 +46,7 @@ def category_named(value: str) -> dict | None:
 SEARCH_CACHE_SECONDS = 3600
 
 
-def interpret(query: str, *, user=None) -> Interpretation:
+def interpret(query: str, *, user: User | AnonymousUser | None = None) -> Interpretation:
     """The filters in the shopper's words: asked of the openai provider as structured output
     when it is the one configured, read by the local parser otherwise and whenever the provider
     fails, refuses, answers nonsense or the user's AI quota is spent."""
@@ -66,7 +69,7 @@ def interpret(query: str, *, user=None) -> Interpretation:
     return interpretation
 
 
-def _accepted_filters(generation, categories: list[dict]) -> Interpretation:
+def _accepted_filters(generation: Generation, categories: list[dict]) -> Interpretation:
     try:
         return interpretation_from(generation.data, categories)
     except (ValueError, TypeError, InvalidOperation) as error:
@@ -74,7 +77,7 @@ def _accepted_filters(generation, categories: list[dict]) -> Interpretation:
             from error
 
 
-def _price(value) -> Decimal | None:
+def _price(value: object) -> Decimal | None:
     if value is None or isinstance(value, bool):
         return None
     amount = Decimal(str(value)).quantize(Decimal("0.01"))
@@ -87,20 +90,37 @@ def interpretation_from(data: dict, categories: list[dict]) -> Interpretation:
     """The provider's filters, checked as strictly as the shopper's own words would be."""
     if not isinstance(data, dict):
         raise ValueError("the provider's filters are not an object")
+    min_price, max_price = _price_bounds(data)
+    return Interpretation(
+        text=str(data.get("text") or "").strip()[:300], min_price=min_price, max_price=max_price,
+        currency=_currency(data), in_stock=True if data.get("in_stock") is True else None,
+        colors=[c.lower() for c in _terms(data, "colors")], sizes=[size.upper() for size in _terms(data, "sizes")],
+        category=_category(data, categories), sort="price" if data.get("sort") == "price" else None)
+
+
+def _price_bounds(data: dict) -> tuple[Decimal | None, Decimal | None]:
+    """(min, max), the lower one first."""
     min_price, max_price = _price(data.get("min_price")), _price(data.get("max_price"))
     if min_price is not None and max_price is not None and min_price > max_price:
         min_price, max_price = max_price, min_price
+    return min_price, max_price
+
+
+def _currency(data: dict) -> str | None:
+    """An ISO 4217-shaped code, or nothing."""
     currency = str(data.get("currency") or "").upper() or None
-    if currency and not re.fullmatch(r"[A-Z]{3}", currency):
-        currency = None
+    return currency if currency and re.fullmatch(r"[A-Z]{3}", currency) else None
+
+
+def _category(data: dict, categories: list[dict]) -> dict | None:
+    """One of our categories, named by its name or slug; a name we do not have is no filter."""
     named = str(data.get("category") or "").strip().lower()
-    category = next((c for c in categories if named and named in (c["name"].lower(), c["slug"].lower())), None)
-    words = lambda key: [str(v).strip()[:30] for v in data.get(key) or [] if str(v).strip()][:MAX_TERMS]  # noqa: E731
-    return Interpretation(
-        text=str(data.get("text") or "").strip()[:300], min_price=min_price, max_price=max_price, currency=currency,
-        in_stock=True if data.get("in_stock") is True else None, colors=[c.lower() for c in words("colors")],
-        sizes=[size.upper() for size in words("sizes")], category=category,
-        sort="price" if data.get("sort") == "price" else None)
+    return next((c for c in categories if named and named in (c["name"].lower(), c["slug"].lower())), None)
+
+
+def _terms(data: dict, key: str) -> list[str]:
+    """A few short, non-empty words of the list at `key`."""
+    return [str(v).strip()[:30] for v in data.get(key) or [] if str(v).strip()][:MAX_TERMS]
 
 
 # Seller-entered option names vary in case and spelling.
@@ -109,7 +129,7 @@ SIZE_NAMES = {"S": ("S", "Small"), "M": ("M", "Medium"), "L": ("L", "Large"), "X
               "XL": ("XL", "Extra large")}
 
 
-def variant_with(option: str, values) -> Exists:
+def variant_with(option: str, values: Iterable[str]) -> Exists:
     """Products with a variant whose option is one of `values`: one EXISTS, never a join, so
     many terms never multiply rows."""
     condition = Q()

@@ -2,12 +2,13 @@ from datetime import timedelta
 
 from django.db.models import Avg, Count, Q, Sum
 
+from accounts.models import User
 from ai.models import AIUsage
 from ai.providers import provider_name
 from ai.quota import QUOTA_WINDOW, quota_status, user_today
 
 
-def usage_report(*, user, days: int) -> dict:
+def usage_report(*, user: User, days: int) -> dict:
     """The user's AI calls summed per day and feature (newest first), with the quota's state."""
     today = user_today(user)
     rows = (

@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from ai import prompts
+from ai.languages import language_name
 from ai.models import AIContent, AIJob, ContentStatus, ContentType, Feature
 from ai.rules import MAX_HASHTAGS, Platform, normalize_platform
 from ai.services import ContentRequest
@@ -22,12 +23,14 @@ class InterpretationSerializer(serializers.Serializer):
     colors = serializers.ListField(child=serializers.CharField())
     sizes = serializers.ListField(child=serializers.CharField())
     category = InterpretedCategorySerializer(allow_null=True)
-    sort = serializers.ChoiceField(choices=["price"], allow_null=True, help_text="`price`: the shopper asked for cheap.")
+    sort = serializers.ChoiceField(choices=["price"], allow_null=True,
+                                   help_text="`price`: the shopper asked for cheap.")
 
 
 class SearchQuerySerializer(serializers.Serializer):
     q = serializers.CharField(max_length=300, help_text='What the shopper typed, e.g. "red sneakers under 300 cedis".')
-    category = serializers.CharField(max_length=100, required=False, help_text="Category id or slug (overrides one found in q).")
+    category = serializers.CharField(max_length=100, required=False,
+                                     help_text="Category id or slug (overrides one found in q).")
 
 
 class SearchResponseSerializer(serializers.Serializer):
@@ -60,9 +63,9 @@ class LanguageField(serializers.CharField):
     def to_internal_value(self, data):
         code = super().to_internal_value(data).strip().lower().replace("_", "-")
         base = code.split("-")[0]
-        if prompts.language_name(base):
+        if language_name(base):
             return base
-        if prompts.language_name(code):
+        if language_name(code):
             return code
         raise serializers.ValidationError("Unknown language code.")
 
@@ -231,7 +234,8 @@ class AIJobSerializer(serializers.ModelSerializer):
 # --- Usage ------------------------------------------------------------------------------------
 
 class UsageQuerySerializer(serializers.Serializer):
-    days = serializers.IntegerField(min_value=1, max_value=366, default=30, help_text="How many days back, today included.")
+    days = serializers.IntegerField(min_value=1, max_value=366, default=30,
+                                    help_text="How many days back, today included.")
 
 
 class UsageQuotaSerializer(serializers.Serializer):

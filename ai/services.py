@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from accounts.models import User
 from ai import prompts
 from ai.errors import AIDisabled, AIProviderError, LanguageNotSupported, NotApplicable, QuotaExceeded
 from ai.models import AIContent, AIUsage, ContentStatus, ContentType, Feature
@@ -48,13 +49,13 @@ SWITCHES = {
 
 # --- Switches, quota, usage -------------------------------------------------------------------
 
-def ensure_enabled(*, user, feature: str) -> None:
+def ensure_enabled(*, user: User, feature: str) -> None:
     switch = SWITCHES.get(feature)
     if switch and not getattr(user, switch):
         raise AIDisabled(details={"switch": switch})
 
 
-def ensure_quota(*, user) -> None:
+def ensure_quota(*, user: User | None) -> None:
     quota = settings.AI_DAILY_QUOTA
     if not quota or user is None:
         return
@@ -65,7 +66,7 @@ def ensure_quota(*, user) -> None:
         raise QuotaExceeded(details={"quota": quota, "retry_after": wait}, headers={"Retry-After": str(wait)})
 
 
-def usage_start(*, user, feature: str, provider: Provider) -> AIUsage:
+def usage_start(*, user: User | None, feature: str, provider: Provider) -> AIUsage:
     """Take one generation from the user's quota: the count and the new row under the user's
     row lock, so parallel requests cannot all slip under the limit."""
     day = user_today(user)
@@ -77,7 +78,7 @@ def usage_start(*, user, feature: str, provider: Provider) -> AIUsage:
                                       day=day)
 
 
-def usage_finish(usage: AIUsage, *, generation: Generation | None = None, error: str = "") -> None:
+def usage_finish(*, usage: AIUsage, generation: Generation | None = None, error: str = "") -> None:
     if generation is not None:
         AIUsage.objects.filter(pk=usage.pk).update(
             success=not error, error=error, model=(generation.model or usage.model)[:100],
@@ -92,7 +93,7 @@ def ensure_language(*, provider: Provider, language: str) -> None:
         raise LanguageNotSupported(details={"language": language, "provider": provider.name})
 
 
-def generate(*, user, feature: str, prompt: Prompt, provider: Provider | None = None,
+def generate(*, user: User | None, feature: str, prompt: Prompt, provider: Provider | None = None,
              accept: Callable[[Generation], Any] | None = None) -> Any:
     """Ask the provider, recording the call, and return the generation, or what `accept` makes
     of it: `accept` checks the answer against our rules and raises AIProviderError to reject it
@@ -106,19 +107,19 @@ def generate(*, user, feature: str, prompt: Prompt, provider: Provider | None = 
         generation = provider.generate(prompt)
         result = accept(generation) if accept else generation
     except AIProviderError as rejected:
-        usage_finish(usage, generation=generation, error=str(rejected.details.get("reason", "rejected"))[:40])
+        usage_finish(usage=usage, generation=generation, error=str(rejected.details.get("reason", "rejected"))[:40])
         raise
     except LanguageUnsupported:
-        usage_finish(usage, error="language_unsupported")
+        usage_finish(usage=usage, error="language_unsupported")
         raise LanguageNotSupported(details={"language": prompt.language, "provider": provider.name}) from None
     except ProviderFailure as failure:
-        usage_finish(usage, error=failure.reason[:40])
+        usage_finish(usage=usage, error=failure.reason[:40])
         logger.warning("AI %s failed on %s: %s (%s)", feature, provider.name, failure, failure.reason)
         raise AIProviderError(details={"provider": provider.name, "reason": failure.reason}) from None
     except Exception:
-        usage_finish(usage, error="crashed")
+        usage_finish(usage=usage, error="crashed")
         raise
-    usage_finish(usage, generation=generation)
+    usage_finish(usage=usage, generation=generation)
     return result
 
 
@@ -168,8 +169,9 @@ def _prompt_for(request: ContentRequest, facts: dict) -> Prompt:
         # Hashtags say what a product is, not how many are left: a sale must not make the stored
         # ones stale (nor cost the seller a generation).
         lasting = {key: value for key, value in facts.items() if key not in ("in_stock", "stock_quantity", "delivery")}
-        lasting["variants"] = [{key: value for key, value in variant.items() if key not in ("in_stock", "stock_quantity")}
-                               for variant in facts["variants"]]
+        lasting["variants"] = [
+            {key: value for key, value in variant.items() if key not in ("in_stock", "stock_quantity")}
+            for variant in facts["variants"]]
         return prompts.hashtags_prompt(lasting, platform=request.platform, count=request.count,
                                        language=request.language)
     return prompts.social_post_prompt(
@@ -207,7 +209,7 @@ def _finished_copy(request: ContentRequest, generation: Generation, provider: st
     return text, hashtags_in(text)
 
 
-def content_generate(*, user, product: Product, request: ContentRequest, regenerate: bool = False,
+def content_generate(*, user: User, product: Product, request: ContentRequest, regenerate: bool = False,
                      provider: Provider | None = None) -> tuple[AIContent, bool]:
     """The copy asked for, as a stored draft, and whether it was already stored: an identical
     request for an unchanged product is answered from the store unless `regenerate`."""
@@ -230,7 +232,7 @@ def content_generate(*, user, product: Product, request: ContentRequest, regener
 
 
 @transaction.atomic
-def _store_content(*, product, user, request: ContentRequest, key: str, text: str, hashtags: list[str],
+def _store_content(*, product: Product, user: User, request: ContentRequest, key: str, text: str, hashtags: list[str],
                    generation: Generation) -> AIContent:
     # The product row lock orders parallel generations, so versions count up one by one.
     Product.objects.select_for_update().filter(pk=product.pk).first()
@@ -247,7 +249,7 @@ HASHTAG_TEXT_LIMIT = 3000
 
 
 @transaction.atomic
-def content_update(*, content: AIContent, actor, data: dict) -> AIContent:
+def content_update(*, content: AIContent, actor: User, data: dict) -> AIContent:
     """The seller's edit or review of a generated text. `apply` puts an approved description
     on the product itself (recorded in the product's history like any edit)."""
     content = AIContent.objects.select_for_update().select_related("product").get(pk=content.pk)
@@ -299,7 +301,7 @@ def _checked_edit(content: AIContent, text: str) -> tuple[str, list[str]]:
 REPLY_HISTORY = 10  # the last messages that matter to the next reply
 
 
-def reply_suggestions(*, user, messages: list[dict], product: Product | None = None, language: str = "auto",
+def reply_suggestions(*, user: User, messages: list[dict], product: Product | None = None, language: str = "auto",
                       provider: Provider | None = None) -> list[str]:
     """Three short, distinct replies the seller could send next. `messages` are
     {"from": "customer"|"seller", "text": ...}, oldest first; `product` is what they talk about."""

@@ -1,30 +1,37 @@
+"""The AI app's Celery tasks: each takes ids, re-fetches, and calls a service imported in its
+body. Retries follow the one policy of the base task (sellflow/celery.py)."""
+
 from celery import shared_task
 
 
-@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
+@shared_task
 def refresh_recommendations() -> None:
     from ai.recommendations import recommendations_refresh_all
 
     recommendations_refresh_all()
 
 
-@shared_task(acks_late=True)
+@shared_task
 def run_ai_job(job_id: int) -> None:
-    # Not retried: job_run records every failure on the job, and a redelivery finds it claimed.
+    # job_run records every failure on the job (nothing is left for a retry), and a redelivery
+    # finds the job claimed and stops.
     from ai.jobs import job_run
+    from ai.serializers import generation_body
 
-    job_run(job_id=job_id)
+    # The job keeps the body the synchronous endpoint answers: the API layer shapes it.
+    job_run(job_id=job_id, result_body=generation_body)
 
 
-@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
+@shared_task
 def fail_stale_jobs() -> None:
     from ai.jobs import jobs_fail_stale
 
     jobs_fail_stale()
 
 
-@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
+@shared_task
 def refresh_products_recommendations(product_ids: list[int]) -> None:
+    # A product gone from the shop is handled there: its lists are deleted.
     from ai.recommendations import recommendations_refresh_products
 
     recommendations_refresh_products(product_ids=product_ids)

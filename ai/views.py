@@ -1,5 +1,11 @@
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, PolymorphicProxySerializer, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
@@ -103,40 +109,31 @@ class GenerateView(APIView):
                                    content_request=s.content_request(data, content_type=self.content_type))
 
 
+@extend_schema_view(post=extend_schema(
+    tags=TAGS, summary="Write a product description", request=s.DescriptionRequestSerializer,
+    parameters=[PREFER_HEADER],
+    responses={200: s.DescriptionResponseSerializer, 202: ASYNC_RESPONSE, **GENERATION_400, **GENERATION_ERRORS}))
 class GenerateDescriptionView(GenerateView):
     request_serializer = s.DescriptionRequestSerializer
     content_type = ContentType.DESCRIPTION
 
-    @extend_schema(tags=TAGS, summary="Write a product description", request=s.DescriptionRequestSerializer,
-                   parameters=[PREFER_HEADER],
-                   responses={200: s.DescriptionResponseSerializer, 202: ASYNC_RESPONSE, **GENERATION_400,
-                              **GENERATION_ERRORS})
-    def post(self, request):
-        return super().post(request)
 
-
+@extend_schema_view(post=extend_schema(
+    tags=TAGS, summary="Suggest hashtags for a platform", request=s.HashtagsRequestSerializer,
+    parameters=[PREFER_HEADER],
+    responses={200: s.HashtagsResponseSerializer, 202: ASYNC_RESPONSE, **GENERATION_400, **GENERATION_ERRORS}))
 class GenerateHashtagsView(GenerateView):
     request_serializer = s.HashtagsRequestSerializer
     content_type = ContentType.HASHTAGS
 
-    @extend_schema(tags=TAGS, summary="Suggest hashtags for a platform", request=s.HashtagsRequestSerializer,
-                   parameters=[PREFER_HEADER],
-                   responses={200: s.HashtagsResponseSerializer, 202: ASYNC_RESPONSE, **GENERATION_400,
-                              **GENERATION_ERRORS})
-    def post(self, request):
-        return super().post(request)
 
-
+@extend_schema_view(post=extend_schema(
+    tags=TAGS, summary="Write a social post within the platform's limits", request=s.SocialPostRequestSerializer,
+    parameters=[PREFER_HEADER],
+    responses={200: s.SocialPostResponseSerializer, 202: ASYNC_RESPONSE, **GENERATION_400, **GENERATION_ERRORS}))
 class GenerateSocialPostView(GenerateView):
     request_serializer = s.SocialPostRequestSerializer
     content_type = ContentType.SOCIAL_POST
-
-    @extend_schema(tags=TAGS, summary="Write a social post within the platform's limits",
-                   request=s.SocialPostRequestSerializer, parameters=[PREFER_HEADER],
-                   responses={200: s.SocialPostResponseSerializer, 202: ASYNC_RESPONSE, **GENERATION_400,
-                              **GENERATION_ERRORS})
-    def post(self, request):
-        return super().post(request)
 
 
 class ProductGenerateView(APIView):
@@ -154,30 +151,27 @@ class ProductGenerateView(APIView):
         return generation_response(request, product=product, data=data, content_request=s.content_request(data))
 
 
+@extend_schema_view(post=extend_schema(
+    tags=["products"], summary="Generate a description, hashtags or a social post for a product",
+    request=s.ProductGenerateRequestSerializer, parameters=[PREFER_HEADER],
+    responses={200: s.AnyGenerationResponseSerializer, 202: ASYNC_RESPONSE, **GENERATION_400, **GENERATION_ERRORS}))
 class ProductGenerateAIContentView(ProductGenerateView):
     request_serializer = s.ProductGenerateRequestSerializer
 
-    @extend_schema(tags=["products"], summary="Generate a description, hashtags or a social post for a product",
-                   request=s.ProductGenerateRequestSerializer, parameters=[PREFER_HEADER],
-                   responses={200: s.AnyGenerationResponseSerializer, 202: ASYNC_RESPONSE, **GENERATION_400,
-                              **GENERATION_ERRORS})
-    def post(self, request, pk):
-        return super().post(request, pk)
 
-
+@extend_schema_view(post=extend_schema(
+    tags=["products"], summary="Write a new version of a product's AI content, in a language",
+    request=s.GenerateContentRequestSerializer, parameters=[PREFER_HEADER],
+    responses={200: s.AnyGenerationResponseSerializer, 202: ASYNC_RESPONSE, **GENERATION_400, **GENERATION_ERRORS}))
 class ProductGenerateContentView(ProductGenerateView):
     request_serializer = s.GenerateContentRequestSerializer
-
-    @extend_schema(tags=["products"], summary="Write a new version of a product's AI content, in a language",
-                   request=s.GenerateContentRequestSerializer, parameters=[PREFER_HEADER],
-                   responses={200: s.AnyGenerationResponseSerializer, 202: ASYNC_RESPONSE, **GENERATION_400,
-                              **GENERATION_ERRORS})
-    def post(self, request, pk):
-        return super().post(request, pk)
 
 
 # --- Review -----------------------------------------------------------------------------------
 
+@extend_schema_view(get=extend_schema(
+    tags=["products"], summary="The AI content written for a product, newest first", parameters=PAGE_PARAMETERS,
+    responses={200: s.AIContentSerializer(many=True), **error_responses(403, 404)}))
 class ProductContentListView(generics.ListAPIView):
     permission_classes = [IsSeller]
     serializer_class = s.AIContentSerializer
@@ -189,12 +183,6 @@ class ProductContentListView(generics.ListAPIView):
             return AIContent.objects.none()
         product = seller_product(self.request.user, self.kwargs["pk"])
         return AIContent.objects.filter(product=product)
-
-    @extend_schema(tags=["products"], summary="The AI content written for a product, newest first",
-                   parameters=PAGE_PARAMETERS, responses={200: s.AIContentSerializer(many=True),
-                                                          **error_responses(403, 404)})
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
 
 
 class ProductContentDetailView(APIView):
@@ -303,12 +291,12 @@ class RecommendationsView(APIView):
             product = Product.objects.public().filter(pk=product_id).first()
             if product is None:
                 raise NotFound()
-            lists = recommendations.recommendations_for_product(product, limit=limit)
+            lists = recommendations.recommendations_for_product(product=product, limit=limit)
             rows.count_holds(p for products in lists.values() for p in products)
             return Response({"product_id": product.pk, **{kind: [rows.product(p) for p in products]
                                                           for kind, products in lists.items()}})
         if request.user.is_authenticated:
-            products, strategy = recommendations.recommendations_for_user(request.user, limit=limit)
+            products, strategy = recommendations.recommendations_for_user(user=request.user, limit=limit)
         else:
             products, strategy = recommendations.popular_products(limit=limit), "popular"
         return Response({"results": rows.products(products), "strategy": strategy})

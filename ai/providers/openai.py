@@ -18,6 +18,7 @@ import openai
 from django.conf import settings
 from django.conf.locale import LANG_INFO
 
+from ai.languages import language_name
 from ai.providers.base import Generation, LanguageUnsupported, Prompt, Provider, ProviderFailure
 from sellflow.parsers import load_json_text
 
@@ -59,8 +60,6 @@ def _client(*, api_key: str, base_url: str, timeout: float, max_retries: int) ->
 
 
 def language_instruction(code: str) -> str:
-    from ai.prompts import language_name  # Django's names plus the West African languages we serve
-
     if code == "auto":
         return "Reply in the language the customer wrote in."
     name = language_name(code)

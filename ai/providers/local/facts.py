@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
 
-from ai.providers.local import lexicon
+from ai.providers.local import lexicon, phrases
 
 LOW_STOCK = 5  # at or under this many left, the copy says so
 NAME_MAX_WORDS = 10  # longer names are shortened to their first phrase in the prose
@@ -431,8 +431,6 @@ def _template_pattern(template: str) -> re.Pattern | None:
 def _own_sentences() -> tuple[re.Pattern, ...]:
     """Every sentence the writer itself writes, in both languages: quoting one back from notes
     would say it twice (or state what is no longer true)."""
-    from ai.providers.local import description, posts  # here: they import this module
-
     templates: list[str] = []
 
     def collect(value) -> None:
@@ -445,11 +443,11 @@ def _own_sentences() -> tuple[re.Pattern, ...]:
             for item in value:
                 collect(item)
 
-    collect(description.PHRASES)
-    collect(posts.HOOKS)
-    collect(posts.TIKTOK_HOOKS)
-    collect(posts.WORDS)
-    collect(posts.CALLS_TO_ACTION)
+    collect(phrases.DESCRIPTION_PHRASES)
+    collect(phrases.HOOKS)
+    collect(phrases.TIKTOK_HOOKS)
+    collect(phrases.POST_WORDS)
+    collect(phrases.CALLS_TO_ACTION)
     return tuple(pattern for pattern in {_template_pattern(t) for t in templates} if pattern)
 
 

@@ -26,6 +26,7 @@ from ai.providers.local.facts import (
 )
 from ai.providers.local.hashtags import write_hashtags
 from ai.providers.local.lexicon import detect_language
+from ai.providers.local.phrases import CALLS_TO_ACTION, HOOKS, POST_WORDS, TIKTOK_HOOKS, WHATSAPP_OPENERS
 from ai.rules import POST_LIMITS, Platform, clip, hashtag_limit, platform_length
 
 TONES = ("friendly", "professional", "playful", "urgent", "elegant")
@@ -34,84 +35,6 @@ X_BODY_TARGET = 200  # an X post reads best well under its 280
 PITCH_MAX = {Platform.X: 0, Platform.TIKTOK: 110, Platform.WHATSAPP: 160, Platform.INSTAGRAM: 220,
              Platform.FACEBOOK: 400}
 
-HOOKS = {
-    "en": {
-        "friendly": ["Say hello to {the_name}! 😊", "Look what we have for you: {the_name} 💛",
-                     "A favourite at {shop}: {the_name} 🙌"],
-        "professional": ["Now available from {shop}: {the_name}.", "Introducing {the_name}, from {shop}."],
-        "playful": ["Your cart called. It wants {the_name} 😄", "Warning: {The_name} may cause instant happiness 😍",
-                    "Plot twist: {the_name} is exactly what you needed 🛍️"],
-        "urgent": ["Don't wait on this one: {the_name} ⏳", "Grab {the_name} while it's here! ⏳"],
-        "urgent_low": ["Only {q} left: {the_name} is almost gone! ⏳"],
-        "urgent_last": ["Last one in stock: {the_name}! ⏳"],
-        "urgent_sale": ["Price drop on {the_name}! 🔥"],
-        "urgent_out": ["Sold out for now: {the_name}. Message us to hear about a restock."],
-        "elegant": ["Simply elegant: {the_name} ✨", "For those who appreciate the finer details: {the_name}.",
-                    "Understated and refined: {the_name} ✨"],
-    },
-    "fr": {
-        "friendly": ["Dites bonjour à {name} ! 😊", "Regardez ce qu'on vous a trouvé : {name} 💛",
-                     "Coup de cœur chez {shop} : {name} 🙌"],
-        "professional": ["Désormais disponible chez {shop} : {name}.", "{shop} vous présente {name}."],
-        "playful": ["Votre panier a appelé : il veut {name} 😄",
-                    "Attention : {name} peut provoquer un bonheur immédiat 😍", "Petite folie du jour : {name} 🛍️"],
-        "urgent": ["Ne tardez pas : {name} vous attend ! ⏳", "À saisir dès maintenant : {name} ! ⏳"],
-        "urgent_low": ["Plus que {q} en stock : {name} part vite ! ⏳"],
-        "urgent_last": ["Dernier exemplaire en stock : {name} ! ⏳"],
-        "urgent_sale": ["Prix en baisse sur {name} ! 🔥"],
-        "urgent_out": ["En rupture pour le moment : {name}. Écrivez-nous pour être informé du réassort."],
-        "elegant": ["L'élégance, tout simplement : {name} ✨", "Pour les amoureux du détail : {name}.",
-                    "Raffinement et caractère : {name} ✨"],
-    },
-}
-TIKTOK_HOOKS = {
-    "en": {"friendly": "You need to see this: {the_name} 😍", "playful": "POV: you just found {the_name} 👀",
-           "professional": "{The_name}, now at {shop}.", "elegant": "Elegance, in one find: {the_name} ✨"},
-    "fr": {"friendly": "Il faut que vous voyiez ça : {name} 😍", "playful": "POV : vous venez de trouver {name} 👀",
-           "professional": "{name}, désormais chez {shop}.", "elegant": "L'élégance en une trouvaille : {name} ✨"},
-}
-WHATSAPP_OPENERS = {
-    "en": {"friendly": "Hello! 👋 Here's one of our favourites:", "professional": "From the {shop} catalogue:",
-           "playful": "Psst… this one is too good not to share 😄", "urgent": "Don't miss this one! ⏳",
-           "elegant": "A touch of elegance for you ✨"},
-    "fr": {"friendly": "Bonjour ! 👋 Voici l'un de nos coups de cœur :",
-           "professional": "Extrait du catalogue {de_shop} :",
-           "playful": "Psst… impossible de ne pas vous montrer ça 😄", "urgent": "À ne pas manquer ! ⏳",
-           "elegant": "Une touche d'élégance pour vous ✨"},
-}
-CALLS_TO_ACTION = {
-    "en": {Platform.INSTAGRAM: "Send us a DM to order.", Platform.FACEBOOK: "Send us a message to order.",
-           Platform.WHATSAPP: "Reply to this message to order.", Platform.X: "DM us to order.",
-           Platform.TIKTOK: "Comment or DM us to order!"},
-    "fr": {Platform.INSTAGRAM: "Commandez en message privé.",
-           Platform.FACEBOOK: "Envoyez-nous un message pour commander.",
-           Platform.WHATSAPP: "Répondez à ce message pour commander.", Platform.X: "Commandez en message privé.",
-           Platform.TIKTOK: "Commentez ou écrivez-nous en privé pour commander !"},
-}
-WORDS = {
-    "en": {"price": "Price: {price}", "price_sale": "Price: {price} (was {compare}, save {pct}%)",
-           "price_from": "Price: from {min_price}", "short_price": "Just {price}.",
-           "short_price_sale": "Now {price}, down from {compare}.", "short_price_from": "From {min_price}.",
-           "low": "Only {q} left in stock", "last": "Last one in stock", "in_stock": "In stock now",
-           "out": "Sold out for now: message us about a restock", "from_category": "From our {category} collection.",
-           "features": "{features}.", "occasions": "Perfect for {occasions}.", "colon": ": ",
-           "materials": "Made with {materials}.", "materials_one": "Made with {materials}.",
-           "ingredients": "Made with {materials}.", "ingredients_one": "Made with {materials}.",
-           "order_hint": "To order, tell us the {choices} you'd like.", "choice_colour": "colour",
-           "choice_size": "size", "choice_other": "{label}", "and": "and"},
-    "fr": {"price": "Prix : {price}", "price_sale": "Prix : {price} (au lieu de {compare}, soit -{pct} %)",
-           "price_from": "Prix : à partir de {min_price}", "short_price": "Seulement {price}.",
-           "short_price_sale": "Désormais {price} au lieu de {compare}.",
-           "short_price_from": "À partir de {min_price}.",
-           "low": "Plus que {q} en stock", "last": "Dernier exemplaire en stock", "in_stock": "En stock",
-           "out": "En rupture pour le moment : écrivez-nous pour le réassort",
-           "from_category": "À découvrir dans notre collection {category}.", "features": "Un article {features}.",
-           "occasions": "Le choix parfait pour {occasions}.", "colon": " : ",
-           "materials": "Matières : {materials}.", "materials_one": "Matière : {materials}.",
-           "ingredients": "Ingrédients : {materials}.", "ingredients_one": "Ingrédient : {materials}.",
-           "order_hint": "Pour commander, indiquez-nous {choices} de votre choix.", "choice_colour": "le coloris",
-           "choice_size": "la taille", "choice_other": "l'option « {label} »", "and": "et"},
-}
 # Line markers per tone on Instagram and TikTok; professional and elegant posts use none.
 LINE_EMOJIS = {
     "friendly": {"colour": "🎨 ", "size": "📏 ", "other": "✔️ ", "price": "💰 ", "stock": "📦 ", "cta": " 📩"},
@@ -138,7 +61,7 @@ class PostWriter:
         self.tone = tone if tone in TONES else "friendly"
         self.include_price = include_price and product.price is not None
         self.call_to_action = call_to_action
-        self.words = WORDS[language]
+        self.words = POST_WORDS[language]
         self.seed = (product.name, platform, language, self.tone)
         self.emojis = LINE_EMOJIS.get(self.tone, {})
         self.name = product.short_name

@@ -393,7 +393,8 @@ class ReplyWriter:
                 "compare": product.money(product.compare_at_price, self.language), "pct": product.discount_percent,
                 "min_price": product.money(product.lowest_variant_price, self.language), "q": product.stock_quantity}
 
-    def _three(self, key: str, **extra) -> list[str]:
+    def three(self, key: str, **extra) -> list[str]:
+        """The three phrasings of `key`, filled in (the module's reply builder calls it too)."""
         values = {**self.fields(), **extra}
         return [capitalize(template.format(**values)) for template in self.phrases[key]]
 
@@ -427,60 +428,61 @@ class ReplyWriter:
         """The shop's own delivery charge when it set one; otherwise a promise to confirm it."""
         product = self.product
         if product is None or product.delivery_fee is None:
-            return self._three("delivery")
+            return self.three("delivery")
         free_from = product.money(product.free_delivery_from, self.language)
         fee = product.money(product.delivery_fee, self.language)
-        key = "delivery_free" if product.delivery_fee == 0 else "delivery_fee_free_from" if free_from else "delivery_fee"
-        return self._three(key, fee=fee, free_from=free_from)
+        key = ("delivery_free" if product.delivery_fee == 0
+               else "delivery_fee_free_from" if free_from else "delivery_fee")
+        return self.three(key, fee=fee, free_from=free_from)
 
     # --- Answers, three wordings each ------------------------------------------------------------------
 
     def answer(self, intent: str, ask: Ask) -> list[str]:
         product = self.product
         if intent == "complaint":
-            return self._three("complaint")
+            return self.three("complaint")
         if intent == "thanks":
-            return self._three("thanks")
+            return self.three("thanks")
         if intent == "delivery":
             return self._delivery()
         if intent == "payment":
             method = _payment_named(ask.text)
             if method:
-                return self._three("payment_named", method=method[self.language])
-            return self._three("payment")
+                return self.three("payment_named", method=method[self.language])
+            return self.three("payment")
         if intent == "warranty":
             item = self.fields().get("the_name") if product and not product.name_is_fallback else None
-            return self._three("warranty", item=item or self.phrases["item"])
+            return self.three("warranty", item=item or self.phrases["item"])
         if product is None:
             if intent in ("price", "availability", "variant", "discount"):
-                return self._three("no_product")
+                return self.three("no_product")
             if intent == "order":
-                return self._three("order", ask_choice="")
+                return self.three("order", ask_choice="")
             return []
         if intent == "price":
             key = "price_sale" if product.discount_percent else "price_from" if product.lowest_variant_price \
                 else "price"
-            return self._three(key) if product.price is not None else []
+            return self.three(key) if product.price is not None else []
         if intent == "discount":
             if product.price is None:
                 return []
-            return self._three("discount_sale" if product.discount_percent else "discount")
+            return self.three("discount_sale" if product.discount_percent else "discount")
         if intent == "availability":
             return self._stock()
         if intent == "variant":
             return self._variant(ask.wanted, ordering="order" in ask.intents, with_price="price" in ask.intents)
         if intent == "order":
-            answers = self._three("order", ask_choice=self._ask_choice(ask))
-            return answers if product.in_stock else [f"{o} {a}" for o, a in zip(self._stock(), answers)]
+            answers = self.three("order", ask_choice=self._ask_choice(ask))
+            return answers if product.in_stock else [f"{o} {a}" for o, a in zip(self._stock(), answers, strict=False)]
         return []
 
     def _stock(self) -> list[str]:
         product = self.product
         if not product.in_stock:
-            return self._three("out")
+            return self.three("out")
         if product.low_stock:
-            return self._three("last" if product.stock_quantity == 1 else "low")
-        return self._three("in_stock")
+            return self.three("last" if product.stock_quantity == 1 else "low")
+        return self.three("in_stock")
 
     def _ask_choice(self, ask: Ask) -> str:
         missing = [g for g in self.product.options if g.name not in ask.wanted and g.kind in ("colour", "size")]
@@ -506,26 +508,26 @@ class ReplyWriter:
             prices = {v.price for v in matching if v.in_stock and v.price is not None} or {product.price}
             if (with_price or product.lowest_variant_price is not None) and len(prices) == 1 and None not in prices:
                 values["price"] = f" ({product.money(prices.pop(), self.language)})"
-            return self._three("variant_ok" if ordering else "variant_yes", **values)
+            return self.three("variant_ok" if ordering else "variant_yes", **values)
         # Sold out when the shop has that variant; "we don't have" when it never had it.
-        answers = self._three("variant_out" if matching else "variant_missing", **values)
+        answers = self.three("variant_out" if matching else "variant_missing", **values)
         if product.variants:
             alternatives = self._alternatives(wanted)[:MAX_ALTERNATIVES]
             if not alternatives:
-                return [a + f for a, f in zip(answers, self.phrases["none_left"])]
+                return [a + f for a, f in zip(answers, self.phrases["none_left"], strict=False)]
             names = [self.choice(v.options) or v.name for v in alternatives]
             follow = [t.format(alternatives=join_words(names, self.language, "and"), first=names[0])
                       for t in self.phrases["alternatives"]]
-            return [a + f for a, f in zip(answers, follow)]
+            return [a + f for a, f in zip(answers, follow, strict=False)]
         # Options without variants: say what the shop does offer.
         group = offered[missing[0]] if missing else product.options[0]
         listed = join_words(option_values(group, self.language), self.language, "and")
-        return [a + t.format(values=listed) for a, t in zip(answers, self.phrases["options_offered"])]
+        return [a + t.format(values=listed) for a, t in zip(answers, self.phrases["options_offered"], strict=False)]
 
     def general(self) -> list[str]:
         product = self.product
         if product is None:
-            return self._three("general")
+            return self.three("general")
         stock = self.phrases["stock_in"] if product.in_stock else self.phrases["stock_out"]
         if product.low_stock:
             stock = self.phrases["stock_low"].format(q=product.stock_quantity)
@@ -533,8 +535,8 @@ class ReplyWriter:
         aspect = join_words([ASPECT_LABELS[self.language][k] for k in kinds], self.language) if kinds \
             else self.phrases["aspect"]
         if product.price is None:
-            return self._three("general")
-        return self._three("general_product", stock=stock, aspect=aspect)
+            return self.three("general")
+        return self.three("general_product", stock=stock, aspect=aspect)
 
 
 EVENING = re.compile(r"^\W*(?:bonsoir|good evening)\b", _I)
@@ -611,7 +613,7 @@ def write_replies(messages: list, product: Product | None, *, shop: str, languag
         replies.append(reply)
     # Never twice the same words: the general replies make up three if needed.
     distinct: list[str] = []
-    for reply in replies + writer.general() + writer._three("general"):
+    for reply in replies + writer.general() + writer.three("general"):
         if product and language == "en" and is_plural_name(product.short_name):
             reply = as_plural(reply, product.short_name)
         reply = clip(reply, REPLY_MAX)
