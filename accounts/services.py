@@ -244,7 +244,7 @@ def verification_code_request(*, user: User) -> None:
     if user.is_verified:
         raise AlreadyVerified()
     verification, code = verification_code_issue(user=user)
-    transaction.on_commit(partial(send_verification_code_task.delay, verification.pk, code))
+    after_commit(send_verification_code_task.delay, verification.pk, code)
 
 
 def verification_code_issue(*, user: User) -> tuple[EmailVerificationCode, str]:

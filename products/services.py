@@ -39,7 +39,7 @@ from products.tasks import make_product_thumbnail as make_product_thumbnail_task
 from sellflow.counters import first_in_window
 from sellflow.images import CleanImage, Uploader, check_image_uploads, clean_image_upload, decoding_take
 from sellflow.quotas import DAY, Charge
-from sellflow.transactions import after_commit_batched
+from sellflow.transactions import after_commit, after_commit_batched
 
 logger = logging.getLogger(__name__)
 
@@ -418,7 +418,7 @@ def _store_images(product: Product, images: list[CleanImage]) -> list[ProductIma
         product_image.image.save(f"image.{image.extension}", image.content, save=False)
         product_image.save()
         created.append(product_image)
-        transaction.on_commit(partial(make_product_thumbnail_task.delay, product_image.pk))
+        after_commit(make_product_thumbnail_task.delay, product_image.pk)
     return created
 
 

@@ -5,7 +5,6 @@ file runs in the background, kept in the private storage until its job ends."""
 
 import logging
 from datetime import timedelta
-from functools import partial
 from typing import IO, Any
 
 from django.conf import settings
@@ -25,6 +24,7 @@ from products.serializers import ProductWriteSerializer
 from products.services import product_create, product_update
 from sellflow.quotas import quota_refusal, utc_day_start
 from sellflow.storage import private_storage
+from sellflow.transactions import after_commit
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +74,7 @@ def catalog_import_start(*, seller: User, upload: IO[bytes], dry_run: bool) -> C
     except BaseException:
         job.file.delete(save=False)
         raise
-    transaction.on_commit(partial(run_catalog_import_task.delay, job.pk))
+    after_commit(run_catalog_import_task.delay, job.pk)
     return job
 
 
