@@ -31,7 +31,7 @@ class IdempotencyKeyReused(Conflict):
     message = "This Idempotency-Key was already used for a different request."
 
 
-def _fingerprint(request) -> str:
+def request_fingerprint(request) -> str:
     digest = hashlib.sha256()
     for part in (request.method.encode(), request.path.encode(), request.body):
         digest.update(part)
@@ -45,7 +45,7 @@ def _record(request, key: str) -> IdempotencyRecord:
     IdempotencyRecord.objects.filter(created_at__lt=fresh_after, **lookup).delete()
     try:
         with transaction.atomic():
-            return IdempotencyRecord.objects.create(fingerprint=_fingerprint(request), **lookup)
+            return IdempotencyRecord.objects.create(fingerprint=request_fingerprint(request), **lookup)
     except IntegrityError:
         return IdempotencyRecord.objects.get(**lookup)
 
@@ -80,7 +80,7 @@ def idempotent(view_method):
         now = timezone.now()
         with transaction.atomic():
             record = IdempotencyRecord.objects.select_for_update().get(pk=record.pk)
-            if record.fingerprint != _fingerprint(request):
+            if record.fingerprint != request_fingerprint(request):
                 raise IdempotencyKeyReused()
             if record.completed_at is not None:
                 response = Response(record.response_body, status=record.response_status)

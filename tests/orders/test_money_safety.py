@@ -85,13 +85,13 @@ def test_two_payment_requests_at_once_never_reach_the_gateway_twice(buyer_client
 def test_a_retry_racing_its_first_request_is_told_to_wait(buyer_client, place_order, buyer):
     order = place_order()
     path = f"/api/orders/payments/{order['payments'][0]['id']}/process/"
-    from sellflow.idempotency import _fingerprint  # the same fingerprint the first request left
+    from sellflow.idempotency import request_fingerprint  # the same fingerprint the first request left
 
     class Request:
         method, body = "POST", b""
 
     Request.path = path
-    IdempotencyRecord.objects.create(user=buyer, key="k1", path=path, fingerprint=_fingerprint(Request),
+    IdempotencyRecord.objects.create(user=buyer, key="k1", path=path, fingerprint=request_fingerprint(Request),
                                      locked_until=timezone.now() + timedelta(seconds=30))
 
     response = process(buyer_client, order, HTTP_IDEMPOTENCY_KEY="k1")
