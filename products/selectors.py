@@ -10,11 +10,12 @@ from django.db.models import Case, Count, IntegerField, Prefetch, QuerySet, Valu
 from django.utils import timezone
 from django.utils.encoding import filepath_to_uri
 
+from accounts.models import User
 from products.holds import HeldUnits, buyable, held_in_full, held_units
 from products.models import Category, Product, ProductImage
 
 
-def seller_products(seller) -> QuerySet[Product]:
+def seller_products(seller: User) -> QuerySet[Product]:
     return (
         Product.objects.alive()
         .filter(seller=seller)

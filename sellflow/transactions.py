@@ -1,10 +1,12 @@
 """Work that follows a commit and must never undo it."""
 
+from collections.abc import Callable, Iterable
+
 from django.db import transaction
 from django.dispatch import Signal
 
 
-def after_commit(func, *args, **kwargs) -> None:
+def after_commit(func: Callable[..., object], *args: object, **kwargs: object) -> None:
     """Call func(*args, **kwargs) after the surrounding transaction commits (at once outside
     one). A failure is logged, never raised into a change already committed. Not a
     functools.partial: Django logs a failing robust callback by its __qualname__, which a
@@ -19,7 +21,7 @@ def after_commit(func, *args, **kwargs) -> None:
 class _BatchedSend:
     """One send of a signal after commit, carrying every id its transaction gathered."""
 
-    def __init__(self, signal: Signal, sender):
+    def __init__(self, signal: Signal, sender: type):
         self.signal, self.sender, self.ids = signal, sender, set()
         self.__qualname__ = f"send {sender.__name__} signal"  # how Django logs a failing callback
 
@@ -27,7 +29,7 @@ class _BatchedSend:
         self.signal.send(sender=self.sender, ids=sorted(self.ids))
 
 
-def after_commit_batched(signal: Signal, *, sender, ids) -> None:
+def after_commit_batched(signal: Signal, *, sender: type, ids: Iterable[int]) -> None:
     """Send `signal(sender=sender, ids=[...])` once after the surrounding transaction commits,
     with the ids of every call made in it: a bulk edit of fifty products announces one change,
     not fifty. Receivers' failures are logged, never raised into the committed change."""
