@@ -20,7 +20,7 @@ from ai.models import Feature
 from ai.prompts import search_prompt
 from ai.providers import Generation, provider_name
 from ai.query import MAX_PRICE, MAX_TERMS, Interpretation, parse_query
-from ai.services import generate
+from ai.services.generation import generate
 from products.holds import available_stock
 from products.models import Category, Variant
 from products.search import search_products

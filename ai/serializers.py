@@ -4,7 +4,7 @@ from ai import prompts
 from ai.languages import language_name
 from ai.models import AIContent, AIJob, ContentStatus, ContentType, Feature
 from ai.rules import MAX_HASHTAGS, Platform, normalize_platform
-from ai.services import ContentRequest
+from ai.services.content import ContentRequest
 from products.serializers import MAX_ID, PublicProductSerializer
 
 

@@ -15,8 +15,8 @@ def refresh_recommendations() -> None:
 def run_ai_job(job_id: int) -> None:
     # job_run records every failure on the job (nothing is left for a retry), and a redelivery
     # finds the job claimed and stops.
-    from ai.jobs import job_run
     from ai.serializers import generation_body
+    from ai.services.jobs import job_run
 
     # The job keeps the body the synchronous endpoint answers: the API layer shapes it.
     job_run(job_id=job_id, result_body=generation_body)
@@ -24,7 +24,7 @@ def run_ai_job(job_id: int) -> None:
 
 @shared_task
 def fail_stale_jobs() -> None:
-    from ai.jobs import jobs_fail_stale
+    from ai.services.jobs import jobs_fail_stale
 
     jobs_fail_stale()
 

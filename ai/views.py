@@ -12,12 +12,14 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ai import jobs, recommendations, search, services
+from ai import recommendations, search
 from ai import serializers as s
 from ai.filters import AIContentFilter
 from ai.models import AIContent, AIJob, ContentType
 from ai.selectors import usage_report
-from ai.services import ContentRequest
+from ai.services import content as content_services
+from ai.services import jobs, replies
+from ai.services.content import ContentRequest
 from products.models import Product
 from products.selectors import PublicRows, buyable_first
 from sellflow.pagination import PAGE_PARAMETERS, HeaderPagination
@@ -72,7 +74,7 @@ def generation_response(request, *, product: Product, content_request: ContentRe
         job.refresh_from_db()
         return Response(s.AIJobSerializer(job).data, status=status.HTTP_202_ACCEPTED,
                         headers={"Location": jobs.job_url(job), "Preference-Applied": "respond-async"})
-    content, cached = services.content_generate(user=request.user, product=product, request=content_request,
+    content, cached = content_services.content_generate(user=request.user, product=product, request=content_request,
                                                 regenerate=data["regenerate"])
     return Response(s.generation_body(content, cached=cached))
 
@@ -218,7 +220,7 @@ class ProductContentDetailView(APIView):
         content = self.get_content(pk, content_id)
         params = s.AIContentUpdateSerializer(data=request.data, partial=partial)
         params.is_valid(raise_exception=True)
-        content = services.content_update(content=content, actor=request.user, data=params.validated_data)
+        content = content_services.content_update(content=content, actor=request.user, data=params.validated_data)
         return Response(s.AIContentSerializer(content).data)
 
 
@@ -262,7 +264,7 @@ class ReplySuggestionsView(APIView):
         params.is_valid(raise_exception=True)
         data = params.validated_data
         product = seller_product(request.user, data["product_id"]) if data.get("product_id") else None
-        suggestions = services.reply_suggestions(user=request.user, messages=data["messages"], product=product,
+        suggestions = replies.reply_suggestions(user=request.user, messages=data["messages"], product=product,
                                                  language=data["language"])
         return Response({"suggestions": suggestions})
 

@@ -7,7 +7,7 @@ import pytest
 
 from ai.errors import AIDisabled, AIProviderError
 from ai.models import AIUsage
-from ai.services import reply_suggestions
+from ai.services.replies import reply_suggestions
 from tests.products.factories import ProductFactory, VariantFactory
 
 pytestmark = pytest.mark.django_db

@@ -1,25 +1,19 @@
-"""Every AI write: a generation goes through generate() (switches, quota, provider, usage),
-product copy is kept as AIContent for review, reply suggestions are checked before they leave."""
+"""Product copy (descriptions, hashtags, social posts), stored as AIContent for the seller to
+review, edit and apply."""
 
 import hashlib
 import json
-import logging
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
-from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from accounts.models import User
 from ai import prompts
-from ai.errors import AIDisabled, AIProviderError, LanguageNotSupported, NotApplicable, QuotaExceeded
-from ai.models import AIContent, AIUsage, ContentStatus, ContentType, Feature
-from ai.providers import Generation, LanguageUnsupported, Prompt, Provider, ProviderFailure, get_provider
-from ai.quota import counted_calls, seconds_until_a_call_frees_up, user_today
+from ai.errors import NotApplicable
+from ai.models import AIContent, ContentStatus, ContentType
+from ai.providers import Generation, Prompt, Provider, get_provider
 from ai.rules import (
     DEFAULT_POST_HASHTAGS,
     POST_LIMITS,
@@ -31,104 +25,11 @@ from ai.rules import (
     hashtags_in,
     platform_length,
 )
+from ai.services.generation import ensure_enabled, generate, unusable_answer
 from products.models import Product
 from products.services import product_update
 from sellflow.exceptions import ApplicationError
 
-logger = logging.getLogger(__name__)
-
-# Which of the user's switches allows each feature. A social post is product copy, so it
-# follows the description switch.
-SWITCHES = {
-    Feature.DESCRIPTION: "ai_description_enabled",
-    Feature.SOCIAL_POST: "ai_description_enabled",
-    Feature.HASHTAGS: "ai_hashtags_enabled",
-    Feature.REPLY_SUGGESTIONS: "ai_replies_enabled",
-}
-
-
-# --- Switches, quota, usage -------------------------------------------------------------------
-
-def ensure_enabled(*, user: User, feature: str) -> None:
-    switch = SWITCHES.get(feature)
-    if switch and not getattr(user, switch):
-        raise AIDisabled(details={"switch": switch})
-
-
-def ensure_quota(*, user: User | None) -> None:
-    quota = settings.AI_DAILY_QUOTA
-    if not quota or user is None:
-        return
-    now = timezone.now()
-    used = counted_calls(user, now=now).count()
-    if used >= quota:
-        wait = seconds_until_a_call_frees_up(user, limit=quota, used=used, now=now)
-        raise QuotaExceeded(details={"quota": quota, "retry_after": wait}, headers={"Retry-After": str(wait)})
-
-
-def usage_start(*, user: User | None, feature: str, provider: Provider) -> AIUsage:
-    """Take one generation from the user's quota: the count and the new row under the user's
-    row lock, so parallel requests cannot all slip under the limit."""
-    day = user_today(user)
-    with transaction.atomic():
-        if user is not None:
-            get_user_model().objects.select_for_update().filter(pk=user.pk).first()
-            ensure_quota(user=user)
-        return AIUsage.objects.create(user=user, feature=feature, provider=provider.name, model=provider.model,
-                                      day=day)
-
-
-def usage_finish(*, usage: AIUsage, generation: Generation | None = None, error: str = "") -> None:
-    if generation is not None:
-        AIUsage.objects.filter(pk=usage.pk).update(
-            success=not error, error=error, model=(generation.model or usage.model)[:100],
-            prompt_tokens=generation.prompt_tokens, completion_tokens=generation.completion_tokens,
-            latency_ms=generation.latency_ms)
-    else:
-        AIUsage.objects.filter(pk=usage.pk).update(success=False, error=error or "error")
-
-
-def ensure_language(*, provider: Provider, language: str) -> None:
-    if not provider.supports_language(language):
-        raise LanguageNotSupported(details={"language": language, "provider": provider.name})
-
-
-def generate(*, user: User | None, feature: str, prompt: Prompt, provider: Provider | None = None,
-             accept: Callable[[Generation], Any] | None = None) -> Any:
-    """Ask the provider, recording the call, and return the generation, or what `accept` makes
-    of it: `accept` checks the answer against our rules and raises AIProviderError to reject it
-    (the call is then recorded as failed). Failures become the API's errors: 400
-    language_unsupported, 429 quota_exceeded, 502 provider_error."""
-    provider = provider or get_provider()
-    ensure_language(provider=provider, language=prompt.language)
-    usage = usage_start(user=user, feature=feature, provider=provider)
-    generation = None
-    try:
-        generation = provider.generate(prompt)
-        result = accept(generation) if accept else generation
-    except AIProviderError as rejected:
-        usage_finish(usage=usage, generation=generation, error=str(rejected.details.get("reason", "rejected"))[:40])
-        raise
-    except LanguageUnsupported:
-        usage_finish(usage=usage, error="language_unsupported")
-        raise LanguageNotSupported(details={"language": prompt.language, "provider": provider.name}) from None
-    except ProviderFailure as failure:
-        usage_finish(usage=usage, error=failure.reason[:40])
-        logger.warning("AI %s failed on %s: %s (%s)", feature, provider.name, failure, failure.reason)
-        raise AIProviderError(details={"provider": provider.name, "reason": failure.reason}) from None
-    except Exception:
-        usage_finish(usage=usage, error="crashed")
-        raise
-    usage_finish(usage=usage, generation=generation)
-    return result
-
-
-def _unusable(usage_feature: str, provider: str, reason: str) -> AIProviderError:
-    logger.warning("AI %s from %s was unusable: %s", usage_feature, provider, reason)
-    return AIProviderError(details={"provider": provider, "reason": reason})
-
-
-# --- Product copy -----------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class ContentRequest:
@@ -193,17 +94,17 @@ def _finished_copy(request: ContentRequest, generation: Generation, provider: st
     if request.content_type == ContentType.DESCRIPTION:
         text = clip(generation.text.strip(), prompts.DESCRIPTION_MAX_CHARACTERS)
         if not text:
-            raise _unusable("description", provider, "empty")
+            raise unusable_answer("description", provider, "empty")
         return text, []
     if request.content_type == ContentType.HASHTAGS:
         limit = min(request.count, hashtag_limit(request.platform))
         tags = clean_hashtags([str(tag) for tag in data.get("hashtags", [])], limit=limit)
         if not tags:
-            raise _unusable("hashtags", provider, "no_valid_hashtags")
+            raise unusable_answer("hashtags", provider, "no_valid_hashtags")
         return " ".join(tags), tags
     body = str(data.get("text", "")).strip()
     if not body:
-        raise _unusable("social_post", provider, "empty")
+        raise unusable_answer("social_post", provider, "empty")
     tags = clean_hashtags([str(tag) for tag in data.get("hashtags", [])], limit=request.post_hashtag_count())
     text = compose_post(body, tags, request.platform)
     return text, hashtags_in(text)
@@ -294,32 +195,3 @@ def _checked_edit(content: AIContent, text: str) -> tuple[str, list[str]]:
     if problems:
         raise ApplicationError("The edited text breaks the platform's rules.", details={"text": problems})
     return text, hashtags_in(text)
-
-
-# --- Reply suggestions ------------------------------------------------------------------------
-
-REPLY_HISTORY = 10  # the last messages that matter to the next reply
-
-
-def reply_suggestions(*, user: User, messages: list[dict], product: Product | None = None, language: str = "auto",
-                      provider: Provider | None = None) -> list[str]:
-    """Three short, distinct replies the seller could send next. `messages` are
-    {"from": "customer"|"seller", "text": ...}, oldest first; `product` is what they talk about."""
-    ensure_enabled(user=user, feature=Feature.REPLY_SUGGESTIONS)
-    provider = provider or get_provider()
-    facts = prompts.product_facts(prompts.product_queryset().get(pk=product.pk)) if product else None
-    history = [{"from": m["from"], "text": m["text"]} for m in messages[-REPLY_HISTORY:]]
-    prompt = prompts.reply_suggestions_prompt(history, facts, shop=user.display_name, language=language)
-    def distinct_replies(generation: Generation) -> list[str]:
-        raw = generation.data.get("suggestions", []) if isinstance(generation.data, dict) else []
-        suggestions: list[str] = []
-        for item in raw:
-            text = clip(" ".join(str(item).split()), prompts.REPLY_MAX_CHARACTERS)
-            if text and text.lower() not in {s.lower() for s in suggestions}:
-                suggestions.append(text)
-        if len(suggestions) < prompts.REPLY_COUNT:
-            raise _unusable("reply_suggestions", provider.name, "too_few_suggestions")
-        return suggestions[: prompts.REPLY_COUNT]
-
-    return generate(user=user, feature=Feature.REPLY_SUGGESTIONS, prompt=prompt, provider=provider,
-                    accept=distinct_replies)

@@ -13,7 +13,8 @@ from django.utils import timezone
 from accounts.models import User
 from ai.models import AIContent, AIJob, JobStatus
 from ai.providers import get_provider
-from ai.services import ContentRequest, content_generate, ensure_enabled, ensure_language, ensure_quota
+from ai.services.content import ContentRequest, content_generate
+from ai.services.generation import ensure_enabled, ensure_language, ensure_quota
 from ai.tasks import run_ai_job as run_ai_job_task
 from notifications.realtime import send_to_user
 from products.models import Product
