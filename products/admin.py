@@ -4,6 +4,7 @@ from django.db import transaction
 from products import cache as catalog_cache
 from products import services
 from products.models import CatalogImport, Category, Favorite, Product, ProductHistory, ProductImage, Tag, Variant
+from sellflow.transactions import batched_announcements
 
 
 @admin.register(Category)
@@ -97,8 +98,9 @@ class ProductAdmin(admin.ModelAdmin):
         services.product_delete(product=obj, actor=request.user)
 
     def delete_queryset(self, request, queryset):
-        for product in queryset:
-            services.product_delete(product=product, actor=request.user)
+        with batched_announcements():  # one announcement for the whole selection
+            for product in queryset:
+                services.product_delete(product=product, actor=request.user)
 
 
 class ViewOnlyAdmin(admin.ModelAdmin):

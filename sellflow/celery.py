@@ -4,6 +4,7 @@ worker are safe; transient failures retry with capped exponential backoff and ji
 import os
 
 from celery import Celery, Task
+from django.db.utils import OperationalError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sellflow.settings")
 
@@ -18,12 +19,14 @@ class TransientError(Exception):
 
 class SellflowTask(Task):
     """The one retry policy of every task (shared_task uses this class): acknowledged late, so a
-    worker lost mid-task has it redelivered; retried on TransientError and network errors with
-    capped exponential backoff and jitter. A task overrides none of it without a comment saying why."""
+    worker lost mid-task has it redelivered; retried on TransientError, network errors and the
+    database's operational errors with capped exponential backoff and jitter. A task overrides
+    none of it without a comment saying why."""
 
     acks_late = True
     reject_on_worker_lost = True
-    autoretry_for = (TransientError, ConnectionError, TimeoutError)
+    # A lost database connection or a deadlock is as passing as a network error.
+    autoretry_for = (TransientError, ConnectionError, TimeoutError, OperationalError)
     max_retries = 5
     retry_backoff = 5
     retry_backoff_max = RETRY_BACKOFF_MAX_SECONDS

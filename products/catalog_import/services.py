@@ -24,7 +24,7 @@ from products.serializers import ProductWriteSerializer
 from products.services import product_create, product_update
 from sellflow.quotas import quota_refusal, utc_day_start
 from sellflow.storage import private_storage
-from sellflow.transactions import after_commit
+from sellflow.transactions import after_commit, batched_announcements
 
 logger = logging.getLogger(__name__)
 
@@ -197,6 +197,8 @@ def import_catalog(*, seller: User, upload: IO[bytes], dry_run: bool = False) ->
     return import_rows(seller=seller, rows=read_rows(upload), dry_run=dry_run)
 
 
+# Each row commits on its own; the rows announce their changes to the apps above once.
+@batched_announcements()
 def import_rows(*, seller: User, rows: list[dict[str, str]], dry_run: bool = False) -> dict[str, Any]:
     categories = {slug.lower(): pk for pk, slug in Category.objects.filter(is_active=True).values_list("pk", "slug")}
     existing = {p.sku: p for p in Product.objects.alive().filter(seller=seller).exclude(sku="")}

@@ -84,3 +84,24 @@ def test_default_task_retry_policy():
     assert task.retry_backoff and task.retry_jitter
     assert task.retry_backoff_max == 600
     assert ConnectionError in task.autoretry_for
+
+
+def test_a_task_whose_database_hiccups_runs_again(db):
+    """A deadlock or a lost connection retries like a network error (the one policy)."""
+    from unittest import mock
+
+    from django.db import OperationalError
+
+    from ai import tasks as ai_tasks
+
+    outcomes = [OperationalError("deadlock detected"), None]
+
+    def refresh(**kwargs):
+        outcome = outcomes.pop(0)
+        if outcome:
+            raise outcome
+
+    with mock.patch("ai.recommendations.recommendations_refresh_products", side_effect=refresh) as service:
+        ai_tasks.refresh_products_recommendations.apply(args=[[1]], throw=False).get()
+
+    assert service.call_count == 2
