@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from ai import prompts
-from ai.languages import language_name
+from ai.languages import LANGUAGE_CODES, language_name
 from ai.models import AIContent, AIJob, ContentStatus, ContentType, Feature
 from ai.rules import MAX_HASHTAGS, Platform, normalize_platform
 from ai.services.content import ContentRequest
@@ -54,6 +54,8 @@ class PlatformField(serializers.ChoiceField):
 
 class LanguageField(serializers.CharField):
     """An ISO 639 language code ("fr", "en-GB" is taken as "en", "pcm" for Nigerian Pidgin)."""
+
+    openapi_schema = {"enum": LANGUAGE_CODES}
 
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", 10)
@@ -112,6 +114,9 @@ class SocialPostRequestSerializer(ProductIdMixin, GenerationOptionsSerializer):
 
 class ProductGenerateRequestSerializer(GenerationOptionsSerializer):
     """The API document's body, with the options of the three /api/ai/generate/ endpoints."""
+
+    openapi_schema = {"anyOf": [{"properties": {"content_type": {"not": {"enum": ["social_post"]}}}},
+                                {"required": ["platform"]}]}
 
     content_type = serializers.ChoiceField(choices=ContentType.choices)
     platform = PlatformField(required=False, help_text="Required for social_post; hashtags default to instagram.")
@@ -281,13 +286,21 @@ class ChatMessageSerializer(serializers.Serializer):
         return fields
 
 
+REPLY_LANGUAGES = ["auto", *LANGUAGE_CODES]
+
+
+class AutoOrLanguageField(serializers.CharField):
+    openapi_schema = {"enum": REPLY_LANGUAGES}
+
+
 class ReplySuggestionsRequestSerializer(serializers.Serializer):
     messages = ChatMessageSerializer(many=True, allow_empty=False, max_length=50,
-                                     help_text="The conversation so far, oldest first.")
+                                     help_text="The conversation so far, oldest first; at least one message from "
+                                               "the customer.")
     product_id = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False,
                                           help_text="Your product the customer asks about.")
-    language = serializers.CharField(default="auto", max_length=10,
-                                     help_text='"auto": the customer\'s language; or an ISO 639 code.')
+    language = AutoOrLanguageField(default="auto", max_length=10,
+                                   help_text='"auto": the customer\'s language; or an ISO 639 code.')
 
     def validate_language(self, value):
         value = value.strip().lower()
