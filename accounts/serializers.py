@@ -14,6 +14,7 @@ from rest_framework_simplejwt.tokens import RefreshToken, UntypedToken
 from accounts.metrics import seller_metrics
 from accounts.models import ONBOARDING_LAST_STEP, AccountType, BusinessType, Theme, User
 from accounts.validators import ISO_4217_CURRENCIES, normalize_phone, timezone_names
+from sellflow.images import ImageUploadField
 from sellflow.money import MAX_PRICE
 from sellflow.ws_sessions import session_has_ended
 
@@ -225,7 +226,7 @@ class ProfileUpdateSerializer(serializers.Serializer):
 
 
 class AvatarUploadSerializer(serializers.Serializer):
-    avatar = serializers.FileField(help_text="JPEG, PNG or WebP image.")
+    avatar = ImageUploadField(help_text="JPEG, PNG or WebP image.")
 
 
 class NewPasswordSerializer(serializers.Serializer):

@@ -3,6 +3,7 @@ from rest_framework import serializers
 from ai import prompts
 from ai.languages import LANGUAGE_CODES, language_name
 from ai.models import AIContent, AIJob, ContentStatus, ContentType, Feature
+from ai.providers import get_provider
 from ai.rules import MAX_HASHTAGS, Platform, normalize_platform
 from ai.services.content import ContentRequest
 from products.serializers import MAX_ID, PublicProductSerializer
@@ -52,10 +53,23 @@ class PlatformField(serializers.ChoiceField):
         return super().to_internal_value(normalize_platform(data) if isinstance(data, str) else data)
 
 
+def generation_languages() -> list[str]:
+    """The codes the configured provider writes in (the local provider: en and fr); the others
+    are refused with 400 `language_unsupported`."""
+    provider = get_provider()
+    return [code for code in LANGUAGE_CODES if provider.supports_language(code)]
+
+
+def reply_languages() -> list[str]:
+    return ["auto", *generation_languages()]
+
+
 class LanguageField(serializers.CharField):
     """An ISO 639 language code ("fr", "en-GB" is taken as "en", "pcm" for Nigerian Pidgin)."""
 
-    openapi_schema = {"enum": LANGUAGE_CODES}
+    @staticmethod
+    def openapi_schema() -> dict:
+        return {"enum": generation_languages()}
 
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", 10)
@@ -286,11 +300,10 @@ class ChatMessageSerializer(serializers.Serializer):
         return fields
 
 
-REPLY_LANGUAGES = ["auto", *LANGUAGE_CODES]
-
-
 class AutoOrLanguageField(serializers.CharField):
-    openapi_schema = {"enum": REPLY_LANGUAGES}
+    @staticmethod
+    def openapi_schema() -> dict:
+        return {"enum": reply_languages()}
 
 
 class ReplySuggestionsRequestSerializer(serializers.Serializer):

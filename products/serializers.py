@@ -3,6 +3,7 @@ from decimal import Decimal
 from rest_framework import serializers
 
 from products.models import Category, HistoryEvent, Product, ProductHistory, ProductImage, ProductStatus, Variant
+from sellflow.images import ImageUploadField
 from sellflow.money import MAX_PRICE
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -37,7 +38,7 @@ class ProductImageUpdateSerializer(serializers.Serializer):
 
 
 class ImageUploadSerializer(serializers.Serializer):
-    images = serializers.ListField(child=serializers.FileField(), allow_empty=False, max_length=50)
+    images = serializers.ListField(child=ImageUploadField(), allow_empty=False, max_length=50)
 
 
 class VariantSerializer(serializers.ModelSerializer):
@@ -110,7 +111,7 @@ class ProductWriteSerializer(serializers.Serializer):
 
 
 class ProductCreateMultipartSerializer(ProductWriteSerializer):
-    images = serializers.ListField(child=serializers.FileField(), required=False)
+    images = serializers.ListField(child=ImageUploadField(), required=False)
 
 
 def non_zero_delta(value: int) -> None:

@@ -8,7 +8,9 @@ The schema states what the code enforces, so that a request the schema calls val
   decimal_places allow (drf-spectacular's allows "", "-" and any sign);
 - a list that may not be empty says `minItems: 1`;
 - a string that may not be blank says so with a pattern (DRF trims whitespace before it checks);
-- a field class or a validator with an `openapi_schema` dict adds it to the field's schema, and a
+- a file field with `openapi_content_type` names the media types of its multipart part
+  (`encoding`), so a client (or a fuzzer) knows an image upload takes JPEG, PNG or WebP;
+- a field class or a validator with an `openapi_schema` dict (or function) adds it to the field's schema, and a
   serializer class with one adds it to its request schema (`anyOf` of `required` lists, for "send
   this or that", or "this one when that one has such a value"), and makes its body required;
 - django-filter parameters state the type, range and length of the form field that parses them.
@@ -23,6 +25,7 @@ from django.core.validators import RegexValidator
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.plumbing import force_instance
 from drf_spectacular.utils import OpenApiResponse, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.parsers import FormParser
@@ -144,21 +147,48 @@ class AutoSchema(SpectacularAutoSchema):
         if isinstance(field, (serializers.ListField, serializers.ListSerializer)) and not field.allow_empty:
             target["minItems"] = max(target.get("minItems", 0), 1)
         for source in (type(field), *field.validators):
-            target.update(getattr(source, "openapi_schema", None) or {})
+            target.update(_openapi_schema(source))
         return schema
 
     def _get_request_body(self, direction="request"):
         request_body = super()._get_request_body(direction)
-        # A body whose schema requires something (even a PATCH's) cannot be left out.
-        if request_body and getattr(self.get_request_serializer(), "openapi_schema", None):
-            request_body["required"] = True
+        if not request_body:
+            return request_body
+        declared = self.get_request_serializer()
+        by_media_type = declared if isinstance(declared, dict) else dict.fromkeys(request_body["content"], declared)
+        for media_type, serializer in by_media_type.items():
+            serializer = force_instance(getattr(serializer, "request", serializer))  # OpenApiRequest or not
+            # A body whose schema requires something (even a PATCH's) cannot be left out.
+            if _openapi_schema(serializer):
+                request_body["required"] = True
+            if media_type.startswith("multipart/") and media_type in request_body["content"]:
+                encoding = _file_encodings(serializer)
+                if encoding:
+                    request_body["content"][media_type].setdefault("encoding", {}).update(encoding)
         return request_body
 
     def _map_basic_serializer(self, serializer, direction):
         schema = super()._map_basic_serializer(serializer, direction)
         if direction == "request":
-            schema.update(getattr(serializer, "openapi_schema", None) or {})
+            schema.update(_openapi_schema(serializer))
         return schema
+
+
+def _file_encodings(serializer) -> dict:
+    """Multipart parts whose file field (or list of them) names the media types it takes."""
+    encodings = {}
+    for name, field in getattr(serializer, "fields", {}).items():
+        content_type = getattr(getattr(field, "child", field), "openapi_content_type", None)
+        if content_type and not field.read_only:
+            encodings[name] = {"contentType": content_type}
+    return encodings
+
+
+def _openapi_schema(source) -> dict:
+    """What a field class, validator or serializer says of itself: `openapi_schema`, a dict or a
+    function returning one (for rules that follow the configuration)."""
+    declared = getattr(source, "openapi_schema", None)
+    return (declared() if callable(declared) else declared) or {}
 
 
 def decimal_pattern(field: serializers.DecimalField) -> str:

@@ -134,3 +134,16 @@ def test_accepted_by_the_schema_is_accepted_by_the_serializer():
     assert not refused.is_valid()
     assert refused.errors["delta"] == ["A stock adjustment changes the stock: use a non-zero delta."]
     assert OnboardingSerializer(data={"onboarding_step": 2}).is_valid()
+
+
+def test_image_parts_name_their_media_types(openapi):
+    for path in ["/api/auth/avatar/", "/api/products/{id}/upload_images/", "/api/products/"]:
+        multipart = openapi["paths"][path]["post"]["requestBody"]["content"]["multipart/form-data"]
+        (encoding,) = multipart["encoding"].values()
+        assert encoding == {"contentType": "image/jpeg, image/png, image/webp"}, path
+
+
+def test_generation_languages_are_those_the_provider_writes(openapi):
+    # The local provider (the test default) writes English and French only.
+    assert set(_component(openapi, "LanguageEnum")["enum"]) <= {"en", "en-au", "en-gb", "fr"}
+    assert "auto" in _component(openapi, "ReplyLanguageEnum")["enum"]
