@@ -90,12 +90,14 @@ class ProductWriteSerializer(serializers.Serializer):
     sku = serializers.CharField(max_length=64, required=False, allow_blank=True,
                                 help_text="Unique among your products; made up when blank.")
     category = serializers.PrimaryKeyRelatedField(
-        queryset=Category.objects.filter(is_active=True), required=False, allow_null=True
+        queryset=Category.objects.filter(is_active=True), required=False, allow_null=True,
+        help_text="Id of an active category (GET /api/products/categories/).",
     )
     tags = serializers.CharField(max_length=1000, required=False, allow_blank=True,
                                  help_text='Comma-separated, e.g. "audio,wireless,premium".')
     status = serializers.ChoiceField(choices=ProductStatus.choices, required=False)
-    stock_quantity = serializers.IntegerField(min_value=0, max_value=10_000_000, required=False)
+    stock_quantity = serializers.IntegerField(min_value=0, max_value=10_000_000, required=False,
+                                              help_text="Not for a product sold by variant: set its variants' stock.")
     low_stock_threshold = serializers.IntegerField(min_value=0, max_value=1_000_000, required=False)
     weight = serializers.DecimalField(max_digits=8, decimal_places=3, min_value=Decimal("0"), required=False,
                                       allow_null=True)
@@ -111,6 +113,8 @@ class ProductWriteSerializer(serializers.Serializer):
 
 
 class ProductCreateMultipartSerializer(ProductWriteSerializer):
+    openapi_form_encoded = True  # its schema says "an empty part" for null (sellflow.schema)
+
     images = serializers.ListField(child=ImageUploadField(), required=False)
 
 

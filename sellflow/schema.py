@@ -10,6 +10,8 @@ The schema states what the code enforces, so that a request the schema calls val
 - a string that may not be blank says so with a pattern (DRF trims whitespace before it checks);
 - a file field with `openapi_content_type` names the media types of its multipart part
   (`encoding`), so a client (or a fuzzer) knows an image upload takes JPEG, PNG or WebP;
+- a serializer with `openapi_form_encoded = True` (multipart only) says "an empty part" where
+  JSON would say null;
 - a field class or a validator with an `openapi_schema` dict (or function) adds it to the field's schema, and a
   serializer class with one adds it to its request schema (`anyOf` of `required` lists, for "send
   this or that", or "this one when that one has such a value"), and makes its body required;
@@ -171,7 +173,18 @@ class AutoSchema(SpectacularAutoSchema):
         schema = super()._map_basic_serializer(serializer, direction)
         if direction == "request":
             schema.update(_openapi_schema(serializer))
+            if getattr(serializer, "openapi_form_encoded", False):
+                _null_as_empty_part(schema)
         return schema
+
+
+def _null_as_empty_part(schema: dict) -> None:
+    """A multipart body carries text, never null: DRF reads an empty part of a nullable field as
+    null, so that is what the schema of a multipart-only serializer says."""
+    for name, subschema in schema.get("properties", {}).items():
+        if subschema.pop("nullable", False):
+            outer = {key: subschema.pop(key) for key in ("description", "readOnly", "writeOnly") if key in subschema}
+            schema["properties"][name] = {"oneOf": [subschema, {"type": "string", "maxLength": 0}], **outer}
 
 
 def _file_encodings(serializer) -> dict:

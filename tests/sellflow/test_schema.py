@@ -147,3 +147,9 @@ def test_generation_languages_are_those_the_provider_writes(openapi):
     # The local provider (the test default) writes English and French only.
     assert set(_component(openapi, "LanguageEnum")["enum"]) <= {"en", "en-au", "en-gb", "fr"}
     assert "auto" in _component(openapi, "ReplyLanguageEnum")["enum"]
+
+
+def test_a_multipart_only_serializer_says_empty_part_for_null(openapi):
+    category = _component(openapi, "ProductCreateMultipartRequest")["properties"]["category"]
+    assert category["oneOf"] == [{"type": "integer"}, {"type": "string", "maxLength": 0}]
+    assert _component(openapi, "ProductWriteRequest")["properties"]["category"]["nullable"] is True
