@@ -139,15 +139,9 @@ class AutoSchema(SpectacularAutoSchema):
         schema = super()._map_serializer_field(field, direction, bypass_extensions)
         if direction != "request" or not isinstance(schema, dict) or "$ref" in schema:
             return schema
+        # A blank-allowed string with a format is oneOf(format, ""): the rules go to the first.
         target = schema["oneOf"][0] if "oneOf" in schema and getattr(field, "allow_blank", False) else schema
-        if isinstance(field, serializers.DecimalField) and target.get("type") == "string":
-            target["pattern"] = decimal_pattern(field)
-        if (isinstance(field, serializers.CharField) and field.trim_whitespace and not field.allow_blank
-                and not {"pattern", "format", "enum"} & set(target)
-                and not any(isinstance(validator, RegexValidator) for validator in field.validators)):
-            target["pattern"] = r"\S"  # surrounding whitespace is trimmed: a blank string is refused
-        if isinstance(field, (serializers.ListField, serializers.ListSerializer)) and not field.allow_empty:
-            target["minItems"] = max(target.get("minItems", 0), 1)
+        target.update(_request_constraints(field, target))
         for source in (type(field), *field.validators):
             target.update(_openapi_schema(source))
         return schema
@@ -176,6 +170,19 @@ class AutoSchema(SpectacularAutoSchema):
             if getattr(serializer, "openapi_form_encoded", False):
                 _null_as_empty_part(schema)
         return schema
+
+
+def _request_constraints(field, schema: dict) -> dict:
+    """What DRF refuses that drf-spectacular's schema of `field` does not say."""
+    if isinstance(field, serializers.DecimalField) and schema.get("type") == "string":
+        return {"pattern": decimal_pattern(field)}
+    if isinstance(field, (serializers.ListField, serializers.ListSerializer)) and not field.allow_empty:
+        return {"minItems": max(schema.get("minItems", 0), 1)}
+    if (isinstance(field, serializers.CharField) and field.trim_whitespace and not field.allow_blank
+            and not {"pattern", "format", "enum"} & set(schema)
+            and not any(isinstance(validator, RegexValidator) for validator in field.validators)):
+        return {"pattern": r"\S"}  # surrounding whitespace is trimmed: a blank string is refused
+    return {}
 
 
 def _null_as_empty_part(schema: dict) -> None:
@@ -208,12 +215,7 @@ def decimal_pattern(field: serializers.DecimalField) -> str:
     """The strings a DecimalField takes (a subset where the exact set has no simple regex: no
     leading zeros, at most as many integer digits as the largest value has)."""
     places = field.decimal_places or 0
-    digits = (field.max_digits or 30) - places
-    if field.max_value is not None:
-        largest = Decimal(field.max_value)
-        whole = len(str(int(largest)))
-        all_nines = largest >= Decimal(10) ** whole - Decimal(10) ** -places
-        digits = min(digits, whole if all_nines else whole - 1)
+    digits = _integer_digits(field, places)
     integer = f"(?:0|[1-9][0-9]{{0,{max(digits - 1, 0)}}})"
     fraction = rf"(?:\.[0-9]{{1,{places}}})?" if places else ""
     minimum = field.min_value
@@ -222,6 +224,16 @@ def decimal_pattern(field: serializers.DecimalField) -> str:
         return rf"^(?:[1-9][0-9]{{0,{max(digits - 1, 0)}}}{fraction}|0\.(?:{non_zero_fraction}))$"
     sign = "" if minimum is not None and Decimal(minimum) >= 0 else "-?"
     return f"^{sign}{integer}{fraction}$"
+
+
+def _integer_digits(field: serializers.DecimalField, places: int) -> int:
+    digits = (field.max_digits or 30) - places
+    if field.max_value is None:
+        return digits
+    largest = Decimal(field.max_value)
+    whole = len(str(int(largest)))
+    all_nines = largest >= Decimal(10) ** whole - Decimal(10) ** -places  # 99999999.99: all of its digits
+    return min(digits, whole if all_nines else whole - 1)
 
 
 _FILTER_BOUNDS = {
