@@ -13,7 +13,8 @@ from rest_framework_simplejwt.tokens import RefreshToken, UntypedToken
 
 from accounts.metrics import seller_metrics
 from accounts.models import ONBOARDING_LAST_STEP, AccountType, BusinessType, Theme, User
-from accounts.validators import normalize_phone
+from accounts.validators import ISO_4217_CURRENCIES, normalize_phone, timezone_names
+from sellflow.images import ImageUploadField
 from sellflow.money import MAX_PRICE
 from sellflow.ws_sessions import session_has_ended
 
@@ -21,8 +22,14 @@ from sellflow.ws_sessions import session_has_ended
 class PhoneNumberField(serializers.CharField):
     """Accepts a local or international number, returns it in E.164."""
 
+    # Validity (libphonenumber's numbering plans) has no regex: the schema names the format, which
+    # a client (or a fuzzer's format strategy) fills with a real number.
+    openapi_schema = {"format": "phone", "example": "+233501234567"}
+
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", 32)
+        kwargs.setdefault("help_text", "A valid phone number, international (+233501234567) or local to the "
+                                       "platform's country (0501234567); stored in E.164.")
         kwargs.setdefault("allow_blank", True)
         kwargs.setdefault("required", False)
         super().__init__(**kwargs)
@@ -34,7 +41,32 @@ class PhoneNumberField(serializers.CharField):
         try:
             return normalize_phone(value)
         except DjangoValidationError as error:
-            raise serializers.ValidationError(error.messages)
+            raise serializers.ValidationError(error.messages) from error
+
+
+class PasswordField(serializers.CharField):
+    """A new password: Django's password validators (AUTH_PASSWORD_VALIDATORS) judge it."""
+
+    openapi_schema = {"minLength": 8, "pattern": "[^0-9]"}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 128)
+        kwargs.setdefault("style", {"input_type": "password"})
+        kwargs.setdefault("help_text", "At least 8 characters, not only digits, not a common password and not "
+                                       "too similar to the name or email.")
+        super().__init__(**kwargs)
+
+
+class CurrencyField(serializers.CharField):
+    """An ISO 4217 code, any case (the account's model validates it)."""
+
+    openapi_schema = {"enum": sorted(ISO_4217_CURRENCIES)}
+
+
+class TimezoneField(serializers.CharField):
+    """An IANA time zone name (the account's model validates it)."""
+
+    openapi_schema = {"enum": sorted(timezone_names())}
 
 
 class UserSerializer(serializers.ModelSerializer):
@@ -60,8 +92,8 @@ class UserSerializer(serializers.ModelSerializer):
 
 class RegisterSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
-    password = serializers.CharField(write_only=True, max_length=128, style={"input_type": "password"})
-    password_confirm = serializers.CharField(write_only=True, max_length=128, style={"input_type": "password"})
+    password = PasswordField(write_only=True)
+    password_confirm = PasswordField(write_only=True, help_text="The password again.")
     first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
     last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
     phone = PhoneNumberField()
@@ -78,7 +110,7 @@ class RegisterSerializer(serializers.Serializer):
         try:
             validate_password(attrs["password"], candidate)
         except DjangoValidationError as error:
-            raise serializers.ValidationError({"password": error.messages})
+            raise serializers.ValidationError({"password": error.messages}) from error
         return attrs
 
 
@@ -107,7 +139,7 @@ class SessionRefreshSerializer(TokenRefreshSerializer):
         try:
             token = RefreshToken(attrs["refresh"])
         except TokenError as error:
-            raise InvalidToken(error.args[0])
+            raise InvalidToken(error.args[0]) from error
         with transaction.atomic():
             # Two clients replaying one refresh token at once: the row lock lets one rotate it
             # and the other find it blacklisted, never both get a fresh pair.
@@ -115,9 +147,9 @@ class SessionRefreshSerializer(TokenRefreshSerializer):
             try:
                 return super().validate(attrs)
             except get_user_model().DoesNotExist:
-                raise InvalidToken("The account of this token no longer exists.")
+                raise InvalidToken("The account of this token no longer exists.") from None
             except TokenError as error:
-                raise InvalidToken(error.args[0])
+                raise InvalidToken(error.args[0]) from error
 
 
 class SessionVerifySerializer(TokenVerifySerializer):
@@ -128,14 +160,15 @@ class SessionVerifySerializer(TokenVerifySerializer):
         try:
             valid = super().validate(attrs)
         except serializers.ValidationError:
-            raise InvalidToken("Token is blacklisted")
+            raise InvalidToken("Token is blacklisted") from None
         if session_has_ended(UntypedToken(attrs["token"])):
             raise InvalidToken("This session has ended; sign in again.")
         return valid
 
 
 class GoogleSignInSerializer(serializers.Serializer):
-    id_token = serializers.CharField(max_length=4096, help_text="The ID token (credential) Google Identity Services gave the client.")
+    id_token = serializers.CharField(
+        max_length=4096, help_text="The ID token (credential) Google Identity Services gave the client.")
     account_type = serializers.ChoiceField(
         choices=AccountType.choices, default=AccountType.SELLER, help_text="Used only when the account is created."
     )
@@ -163,8 +196,8 @@ class ProfileUpdateSerializer(serializers.Serializer):
     business_type = serializers.ChoiceField(choices=BusinessType.choices, required=False)
     country = serializers.CharField(max_length=100, required=False, allow_blank=True)
     city = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    currency = serializers.CharField(max_length=3, min_length=3, required=False)
-    timezone = serializers.CharField(max_length=64, required=False)
+    currency = CurrencyField(max_length=3, min_length=3, required=False)
+    timezone = TimezoneField(max_length=64, required=False)
     theme = serializers.ChoiceField(choices=Theme.choices, required=False)
     dark_mode = serializers.BooleanField(required=False, help_text="Shortcut for theme: true → dark, false → light.")
     account_type = serializers.ChoiceField(
@@ -193,14 +226,14 @@ class ProfileUpdateSerializer(serializers.Serializer):
 
 
 class AvatarUploadSerializer(serializers.Serializer):
-    avatar = serializers.FileField(help_text="JPEG, PNG or WebP image.")
+    avatar = ImageUploadField(help_text="JPEG, PNG or WebP image.")
 
 
 class NewPasswordSerializer(serializers.Serializer):
     """A new password typed twice; the validators run in the service, against the user."""
 
-    new_password = serializers.CharField(max_length=128, style={"input_type": "password"})
-    new_password_confirm = serializers.CharField(max_length=128, style={"input_type": "password"})
+    new_password = PasswordField()
+    new_password_confirm = PasswordField(help_text="The new password again.")
 
     def validate(self, attrs):
         if attrs["new_password"] != attrs["new_password_confirm"]:
@@ -230,6 +263,8 @@ class VerificationCodeSerializer(serializers.Serializer):
 
 
 class OnboardingSerializer(serializers.Serializer):
+    openapi_schema = {"anyOf": [{"required": ["onboarding_step"]}, {"required": ["onboarding_completed"]}]}
+
     onboarding_step = serializers.IntegerField(min_value=0, max_value=ONBOARDING_LAST_STEP, required=False)
     onboarding_completed = serializers.BooleanField(required=False)
 

@@ -46,10 +46,11 @@ def validate_currency(value: str) -> None:
 
 
 @lru_cache(maxsize=1)
-def _timezones() -> frozenset[str]:
+def timezone_names() -> frozenset[str]:
+    """The IANA time zone names this system knows."""
     return frozenset(zoneinfo.available_timezones())
 
 
 def validate_timezone(value: str) -> None:
-    if value not in _timezones():
+    if value not in timezone_names():
         raise ValidationError(f"{value!r} is not an IANA time zone such as Africa/Accra.", code="invalid_timezone")

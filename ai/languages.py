@@ -7,6 +7,10 @@ EXTRA_LANGUAGES = {"ak": "Akan", "tw": "Twi", "ee": "Ewe", "ha": "Hausa", "yo": 
                    "wo": "Wolof", "ff": "Fula", "pcm": "Nigerian Pidgin", "ln": "Lingala", "zu": "Zulu"}
 
 
+# Every code language_name knows (the API also takes them with a region, "en-GB", in any case).
+LANGUAGE_CODES = sorted({*EXTRA_LANGUAGES, *(code for code, info in LANG_INFO.items() if "name" in info)})
+
+
 def language_name(code: str) -> str | None:
     code = (code or "").lower()
     if code in EXTRA_LANGUAGES:

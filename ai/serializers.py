@@ -1,8 +1,9 @@
 from rest_framework import serializers
 
 from ai import prompts
-from ai.languages import language_name
+from ai.languages import LANGUAGE_CODES, language_name
 from ai.models import AIContent, AIJob, ContentStatus, ContentType, Feature
+from ai.providers import get_provider
 from ai.rules import MAX_HASHTAGS, Platform, normalize_platform
 from ai.services.content import ContentRequest
 from products.serializers import MAX_ID, PublicProductSerializer
@@ -52,8 +53,23 @@ class PlatformField(serializers.ChoiceField):
         return super().to_internal_value(normalize_platform(data) if isinstance(data, str) else data)
 
 
+def generation_languages() -> list[str]:
+    """The codes the configured provider writes in (the local provider: en and fr); the others
+    are refused with 400 `language_unsupported`."""
+    provider = get_provider()
+    return [code for code in LANGUAGE_CODES if provider.supports_language(code)]
+
+
+def reply_languages() -> list[str]:
+    return ["auto", *generation_languages()]
+
+
 class LanguageField(serializers.CharField):
     """An ISO 639 language code ("fr", "en-GB" is taken as "en", "pcm" for Nigerian Pidgin)."""
+
+    @staticmethod
+    def openapi_schema() -> dict:
+        return {"enum": generation_languages()}
 
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", 10)
@@ -112,6 +128,9 @@ class SocialPostRequestSerializer(ProductIdMixin, GenerationOptionsSerializer):
 
 class ProductGenerateRequestSerializer(GenerationOptionsSerializer):
     """The API document's body, with the options of the three /api/ai/generate/ endpoints."""
+
+    openapi_schema = {"anyOf": [{"properties": {"content_type": {"not": {"enum": ["social_post"]}}}},
+                                {"required": ["platform"]}]}
 
     content_type = serializers.ChoiceField(choices=ContentType.choices)
     platform = PlatformField(required=False, help_text="Required for social_post; hashtags default to instagram.")
@@ -281,13 +300,20 @@ class ChatMessageSerializer(serializers.Serializer):
         return fields
 
 
+class AutoOrLanguageField(serializers.CharField):
+    @staticmethod
+    def openapi_schema() -> dict:
+        return {"enum": reply_languages()}
+
+
 class ReplySuggestionsRequestSerializer(serializers.Serializer):
     messages = ChatMessageSerializer(many=True, allow_empty=False, max_length=50,
-                                     help_text="The conversation so far, oldest first.")
+                                     help_text="The conversation so far, oldest first; at least one message from "
+                                               "the customer.")
     product_id = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False,
                                           help_text="Your product the customer asks about.")
-    language = serializers.CharField(default="auto", max_length=10,
-                                     help_text='"auto": the customer\'s language; or an ISO 639 code.')
+    language = AutoOrLanguageField(default="auto", max_length=10,
+                                   help_text='"auto": the customer\'s language; or an ISO 639 code.')
 
     def validate_language(self, value):
         value = value.strip().lower()

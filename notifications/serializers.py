@@ -31,8 +31,9 @@ class LocalTimeField(serializers.TimeField):
 
 
 class PreferenceSerializer(serializers.ModelSerializer):
-    quiet_hours_start = LocalTimeField(required=False, allow_null=True,
-                                       help_text="No push from this time, in the user's time zone.")
+    quiet_hours_start = LocalTimeField(
+        required=False, allow_null=True,
+        help_text="No push from this time, in the user's time zone. Set both ends, or neither.")
     quiet_hours_end = LocalTimeField(required=False, allow_null=True, help_text="...until this time.")
 
     class Meta:
@@ -58,10 +59,17 @@ class PreferenceSerializer(serializers.ModelSerializer):
 
 
 class DeviceSerializer(serializers.ModelSerializer):
+    # android/ios tokens have a pattern; a web token (a PushSubscription in JSON) is in the description.
+    # ("not" rather than an enum of one: the schema's enum postprocessing would widen the latter.)
+    openapi_schema = {"anyOf": [{"properties": {"platform": {"not": {"enum": [DevicePlatform.ANDROID.value,
+                                                                                   DevicePlatform.IOS.value]}}}},
+                                {"properties": {"token": {"pattern": FCM_TOKEN_PATTERN.pattern}}}]}
+
     platform = serializers.ChoiceField(choices=DevicePlatform.choices)
     token = serializers.CharField(
         max_length=4096, write_only=True,
-        help_text="web: the browser's PushSubscription as JSON (endpoint and keys); android/ios: the FCM registration token.",
+        help_text="web: the browser's PushSubscription as JSON (endpoint and keys); "
+                  "android/ios: the FCM registration token.",
     )
 
     class Meta:
@@ -75,7 +83,7 @@ class DeviceSerializer(serializers.ModelSerializer):
             try:
                 parse_web_subscription(token)
             except ValueError as exc:
-                raise serializers.ValidationError({"token": [str(exc)]})
+                raise serializers.ValidationError({"token": [str(exc)]}) from exc
         elif not FCM_TOKEN_PATTERN.match(token):
             raise serializers.ValidationError({"token": ["This is not an FCM registration token."]})
         return attrs
@@ -83,7 +91,8 @@ class DeviceSerializer(serializers.ModelSerializer):
 
 class WebPushConfigSerializer(serializers.Serializer):
     enabled = serializers.BooleanField()
-    vapid_public_key = serializers.CharField(allow_null=True, help_text="applicationServerKey for pushManager.subscribe().")
+    vapid_public_key = serializers.CharField(allow_null=True,
+                                             help_text="applicationServerKey for pushManager.subscribe().")
 
 
 class FCMConfigSerializer(serializers.Serializer):

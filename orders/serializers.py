@@ -73,14 +73,18 @@ class CartSerializer(serializers.Serializer):
     items = CartLineSerializer(many=True)
     groups = CartGroupSerializer(many=True, help_text="One per seller: each seller's lines are one order.")
     currency = serializers.CharField(allow_null=True)
-    total = serializers.DecimalField(**CART_SUM, allow_null=True,
-                                     help_text="Subtotals and shipping of every seller; null if they price in several currencies.")
+    total = serializers.DecimalField(
+        **CART_SUM, allow_null=True,
+        help_text="Subtotals and shipping of every seller; null if they price in several currencies.")
     item_count = serializers.IntegerField()
 
 
 # --- Checkout ---------------------------------------------------------------------------------
 
 class CheckoutSerializer(serializers.Serializer):
+    openapi_schema = {"anyOf": [{"properties": {"payment_method": {"not": {"enum": ["mobile_money"]}}}},
+                                {"required": ["mobile_money_provider"]}]}
+
     full_name = serializers.CharField(max_length=150)
     phone = PhoneNumberField(required=True, allow_blank=False)
     address_line1 = serializers.CharField(max_length=200)
@@ -92,7 +96,8 @@ class CheckoutSerializer(serializers.Serializer):
     delivery_instructions = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
     buyer_note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
     payment_method = serializers.ChoiceField(choices=PaymentMethod.choices)
-    mobile_money_provider = serializers.ChoiceField(choices=MobileMoneyProvider.choices, required=False)
+    mobile_money_provider = serializers.ChoiceField(choices=MobileMoneyProvider.choices, required=False,
+                                                    help_text="Required when the payment method is mobile_money.")
     wallet_number = PhoneNumberField(help_text="Mobile money wallet; the phone above when omitted.")
     source = serializers.ChoiceField(choices=OrderSource.choices, default=OrderSource.DIRECT,
                                      help_text="Where the buyer found the product.")
@@ -149,7 +154,9 @@ class OrderEventSerializer(serializers.ModelSerializer):
         if event.actor_id is None:
             return "system"
         order = event.order
-        return "buyer" if event.actor_id == order.buyer_id else "seller" if event.actor_id == order.seller_id else "staff"
+        if event.actor_id == order.buyer_id:
+            return "buyer"
+        return "seller" if event.actor_id == order.seller_id else "staff"
 
 
 class ShippingAddressSerializer(serializers.Serializer):

@@ -3,6 +3,7 @@ from decimal import Decimal
 from rest_framework import serializers
 
 from products.models import Category, HistoryEvent, Product, ProductHistory, ProductImage, ProductStatus, Variant
+from sellflow.images import ImageUploadField
 from sellflow.money import MAX_PRICE
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -37,7 +38,7 @@ class ProductImageUpdateSerializer(serializers.Serializer):
 
 
 class ImageUploadSerializer(serializers.Serializer):
-    images = serializers.ListField(child=serializers.FileField(), allow_empty=False, max_length=50)
+    images = serializers.ListField(child=ImageUploadField(), allow_empty=False, max_length=50)
 
 
 class VariantSerializer(serializers.ModelSerializer):
@@ -85,15 +86,18 @@ class ProductWriteSerializer(serializers.Serializer):
     description = serializers.CharField(max_length=10_000, required=False, allow_blank=True)
     price = serializers.DecimalField(**MONEY, min_value=Decimal("0"), max_value=MAX_PRICE)
     compare_at_price = serializers.DecimalField(**MONEY, min_value=Decimal("0"), max_value=MAX_PRICE, required=False,
-                                                allow_null=True)
-    sku = serializers.CharField(max_length=64, required=False, allow_blank=True)
+                                                allow_null=True, help_text="Higher than the price.")
+    sku = serializers.CharField(max_length=64, required=False, allow_blank=True,
+                                help_text="Unique among your products; made up when blank.")
     category = serializers.PrimaryKeyRelatedField(
-        queryset=Category.objects.filter(is_active=True), required=False, allow_null=True
+        queryset=Category.objects.filter(is_active=True), required=False, allow_null=True,
+        help_text="Id of an active category (GET /api/products/categories/).",
     )
     tags = serializers.CharField(max_length=1000, required=False, allow_blank=True,
                                  help_text='Comma-separated, e.g. "audio,wireless,premium".')
     status = serializers.ChoiceField(choices=ProductStatus.choices, required=False)
-    stock_quantity = serializers.IntegerField(min_value=0, max_value=10_000_000, required=False)
+    stock_quantity = serializers.IntegerField(min_value=0, max_value=10_000_000, required=False,
+                                              help_text="Not for a product sold by variant: set its variants' stock.")
     low_stock_threshold = serializers.IntegerField(min_value=0, max_value=1_000_000, required=False)
     weight = serializers.DecimalField(max_digits=8, decimal_places=3, min_value=Decimal("0"), required=False,
                                       allow_null=True)
@@ -109,27 +113,36 @@ class ProductWriteSerializer(serializers.Serializer):
 
 
 class ProductCreateMultipartSerializer(ProductWriteSerializer):
-    images = serializers.ListField(child=serializers.FileField(), required=False)
+    openapi_form_encoded = True  # its schema says "an empty part" for null (sellflow.schema)
+
+    images = serializers.ListField(child=ImageUploadField(), required=False)
+
+
+def non_zero_delta(value: int) -> None:
+    if value == 0:
+        raise serializers.ValidationError("A stock adjustment changes the stock: use a non-zero delta.")
+
+
+non_zero_delta.openapi_schema = {"not": {"enum": [0]}}
 
 
 class StockAdjustmentSerializer(serializers.Serializer):
-    delta = serializers.IntegerField(min_value=-10_000_000, max_value=10_000_000,
-                                     help_text="Units to add (positive) or remove (negative).")
+    delta = serializers.IntegerField(min_value=-10_000_000, max_value=10_000_000, validators=[non_zero_delta],
+                                     help_text="Units to add (positive) or remove (negative); not 0.")
     reason = serializers.CharField(max_length=200)
     variant_id = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False,
                                           help_text="Required for products sold by variant.")
 
-    def validate_delta(self, value):
-        if value == 0:
-            raise serializers.ValidationError("A stock adjustment changes the stock: use a non-zero delta.")
-        return value
-
 
 class BulkActionSerializer(serializers.Serializer):
+    openapi_schema = {"anyOf": [{"properties": {"action": {"not": {"enum": ["set_status"]}}}},
+                                {"required": ["status"]}]}
+
     ids = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=MAX_ID), allow_empty=False,
                                 max_length=500)
     action = serializers.ChoiceField(choices=["set_status", "delete"])
-    status = serializers.ChoiceField(choices=ProductStatus.choices, required=False)
+    status = serializers.ChoiceField(choices=ProductStatus.choices, required=False,
+                                     help_text="Required when the action is set_status.")
 
     def validate(self, attrs):
         if attrs["action"] == "set_status" and not attrs.get("status"):

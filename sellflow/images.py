@@ -20,12 +20,21 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from PIL import Image, ImageOps, UnidentifiedImageError
+from rest_framework import serializers
 
 from sellflow.exceptions import ApplicationError
 from sellflow.quotas import HOUR, MINUTE, Charge, quota_refusal, quotas_take
 from sellflow.throttling import client_address, clock_windows_take
 
 ALLOWED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+ALLOWED_MEDIA_TYPES = "image/jpeg, image/png, image/webp"
+
+
+class ImageUploadField(serializers.FileField):
+    """An uploaded image file; the view cleans it (clean_image_upload). The schema names the
+    media types of its multipart part (sellflow.schema)."""
+
+    openapi_content_type = ALLOWED_MEDIA_TYPES
 _UNREADABLE = (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning, OSError,
                SyntaxError, ValueError)
 

@@ -431,6 +431,8 @@ SPECTACULAR_SETTINGS = {
         "PlatformEnum": "ai.rules.Platform",
         "AIContentStatusEnum": "ai.models.ContentStatus",
         "AIJobStatusEnum": "ai.models.JobStatus",
+        "LanguageEnum": "ai.serializers.generation_languages",
+        "ReplyLanguageEnum": "ai.serializers.reply_languages",
     },
 }
 
