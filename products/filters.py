@@ -18,7 +18,8 @@ class ProductFilter(django_filters.FilterSet):
         choices=[("true", "true"), ("false", "false")], coerce=lambda value: value == "true", method="filter_in_stock"
     )
     search = django_filters.CharFilter(method="filter_search", help_text="Words in the name, tags, description or SKU.")
-    ordering = django_filters.OrderingFilter(fields=ORDERING_FIELDS, help_text="created_at, price, name, view_count; `-` for descending.")
+    ordering = django_filters.OrderingFilter(
+        fields=ORDERING_FIELDS, help_text="created_at, price, name, view_count; `-` for descending.")
 
     class Meta:
         model = Product

@@ -206,7 +206,8 @@ def json_permission_denied(request, exception=None):
         from django.views.defaults import permission_denied
 
         return permission_denied(request, exception)
-    return JsonResponse(error_body("You do not have permission to perform this action.", "permission_denied"), status=403)
+    body = error_body("You do not have permission to perform this action.", "permission_denied")
+    return JsonResponse(body, status=403)
 
 
 @csrf_exempt
