@@ -1,5 +1,6 @@
 """OpenAPI generation: every operation documents the conventions' error responses, and every
-paginated list its `X-Total-Count` and `Link` headers.
+paginated list its `X-Total-Count` and `Link` headers; `documented_methods` tells which methods of a
+route the schema documents (what `Allow` advertises).
 
 The schema states what the code enforces, so that a request the schema calls valid is accepted:
 - request bodies are documented as JSON (and multipart where a view takes files): the form
@@ -21,11 +22,13 @@ signature) are in the fields' descriptions.
 """
 
 from decimal import Decimal
+from functools import cache
 
 from django import forms
 from django.core.validators import RegexValidator
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
+from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.plumbing import force_instance
 from drf_spectacular.utils import OpenApiResponse, extend_schema_serializer
@@ -263,3 +266,21 @@ class FilterFieldExtension(DjangoFilterExtension):
                     schema[keyword] = int(value) if int(value) == value else float(value)
         return parameters
 
+
+@cache
+def documented_methods(callback) -> frozenset[str] | None:
+    """The methods of a DRF route (`request.resolver_match.func`) that the schema documents, upper
+    case: those whose handler is not `extend_schema(exclude=True)`. None for a route that is not a DRF
+    view, or whose every method is excluded (an alias path, left out of the schema whole)."""
+    view_class = getattr(callback, "cls", None)
+    if view_class is None:
+        return None
+    generator = SchemaGenerator()
+    documented = set()
+    for method in view_class().allowed_methods:
+        if method in {"OPTIONS", "HEAD"}:
+            continue
+        view = generator.create_view(callback, method)
+        if not view.schema.is_excluded():
+            documented.add(method)
+    return frozenset(documented) or None
