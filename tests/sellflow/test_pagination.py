@@ -123,3 +123,24 @@ def test_schema_documents_the_list_headers(api_client):
     assert set(headers) == {"X-Total-Count", "Link", "X-Request-ID"}
     parameters = {p["name"] for p in schema["paths"]["/api/test/users/"]["get"]["parameters"]}
     assert {"page", "page_size", "search", "ordering", "account_type"} <= parameters
+
+
+@pytest.mark.parametrize(("query", "message"), [
+    ({"account_type": ""}, "This field may not be blank."),
+    ({"account_type": "nobody"}, "Select a valid choice. nobody is not one of the available choices."),
+])
+def test_a_filter_value_the_schema_refuses_is_a_400_in_the_error_shape(client, query, message):
+    """django-filter read an empty `?account_type=` as no filter at all: the schema's enum has no ""."""
+    response = client.get(URL, query)
+
+    assert response.status_code == 400
+    (name,) = query
+    assert response.json() == {"error": f"The submitted data is not valid: {message}", "code": "invalid",
+                               "details": {name: [message]}}
+
+
+def test_an_empty_search_is_free_text_and_filters_nothing(client):
+    response = client.get(URL, {"search": "", "ordering": ""})
+
+    assert response.status_code == 200
+    assert response["X-Total-Count"] == "45"
