@@ -31,7 +31,7 @@ from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.plumbing import force_instance
-from drf_spectacular.utils import OpenApiResponse, extend_schema_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.parsers import FormParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -107,8 +107,8 @@ class AutoSchema(SpectacularAutoSchema):
     def _error_status_codes(self) -> list[str]:
         view = self.view
         codes = []
-        if self.method in {"POST", "PUT", "PATCH"} or self._is_list_view():
-            codes.append("400")
+        if self.method in {"POST", "PUT", "PATCH"} or self._is_list_view() or self._takes_query_parameters():
+            codes.append("400")  # a body or a query parameter the schema refuses
         if view.get_authenticators():
             codes.append("401")  # a bad token is refused even where none is required
         if any(not isinstance(permission, (AllowAny, IsAuthenticated)) for permission in view.get_permissions()):
@@ -120,6 +120,13 @@ class AutoSchema(SpectacularAutoSchema):
         if view.get_throttles():
             codes.append("429")
         return codes
+
+    def _takes_query_parameters(self) -> bool:
+        """Declared query parameters (OpenApiParameter or a serializer of them) are validated: 400."""
+        return any(
+            not isinstance(parameter, OpenApiParameter) or parameter.location == OpenApiParameter.QUERY
+            for parameter in self.get_override_parameters()
+        )
 
     def _get_response_headers_for_code(self, status_code, direction="response"):
         headers = {**_REQUEST_ID_HEADER, **super()._get_response_headers_for_code(status_code, direction)}
