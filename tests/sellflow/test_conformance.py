@@ -72,3 +72,43 @@ def test_google_sign_in_switched_off_answers_the_503_its_schema_documents(api_cl
                                "details": {}}
     documented = schema_paths["/api/auth/google/"]["post"]["responses"]["503"]
     assert documented["content"]["application/json"]["schema"]["$ref"] == "#/components/schemas/Error"
+
+
+@pytest.mark.parametrize(("data", "content_type"), [
+    ({"campaign_notifications": 0}, "json"),
+    ({"campaign_notifications": 1}, "json"),
+    ({"campaign_notifications": "1"}, "json"),
+    ({"campaign_notifications": "yes"}, "json"),
+    ({"campaign_notifications": 1.0}, "json"),
+    ("campaign_notifications=0", "application/x-www-form-urlencoded"),
+    ("campaign_notifications=on", "application/x-www-form-urlencoded"),
+])
+def test_a_boolean_that_is_not_true_or_false_is_a_400(seller, data, content_type):
+    """The schema says `type: boolean`; DRF took 0, 1, "yes", "on"... and answered 200."""
+    client = authenticated_client(seller)
+    if content_type == "json":
+        response = client.patch("/api/notifications/preferences/", data, format="json")
+    else:
+        response = client.patch("/api/notifications/preferences/", data, content_type=content_type)
+
+    assert response.status_code == 400
+    assert response.json() == {"error": "The submitted data is not valid: Must be a valid boolean.", "code": "invalid",
+                               "details": {"campaign_notifications": ["Must be a valid boolean."]}}
+
+
+@pytest.mark.parametrize(("data", "content_type", "expected"), [
+    ({"campaign_notifications": False}, "json", False),
+    ({"campaign_notifications": True}, "json", True),
+    ("campaign_notifications=false", "application/x-www-form-urlencoded", False),
+    ("campaign_notifications=true", "application/x-www-form-urlencoded", True),
+    ("campaign_notifications=True", "application/x-www-form-urlencoded", True),
+])
+def test_true_and_false_are_booleans_in_json_and_in_forms(seller, data, content_type, expected):
+    client = authenticated_client(seller)
+    if content_type == "json":
+        response = client.patch("/api/notifications/preferences/", data, format="json")
+    else:
+        response = client.patch("/api/notifications/preferences/", data, content_type=content_type)
+
+    assert response.status_code == 200, response.content
+    assert response.json()["campaign_notifications"] is expected
