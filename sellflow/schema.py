@@ -107,8 +107,8 @@ class AutoSchema(SpectacularAutoSchema):
     def _error_status_codes(self) -> list[str]:
         view = self.view
         codes = []
-        if self.method in {"POST", "PUT", "PATCH"} or self._is_list_view() or self._takes_query_parameters():
-            codes.append("400")  # a body or a query parameter the schema refuses
+        if self._validates_input():
+            codes.append("400")
         if view.get_authenticators():
             codes.append("401")  # a bad token is refused even where none is required
         if any(not isinstance(permission, (AllowAny, IsAuthenticated)) for permission in view.get_permissions()):
@@ -121,9 +121,10 @@ class AutoSchema(SpectacularAutoSchema):
             codes.append("429")
         return codes
 
-    def _takes_query_parameters(self) -> bool:
-        """Declared query parameters (OpenApiParameter or a serializer of them) are validated: 400."""
-        return any(
+    def _validates_input(self) -> bool:
+        """A body, a list's filters and pages, or declared query parameters (OpenApiParameter or a
+        serializer of them): what the schema refuses is a 400."""
+        return self.method in {"POST", "PUT", "PATCH"} or self._is_list_view() or any(
             not isinstance(parameter, OpenApiParameter) or parameter.location == OpenApiParameter.QUERY
             for parameter in self.get_override_parameters()
         )
