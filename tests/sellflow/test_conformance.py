@@ -112,3 +112,28 @@ def test_true_and_false_are_booleans_in_json_and_in_forms(seller, data, content_
 
     assert response.status_code == 200, response.content
     assert response.json()["campaign_notifications"] is expected
+
+
+@pytest.mark.parametrize(("path", "name"), [
+    ("/api/orders/orders/seller_orders/", "created_before"),
+    ("/api/orders/orders/seller_orders/", "source"),
+    ("/api/orders/orders/", "status"),
+    ("/api/notifications/", "is_read"),
+    ("/api/products/", "status"),
+    ("/api/products/public/list/", "in_stock"),
+])
+def test_an_empty_filter_value_the_schema_refuses_is_a_400_on_every_list(seller, path, name):
+    """django-filter read `?created_before=` as no filter and answered 200: an empty string is no
+    date, no enum value and no boolean."""
+    response = authenticated_client(seller).get(path, {name: ""})
+
+    assert response.status_code == 400, response.content
+    assert response.json() == {"error": "The submitted data is not valid: This field may not be blank.",
+                               "code": "invalid", "details": {name: ["This field may not be blank."]}}
+
+
+def test_page_size_past_the_maximum_is_a_400_on_an_app_list(seller):
+    response = authenticated_client(seller).get("/api/orders/orders/seller_orders/", {"page_size": 101})
+
+    assert response.status_code == 400
+    assert response.json()["details"] == {"page_size": ["Ensure this value is less than or equal to 100."]}
