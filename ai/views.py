@@ -1,4 +1,3 @@
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -22,6 +21,7 @@ from ai.services import jobs, replies
 from ai.services.content import ContentRequest
 from products.models import Product
 from products.selectors import PublicRows, buyable_first
+from sellflow.filters import FilterBackend
 from sellflow.pagination import PAGE_PARAMETERS, HeaderPagination
 from sellflow.permissions import IsSeller
 from sellflow.schema import error_responses
@@ -177,7 +177,7 @@ class ProductGenerateContentView(ProductGenerateView):
 class ProductContentListView(generics.ListAPIView):
     permission_classes = [IsSeller]
     serializer_class = s.AIContentSerializer
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [FilterBackend]
     filterset_class = AIContentFilter
 
     def get_queryset(self):

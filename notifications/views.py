@@ -1,6 +1,5 @@
 from django.conf import settings
 from django.shortcuts import get_object_or_404
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.permissions import IsAuthenticated
@@ -12,6 +11,7 @@ from notifications import serializers as s
 from notifications.filters import NotificationFilter
 from notifications.models import Device, Notification
 from notifications.push import vapid_public_key
+from sellflow.filters import FilterBackend
 from sellflow.schema import error_responses
 
 TAGS = ["notifications"]
@@ -35,7 +35,7 @@ class OwnNotificationsMixin:
                                       parameters=[OpenApiParameter("is_read", bool)]))
 class NotificationListView(OwnNotificationsMixin, generics.ListAPIView):
     serializer_class = s.NotificationSerializer
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [FilterBackend]
     filterset_class = NotificationFilter
 
     def get_queryset(self):

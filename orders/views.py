@@ -1,6 +1,5 @@
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, status
@@ -23,6 +22,7 @@ from orders.services.checkout import checkout
 from orders.services.payments import expire_overdue_without_gateway
 from orders.services.webhooks import gateway_of, webhook_receive
 from products.models import Product
+from sellflow.filters import FilterBackend
 from sellflow.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from sellflow.permissions import IsSeller
 from sellflow.schema import error_responses
@@ -138,7 +138,7 @@ def order_response(request, order, status_code=status.HTTP_200_OK) -> Response:
 class BuyerOrderListView(generics.ListAPIView):
     permission_classes = [IsAuthenticated]
     serializer_class = s.OrderSerializer
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [FilterBackend]
     filterset_class = BuyerOrderFilter
 
     def get_queryset(self):

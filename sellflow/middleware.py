@@ -1,4 +1,5 @@
-"""Request ids and the access log line, the body size limit, the Content-Security-Policy."""
+"""Request ids and the access log line, the body size limit, the Content-Security-Policy, an `Allow`
+header that matches the schema."""
 
 import logging
 import time
@@ -7,6 +8,7 @@ from django.conf import settings
 
 from sellflow.body_limit import body_limit_for, too_large_response
 from sellflow.request_id import bind_request_id
+from sellflow.schema import documented_methods
 
 access_logger = logging.getLogger("sellflow.access")
 
@@ -94,4 +96,26 @@ class ContentSecurityPolicyMiddleware:
         if is_page and settings.DEBUG and response.status_code >= 500:
             return response  # Django's debug page works with inline script; never served in production
         response["Content-Security-Policy"] = PAGE_POLICY if is_page else RESOURCE_POLICY
+        return response
+
+
+class DocumentedAllowMiddleware:
+    """`Allow` advertises the methods the OpenAPI schema documents for the path. A method kept only
+    as an alias of another path (`GET /api/auth/profile/` for `GET /api/auth/user/me/`, left out of
+    the schema so that it appears once) still answers, but is not advertised; HEAD goes with GET."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        match = request.resolver_match
+        if match is None or not response.has_header("Allow"):
+            return response
+        documented = documented_methods(match.func)
+        if documented is None:
+            return response
+        keep = documented | {"OPTIONS"} | ({"HEAD"} if "GET" in documented else set())
+        advertised = [method.strip() for method in response["Allow"].split(",")]
+        response["Allow"] = ", ".join(method for method in advertised if method.upper() in keep)
         return response

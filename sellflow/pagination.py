@@ -1,7 +1,11 @@
 """List pagination of the conventions: the body is a JSON array, the page metadata travels in
-`X-Total-Count` and an RFC 8288 `Link` header."""
+`X-Total-Count` and an RFC 8288 `Link` header. `page` and `page_size` are read as the schema states
+them (whole numbers, at least 1, `page_size` at most `max_page_size`): anything else is a 400
+`invalid` naming the parameter, as a bad body is, never silently clamped or ignored. A page past the
+end stays a 404."""
 
 from drf_spectacular.utils import OpenApiParameter
+from rest_framework import serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
@@ -11,6 +15,25 @@ class HeaderPagination(PageNumberPagination):
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
+
+    def get_page_size(self, request) -> int:
+        value = self._query_integer(request, self.page_size_query_param, max_value=self.max_page_size)
+        return self.page_size if value is None else value
+
+    def get_page_number(self, request, paginator) -> int:
+        value = self._query_integer(request, self.page_query_param)
+        return 1 if value is None else value
+
+    @staticmethod
+    def _query_integer(request, name: str, *, max_value: int | None = None) -> int | None:
+        """The query parameter `name` as a whole number from 1 (to `max_value`), None when absent."""
+        if name not in request.query_params:
+            return None
+        field = serializers.IntegerField(min_value=1, max_value=max_value)
+        try:
+            return field.run_validation(request.query_params[name])
+        except serializers.ValidationError as error:
+            raise serializers.ValidationError({name: error.detail}) from None
 
     def get_paginated_response(self, data):
         return Response(data, headers=self.get_headers())

@@ -1,5 +1,6 @@
 """OpenAPI generation: every operation documents the conventions' error responses, and every
-paginated list its `X-Total-Count` and `Link` headers.
+paginated list its `X-Total-Count` and `Link` headers; `documented_methods` tells which methods of a
+route the schema documents (what `Allow` advertises).
 
 The schema states what the code enforces, so that a request the schema calls valid is accepted:
 - request bodies are documented as JSON (and multipart where a view takes files): the form
@@ -21,14 +22,16 @@ signature) are in the fields' descriptions.
 """
 
 from decimal import Decimal
+from functools import cache
 
 from django import forms
 from django.core.validators import RegexValidator
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
+from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.plumbing import force_instance
-from drf_spectacular.utils import OpenApiResponse, extend_schema_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.parsers import FormParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -104,7 +107,7 @@ class AutoSchema(SpectacularAutoSchema):
     def _error_status_codes(self) -> list[str]:
         view = self.view
         codes = []
-        if self.method in {"POST", "PUT", "PATCH"} or self._is_list_view():
+        if self._validates_input():
             codes.append("400")
         if view.get_authenticators():
             codes.append("401")  # a bad token is refused even where none is required
@@ -117,6 +120,14 @@ class AutoSchema(SpectacularAutoSchema):
         if view.get_throttles():
             codes.append("429")
         return codes
+
+    def _validates_input(self) -> bool:
+        """A body, a list's filters and pages, or declared query parameters (OpenApiParameter or a
+        serializer of them): what the schema refuses is a 400."""
+        return self.method in {"POST", "PUT", "PATCH"} or self._is_list_view() or any(
+            not isinstance(parameter, OpenApiParameter) or parameter.location == OpenApiParameter.QUERY
+            for parameter in self.get_override_parameters()
+        )
 
     def _get_response_headers_for_code(self, status_code, direction="response"):
         headers = {**_REQUEST_ID_HEADER, **super()._get_response_headers_for_code(status_code, direction)}
@@ -263,3 +274,21 @@ class FilterFieldExtension(DjangoFilterExtension):
                     schema[keyword] = int(value) if int(value) == value else float(value)
         return parameters
 
+
+@cache
+def documented_methods(callback) -> frozenset[str] | None:
+    """The methods of a DRF route (`request.resolver_match.func`) that the schema documents, upper
+    case: those whose handler is not `extend_schema(exclude=True)`. None for a route that is not a DRF
+    view, or whose every method is excluded (an alias path, left out of the schema whole)."""
+    view_class = getattr(callback, "cls", None)
+    if view_class is None:
+        return None
+    generator = SchemaGenerator()
+    documented = set()
+    for method in view_class().allowed_methods:
+        if method in {"OPTIONS", "HEAD"}:
+            continue
+        view = generator.create_view(callback, method)
+        if not view.schema.is_excluded():
+            documented.add(method)
+    return frozenset(documented) or None

@@ -7,7 +7,6 @@ from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.exceptions import NotFound
@@ -24,6 +23,7 @@ from products.filters import PublicProductFilter
 from products.models import Favorite, Product
 from products.views.schema import IN_STOCK_PARAMETER, TAGS
 from sellflow.counters import client_key
+from sellflow.filters import FilterBackend
 from sellflow.pagination import PAGE_PARAMETERS, HeaderPagination
 
 
@@ -39,7 +39,7 @@ class CategoryTreeView(APIView):
 class PublicProductListView(generics.ListAPIView):
     permission_classes = [AllowAny]
     serializer_class = s.PublicProductSerializer
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [FilterBackend]
     filterset_class = PublicProductFilter
 
     def get_queryset(self):

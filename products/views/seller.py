@@ -2,7 +2,6 @@
 
 from django.db.models import Count
 from django.shortcuts import get_object_or_404
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -14,6 +13,7 @@ from products import serializers as s
 from products.filters import SellerProductFilter
 from products.models import Product, ProductHistory
 from products.views.schema import IMAGE_UPLOAD_429, IN_STOCK_PARAMETER, TAGS
+from sellflow.filters import FilterBackend
 from sellflow.images import Uploader
 from sellflow.pagination import PAGE_PARAMETERS, HeaderPagination
 from sellflow.parsers import JSONParser
@@ -45,7 +45,7 @@ class SellerProductMixin:
 @extend_schema_view(get=extend_schema(tags=TAGS, summary="The seller's products", parameters=[IN_STOCK_PARAMETER]))
 class ProductListCreateView(SellerProductMixin, generics.ListAPIView):
     serializer_class = s.ProductSerializer
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [FilterBackend]
     filterset_class = SellerProductFilter
     parser_classes = [JSONParser, MultiPartParser, FormParser]
     throttle_classes = with_default_throttles(*UPLOAD_THROTTLES)  # counts only creations that carry images

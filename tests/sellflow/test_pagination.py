@@ -55,13 +55,40 @@ def test_last_page(client):
     assert set(links(response)) == {"prev", "first", "last"}
 
 
-def test_page_size_is_capped_at_100(client):
+def test_page_size_up_to_100_is_served(client):
     UserFactory.create_batch(80)
 
-    response = client.get(URL, {"page_size": 500})
+    response = client.get(URL, {"page_size": 100})
 
     assert len(response.json()) == 100
     assert response["X-Total-Count"] == "125"
+
+
+@pytest.mark.parametrize(("query", "message"), [
+    ({"page_size": 101}, "Ensure this value is less than or equal to 100."),
+    ({"page_size": 500}, "Ensure this value is less than or equal to 100."),
+    ({"page_size": 0}, "Ensure this value is greater than or equal to 1."),
+    ({"page_size": "ten"}, "A valid integer is required."),
+    ({"page_size": "2.5"}, "A valid integer is required."),
+    ({"page_size": ""}, "A valid integer is required."),
+    ({"page": 0}, "Ensure this value is greater than or equal to 1."),
+    ({"page": -1}, "Ensure this value is greater than or equal to 1."),
+    ({"page": "last"}, "A valid integer is required."),
+    ({"page": "two"}, "A valid integer is required."),
+])
+def test_page_parameters_the_schema_refuses_are_a_400_in_the_error_shape(client, query, message):
+    """The schema states page >= 1 and 1 <= page_size <= 100: a list never clamps or ignores them
+    silently (it answered page_size=500 with 100 items, page_size=ten with 20)."""
+    response = client.get(URL, query)
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    (name,) = query
+    assert response.json() == {
+        "error": f"The submitted data is not valid: {message}",
+        "code": "invalid",
+        "details": {name: [message]},
+    }
 
 
 def test_page_past_the_end_is_404_in_the_error_shape(client):
@@ -96,3 +123,24 @@ def test_schema_documents_the_list_headers(api_client):
     assert set(headers) == {"X-Total-Count", "Link", "X-Request-ID"}
     parameters = {p["name"] for p in schema["paths"]["/api/test/users/"]["get"]["parameters"]}
     assert {"page", "page_size", "search", "ordering", "account_type"} <= parameters
+
+
+@pytest.mark.parametrize(("query", "message"), [
+    ({"account_type": ""}, "This field may not be blank."),
+    ({"account_type": "nobody"}, "Select a valid choice. nobody is not one of the available choices."),
+])
+def test_a_filter_value_the_schema_refuses_is_a_400_in_the_error_shape(client, query, message):
+    """django-filter read an empty `?account_type=` as no filter at all: the schema's enum has no ""."""
+    response = client.get(URL, query)
+
+    assert response.status_code == 400
+    (name,) = query
+    assert response.json() == {"error": f"The submitted data is not valid: {message}", "code": "invalid",
+                               "details": {name: [message]}}
+
+
+def test_an_empty_search_is_free_text_and_filters_nothing(client):
+    response = client.get(URL, {"search": "", "ordering": ""})
+
+    assert response.status_code == 200
+    assert response["X-Total-Count"] == "45"

@@ -1,0 +1,27 @@
+"""The one filter backend: django-filter's (its filtersets raise, so an unknown enum value or a
+malformed number or date is a 400 `invalid`), also refusing a present but empty value where the
+schema states something other than free text (`?created_before=`, `?status=`, `?is_read=`), which
+django-filter would read as no filter at all."""
+
+import django_filters
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework.exceptions import ValidationError
+
+# Filters whose schema is a free string (or a list, for ordering): an empty value is a value.
+FREE_TEXT_FILTERS = (django_filters.CharFilter, django_filters.OrderingFilter)
+
+
+class FilterBackend(DjangoFilterBackend):
+    raise_exception = True
+
+    def get_filterset(self, request, queryset, view):
+        filterset = super().get_filterset(request, queryset, view)
+        if filterset is not None:
+            blank = {
+                name: ["This field may not be blank."]
+                for name, declared in filterset.filters.items()
+                if not isinstance(declared, FREE_TEXT_FILTERS) and "" in request.query_params.getlist(name)
+            }
+            if blank:
+                raise ValidationError(blank)
+        return filterset
