@@ -5,7 +5,6 @@ it is fails the whole checkout (409), and so does a buyer past their limits on o
 who left too many orders unpaid lately waits (429)."""
 
 import math
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -44,6 +43,7 @@ from orders.models import (
     PaymentMethod,
 )
 from orders.pricing import shipping_fee_for
+from orders.references import new_payment_reference
 from orders.selectors import (
     ABANDONED_WINDOW,
     abandoned_orders,
@@ -58,10 +58,6 @@ from sellflow.money import MAX_AMOUNT
 
 ADDRESS_FIELDS = ("full_name", "phone", "address_line1", "address_line2", "city", "state", "postal_code",
                   "country", "delivery_instructions")
-
-
-def new_payment_reference(order: Order) -> str:
-    return f"{order.order_id}-{secrets.token_hex(4).upper()}"
 
 
 def _latest_history(product_ids: list[int]) -> dict[int, int | None]:

@@ -33,9 +33,9 @@ from orders.models import (
     PaymentMethod,
     PaymentStatus,
 )
+from orders.references import new_payment_reference
 from orders.services import stock
 from orders.services.attempts import record_attempt
-from orders.services.checkout import new_payment_reference
 from orders.services.lifecycle import order_transition
 from orders.tasks import refund_cancelled_order as refund_cancelled_order_task
 from orders.tasks import refund_duplicate_charge as refund_duplicate_charge_task
