@@ -2,7 +2,7 @@
 verification, profile and onboarding."""
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -286,6 +286,12 @@ def verification_code_verify(*, user: User, code: str) -> User:
         User.objects.filter(pk=user.pk).update(is_verified=True)
     user.is_verified = True
     return user
+
+
+def verification_codes_prune(*, now: datetime) -> int:
+    """Delete the codes that expired before `now` (the daily job); returns how many."""
+    deleted, _ = EmailVerificationCode.objects.filter(expires_at__lt=now).delete()
+    return deleted
 
 
 # --- Profile and onboarding -------------------------------------------------------------------

@@ -191,23 +191,6 @@ class AIContentUpdateSerializer(serializers.Serializer):
     apply = serializers.BooleanField(default=False, help_text="Put an approved description on the product.")
 
 
-RESULT_KEYS = {ContentType.DESCRIPTION: "description", ContentType.HASHTAGS: "hashtags",
-               ContentType.SOCIAL_POST: "post"}
-MESSAGES = {ContentType.DESCRIPTION: "Description generated successfully.",
-            ContentType.HASHTAGS: "Hashtags generated successfully.",
-            ContentType.SOCIAL_POST: "Social post generated successfully."}
-
-
-def generation_body(content: AIContent, *, cached: bool) -> dict:
-    """The answer to a generation, as the API document shapes it, with the stored content."""
-    value = content.hashtags if content.content_type == ContentType.HASHTAGS else content.text
-    body = {"message": MESSAGES[content.content_type], RESULT_KEYS[content.content_type]: value}
-    if content.content_type == ContentType.SOCIAL_POST:
-        body["hashtags"] = content.hashtags
-    body.update(cached=cached, content=AIContentSerializer(content).data)
-    return body
-
-
 class _GenerationBase(serializers.Serializer):
     message = serializers.CharField()
     cached = serializers.BooleanField(help_text="true: an identical request for the unchanged product was stored.")

@@ -15,11 +15,9 @@ def refresh_recommendations() -> None:
 def run_ai_job(job_id: int) -> None:
     # job_run records every failure on the job (nothing is left for a retry), and a redelivery
     # finds the job claimed and stops.
-    from ai.serializers import generation_body
     from ai.services.jobs import job_run
 
-    # The job keeps the body the synchronous endpoint answers: the API layer shapes it.
-    job_run(job_id=job_id, result_body=generation_body)
+    job_run(job_id=job_id)
 
 
 @shared_task

@@ -11,7 +11,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ai import recommendations, search
+from ai import recommendations, results, search
 from ai import serializers as s
 from ai.filters import AIContentFilter
 from ai.models import AIContent, AIJob, ContentType
@@ -76,7 +76,7 @@ def generation_response(request, *, product: Product, content_request: ContentRe
                         headers={"Location": jobs.job_url(job), "Preference-Applied": "respond-async"})
     content, cached = content_services.content_generate(user=request.user, product=product, request=content_request,
                                                 regenerate=data["regenerate"])
-    return Response(s.generation_body(content, cached=cached))
+    return Response(results.generation_body(content, cached=cached))
 
 
 GENERATION_ERRORS = error_responses(

@@ -1,7 +1,7 @@
 """The one way apps tell a user something: `notify()`. It honours the user's preferences,
 stores the in-app notification, and after the surrounding transaction commits pushes it to the
-user's sockets and queues its email and push. Also the read-state changes, device registrations
-and push delivery to one device."""
+user's sockets and queues its email and push. Also the read-state changes, device registrations,
+push fan-out and delivery to one device, the notification emails and the daily digest."""
 
 import hashlib
 import json
@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
 from accounts.models import User
+from notifications.emails import send_templated_email
 from notifications.errors import DeviceRegisteredElsewhere
 from notifications.models import Device, DevicePlatform, Notification, NotificationPreference, NotificationType
 from notifications.push import (
@@ -32,6 +33,8 @@ from notifications.push import (
 )
 from notifications.realtime import send_to_user
 from notifications.selectors import unread_counts
+from notifications.tasks import deliver_push as deliver_push_task
+from notifications.tasks import send_digest as send_digest_task
 from notifications.tasks import send_notification_email as send_notification_email_task
 from notifications.tasks import send_push as send_push_task
 from sellflow.celery import TransientError
@@ -40,6 +43,7 @@ from sellflow.transactions import after_commit
 logger = logging.getLogger(__name__)
 
 DEDUPE_WITHOUT_ROW_SECONDS = 30 * 24 * 3600
+DIGEST_MAX_ITEMS = 30
 
 
 def preferences_for(user: User) -> NotificationPreference:
@@ -230,6 +234,24 @@ def device_hand_over(*, device: Device, token: str) -> None:
            data={"platform": device.platform})
 
 
+def notification_email_send(*, user: User, template_key: str, notification: dict) -> None:
+    """Email one notification (as notify() stored it) with its template; its path, when it has
+    one, becomes a link into the app."""
+    path = (notification.get("data") or {}).get("path")
+    link = f"{settings.FRONTEND_URL}{path}" if isinstance(path, str) and path.startswith("/") else None
+    send_templated_email(to=user.email, key=template_key,
+                         context={"user": user, "notification": notification, "link": link})
+
+
+def push_fan_out(*, user_id: int, message: dict) -> int:
+    """Queue a push to each of the user's devices, one task per device so that one slow or
+    failing provider retries on its own. Returns how many were queued."""
+    device_ids = list(Device.objects.filter(user_id=user_id, user__is_active=True).values_list("pk", flat=True))
+    for device_id in device_ids:
+        deliver_push_task.delay(device_id, message)
+    return len(device_ids)
+
+
 def push_deliver(*, device: Device, message: PushMessage) -> str:
     """Send one push to one device: "sent", "skipped" (provider not configured), "deleted" (the
     provider says the token is gone) or "failed" (refused for good). Transient failures raise
@@ -277,6 +299,28 @@ def digests_due(*, now: datetime) -> list[int]:
         if claimed:
             due.append(preference.user_id)
     return due
+
+
+def digests_queue_due(*, now: datetime) -> int:
+    """Queue the digest of each user whose local morning it is (digests_due claims them);
+    returns how many."""
+    due = digests_due(now=now)
+    for user_id in due:
+        send_digest_task.delay(user_id)
+    return len(due)
+
+
+def digest_send(*, user: User) -> None:
+    """Email the user a summary of their unread notifications, newest first (at most
+    DIGEST_MAX_ITEMS listed, with how many more); nothing unread, no email."""
+    unread = list(Notification.objects.filter(user=user, is_read=False).order_by("-created_at")[: DIGEST_MAX_ITEMS + 1])
+    if not unread:
+        return  # nothing to sum up: no email
+    total = Notification.objects.filter(user=user, is_read=False).count()
+    send_templated_email(to=user.email, key="daily_digest", context={
+        "user": user, "notifications": unread[:DIGEST_MAX_ITEMS], "total": total,
+        "more": max(total - DIGEST_MAX_ITEMS, 0), "link": f"{settings.FRONTEND_URL}/notifications",
+    })
 
 
 def notifications_prune(*, now: datetime) -> int:

@@ -19,6 +19,7 @@ from sellflow.transactions import after_commit
 
 # --- Notes and reasons the records carry (shown in the order's timeline, payments and refunds) --
 
+# Timeline notes (an order event's note)
 ORDER_PLACED_NOTE = "Order placed"
 CONFIRMED_BY_SELLER_NOTE = "Confirmed by the seller"
 SHIPPED_NOTE = "Shipped"  # when the seller names no carrier nor tracking number
@@ -26,15 +27,17 @@ DELIVERED_NOTE = "Delivered"
 PAYMENT_RECEIVED_NOTE = "Payment received"
 LATE_PAYMENT_ACCEPTED_NOTE = "Late payment accepted: the stock was still there"
 PAID_AFTER_STOCK_GONE_NOTE = "Paid after the stock was gone: refunded"
-DECLINED = "Declined."
-NO_AMOUNT_CONFIRMED = "The provider confirmed a payment without saying how much."
+PAYMENT_TIMEOUT_NOTE = "The payment time ran out"
+CONFIRMATION_TIMEOUT_NOTE = "The seller did not confirm the order in time"
+# Why a payment failed (its failure reason)
+DECLINED_FAILURE = "Declined."
+ORDER_CANCELLED_FAILURE = "The order was cancelled."
+# Why a payment was flagged, or refunded (their reasons)
+NO_AMOUNT_CONFIRMED_REASON = "The provider confirmed a payment without saying how much."
 LATE_PAYMENT_REFUND_REASON = "Paid after the payment time ran out and the stock was sold meanwhile."
 DUPLICATE_CHARGE_REFUND_REASON = "Charged twice for one order."
 CANCELLED_ORDER_REFUND_REASON = "Refund of a cancelled order."
 EXPIRED_WITH_MISMATCH_REFUND_REASON = "The order expired with a payment that did not match it."
-PAYMENT_TIMEOUT_NOTE = "The payment time ran out"
-CONFIRMATION_TIMEOUT_NOTE = "The seller did not confirm the order in time"
-ORDER_CANCELLED_FAILURE = "The order was cancelled."
 
 
 def payment_mismatch(*, paid_currency: str, paid: Decimal, payment: Payment) -> str:
@@ -52,8 +55,9 @@ def _order_data(order: Order) -> dict:
     return {"order_id": order.pk, "path": f"/orders/{order.pk}"}
 
 
-def _payment_data(payment: Payment) -> dict:
-    return {"payment_id": payment.pk, "path": f"/admin/orders/payment/{payment.pk}/change/"}
+def _payment_data(payment: Payment, **extra: object) -> dict:
+    """What an operator's notice about a payment carries: its id, `extra`, and its admin page."""
+    return {"payment_id": payment.pk, **extra, "path": f"/admin/orders/payment/{payment.pk}/change/"}
 
 
 def _amount(order: Order) -> str:
@@ -106,8 +110,7 @@ def payment_flagged(payment: Payment) -> None:
 def _send_payment_flagged(payment_pk: int) -> None:
     payment = Payment.objects.select_related("order").get(pk=payment_pk)
     notify_operators(title=f"Payment flagged on {payment.order.order_id}", body=payment.flag_reason,
-                     data={"payment_id": payment.pk, "order_id": payment.order_id,
-                           "path": f"/admin/orders/payment/{payment.pk}/change/"},
+                     data=_payment_data(payment, order_id=payment.order_id),
                      dedupe_key=f"payment-flagged:{payment.pk}")
 
 

@@ -19,9 +19,8 @@ from django.utils.text import slugify
 from PIL import Image
 
 from accounts.models import User
-from notifications.models import NotificationType
-from notifications.services import notify
 from products import cache as catalog_cache
+from products import notifications
 from products.errors import InsufficientStock, TooManyImages, VariantRequired
 from products.models import (
     Favorite,
@@ -97,14 +96,7 @@ def _after_change(product: Product, *, before_stock: int | None = None) -> None:
     transaction.on_commit(partial(catalog_cache.catalog_cache_bump, product.pk))
     after_commit_batched(catalog_changed, sender=Product, ids=[product.pk])
     if before_stock is not None and before_stock > product.low_stock_threshold >= product.stock_quantity:
-        notify(
-            user=product.seller,
-            type=NotificationType.PRODUCT,
-            title=f"Low stock: {product.name}"[:200],
-            body=f"{product.stock_quantity} left (your alert is at {product.low_stock_threshold}).",
-            data={"product_id": product.pk, "stock_quantity": product.stock_quantity,
-                  "path": f"/products/{product.pk}"},
-        )
+        notifications.low_stock(product)
 
 
 # --- Products ---------------------------------------------------------------------------------
@@ -320,7 +312,8 @@ def product_admin_saved(*, product: Product, actor: User, before: dict[str, Any]
         product.stock_quantity = sum(variant_stock)
         Product.objects.filter(pk=product.pk).update(stock_quantity=product.stock_quantity)
     event = HistoryEvent.CREATED if before is None else HistoryEvent.UPDATED
-    _record_history(product=product, actor=actor, event=event, before=before, reason="Edited in the admin")
+    _record_history(product=product, actor=actor, event=event, before=before,
+                    reason=notifications.EDITED_IN_ADMIN_REASON)
     _after_change(product, before_stock=before["stock_quantity"] if before else None)
 
 

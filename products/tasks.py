@@ -1,3 +1,5 @@
+"""The catalog's Celery tasks: each takes ids, re-fetches, and calls a service imported in its body."""
+
 from celery import shared_task
 
 from products.models import ProductImage

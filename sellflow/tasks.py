@@ -1,3 +1,5 @@
+"""The shared machinery's periodic Celery tasks: pruning idempotency records and quota usage."""
+
 from celery import shared_task
 
 

@@ -1,5 +1,6 @@
-"""Reading the lists for the endpoints: a product's similar and bought-together products, and a
-shopper's personal (or popular) products; computed on demand when the table holds nothing yet."""
+"""Reading the stored lists: a product's similar and bought-together products, a shopper's
+history and the scores of what lies beside it, popular products. Reads only: computing what the
+table does not hold yet is serve.py's business (it calls refresh)."""
 
 import heapq
 from collections import defaultdict
@@ -11,7 +12,6 @@ from django.utils import timezone
 from accounts.models import User
 from ai.models import ProductRecommendation
 from ai.recommendations.popularity import popular_product_ids
-from ai.recommendations.refresh import recommendations_refresh_product
 from ai.recommendations.scope import KINDS, is_buyable, is_public, is_purchase
 from orders.models import OrderItem
 from products.holds import buyable
@@ -22,7 +22,6 @@ from products.selectors import public_products
 SEED_WEIGHTS = {"order": 3.0, "favorite": 2.0, "view": 1.0}
 HISTORY = 50
 BOUGHT_HISTORY = 200
-ON_DEMAND_SEEDS = 3
 
 
 def _available_rows(product_ids: Iterable[int]) -> QuerySet:
@@ -34,7 +33,7 @@ def _available_rows(product_ids: Iterable[int]) -> QuerySet:
             .prefetch_related(Prefetch("recommended__images", queryset=images)))
 
 
-def _read_lists(product_id: int, limit: int) -> dict[str, list[Product]]:
+def stored_lists(product_id: int, limit: int) -> dict[str, list[Product]]:
     lists: dict[str, list[Product]] = {kind: [] for kind in KINDS}
     for row in _available_rows([product_id]).order_by("kind", "rank"):
         if len(lists[row.kind]) < limit:
@@ -42,17 +41,7 @@ def _read_lists(product_id: int, limit: int) -> dict[str, list[Product]]:
     return lists
 
 
-def recommendations_for_product(*, product: Product, limit: int) -> dict[str, list[Product]]:
-    """The product's similar and bought-together products, best first. Three queries when
-    precomputed; computed (and stored) at once when the table has nothing for it."""
-    lists = _read_lists(product.pk, limit)
-    if not any(lists.values()):
-        recommendations_refresh_product(product_id=product.pk)
-        lists = _read_lists(product.pk, limit)
-    return lists
-
-
-def _history(user: User) -> tuple[dict[int, float], set[int]]:
+def buyer_history(user: User) -> tuple[dict[int, float], set[int]]:
     """The buyer's recent products, weighted (order > favourite > view), and what they have
     already bought or saved (never recommended back)."""
     seeds: dict[int, float] = defaultdict(float)
@@ -73,7 +62,7 @@ def _history(user: User) -> tuple[dict[int, float], set[int]]:
     return dict(seeds), set(bought) | set(favourites)
 
 
-def _personal_scores(seeds: dict[int, float], exclude: set[int]) -> dict[int, float] | None:
+def personal_scores(seeds: dict[int, float], exclude: set[int]) -> dict[int, float] | None:
     """Each product's weighted sum of its best score beside each seed; None when nothing
     available is stored beside any seed (not even the popular padding)."""
     rows = list(ProductRecommendation.objects.filter(is_buyable("recommended__"), product_id__in=list(seeds))
@@ -91,7 +80,7 @@ def _personal_scores(seeds: dict[int, float], exclude: set[int]) -> dict[int, fl
     return scores
 
 
-def _products_in_order(ids: list[int]) -> list[Product]:
+def products_in_order(ids: list[int]) -> list[Product]:
     chosen = public_products().filter(buyable(timezone.now()), pk__in=ids).order_by()  # in the order of `ids`
     found = {product.pk: product for product in chosen}
     return [found[pk] for pk in ids if pk in found]
@@ -99,24 +88,15 @@ def _products_in_order(ids: list[int]) -> list[Product]:
 
 def popular_products(*, limit: int, exclude: set[int] | frozenset[int] = frozenset()) -> list[Product]:
     # Twice the limit: a popular product may have sold out (or be held in full) since the list was cached.
-    return _products_in_order([pk for pk in popular_product_ids() if pk not in exclude][:2 * limit])[:limit]
+    return products_in_order([pk for pk in popular_product_ids() if pk not in exclude][:2 * limit])[:limit]
 
 
-def recommendations_for_user(*, user: User, limit: int) -> tuple[list[Product], str]:
-    """What to show a signed-in shopper: the neighbours of what they recently ordered, saved
-    and viewed, summed with those weights ("personal"), topped up with popular products; popular
-    products alone while they have no history ("popular"). A fixed number of queries."""
-    seeds, exclude = _history(user)
-    popular = popular_product_ids()
-    if not seeds:
-        return popular_products(limit=limit, exclude=exclude), "popular"
-    scores = _personal_scores(seeds, exclude)
-    if scores is None:  # nothing precomputed around them yet: compute their strongest seeds now
-        for seed in heapq.nlargest(ON_DEMAND_SEEDS, seeds, key=lambda pk: (seeds[pk], pk)):
-            recommendations_refresh_product(product_id=seed)
-        scores = _personal_scores(seeds, exclude) or {}
+def personal_products(scores: dict[int, float], *, exclude: set[int], popular: list[int],
+                      limit: int) -> tuple[list[Product], str]:
+    """The best-scored products, topped up with popular ones: "personal" when any was scored,
+    else "popular"."""
     personal = [pk for pk, _ in heapq.nlargest(limit, scores.items(), key=lambda item: (item[1], -item[0]))]
     chosen = set(personal) | exclude
     # Twice what is missing: a popular product may have sold out (or be held) since the list was cached.
     ids = personal + [pk for pk in popular if pk not in chosen][:2 * (limit - len(personal))]
-    return _products_in_order(ids)[:limit], "personal" if personal else "popular"
+    return products_in_order(ids)[:limit], "personal" if personal else "popular"

@@ -3,7 +3,7 @@ work, and the user's notifications socket hears when it is over."""
 
 import logging
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -11,8 +11,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import User
-from ai.models import AIContent, AIJob, JobStatus
+from ai.models import AIJob, JobStatus
 from ai.providers import get_provider
+from ai.results import generation_body
 from ai.services.content import ContentRequest, content_generate
 from ai.services.generation import ensure_enabled, ensure_language, ensure_quota
 from ai.tasks import run_ai_job as run_ai_job_task
@@ -24,13 +25,6 @@ from sellflow.transactions import after_commit
 logger = logging.getLogger(__name__)
 
 JOB_KIND = "ai_generation"
-
-
-class ResultBody(Protocol):
-    """What a finished job keeps as its result: the body the synchronous endpoint answers,
-    shaped by the API layer (the task passes ai.serializers.generation_body)."""
-
-    def __call__(self, content: AIContent, *, cached: bool) -> dict[str, Any]: ...
 
 
 def job_url(job: AIJob) -> str:
@@ -49,10 +43,10 @@ def job_start(*, user: User, product: Product, request: ContentRequest, regenera
     return job
 
 
-def job_run(*, job_id: int, result_body: ResultBody) -> None:
+def job_run(*, job_id: int) -> None:
     """Run a queued job once: a second delivery of the task finds it claimed and stops. A job
-    whose row is gone is not found by the claim either. The result is `result_body(content,
-    cached)`."""
+    whose row is gone is not found by the claim either. The result kept is the body the
+    synchronous endpoint answers (ai.results.generation_body)."""
     claimed = AIJob.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
         status=JobStatus.RUNNING, started_at=timezone.now())
     if not claimed:
@@ -73,7 +67,7 @@ def job_run(*, job_id: int, result_body: ResultBody) -> None:
         _finish(job, status=JobStatus.FAILED,
                 error={"status": 500, **error_body("The generation failed unexpectedly.", "server_error")})
     else:
-        _finish(job, status=JobStatus.DONE, result=result_body(content, cached=cached))
+        _finish(job, status=JobStatus.DONE, result=generation_body(content, cached=cached))
 
 
 def _finish(job: AIJob, **fields: Any) -> None:

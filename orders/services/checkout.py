@@ -5,7 +5,6 @@ it is fails the whole checkout (409), and so does a buyer past their limits on o
 who left too many orders unpaid lately waits (429)."""
 
 import math
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -44,6 +43,7 @@ from orders.models import (
     PaymentMethod,
 )
 from orders.pricing import shipping_fee_for
+from orders.references import new_payment_reference
 from orders.selectors import (
     ABANDONED_WINDOW,
     abandoned_orders,
@@ -58,10 +58,6 @@ from sellflow.money import MAX_AMOUNT
 
 ADDRESS_FIELDS = ("full_name", "phone", "address_line1", "address_line2", "city", "state", "postal_code",
                   "country", "delivery_instructions")
-
-
-def new_payment_reference(order: Order) -> str:
-    return f"{order.order_id}-{secrets.token_hex(4).upper()}"
 
 
 def _latest_history(product_ids: list[int]) -> dict[int, int | None]:
@@ -93,15 +89,16 @@ def checkout(*, user: User, payment_method: str, seller_id: int | None = None, s
              buyer_note: str = "", accept_price_changes: bool = False, mobile_money_provider: str = "",
              wallet_number: str = "", **address: str) -> Order:
     """Order the cart's lines of one seller: prepare the cart, check the buyer's limits, check
-    the lines against the locked stock, work out the order, then create it with its payment and
-    holds. Each phase raises its own domain error; nothing is written before the last."""
+    the lines against the locked stock, work out the order, then create it with its payment,
+    holds and timeline, take its lines out of the cart and tell the seller when they must act now.
+    Each phase raises its own domain error; nothing is written before the creation."""
     _check_payment_method(user, payment_method)
     items = _seller_lines(user, seller_id)
     now = timezone.now()
     lines = [stock.Line(item.product_id, item.variant_id, item.quantity) for item in items if item.product_id]
     _check_buyer_limits(user, lines, now=now)
     _check_lines_in_stock(user, items, lines, now=now, accept_price_changes=accept_price_changes)
-    data = _order_data(items)
+    data = _work_out_order(items)
     order = _create_order(
         buyer=user, seller=data.seller, source=source, payment_method=payment_method, currency=data.currency,
         subtotal=data.subtotal, shipping_fee=data.shipping_fee, total_amount=data.total, buyer_note=buyer_note,
@@ -109,7 +106,10 @@ def checkout(*, user: User, payment_method: str, seller_id: int | None = None, s
     )
     _create_items(order, data.priced)
     _create_payment(order, mobile_money_provider=mobile_money_provider, wallet_number=wallet_number)
-    _hold_stock(order, lines, items, buyer=user)
+    _hold_stock(order, lines)
+    _open_timeline(order, buyer=user)
+    _take_lines_out_of_cart(items)
+    _tell_seller_at_checkout(order)
     return order
 
 
@@ -234,7 +234,7 @@ class OrderData:
         return self.subtotal + self.shipping_fee
 
 
-def _order_data(items: list[CartItem]) -> OrderData:
+def _work_out_order(items: list[CartItem]) -> OrderData:
     """One currency, today's prices, the seller's shipping fee, and a total one order can hold."""
     currencies = {item.product.currency for item in items}
     if len(currencies) > 1:
@@ -255,7 +255,7 @@ def _hold_until(payment_method: str, now: datetime) -> datetime:
     return now + timedelta(minutes=settings.PAYMENT_TIMEOUT_MINUTES)
 
 
-# --- Create: the order's items, its payment, its holds ------------------------------------------
+# --- Create: the order's items, its payment, its holds, its timeline, the cart ------------------
 
 def _create_items(order: Order, priced: list[tuple[CartItem, Decimal]]) -> None:
     """What was bought, as it was: names, SKU, image and price stay with the order."""
@@ -278,12 +278,21 @@ def _create_payment(order: Order, *, mobile_money_provider: str, wallet_number: 
     )
 
 
-def _hold_stock(order: Order, lines: list[stock.Line], items: list[CartItem], *, buyer: User) -> None:
-    """Hold the order's stock until its timer ends, open its timeline, and take its lines out of
-    the cart; a cash-on-delivery order's seller hears at once."""
+def _hold_stock(order: Order, lines: list[stock.Line]) -> None:
+    """Hold the order's stock until its timer ends."""
     stock.reserve(order=order, lines=lines, expires_at=order.expires_at)
+
+
+def _open_timeline(order: Order, *, buyer: User) -> None:
     OrderEvent.objects.create(order=order, to_status=OrderStatus.PENDING, actor=buyer,
                               note=notifications.ORDER_PLACED_NOTE)
+
+
+def _take_lines_out_of_cart(items: list[CartItem]) -> None:
     CartItem.objects.filter(pk__in=[item.pk for item in items]).delete()
+
+
+def _tell_seller_at_checkout(order: Order) -> None:
+    """A cash-on-delivery order's seller hears at once (an online order's, once it is paid)."""
     if seller_told_at_checkout(order=order):
         notifications.cod_order_placed(order)

@@ -33,9 +33,9 @@ from orders.models import (
     PaymentMethod,
     PaymentStatus,
 )
+from orders.references import new_payment_reference
 from orders.services import stock
 from orders.services.attempts import record_attempt
-from orders.services.checkout import new_payment_reference
 from orders.services.lifecycle import order_transition
 from orders.tasks import refund_cancelled_order as refund_cancelled_order_task
 from orders.tasks import refund_duplicate_charge as refund_duplicate_charge_task
@@ -162,7 +162,7 @@ def _apply_initiate_result(payment: Payment, gateway: PaymentGateway, result: Ga
             payment_succeeded(payment=payment, amount=result.amount if result.amount is not None else payment.amount,
                               currency=result.currency or payment.currency, transaction_id=result.transaction_id)
         elif result.outcome == Outcome.FAILED:
-            _mark_failed(payment, result.error or notifications.DECLINED)
+            _mark_failed(payment, result.error or notifications.DECLINED_FAILURE)
         else:
             # Only while this try is the one under way: an earlier try that was paid meanwhile keeps
             # its transaction id (its refund and any duplicate check depend on it).
@@ -219,7 +219,7 @@ def _record_money(payment: Payment, *, amount: Decimal | None, currency: str, tr
     (flagged, operators told)."""
     if amount is None:
         amount, currency = Decimal("0.00"), currency or payment.currency
-        payment.flag_reason = notifications.NO_AMOUNT_CONFIRMED
+        payment.flag_reason = notifications.NO_AMOUNT_CONFIRMED_REASON
     payment.amount_paid, payment.paid_at, payment.currency_paid = amount, now, (currency or "").upper()[:3]
     payment.transaction_id = (transaction_id or payment.transaction_id)[:100]
     payment.gateway = gateway or payment.gateway  # the buyer may have paid through a link we never sent

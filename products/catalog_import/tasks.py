@@ -6,6 +6,8 @@ import circle with them. Registered by ProductsConfig.ready()."""
 from celery import shared_task
 
 
+# The old products.tasks.* names on purpose, do not rename: messages already queued under them,
+# and the beat entry (CELERY_BEAT_SCHEDULE, products.tasks.prune_catalog_imports), must still find them.
 @shared_task(name="products.tasks.run_catalog_import")
 def run_catalog_import(job_id: int) -> None:
     from products.catalog_import.services import catalog_import_run

@@ -1,5 +1,5 @@
-"""What buyers see: the public catalog (no login needed), the category tree, vendor pages,
-sharing, and a signed-in buyer's favourites."""
+"""What buyers see: the public catalog (no login needed), the category tree, vendor pages and
+sharing."""
 
 from urllib.parse import quote, urlencode
 
@@ -8,9 +8,9 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import generics, status
+from rest_framework import generics
 from rest_framework.exceptions import NotFound
-from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -20,7 +20,7 @@ from products import cache as catalog_cache
 from products import holds, selectors, services
 from products import serializers as s
 from products.filters import PublicProductFilter
-from products.models import Favorite, Product
+from products.models import Product
 from products.views.schema import IN_STOCK_PARAMETER, TAGS
 from sellflow.counters import client_key
 from sellflow.filters import FilterBackend
@@ -127,35 +127,3 @@ class ShareView(APIView):
             "whatsapp": f"https://wa.me/?text={quote(f'{text} {url}', safe='')}",
             "share_count": product.share_count + int(counted),
         })
-
-class FavoriteView(APIView):
-    permission_classes = [IsAuthenticated]
-
-    def get_product(self) -> Product:
-        return get_object_or_404(Product.objects.public(), pk=self.kwargs["pk"])
-
-    @extend_schema(tags=TAGS, summary="Save a product to favourites", request=None, responses={201: None})
-    def post(self, request, pk):
-        services.favorite_add(user=request.user, product=self.get_product())
-        return Response(status=status.HTTP_201_CREATED)
-
-    @extend_schema(tags=TAGS, summary="Remove a product from favourites", responses={204: None})
-    def delete(self, request, pk):
-        # Idempotent, and the same answer for any id: nothing to learn about other products.
-        services.favorite_remove(user=request.user, product_id=pk)
-        return Response(status=status.HTTP_204_NO_CONTENT)
-
-@extend_schema_view(get=extend_schema(tags=TAGS, summary="The signed-in user's favourite products"))
-class FavoriteListView(generics.ListAPIView):
-    permission_classes = [IsAuthenticated]
-    serializer_class = s.PublicProductSerializer
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return Product.objects.none()
-        favorite_ids = Favorite.objects.filter(user=self.request.user).values("product_id")
-        return selectors.public_products().filter(pk__in=favorite_ids)
-
-    def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(selectors.PublicRows(request).products(page))
