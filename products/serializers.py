@@ -118,6 +118,13 @@ class ProductCreateMultipartSerializer(ProductWriteSerializer):
     images = serializers.ListField(child=ImageUploadField(), required=False)
 
 
+class ProductCreateFormSerializer(ProductCreateMultipartSerializer):
+    """A product created with a multipart body, its images as files. Variants are sent in a JSON
+    request: a `variants` part is not read."""
+
+    variants = None
+
+
 def non_zero_delta(value: int) -> None:
     if value == 0:
         raise serializers.ValidationError("A stock adjustment changes the stock: use a non-zero delta.")

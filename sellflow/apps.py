@@ -12,11 +12,11 @@ class SellflowConfig(AppConfig):
         from django.core import checks
 
         from sellflow import tasks  # noqa: F401  (registers the platform's periodic jobs)
-        from sellflow.booleans import hold_booleans_to_the_schema
         from sellflow.checks import private_files_location
+        from sellflow.input_types import hold_input_types_to_the_schema
 
         checks.register(private_files_location, checks.Tags.security)
-        hold_booleans_to_the_schema()
+        hold_input_types_to_the_schema()
 
 
 class SellflowAdminConfig(admin_apps.AdminConfig):

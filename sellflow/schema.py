@@ -186,7 +186,10 @@ class AutoSchema(SpectacularAutoSchema):
 def _request_constraints(field, schema: dict) -> dict:
     """What DRF refuses that drf-spectacular's schema of `field` does not say."""
     if isinstance(field, serializers.DecimalField) and schema.get("type") == "string":
-        return {"pattern": decimal_pattern(field)}
+        pattern = decimal_pattern(field)
+        if field.allow_null:  # DRF reads "" in a nullable decimal as null
+            pattern = f"^(?:{pattern[1:-1]})?$"
+        return {"pattern": pattern}
     if isinstance(field, (serializers.ListField, serializers.ListSerializer)) and not field.allow_empty:
         return {"minItems": max(schema.get("minItems", 0), 1)}
     if (isinstance(field, serializers.CharField) and field.trim_whitespace and not field.allow_blank

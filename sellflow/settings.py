@@ -112,14 +112,13 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db_url_config(DATABASE_URL)
     if DATABASE_URL
-    else {
-        "ENGINE": "django.db.backends.sqlite3",
-        "NAME": BASE_DIR / "db.sqlite3",
-        # A transaction takes SQLite's write lock when it begins, so two requests writing at once
-        # wait their turn (up to the timeout) instead of failing with "database is locked".
-        "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
-    }
+    else {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A transaction takes SQLite's write lock when it begins, so two requests writing at once
+    # wait their turn (up to the timeout) instead of failing with "database is locked" (also for
+    # a DATABASE_URL of sqlite:///...).
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
 # The app is served by an ASGI server, where Django's persistent connections pile up (one per
 # worker thread) instead of being reused: connect per request, and pool with PgBouncer.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)

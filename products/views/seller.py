@@ -59,7 +59,7 @@ class ProductListCreateView(SellerProductMixin, generics.ListAPIView):
         tags=TAGS,
         summary="Create a product (JSON, or multipart with `images`)",
         request={"application/json": s.ProductWriteSerializer,
-                 "multipart/form-data": s.ProductCreateMultipartSerializer},
+                 "multipart/form-data": s.ProductCreateFormSerializer},
         responses={201: s.ProductSerializer, **IMAGE_UPLOAD_429},
     )
     def post(self, request):

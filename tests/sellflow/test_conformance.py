@@ -114,6 +114,29 @@ def test_true_and_false_are_booleans_in_json_and_in_forms(seller, data, content_
     assert response.json()["campaign_notifications"] is expected
 
 
+@pytest.mark.parametrize("amount", [0, 12, 12.5])
+def test_money_sent_as_a_json_number_is_refused_and_nothing_changes(seller, amount):
+    """Money is a string with its places ("12.50"): a JSON number reaches Python as a float."""
+    client = authenticated_client(seller)
+    before, before_name = seller.shipping_fee, seller.first_name
+
+    response = client.patch("/api/auth/profile/", {"shipping_fee": amount, "first_name": "Changed"}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["details"] == {
+        "shipping_fee": ['Send this as a string of digits, e.g. "89.99", not as a JSON number.']}
+    seller.refresh_from_db()
+    assert (seller.shipping_fee, seller.first_name) == (before, before_name)
+
+
+def test_money_as_a_string_is_taken(seller):
+    response = authenticated_client(seller).patch(
+        "/api/auth/profile/", {"shipping_fee": "12.50", "free_shipping_threshold": ""}, format="json")
+
+    assert response.status_code == 200, response.content
+    assert (response.json()["shipping_fee"], response.json()["free_shipping_threshold"]) == ("12.50", None)
+
+
 @pytest.mark.parametrize(("path", "name"), [
     ("/api/orders/orders/seller_orders/", "created_before"),
     ("/api/orders/orders/seller_orders/", "source"),

@@ -1,0 +1,47 @@
+"""Booleans and decimals in request bodies are what the schema says they are.
+
+DRF's BooleanField also takes 1, 0, "1", "0", "yes", "no", "on", "off", "t", "f"..., so a client
+sending `"async": 0` or `onboarding_completed=0` was accepted where the OpenAPI schema (type
+boolean) says the request is invalid. JSON's true and false, and "true"/"false" in any case that a
+form or multipart body carries them ("True" is what Django's test client and Python's str() write),
+are accepted; anything else is a 400 `invalid` ("Must be a valid boolean.").
+
+DRF's DecimalField also takes a JSON number, which reaches Python as a float: money (and every
+decimal) is a string with its places, `"89.99"`, as the conventions and the schema say; a number is
+a 400 `invalid` that says so.
+
+Every serializer of every app reads these with DRF's fields, so the one place to hold them to the
+schema is the fields themselves, set once when the project starts (SellflowConfig.ready)."""
+
+from rest_framework import serializers
+
+
+class ExactValues(frozenset):
+    """Membership by type as well as value: Python holds 1 == True and 0 == False, the schema does not."""
+
+    def __contains__(self, value) -> bool:
+        return any(type(value) is type(member) and value == member for member in self)
+
+
+TRUE_VALUES = ExactValues({True, "true", "True", "TRUE"})
+FALSE_VALUES = ExactValues({False, "false", "False", "FALSE"})
+
+NUMBER_FOR_DECIMAL = 'Send this as a string of digits, e.g. "89.99", not as a JSON number.'
+
+
+def _decimal_from_string_only(to_internal_value):
+    def to_internal_value_of_a_string(field: serializers.DecimalField, data):
+        if isinstance(data, int | float) and not isinstance(data, bool):
+            raise serializers.ValidationError(NUMBER_FOR_DECIMAL, code="invalid")
+        return to_internal_value(field, data)
+
+    return to_internal_value_of_a_string
+
+
+def hold_input_types_to_the_schema() -> None:
+    serializers.BooleanField.TRUE_VALUES = TRUE_VALUES
+    serializers.BooleanField.FALSE_VALUES = FALSE_VALUES
+    reader = serializers.DecimalField.to_internal_value
+    if not getattr(reader, "strings_only", False):  # once, however often ready() runs
+        serializers.DecimalField.to_internal_value = _decimal_from_string_only(reader)
+        serializers.DecimalField.to_internal_value.strings_only = True
