@@ -1,4 +1,4 @@
-"""Booleans and decimals in request bodies are what the schema says they are.
+"""Booleans, decimals and text in request bodies are what the schema says they are.
 
 DRF's BooleanField also takes 1, 0, "1", "0", "yes", "no", "on", "off", "t", "f"..., so a client
 sending `"async": 0` or `onboarding_completed=0` was accepted where the OpenAPI schema (type
@@ -9,6 +9,9 @@ are accepted; anything else is a 400 `invalid` ("Must be a valid boolean.").
 DRF's DecimalField also takes a JSON number, which reaches Python as a float: money (and every
 decimal) is a string with its places, `"89.99"`, as the conventions and the schema say; a number is
 a 400 `invalid` that says so.
+
+DRF's CharField also takes a JSON number (`"city": 0` became "0"): text is a JSON string, as the
+schema says. A form or multipart body carries nothing but strings, so it is not affected.
 
 Every serializer of every app reads these with DRF's fields, so the one place to hold them to the
 schema is the fields themselves, set once when the project starts (SellflowConfig.ready)."""
@@ -27,21 +30,24 @@ TRUE_VALUES = ExactValues({True, "true", "True", "TRUE"})
 FALSE_VALUES = ExactValues({False, "false", "False", "FALSE"})
 
 NUMBER_FOR_DECIMAL = 'Send this as a string of digits, e.g. "89.99", not as a JSON number.'
+NUMBER_FOR_TEXT = "Send text here, not a number."
 
 
-def _decimal_from_string_only(to_internal_value):
-    def to_internal_value_of_a_string(field: serializers.DecimalField, data):
+def _strings_only(to_internal_value, message: str):
+    def to_internal_value_of_a_string(field: serializers.Field, data):
         if isinstance(data, int | float) and not isinstance(data, bool):
-            raise serializers.ValidationError(NUMBER_FOR_DECIMAL, code="invalid")
+            raise serializers.ValidationError(message, code="invalid")
         return to_internal_value(field, data)
 
+    to_internal_value_of_a_string.strings_only = True
     return to_internal_value_of_a_string
 
 
 def hold_input_types_to_the_schema() -> None:
     serializers.BooleanField.TRUE_VALUES = TRUE_VALUES
     serializers.BooleanField.FALSE_VALUES = FALSE_VALUES
-    reader = serializers.DecimalField.to_internal_value
-    if not getattr(reader, "strings_only", False):  # once, however often ready() runs
-        serializers.DecimalField.to_internal_value = _decimal_from_string_only(reader)
-        serializers.DecimalField.to_internal_value.strings_only = True
+    for field_class, message in ((serializers.DecimalField, NUMBER_FOR_DECIMAL),
+                                 (serializers.CharField, NUMBER_FOR_TEXT)):
+        reader = field_class.to_internal_value
+        if not getattr(reader, "strings_only", False):  # once, however often ready() runs
+            field_class.to_internal_value = _strings_only(reader, message)

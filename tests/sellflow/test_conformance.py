@@ -129,6 +129,13 @@ def test_money_sent_as_a_json_number_is_refused_and_nothing_changes(seller, amou
     assert (seller.shipping_fee, seller.first_name) == (before, before_name)
 
 
+def test_text_sent_as_a_json_number_is_refused(seller):
+    response = authenticated_client(seller).patch("/api/auth/profile/", {"city": 0}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["details"] == {"city": ["Send text here, not a number."]}
+
+
 def test_money_as_a_string_is_taken(seller):
     response = authenticated_client(seller).patch(
         "/api/auth/profile/", {"shipping_fee": "12.50", "free_shipping_threshold": ""}, format="json")
