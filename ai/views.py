@@ -22,7 +22,7 @@ from ai.services.content import ContentRequest
 from products.models import Product
 from products.selectors import PublicRows, buyable_first
 from sellflow.filters import FilterBackend
-from sellflow.pagination import PAGE_PARAMETERS, HeaderPagination
+from sellflow.pagination import CATALOG_PAGE_PARAMETERS, PAGE_PARAMETERS, CatalogPagination
 from sellflow.permissions import IsSeller
 from sellflow.schema import error_responses
 from sellflow.throttling import AIGenerateThrottle, AISearchThrottle, with_default_throttles
@@ -35,7 +35,7 @@ class SearchView(APIView):
     throttle_classes = with_default_throttles(AISearchThrottle)
 
     @extend_schema(tags=TAGS, summary="Search the catalog in plain words (price, stock, colour, size, category)",
-                   parameters=[s.SearchQuerySerializer, *PAGE_PARAMETERS],
+                   parameters=[s.SearchQuerySerializer, *CATALOG_PAGE_PARAMETERS],
                    responses={200: s.SearchResponseSerializer, **error_responses(400, 404, s404="No such page.")})
     def get(self, request):
         params = s.SearchQuerySerializer(data=request.query_params)
@@ -45,7 +45,7 @@ class SearchView(APIView):
         if chosen:  # the shopper's own choice wins over a category read in the words; the chips say so
             interpretation.category = search.category_named(chosen)
         products = search.products_for(interpretation, category=chosen)
-        paginator = HeaderPagination()
+        paginator = CatalogPagination()
         page = paginator.paginate_queryset(buyable_first(products), request, view=self)
         body = {"query": params.validated_data["q"], "interpreted": interpretation.as_dict(),
                 "count": paginator.page.paginator.count, "results": PublicRows(request).products(page)}

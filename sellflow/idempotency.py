@@ -20,7 +20,7 @@ HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
 
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
-    HEADER, str, OpenApiParameter.HEADER, required=False,
+    HEADER, {"type": "string", "maxLength": MAX_KEY_LENGTH}, OpenApiParameter.HEADER, required=False,
     description=f"Any unique string (a UUID): a retry with the same key within "
                 f"{settings.IDEMPOTENCY_KEY_HOURS} h returns the first answer and does the work once.",
 )

@@ -39,15 +39,26 @@ def _strings_only(to_internal_value, message: str):
             raise serializers.ValidationError(message, code="invalid")
         return to_internal_value(field, data)
 
-    to_internal_value_of_a_string.strings_only = True
+    to_internal_value_of_a_string.held_to_the_schema = True
     return to_internal_value_of_a_string
 
 
+def _booleans_only(to_internal_value):
+    def to_internal_value_of_a_boolean(field: serializers.BooleanField, data):
+        if not (data in TRUE_VALUES or data in FALSE_VALUES or (field.allow_null and data in field.NULL_VALUES)):
+            field.fail("invalid", input=data)
+        return to_internal_value(field, data)
+
+    to_internal_value_of_a_boolean.held_to_the_schema = True
+    return to_internal_value_of_a_boolean
+
+
 def hold_input_types_to_the_schema() -> None:
-    serializers.BooleanField.TRUE_VALUES = TRUE_VALUES
-    serializers.BooleanField.FALSE_VALUES = FALSE_VALUES
+    # Only what is read in is narrowed: what is written out keeps DRF's own reading.
+    if not getattr(serializers.BooleanField.to_internal_value, "held_to_the_schema", False):
+        serializers.BooleanField.to_internal_value = _booleans_only(serializers.BooleanField.to_internal_value)
     for field_class, message in ((serializers.DecimalField, NUMBER_FOR_DECIMAL),
                                  (serializers.CharField, NUMBER_FOR_TEXT)):
         reader = field_class.to_internal_value
-        if not getattr(reader, "strings_only", False):  # once, however often ready() runs
+        if not getattr(reader, "held_to_the_schema", False):  # once, however often ready() runs
             field_class.to_internal_value = _strings_only(reader, message)

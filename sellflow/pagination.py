@@ -12,9 +12,11 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 
 class HeaderPagination(PageNumberPagination):
+    """Lists a user owns (their products, orders, notifications...): pages of up to 500."""
+
     page_size = 20
     page_size_query_param = "page_size"
-    max_page_size = 100
+    max_page_size = 500
 
     def get_page_size(self, request) -> int:
         value = self._query_integer(request, self.page_size_query_param, max_value=self.max_page_size)
@@ -71,8 +73,19 @@ class HeaderPagination(PageNumberPagination):
         return parameters
 
 
-# For views that paginate by hand (their body is not a plain list): the same query parameters.
-PAGE_PARAMETERS = [
-    OpenApiParameter("page", {"type": "integer", "minimum": 1}),
-    OpenApiParameter("page_size", {"type": "integer", "minimum": 1, "maximum": HeaderPagination.max_page_size}),
-]
+class CatalogPagination(HeaderPagination):
+    """The public catalog (the list, a vendor's page, search): pages of up to 100."""
+
+    max_page_size = 100
+
+
+def page_parameters(pagination: type[HeaderPagination]) -> list[OpenApiParameter]:
+    """For views that paginate by hand (their body is not a plain list): the same query parameters."""
+    return [
+        OpenApiParameter("page", {"type": "integer", "minimum": 1}),
+        OpenApiParameter("page_size", {"type": "integer", "minimum": 1, "maximum": pagination.max_page_size}),
+    ]
+
+
+PAGE_PARAMETERS = page_parameters(HeaderPagination)
+CATALOG_PAGE_PARAMETERS = page_parameters(CatalogPagination)

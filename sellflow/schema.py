@@ -205,7 +205,8 @@ def _null_as_empty_part(schema: dict) -> None:
     for name, subschema in schema.get("properties", {}).items():
         if subschema.pop("nullable", False):
             outer = {key: subschema.pop(key) for key in ("description", "readOnly", "writeOnly") if key in subschema}
-            schema["properties"][name] = {"oneOf": [subschema, {"type": "string", "maxLength": 0}], **outer}
+            # anyOf, not oneOf: a string that may be blank matches both, and is still valid once.
+            schema["properties"][name] = {"anyOf": [subschema, {"type": "string", "maxLength": 0}], **outer}
 
 
 def _file_encodings(serializer) -> dict:

@@ -24,7 +24,7 @@ from products.models import Product
 from products.views.schema import IN_STOCK_PARAMETER, TAGS
 from sellflow.counters import client_key
 from sellflow.filters import FilterBackend
-from sellflow.pagination import PAGE_PARAMETERS, HeaderPagination
+from sellflow.pagination import CATALOG_PAGE_PARAMETERS, CatalogPagination
 
 
 class CategoryTreeView(APIView):
@@ -39,6 +39,7 @@ class CategoryTreeView(APIView):
 class PublicProductListView(generics.ListAPIView):
     permission_classes = [AllowAny]
     serializer_class = s.PublicProductSerializer
+    pagination_class = CatalogPagination
     filter_backends = [FilterBackend]
     filterset_class = PublicProductFilter
 
@@ -88,12 +89,12 @@ class VendorView(APIView):
 
     @extend_schema(
         tags=TAGS, summary="A vendor's public profile and products",
-        parameters=PAGE_PARAMETERS,
+        parameters=CATALOG_PAGE_PARAMETERS,
         responses={200: s.VendorPageSerializer},
     )
     def get(self, request, vendor_id):
         vendor = get_object_or_404(User.objects.filter(is_active=True, account_type=AccountType.SELLER), pk=vendor_id)
-        paginator = HeaderPagination()
+        paginator = CatalogPagination()
         page = paginator.paginate_queryset(selectors.public_products().filter(seller=vendor), request, view=self)
         rows = selectors.PublicRows(request)
         products = rows.products(page)

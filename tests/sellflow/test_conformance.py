@@ -163,7 +163,15 @@ def test_an_empty_filter_value_the_schema_refuses_is_a_400_on_every_list(seller,
 
 
 def test_page_size_past_the_maximum_is_a_400_on_an_app_list(seller):
-    response = authenticated_client(seller).get("/api/orders/orders/seller_orders/", {"page_size": 101})
+    """Lists a user owns page up to 500, the public catalog up to 100 (the conventions)."""
+    client = authenticated_client(seller)
 
+    assert client.get("/api/orders/orders/seller_orders/", {"page_size": 500}).status_code == 200
+    response = client.get("/api/orders/orders/seller_orders/", {"page_size": 501})
     assert response.status_code == 400
-    assert response.json()["details"] == {"page_size": ["Ensure this value is less than or equal to 100."]}
+    assert response.json()["details"] == {"page_size": ["Ensure this value is less than or equal to 500."]}
+    for catalog in ("/api/products/public/list/", f"/api/products/public/vendor/{seller.pk}/"):
+        assert client.get(catalog, {"page_size": 100}).status_code == 200
+        response = client.get(catalog, {"page_size": 101})
+        assert response.status_code == 400, catalog
+        assert response.json()["details"] == {"page_size": ["Ensure this value is less than or equal to 100."]}

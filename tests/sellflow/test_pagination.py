@@ -55,18 +55,18 @@ def test_last_page(client):
     assert set(links(response)) == {"prev", "first", "last"}
 
 
-def test_page_size_up_to_100_is_served(client):
+def test_page_size_up_to_500_is_served_on_a_list_the_user_owns(client):
     UserFactory.create_batch(80)
 
-    response = client.get(URL, {"page_size": 100})
+    response = client.get(URL, {"page_size": 500})
 
-    assert len(response.json()) == 100
+    assert len(response.json()) == 125
     assert response["X-Total-Count"] == "125"
 
 
 @pytest.mark.parametrize(("query", "message"), [
-    ({"page_size": 101}, "Ensure this value is less than or equal to 100."),
-    ({"page_size": 500}, "Ensure this value is less than or equal to 100."),
+    ({"page_size": 501}, "Ensure this value is less than or equal to 500."),
+    ({"page_size": 5000}, "Ensure this value is less than or equal to 500."),
     ({"page_size": 0}, "Ensure this value is greater than or equal to 1."),
     ({"page_size": "ten"}, "A valid integer is required."),
     ({"page_size": "2.5"}, "A valid integer is required."),
@@ -77,8 +77,9 @@ def test_page_size_up_to_100_is_served(client):
     ({"page": "two"}, "A valid integer is required."),
 ])
 def test_page_parameters_the_schema_refuses_are_a_400_in_the_error_shape(client, query, message):
-    """The schema states page >= 1 and 1 <= page_size <= 100: a list never clamps or ignores them
-    silently (it answered page_size=500 with 100 items, page_size=ten with 20)."""
+    """The schema states page >= 1 and 1 <= page_size <= 500 (the conventions' bound for lists a
+    user owns): a list never clamps or ignores them silently (it clamped page_size, and answered
+    page_size=ten with 20 items)."""
     response = client.get(URL, query)
 
     assert response.status_code == 400
