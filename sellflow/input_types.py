@@ -45,7 +45,9 @@ def _strings_only(to_internal_value, message: str):
 
 def _booleans_only(to_internal_value):
     def to_internal_value_of_a_boolean(field: serializers.BooleanField, data):
-        if not (data in TRUE_VALUES or data in FALSE_VALUES or (field.allow_null and data in field.NULL_VALUES)):
+        # A list or an object is no boolean, and cannot be looked up in DRF's (hashed) null values.
+        is_null = field.allow_null and isinstance(data, str | None) and data in field.NULL_VALUES
+        if not (data in TRUE_VALUES or data in FALSE_VALUES or is_null):
             field.fail("invalid", input=data)
         return to_internal_value(field, data)
 

@@ -175,3 +175,16 @@ def test_page_size_past_the_maximum_is_a_400_on_an_app_list(seller):
         response = client.get(catalog, {"page_size": 101})
         assert response.status_code == 400, catalog
         assert response.json()["details"] == {"page_size": ["Ensure this value is less than or equal to 100."]}
+
+
+@pytest.mark.parametrize("data", [[], {}, 1, "yes"])
+def test_a_nullable_boolean_refuses_what_is_no_boolean_with_a_400_not_a_crash(data):
+    """No request takes a nullable boolean yet; the next app's will (lists and objects cannot be
+    looked up among DRF's null values)."""
+    from rest_framework import serializers
+
+    field = serializers.BooleanField(allow_null=True)
+
+    with pytest.raises(serializers.ValidationError):
+        field.run_validation(data)
+    assert field.run_validation("null") is None and field.run_validation("true") is True
