@@ -2,7 +2,6 @@
 unconfirmed) orders, computed when read, so a timed-out order stops holding stock whether or not
 a worker ran. Reads and rules only (no writes): a leaf, importable by selectors and services."""
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,6 +11,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from orders.models import ReservationStatus, StockReservation
+from products.holds import held_units
 from products.models import Product, ProductStatus, Variant
 
 
@@ -51,19 +51,10 @@ class Availability:
 
 
 def availability(products: list[Product], variants: list[Variant], *, now: datetime | None = None) -> Availability:
-    """Two queries whatever the number of products: the holds, summed per product and variant."""
-    now = now or timezone.now()
-    product_ids = {p.pk for p in products}
-    held_product: dict[int, int] = defaultdict(int)
-    held_variant: dict[int, int] = defaultdict(int)
-    if product_ids:
-        rows = (StockReservation.objects.filter(holding(now), product_id__in=product_ids)
-                .values("product_id", "variant_id").annotate(held=Sum("quantity")))
-        for row in rows:
-            held_product[row["product_id"]] += row["held"]
-            if row["variant_id"] is not None:
-                held_variant[row["variant_id"]] += row["held"]
+    """One query whatever the number of products: the holds, summed per product and variant, as
+    the public catalog counts them (products.holds, fed by active_holds above)."""
+    held = held_units({p.pk for p in products}, now=now or timezone.now())
     return Availability(
-        by_product={p.pk: max(p.stock_quantity - held_product[p.pk], 0) for p in products},
-        by_variant={v.pk: max(v.stock_quantity - held_variant[v.pk], 0) for v in variants},
+        by_product={p.pk: held.available(p) for p in products},
+        by_variant={v.pk: held.available_variant(v) for v in variants},
     )
