@@ -6,6 +6,8 @@ import re
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from products.search.text import SIZE_PHRASES, colour_of, fold, size_tokens, stems
+
 CURRENCY_WORDS = {
     "cedi": "GHS", "cedis": "GHS", "ghs": "GHS", "ghc": "GHS", "gh₵": "GHS", "₵": "GHS", "gh¢": "GHS",
     "naira": "NGN", "ngn": "NGN", "₦": "NGN",
@@ -13,12 +15,6 @@ CURRENCY_WORDS = {
     "euro": "EUR", "euros": "EUR", "eur": "EUR", "€": "EUR",
     "pound": "GBP", "pounds": "GBP", "gbp": "GBP", "£": "GBP",
 }
-COLOURS = {
-    "red", "blue", "green", "black", "white", "yellow", "pink", "purple", "orange", "brown", "grey", "gray",
-    "gold", "silver", "beige", "navy", "maroon", "cream", "khaki", "teal", "turquoise", "multicolour", "multicolor",
-}
-SIZE_WORDS = {"xs": "XS", "s": "S", "small": "S", "m": "M", "medium": "M", "l": "L", "large": "L", "xl": "XL",
-              "xxl": "XXL", "2xl": "XXL", "xxxl": "XXXL", "3xl": "XXXL"}
 CHEAP_WORDS = {"cheap", "cheapest", "affordable", "budget", "inexpensive", "bargain"}
 STOPWORDS = {
     "a", "an", "the", "for", "with", "and", "or", "of", "in", "on", "me", "my", "i", "want", "need", "looking",
@@ -53,7 +49,14 @@ PRICE_PATTERNS = [
     ("min", re.compile(rf"(?:>=?|≥)\s*{_money('low')}")),
 ]
 IN_STOCK = re.compile(r"\b(?:in[\s-]stock|available(?: now)?|ready to ship|on hand)\b")
-SHOE_SIZE = re.compile(r"\bsize\s+(?P<size>\d{1,2}(?:\.5)?|xs|s|m|l|xl|xxl|xxxl|2xl|3xl|small|medium|large)\b")
+# Size words of more than one letter ("medium", "extra large", "2xl"), longest first.
+_SIZE_NAMES = "|".join(re.escape(name) for name in sorted((n for n in SIZE_PHRASES if len(n) > 1), key=len,
+                                                          reverse=True))
+_SHOE_NUMBER = r"\d{1,2}(?:[.,]5)?"
+SIZE_MENTION = re.compile(
+    rf"(?<![\w.])(?:(?:size|taille|pointure)\s+(?P<value>(?:eu|uk|us)\s*{_SHOE_NUMBER}|{_SHOE_NUMBER}|{_SIZE_NAMES}|s|m|l)"
+    rf"|(?P<system>eu|uk|us)\s*(?P<number>{_SHOE_NUMBER})|(?P<number_first>{_SHOE_NUMBER})\s*(?P<system_after>eu|uk|us)"
+    rf"|(?P<name>{_SIZE_NAMES}))(?![\w.])")
 
 
 @dataclass
@@ -96,16 +99,6 @@ def _currency_in(fragment: str) -> str | None:
         if token in CURRENCY_WORDS:
             return CURRENCY_WORDS[token]
     return None
-
-
-def _singular(word: str) -> str:
-    if word.endswith("ies") and len(word) > 4:
-        return word[:-3] + "y"
-    if word.endswith("es") and word[:-2].endswith(("s", "x", "ch", "sh")):
-        return word[:-2]
-    if word.endswith("s") and not word.endswith("ss") and len(word) > 3:
-        return word[:-1]
-    return word
 
 
 def parse_query(query: str, *, categories: list[dict] | tuple = ()) -> Interpretation:
@@ -156,11 +149,20 @@ def _take_stock(text: str, result: Interpretation) -> str:
 
 
 def _take_sizes(text: str, result: Interpretation) -> str:
-    """Sizes said as "size 42", "size m"; bare letter sizes are read with the other words."""
-    for match in SHOE_SIZE.finditer(text):
-        size = match.group("size")
-        result.sizes.append(SIZE_WORDS.get(size, size.upper()))
-    return SHOE_SIZE.sub(" ", text)
+    """Sizes said as "size 42", "size m", "eu 42", "uk 8", "medium", "extra large", "xxl", each
+    in its canonical spelling (products.search.text): "medium" is M, "xxl" is 2XL."""
+    for match in SIZE_MENTION.finditer(text):
+        groups = match.groupdict()
+        value = (groups["value"] or groups["name"]
+                 or f"{groups['system'] or groups['system_after']} {groups['number'] or groups['number_first']}")
+        result.sizes.append(display_size(value))
+    return SIZE_MENTION.sub(" ", text)
+
+
+def display_size(value: str) -> str:
+    """A size as the interpretation shows it: "medium" → "M", "eu 42" → "42", "uk 8" → "UK8"."""
+    canonical = sorted(size_tokens(value))
+    return (canonical[0] if canonical else " ".join(fold(value).split())).upper()
 
 
 def _take_category(text: str, result: Interpretation, categories: list[dict] | tuple) -> str:
@@ -169,30 +171,41 @@ def _take_category(text: str, result: Interpretation, categories: list[dict] | t
         match = _category_named_in(text, category)
         if match:
             result.category = {"id": category["id"], "name": category["name"], "slug": category["slug"]}
-            return text[:match.start()] + " " + text[match.end():]
+            return text[:match.start] + " " + text[match.end:]
     return text
 
 
-def _category_named_in(text: str, category: dict) -> re.Match | None:
-    """Where the text names the category, by its name or its slug, singular or plural."""
-    names = {category["name"].lower(), category["slug"].replace("-", " ").lower()}
-    for name in names:
-        words = name.split()
-        pattern = r"\b" + r"\s+".join(re.escape(_singular(w)) + r"(?:s|es)?" for w in words) + r"\b"
-        match = re.search(pattern, text)
-        if match:
-            return match
+@dataclass(frozen=True)
+class _Span:
+    start: int
+    end: int
+
+
+def _same_word(typed: str, named: str) -> bool:
+    """One word, in any of its forms (English or French stems) and with or without accents."""
+    typed, named = fold(typed), fold(named)
+    return typed == named or any(a == b for a, b in zip(stems(typed), stems(named), strict=True))
+
+
+def _category_named_in(text: str, category: dict) -> _Span | None:
+    """Where the text names the category, by its name or its slug, in any word form ("dress"
+    names "Dresses", "chaussure" names "Chaussures")."""
+    typed = list(re.finditer(r"[^\W_]+", text))
+    for name in {category["name"], category["slug"].replace("-", " ")}:
+        named = re.findall(r"[^\W_]+", name.lower().replace("'", " "))
+        for i in range(len(typed) - len(named) + 1) if named else ():
+            if all(_same_word(typed[i + k].group(), word) for k, word in enumerate(named)):
+                return _Span(typed[i].start(), typed[i + len(named) - 1].end())
     return None
 
 
 def _take_words(text: str, result: Interpretation) -> None:
-    """Colours, letter sizes and "cheap" among the words left; the others are searched for."""
+    """Colours (in English or French, "gray" as "grey") and "cheap" among the words left; the
+    others are searched for."""
     remaining = []
     for word in re.findall(r"[\w'’-]+", text):
-        if word in COLOURS:
-            result.colors.append("grey" if word == "gray" else word)
-        elif word in {"xs", "xl", "xxl", "xxxl", "2xl", "3xl"}:
-            result.sizes.append(SIZE_WORDS[word])
+        if colour_of(fold(word)):
+            result.colors.append(colour_of(fold(word)))
         elif word in CHEAP_WORDS:
             result.sort = "price"
         elif word in STOPWORDS:

@@ -5,13 +5,12 @@ import hashlib
 import json
 import logging
 import re
-from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
@@ -19,11 +18,12 @@ from ai.errors import AIProviderError
 from ai.models import Feature
 from ai.prompts import search_prompt
 from ai.providers import Generation, provider_name
-from ai.query import MAX_PRICE, MAX_TERMS, Interpretation, parse_query
+from ai.query import MAX_PRICE, MAX_TERMS, Interpretation, display_size, parse_query
 from ai.services.generation import generate
 from products.holds import available_stock
-from products.models import Category, Variant
-from products.search import search_products
+from products.models import Category
+from products.search import search_products, with_colours, with_sizes
+from products.search.text import colour_of, fold
 from products.selectors import category_and_descendant_ids, public_products, stock_rank
 from sellflow.exceptions import ApplicationError
 
@@ -94,7 +94,8 @@ def interpretation_from(data: dict, categories: list[dict]) -> Interpretation:
     return Interpretation(
         text=str(data.get("text") or "").strip()[:300], min_price=min_price, max_price=max_price,
         currency=_currency(data), in_stock=True if data.get("in_stock") is True else None,
-        colors=[c.lower() for c in _terms(data, "colors")], sizes=[size.upper() for size in _terms(data, "sizes")],
+        colors=[colour_of(fold(c)) or c.lower() for c in _terms(data, "colors")],
+        sizes=[display_size(size) for size in _terms(data, "sizes")],
         category=_category(data, categories), sort="price" if data.get("sort") == "price" else None)
 
 
@@ -123,22 +124,6 @@ def _terms(data: dict, key: str) -> list[str]:
     return [str(v).strip()[:30] for v in data.get(key) or [] if str(v).strip()][:MAX_TERMS]
 
 
-# Seller-entered option names vary in case and spelling.
-OPTION_KEYS = {"color": ("color", "colour", "Color", "Colour", "COLOR"), "size": ("size", "Size", "SIZE")}
-SIZE_NAMES = {"S": ("S", "Small"), "M": ("M", "Medium"), "L": ("L", "Large"), "XS": ("XS", "Extra small"),
-              "XL": ("XL", "Extra large")}
-
-
-def variant_with(option: str, values: Iterable[str]) -> Exists:
-    """Products with a variant whose option is one of `values`: one EXISTS, never a join, so
-    many terms never multiply rows."""
-    condition = Q()
-    for key in OPTION_KEYS[option]:
-        for value in values:
-            condition |= Q(**{f"options__{key}__iexact": value})
-    return Exists(Variant.objects.filter(condition, product=OuterRef("pk")))
-
-
 def products_for(interpretation: Interpretation, *, category: str = "") -> QuerySet:
     """The public products that match every kind of filter understood (any of several colours,
     any of several sizes), best matches first."""
@@ -155,14 +140,9 @@ def products_for(interpretation: Interpretation, *, category: str = "") -> Query
     if interpretation.in_stock:
         products = products.alias(available=available_stock(timezone.now())).filter(available__gt=0)
     if interpretation.colors:
-        # A variant in one of the colours, or a product that names it in its name or tags.
-        named = Q()
-        for colour in interpretation.colors:
-            named |= Q(name__iregex=rf"(^|[^a-z]){colour}([^a-z]|$)") | Q(tags_text__icontains=colour)
-        products = products.filter(variant_with("color", interpretation.colors) | named)
+        products = with_colours(products, interpretation.colors)
     if interpretation.sizes:
-        sizes = [name for size in interpretation.sizes for name in SIZE_NAMES.get(size, (size,))]
-        products = products.filter(variant_with("size", sizes))
+        products = with_sizes(products, interpretation.sizes)
     if interpretation.text:
         ordering = (stock_rank(), "price") if interpretation.sort == "price" else ("-search_rank",)
         return search_products(products, interpretation.text, rank_ordering=ordering)

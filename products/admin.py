@@ -3,7 +3,19 @@ from django.db import transaction
 
 from products import cache as catalog_cache
 from products import services
-from products.models import CatalogImport, Category, Favorite, Product, ProductHistory, ProductImage, Tag, Variant
+from products.models import (
+    CatalogImport,
+    Category,
+    Favorite,
+    Product,
+    ProductHistory,
+    ProductImage,
+    SearchSynonym,
+    Tag,
+    Variant,
+)
+from products.search.index import index_category
+from products.search.synonyms import synonyms_changed
 from sellflow.transactions import batched_announcements
 
 
@@ -25,9 +37,12 @@ class CategoryAdmin(admin.ModelAdmin):
             node = node.parent
         return " › ".join(path)
 
-    # The tree is cached for buyers: refresh it once the change is committed.
+    # The tree is cached for buyers: refresh it once the change is committed. Its products are
+    # found by its name (and those of the categories above theirs): index them again.
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
+        if not change or {"name", "parent"} & set(form.changed_data):
+            index_category(obj.pk)
         transaction.on_commit(catalog_cache.categories_changed)
 
     def delete_model(self, request, obj):
@@ -138,3 +153,35 @@ admin.site.register(
     readonly_fields=("report", "error", "started_at", "finished_at"),
     exclude=("file",),  # a seller's private file: no URL, never shown
 )
+
+
+@admin.register(SearchSynonym)
+class SearchSynonymAdmin(admin.ModelAdmin):
+    """Synonyms apply to the next search once saved (the cached table is replaced)."""
+
+    list_display = ("terms", "is_active", "updated_at")
+    list_filter = ("is_active",)
+    list_editable = ("is_active",)
+    search_fields = ("terms",)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        transaction.on_commit(synonyms_changed)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        transaction.on_commit(synonyms_changed)
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        transaction.on_commit(synonyms_changed)
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        transaction.on_commit(synonyms_changed)
+
+    def changelist_view(self, request, extra_context=None):
+        # list_editable saves through the changelist: the table changes there too.
+        if request.method == "POST":
+            transaction.on_commit(synonyms_changed)
+        return super().changelist_view(request, extra_context)

@@ -293,3 +293,62 @@ class CatalogImport(models.Model):
 
     def __str__(self) -> str:
         return f"import {self.pk} of {self.seller_id} ({self.status})"
+
+
+class SearchDocument(models.Model):
+    """A product as search reads it (products.search.index): its words folded and tagged by where
+    they stand (`a:` name and SKU, `b:` tags, category and variants, `c:` description) and the
+    sizes and colours it comes in, space-separated. Kept current by the catalog services; kept
+    apart from the product row so that lists never load it."""
+
+    product = models.OneToOneField(Product, on_delete=models.CASCADE, primary_key=True,
+                                   related_name="search_document")
+    document = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"search document of {self.product_id}"
+
+
+class SearchWord(models.Model):
+    """One word of the catalog's vocabulary, with its stems: what a query word is expanded into
+    (same word, other forms, longer words it starts, near spellings) before products are matched."""
+
+    word = models.CharField(max_length=40, unique=True)
+    stem_en = models.CharField(max_length=40)
+    stem_fr = models.CharField(max_length=40)
+    length = models.PositiveSmallIntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["stem_en"], name="products_searchword_stem_en"),
+            models.Index(fields=["stem_fr"], name="products_searchword_stem_fr"),
+            models.Index(fields=["length"], name="products_searchword_length"),
+        ]
+
+    def __str__(self) -> str:
+        return self.word
+
+
+class SearchSynonym(models.Model):
+    """Words shoppers use for the same thing ("sneakers, trainers"), in any language: a search
+    for one also finds the others. Shipped with a small commerce table, edited by operators."""
+
+    terms = models.CharField(
+        max_length=500, unique=True,
+        help_text='Comma-separated words or phrases that mean the same, e.g. "handbag, purse, sac à main"; or '
+                  '"baskets => sneakers" where the words on the left also find those on the right, not back.')
+    is_active = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["terms"]
+
+    def __str__(self) -> str:
+        return self.terms
+
+    def clean(self):
+        sources, arrow, targets = self.terms.partition("=>")
+        named = [term for term in (*sources.split(","), *targets.split(",")) if term.strip()]
+        if "=>" in targets or len(named) < 2 or (arrow and not (sources.strip() and targets.strip())):
+            raise ValidationError({"terms": 'Give two or more words or phrases separated by commas, with at most '
+                                            'one "=>" between words on both sides.'})

@@ -33,6 +33,7 @@ from products.models import (
     Tag,
     Variant,
 )
+from products.search.index import index_products
 from products.signals import catalog_changed
 from products.tasks import make_product_thumbnail as make_product_thumbnail_task
 from sellflow.counters import first_in_window
@@ -49,6 +50,9 @@ PRODUCT_FIELDS = (
     "name", "description", "price", "compare_at_price", "sku", "category", "status", "stock_quantity",
     "low_stock_threshold", "weight",
 )
+
+# The fields whose words search reads (products.search.index), besides tags and variants.
+SEARCHED_FIELDS = {"name", "sku", "description", "category"}
 
 
 # --- History ----------------------------------------------------------------------------------
@@ -229,6 +233,7 @@ def _product_create(*, seller: User, data: dict[str, Any], images: list[CleanIma
         _save_variants(product, variants)
     if images:
         _store_images(product, images)
+    index_products([product.pk])
     _record_history(product=product, actor=seller, event=event, before=None)
     _after_change(product)
     return product
@@ -256,6 +261,8 @@ def product_update(*, product: Product, actor: User | None, data: dict[str, Any]
         product_set_tags(product=product, names=parse_tags(tags))
     if variants is not None:
         _save_variants(product, variants)
+    if tags is not None or variants is not None or SEARCHED_FIELDS & data.keys():
+        index_products([product.pk])
     _record_history(product=product, actor=actor, event=HistoryEvent.UPDATED, before=before)
     _after_change(product, before_stock=before["stock_quantity"])
     return product
@@ -312,6 +319,7 @@ def product_admin_saved(*, product: Product, actor: User, before: dict[str, Any]
         product.stock_quantity = sum(variant_stock)
         Product.objects.filter(pk=product.pk).update(stock_quantity=product.stock_quantity)
     event = HistoryEvent.CREATED if before is None else HistoryEvent.UPDATED
+    index_products([product.pk])
     _record_history(product=product, actor=actor, event=event, before=before,
                     reason=notifications.EDITED_IN_ADMIN_REASON)
     _after_change(product, before_stock=before["stock_quantity"] if before else None)

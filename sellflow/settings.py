@@ -439,7 +439,7 @@ SPECTACULAR_SETTINGS = {
 
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=["http://localhost:3000", "http://127.0.0.1:3000"])
 CORS_EXPOSE_HEADERS = ["X-Total-Count", "Link", "X-Request-ID", "Retry-After", "Idempotent-Replayed", "Location",
-                       "Preference-Applied"]
+                       "Preference-Applied", "X-Search-Suggestion"]
 CORS_ALLOW_HEADERS = [
     "accept",
     "authorization",

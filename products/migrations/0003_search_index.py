@@ -4,7 +4,7 @@ expression is products.search.product_search_vector(), the one the queries use."
 from django.contrib.postgres.indexes import GinIndex
 from django.db import migrations
 
-from products.search import SEARCH_INDEX_NAME, product_search_vector
+from products.migrations._search_v1 import SEARCH_INDEX_NAME, product_search_vector
 
 
 def _index():

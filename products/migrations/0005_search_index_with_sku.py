@@ -4,7 +4,7 @@ SKU, so that SKU searches use the index too."""
 from django.contrib.postgres.indexes import GinIndex
 from django.db import migrations
 
-from products.search import SEARCH_INDEX_NAME, product_search_vector
+from products.migrations._search_v1 import SEARCH_INDEX_NAME, product_search_vector
 
 
 def rebuild_index(apps, schema_editor):

@@ -3,7 +3,7 @@ hyphens, slashes and dots separate words."""
 
 from django.db import migrations
 
-from products.search import SEARCH_INDEX_NAME, product_search_vector
+from products.migrations._search_v1 import SEARCH_INDEX_NAME, product_search_vector
 
 
 def rebuild_index(apps, schema_editor):

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
@@ -21,6 +21,7 @@ from products import holds, selectors, services
 from products import serializers as s
 from products.filters import PublicProductFilter
 from products.models import Product
+from products.search import did_you_mean
 from products.views.schema import IN_STOCK_PARAMETER, TAGS
 from sellflow.counters import client_key
 from sellflow.filters import FilterBackend
@@ -34,8 +35,14 @@ class CategoryTreeView(APIView):
     def get(self, request):
         return Response(catalog_cache.cached_category_tree(selectors.category_tree))
 
+SUGGESTION_HEADER = "X-Search-Suggestion"
+
+
 @extend_schema_view(get=extend_schema(tags=TAGS, summary="Products on sale (no login needed)",
-                                      parameters=[IN_STOCK_PARAMETER]))
+                                      parameters=[IN_STOCK_PARAMETER, OpenApiParameter(
+                                          SUGGESTION_HEADER, str, OpenApiParameter.HEADER, response=[200],
+                                          description="When `search` found nothing: a query that may (\"did you "
+                                                      "mean\"), the misspelt words replaced by catalog words.")]))
 class PublicProductListView(generics.ListAPIView):
     permission_classes = [AllowAny]
     serializer_class = s.PublicProductSerializer
@@ -51,8 +58,13 @@ class PublicProductListView(generics.ListAPIView):
 
         def build():
             page = self.paginate_queryset(selectors.buyable_first(self.filter_queryset(self.get_queryset())))
+            headers = self.paginator.get_headers()
+            if not self.paginator.page.paginator.count and request.query_params.get("search"):
+                suggestion = did_you_mean(request.query_params["search"])
+                if suggestion:
+                    headers[SUGGESTION_HEADER] = suggestion
             # Cached as rendered JSON: a warm hit does no serialization at all.
-            return JSONRenderer().render(rows.products(page)), self.paginator.get_headers()
+            return JSONRenderer().render(rows.products(page)), headers
 
         def valid_until():
             # The page's stock changes when one of its holds lapses; which products `in_stock`

@@ -37,11 +37,27 @@ class ProductFactory(factory.django.DjangoModelFactory):
 
             product_set_tags(product=self, names=parse_tags(extracted))
 
+    @factory.post_generation
+    def search_index(self, create, extracted, **kwargs):
+        # What the catalog services do after every change of a product's words.
+        if create:
+            from products.search.index import index_products
+
+            index_products([self.pk])
+
 
 class VariantFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Variant
+        skip_postgeneration_save = True
 
     product = factory.SubFactory(ProductFactory)
     name = factory.Sequence(lambda n: f"Size {n}")
     stock_quantity = 5
+
+    @factory.post_generation
+    def search_index(self, create, extracted, **kwargs):
+        if create:
+            from products.search.index import index_products
+
+            index_products([self.product_id])

@@ -1,0 +1,123 @@
+"""The catalog's words (SearchWord) that a query word stands for: the same word, its other forms
+(same English or French stem), longer words it begins, and near spellings within its typo budget.
+Near spellings are looked up with the GIN trigram index on PostgreSQL and among words of about
+the same length on SQLite, then checked by the same edit distance on both, so both databases
+find exactly the same words."""
+
+from dataclasses import dataclass
+from functools import reduce
+from operator import or_
+
+from django.contrib.postgres.lookups import TrigramSimilar
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.db.models import Q
+
+from accounts.cache import bump_generation, read_generation
+from products.models import SearchWord
+from products.search.text import edit_distance, stems, typo_budget
+
+SearchWord._meta.get_field("word").register_lookup(TrigramSimilar)
+
+VOCABULARY_GENERATION_KEY = "catalog:search-vocabulary-generation"
+# Kinds of match, best first; their values weigh in the ranking.
+EXACT, FORM, PREFIX, TYPO = 4, 3, 2, 1
+# Longer words a query word begins ("head": headphones, headset...), shortest first.
+PREFIX_LIMIT = 50
+# Every word within two edits of a word of 9 letters or more shares at least a tenth of its
+# trigrams with it (pg_trgm's similarity: two letters swapped twice change at most 8 of its
+# 10+ trigrams), so this threshold never loses a near spelling; the edit distance decides.
+TRIGRAM_THRESHOLD = 0.1
+
+
+@dataclass(frozen=True)
+class Row:
+    word: str
+    stem_en: str
+    stem_fr: str
+
+
+def vocabulary_changed() -> None:
+    """New words entered the vocabulary, or old ones left it: call after commit."""
+    bump_generation(VOCABULARY_GENERATION_KEY)
+
+
+def vocabulary_generation() -> int:
+    return read_generation(VOCABULARY_GENERATION_KEY)
+
+
+def expand(full: set[str], forms_only: set[str]) -> dict[str, dict[str, int]]:
+    """For each query word, the catalog words it finds and how (EXACT, FORM, PREFIX, TYPO).
+    `full` words find all four ways; `forms_only` words (a synonym's) only the first two.
+    One query, and one more per word of one or two letters (whose longer words are many)."""
+    words = full | forms_only
+    if not words:
+        return {}
+    condition = (Q(word__in=words) | Q(stem_en__in={stems(w)[0] for w in words})
+                 | Q(stem_fr__in={stems(w)[1] for w in words}))
+    for word in full:
+        if len(word) >= 3:
+            condition |= Q(word__startswith=word)
+    rows = _rows(condition, near={word: typo_budget(word) for word in full})
+    for word in full:
+        if len(word) < 3:
+            rows |= _rows(Q(word__startswith=word), limit=PREFIX_LIMIT)
+    found: dict[str, dict[str, int]] = {}
+    for word in words:
+        kinds: dict[str, int] = {}
+        for row in rows:
+            kind = _kind(word, row, can_stretch=word in full)
+            if kind and kind > kinds.get(row.word, 0):
+                kinds[row.word] = kind
+        longer = sorted((w for w, kind in kinds.items() if kind == PREFIX), key=lambda w: (len(w), w))
+        found[word] = {w: kind for w, kind in kinds.items() if kind != PREFIX or w in longer[:PREFIX_LIMIT]}
+    return found
+
+
+def _kind(word: str, row: Row, *, can_stretch: bool) -> int:
+    if row.word == word:
+        return EXACT
+    stem_en, stem_fr = stems(word)
+    if row.stem_en == stem_en or row.stem_fr == stem_fr:
+        return FORM
+    if not can_stretch:
+        return 0
+    if row.word.startswith(word):
+        return PREFIX
+    budget = typo_budget(word)
+    return TYPO if budget and edit_distance(word, row.word, budget) <= budget else 0
+
+
+def _rows(condition: Q, *, limit: int | None = None, near: dict[str, int] | None = None) -> set[Row]:
+    """The vocabulary rows meeting `condition`, or within the typo budgets of `near`'s words."""
+    near = {word: budget for word, budget in (near or {}).items() if budget}
+    if near and connection.vendor == "postgresql":
+        condition |= reduce(or_, (Q(length__range=(len(w) - b, len(w) + b), word__trigram_similar=w)
+                                  for w, b in near.items()))
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('pg_trgm.similarity_threshold', %s, true)", [str(TRIGRAM_THRESHOLD)])
+            return _rows(condition, limit=limit)
+    if near:
+        # One edit leaves the first or the last letter in place; two may change both.
+        condition |= reduce(or_, (Q(length__range=(len(w) - b, len(w) + b))
+                                  & (Q(word__startswith=w[0]) | Q(word__endswith=w[-1]) if b == 1 else Q())
+                                  for w, b in near.items()))
+    queryset = SearchWord.objects.filter(condition).order_by("length", "word").values_list("word", "stem_en", "stem_fr")
+    return {Row(*values) for values in (queryset[:limit] if limit else queryset)}
+
+
+def closest_word(word: str) -> str | None:
+    """The catalog word nearest to a word that found nothing ("did you mean"): within two edits
+    (one under 5 letters), the fewest edits first, then the shortest, then alphabetical."""
+    if len(word) < 3 or not word.isalpha():
+        return None
+    budget = 1 if len(word) < 5 else 2
+    key = f"catalog:closest:{vocabulary_generation()}:{word}"
+    found = cache.get(key)
+    if found is None:
+        scored = sorted((edit_distance(word, row.word, budget), len(row.word), row.word)
+                        for row in _rows(Q(pk__in=[]), near={word: budget}))
+        best = next(((d, w) for d, _, w in scored if d <= budget and w != word), None)
+        found = best[1] if best else ""
+        cache.set(key, found, 3600)
+    return found or None
