@@ -38,6 +38,9 @@ class SearchResponseSerializer(serializers.Serializer):
     query = serializers.CharField()
     interpreted = InterpretationSerializer(help_text="The filters understood, for the frontend to show as chips.")
     count = serializers.IntegerField()
+    suggestion = serializers.CharField(
+        allow_null=True, help_text='When nothing was found: the query with its misspelt words replaced by catalog '
+                                   'words ("did you mean"), or null.')
     results = PublicProductSerializer(many=True)
 
 

@@ -20,6 +20,7 @@ from ai.services import content as content_services
 from ai.services import jobs, replies
 from ai.services.content import ContentRequest
 from products.models import Product
+from products.search import did_you_mean
 from products.selectors import PublicRows, buyable_first
 from sellflow.filters import FilterBackend
 from sellflow.pagination import CATALOG_PAGE_PARAMETERS, PAGE_PARAMETERS, CatalogPagination
@@ -47,8 +48,11 @@ class SearchView(APIView):
         products = search.products_for(interpretation, category=chosen)
         paginator = CatalogPagination()
         page = paginator.paginate_queryset(buyable_first(products), request, view=self)
-        body = {"query": params.validated_data["q"], "interpreted": interpretation.as_dict(),
-                "count": paginator.page.paginator.count, "results": PublicRows(request).products(page)}
+        count = paginator.page.paginator.count
+        suggestion = did_you_mean(interpretation.text, within=params.validated_data["q"]) \
+            if not count and interpretation.text else None
+        body = {"query": params.validated_data["q"], "interpreted": interpretation.as_dict(), "count": count,
+                "suggestion": suggestion, "results": PublicRows(request).products(page)}
         return Response(body, headers=paginator.get_headers())
 
 

@@ -119,3 +119,12 @@ def cached_category_tree(build: Callable[[], Any]) -> Any:
     if not enabled():
         return build()
     return _cached(CATEGORY_TREE_KEY, (read_generation(CATALOG_GENERATION_KEY),), build, _no_limit)
+
+
+def cached_suggestions(text: str, build: Callable[[], Any]) -> Any:
+    """Type-ahead suggestions for what was typed so far: rebuilt when products or categories change."""
+    if not enabled():
+        return build()
+    generations = _generations(CATALOG_GENERATION_KEY, TAXONOMY_GENERATION_KEY)
+    digest = hashlib.sha256(text.encode()).hexdigest()[:32]
+    return _cached(f"catalog:suggest:{digest}", generations, build, _no_limit)

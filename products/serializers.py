@@ -245,6 +245,22 @@ class VendorPageSerializer(serializers.Serializer):
     products = PublicProductSerializer(many=True)
 
 
+class SuggestQuerySerializer(serializers.Serializer):
+    q = serializers.CharField(max_length=100, help_text='What the shopper has typed so far, e.g. "pho".')
+
+
+class SuggestionSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["category", "product", "tag"])
+    text = serializers.CharField(help_text="What to show, and to search for when chosen.")
+    id = serializers.IntegerField(allow_null=True, help_text="The category or product; null for a tag.")
+    slug = serializers.CharField(allow_null=True)
+
+
+class SuggestResponseSerializer(serializers.Serializer):
+    query = serializers.CharField()
+    suggestions = SuggestionSerializer(many=True, help_text="At most 8: categories, then products, then tags.")
+
+
 class ShareRequestSerializer(serializers.Serializer):
     platform = serializers.ChoiceField(choices=["facebook", "x", "twitter", "whatsapp", "instagram", "copy"])
 

@@ -23,6 +23,7 @@ urlpatterns = [
     path("export/", views.CatalogExportView.as_view(), name="export"),
     path("favorites/", views.FavoriteListView.as_view(), name="favorites"),
     path("public/list/", views.PublicProductListView.as_view(), name="public-list"),
+    path("public/suggest/", views.SuggestView.as_view(), name="public-suggest"),
     path("public/<id:pk>/", views.PublicProductDetailView.as_view(), name="public-detail"),
     path("public/<id:pk>/share/", views.ShareView.as_view(), name="public-share"),
     path("public/vendor/<id:vendor_id>/", views.VendorView.as_view(), name="public-vendor"),

@@ -12,8 +12,10 @@ import re
 
 from django.db.models import QuerySet
 
+from products.cache import cached_suggestions
 from products.search.index import COLOUR, NAME, SIZE, TAGS
 from products.search.query import apply_plan, corrections, has_any, plan_for
+from products.search.suggestions import typeahead
 from products.search.text import SIZE_NAME_WORDS, colour_of, fold, size_tokens
 
 
@@ -27,14 +29,16 @@ def search_products(queryset: QuerySet, text: str, *, rank_ordering: tuple = ("-
     return matched.order_by(*rank_ordering, "-id") if rank_ordering else matched
 
 
-def did_you_mean(text: str) -> str | None:
+def did_you_mean(text: str, *, within: str | None = None) -> str | None:
     """`text` with its words that found nothing replaced by the nearest catalog words (the
-    others as typed), or None when there is nothing to correct."""
+    others as typed), or None when there is nothing to correct. `within`: the whole query that
+    `text` was read from (AI search), corrected in the same way."""
     plan = plan_for(text)
     replaced = corrections(plan) if plan else {}
     if not replaced:
         return None
-    suggestion = re.sub(r"[^\W_]+", lambda match: replaced.get(fold(match.group()), match.group()), text)
+    suggestion = re.sub(r"[^\W_]+", lambda match: replaced.get(fold(match.group()), match.group()),
+                        text if within is None else within)
     return " ".join(suggestion.split())
 
 
@@ -53,3 +57,8 @@ def with_sizes(queryset: QuerySet, sizes: list[str]) -> QuerySet:
     tokens |= {f"{where}:{word}" for word, size in SIZE_NAME_WORDS.items() if size in canonical
                for where in (NAME, TAGS)}
     return queryset.filter(has_any(sorted(tokens)))
+
+
+def suggest(text: str) -> list[dict]:
+    """Type-ahead suggestions for a search box, cached until the catalog changes."""
+    return cached_suggestions(" ".join(fold(text).split()), lambda: typeahead(text))

@@ -10,6 +10,7 @@ from products.views.public import (
     PublicProductDetailView,
     PublicProductListView,
     ShareView,
+    SuggestView,
     VendorView,
 )
 from products.views.seller import (
@@ -27,5 +28,5 @@ __all__ = [
     "CategoryTreeView", "DuplicateProductView", "FavoriteListView", "FavoriteView", "ProductDetailView",
     "ProductHistoryView", "ProductImageDetailView", "ProductImagesUploadAliasView", "ProductImagesUploadView",
     "ProductListCreateView", "PublicProductDetailView", "PublicProductListView", "SellerTagsView", "ShareView",
-    "VendorView",
+    "SuggestView", "VendorView",
 ]

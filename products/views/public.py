@@ -21,7 +21,7 @@ from products import holds, selectors, services
 from products import serializers as s
 from products.filters import PublicProductFilter
 from products.models import Product
-from products.search import did_you_mean
+from products.search import did_you_mean, suggest
 from products.views.schema import IN_STOCK_PARAMETER, TAGS
 from sellflow.counters import client_key
 from sellflow.filters import FilterBackend
@@ -75,6 +75,17 @@ class PublicProductListView(generics.ListAPIView):
         cache_key = f"{request.scheme}://{request.get_host()}?{request.GET.urlencode()}"
         content, headers = catalog_cache.cached_listing(cache_key, build, valid_until=valid_until)
         return HttpResponse(content, content_type="application/json", headers=headers)
+
+class SuggestView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(tags=TAGS, summary="Type-ahead for the search box: categories, products and tags",
+                   parameters=[s.SuggestQuerySerializer], responses={200: s.SuggestResponseSerializer})
+    def get(self, request):
+        params = s.SuggestQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        return Response({"query": params.validated_data["q"], "suggestions": suggest(params.validated_data["q"])})
+
 
 class PublicProductDetailView(APIView):
     permission_classes = [AllowAny]
