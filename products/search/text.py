@@ -9,6 +9,7 @@ from functools import lru_cache
 import snowballstemmer
 
 MAX_WORD_LENGTH = 40  # longer "words" are serial numbers or garbage: not indexed
+MAX_QUERY_WORD_LENGTH = 100  # a longer one in a query finds nothing, as any word not indexed
 
 # Letters the NFKD decomposition leaves whole.
 _LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ø": "o", "ł": "l", "đ": "d", "ħ": "h", "ı": "i"})
@@ -47,7 +48,7 @@ def query_words(text: str) -> list[tuple[str, ...]]:
     cleaned = _cleaned(text)
     found: list[tuple[str, ...]] = []
     for piece in re.split(r"[^\w'’-]+|_", cleaned):
-        parts = [word for word in _WORD.findall(piece) if len(word) <= MAX_WORD_LENGTH]
+        parts = [word[:MAX_QUERY_WORD_LENGTH] for word in _WORD.findall(piece)]
         if len(parts) > 1:
             found.append(("".join(parts), " ".join(parts)))
         elif parts:
