@@ -38,13 +38,15 @@ def _money(name: str) -> str:
 
 
 PRICE_PATTERNS = [
-    # between 1000 and 2000 / from 50 to 100 / 50-100 / 50 to 100
-    ("range", re.compile(rf"\b(?:between|from)\s+{_money('low')}\s+(?:and|to|-)\s+{_money('high')}")),
-    ("range", re.compile(rf"(?<![\w.])(?<!size ){_money('low')}\s*(?:-|–|to)\s*{_money('high')}")),
+    # between 1000 and 2000 / from 50 to 100 / 50-100 / 50 to 100; entre 100 et 300 / de 50 à 100
+    ("range", re.compile(rf"\b(?:between|from|entre|de)\s+{_money('low')}\s+(?:and|to|-|et|à|a)\s+{_money('high')}")),
+    ("range", re.compile(rf"(?<![\w.])(?<!size ){_money('low')}\s*(?:-|–|to|à)\s*{_money('high')}")),
     ("max", re.compile(rf"\b(?:under|below|less than|cheaper than|up to|upto|at most|max(?:imum)?|"
-                       rf"not more than|no more than|within)\s+{_money('high')}")),
+                       rf"not more than|no more than|within|moins de|moins que|en dessous de|au-dessous de|"
+                       rf"au plus|pas plus de|jusqu'à|jusqu'a|inférieur à|sous)\s+{_money('high')}")),
     ("max", re.compile(rf"(?:<=?|≤)\s*{_money('high')}")),
-    ("min", re.compile(rf"\b(?:over|above|more than|at least|min(?:imum)?|from|starting at|upwards of)\s+"
+    ("min", re.compile(rf"\b(?:over|above|more than|at least|min(?:imum)?|from|starting at|upwards of|"
+                       rf"plus de|au moins|à partir de|a partir de|dès|supérieur à|au-dessus de)\s+"
                        rf"{_money('low')}")),
     ("min", re.compile(rf"(?:>=?|≥)\s*{_money('low')}")),
 ]

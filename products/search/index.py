@@ -43,6 +43,11 @@ class Document:
             if where != DESCRIPTION:
                 for colour in colour_tokens(word):
                     self.tokens[f"{COLOUR}:{colour}"] = None
+        if where != DESCRIPTION:
+            plain = words(text)
+            for pair in zip(plain, plain[1:], strict=False):  # "Bleu marine" is navy
+                for colour in colour_tokens(" ".join(pair)):
+                    self.tokens[f"{COLOUR}:{colour}"] = None
 
     def add_sizes(self, sizes: Iterable[str]) -> None:
         for size in sizes:

@@ -18,7 +18,7 @@ from django.db.models import BooleanField, Case, F, Func, IntegerField, Q, Query
 from accounts.cache import read_generation
 from products.search.index import COLOUR, DESCRIPTION, NAME, SIZE, TAGS
 from products.search.synonyms import SYNONYMS_GENERATION_KEY, synonym_table
-from products.search.text import SHOE_SYSTEMS, SIZE_PHRASES, colour_tokens, query_words, size_tokens
+from products.search.text import SHOE_SYSTEMS, SIZE_PHRASES, colour_of, query_words, size_tokens
 from products.search.vocabulary import EXACT, FORM, closest_word, expand, vocabulary_generation
 
 MAX_WORDS = 10
@@ -118,9 +118,11 @@ def _drafts(typed: list[tuple[str, ...]]) -> list[_Draft]:
                 draft = _Draft(typed=" ".join(phrase), phrase=phrase, specials={f"{SIZE}:{s}" for s in sizes})
                 if length == 1:
                     draft.spaced = tuple(typed[i][1].split()) if len(typed[i]) > 1 else ()
-                    draft.specials |= {f"{COLOUR}:{colour}" for colour in colour_tokens(phrase[0])}
-                if phrase[0] in SIZE_LEAD_WORDS and length == 2:
-                    draft.phrase = phrase[1:]  # "size 42": the size, or the number written out
+                    # The colour asked for, not its family: "navy" is a blue, a blue is not navy.
+                    colour = colour_of(phrase[0])
+                    draft.specials |= {f"{COLOUR}:{colour}"} if colour else set()
+                # "size 42": the size, or both words written out ("Sneakers Size 42"), never the
+                # number alone ("43 inch TV").
                 draft.synonyms = [synonym for synonym in group if synonym != phrase]
                 drafts.append(draft)
                 i += length

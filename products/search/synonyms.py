@@ -89,15 +89,18 @@ def build_table(rules: list[str]) -> SynonymTable:
     groups: list[tuple[tuple[str, ...], ...]] = []
     by_stems: dict[tuple[tuple[str, ...], str], int] = {}
     for rule in rules:
-        sources, _, targets = rule.partition("=>")
+        sources, one_way, targets = rule.partition("=>")
         found = [_phrases(sources), _phrases(targets)]
-        phrases = tuple(dict.fromkeys(found[0] + found[1]))
-        if len(phrases) < 2:
-            continue
-        for phrase in found[0]:
-            for language in (0, 1):
-                by_stems.setdefault((tuple(stems(word)[language] for word in phrase), str(language)), len(groups))
-        groups.append(phrases)
+        # "a, b => c": a finds a and c, b finds b and c; a does not find b ("mobile" is no
+        # "portable" speaker). "a, b, c": each finds all three.
+        for phrases in ([(source, *found[1]) for source in found[0]] if one_way else [found[0]]):
+            phrases = tuple(dict.fromkeys(phrases))
+            if len(phrases) < 2:
+                continue
+            for phrase in (phrases[:1] if one_way else phrases):
+                for language in (0, 1):
+                    by_stems.setdefault((tuple(stems(word)[language] for word in phrase), str(language)), len(groups))
+            groups.append(phrases)
     return SynonymTable(groups=tuple(groups), by_stems=by_stems)
 
 

@@ -131,19 +131,31 @@ COLOUR_NAMES = {
     "teal": "teal", "turquoise": "turquoise",
     "multicolour": "multicolour", "multicolor": "multicolour", "multicolore": "multicolour",
 }
+# Colours said in two words, folded: found under the colour (and its family).
+COLOUR_PHRASES = {"bleu marine": "navy", "navy blue": "navy", "bleu nuit": "navy", "bleu ciel": "blue",
+                  "sky blue": "blue", "royal blue": "blue", "bleu roi": "blue", "vert olive": "green",
+                  "olive green": "green"}
 # Shades that are also found under their family ("navy" is a blue).
 COLOUR_FAMILIES = {"navy": "blue", "teal": "blue", "turquoise": "blue", "maroon": "red"}
+# Only French: English colours do not agree, and their stems are other words ("reds", "tanned").
+_COLOURS_BY_FRENCH_STEM = {stems(name)[1]: colour for name, colour in COLOUR_NAMES.items()
+                           if name.isalpha() and len(name) > 3 and fold(name) == name}
 COLOUR_OPTION_NAMES = {"color", "colour", "colors", "colours", "couleur", "couleurs"}
 
 
 def colour_of(word: str) -> str | None:
-    """The canonical colour a folded word names, or None."""
-    return COLOUR_NAMES.get(word)
+    """The canonical colour a folded word names, or None; French agreement included, by the
+    French stem ("noires", "dorés", "bleues")."""
+    colour = COLOUR_NAMES.get(word)
+    if colour is None and word.isalpha() and len(word) > 3:
+        colour = _COLOURS_BY_FRENCH_STEM.get(stems(word)[1])
+    return colour
 
 
 def colour_tokens(word: str) -> set[str]:
-    """The colours a product that says `word` is found under: itself and its family."""
-    colour = COLOUR_NAMES.get(word)
+    """The colours a product that says `word` (or a phrase of COLOUR_PHRASES) is found under:
+    itself and its family."""
+    colour = colour_of(word) or COLOUR_PHRASES.get(word)
     if colour is None:
         return set()
     return {colour, COLOUR_FAMILIES[colour]} if colour in COLOUR_FAMILIES else {colour}

@@ -69,9 +69,33 @@ def expand(full: set[str], forms_only: set[str]) -> dict[str, dict[str, int]]:
             kind = _kind(word, row, can_stretch=word in full)
             if kind and kind > kinds.get(row.word, 0):
                 kinds[row.word] = kind
+        if any(kind in (EXACT, PREFIX) or (kind == FORM and edit_distance(word, w, 2) <= 2)
+               for w, kind in kinds.items()):
+            # A word the catalog has (or begins, or has in a close form) is what the shopper typed:
+            # "skirt" is not a misspelt "shirt", nor "purse" "pure" (Typesense's rule: typos only
+            # when needed). A far form is no proof: "earings" stems to "ear".
+            kinds = {w: kind for w, kind in kinds.items() if kind > TYPO}
         longer = sorted((w for w, kind in kinds.items() if kind == PREFIX), key=lambda w: (len(w), w))
         found[word] = {w: kind for w, kind in kinds.items() if kind != PREFIX or w in longer[:PREFIX_LIMIT]}
+    _add_forms_of_corrections(found, rows)
     return found
+
+
+def _add_forms_of_corrections(found: dict[str, dict[str, int]], rows: set[Row]) -> None:
+    """A misspelt word finds the other forms of the word it was corrected to: "laptpo" is
+    "laptop", and so "laptops" too. One more query, only when some word was corrected."""
+    corrected = {row for row in rows if any(kinds.get(row.word) == TYPO for kinds in found.values())}
+    if not corrected:
+        return
+    forms = SearchWord.objects.filter(Q(stem_en__in={row.stem_en for row in corrected})
+                                      | Q(stem_fr__in={row.stem_fr for row in corrected}))
+    forms = {Row(*values) for values in forms.values_list("word", "stem_en", "stem_fr")}
+    for kinds in found.values():
+        typos = [row for row in corrected if kinds.get(row.word) == TYPO]
+        for form in forms:
+            if form.word not in kinds and any(form.stem_en == row.stem_en or form.stem_fr == row.stem_fr
+                                              for row in typos):
+                kinds[form.word] = TYPO
 
 
 def _kind(word: str, row: Row, *, can_stretch: bool) -> int:
