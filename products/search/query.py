@@ -204,7 +204,10 @@ def unit_rank(unit: Unit) -> Case:
 
 def apply_plan(queryset: QuerySet, plan: Plan) -> QuerySet:
     """Products matching every unit of the plan, annotated with `search_rank`."""
-    condition = reduce(and_, (unit_condition(unit) for unit in plan.units))
+    # The join to the document must be an inner one: string_to_array() is not a strict function, so
+    # PostgreSQL cannot turn the LEFT JOIN the expression asks for into an inner join itself, and
+    # then cannot apply the condition (and its GIN index) to the documents before the join.
+    condition = reduce(and_, (unit_condition(unit) for unit in plan.units), Q(search_document__isnull=False))
     rank = reduce(lambda total, unit: total + unit_rank(unit), plan.units[1:], unit_rank(plan.units[0]))
     return queryset.filter(condition).annotate(search_rank=rank)
 
