@@ -7,6 +7,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
 
+from products.fields import SearchTokensField
 from sellflow.storage import private_storage
 
 
@@ -298,12 +299,12 @@ class CatalogImport(models.Model):
 class SearchDocument(models.Model):
     """A product as search reads it (products.search.index): its words folded and tagged by where
     they stand (`a:` name and SKU, `b:` tags, category and variants, `c:` description) and the
-    sizes and colours it comes in, space-separated. Kept current by the catalog services; kept
-    apart from the product row so that lists never load it."""
+    sizes and colours it comes in. Kept current by the catalog services; kept apart from the
+    product row so that lists never load it."""
 
     product = models.OneToOneField(Product, on_delete=models.CASCADE, primary_key=True,
                                    related_name="search_document")
-    document = models.TextField(blank=True)
+    tokens = SearchTokensField(default=list)
 
     def __str__(self) -> str:
         return f"search document of {self.product_id}"

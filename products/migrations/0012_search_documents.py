@@ -1,5 +1,5 @@
 """Search documents, the vocabulary and synonyms (products.search). On PostgreSQL: pg_trgm, a
-GIN index on the documents' tokens (the expression of products.search.query.TokenOverlap), a GIN
+GIN index on the documents' tokens (a text[] there: products.fields.SearchTokensField), a GIN
 trigram index on the vocabulary, and the old full-text index dropped. Existing products are
 indexed here, and the shipped synonyms loaded."""
 
@@ -7,6 +7,8 @@ from django.contrib.postgres.operations import TrigramExtension
 
 import django.db.models.deletion
 from django.db import migrations, models
+
+import products.fields
 
 
 TOKENS_INDEX = "products_search_tokens"
@@ -17,8 +19,7 @@ def add_indexes(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     schema_editor.execute('DROP INDEX IF EXISTS "products_search_gin"')
-    schema_editor.execute(f'CREATE INDEX "{TOKENS_INDEX}" ON "products_searchdocument" '
-                          "USING gin (string_to_array(\"document\", ' '))")
+    schema_editor.execute(f'CREATE INDEX "{TOKENS_INDEX}" ON "products_searchdocument" USING gin ("tokens")')
     schema_editor.execute(f'CREATE INDEX "{TRIGRAM_INDEX}" ON "products_searchword" USING gin ("word" gin_trgm_ops)')
 
 
@@ -61,7 +62,7 @@ class Migration(migrations.Migration):
             name='SearchDocument',
             fields=[
                 ('product', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='search_document', serialize=False, to='products.product')),
-                ('document', models.TextField(blank=True)),
+                ('tokens', products.fields.SearchTokensField(default=list)),
             ],
         ),
         migrations.CreateModel(

@@ -53,9 +53,8 @@ class Document:
         for size in sizes:
             self.tokens[f"{SIZE}:{size}"] = None
 
-    def text(self) -> str:
-        # Spaces around every token, so that " a:phone " finds a whole token on any database.
-        return f" {' '.join(self.tokens)} " if self.tokens else ""
+    def token_list(self) -> list[str]:
+        return list(self.tokens)
 
 
 def build_document(*, name: str, sku: str, description: str, tags: Iterable[str], categories: Iterable[str],
@@ -122,9 +121,9 @@ def _index_batch(models: Models, product_ids: list[int]) -> set[str]:
             tags=[tag for tag in product.tags_text.split(",") if tag], categories=_category_names(product.category),
             variants=variants.get(product.pk, ()))
         vocabulary |= document.vocabulary
-        rows.append(models.document(product_id=product.pk, document=document.text()))
+        rows.append(models.document(product_id=product.pk, tokens=document.token_list()))
     models.document.objects.bulk_create(rows, update_conflicts=True, unique_fields=["product"],
-                                        update_fields=["document"])
+                                        update_fields=["tokens"])
     return vocabulary
 
 

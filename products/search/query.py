@@ -3,8 +3,8 @@ and the plan as SQL: one condition per word, all required, and a rank that puts 
 other forms above longer words above near spellings, and name above tags above description.
 
 Matching a token of the document is exact on both databases: PostgreSQL tests the document's
-token array against the GIN index (`&&`), SQLite looks for " token " in the same text, so the
-same plan finds the same products on both."""
+token array (GIN-indexed) with `&&`, SQLite looks for " token " in its text, so the same plan
+finds the same products on both."""
 
 import hashlib
 from dataclasses import dataclass, field
@@ -142,23 +142,38 @@ def _sizes(phrase: tuple[str, ...]) -> set[str]:
 
 # --- SQL -----------------------------------------------------------------------------------------
 
-DOCUMENT = "search_document__document"
+TOKENS = "search_document__tokens"
 
 
 class TokenOverlap(Func):
-    """PostgreSQL: the document's tokens share one with `tokens`; the very expression the GIN
-    index `products_search_tokens` (migration 0012) is built on."""
+    """PostgreSQL: the document's tokens (a text[]) share one with `tokens`; the GIN index
+    `products_search_tokens` (migration 0012) answers it."""
 
-    template = "string_to_array(%(expressions)s, ' ') && %%s"
+    template = "%(expressions)s && %%s"
     output_field = BooleanField()
 
     def __init__(self, tokens: list[str]):
-        super().__init__(F(DOCUMENT))
+        super().__init__(F(TOKENS))
         self.tokens = tokens
 
     def as_sql(self, compiler, connection, **extra):
         sql, params = super().as_sql(compiler, connection, **extra)
         return sql, (*params, self.tokens)
+
+
+class TokenPresent(Func):
+    """Elsewhere: the document's text (a space around every token) holds " token "."""
+
+    template = "instr(%(expressions)s, %%s) > 0"
+    output_field = BooleanField()
+
+    def __init__(self, token: str):
+        super().__init__(F(TOKENS))
+        self.token = token
+
+    def as_sql(self, compiler, connection, **extra):
+        sql, params = super().as_sql(compiler, connection, **extra)
+        return sql, (*params, f" {self.token} ")
 
 
 def has_any(tokens: list[str]) -> Q:
@@ -167,7 +182,7 @@ def has_any(tokens: list[str]) -> Q:
         return Q(pk__in=[])
     if connection.vendor == "postgresql":
         return Q(TokenOverlap(tokens))
-    return reduce(or_, (Q(**{f"{DOCUMENT}__contains": f" {token} "}) for token in tokens))
+    return reduce(or_, (Q(TokenPresent(token)) for token in tokens))
 
 
 def _everywhere(words) -> list[str]:
@@ -204,10 +219,8 @@ def unit_rank(unit: Unit) -> Case:
 
 def apply_plan(queryset: QuerySet, plan: Plan) -> QuerySet:
     """Products matching every unit of the plan, annotated with `search_rank`."""
-    # The join to the document must be an inner one: string_to_array() is not a strict function, so
-    # PostgreSQL cannot turn the LEFT JOIN the expression asks for into an inner join itself, and
-    # then cannot apply the condition (and its GIN index) to the documents before the join.
-    condition = reduce(and_, (unit_condition(unit) for unit in plan.units), Q(search_document__isnull=False))
+    # `&&` is strict: PostgreSQL joins the documents as an inner join and reads them by their index.
+    condition = reduce(and_, (unit_condition(unit) for unit in plan.units))
     rank = reduce(lambda total, unit: total + unit_rank(unit), plan.units[1:], unit_rank(plan.units[0]))
     return queryset.filter(condition).annotate(search_rank=rank)
 

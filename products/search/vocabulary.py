@@ -10,7 +10,7 @@ from operator import or_
 
 from django.contrib.postgres.lookups import TrigramSimilar
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Q
 
 from accounts.cache import bump_generation, read_generation
@@ -35,6 +35,13 @@ class Row:
     word: str
     stem_en: str
     stem_fr: str
+
+
+def set_trigram_threshold(sender, connection, **kwargs) -> None:
+    """connection_created receiver (ProductsConfig.ready): the similarity `%` asks of a candidate."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('pg_trgm.similarity_threshold', %s, false)", [str(TRIGRAM_THRESHOLD)])
 
 
 def vocabulary_changed() -> None:
@@ -116,12 +123,10 @@ def _rows(condition: Q, *, limit: int | None = None, near: dict[str, int] | None
     """The vocabulary rows meeting `condition`, or within the typo budgets of `near`'s words."""
     near = {word: budget for word, budget in (near or {}).items() if budget}
     if near and connection.vendor == "postgresql":
-        condition |= reduce(or_, (Q(length__range=(len(w) - b, len(w) + b), word__trigram_similar=w)
-                                  for w, b in near.items()))
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('pg_trgm.similarity_threshold', %s, true)", [str(TRIGRAM_THRESHOLD)])
-            return _rows(condition, limit=limit)
-    if near:
+        # `%` reads pg_trgm.similarity_threshold, set on every connection (set_trigram_threshold).
+        # The GIN trigram index finds them; their length is checked with their distance.
+        condition |= reduce(or_, (Q(word__trigram_similar=w) for w in near))
+    elif near:
         # One edit leaves the first or the last letter in place; two may change both.
         condition |= reduce(or_, (Q(length__range=(len(w) - b, len(w) + b))
                                   & (Q(word__startswith=w[0]) | Q(word__endswith=w[-1]) if b == 1 else Q())

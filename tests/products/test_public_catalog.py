@@ -270,12 +270,15 @@ def test_search_ranks_name_above_tags_above_description(api_client):
     assert names(response) == ["Kente stole", "Leather bag", "Plain bowl"]
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the GIN index exists on PostgreSQL only")
-def test_search_index_exists():
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the GIN indexes exist on PostgreSQL only")
+def test_search_indexes_exist():
     with connection.cursor() as cursor:
-        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'products_search_gin'")
-        (definition,) = cursor.fetchone()
-    assert "gin" in definition.lower() and "to_tsvector" in definition
+        cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE indexname IN "
+                       "('products_search_tokens', 'products_searchword_trigram', 'products_search_gin')")
+        definitions = dict(cursor.fetchall())
+    assert set(definitions) == {"products_search_tokens", "products_searchword_trigram"}
+    assert "gin (tokens)" in definitions["products_search_tokens"]
+    assert "gin (word gin_trgm_ops)" in definitions["products_searchword_trigram"]
 
 
 def test_portable_search_needs_every_word(api_client):
