@@ -245,6 +245,17 @@ class VendorPageSerializer(serializers.Serializer):
     products = PublicProductSerializer(many=True)
 
 
+class VendorQuerySerializer(serializers.Serializer):
+    search = serializers.CharField(max_length=200, required=False,
+                                   help_text="Words in the vendor's products, read as the catalog search reads them.")
+
+    def validate(self, attrs):
+        # A query string's empty value reads as absent to DRF; as on every list, it is refused.
+        if "search" in self.initial_data and "search" not in attrs:
+            raise serializers.ValidationError({"search": ["This field may not be blank."]})
+        return attrs
+
+
 class SuggestQuerySerializer(serializers.Serializer):
     q = serializers.CharField(max_length=100, help_text='What the shopper has typed so far, e.g. "pho".')
 

@@ -19,7 +19,7 @@ from accounts.cache import read_generation
 from products.search.index import COLOUR, DESCRIPTION, NAME, SIZE, TAGS
 from products.search.synonyms import SYNONYMS_GENERATION_KEY, synonym_table
 from products.search.text import SHOE_SYSTEMS, SIZE_PHRASES, colour_of, query_words, size_tokens
-from products.search.vocabulary import EXACT, FORM, closest_word, expand, vocabulary_generation
+from products.search.vocabulary import EXACT, FORM, TYPO, closest_word, expand, vocabulary_generation
 
 MAX_WORDS = 10
 PLAN_CACHE_SECONDS = 600
@@ -59,6 +59,7 @@ class _Draft:
     phrase: tuple[str, ...]  # the words as typed (one, or a phrase)
     spaced: tuple[str, ...] = ()  # "t-shirt" also as "t" + "shirt"
     synonyms: list[tuple[str, ...]] = field(default_factory=list)
+    synonyms_of_correction: list[tuple[str, ...]] = field(default_factory=list)
     specials: set[str] = field(default_factory=set)
 
 
@@ -82,23 +83,45 @@ def _plan(typed: list[tuple[str, ...]]) -> Plan:
     full = {word for d in drafts for word in (*d.phrase, *d.spaced)}
     forms_only = {word for d in drafts for synonym in d.synonyms for word in synonym} - full
     found = expand(full, forms_only)
+    misspelt = _synonyms_of_corrections(drafts, found)
+    if misspelt:
+        found.update(expand(set(), misspelt - found.keys()))
 
-    def slot(word: str, *, as_synonym: bool = False) -> dict[str, int]:
+    def slot(word: str, *, as_synonym: bool = False, kind_at_most: int = FORM) -> dict[str, int]:
         kinds = found.get(word, {})
-        return {w: min(kind, FORM) for w, kind in kinds.items()} if as_synonym else dict(kinds)
+        return {w: min(kind, kind_at_most) for w, kind in kinds.items()} if as_synonym else dict(kinds)
 
     units = []
     for draft in drafts:
         unit = Unit(typed=" ".join(draft.phrase), specials=set(draft.specials))
-        for phrase, as_synonym in [(draft.phrase, False), (draft.spaced, False),
-                                   *((synonym, True) for synonym in draft.synonyms)]:
+        for phrase, as_synonym, kind_at_most in [
+                (draft.phrase, False, EXACT), (draft.spaced, False, EXACT),
+                *((synonym, True, FORM) for synonym in draft.synonyms),
+                *((synonym, True, TYPO) for synonym in draft.synonyms_of_correction)]:
             if len(phrase) == 1:
-                for word, kind in slot(phrase[0], as_synonym=as_synonym).items():
+                for word, kind in slot(phrase[0], as_synonym=as_synonym, kind_at_most=kind_at_most).items():
                     unit.words[word] = max(kind, unit.words.get(word, 0))
             elif phrase:
-                unit.phrases.append([slot(word, as_synonym=as_synonym) for word in phrase])
+                unit.phrases.append([slot(word, as_synonym=as_synonym, kind_at_most=kind_at_most)
+                                     for word in phrase])
         units.append(unit)
     return Plan(units)
+
+
+def _synonyms_of_corrections(drafts: list["_Draft"], found: dict[str, dict[str, int]]) -> set[str]:
+    """A word found only as a misspelling also finds the synonyms of the word it was read as
+    ("chossures" is "chaussures", and so shoes too): set on the drafts, their words returned."""
+    table = synonym_table()
+    words: set[str] = set()
+    for draft in drafts:
+        kinds = found.get(draft.phrase[0], {}) if len(draft.phrase) == 1 and not draft.synonyms else {}
+        if kinds and all(kind == TYPO for kind in kinds.values()):
+            for corrected in sorted(kinds):
+                group = table.group_of((corrected,))
+                draft.synonyms_of_correction += [p for p in group if p != (corrected,)
+                                                 and p not in draft.synonyms_of_correction]
+            words |= {word for phrase in draft.synonyms_of_correction for word in phrase}
+    return words
 
 
 def _drafts(typed: list[tuple[str, ...]]) -> list[_Draft]:

@@ -8,16 +8,13 @@ from dataclasses import dataclass
 from functools import reduce
 from operator import or_
 
-from django.contrib.postgres.lookups import TrigramSimilar
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Q
+from django.db.models import BooleanField, F, Func, Q
 
 from accounts.cache import bump_generation, read_generation
 from products.models import SearchWord
 from products.search.text import edit_distance, stems, typo_budget
-
-SearchWord._meta.get_field("word").register_lookup(TrigramSimilar)
 
 VOCABULARY_GENERATION_KEY = "catalog:search-vocabulary-generation"
 # Kinds of match, best first; their values weigh in the ranking.
@@ -28,6 +25,22 @@ PREFIX_LIMIT = 50
 # trigrams with it (pg_trgm's similarity: two letters swapped twice change at most 8 of its
 # 10+ trigrams), so this threshold never loses a near spelling; the edit distance decides.
 TRIGRAM_THRESHOLD = 0.1
+
+
+class NearSpelling(Func):
+    """PostgreSQL: pg_trgm's similarity operator on lower(word), the expression of the GIN trigram
+    index `products_searchword_trigram` (migration 0012)."""
+
+    template = "lower(%(expressions)s) %%%% %%s"
+    output_field = BooleanField()
+
+    def __init__(self, word: str):
+        super().__init__(F("word"))
+        self.word = word
+
+    def as_sql(self, compiler, connection, **extra):
+        sql, params = super().as_sql(compiler, connection, **extra)
+        return sql, (*params, self.word)
 
 
 @dataclass(frozen=True)
@@ -109,7 +122,7 @@ def _kind(word: str, row: Row, *, can_stretch: bool) -> int:
     if row.word == word:
         return EXACT
     stem_en, stem_fr = stems(word)
-    if row.stem_en == stem_en or row.stem_fr == stem_fr:
+    if _same_form(word, row.word, stem_en if row.stem_en == stem_en else stem_fr if row.stem_fr == stem_fr else ""):
         return FORM
     if not can_stretch:
         return 0
@@ -119,13 +132,22 @@ def _kind(word: str, row: Row, *, can_stretch: bool) -> int:
     return TYPO if budget and edit_distance(word, row.word, budget) <= budget else 0
 
 
+# A stem this much shorter than a word has cut into the word itself ("earings" → "ear",
+# "organization" → "organ"): the two are not forms of one word.
+MAX_ENDING = 3
+
+
+def _same_form(word: str, other: str, shared_stem: str) -> bool:
+    return bool(shared_stem) and len(shared_stem) >= max(len(word), len(other)) - MAX_ENDING
+
+
 def _rows(condition: Q, *, limit: int | None = None, near: dict[str, int] | None = None) -> set[Row]:
     """The vocabulary rows meeting `condition`, or within the typo budgets of `near`'s words."""
     near = {word: budget for word, budget in (near or {}).items() if budget}
     if near and connection.vendor == "postgresql":
         # `%` reads pg_trgm.similarity_threshold, set on every connection (set_trigram_threshold).
         # The GIN trigram index finds them; their length is checked with their distance.
-        condition |= reduce(or_, (Q(word__trigram_similar=w) for w in near))
+        condition |= reduce(or_, (Q(NearSpelling(w)) for w in near))
     elif near:
         # One edit leaves the first or the last letter in place; two may change both.
         condition |= reduce(or_, (Q(length__range=(len(w) - b, len(w) + b))

@@ -21,7 +21,7 @@ from products import holds, selectors, services
 from products import serializers as s
 from products.filters import PublicProductFilter
 from products.models import Product
-from products.search import did_you_mean, suggest
+from products.search import did_you_mean, search_products, suggest
 from products.views.schema import IN_STOCK_PARAMETER, TAGS
 from sellflow.counters import client_key
 from sellflow.filters import FilterBackend
@@ -112,19 +112,28 @@ class VendorView(APIView):
 
     @extend_schema(
         tags=TAGS, summary="A vendor's public profile and products",
-        parameters=CATALOG_PAGE_PARAMETERS,
+        parameters=[s.VendorQuerySerializer, *CATALOG_PAGE_PARAMETERS],
         responses={200: s.VendorPageSerializer},
     )
     def get(self, request, vendor_id):
+        params = s.VendorQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
         vendor = get_object_or_404(User.objects.filter(is_active=True, account_type=AccountType.SELLER), pk=vendor_id)
+        products = selectors.public_products().filter(seller=vendor)
+        searched = "search" in params.validated_data
+        if searched:
+            products = search_products(products, params.validated_data["search"],
+                                       rank_ordering=(selectors.stock_rank(), "-search_rank"))
         paginator = CatalogPagination()
-        page = paginator.paginate_queryset(selectors.public_products().filter(seller=vendor), request, view=self)
+        page = paginator.paginate_queryset(products, request, view=self)
         rows = selectors.PublicRows(request)
         products = rows.products(page)
         body = {
             "vendor": {
                 **rows.seller(vendor), "bio": vendor.bio, "country": vendor.country,
-                "product_count": paginator.page.paginator.count,
+                # All their products, whatever a search found (X-Total-Count counts those).
+                "product_count": Product.objects.public().filter(seller=vendor).count() if searched
+                else paginator.page.paginator.count,
             },
             "products": products,
         }

@@ -278,7 +278,7 @@ def test_search_indexes_exist():
         definitions = dict(cursor.fetchall())
     assert set(definitions) == {"products_search_tokens", "products_searchword_trigram"}
     assert "gin (tokens)" in definitions["products_search_tokens"]
-    assert "gin (word gin_trgm_ops)" in definitions["products_searchword_trigram"]
+    assert "gin (lower((word)::text) gin_trgm_ops)" in definitions["products_searchword_trigram"]
 
 
 def test_portable_search_needs_every_word(api_client):

@@ -239,3 +239,30 @@ class TestRebuild:
 
         assert SearchDocument.objects.get(pk=product.pk).tokens == before
         assert "size:m" in before
+
+
+class TestVendorPage:
+    def test_searches_the_vendors_products_only_and_still_counts_them_all(self, api_client):
+        from tests.accounts.factories import UserFactory
+
+        vendor = UserFactory(account_type="seller")
+        ProductFactory(seller=vendor, name="Beaded necklaces")
+        ProductFactory(seller=vendor, name="Kente stole")
+        ProductFactory(name="Beaded necklace")  # another seller's
+
+        response = api_client.get(f"/api/products/public/vendor/{vendor.pk}/", {"search": "necklace"})
+
+        assert response.status_code == 200
+        body = response.json()
+        assert [p["name"] for p in body["products"]] == ["Beaded necklaces"]
+        assert body["vendor"]["product_count"] == 2 and response["X-Total-Count"] == "1"
+
+    @pytest.mark.parametrize("search", ["", "x" * 201])
+    def test_an_empty_or_oversized_search_is_a_400(self, api_client, search):
+        from tests.accounts.factories import UserFactory
+
+        vendor = UserFactory(account_type="seller")
+
+        response = api_client.get(f"/api/products/public/vendor/{vendor.pk}/", {"search": search})
+
+        assert response.status_code == 400 and "search" in response.json()["details"]
