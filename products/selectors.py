@@ -55,7 +55,10 @@ class BuyableFirst:
         self.rule = buyable(now, held_in_full_ids=list(held_in_full(now)))
         order = queryset.query.order_by[1:]
         self.queryset = queryset
-        self.buyable = queryset.filter(self.rule).order_by(on_hand_rank(), *order)
+        # A search ranks every match before the first page is known: the index's order would only
+        # walk the whole catalog in it (PostgreSQL picks that path for a LIMIT), so it is not offered.
+        leading = () if "-search_rank" in order else (on_hand_rank(),)
+        self.buyable = queryset.filter(self.rule).order_by(*leading, *order)
         self.others = queryset.exclude(self.rule).order_by(*order)
         self.buyable_count: int | None = None
 

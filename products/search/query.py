@@ -82,7 +82,7 @@ def _plan(typed: list[tuple[str, ...]]) -> Plan:
     drafts = _drafts(typed)
     full = {word for d in drafts for word in (*d.phrase, *d.spaced)}
     forms_only = {word for d in drafts for synonym in d.synonyms for word in synonym} - full
-    found = expand(full, forms_only)
+    found = expand(full, forms_only, last=typed[-1][0])
     misspelt = _synonyms_of_corrections(drafts, found)
     if misspelt:
         found.update(expand(set(), misspelt - found.keys()))

@@ -66,9 +66,11 @@ def vocabulary_generation() -> int:
     return read_generation(VOCABULARY_GENERATION_KEY)
 
 
-def expand(full: set[str], forms_only: set[str]) -> dict[str, dict[str, int]]:
+def expand(full: set[str], forms_only: set[str], *, last: str = "") -> dict[str, dict[str, int]]:
     """For each query word, the catalog words it finds and how (EXACT, FORM, PREFIX, TYPO).
     `full` words find all four ways; `forms_only` words (a synonym's) only the first two.
+    A word the catalog has finds longer words only when it is the `last` word typed (the one
+    being typed: "head" finds Headphones), as Meilisearch does; earlier words are whole.
     One query, and one more per word of one or two letters (whose longer words are many)."""
     words = full | forms_only
     if not words:
@@ -95,6 +97,8 @@ def expand(full: set[str], forms_only: set[str]) -> dict[str, dict[str, int]]:
             # "skirt" is not a misspelt "shirt", nor "purse" "pure" (Typesense's rule: typos only
             # when needed). A far form is no proof: "earings" stems to "ear".
             kinds = {w: kind for w, kind in kinds.items() if kind > TYPO}
+        if word != last and kinds.get(word) == EXACT:
+            kinds = {w: kind for w, kind in kinds.items() if kind != PREFIX}
         longer = sorted((w for w, kind in kinds.items() if kind == PREFIX), key=lambda w: (len(w), w))
         found[word] = {w: kind for w, kind in kinds.items() if kind != PREFIX or w in longer[:PREFIX_LIMIT]}
     _add_forms_of_corrections(found, rows)

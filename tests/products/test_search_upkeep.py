@@ -266,3 +266,13 @@ class TestVendorPage:
         response = api_client.get(f"/api/products/public/vendor/{vendor.pk}/", {"search": search})
 
         assert response.status_code == 400 and "search" in response.json()["details"]
+
+
+class TestPrefixes:
+    def test_the_word_being_typed_finds_longer_words_and_a_whole_word_before_it_does_not(self, api_client):
+        ProductFactory(name="Pendant necklace")
+        ProductFactory(name="Pen and necklace gift set")
+
+        assert found(api_client, "necklace pen") == ["Pen and necklace gift set", "Pendant necklace"]
+        assert found(api_client, "pen necklace") == ["Pen and necklace gift set"]
+        assert found(api_client, "pend necklace") == ["Pendant necklace"]  # no word "pend": it begins one
