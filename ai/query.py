@@ -6,7 +6,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from products.search.text import SIZE_PHRASES, colour_of, fold, size_tokens, stems
+from products.search.text import COLOUR_PHRASES, SIZE_PHRASES, colour_of, fold, size_tokens, stems
 
 CURRENCY_WORDS = {
     "cedi": "GHS", "cedis": "GHS", "ghs": "GHS", "ghc": "GHS", "gh₵": "GHS", "₵": "GHS", "gh¢": "GHS",
@@ -202,18 +202,23 @@ def _category_named_in(text: str, category: dict) -> _Span | None:
 
 
 def _take_words(text: str, result: Interpretation) -> None:
-    """Colours (in English or French, "gray" as "grey") and "cheap" among the words left; the
-    others are searched for."""
+    """Colours (in English or French, "gray" as "grey", "navy blue" as navy) and "cheap" among
+    the words left; the others are searched for."""
     remaining = []
-    for word in re.findall(r"[\w'’-]+", text):
-        if colour_of(fold(word)):
+    words = re.findall(r"[\w'’-]+", text)
+    i = 0
+    while i < len(words):
+        word, pair = words[i], fold(" ".join(words[i:i + 2]))
+        if i + 1 < len(words) and pair in COLOUR_PHRASES:
+            result.colors.append(COLOUR_PHRASES[pair])
+            i += 1
+        elif colour_of(fold(word)):
             result.colors.append(colour_of(fold(word)))
         elif word in CHEAP_WORDS:
             result.sort = "price"
-        elif word in STOPWORDS:
-            continue
-        else:
+        elif word not in STOPWORDS:
             remaining.append(word)
+        i += 1
     # Each once, and a few at most: every one is a filter the database has to apply.
     result.colors = list(dict.fromkeys(result.colors))[:MAX_TERMS]
     result.sizes = list(dict.fromkeys(result.sizes))[:MAX_TERMS]

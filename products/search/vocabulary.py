@@ -84,25 +84,28 @@ def expand(full: set[str], forms_only: set[str], *, last: str = "") -> dict[str,
     for word in full:
         if len(word) < 3:
             rows |= _rows(Q(word__startswith=word), limit=PREFIX_LIMIT)
-    found: dict[str, dict[str, int]] = {}
-    for word in words:
-        kinds: dict[str, int] = {}
-        for row in rows:
-            kind = _kind(word, row, can_stretch=word in full)
-            if kind and kind > kinds.get(row.word, 0):
-                kinds[row.word] = kind
-        if any(kind in (EXACT, PREFIX) or (kind == FORM and edit_distance(word, w, 2) <= 2)
-               for w, kind in kinds.items()):
-            # A word the catalog has (or begins, or has in a close form) is what the shopper typed:
-            # "skirt" is not a misspelt "shirt", nor "purse" "pure" (Typesense's rule: typos only
-            # when needed). A far form is no proof: "earings" stems to "ear".
-            kinds = {w: kind for w, kind in kinds.items() if kind > TYPO}
-        if word != last and kinds.get(word) == EXACT:
-            kinds = {w: kind for w, kind in kinds.items() if kind != PREFIX}
-        longer = sorted((w for w, kind in kinds.items() if kind == PREFIX), key=lambda w: (len(w), w))
-        found[word] = {w: kind for w, kind in kinds.items() if kind != PREFIX or w in longer[:PREFIX_LIMIT]}
+    found = {word: _matches(word, rows, can_stretch=word in full, whole=word != last) for word in words}
     _add_forms_of_corrections(found, rows)
     return found
+
+
+def _matches(word: str, rows: set[Row], *, can_stretch: bool, whole: bool) -> dict[str, int]:
+    """The catalog words among `rows` that `word` finds, with their kind of match. `whole`: the
+    word finds no longer words if the catalog has it as it is."""
+    kinds: dict[str, int] = {}
+    for row in rows:
+        kind = _kind(word, row, can_stretch=can_stretch)
+        if kind and kind > kinds.get(row.word, 0):
+            kinds[row.word] = kind
+    if any(kind in (EXACT, PREFIX) or (kind == FORM and edit_distance(word, w, 2) <= 2) for w, kind in kinds.items()):
+        # A word the catalog has (or begins, or has in a close form) is what the shopper typed:
+        # "skirt" is not a misspelt "shirt", nor "purse" "pure" (Typesense's rule: typos only
+        # when needed). A far form is no proof: "earings" stems to "ear".
+        kinds = {w: kind for w, kind in kinds.items() if kind > TYPO}
+    if whole and kinds.get(word) == EXACT:
+        kinds = {w: kind for w, kind in kinds.items() if kind != PREFIX}
+    longer = sorted((w for w, kind in kinds.items() if kind == PREFIX), key=lambda w: (len(w), w))
+    return {w: kind for w, kind in kinds.items() if kind != PREFIX or w in longer[:PREFIX_LIMIT]}
 
 
 def _add_forms_of_corrections(found: dict[str, dict[str, int]], rows: set[Row]) -> None:

@@ -67,6 +67,16 @@ QUERIES = [
                                             "text": "sandals"}),
     ("red red red red red dress", {"colors": ["red"], "category": 7}),
     ("pound cake", {"text": "pound cake"}),
+    # Sizes however they are said, colours in any spelling or language (products.search.text).
+    ("medium polo shirt", {"sizes": ["M"], "text": "polo shirt"}),
+    ("xxl hoodie", {"sizes": ["2XL"], "text": "hoodie"}),
+    ("extra large tee", {"sizes": ["XL"], "text": "tee"}),
+    ("sneakers eu 42", {"sizes": ["42"], "category": 2}),
+    ("uk 8 sandals", {"sizes": ["UK8"], "text": "sandals"}),
+    ("robe rouge taille m", {"colors": ["red"], "sizes": ["M"], "text": "robe"}),
+    ("navy blue blazer", {"colors": ["navy"], "text": "blazer"}),
+    ("robe bleu marine", {"colors": ["navy"], "text": "robe"}),
+    ("chaussures noires", {"colors": ["black"], "text": "chaussures"}),
 ]
 
 
