@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -49,8 +51,11 @@ class SearchView(APIView):
         paginator = CatalogPagination()
         page = paginator.paginate_queryset(buyable_first(products), request, view=self)
         count = paginator.page.paginator.count
-        suggestion = did_you_mean(interpretation.text, within=params.validated_data["q"]) \
-            if not count and interpretation.text else None
+        # The suggestion must find something under the other filters understood.
+        suggestion = did_you_mean(
+            interpretation.text, within=params.validated_data["q"],
+            among=search.products_for(replace(interpretation, text=""), category=chosen).order_by(),
+        ) if not count and interpretation.text else None
         body = {"query": params.validated_data["q"], "interpreted": interpretation.as_dict(), "count": count,
                 "suggestion": suggestion, "results": PublicRows(request).products(page)}
         return Response(body, headers=paginator.get_headers())

@@ -14,7 +14,6 @@ from products.models import (
     Tag,
     Variant,
 )
-from products.search.index import index_category
 from products.search.synonyms import synonyms_changed
 from sellflow.transactions import batched_announcements
 
@@ -42,7 +41,7 @@ class CategoryAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if not change or {"name", "parent"} & set(form.changed_data):
-            index_category(obj.pk)
+            services.category_saved(category=obj)
         transaction.on_commit(catalog_cache.categories_changed)
 
     def delete_model(self, request, obj):
@@ -179,9 +178,3 @@ class SearchSynonymAdmin(admin.ModelAdmin):
     def save_formset(self, request, form, formset, change):
         super().save_formset(request, form, formset, change)
         transaction.on_commit(synonyms_changed)
-
-    def changelist_view(self, request, extra_context=None):
-        # list_editable saves through the changelist: the table changes there too.
-        if request.method == "POST":
-            transaction.on_commit(synonyms_changed)
-        return super().changelist_view(request, extra_context)

@@ -122,9 +122,10 @@ def cached_category_tree(build: Callable[[], Any]) -> Any:
 
 
 def cached_suggestions(text: str, build: Callable[[], Any]) -> Any:
-    """Type-ahead suggestions for what was typed so far: rebuilt when products or categories change."""
+    """Type-ahead suggestions for what was typed so far: rebuilt when products, categories, sellers'
+    public profiles (a deactivated seller's products leave) or synonyms (they bump the catalog's) change."""
     if not enabled():
         return build()
-    generations = _generations(CATALOG_GENERATION_KEY, TAXONOMY_GENERATION_KEY)
+    generations = _generations(CATALOG_GENERATION_KEY, TAXONOMY_GENERATION_KEY, SELLERS_GENERATION_KEY)
     digest = hashlib.sha256(text.encode()).hexdigest()[:32]
     return _cached(f"catalog:suggest:{digest}", generations, build, _no_limit)

@@ -17,7 +17,10 @@ class ProductFilter(django_filters.FilterSet):
     in_stock = django_filters.TypedChoiceFilter(
         choices=[("true", "true"), ("false", "false")], coerce=lambda value: value == "true", method="filter_in_stock"
     )
-    search = django_filters.CharFilter(method="filter_search", help_text="Words in the name, tags, description or SKU.")
+    search = django_filters.CharFilter(
+        method="filter_search", max_length=200,
+        help_text="Words in the name, SKU, tags, category, variants or description, in any form, accents or not, "
+                  "typos forgiven, synonyms understood (at most 10 words are read).")
     ordering = django_filters.OrderingFilter(
         fields=ORDERING_FIELDS, help_text="created_at, price, name, view_count; `-` for descending.")
 

@@ -246,14 +246,9 @@ class VendorPageSerializer(serializers.Serializer):
 
 
 class VendorQuerySerializer(serializers.Serializer):
-    search = serializers.CharField(max_length=200, required=False,
-                                   help_text="Words in the vendor's products, read as the catalog search reads them.")
-
-    def validate(self, attrs):
-        # A query string's empty value reads as absent to DRF; as on every list, it is refused.
-        if "search" in self.initial_data and "search" not in attrs:
-            raise serializers.ValidationError({"search": ["This field may not be blank."]})
-        return attrs
+    search = serializers.CharField(max_length=200, required=False, allow_blank=True,
+                                   help_text="Words in the vendor's products, read as the catalog search reads them "
+                                             "(empty: no search, as on every list).")
 
 
 class SuggestQuerySerializer(serializers.Serializer):

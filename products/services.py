@@ -23,6 +23,7 @@ from products import cache as catalog_cache
 from products import notifications
 from products.errors import InsufficientStock, TooManyImages, VariantRequired
 from products.models import (
+    Category,
     Favorite,
     HistoryEvent,
     Product,
@@ -33,7 +34,7 @@ from products.models import (
     Tag,
     Variant,
 )
-from products.search.index import index_products
+from products.search.index import index_category, index_products
 from products.signals import catalog_changed
 from products.tasks import make_product_thumbnail as make_product_thumbnail_task
 from sellflow.counters import first_in_window
@@ -307,6 +308,12 @@ def products_bulk(*, seller: User, ids: list[int], action: str, status: str | No
                 product_update(product=product, actor=actor or seller, data={"status": status})
             done.append(product.pk)
     return {"action": action, "updated": sorted(done), "not_found": not_found}
+
+
+def category_saved(*, category: Category) -> None:
+    """An operator created, renamed or moved a category: its products (and those of the
+    categories below it) are found by its name from now on."""
+    index_category(category.pk)
 
 
 def product_admin_saved(*, product: Product, actor: User, before: dict[str, Any] | None) -> None:

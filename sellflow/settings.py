@@ -381,6 +381,10 @@ REST_FRAMEWORK = {
         # AI generation per user, and AI search per client (the openai provider costs money).
         "ai_generate": env("THROTTLE_AI_GENERATE_RATE", default="30/minute"),
         "ai_search": env("THROTTLE_AI_SEARCH_RATE", default="60/minute"),
+        # Catalog searches (lists with ?search=) and type-ahead, per user or client: a new query's
+        # words are looked up in the vocabulary (cached afterwards).
+        "catalog_search": env("THROTTLE_CATALOG_SEARCH_RATE", default="120/minute"),
+        "catalog_suggest": env("THROTTLE_CATALOG_SUGGEST_RATE", default="240/minute"),
         # Requests that carry files (product images, avatars, catalog imports), per user and per client IP.
         "upload": env("THROTTLE_UPLOAD_RATE", default="10/minute"),
         "upload_ip": env("THROTTLE_UPLOAD_IP_RATE", default="30/minute"),

@@ -293,6 +293,24 @@ class AISearchThrottle(_ScopedUserThrottle):
     scope = "ai_search"
 
 
+class _SearchesOnly:
+    """Counts only the requests that search (`?search=`, `?q=`): reading a new query's words costs
+    vocabulary look-ups that plain browsing does not. The same view's other requests are not counted."""
+
+    def allow_request(self, request, view):
+        if not (request.query_params.get("search") or request.query_params.get("q")):
+            return True
+        return super().allow_request(request, view)
+
+
+class CatalogSearchThrottle(_SearchesOnly, _ScopedUserThrottle):
+    scope = "catalog_search"  # per account, per address for anonymous shoppers
+
+
+class CatalogSuggestThrottle(_SearchesOnly, _ScopedUserThrottle):
+    scope = "catalog_suggest"  # type-ahead: a request per keystroke or two
+
+
 class _FilesOnly:
     """Counts only the requests that carry files: decoding or importing them costs far more than
     an ordinary request. The same view's other requests are not counted."""

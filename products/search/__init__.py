@@ -13,10 +13,9 @@ import re
 from django.db.models import QuerySet
 
 from products.cache import cached_suggestions
-from products.search.index import COLOUR, NAME, SIZE, TAGS
 from products.search.query import apply_plan, corrections, has_any, plan_for
 from products.search.suggestions import typeahead
-from products.search.text import SIZE_NAME_WORDS, colour_of, fold, size_tokens
+from products.search.text import COLOUR, NAME, SIZE, SIZE_NAME_WORDS, TAGS, colour_of, fold, size_tokens
 
 
 def search_products(queryset: QuerySet, text: str, *, rank_ordering: tuple = ("-search_rank",)) -> QuerySet:
@@ -29,13 +28,17 @@ def search_products(queryset: QuerySet, text: str, *, rank_ordering: tuple = ("-
     return matched.order_by(*rank_ordering, "-id") if rank_ordering else matched
 
 
-def did_you_mean(text: str, *, within: str | None = None) -> str | None:
+def did_you_mean(text: str, *, within: str | None = None, among: QuerySet | None = None) -> str | None:
     """`text` with its words that found nothing replaced by the nearest catalog words (the
     others as typed), or None when there is nothing to correct. `within`: the whole query that
-    `text` was read from (AI search), corrected in the same way."""
+    `text` was read from (AI search), corrected in the same way. `among`: what a suggestion must
+    find something in (the public catalog: the vocabulary also holds drafts' words)."""
     plan = plan_for(text)
     replaced = corrections(plan) if plan else {}
     if not replaced:
+        return None
+    if among is not None and not search_products(among, " ".join(replaced.get(unit.typed, unit.typed)
+                                                                for unit in plan.units), rank_ordering=()).exists():
         return None
     suggestion = re.sub(r"[^\W_]+", lambda match: replaced.get(fold(match.group()), match.group()),
                         text if within is None else within)

@@ -9,8 +9,14 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from products.search.text import (
+    COLOUR,
+    DESCRIPTION,
+    NAME,
+    SIZE,
     SIZE_OPTION_NAMES,
     SIZE_PHRASES,
+    TAGS,
+    WORD_TOKEN_PREFIXES,
     colour_tokens,
     fold,
     size_tokens,
@@ -19,10 +25,6 @@ from products.search.text import (
 )
 from products.search.vocabulary import vocabulary_changed
 
-# Where a word stands, most telling first: the prefix of its token in the document.
-NAME, TAGS, DESCRIPTION = "a", "b", "c"
-FIELDS = (NAME, TAGS, DESCRIPTION)
-SIZE, COLOUR = "size", "colour"
 # A long description says everything once; its first words say what the product is.
 MAX_DESCRIPTION_WORDS = 400
 BATCH = 500
@@ -104,7 +106,10 @@ def _category_names(category) -> list[str]:
 
 def _index_batch(models: Models, product_ids: list[int]) -> set[str]:
     """Write the documents of these products; return their words."""
-    products = list(models.product.objects.filter(pk__in=product_ids)
+    # Locked as the catalog services lock them, so that a concurrent edit is read once committed
+    # and never overwritten with the words it replaced.
+    products = list(models.product.objects.filter(pk__in=product_ids).order_by("pk")
+                    .select_for_update(of=("self",))
                     .select_related("category__parent__parent")
                     .only("pk", "name", "sku", "description", "tags_text", "category__name",
                           "category__parent__name", "category__parent__parent__name"))
@@ -180,7 +185,10 @@ def rebuild(models: Models | None = None, *, progress: Progress | None = None, a
             progress(min(start + BATCH, len(ids)), len(ids))
     with transaction.atomic():
         _add_words(models, vocabulary)
-        stale = [pk for pk, word in models.word.objects.values_list("pk", "word") if word not in vocabulary]
+        # The words of the documents as they are now, products added or edited meanwhile included.
+        in_use = {token.split(":", 1)[1] for tokens in models.document.objects.values_list("tokens", flat=True)
+                  for token in tokens if token[:2] in WORD_TOKEN_PREFIXES}
+        stale = [pk for pk, word in models.word.objects.values_list("pk", "word") if word not in in_use]
         for start in range(0, len(stale), BATCH):
             models.word.objects.filter(pk__in=stale[start:start + BATCH]).delete()
         if announce:

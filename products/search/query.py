@@ -16,9 +16,19 @@ from django.db import connection
 from django.db.models import BooleanField, Case, F, Func, IntegerField, Q, QuerySet, Value, When
 
 from accounts.cache import read_generation
-from products.search.index import COLOUR, DESCRIPTION, NAME, SIZE, TAGS
 from products.search.synonyms import SYNONYMS_GENERATION_KEY, synonym_table
-from products.search.text import SHOE_SYSTEMS, SIZE_PHRASES, colour_of, query_words, size_tokens
+from products.search.text import (
+    COLOUR,
+    DESCRIPTION,
+    NAME,
+    SHOE_SYSTEMS,
+    SIZE,
+    SIZE_PHRASES,
+    TAGS,
+    colour_of,
+    query_words,
+    size_tokens,
+)
 from products.search.vocabulary import EXACT, FORM, TYPO, closest_word, expand, vocabulary_generation
 
 MAX_WORDS = 10

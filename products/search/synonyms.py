@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from django.core.cache import cache
 
 from accounts.cache import bump_generation, read_generation
+from products.cache import CATALOG_GENERATION_KEY
 from products.search.text import query_words, stems
 
 SYNONYMS_GENERATION_KEY = "catalog:synonyms-generation"
 MAX_PHRASE_WORDS = 3
 
-# The table shipped with SellFlow (migration 0013 loads it; operators edit it in the admin):
+# The table shipped with SellFlow (migration 0012 loads it; operators edit it in the admin):
 # everyday commerce words of English and French. `=>` where a word has another meaning in the
 # other language: "baskets" are sneakers in French, but "sneakers" never finds wicker baskets.
 SHIPPED_SYNONYMS = (
@@ -69,39 +70,56 @@ SHIPPED_SYNONYMS = (
 
 @dataclass(frozen=True)
 class SynonymTable:
-    """Groups of phrases (each a tuple of folded words), found by the stems of a phrase."""
+    """What each phrase (a tuple of folded words) also finds, looked up by the stems of a phrase."""
 
-    groups: tuple[tuple[tuple[str, ...], ...], ...]
-    by_stems: dict[tuple[tuple[str, ...], str], int]
+    by_stems: dict[tuple[tuple[str, ...], str], tuple[tuple[str, ...], ...]]
 
     def group_of(self, phrase: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
-        """The phrases that mean the same as `phrase` (itself included), or ()."""
+        """The phrases that `phrase` also finds (itself included), or ()."""
         for language in (0, 1):
-            key = (tuple(stems(word)[language] for word in phrase), str(language))
-            if key in self.by_stems:
-                return self.groups[self.by_stems[key]]
+            found = self.by_stems.get((_key(phrase, language), str(language)))
+            if found:
+                return found
         return ()
+
+
+def _key(phrase: tuple[str, ...], language: int) -> tuple[str, ...]:
+    return tuple(stems(word)[language] for word in phrase)
 
 
 def build_table(rules: list[str]) -> SynonymTable:
     """`rules`: "a, b, c" (each finds the others) or "a, b => c" (a and b also find c; c finds
-    only itself: "portable" is a phone in French and a speaker may be portable in English)."""
-    groups: list[tuple[tuple[str, ...], ...]] = []
-    by_stems: dict[tuple[tuple[str, ...], str], int] = {}
+    only itself: "portable" is a phone in French and a speaker may be portable in English; a does
+    not find b). Two-way rules that share a phrase are one group ("handset, phone" joins "phone,
+    smartphone"), whichever rows they are written in."""
+    parent: dict[tuple[str, ...], tuple[str, ...]] = {}
+    one_way: dict[tuple[str, ...], set[tuple[str, ...]]] = {}
+
+    def root(phrase):
+        parent.setdefault(phrase, phrase)
+        while parent[phrase] != phrase:
+            phrase = parent[phrase] = parent[parent[phrase]]
+        return phrase
+
     for rule in rules:
-        sources, one_way, targets = rule.partition("=>")
-        found = [_phrases(sources), _phrases(targets)]
-        # "a, b => c": a finds a and c, b finds b and c; a does not find b ("mobile" is no
-        # "portable" speaker). "a, b, c": each finds all three.
-        for phrases in ([(source, *found[1]) for source in found[0]] if one_way else [found[0]]):
-            phrases = tuple(dict.fromkeys(phrases))
-            if len(phrases) < 2:
-                continue
-            for phrase in (phrases[:1] if one_way else phrases):
-                for language in (0, 1):
-                    by_stems.setdefault((tuple(stems(word)[language] for word in phrase), str(language)), len(groups))
-            groups.append(phrases)
-    return SynonymTable(groups=tuple(groups), by_stems=by_stems)
+        sources, arrow, targets = rule.partition("=>")
+        found, aimed = _phrases(sources), _phrases(targets)
+        for phrase in found:
+            if arrow:
+                one_way.setdefault(phrase, set()).update(aimed)
+            parent[root(phrase)] = root(found[0]) if not arrow else root(phrase)
+    members: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
+    for phrase in list(parent):
+        members.setdefault(root(phrase), []).append(phrase)
+    by_stems: dict[tuple[tuple[str, ...], str], tuple[tuple[str, ...], ...]] = {}
+    for phrase in parent:
+        group = tuple(dict.fromkeys([phrase, *sorted(members[root(phrase)]), *sorted(one_way.get(phrase, ()))]))
+        if len(group) < 2:
+            continue
+        for language in (0, 1):
+            key = (_key(phrase, language), str(language))
+            by_stems[key] = tuple(dict.fromkeys([*by_stems.get(key, ()), *group]))
+    return SynonymTable(by_stems=by_stems)
 
 
 def _phrases(terms: str) -> tuple[tuple[str, ...], ...]:
@@ -123,5 +141,7 @@ def synonym_table() -> SynonymTable:
 
 
 def synonyms_changed() -> None:
-    """Synonyms were added, edited or removed: call after commit."""
+    """Synonyms were added, edited or removed: call after commit. Pages of searches cached under
+    the catalog's generation go too."""
     bump_generation(SYNONYMS_GENERATION_KEY)
+    bump_generation(CATALOG_GENERATION_KEY)

@@ -8,6 +8,13 @@ from functools import lru_cache
 
 import snowballstemmer
 
+# The tokens of a search document: a word by where it stands, most telling first ("a:phone"),
+# and the sizes and colours the product comes in ("size:m", "colour:navy").
+NAME, TAGS, DESCRIPTION = "a", "b", "c"
+FIELDS = (NAME, TAGS, DESCRIPTION)
+WORD_TOKEN_PREFIXES = {f"{where}:" for where in FIELDS}
+SIZE, COLOUR = "size", "colour"
+
 MAX_WORD_LENGTH = 40  # longer "words" are serial numbers or garbage: not indexed
 MAX_QUERY_WORD_LENGTH = 100  # a longer one in a query finds nothing, as any word not indexed
 

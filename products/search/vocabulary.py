@@ -4,6 +4,7 @@ Near spellings are looked up with the GIN trigram index on PostgreSQL and among 
 the same length on SQLite, then checked by the same edit distance on both, so both databases
 find exactly the same words."""
 
+import weakref
 from dataclasses import dataclass
 from functools import reduce
 from operator import or_
@@ -50,11 +51,21 @@ class Row:
     stem_fr: str
 
 
-def set_trigram_threshold(sender, connection, **kwargs) -> None:
-    """connection_created receiver (ProductsConfig.ready): the similarity `%` asks of a candidate."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('pg_trgm.similarity_threshold', %s, false)", [str(TRIGRAM_THRESHOLD)])
+# The database connections (the driver's, renewed when Django reconnects) whose session has it.
+_THRESHOLD_SET: "weakref.WeakSet" = weakref.WeakSet()
+
+
+def _use_trigram_threshold() -> None:
+    """Set the similarity `%` asks of a candidate, once per connection (a setting made inside a
+    transaction lasts only as long as it, and is made again there)."""
+    in_transaction = connection.in_atomic_block
+    if not in_transaction and connection.connection in _THRESHOLD_SET:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('pg_trgm.similarity_threshold', %s, %s)",
+                       [str(TRIGRAM_THRESHOLD), in_transaction])
+    if not in_transaction:
+        _THRESHOLD_SET.add(connection.connection)
 
 
 def vocabulary_changed() -> None:
@@ -152,16 +163,21 @@ def _rows(condition: Q, *, limit: int | None = None, near: dict[str, int] | None
     """The vocabulary rows meeting `condition`, or within the typo budgets of `near`'s words."""
     near = {word: budget for word, budget in (near or {}).items() if budget}
     if near and connection.vendor == "postgresql":
-        # `%` reads pg_trgm.similarity_threshold, set on every connection (set_trigram_threshold).
+        _use_trigram_threshold()
         # The GIN trigram index finds them; their length is checked with their distance.
         condition |= reduce(or_, (Q(NearSpelling(w)) for w in near))
     elif near:
-        # One edit leaves the first or the last letter in place; two may change both.
-        condition |= reduce(or_, (Q(length__range=(len(w) - b, len(w) + b))
-                                  & (Q(word__startswith=w[0]) | Q(word__endswith=w[-1]) if b == 1 else Q())
+        condition |= reduce(or_, (Q(length__range=(len(w) - b, len(w) + b)) & _kept_in_place(w, b)
                                   for w, b in near.items()))
     queryset = SearchWord.objects.filter(condition).order_by("length", "word").values_list("word", "stem_en", "stem_fr")
     return {Row(*values) for values in (queryset[:limit] if limit else queryset)}
+
+
+def _kept_in_place(word: str, budget: int) -> Q:
+    """What a word within `budget` edits of `word` must still share with it: one edit leaves the
+    first or the last letter in place; two that change both leave the middle whole."""
+    kept = Q(word__startswith=word[0]) | Q(word__endswith=word[-1])
+    return kept | Q(word__contains=word[2:-2]) if budget > 1 else kept
 
 
 def closest_word(word: str) -> str | None:

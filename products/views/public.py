@@ -26,6 +26,7 @@ from products.views.schema import IN_STOCK_PARAMETER, TAGS
 from sellflow.counters import client_key
 from sellflow.filters import FilterBackend
 from sellflow.pagination import CATALOG_PAGE_PARAMETERS, CatalogPagination
+from sellflow.throttling import CatalogSearchThrottle, CatalogSuggestThrottle, with_default_throttles
 
 
 class CategoryTreeView(APIView):
@@ -41,10 +42,12 @@ SUGGESTION_HEADER = "X-Search-Suggestion"
 @extend_schema_view(get=extend_schema(tags=TAGS, summary="Products on sale (no login needed)",
                                       parameters=[IN_STOCK_PARAMETER, OpenApiParameter(
                                           SUGGESTION_HEADER, str, OpenApiParameter.HEADER, response=[200],
-                                          description="When `search` found nothing: a query that may (\"did you "
-                                                      "mean\"), the misspelt words replaced by catalog words.")]))
+                                          description="When `search` found nothing: a query that finds something "
+                                                      "(\"did you mean\"), its misspelt words replaced by catalog "
+                                                      "words; percent-encoded UTF-8, spaces as they are.")]))
 class PublicProductListView(generics.ListAPIView):
     permission_classes = [AllowAny]
+    throttle_classes = with_default_throttles(CatalogSearchThrottle)
     serializer_class = s.PublicProductSerializer
     pagination_class = CatalogPagination
     filter_backends = [FilterBackend]
@@ -60,9 +63,10 @@ class PublicProductListView(generics.ListAPIView):
             page = self.paginate_queryset(selectors.buyable_first(self.filter_queryset(self.get_queryset())))
             headers = self.paginator.get_headers()
             if not self.paginator.page.paginator.count and request.query_params.get("search"):
-                suggestion = did_you_mean(request.query_params["search"])
+                suggestion = did_you_mean(request.query_params["search"], among=Product.objects.public())
                 if suggestion:
-                    headers[SUGGESTION_HEADER] = suggestion
+                    # Percent-encoded UTF-8 (spaces kept): a header carries Latin-1 at most.
+                    headers[SUGGESTION_HEADER] = quote(suggestion, safe=" ")
             # Cached as rendered JSON: a warm hit does no serialization at all.
             return JSONRenderer().render(rows.products(page)), headers
 
@@ -78,6 +82,7 @@ class PublicProductListView(generics.ListAPIView):
 
 class SuggestView(APIView):
     permission_classes = [AllowAny]
+    throttle_classes = with_default_throttles(CatalogSuggestThrottle)
 
     @extend_schema(tags=TAGS, summary="Type-ahead for the search box: categories, products and tags",
                    parameters=[s.SuggestQuerySerializer], responses={200: s.SuggestResponseSerializer})
@@ -109,6 +114,7 @@ class PublicProductDetailView(APIView):
 
 class VendorView(APIView):
     permission_classes = [AllowAny]
+    throttle_classes = with_default_throttles(CatalogSearchThrottle)
 
     @extend_schema(
         tags=TAGS, summary="A vendor's public profile and products",
@@ -120,7 +126,7 @@ class VendorView(APIView):
         params.is_valid(raise_exception=True)
         vendor = get_object_or_404(User.objects.filter(is_active=True, account_type=AccountType.SELLER), pk=vendor_id)
         products = selectors.public_products().filter(seller=vendor)
-        searched = "search" in params.validated_data
+        searched = bool(params.validated_data.get("search"))
         if searched:
             products = search_products(products, params.validated_data["search"],
                                        rank_ordering=(selectors.stock_rank(), "-search_rank"))

@@ -19,7 +19,7 @@ from sellflow.pagination import PAGE_PARAMETERS, HeaderPagination
 from sellflow.parsers import JSONParser
 from sellflow.permissions import IsSeller
 from sellflow.schema import error_responses
-from sellflow.throttling import UPLOAD_THROTTLES, with_default_throttles
+from sellflow.throttling import UPLOAD_THROTTLES, CatalogSearchThrottle, with_default_throttles
 
 
 class SellerProductMixin:
@@ -48,7 +48,8 @@ class ProductListCreateView(SellerProductMixin, generics.ListAPIView):
     filter_backends = [FilterBackend]
     filterset_class = SellerProductFilter
     parser_classes = [JSONParser, MultiPartParser, FormParser]
-    throttle_classes = with_default_throttles(*UPLOAD_THROTTLES)  # counts only creations that carry images
+    # Counts only creations that carry images, and searches.
+    throttle_classes = with_default_throttles(*UPLOAD_THROTTLES, CatalogSearchThrottle)
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

@@ -41,9 +41,12 @@ class ProductFactory(factory.django.DjangoModelFactory):
     def search_index(self, create, extracted, **kwargs):
         # What the catalog services do after every change of a product's words.
         if create:
+            from django.db import transaction
+
             from products.search.index import index_products
 
-            index_products([self.pk])
+            with transaction.atomic():
+                index_products([self.pk])
 
 
 class VariantFactory(factory.django.DjangoModelFactory):
@@ -58,6 +61,9 @@ class VariantFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def search_index(self, create, extracted, **kwargs):
         if create:
+            from django.db import transaction
+
             from products.search.index import index_products
 
-            index_products([self.product_id])
+            with transaction.atomic():
+                index_products([self.product_id])

@@ -90,8 +90,8 @@ class TestSynonyms:
         assert found(api_client, "sneakers") == ["Running sneakers"]
 
     def test_an_operator_adds_edits_and_removes_a_synonym_in_the_admin(
-            self, operator_client, api_client, django_capture_on_commit_callbacks, settings):
-        settings.PUBLIC_CATALOG_CACHE_SECONDS = 0  # the synonyms' own cache is what is tested
+            self, operator_client, api_client, django_capture_on_commit_callbacks):
+        # With the public catalog cache on: the cached pages of searches go with the old table.
         ProductFactory(name="Kente stole")
         ProductFactory(name="Woven scarf")
         ProductFactory(name="Silk wrap")
@@ -116,6 +116,19 @@ class TestSynonyms:
         assert response.status_code == 302, response.content
         assert found(api_client, "scarf") == ["Woven scarf"]
 
+    def test_rules_that_share_a_word_make_one_group(self, operator_client, api_client,
+                                                    django_capture_on_commit_callbacks):
+        ProductFactory(name="Samsung smartphone")
+        ProductFactory(name="Nokia handset")
+
+        with django_capture_on_commit_callbacks(execute=True):
+            response = operator_client.post("/admin/products/searchsynonym/add/", {"terms": "handset, phone",
+                                                                                    "is_active": "on"})
+        assert response.status_code == 302, response.content
+
+        assert found(api_client, "phone") == ["Nokia handset", "Samsung smartphone"]
+        assert found(api_client, "handset") == ["Nokia handset", "Samsung smartphone"]
+
     @pytest.mark.parametrize("terms", ["scarf", "scarf =>", "=> stole", "a => b => c", " , "])
     def test_a_rule_that_says_nothing_is_refused(self, operator_client, terms):
         response = operator_client.post("/admin/products/searchsynonym/add/", {"terms": terms, "is_active": "on"})
@@ -134,6 +147,20 @@ class TestDidYouMean:
         assert names(api_client.get(LIST, {"search": response["X-Search-Suggestion"]})) == ["Tecno Spark 20 Phone"]
         assert "X-Search-Suggestion" not in api_client.get(LIST, {"search": "phone"})
         assert "X-Search-Suggestion" not in api_client.get(LIST, {"search": "zzzzzz"})
+
+    def test_never_suggests_what_buyers_cannot_see(self, api_client):
+        ProductFactory(name="Zorb prototype", status="draft")
+
+        response = api_client.get(LIST, {"search": "zorv"})
+
+        assert response.json() == [] and "X-Search-Suggestion" not in response
+
+    def test_the_header_is_percent_encoded_utf8(self, api_client):
+        ProductFactory(name="Crème brûlée torch")
+
+        response = api_client.get(LIST, {"search": "crème trch ☀"})
+
+        assert response["X-Search-Suggestion"] == "cr%C3%A8me torch %E2%98%80"
 
     def test_ai_search_says_it_in_its_body(self, api_client):
         ProductFactory(name="Tecno Spark 20 Phone")
@@ -257,15 +284,50 @@ class TestVendorPage:
         assert [p["name"] for p in body["products"]] == ["Beaded necklaces"]
         assert body["vendor"]["product_count"] == 2 and response["X-Total-Count"] == "1"
 
-    @pytest.mark.parametrize("search", ["", "x" * 201])
-    def test_an_empty_or_oversized_search_is_a_400(self, api_client, search):
+    def test_an_empty_search_is_no_search_and_an_oversized_one_a_400(self, api_client):
         from tests.accounts.factories import UserFactory
 
         vendor = UserFactory(account_type="seller")
+        ProductFactory(seller=vendor, name="Kente stole")
+        page = f"/api/products/public/vendor/{vendor.pk}/"
 
-        response = api_client.get(f"/api/products/public/vendor/{vendor.pk}/", {"search": search})
-
+        assert [p["name"] for p in api_client.get(page, {"search": ""}).json()["products"]] == ["Kente stole"]
+        response = api_client.get(page, {"search": "x" * 201})
         assert response.status_code == 400 and "search" in response.json()["details"]
+        response = api_client.get(LIST, {"search": "x" * 201})
+        assert response.status_code == 400 and "search" in response.json()["details"]
+
+
+class TestRanking:
+    def test_exact_words_above_other_forms_above_longer_words(self, api_client):
+        # "basket" is a near spelling of "baskel": not read, since the catalog has the word typed.
+        ProductFactory(name="Woven basket tray")
+        ProductFactory(name="Baskels for sale")  # another form
+        ProductFactory(name="Baskel")  # the word itself
+        ProductFactory(name="Baskelry kit")  # a longer word it begins
+
+        response = api_client.get(LIST, {"search": "baskel"})
+
+        assert [p["name"] for p in response.json()] == ["Baskel", "Baskels for sale", "Baskelry kit"]
+
+    def test_the_word_itself_in_a_description_above_another_form_in_a_name(self, api_client):
+        ProductFactory(name="Phones case")
+        ProductFactory(name="Case", description="Fits any phone.")
+
+        assert [p["name"] for p in api_client.get(LIST, {"search": "phone"}).json()] == ["Case", "Phones case"]
+
+    def test_near_spellings_only_when_the_catalog_lacks_what_was_typed(self, api_client):
+        ProductFactory(name="Leather satchel")
+        ProductFactory(name="Lether satchel")  # the seller's own spelling
+
+        assert found(api_client, "lether") == ["Lether satchel"]
+        assert found(api_client, "leathr") == ["Leather satchel"]  # "lether" is two edits away
+
+    def test_among_near_spellings_the_nearer_in_the_name_first(self, api_client):
+        ProductFactory(name="Bag", description="Leather strap")
+        ProductFactory(name="Leather satchel")
+
+        assert [p["name"] for p in api_client.get(LIST, {"search": "leathr"}).json()] == ["Leather satchel", "Bag"]
 
 
 class TestPrefixes:
@@ -276,3 +338,14 @@ class TestPrefixes:
         assert found(api_client, "necklace pen") == ["Pen and necklace gift set", "Pendant necklace"]
         assert found(api_client, "pen necklace") == ["Pen and necklace gift set"]
         assert found(api_client, "pend necklace") == ["Pendant necklace"]  # no word "pend": it begins one
+
+
+class TestThrottle:
+    def test_searches_are_counted_apart_from_browsing(self, api_client, throttle_rates):
+        throttle_rates(catalog_search="2/minute", catalog_suggest="1/minute")
+        ProductFactory(name="Kente stole")
+
+        assert [api_client.get(LIST, {"search": "kente"}).status_code for _ in range(3)] == [200, 200, 429]
+        assert api_client.get(LIST).status_code == 200  # browsing goes on
+        assert [api_client.get(SUGGEST, {"q": "ken"}).status_code for _ in range(2)] == [200, 429]
+        assert api_client.get(LIST, {"search": "kente"})["Retry-After"]
