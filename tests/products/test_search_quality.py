@@ -330,6 +330,11 @@ AI_QUERIES = [
     ("téléphone moins de 1000", {"Infinix Hot 40i Mobile Phone", "Itel A70 Téléphone portable"}),
     ("robes entre 100 et 300", {"Ankara Maxi Dress", "Robe Wax Longue"}),
     ("laptop under 100", NOTHING),
+    # Sizes however they are said, honoured through the variants.
+    ("medium t-shirt", TEES),
+    ("xxl t-shirt", {"Classic Cotton T-Shirt"}),
+    ("extra large hoodie", {"Hooded Sweatshirt Hoodie"}),
+    ("2xl hoodie under 500", NOTHING),
 ]
 
 
