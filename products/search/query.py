@@ -33,6 +33,8 @@ from products.search.vocabulary import EXACT, FORM, TYPO, closest_word, expand, 
 
 MAX_WORDS = 10
 PLAN_CACHE_SECONDS = 600
+# Part of the cache key: a release that changes the shape of Plan or Unit bumps it.
+PLAN_FORMAT = 2
 FIELD_WEIGHTS = ((NAME, 3), (TAGS, 2), (DESCRIPTION, 1))
 SIZE_LEAD_WORDS = {"size", "sizes", "taille", "pointure"}
 
@@ -79,7 +81,7 @@ def plan_for(text: str) -> Plan:
     if not typed:
         return Plan([])
     material = repr(typed).encode()
-    key = (f"catalog:search-plan:{vocabulary_generation()}:{read_generation(SYNONYMS_GENERATION_KEY)}:"
+    key = (f"catalog:search-plan:{PLAN_FORMAT}:{vocabulary_generation()}:{read_generation(SYNONYMS_GENERATION_KEY)}:"
            f"{hashlib.sha256(material).hexdigest()}")
     plan = cache.get(key)
     if plan is None:

@@ -12,6 +12,9 @@ from products.search.text import query_words, stems
 
 SYNONYMS_GENERATION_KEY = "catalog:synonyms-generation"
 MAX_PHRASE_WORDS = 3
+# Part of the cache key: a release that changes SynonymTable's shape bumps it, so that no process
+# reads a table pickled by an older one.
+TABLE_FORMAT = 2
 
 # The table shipped with SellFlow (migration 0012 loads it; operators edit it in the admin):
 # everyday commerce words of English and French. `=>` where a word has another meaning in the
@@ -130,7 +133,7 @@ def _phrases(terms: str) -> tuple[tuple[str, ...], ...]:
 
 def synonym_table() -> SynonymTable:
     """The active groups, cached until an operator edits one."""
-    key = f"catalog:synonyms:{read_generation(SYNONYMS_GENERATION_KEY)}"
+    key = f"catalog:synonyms:{TABLE_FORMAT}:{read_generation(SYNONYMS_GENERATION_KEY)}"
     table = cache.get(key)
     if table is None:
         from products.models import SearchSynonym
