@@ -294,21 +294,25 @@ class AISearchThrottle(_ScopedUserThrottle):
 
 
 class _SearchesOnly:
-    """Counts only the requests that search (`?search=`, `?q=`): reading a new query's words costs
-    vocabulary look-ups that plain browsing does not. The same view's other requests are not counted."""
+    """Counts only the requests that search (a non-empty `search_parameter`): reading a new
+    query's words costs vocabulary look-ups that plain browsing does not."""
+
+    search_parameter: str
 
     def allow_request(self, request, view):
-        if not (request.query_params.get("search") or request.query_params.get("q")):
+        if not request.query_params.get(self.search_parameter):
             return True
         return super().allow_request(request, view)
 
 
 class CatalogSearchThrottle(_SearchesOnly, _ScopedUserThrottle):
     scope = "catalog_search"  # per account, per address for anonymous shoppers
+    search_parameter = "search"
 
 
 class CatalogSuggestThrottle(_SearchesOnly, _ScopedUserThrottle):
     scope = "catalog_suggest"  # type-ahead: a request per keystroke or two
+    search_parameter = "q"
 
 
 class _FilesOnly:

@@ -27,6 +27,32 @@ def add_indexes(apps, schema_editor):
                           'USING gin (lower("word") gin_trgm_ops)')
 
 
+def set_trigram_threshold(apps, schema_editor):
+    """Every session of the database asks `%` for the similarity near spellings need
+    (products.search.vocabulary.TRIGRAM_THRESHOLD), sessions a pooler hands out included. A role
+    that may not alter the database leaves it to the application, which sets it per connection."""
+    connection = schema_editor.connection
+    if connection.vendor != "postgresql":
+        return
+    from django.db import DatabaseError, transaction
+
+    from products.search.vocabulary import TRIGRAM_THRESHOLD
+
+    name = connection.ops.quote_name(connection.settings_dict["NAME"])
+    try:
+        with transaction.atomic(using=connection.alias):
+            schema_editor.execute(f"ALTER DATABASE {name} SET pg_trgm.similarity_threshold = {TRIGRAM_THRESHOLD}")
+    except DatabaseError as error:
+        print(f"\n  pg_trgm.similarity_threshold not set on the database ({error}); set per connection instead.")
+
+
+def unset_trigram_threshold(apps, schema_editor):
+    connection = schema_editor.connection
+    if connection.vendor == "postgresql":
+        name = connection.ops.quote_name(connection.settings_dict["NAME"])
+        schema_editor.execute(f"ALTER DATABASE {name} RESET pg_trgm.similarity_threshold")
+
+
 def drop_indexes(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
@@ -95,6 +121,7 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(add_indexes, drop_indexes),
+        migrations.RunPython(set_trigram_threshold, unset_trigram_threshold),
         migrations.RunPython(index_products, migrations.RunPython.noop),
         migrations.RunPython(load_synonyms, migrations.RunPython.noop),
     ]

@@ -23,7 +23,8 @@ def search_products(queryset: QuerySet, text: str, *, rank_ordering: tuple = ("-
     `rank_ordering` (empty: leave the order to the caller)."""
     plan = plan_for(text)
     if not plan:
-        return queryset
+        # Nothing to search for, or only signs ("!!!", an emoji): no product says them.
+        return queryset.none() if text.strip() else queryset
     matched = apply_plan(queryset, plan)
     return matched.order_by(*rank_ordering, "-id") if rank_ordering else matched
 

@@ -6,7 +6,7 @@ everything (the data migration and `manage.py rebuild_search_index`)."""
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from products.search.text import (
     COLOUR,
@@ -151,6 +151,7 @@ def index_products(product_ids: Iterable[int]) -> None:
     models = _current_models()
     ids = sorted(set(product_ids))
     added = 0
+    _hold_vocabulary(exclusive=False)
     for start in range(0, len(ids), BATCH):
         added += _add_words(models, _index_batch(models, ids[start:start + BATCH]))
     if added:
@@ -166,6 +167,19 @@ def index_category(category_id: int) -> None:
         frontier = list(Category.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
         ids += frontier
     index_products(Product.objects.filter(category_id__in=ids).values_list("pk", flat=True))
+
+
+# An advisory lock of PostgreSQL's, held until the transaction ends: writers of documents share
+# it; the rebuild's pruning of unused words takes it alone, so that it never drops a word a
+# document being written (not yet committed, not yet visible) relies on. SQLite's writers are
+# serialized already (each transaction takes the write lock as it begins).
+VOCABULARY_LOCK = 0x5EA4C4  # "search" in this project's advisory lock space
+
+
+def _hold_vocabulary(*, exclusive: bool) -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT pg_advisory_xact_lock{'' if exclusive else '_shared'}(%s)", [VOCABULARY_LOCK])
 
 
 Progress = Callable[[int, int], None]
@@ -184,6 +198,7 @@ def rebuild(models: Models | None = None, *, progress: Progress | None = None, a
         if progress:
             progress(min(start + BATCH, len(ids)), len(ids))
     with transaction.atomic():
+        _hold_vocabulary(exclusive=True)
         _add_words(models, vocabulary)
         # The words of the documents as they are now, products added or edited meanwhile included.
         in_use = {token.split(":", 1)[1] for tokens in models.document.objects.values_list("tokens", flat=True)

@@ -93,8 +93,8 @@ def _key(phrase: tuple[str, ...], language: int) -> tuple[str, ...]:
 def build_table(rules: list[str]) -> SynonymTable:
     """`rules`: "a, b, c" (each finds the others) or "a, b => c" (a and b also find c; c finds
     only itself: "portable" is a phone in French and a speaker may be portable in English; a does
-    not find b). Two-way rules that share a phrase are one group ("handset, phone" joins "phone,
-    smartphone"), whichever rows they are written in."""
+    not find b). Two-way rules that share a phrase, in any of its forms, are one group ("handsets,
+    phones" joins "phone, smartphone"), whichever rows they are written in."""
     parent: dict[tuple[str, ...], tuple[str, ...]] = {}
     one_way: dict[tuple[str, ...], set[tuple[str, ...]]] = {}
 
@@ -111,6 +111,12 @@ def build_table(rules: list[str]) -> SynonymTable:
             if arrow:
                 one_way.setdefault(phrase, set()).update(aimed)
             parent[root(phrase)] = root(found[0]) if not arrow else root(phrase)
+    # Phrases that are one word in two forms ("phone", "phones") are one phrase: their groups merge.
+    first_with: dict[tuple[tuple[str, ...], int], tuple[str, ...]] = {}
+    for phrase in list(parent):
+        for language in (0, 1):
+            other = first_with.setdefault((_key(phrase, language), language), phrase)
+            parent[root(phrase)] = root(other)
     members: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
     for phrase in list(parent):
         members.setdefault(root(phrase), []).append(phrase)

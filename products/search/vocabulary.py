@@ -57,7 +57,8 @@ _THRESHOLD_SET: "weakref.WeakSet" = weakref.WeakSet()
 
 def _use_trigram_threshold() -> None:
     """Set the similarity `%` asks of a candidate, once per connection (a setting made inside a
-    transaction lasts only as long as it, and is made again there)."""
+    transaction lasts only as long as it, and is made again there). The database has it as its
+    default too (migration 0012), for the sessions a pooler in transaction mode hands out."""
     in_transaction = connection.in_atomic_block
     if not in_transaction and connection.connection in _THRESHOLD_SET:
         return

@@ -56,6 +56,12 @@ class PublicProductListView(generics.ListAPIView):
     def get_queryset(self):
         return selectors.public_products()
 
+    def _filtered_without_search(self):
+        """What the other filters of the request select: where a suggestion must find something."""
+        params = self.request.query_params.copy()
+        params.pop("search", None)
+        return PublicProductFilter(params, queryset=Product.objects.public(), request=self.request).qs.order_by()
+
     def list(self, request, *args, **kwargs):
         rows = selectors.PublicRows(request)
 
@@ -63,7 +69,7 @@ class PublicProductListView(generics.ListAPIView):
             page = self.paginate_queryset(selectors.buyable_first(self.filter_queryset(self.get_queryset())))
             headers = self.paginator.get_headers()
             if not self.paginator.page.paginator.count and request.query_params.get("search"):
-                suggestion = did_you_mean(request.query_params["search"], among=Product.objects.public())
+                suggestion = did_you_mean(request.query_params["search"], among=self._filtered_without_search())
                 if suggestion:
                     # Percent-encoded UTF-8 (spaces kept): a header carries Latin-1 at most.
                     headers[SUGGESTION_HEADER] = quote(suggestion, safe=" ")

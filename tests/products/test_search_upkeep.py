@@ -122,7 +122,8 @@ class TestSynonyms:
         ProductFactory(name="Nokia handset")
 
         with django_capture_on_commit_callbacks(execute=True):
-            response = operator_client.post("/admin/products/searchsynonym/add/", {"terms": "handset, phone",
+            # "phones", not "phone": the same word in another form still joins the shipped group.
+            response = operator_client.post("/admin/products/searchsynonym/add/", {"terms": "handsets, phones",
                                                                                     "is_active": "on"})
         assert response.status_code == 302, response.content
 
@@ -154,6 +155,12 @@ class TestDidYouMean:
         response = api_client.get(LIST, {"search": "zorv"})
 
         assert response.json() == [] and "X-Search-Suggestion" not in response
+
+    def test_a_suggestion_finds_something_under_the_other_filters(self, api_client):
+        ProductFactory(name="Tecno Spark 20 Phone", price="1100.00")
+
+        assert api_client.get(LIST, {"search": "phne"})["X-Search-Suggestion"] == "phone"
+        assert "X-Search-Suggestion" not in api_client.get(LIST, {"search": "phne", "max_price": "500"})
 
     def test_the_header_is_percent_encoded_utf8(self, api_client):
         ProductFactory(name="Crème brûlée torch")
@@ -328,6 +335,16 @@ class TestRanking:
         ProductFactory(name="Leather satchel")
 
         assert [p["name"] for p in api_client.get(LIST, {"search": "leathr"}).json()] == ["Leather satchel", "Bag"]
+
+
+class TestSignsOnly:
+    @pytest.mark.parametrize("text", ["!!!", "😀", " - "])
+    def test_a_search_of_no_words_finds_nothing(self, api_client, text):
+        ProductFactory(name="Kente stole")
+
+        response = api_client.get(LIST, {"search": text})
+
+        assert response.status_code == 200 and response.json() == []
 
 
 class TestPrefixes:
