@@ -12,9 +12,10 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 
 class HeaderPagination(PageNumberPagination):
-    """Lists a user owns (their products, orders, notifications...): pages of up to 500."""
+    """Lists a user owns (their products, orders, notifications...): 100 a page unless asked,
+    up to 500. The document's frontend reads lists as plain arrays and does not page."""
 
-    page_size = 20
+    page_size = 100
     page_size_query_param = "page_size"
     max_page_size = 500
 
@@ -74,8 +75,9 @@ class HeaderPagination(PageNumberPagination):
 
 
 class CatalogPagination(HeaderPagination):
-    """The public catalog (the list, a vendor's page, search): pages of up to 100."""
+    """The public catalog (the list, a vendor's page, search): 20 a page unless asked, up to 100."""
 
+    page_size = 20
     max_page_size = 100
 
 

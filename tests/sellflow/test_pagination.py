@@ -24,17 +24,28 @@ def client():
 
 
 def test_body_is_an_array_with_total_and_links(client):
-    response = client.get(URL)
+    response = client.get(URL, {"page_size": 20})
 
     assert response.status_code == 200
     assert isinstance(response.json(), list)
     assert len(response.json()) == 20
     assert response["X-Total-Count"] == "45"
     assert links(response) == {
-        "next": "http://testserver/api/test/users/?page=2",
-        "first": "http://testserver/api/test/users/",
-        "last": "http://testserver/api/test/users/?page=3",
+        "next": "http://testserver/api/test/users/?page=2&page_size=20",
+        "first": "http://testserver/api/test/users/?page_size=20",
+        "last": "http://testserver/api/test/users/?page=3&page_size=20",
     }
+
+
+def test_a_list_the_user_owns_is_whole_up_to_100_unless_paged(client):
+    """The document's frontend reads lists as plain arrays and does not page (the conventions)."""
+    response = client.get(URL)
+
+    assert len(response.json()) == 45 and response["X-Total-Count"] == "45"
+    assert links(response) == {"first": "http://testserver/api/test/users/",
+                               "last": "http://testserver/api/test/users/"}
+    UserFactory.create_batch(60)
+    assert len(client.get(URL).json()) == 100
 
 
 def test_middle_page_has_prev_and_next_and_keeps_other_parameters(client):
@@ -49,7 +60,7 @@ def test_middle_page_has_prev_and_next_and_keeps_other_parameters(client):
 
 
 def test_last_page(client):
-    response = client.get(URL, {"page": 3})
+    response = client.get(URL, {"page": 3, "page_size": 20})
 
     assert len(response.json()) == 5
     assert set(links(response)) == {"prev", "first", "last"}
