@@ -21,6 +21,7 @@ from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
 from rest_framework.request import Request
 from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.state import token_backend
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 from rest_framework_simplejwt.utils import datetime_from_epoch
@@ -47,7 +48,7 @@ from accounts.tokens import SessionRefreshToken
 from sellflow.images import Uploader, clean_image_upload, decoding_take, probe_image
 from sellflow.throttling import take_slot
 from sellflow.transactions import after_commit
-from sellflow.ws_sessions import revoke_sockets, session_end, session_id_of
+from sellflow.ws_sessions import SESSION_ID_CLAIM, UNNAMED_SESSION, revoke_sockets, session_end, session_id_of
 
 # --- Tokens and sessions ----------------------------------------------------------------------
 
@@ -69,11 +70,24 @@ def session_logout(*, user: User | None, refresh: str, access_token: AccessToken
         raise InvalidRefreshToken()
     with transaction.atomic():
         token.blacklist()
+        _blacklist_session(token["user_id"], session_id_of(token))
         if access_token is not None:
             _blacklist_access_token(access_token)  # the only mark a session without an id can get
         # Recorded before the sockets are told: a socket joining meanwhile re-checks and sees it.
         after_commit(session_end, token["user_id"], session_id_of(token))
         after_commit(revoke_sockets, token["user_id"], session_id_of(token))
+
+
+def _blacklist_session(user_id: int | str, session_id: str) -> None:
+    """Blacklist every refresh token of the session still outstanding: the one a logout shows
+    may be any of them, since a used refresh token stays good until it expires."""
+    if session_id == UNNAMED_SESSION:
+        return
+    outstanding = OutstandingToken.objects.filter(user_id=user_id, blacklistedtoken__isnull=True,
+                                                  expires_at__gt=timezone.now()).values_list("pk", "token")
+    ours = [pk for pk, text in outstanding
+            if str(token_backend.decode(text, verify=False).get(SESSION_ID_CLAIM, "")) == session_id]
+    BlacklistedToken.objects.bulk_create([BlacklistedToken(token_id=pk) for pk in ours], ignore_conflicts=True)
 
 
 def _blacklist_access_token(access_token: AccessToken) -> None:

@@ -195,8 +195,11 @@ if not DEBUG:
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_TOKEN_MINUTES", default=15)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_TOKEN_DAYS", default=7)),
+    # A refresh answers a new refresh token (a client that keeps each one slides its session on),
+    # and the one it used stays good until it expires: the document's frontend keeps its first
+    # refresh token for the session's whole life. Logout ends every token of its session.
     "ROTATE_REFRESH_TOKENS": True,
-    "BLACKLIST_AFTER_ROTATION": True,
+    "BLACKLIST_AFTER_ROTATION": False,
     "UPDATE_LAST_LOGIN": True,
     # Tokens carry a hash of the password: changing it ends every session at once.
     "CHECK_REVOKE_TOKEN": True,

@@ -1,7 +1,7 @@
 """Open sockets end with their session. Every signed-in socket (sellflow.consumers.SessionConsumer)
 joins its user's sessions group; revoke_sockets() tells the sockets in it to close with 4401.
-A session that logged out is also remembered (session_end) until its last access token would have
-expired, and its access tokens are refused on HTTP and sockets alike (session_has_ended)."""
+A session that logged out is also remembered (session_end) until its last token would have
+expired, and its tokens are refused on HTTP, sockets and refresh alike (session_has_ended)."""
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -9,7 +9,7 @@ from django.core.cache import cache
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.state import token_backend
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
-from rest_framework_simplejwt.tokens import AccessToken
+from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 # The session id claim: set once when a session starts (accounts.tokens) and copied by simplejwt
 # into every access token and rotated refresh token of that session.
@@ -39,12 +39,13 @@ def ended_session_key(user_id: int | str, session_id: str) -> str:
 
 
 def session_end(user_id: int | str, session_id: str) -> None:
-    """Refuse the access tokens of this session from now on, for as long as any of them can still
-    be valid (its refresh tokens are blacklisted apart). Sessions without an id have only the
-    blacklisted jti of the access token shown at logout. Call it after commit."""
+    """Refuse the access and refresh tokens of this session from now on, for as long as any of
+    them can still be valid (its refresh tokens are also blacklisted, should the cache forget).
+    Sessions without an id have only the blacklisted jti of the access token shown at logout.
+    Call it after commit."""
     if session_id == UNNAMED_SESSION:
         return
-    lifetime = AccessToken.lifetime + token_backend.get_leeway()
+    lifetime = max(AccessToken.lifetime, RefreshToken.lifetime) + token_backend.get_leeway()
     cache.set(ended_session_key(user_id, session_id), True, timeout=int(lifetime.total_seconds()) + 1)
 
 

@@ -1,6 +1,6 @@
 """Tokens: refresh rotation, verification, logout, and what a dead token gets."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import transaction
@@ -59,7 +59,7 @@ class TestAuthentication:
 
 
 class TestRefresh:
-    def test_rotates_and_blacklists_the_used_refresh_token(self, api_client):
+    def test_rotates_and_the_used_refresh_token_stays_good(self, api_client):
         tokens = tokens_for_user(UserFactory())
 
         first = api_client.post(REFRESH, {"refresh": tokens["refresh"]}, format="json")
@@ -68,9 +68,9 @@ class TestRefresh:
         assert first.json()["refresh"] != tokens["refresh"]
         assert bearer(api_client, first.json()["access"]).get(ME).status_code == 200
 
+        # The document's frontend keeps its first refresh token: it must keep working.
         replay = api_client.post(REFRESH, {"refresh": tokens["refresh"]}, format="json")
-        assert replay.status_code == 401
-        assert replay.json()["code"] == "token_not_valid"
+        assert replay.status_code == 200
 
         again = api_client.post(REFRESH, {"refresh": first.json()["refresh"]}, format="json")
         assert again.status_code == 200
@@ -244,3 +244,80 @@ class TestLogout:
         bearer(api_client, tokens["access"]).post(LOGOUT, {"refresh": tokens["refresh"]}, format="json")
 
         assert api_client.post(REFRESH, {"refresh": tokens["refresh"]}, format="json").status_code == 401
+
+
+class FakeTokenClock:
+    """The clocks tokens are stamped and checked with (simplejwt's and PyJWT's), moved by hand."""
+
+    def __init__(self, monkeypatch):
+        import jwt.api_jwt
+        from rest_framework_simplejwt import tokens
+
+        self.now = datetime.now(tz=UTC)
+        clock = self
+
+        class FakeDatetime(datetime):
+            @classmethod
+            def now(cls, tz=None):
+                return clock.now if tz else clock.now.replace(tzinfo=None)
+
+        monkeypatch.setattr(tokens, "aware_utcnow", lambda: clock.now)
+        monkeypatch.setattr(jwt.api_jwt, "datetime", FakeDatetime)
+
+    def advance(self, delta: timedelta) -> None:
+        self.now += delta
+
+
+class TestTheDocumentsRefreshSnippet:
+    """The API document's `refreshToken()` stores the new access token only and sends its first
+    refresh token every time."""
+
+    def test_keeps_a_session_alive_across_access_lifetimes_until_logout_ends_every_token_of_it(
+            self, api_client, monkeypatch, settings, django_capture_on_commit_callbacks):
+        from rest_framework_simplejwt.settings import api_settings as jwt_settings
+
+        clock = FakeTokenClock(monkeypatch)
+        UserFactory(email="guide@example.com")
+        login = api_client.post("/api/auth/login/", {"email": "guide@example.com", "password": PASSWORD},
+                                format="json").json()
+        stored_refresh, access = login["refresh"], login["access"]
+        newest_refresh = stored_refresh
+
+        for _ in range(3):
+            clock.advance(jwt_settings.ACCESS_TOKEN_LIFETIME + timedelta(minutes=1))
+            assert bearer(api_client, access).get(ME).status_code == 401  # expired: the client refreshes
+            response = APIClient().post(REFRESH, {"refresh": stored_refresh}, format="json")
+            assert response.status_code == 200, response.json()
+            access, newest_refresh = response.json()["access"], response.json()["refresh"]
+            assert bearer(api_client, access).get(ME).status_code == 200
+
+        # A client that stores each new refresh token slides on from the newest one.
+        assert APIClient().post(REFRESH, {"refresh": newest_refresh}, format="json").status_code == 200
+
+        with django_capture_on_commit_callbacks(execute=True):
+            response = bearer(APIClient(), access).post(LOGOUT, {"refresh": newest_refresh}, format="json")
+        assert response.status_code == 200
+        for refresh in (stored_refresh, newest_refresh):
+            response = APIClient().post(REFRESH, {"refresh": refresh}, format="json")
+            assert response.status_code == 401 and response.json()["code"] == "token_not_valid"
+
+    def test_the_first_refresh_token_lasts_its_own_lifetime(self, api_client, monkeypatch):
+        from rest_framework_simplejwt.settings import api_settings as jwt_settings
+
+        clock = FakeTokenClock(monkeypatch)
+        refresh = tokens_for_user(UserFactory())["refresh"]
+
+        clock.advance(jwt_settings.REFRESH_TOKEN_LIFETIME - timedelta(minutes=1))
+        assert api_client.post(REFRESH, {"refresh": refresh}, format="json").status_code == 200
+        clock.advance(timedelta(minutes=2))
+        assert api_client.post(REFRESH, {"refresh": refresh}, format="json").status_code == 401
+
+    def test_logout_with_the_first_token_ends_the_rotated_ones_too(self, api_client):
+        tokens = tokens_for_user(UserFactory())
+        rotated = api_client.post(REFRESH, {"refresh": tokens["refresh"]}, format="json").json()["refresh"]
+
+        # Without the after-commit record (the cache): the blacklist alone refuses them.
+        session_logout(user=None, refresh=tokens["refresh"])
+
+        assert api_client.post(REFRESH, {"refresh": rotated}, format="json").status_code == 401
+        assert api_client.post(VERIFY, {"token": rotated}, format="json").status_code == 401
