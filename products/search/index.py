@@ -55,9 +55,6 @@ class Document:
         for size in sizes:
             self.tokens[f"{SIZE}:{size}"] = None
 
-    def token_list(self) -> list[str]:
-        return list(self.tokens)
-
 
 def build_document(*, name: str, sku: str, description: str, tags: Iterable[str], categories: Iterable[str],
                    variants: Iterable[tuple[str, dict]]) -> Document:
@@ -126,7 +123,7 @@ def _index_batch(models: Models, product_ids: list[int]) -> set[str]:
             tags=[tag for tag in product.tags_text.split(",") if tag], categories=_category_names(product.category),
             variants=variants.get(product.pk, ()))
         vocabulary |= document.vocabulary
-        rows.append(models.document(product_id=product.pk, tokens=document.token_list()))
+        rows.append(models.document(product_id=product.pk, tokens=list(document.tokens)))
     models.document.objects.bulk_create(rows, update_conflicts=True, unique_fields=["product"],
                                         update_fields=["tokens"])
     return vocabulary
@@ -160,12 +157,10 @@ def index_products(product_ids: Iterable[int]) -> None:
 
 def index_category(category_id: int) -> None:
     """A category was renamed or moved: its products and those of the categories below it."""
-    from products.models import Category, Product
+    from products.models import Product
+    from products.selectors import category_and_descendant_ids
 
-    ids, frontier = [category_id], [category_id]
-    while frontier:
-        frontier = list(Category.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
-        ids += frontier
+    ids = category_and_descendant_ids(str(category_id))
     index_products(Product.objects.filter(category_id__in=ids).values_list("pk", flat=True))
 
 

@@ -67,7 +67,6 @@ class Plan:
 class _Draft:
     """A unit before the vocabulary is asked: its words, and those of its alternatives."""
 
-    typed: str
     phrase: tuple[str, ...]  # the words as typed (one, or a phrase)
     spaced: tuple[str, ...] = ()  # "t-shirt" also as "t" + "shirt"
     synonyms: list[tuple[str, ...]] = field(default_factory=list)
@@ -150,7 +149,7 @@ def _drafts(typed: list[tuple[str, ...]]) -> list[_Draft]:
             sizes = _sizes(phrase)
             group = table.group_of(phrase)
             if length == 1 or sizes or group:
-                draft = _Draft(typed=" ".join(phrase), phrase=phrase, specials={f"{SIZE}:{s}" for s in sizes})
+                draft = _Draft(phrase=phrase, specials={f"{SIZE}:{s}" for s in sizes})
                 if length == 1:
                     draft.spaced = tuple(typed[i][1].split()) if len(typed[i]) > 1 else ()
                     # The colour asked for, not its family: "navy" is a blue, a blue is not navy.

@@ -147,7 +147,6 @@ COLOUR_FAMILIES = {"navy": "blue", "teal": "blue", "turquoise": "blue", "maroon"
 # Only French: English colours do not agree, and their stems are other words ("reds", "tanned").
 _COLOURS_BY_FRENCH_STEM = {stems(name)[1]: colour for name, colour in COLOUR_NAMES.items()
                            if name.isalpha() and len(name) > 3 and fold(name) == name}
-COLOUR_OPTION_NAMES = {"color", "colour", "colors", "colours", "couleur", "couleurs"}
 
 
 def colour_of(word: str) -> str | None:
