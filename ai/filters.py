@@ -1,12 +1,12 @@
 import django_filters
 
 from ai.models import AIContent, ContentStatus, ContentType
-from ai.rules import Platform
+from sellflow.platforms import SOCIAL_CHOICES, PlatformFilter
 
 
 class AIContentFilter(django_filters.FilterSet):
     content_type = django_filters.ChoiceFilter(choices=ContentType.choices)
-    platform = django_filters.ChoiceFilter(choices=Platform.choices)
+    platform = PlatformFilter(choices=SOCIAL_CHOICES)
     language = django_filters.CharFilter()
     status = django_filters.ChoiceFilter(choices=ContentStatus.choices)
 

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from ai.rules import Platform
+from sellflow.platforms import SOCIAL_CHOICES
 
 
 class Feature(models.TextChoices):
@@ -62,7 +62,7 @@ class AIContent(models.Model):
 
     product = models.ForeignKey("products.Product", on_delete=models.CASCADE, related_name="ai_contents")
     content_type = models.CharField(max_length=20, choices=ContentType.choices)
-    platform = models.CharField(max_length=20, choices=Platform.choices, blank=True)
+    platform = models.CharField(max_length=20, choices=SOCIAL_CHOICES, blank=True)
     language = models.CharField(max_length=10, default="en")
     text = models.TextField()
     hashtags = models.JSONField(default=list, blank=True)

@@ -5,8 +5,9 @@ from django.db.models import QuerySet
 
 from accounts.models import User
 from ai.providers import Prompt
-from ai.rules import POST_LIMITS, Platform
+from ai.rules import POST_LIMITS
 from products.models import Product
+from sellflow.platforms import Platform
 
 DESCRIPTION_STYLES = ("professional", "casual", "persuasive")
 DESCRIPTION_LENGTHS = {"short": "30 to 60 words", "medium": "70 to 130 words", "long": "140 to 250 words"}

@@ -10,22 +10,10 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from django.db import models
-
-
-class Platform(models.TextChoices):
-    INSTAGRAM = "instagram", "Instagram"
-    FACEBOOK = "facebook", "Facebook"
-    WHATSAPP = "whatsapp", "WhatsApp"
-    X = "x", "X (Twitter)"
-    TIKTOK = "tiktok", "TikTok"
-
-
-# "twitter" is what most clients still send for X.
-PLATFORM_ALIASES = {"twitter": Platform.X}
+from sellflow.platforms import Platform
 
 POST_LIMITS = {
-    Platform.X: 280,
+    Platform.TWITTER: 280,
     Platform.INSTAGRAM: 2200,
     Platform.FACEBOOK: 63206,
     Platform.WHATSAPP: 1024,
@@ -37,7 +25,7 @@ HASHTAG_MAX_LENGTH = 100  # characters after the '#': longer ones are never type
 
 # Suggested hashtags per post when the caller does not say: what each audience expects.
 DEFAULT_POST_HASHTAGS = {
-    Platform.X: 2,
+    Platform.TWITTER: 2,
     Platform.INSTAGRAM: 12,
     Platform.FACEBOOK: 3,
     Platform.WHATSAPP: 0,
@@ -52,11 +40,6 @@ _NOT_TAG_CHARACTER = re.compile(r"[^A-Za-z0-9_]+")
 _URL = re.compile(r"(?:https?://\S+|\b(?:[a-z0-9-]+\.)+[a-z]{2,}(?:/\S*)?)", re.IGNORECASE)
 X_URL_LENGTH = 23  # X shortens every link to t.co, counted as 23 characters
 ELLIPSIS = "…"
-
-
-def normalize_platform(value: str) -> str:
-    value = (value or "").strip().lower()
-    return PLATFORM_ALIASES.get(value, value)
 
 
 def hashtag_limit(platform: str | None) -> int:
@@ -100,7 +83,7 @@ def _x_weight(character: str) -> int:
 
 def platform_length(text: str, platform: str | None) -> int:
     """The length the platform counts: X weights characters and counts every link as 23."""
-    if platform != Platform.X:
+    if platform != Platform.TWITTER:
         return len(text)
     total, position = 0, 0
     for url in _URL.finditer(text):

@@ -4,9 +4,10 @@ from ai import prompts
 from ai.languages import LANGUAGE_CODES, language_name
 from ai.models import AIContent, AIJob, ContentStatus, ContentType, Feature
 from ai.providers import get_provider
-from ai.rules import MAX_HASHTAGS, Platform, normalize_platform
+from ai.rules import MAX_HASHTAGS
 from ai.services.content import ContentRequest
 from products.serializers import MAX_ID, PublicProductSerializer
+from sellflow.platforms import SOCIAL_CHOICES, Platform, PlatformField
 
 
 class InterpretedCategorySerializer(serializers.Serializer):
@@ -45,16 +46,6 @@ class SearchResponseSerializer(serializers.Serializer):
 
 
 # --- Generation -------------------------------------------------------------------------------
-
-class PlatformField(serializers.ChoiceField):
-    """A platform name; "twitter" is taken for X."""
-
-    def __init__(self, **kwargs):
-        super().__init__(choices=Platform.choices, **kwargs)
-
-    def to_internal_value(self, data):
-        return super().to_internal_value(normalize_platform(data) if isinstance(data, str) else data)
-
 
 def generation_languages() -> list[str]:
     """The codes the configured provider writes in (the local provider: en and fr); the others
@@ -113,13 +104,13 @@ class DescriptionRequestSerializer(ProductIdMixin, GenerationOptionsSerializer):
 
 
 class HashtagsRequestSerializer(ProductIdMixin, GenerationOptionsSerializer):
-    platform = PlatformField(default=Platform.INSTAGRAM)
+    platform = PlatformField(choices=SOCIAL_CHOICES, default=Platform.INSTAGRAM)
     language = LanguageField(default="en")
     count = serializers.IntegerField(min_value=1, max_value=MAX_HASHTAGS, default=10)
 
 
 class SocialPostRequestSerializer(ProductIdMixin, GenerationOptionsSerializer):
-    platform = PlatformField()
+    platform = PlatformField(choices=SOCIAL_CHOICES)
     tone = serializers.ChoiceField(choices=prompts.POST_TONES, default="friendly")
     language = LanguageField(default="en")
     include_price = serializers.BooleanField(default=True)
@@ -136,7 +127,8 @@ class ProductGenerateRequestSerializer(GenerationOptionsSerializer):
                                 {"required": ["platform"]}]}
 
     content_type = serializers.ChoiceField(choices=ContentType.choices)
-    platform = PlatformField(required=False, help_text="Required for social_post; hashtags default to instagram.")
+    platform = PlatformField(choices=SOCIAL_CHOICES, required=False,
+                             help_text="Required for social_post; hashtags default to instagram.")
     style = serializers.ChoiceField(choices=prompts.DESCRIPTION_STYLES, default="professional")
     length = serializers.ChoiceField(choices=list(prompts.DESCRIPTION_LENGTHS), default="medium")
     language = LanguageField(default="en")
@@ -178,7 +170,7 @@ def content_request(data: dict, *, content_type: str | None = None) -> ContentRe
 
 
 class AIContentSerializer(serializers.ModelSerializer):
-    platform = serializers.ChoiceField(choices=Platform.choices, allow_blank=True, read_only=True,
+    platform = serializers.ChoiceField(choices=SOCIAL_CHOICES, allow_blank=True, read_only=True,
                                        help_text="Empty for descriptions.")
 
     class Meta:

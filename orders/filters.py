@@ -1,7 +1,8 @@
 import django_filters
 from django.db.models import Q
 
-from orders.models import Order, OrderSource, OrderStatus
+from orders.models import Order, OrderStatus
+from sellflow.platforms import PlatformFilter
 
 
 class BuyerOrderFilter(django_filters.FilterSet):
@@ -13,7 +14,7 @@ class BuyerOrderFilter(django_filters.FilterSet):
 
 
 class SellerOrderFilter(BuyerOrderFilter):
-    source = django_filters.ChoiceFilter(choices=OrderSource.choices)
+    source = PlatformFilter()
     created_after = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte",
                                               help_text="Orders placed on or after this day (YYYY-MM-DD, UTC).")
     created_before = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte",

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 
 from accounts.validators import validate_e164
+from sellflow.platforms import Platform
 
 ORDER_ID_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: read aloud on WhatsApp
 
@@ -66,16 +67,6 @@ class OrderStatus(models.TextChoices):
     REFUNDED = "refunded", "Refunded"
 
 
-class OrderSource(models.TextChoices):
-    INSTAGRAM = "instagram", "Instagram"
-    FACEBOOK = "facebook", "Facebook"
-    WHATSAPP = "whatsapp", "WhatsApp"
-    X = "x", "X"
-    TIKTOK = "tiktok", "TikTok"
-    WEB = "web", "Web"
-    DIRECT = "direct", "Direct"
-
-
 class PaymentMethod(models.TextChoices):
     CARD = "card", "Card"
     MOBILE_MONEY = "mobile_money", "Mobile money"
@@ -103,7 +94,7 @@ class Order(models.Model):
     buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders")
     seller = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="sales")
     status = models.CharField(max_length=10, choices=OrderStatus.choices, default=OrderStatus.PENDING)
-    source = models.CharField(max_length=10, choices=OrderSource.choices, default=OrderSource.DIRECT)
+    source = models.CharField(max_length=10, choices=Platform.choices, default=Platform.DIRECT)
     payment_method = models.CharField(max_length=16, choices=PaymentMethod.choices)
     currency = models.CharField(max_length=3)
     subtotal = models.DecimalField(max_digits=12, decimal_places=2)

@@ -9,12 +9,12 @@ from orders.models import (
     Order,
     OrderEvent,
     OrderItem,
-    OrderSource,
     OrderStatus,
     Payment,
     PaymentMethod,
     Refund,
 )
+from sellflow.platforms import Platform, SourceField
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 # A sum of cart lines, shown whatever its size: checkout refuses an order too large to store.
@@ -99,8 +99,7 @@ class CheckoutSerializer(serializers.Serializer):
     mobile_money_provider = serializers.ChoiceField(choices=MobileMoneyProvider.choices, required=False,
                                                     help_text="Required when the payment method is mobile_money.")
     wallet_number = PhoneNumberField(help_text="Mobile money wallet; the phone above when omitted.")
-    source = serializers.ChoiceField(choices=OrderSource.choices, default=OrderSource.DIRECT,
-                                     help_text="Where the buyer found the product.")
+    source = SourceField(default=Platform.DIRECT, help_text="Where the buyer found the product.")
     seller_id = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False,
                                          help_text="Whose lines to order, when the cart holds several sellers'.")
     accept_price_changes = serializers.BooleanField(

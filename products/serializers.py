@@ -5,6 +5,7 @@ from rest_framework import serializers
 from products.models import Category, HistoryEvent, Product, ProductHistory, ProductImage, ProductStatus, Variant
 from sellflow.images import ImageUploadField
 from sellflow.money import MAX_PRICE
+from sellflow.platforms import SOCIAL_CHOICES, PlatformField
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 MAX_ID = 2**63 - 1
@@ -267,14 +268,18 @@ class SuggestResponseSerializer(serializers.Serializer):
     suggestions = SuggestionSerializer(many=True, help_text="At most 8: categories, then products, then tags.")
 
 
+SHARE_PLATFORMS = [*SOCIAL_CHOICES, ("copy", "Copy the link")]
+
+
 class ShareRequestSerializer(serializers.Serializer):
-    platform = serializers.ChoiceField(choices=["facebook", "x", "twitter", "whatsapp", "instagram", "copy"])
+    platform = PlatformField(choices=SHARE_PLATFORMS,
+                             help_text="Where the product is shared: the link's utm_source.")
 
 
 class ShareLinksSerializer(serializers.Serializer):
     url = serializers.URLField(help_text="The product page with UTM parameters, to copy.")
     facebook = serializers.URLField()
-    x = serializers.URLField()
+    twitter = serializers.URLField(help_text="X's post composer.")
     whatsapp = serializers.URLField()
     share_count = serializers.IntegerField()
 

@@ -168,7 +168,7 @@ class ShareView(APIView):
         return Response({
             "url": url,
             "facebook": f"https://www.facebook.com/sharer/sharer.php?u={quote(url, safe='')}",
-            "x": f"https://twitter.com/intent/tweet?text={quote(text, safe='')}&url={quote(url, safe='')}",
+            "twitter": f"https://x.com/intent/tweet?text={quote(text, safe='')}&url={quote(url, safe='')}",
             "whatsapp": f"https://wa.me/?text={quote(f'{text} {url}', safe='')}",
             "share_count": product.share_count + int(counted),
         })

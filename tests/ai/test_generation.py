@@ -96,7 +96,7 @@ def test_a_rejected_text_is_not_handed_out_again(seller_client, stole):
     assert describe(seller_client, stole).json()["cached"] is False
 
 
-@pytest.mark.parametrize("platform", ["instagram", "facebook", "whatsapp", "x", "tiktok"])
+@pytest.mark.parametrize("platform", ["instagram", "facebook", "whatsapp", "twitter", "tiktok"])
 def test_hashtags_follow_the_platform_rules(seller_client, stole, platform):
     response = seller_client.post("/api/ai/generate/hashtags/",
                                   {"product_id": stole.pk, "platform": platform, "count": 30}, format="json")
@@ -109,20 +109,20 @@ def test_hashtags_follow_the_platform_rules(seller_client, stole, platform):
     assert response.json()["content"]["platform"] == platform
 
 
-def test_hashtag_counts_are_bounded_and_twitter_means_x(seller_client, stole):
+def test_hashtag_counts_are_bounded_and_x_means_twitter(seller_client, stole):
     for count in (0, 31, "many"):
         response = seller_client.post("/api/ai/generate/hashtags/", {"product_id": stole.pk, "count": count},
                                       format="json")
         assert response.status_code == 400 and "count" in response.json()["details"]
     three = seller_client.post("/api/ai/generate/hashtags/",
-                               {"product_id": stole.pk, "platform": "twitter", "count": 3}, format="json").json()
-    assert len(three["hashtags"]) == 3 and three["content"]["platform"] == "x"
+                               {"product_id": stole.pk, "platform": "X", "count": 3}, format="json").json()
+    assert len(three["hashtags"]) == 3 and three["content"]["platform"] == "twitter"
     bad = seller_client.post("/api/ai/generate/hashtags/", {"product_id": stole.pk, "platform": "myspace"},
                              format="json")
     assert bad.status_code == 400 and "platform" in bad.json()["details"]
 
 
-@pytest.mark.parametrize("platform", ["instagram", "facebook", "whatsapp", "x", "tiktok"])
+@pytest.mark.parametrize("platform", ["instagram", "facebook", "whatsapp", "twitter", "tiktok"])
 @pytest.mark.parametrize("language", ["en", "fr"])
 def test_social_posts_fit_their_platform(seller_client, stole, platform, language):
     response = seller_client.post("/api/ai/generate/social-post/", {
@@ -194,7 +194,7 @@ def test_no_generating_for_another_sellers_product(seller_client, buyer_client, 
 
 @pytest.mark.parametrize(("switch", "url", "extra"), [
     ("ai_description_enabled", "/api/ai/generate/description/", {}),
-    ("ai_description_enabled", "/api/ai/generate/social-post/", {"platform": "x"}),
+    ("ai_description_enabled", "/api/ai/generate/social-post/", {"platform": "twitter"}),
     ("ai_hashtags_enabled", "/api/ai/generate/hashtags/", {}),
 ])
 def test_switched_off_features_answer_403(seller, seller_client, stole, switch, url, extra):
@@ -306,7 +306,7 @@ def test_edits_keep_the_platform_rules(seller_client, stole):
     apply_tags = seller_client.patch(url, {"status": "approved", "apply": True}, format="json")
     assert apply_tags.status_code == 400 and apply_tags.json()["code"] == "not_applicable"
 
-    post = seller_client.post("/api/ai/generate/social-post/", {"product_id": stole.pk, "platform": "x"},
+    post = seller_client.post("/api/ai/generate/social-post/", {"product_id": stole.pk, "platform": "twitter"},
                               format="json").json()
     post_url = f"/api/products/{stole.pk}/content/{post['content']['id']}/"
     too_long = seller_client.patch(post_url, {"text": "kente " * 60}, format="json")
@@ -471,9 +471,9 @@ def test_openai_lists_are_cleaned_to_the_platform_rules(fake_openai, seller_clie
 
     fake_openai.clear()
     fake_openai.reply_json({"text": "Kente " * 100, "hashtags": ["#kente", "#ghana", "#accra"]})
-    post = seller_client.post("/api/ai/generate/social-post/", {"product_id": stole.pk, "platform": "x"},
+    post = seller_client.post("/api/ai/generate/social-post/", {"product_id": stole.pk, "platform": "twitter"},
                               format="json").json()["post"]
-    assert platform_length(post, "x") <= 280 and post.endswith("#kente #ghana")
+    assert platform_length(post, "twitter") <= 280 and post.endswith("#kente #ghana")
 
     fake_openai.clear()
     fake_openai.reply_json({"hashtags": ["!!!", "   "]})

@@ -15,12 +15,12 @@ from ai.providers.local.lexicon import COLOURS_FR, detect_language
 from ai.rules import (
     HASHTAG_PATTERN,
     POST_LIMITS,
-    Platform,
     clean_hashtags,
     compose_post,
     hashtag_limit,
     platform_length,
 )
+from sellflow.platforms import SOCIAL_PLATFORMS
 
 KENTE = {
     "name": "Handwoven Kente Stole", "category": "Accessories", "tags": ["kente", "handmade", "wedding"],
@@ -112,7 +112,7 @@ PRODUCTS = {"kente": KENTE, "shea": SHEA, "ankara": ANKARA, "phone": PHONE, "hea
 LANGUAGES = ("en", "fr")
 STYLES = ("professional", "casual", "persuasive")
 LENGTHS = {"short": (30, 60), "medium": (70, 130), "long": (140, 250)}
-PLATFORMS = [platform.value for platform in Platform]
+PLATFORMS = [platform.value for platform in SOCIAL_PLATFORMS]
 TONES = ("friendly", "professional", "playful", "urgent", "elegant")
 
 PLACEHOLDERS = re.compile(r"lorem|ipsum|\[|\]|\{|\}|\bNone\b|\bnull\b|\bundefined\b|ignore previous|"
@@ -293,7 +293,7 @@ def test_hashtags_start_with_the_product_then_its_market_and_platform():
     tags = generate("hashtags", {"product": SHEA}, "fr", platform="whatsapp", count=10).data["hashtags"]
     assert "#BeurreDeKarite" in tags and "#Dakar" in tags
 
-    tags = generate("hashtags", {"product": HEADPHONES}, platform="x", count=30).data["hashtags"]
+    tags = generate("hashtags", {"product": HEADPHONES}, platform="twitter", count=30).data["hashtags"]
     assert "#NoiseCancelling" in tags and "#Noise" not in tags
 
 
@@ -301,7 +301,7 @@ def test_hashtags_start_with_the_product_then_its_market_and_platform():
 
 def post(product: dict, platform: str, language: str, tone: str, include_price: bool, call_to_action=None,
          hashtag_count=None):
-    counts = {"x": 2, "instagram": 12, "facebook": 3, "whatsapp": 0, "tiktok": 5}
+    counts = {"twitter": 2, "instagram": 12, "facebook": 3, "whatsapp": 0, "tiktok": 5}
     return generate("social_post", {"product": product, "call_to_action": call_to_action}, language,
                     platform=platform, tone=tone, include_price=include_price,
                     hashtag_count=counts[platform] if hashtag_count is None else hashtag_count,
@@ -334,7 +334,7 @@ def check_post(product, key, platform, tone, language, include_price):
             for written in (format_money(Decimal(amount), "", "en"), format_money(Decimal(amount), "", "fr")):
                 assert written not in body, (written, body)
     assert not PLACEHOLDERS.search(body), body
-    if platform == "x":
+    if platform == "twitter":
         assert platform_length(body, platform) <= 200 and body.count("\n") == 0
     if platform == "whatsapp":
         assert tags == [] and f"*{PRODUCTS[key]['name'][:20]}" in body
@@ -363,12 +363,12 @@ def test_post_without_call_to_action_invites_to_order_in_its_language(platform):
 
 
 def test_post_hashtags_are_trimmed_to_leave_room_on_x():
-    generation = post(KENTE, "x", "en", "playful", True, hashtag_count=30)
+    generation = post(KENTE, "twitter", "en", "playful", True, hashtag_count=30)
     tags = generation.data["hashtags"]
     assert 1 <= len(tags) < 30
-    assert platform_length(" ".join(tags), "x") <= POST_LIMITS["x"] // 3
-    composed = compose_post(generation.data["text"], tags, "x")
-    assert composed.endswith(" ".join(tags)) and platform_length(composed, "x") <= 280
+    assert platform_length(" ".join(tags), "twitter") <= POST_LIMITS["twitter"] // 3
+    composed = compose_post(generation.data["text"], tags, "twitter")
+    assert composed.endswith(" ".join(tags)) and platform_length(composed, "twitter") <= 280
 
 
 def test_posts_read_like_their_platform():
@@ -643,13 +643,13 @@ def test_x_posts_keep_the_price_and_the_sellers_call_to_action(language):
                          "questions!!", 2), (("Order today by sending us a direct message on WhatsApp. " * 4)[:176],
                                              30)]:
         for tone in TONES:
-            generation = post(product, "x", language, tone, True, call_to_action=call, hashtag_count=count)
+            generation = post(product, "twitter", language, tone, True, call_to_action=call, hashtag_count=count)
             body, tags = generation.data["text"], generation.data["hashtags"]
             assert format_money(Decimal("180.00"), "GHS", language) in body, body
             assert body.endswith(call.strip()), body
-            composed = compose_post(body, tags, "x")
+            composed = compose_post(body, tags, "twitter")
             assert composed == body + (f"\n\n{' '.join(tags)}" if tags else "")
-            assert platform_length(composed, "x") <= 280
+            assert platform_length(composed, "twitter") <= 280
             assert len(tags) <= count and "…" not in body
 
 

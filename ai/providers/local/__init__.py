@@ -16,7 +16,8 @@ from ai.providers.local.hashtags import write_hashtags
 from ai.providers.local.posts import write_post
 from ai.providers.local.replies import write_replies
 from ai.query import parse_query
-from ai.rules import POST_LIMITS, normalize_platform
+from ai.rules import POST_LIMITS
+from sellflow.platforms import normalize_platform
 
 __all__ = ["LocalProvider"]
 

@@ -9,7 +9,8 @@ from itertools import chain, zip_longest
 
 from ai.providers.local import lexicon
 from ai.providers.local.facts import Product, facts_in, product_kind
-from ai.rules import Platform, clean_hashtags, hashtag_limit, to_hashtag
+from ai.rules import clean_hashtags, hashtag_limit, to_hashtag
+from sellflow.platforms import Platform
 
 SPECIFIC_SHARE = 0.5  # of the tags asked for, this share describes the product itself
 AUDIENCE_SHARE = 0.3
@@ -33,7 +34,7 @@ PLATFORM_TAGS = {
                         "fr": ["#MarketplaceFacebook", "#FacebookMarketplace", "#ShopOnFacebook"]},
     Platform.WHATSAPP: {"en": ["#ShopOnWhatsApp", "#WhatsAppBusiness", "#OrderOnWhatsApp"],
                         "fr": ["#CommandeWhatsApp", "#WhatsAppBusiness", "#ShopOnWhatsApp"]},
-    Platform.X: {"en": ["#SmallBiz", "#NowAvailable", "#BuyNow"], "fr": ["#DisponibleMaintenant", "#SmallBiz"]},
+    Platform.TWITTER: {"en": ["#SmallBiz", "#NowAvailable", "#BuyNow"], "fr": ["#DisponibleMaintenant", "#SmallBiz"]},
 }
 # Where the currency says the shop sells.
 MARKETS = {

@@ -2,7 +2,7 @@
 posts) and the notes reader (facts, which must not quote the writer's own sentences back) all
 import."""
 
-from ai.rules import Platform
+from sellflow.platforms import Platform
 
 # The description's sentences per language and style.
 DESCRIPTION_PHRASES = {
@@ -311,11 +311,11 @@ WHATSAPP_OPENERS = {
 }
 CALLS_TO_ACTION = {
     "en": {Platform.INSTAGRAM: "Send us a DM to order.", Platform.FACEBOOK: "Send us a message to order.",
-           Platform.WHATSAPP: "Reply to this message to order.", Platform.X: "DM us to order.",
+           Platform.WHATSAPP: "Reply to this message to order.", Platform.TWITTER: "DM us to order.",
            Platform.TIKTOK: "Comment or DM us to order!"},
     "fr": {Platform.INSTAGRAM: "Commandez en message privé.",
            Platform.FACEBOOK: "Envoyez-nous un message pour commander.",
-           Platform.WHATSAPP: "Répondez à ce message pour commander.", Platform.X: "Commandez en message privé.",
+           Platform.WHATSAPP: "Répondez à ce message pour commander.", Platform.TWITTER: "Commandez en message privé.",
            Platform.TIKTOK: "Commentez ou écrivez-nous en privé pour commander !"},
 }
 POST_WORDS = {

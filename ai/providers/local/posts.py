@@ -27,12 +27,13 @@ from ai.providers.local.facts import (
 from ai.providers.local.hashtags import write_hashtags
 from ai.providers.local.lexicon import detect_language
 from ai.providers.local.phrases import CALLS_TO_ACTION, HOOKS, POST_WORDS, TIKTOK_HOOKS, WHATSAPP_OPENERS
-from ai.rules import POST_LIMITS, Platform, clip, hashtag_limit, platform_length
+from ai.rules import POST_LIMITS, clip, hashtag_limit, platform_length
+from sellflow.platforms import Platform
 
 TONES = ("friendly", "professional", "playful", "urgent", "elegant")
 CALL_TO_ACTION_MAX = 200
 X_BODY_TARGET = 200  # an X post reads best well under its 280
-PITCH_MAX = {Platform.X: 0, Platform.TIKTOK: 110, Platform.WHATSAPP: 160, Platform.INSTAGRAM: 220,
+PITCH_MAX = {Platform.TWITTER: 0, Platform.TIKTOK: 110, Platform.WHATSAPP: 160, Platform.INSTAGRAM: 220,
              Platform.FACEBOOK: 400}
 
 # Line markers per tone on Instagram and TikTok; professional and elegant posts use none.
@@ -65,7 +66,7 @@ class PostWriter:
         self.seed = (product.name, platform, language, self.tone)
         self.emojis = LINE_EMOJIS.get(self.tone, {})
         self.name = product.short_name
-        if platform == Platform.X and len(self.name) > 60:
+        if platform == Platform.TWITTER and len(self.name) > 60:
             self.name = clip(self.name, 60)
 
     # --- Pieces -------------------------------------------------------------------------------------
@@ -205,7 +206,7 @@ class PostWriter:
 
     def versions(self) -> list[str]:
         return {
-            Platform.X: self.x, Platform.INSTAGRAM: self.instagram, Platform.FACEBOOK: self.facebook,
+            Platform.TWITTER: self.x, Platform.INSTAGRAM: self.instagram, Platform.FACEBOOK: self.facebook,
             Platform.WHATSAPP: self.whatsapp, Platform.TIKTOK: self.tiktok,
         }[self.platform]()
 
@@ -320,7 +321,7 @@ def write_post(product: Product, *, platform: str, language: str, tone: str, inc
     def fits(version: str, within: int) -> bool:
         return platform_length(version, platform) <= within
 
-    target = min(room(tags), X_BODY_TARGET) if platform == Platform.X else room(tags)
+    target = min(room(tags), X_BODY_TARGET) if platform == Platform.TWITTER else room(tags)
     for version in kept:  # the richest version that reads best with every hashtag
         if fits(version, target):
             return version, tags
