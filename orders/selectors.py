@@ -34,22 +34,27 @@ def _image_url(request: Request | None, item: CartItem) -> str | None:
     return request.build_absolute_uri(url) if request is not None else url
 
 
-def cart_summary(cart: Cart, *, request: Request | None = None) -> dict:
+def cart_summary(cart: Cart, *, buyer_currency: str, request: Request | None = None) -> dict:
     """The cart with each line's current price, availability and issue, grouped by seller
-    (each seller ships their own order). A fixed number of queries whatever its size."""
+    (each seller ships their own order), and what its orderable lines come to in each currency.
+    `total`, `shipping_total` and `grand_total` are those of the main currency (the first of
+    `totals`); a cart with nothing orderable is zero in the buyer's currency. A fixed number of
+    queries whatever its size."""
     items = cart_items(cart)
     stock = _cart_stock(items)
     lines = [_cart_line(item, stock, request) for item in items]
     groups = _seller_groups(items, lines)
-    currencies = {group["currency"] for group in groups if group["subtotal"] > 0}
-    single_currency = len(currencies) <= 1 and None not in currencies
-    total = sum((group["subtotal"] + group["shipping_fee"] for group in groups), Decimal("0.00"))
+    totals = _currency_totals(lines, groups)
+    main = totals[0] if totals else _currency_total(buyer_currency)
     return {
         "id": cart.pk,
         "items": lines,
         "groups": groups,
-        "currency": next(iter(currencies)) if len(currencies) == 1 else None,
-        "total": total if single_currency else None,
+        "currency": main["currency"],
+        "total": main["total"],
+        "shipping_total": main["shipping_total"],
+        "grand_total": main["grand_total"],
+        "totals": totals,
         "item_count": sum(item.quantity for item in items),
     }
 
@@ -107,6 +112,30 @@ def _seller_group(group: dict) -> dict:
         "subtotal": group["subtotal"],
         "shipping_fee": shipping_fee_for(seller, group["subtotal"]) if seller else Decimal("0.00"),
     }
+
+
+def _currency_total(currency: str) -> dict:
+    return {"currency": currency, "total": Decimal("0.00"), "shipping_total": Decimal("0.00"),
+            "grand_total": Decimal("0.00"), "line_count": 0, "item_count": 0}
+
+
+def _currency_totals(lines: list[dict], groups: list[dict]) -> list[dict]:
+    """Per currency: its orderable lines, and the shipping of the sellers whose orderable lines
+    are all in it (a seller pricing in several cannot be checked out as is, so charges nothing
+    yet). The cart's main currency first: most orderable lines, then most units, then the code."""
+    totals: dict[str, dict] = {}
+    for line in lines:
+        if line["available"]:
+            entry = totals.setdefault(line["currency"], _currency_total(line["currency"]))
+            entry["total"] += line["total"]
+            entry["line_count"] += 1
+            entry["item_count"] += line["quantity"]
+    for group in groups:
+        if group["currency"] in totals:
+            totals[group["currency"]]["shipping_total"] += group["shipping_fee"]
+    for entry in totals.values():
+        entry["grand_total"] = entry["total"] + entry["shipping_total"]
+    return sorted(totals.values(), key=lambda entry: (-entry["line_count"], -entry["item_count"], entry["currency"]))
 
 
 # --- Orders -----------------------------------------------------------------------------------

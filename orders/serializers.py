@@ -25,58 +25,94 @@ MAX_ID = 2**63 - 1
 # --- Cart -------------------------------------------------------------------------------------
 
 class CartAddItemSerializer(serializers.Serializer):
-    product_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
-    variant_id = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False, allow_null=True)
-    quantity = serializers.IntegerField(min_value=1, max_value=10_000, default=1)
+    product_id = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="The product to add.")
+    variant_id = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False, allow_null=True,
+                                         help_text="Required when the product has variants: which one.")
+    quantity = serializers.IntegerField(min_value=1, max_value=10_000, default=1,
+                                        help_text="Units to add; a line already in the cart grows by them.")
 
 
 class CartUpdateItemSerializer(serializers.Serializer):
-    quantity = serializers.IntegerField(min_value=1, max_value=10_000)
+    quantity = serializers.IntegerField(min_value=1, max_value=10_000, help_text="The line's new quantity.")
 
 
 class CartLineSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = serializers.IntegerField(help_text="The line's id (`item_id` of update_item and remove_item).")
     product = serializers.IntegerField(allow_null=True, help_text="Null once the seller deleted the product for good.")
-    variant = serializers.IntegerField(allow_null=True)
-    product_name = serializers.CharField()
-    variant_name = serializers.CharField()
-    image = serializers.URLField(allow_null=True)
+    variant = serializers.IntegerField(allow_null=True, help_text="The variant's id; null for a product without.")
+    product_name = serializers.CharField(help_text="Today's name; the name when added once the product is gone.")
+    variant_name = serializers.CharField(help_text="Empty for a product without variants.")
+    image = serializers.URLField(allow_null=True,
+                                 help_text="The product's main image (its thumbnail when it has one); null without.")
     price = serializers.DecimalField(**MONEY, help_text="The unit price now.")
     price_when_added = serializers.DecimalField(**MONEY, help_text="The unit price the buyer saw when adding it.")
-    currency = serializers.CharField(allow_null=True)
-    quantity = serializers.IntegerField()
-    total = serializers.DecimalField(**CART_SUM)
-    available = serializers.BooleanField(help_text="The line can be checked out (at `price`).")
+    currency = serializers.CharField(allow_null=True,
+                                     help_text="ISO 4217 code of the product's price; null once it is deleted.")
+    quantity = serializers.IntegerField(help_text="Units of this line.")
+    total = serializers.DecimalField(**CART_SUM, help_text="`price` times `quantity`.")
+    available = serializers.BooleanField(
+        help_text="The line can be checked out (at `price`): it counts towards the cart's totals.")
     available_quantity = serializers.IntegerField(help_text="Units buyers can still take.")
-    price_changed = serializers.BooleanField()
+    price_changed = serializers.BooleanField(help_text="`price` differs from `price_when_added`.")
     issue = serializers.ChoiceField(
         choices=["deleted", "unavailable", "out_of_stock", "insufficient_stock", "price_changed"], allow_null=True,
-        help_text="What changed since the line was added; null when nothing did.",
+        help_text="What changed since the line was added; null when nothing did. Only a line with no issue or "
+                  "`price_changed` can be ordered.",
     )
 
 
 class CartSellerSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
+    id = serializers.IntegerField(help_text="The seller's user id (`seller_id` of checkout).")
+    name = serializers.CharField(help_text="The seller's shop or display name.")
 
 
 class CartGroupSerializer(serializers.Serializer):
-    seller = CartSellerSerializer(allow_null=True)
+    seller = CartSellerSerializer(allow_null=True, help_text="Null when the seller's account was deleted.")
     items = serializers.ListField(child=serializers.IntegerField(), help_text="Ids of this seller's lines.")
-    currency = serializers.CharField(allow_null=True)
+    currency = serializers.CharField(
+        allow_null=True, help_text="Currency of this seller's orderable lines; null when there are none, or when "
+                                   "they are priced in several (such a group cannot be checked out as is).")
     subtotal = serializers.DecimalField(**CART_SUM, help_text="Lines that can be checked out.")
-    shipping_fee = serializers.DecimalField(**MONEY)
+    shipping_fee = serializers.DecimalField(
+        **MONEY, help_text="What this seller charges to ship the subtotal: 0.00 when nothing is orderable, or "
+                          "from their free-shipping threshold.")
+
+
+class CartCurrencyTotalSerializer(serializers.Serializer):
+    currency = serializers.CharField(help_text="ISO 4217 code.")
+    total = serializers.DecimalField(**CART_SUM, help_text="Sum of the orderable lines priced in this currency.")
+    shipping_total = serializers.DecimalField(
+        **CART_SUM, help_text="Shipping fees of the sellers whose orderable lines are all in this currency.")
+    grand_total = serializers.DecimalField(**CART_SUM, help_text="`total` plus `shipping_total`.")
+    line_count = serializers.IntegerField(help_text="Orderable lines priced in this currency.")
+    item_count = serializers.IntegerField(help_text="Units of those lines.")
+
+
+MAIN_CURRENCY_RULE = (
+    "The cart's main currency is the one of the most orderable lines; on a tie, of the most units of them; then "
+    "the first ISO code in alphabetical order. With nothing orderable (an empty cart too) it is the buyer's currency."
+)
 
 
 class CartSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    items = CartLineSerializer(many=True)
+    id = serializers.IntegerField(help_text="The cart's id.")
+    items = CartLineSerializer(many=True, help_text="Every line, orderable or not, oldest first.")
     groups = CartGroupSerializer(many=True, help_text="One per seller: each seller's lines are one order.")
-    currency = serializers.CharField(allow_null=True)
+    currency = serializers.CharField(help_text=f"The main currency, which `total`, `shipping_total` and "
+                                               f"`grand_total` are in. {MAIN_CURRENCY_RULE}")
     total = serializers.DecimalField(
-        **CART_SUM, allow_null=True,
-        help_text="Subtotals and shipping of every seller; null if they price in several currencies.")
-    item_count = serializers.IntegerField()
+        **CART_SUM, help_text="Sum of the orderable lines' totals in the main currency, shipping excluded "
+                              "(lines with an issue other than `price_changed` are left out). Never null: "
+                              "\"0.00\" when nothing is orderable.")
+    shipping_total = serializers.DecimalField(
+        **CART_SUM, help_text="Shipping fees the sellers will charge in the main currency, one per seller group.")
+    grand_total = serializers.DecimalField(
+        **CART_SUM, help_text="`total` plus `shipping_total`: what ordering every orderable line in the main "
+                              "currency costs (each seller's order is paid on its own).")
+    totals = CartCurrencyTotalSerializer(
+        many=True, help_text="Each currency the orderable lines are priced in, with its sums, ranked as `currency` "
+                             "says (the main currency first); empty when nothing is orderable.")
+    item_count = serializers.IntegerField(help_text="Units of every line, orderable or not.")
 
 
 # --- Checkout ---------------------------------------------------------------------------------

@@ -33,7 +33,8 @@ ORDER_TAGS = ["orders"]
 
 
 def cart_response(request, cart, status_code=status.HTTP_200_OK) -> Response:
-    return Response(s.CartSerializer(selectors.cart_summary(cart, request=request)).data, status=status_code)
+    summary = selectors.cart_summary(cart, buyer_currency=request.user.currency, request=request)
+    return Response(s.CartSerializer(summary).data, status=status_code)
 
 
 class CartView(APIView):
