@@ -436,6 +436,8 @@ SPECTACULAR_SETTINGS = {
         "OrderStatusEnum": "orders.models.OrderStatus",
         "PaymentStatusEnum": "orders.models.PaymentStatus",
         "PaymentMethodEnum": "orders.models.PaymentMethod",
+        "MobileMoneyProviderEnum": "orders.models.MobileMoneyProvider",
+        "MobileMoneyProviderInputEnum": "orders.mobile_money.PROVIDER_CHOICES",
         "PlatformEnum": "ai.rules.Platform",
         "AIContentStatusEnum": "ai.models.ContentStatus",
         "AIJobStatusEnum": "ai.models.JobStatus",
