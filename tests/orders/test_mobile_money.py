@@ -159,6 +159,18 @@ def test_the_buyer_names_the_network_when_paying_and_it_is_kept(checkout, buyer_
     assert order["payments"][0]["mobile_money_provider"] == "telecel"
 
 
+def test_naming_the_network_is_a_new_request_for_idempotency(checkout, buyer_client):
+    payment = payment_of(checkout(phone="+447911123456"))
+    url = process_url(payment["id"])
+    assert buyer_client.post(url, format="json", HTTP_IDEMPOTENCY_KEY="pay-1").status_code == 400
+
+    same_key = buyer_client.post(url, {"mobile_money_provider": "mtn"}, format="json", HTTP_IDEMPOTENCY_KEY="pay-1")
+    new_key = buyer_client.post(url, {"mobile_money_provider": "mtn"}, format="json", HTTP_IDEMPOTENCY_KEY="pay-2")
+
+    assert (same_key.status_code, same_key.json()["code"]) == (409, "idempotency_key_reused")
+    assert new_key.status_code == 200 and new_key.json()["status"] == "completed"
+
+
 def test_the_buyer_may_correct_an_inferred_network_on_a_new_try(checkout, buyer_client):
     payment = payment_of(checkout(phone="+233241234567"))
 
