@@ -33,6 +33,7 @@ class OrdersErrorCode(StrEnum):
     PAYMENT_REJECTED = "payment_rejected"
     RESTOCK_NEEDS_FULL_REFUND = "restock_needs_full_refund"
     REFUND_FAILED = "refund_failed"
+    PROVIDER_REQUIRED = "provider_required"
 
 
 class OutOfStock(Conflict):
@@ -129,6 +130,13 @@ class PaymentRejected(ApplicationError):
 
     def __init__(self, reason: str, **kwargs):
         super().__init__(f"The payment provider cannot take this payment: {reason}", **kwargs)
+
+
+class ProviderRequired(ApplicationError):
+    """A mobile money wallet whose number does not tell its network: the buyer names it."""
+
+    code = OrdersErrorCode.PROVIDER_REQUIRED
+    message = "Say which mobile money network the wallet is on (mobile_money_provider): its number does not tell."
 
 
 class PaymentInProgress(Conflict):

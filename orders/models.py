@@ -76,8 +76,10 @@ class PaymentMethod(models.TextChoices):
 
 
 class MobileMoneyProvider(models.TextChoices):
+    """The wallet's network (orders.mobile_money tells it from the number)."""
+
     MTN = "mtn", "MTN"
-    VODAFONE = "vodafone", "Vodafone"
+    TELECEL = "telecel", "Telecel (formerly Vodafone)"
     AIRTELTIGO = "airteltigo", "AirtelTigo"
 
 

@@ -4,8 +4,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.serializers import PhoneNumberField
+from orders.mobile_money import PROVIDER_CHOICES, canonical_provider
 from orders.models import (
-    MobileMoneyProvider,
     Order,
     OrderEvent,
     OrderItem,
@@ -117,10 +117,18 @@ class CartSerializer(serializers.Serializer):
 
 # --- Checkout ---------------------------------------------------------------------------------
 
-class CheckoutSerializer(serializers.Serializer):
-    openapi_schema = {"anyOf": [{"properties": {"payment_method": {"not": {"enum": ["mobile_money"]}}}},
-                                {"required": ["mobile_money_provider"]}]}
+class MobileMoneyProviderField(serializers.ChoiceField):
+    """A wallet's network as a client names it; `vodafone` (the API document's word, Telecel's
+    name until 2024) is stored as `telecel`."""
 
+    def __init__(self, **kwargs):
+        super().__init__(choices=PROVIDER_CHOICES, **kwargs)
+
+    def to_internal_value(self, data):
+        return canonical_provider(super().to_internal_value(data))
+
+
+class CheckoutSerializer(serializers.Serializer):
     full_name = serializers.CharField(max_length=150)
     phone = PhoneNumberField(required=True, allow_blank=False)
     address_line1 = serializers.CharField(max_length=200)
@@ -132,8 +140,11 @@ class CheckoutSerializer(serializers.Serializer):
     delivery_instructions = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
     buyer_note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
     payment_method = serializers.ChoiceField(choices=PaymentMethod.choices)
-    mobile_money_provider = serializers.ChoiceField(choices=MobileMoneyProvider.choices, required=False,
-                                                    help_text="Required when the payment method is mobile_money.")
+    mobile_money_provider = MobileMoneyProviderField(
+        required=False,
+        help_text="The wallet's network, for mobile money. When omitted it is told from the wallet number (Ghana's "
+                  "MTN, Telecel and AirtelTigo codes); a number that does not tell is asked about when the payment "
+                  "is processed (400 `provider_required`). `vodafone` is taken as `telecel`.")
     wallet_number = PhoneNumberField(help_text="Mobile money wallet; the phone above when omitted.")
     source = SourceField(default=Platform.DIRECT, help_text="Where the buyer found the product.")
     seller_id = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False,
@@ -144,8 +155,6 @@ class CheckoutSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if attrs["payment_method"] == PaymentMethod.MOBILE_MONEY:
-            if not attrs.get("mobile_money_provider"):
-                raise serializers.ValidationError({"mobile_money_provider": ["Say which mobile money network pays."]})
             attrs["wallet_number"] = attrs.get("wallet_number") or attrs["phone"]
         else:
             attrs.pop("mobile_money_provider", None)
@@ -265,6 +274,14 @@ class RefundResponseSerializer(serializers.Serializer):
 class NextActionSerializer(serializers.Serializer):
     type = serializers.CharField(help_text="`approve_on_phone`: the buyer approves a mobile-money prompt.")
     message = serializers.CharField()
+
+
+class PaymentProcessRequestSerializer(serializers.Serializer):
+    mobile_money_provider = MobileMoneyProviderField(
+        required=False,
+        help_text="Mobile money: the wallet's network, when its number did not tell it (400 `provider_required`) or "
+                  "to correct it (a number moved to another network). Used from the next try sent to the provider "
+                  "on; a try already waiting on the buyer's phone keeps its own. Other methods ignore it.")
 
 
 class PaymentProcessSerializer(serializers.Serializer):

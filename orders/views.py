@@ -274,14 +274,21 @@ class PaymentProcessView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(tags=ORDER_TAGS, summary="Pay: charge at once, or get the redirect or phone prompt to complete",
-                   parameters=[IDEMPOTENCY_PARAMETER], request=None,
+                   parameters=[IDEMPOTENCY_PARAMETER], request=s.PaymentProcessRequestSerializer,
                    responses={200: s.PaymentProcessSerializer, **error_responses(
-                       404, 409, 502, s409="Not payable now: paid, cancelled, timed out or cash on delivery "
-                                           "(`payment_not_payable`).")})
+                       400, 404, 409, 502,
+                       s400="Invalid input (`invalid`), or a mobile money wallet whose number does not tell its "
+                            "network (`provider_required`, the networks in `details.choices`): send "
+                            "`mobile_money_provider`.",
+                       s409="Not payable now: paid, cancelled, timed out or cash on delivery "
+                            "(`payment_not_payable`).")})
     @idempotent
     def post(self, request, pk):
         payment = get_object_or_404(Payment.objects.filter(order__buyer=request.user), pk=pk)
-        result = payment_services.payment_process(payment=payment)  # no answer from the provider: 502
+        serializer = s.PaymentProcessRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        result = payment_services.payment_process(  # no answer from the provider: 502
+            payment=payment, mobile_money_provider=serializer.validated_data.get("mobile_money_provider", ""))
         body = {"status": result.status, "transaction_id": result.transaction_id, "payment_id": result.payment.pk,
                 "order_status": Order.objects.values_list("status", flat=True).get(pk=result.payment.order_id)}
         if result.authorization_url:

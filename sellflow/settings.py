@@ -436,6 +436,8 @@ SPECTACULAR_SETTINGS = {
         "OrderStatusEnum": "orders.models.OrderStatus",
         "PaymentStatusEnum": "orders.models.PaymentStatus",
         "PaymentMethodEnum": "orders.models.PaymentMethod",
+        "MobileMoneyProviderEnum": "orders.models.MobileMoneyProvider",
+        "MobileMoneyProviderInputEnum": "orders.mobile_money.PROVIDER_CHOICES",
         "PlatformEnum": "sellflow.platforms.Platform",
         "SocialPlatformEnum": "sellflow.platforms.SOCIAL_CHOICES",
         "SharePlatformEnum": "products.serializers.SHARE_PLATFORMS",

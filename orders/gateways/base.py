@@ -22,7 +22,7 @@ class PaymentRequest:
     method: str  # card | mobile_money | bank_transfer | paypal
     email: str  # the buyer's, for receipts the provider sends
     phone: str = ""  # E.164 wallet number, mobile money only
-    mobile_provider: str = ""  # mtn | vodafone | airteltigo
+    mobile_provider: str = ""  # mtn | telecel | airteltigo
     return_url: str = ""  # where a redirected buyer comes back to
     metadata: dict = field(default_factory=dict)
 

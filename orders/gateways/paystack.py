@@ -24,7 +24,9 @@ from orders.gateways.base import (
 )
 from sellflow.parsers import load_json_text
 
-MOBILE_PROVIDERS = {"mtn": "mtn", "vodafone": "vod", "airteltigo": "atl"}
+# Our network names (orders.models.MobileMoneyProvider) as Paystack's charge API names them:
+# Telecel kept Vodafone's code.
+MOBILE_PROVIDERS = {"mtn": "mtn", "telecel": "vod", "airteltigo": "atl"}
 APPROVE_ON_PHONE = "Approve the payment on your phone to complete it."
 
 # Statuses of a charge or transaction that may still end either way.

@@ -33,6 +33,7 @@ from orders.errors import (
 )
 from orders.gateways import GatewayNotConfigured, gateway_for_method
 from orders.lines import LineIssue, line_state
+from orders.mobile_money import network_of
 from orders.models import (
     CartItem,
     Order,
@@ -271,6 +272,10 @@ def _create_items(order: Order, priced: list[tuple[CartItem, Decimal]]) -> None:
 
 
 def _create_payment(order: Order, *, mobile_money_provider: str, wallet_number: str) -> Payment:
+    """The order's payment. A mobile money wallet's network, when the buyer did not name it, is
+    told from its number; a number that does not tell leaves it for the payment to ask."""
+    if order.payment_method == PaymentMethod.MOBILE_MONEY and not mobile_money_provider:
+        mobile_money_provider = network_of(wallet_number)
     return Payment.objects.create(
         order=order, method=order.payment_method, mobile_money_provider=mobile_money_provider,
         wallet_number=wallet_number, amount=order.total_amount, currency=order.currency,

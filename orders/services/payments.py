@@ -21,12 +21,14 @@ from orders.errors import (
     PaymentNotPayable,
     PaymentProviderError,
     PaymentRejected,
+    ProviderRequired,
 )
 from orders.gateways import GatewayNotConfigured, gateway_for_method, gateway_named
 from orders.gateways.base import GatewayError, GatewayResult, Outcome, PaymentGateway, PaymentRequest
 from orders.models import (
     AttemptAction,
     CancelReason,
+    MobileMoneyProvider,
     Order,
     OrderStatus,
     Payment,
@@ -67,10 +69,12 @@ def lock_payment(payment_id: int) -> tuple[Order, Payment]:
 
 # --- Processing -------------------------------------------------------------------------------
 
-def payment_process(*, payment: Payment) -> ProcessResult:
+def payment_process(*, payment: Payment, mobile_money_provider: str = "") -> ProcessResult:
     """Send the payment to its gateway. A completed payment answers completed again without a
     second charge; a payment waiting on the buyer answers its redirect or prompt again. A
-    gateway that does not answer is a PaymentProviderError (502), its attempt recorded."""
+    gateway that does not answer is a PaymentProviderError (502), its attempt recorded. A mobile
+    money payment is sent with the network given here (kept for later tries), else its own; with
+    neither, nothing is sent (ProviderRequired, 400)."""
     if overdue_orders().filter(pk=payment.order_id).exists():
         # The timer first, as the job would run it (asking the gateway about a payment already
         # there), committed on its own: a refusal below keeps it.
@@ -80,7 +84,7 @@ def payment_process(*, payment: Payment) -> ProcessResult:
         answer = _answer_already_given(order, payment)
         if answer is not None:
             return answer
-        gateway = _start_try(order, payment)
+        gateway = _start_try(order, payment, mobile_money_provider=mobile_money_provider)
     try:
         result = gateway.initiate(_payment_request(order, payment))
     except Exception as error:
@@ -119,16 +123,30 @@ def _answer_already_given(order: Order, payment: Payment) -> ProcessResult | Non
                          next_action=waiting.response.get("next_action"))
 
 
-def _start_try(order: Order, payment: Payment) -> PaymentGateway:
+def _choose_network(payment: Payment, mobile_money_provider: str) -> None:
+    """The mobile money wallet's network for the new try: the one given wins (the buyer's answer to
+    provider_required, or a correction for a ported number); none known, the buyer is asked."""
+    if payment.method != PaymentMethod.MOBILE_MONEY:
+        return
+    if mobile_money_provider:
+        payment.mobile_money_provider = mobile_money_provider  # saved with the try
+    if not payment.mobile_money_provider:
+        raise ProviderRequired(details={"field": "mobile_money_provider", "choices": MobileMoneyProvider.values,
+                                        "wallet_number": payment.wallet_number})
+
+
+def _start_try(order: Order, payment: Payment, *, mobile_money_provider: str) -> PaymentGateway:
     """Mark the payment as at its gateway (under the lock, so no second request sends it too)."""
     try:
         gateway = gateway_for_method(payment.method)
     except GatewayNotConfigured as error:
         raise MethodUnavailable(details={"payment_method": payment.method}) from error
+    _choose_network(payment, mobile_money_provider)
     if payment.status == PaymentStatus.FAILED:
         payment.reference = new_payment_reference(order)  # providers want a new reference per try
     payment.gateway, payment.status, payment.failure_reason = gateway.name, PaymentStatus.PROCESSING, ""
-    payment.save(update_fields=["reference", "gateway", "status", "failure_reason", "updated_at"])
+    payment.save(update_fields=["reference", "gateway", "status", "failure_reason", "mobile_money_provider",
+                                "updated_at"])
     return gateway
 
 

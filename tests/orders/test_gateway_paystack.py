@@ -147,7 +147,7 @@ def test_a_method_paystack_does_not_take_is_refused_before_anything_is_sent(pays
 
 # --- initiate: mobile money -------------------------------------------------------------------
 
-@pytest.mark.parametrize("provider, paystack_code", [("mtn", "mtn"), ("vodafone", "vod"), ("airteltigo", "atl")])
+@pytest.mark.parametrize("provider, paystack_code", [("mtn", "mtn"), ("telecel", "vod"), ("airteltigo", "atl")])
 def test_mobile_money_charges_the_wallet_in_national_format_and_waits_for_approval(paystack, provider, paystack_code):
     paystack.routes["/charge"] = ok({"reference": "SF-1001", "status": "pay_offline",
                                      "display_text": "Please complete authorization process on your mobile phone"},
