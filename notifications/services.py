@@ -23,6 +23,7 @@ from accounts.models import User
 from notifications.emails import send_templated_email
 from notifications.errors import DeviceRegisteredElsewhere
 from notifications.models import Device, DevicePlatform, Notification, NotificationPreference, NotificationType
+from notifications.serializers import NotificationSerializer
 from notifications.push import (
     PushError,
     PushMessage,
@@ -52,16 +53,9 @@ def preferences_for(user: User) -> NotificationPreference:
 
 
 def notification_event(notification: Notification) -> dict:
-    return {
-        "type": "notification",
-        "id": notification.pk,
-        "notification_type": notification.type,
-        "title": notification.title,
-        "body": notification.body,
-        "data": notification.data,
-        "is_read": notification.is_read,
-        "created_at": notification.created_at.isoformat().replace("+00:00", "Z"),
-    }
+    """The socket frame: its `type` says what the frame is, as every frame's does; the notification
+    inside is exactly what the REST list answers for it, its own `type` included."""
+    return {"type": "notification", "notification": NotificationSerializer(notification).data}
 
 
 def _push_unread_count(user_id: int) -> None:

@@ -34,7 +34,8 @@ def test_the_socket_receives_counts_notifications_and_job_events():
                                              data={"order_id": 9})
         event = await socket.receive_json_from(timeout=2)
         assert event["type"] == "notification"
-        assert (event["title"], event["notification_type"], event["data"]) == ("New order", "order", {"order_id": 9})
+        assert (event["notification"]["title"], event["notification"]["type"], event["notification"]["data"]) == (
+            "New order", "order", {"order_id": 9})
         assert await socket.receive_json_from(timeout=2) == {"type": "unread_count", "unread": 2}
 
         # Another user's notification never reaches this socket.
@@ -70,7 +71,31 @@ def test_events_are_json_serialisable():
 
     from notifications.services import notification_event
 
-    assert json.loads(json.dumps(notification_event(notification)))["title"] == "Welcome"
+    assert json.loads(json.dumps(notification_event(notification)))["notification"]["title"] == "Welcome"
+
+
+def test_a_frames_notification_is_the_rest_lists_item(api_client):
+    """The socket and the REST list say the same thing with the same names: `type` is the
+    notification's kind inside the frame, as in GET /api/notifications/."""
+    user = UserFactory()
+    token = tokens_for_user(user)["access"]
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    async def scenario():
+        socket = WebsocketCommunicator(application, f"/ws/notifications/?token={token}")
+        assert (await socket.connect())[0]
+        await socket.receive_json_from(timeout=2)  # the unread count
+        await database_sync_to_async(notify)(user=user, type="payment", title="Payment received", body="GHS 179.98",
+                                             data={"order_id": 3})
+        frame = await socket.receive_json_from(timeout=2)
+        await socket.disconnect()
+        return frame
+
+    frame = async_to_sync(scenario)()
+
+    listed = api_client.get("/api/notifications/").json()
+    assert frame == {"type": "notification", "notification": listed[0]}
+    assert listed[0]["type"] == "payment" and "notification_type" not in frame["notification"]
 
 
 def test_a_background_import_reports_on_the_socket():
