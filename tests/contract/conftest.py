@@ -98,7 +98,7 @@ class Frontend:
         return response
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def category_one(db):
     """The document's products are in category 1 (line 190). The catalog's migration creates the
     default tree, whose first category has id 1; a test database flushed by a transactional test
@@ -142,7 +142,7 @@ def buyer_tab(open_tab) -> Frontend:
 
 
 @pytest.fixture
-def listed_product(seller_tab) -> dict:
+def listed_product(seller_tab, category_one) -> dict:
     """The document's product, created by its seller with the document's body."""
     response = seller_tab.fetch("POST", doc.PATH_PRODUCTS, doc.CREATE_PRODUCT_REQUEST)
     assert response.status_code == 201, response.json()

@@ -151,6 +151,10 @@ GENERATE_HASHTAGS_REQUEST = {
     "content_type": "hashtags",
     "platform": "instagram",
 }
+GENERATE_SOCIAL_POST_REQUEST = {
+    "content_type": "social_post",
+    "platform": "instagram",
+}
 
 # Generate AI Content, lines 227-231
 GENERATE_DESCRIPTION_RESPONSE = {

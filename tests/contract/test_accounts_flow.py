@@ -53,12 +53,15 @@ def test_login_then_current_user(open_tab):
     assert {key: me.json()[key] for key in expected} == expected
 
 
-def test_the_guides_refresh_token_keeps_the_session_alive_across_access_lifetimes(open_tab, monkeypatch):
+@pytest.mark.parametrize("signed_in_by", ["register", "login"])
+def test_the_guides_refresh_token_keeps_the_session_alive_across_access_lifetimes(open_tab, monkeypatch,
+                                                                                  signed_in_by):
     clock = FakeTokenClock(monkeypatch)
     tab = open_tab()
     email = unique_email("refresh")
-    tab.register({**doc.REGISTER_REQUEST, "email": email})
-    tab.login(email, doc.LOGIN_REQUEST["password"])
+    tab.register({**doc.REGISTER_REQUEST, "email": email})  # the guide stores its tokens (lines 640-642)
+    if signed_in_by == "login":
+        tab.login(email, doc.LOGIN_REQUEST["password"])
     first_refresh = tab.storage["refresh"]
 
     for _ in range(4):

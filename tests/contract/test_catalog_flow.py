@@ -7,7 +7,7 @@ import pytest
 from tests.contract import document as doc
 from tests.contract.conftest import assert_has_fields, photos
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("category_one")]
 
 # What the document's create body determines in the product a seller sees.
 CREATED = {key: doc.CREATE_PRODUCT_REQUEST[key] for key in
@@ -57,6 +57,13 @@ class TestSellerCatalog:
         assert hashtags.json()["message"] == "Hashtags generated successfully."
         assert hashtags.json()["hashtags"]
         assert all(tag.startswith("#") for tag in hashtags.json()["hashtags"])
+
+        # The third content type the document names (line 223), with its platform.
+        post = seller_tab.fetch("POST", doc.path_generate_ai_content(listed_product["id"]),
+                                doc.GENERATE_SOCIAL_POST_REQUEST)
+
+        assert post.status_code == 200, post.json()
+        assert post.json()["message"] == "Social post generated successfully."
 
         listed = seller_tab.fetch("GET", doc.PATH_PRODUCTS)
         assert listed.status_code == 200

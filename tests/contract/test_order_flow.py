@@ -125,6 +125,17 @@ class TestCheckout:
         assert processed["status"] == "completed"
         assert buyer_tab.fetch("GET", doc.path_order(order["id"])).json()["status"] == "confirmed"
 
+    @pytest.mark.parametrize("method", ["bank_transfer", "paypal"])
+    def test_by_the_other_supported_methods(self, buyer_tab, listed_product, method):
+        # "Currently Supported Methods" (lines 753-758): the document's body with the method.
+        add_to_cart(buyer_tab, listed_product)
+
+        order = check_out(buyer_tab, payment_method=method)
+
+        assert order["payments"][0]["method"] == method
+        processed = pay(buyer_tab, order)
+        assert_has_fields(processed, doc.PROCESS_PAYMENT_RESPONSE)
+
     @pytest.mark.parametrize("source", ["facebook", "website"])
     def test_the_order_source_in_the_documents_words(self, buyer_tab, listed_product, source):
         # "track order source" (line 371), in the words the document gives sources (line 430).
