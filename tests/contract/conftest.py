@@ -92,9 +92,9 @@ class Frontend:
         """refreshToken() (lines 659-668): sends the stored refresh token, stores the new access
         token only; the first refresh token stays in localStorage."""
         refresh = self.storage["refresh"]
-        access = self.storage.pop("access", None)  # fetch() here sends no Authorization header
+        del self.storage["access"]  # its fetch() sends no Authorization header
         response = self.fetch("POST", doc.PATH_REFRESH, {"refresh": refresh})
-        self.storage["access"] = response.json().get("access", access)
+        self.storage["access"] = response.json().get("access")  # data.access, whatever came back
         return response
 
 
