@@ -1,6 +1,6 @@
 """Tokens: refresh rotation, verification, logout, and what a dead token gets."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from django.db import transaction
@@ -10,6 +10,7 @@ from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from accounts.services import session_logout, tokens_for_user
 from tests.accounts.factories import PASSWORD, UserFactory
+from tests.clocks import FakeTokenClock
 
 pytestmark = pytest.mark.django_db
 
@@ -244,28 +245,6 @@ class TestLogout:
         bearer(api_client, tokens["access"]).post(LOGOUT, {"refresh": tokens["refresh"]}, format="json")
 
         assert api_client.post(REFRESH, {"refresh": tokens["refresh"]}, format="json").status_code == 401
-
-
-class FakeTokenClock:
-    """The clocks tokens are stamped and checked with (simplejwt's and PyJWT's), moved by hand."""
-
-    def __init__(self, monkeypatch):
-        import jwt.api_jwt
-        from rest_framework_simplejwt import tokens
-
-        self.now = datetime.now(tz=UTC)
-        clock = self
-
-        class FakeDatetime(datetime):
-            @classmethod
-            def now(cls, tz=None):
-                return clock.now if tz else clock.now.replace(tzinfo=None)
-
-        monkeypatch.setattr(tokens, "aware_utcnow", lambda: clock.now)
-        monkeypatch.setattr(jwt.api_jwt, "datetime", FakeDatetime)
-
-    def advance(self, delta: timedelta) -> None:
-        self.now += delta
 
 
 class TestTheDocumentsRefreshSnippet:
