@@ -23,7 +23,6 @@ from accounts.models import User
 from notifications.emails import send_templated_email
 from notifications.errors import DeviceRegisteredElsewhere
 from notifications.models import Device, DevicePlatform, Notification, NotificationPreference, NotificationType
-from notifications.serializers import NotificationSerializer
 from notifications.push import (
     PushError,
     PushMessage,
@@ -34,6 +33,7 @@ from notifications.push import (
 )
 from notifications.realtime import send_to_user
 from notifications.selectors import unread_counts
+from notifications.serializers import NotificationSerializer
 from notifications.tasks import deliver_push as deliver_push_task
 from notifications.tasks import send_digest as send_digest_task
 from notifications.tasks import send_notification_email as send_notification_email_task
