@@ -8,6 +8,7 @@ a tracking field, and a tracking field never fails a request: an unknown one is 
 
 import django_filters
 from django.db import models
+from django_filters.fields import ChoiceField
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import empty
@@ -45,42 +46,61 @@ def source_from(value) -> str:
     return value if value in Platform.values else Platform.OTHER
 
 
-def _alias_note(choices) -> str:
+def _with_alias_note(help_text: str, choices) -> str:
     values = {value for value, _ in choices}
     notes = [f"`{alias}` is taken as `{word}`" for alias, word in ALIASES.items() if word in values]
-    return f" ({', '.join(notes)}.)" if notes else ""
+    return " ".join(filter(None, [help_text, f"({', '.join(notes)}.)" if notes else ""]))
 
 
 class PlatformField(serializers.ChoiceField):
     """A platform among `choices` (all of them unless told), aliases and case accepted."""
 
     def __init__(self, *, choices=Platform.choices, **kwargs):
-        kwargs["help_text"] = kwargs.get("help_text", "") + _alias_note(choices)
+        kwargs["help_text"] = _with_alias_note(kwargs.get("help_text", ""), choices)
         super().__init__(choices=choices, **kwargs)
 
     def to_internal_value(self, data):
-        return super().to_internal_value(normalize_platform(data) if isinstance(data, str) else data)
+        try:
+            return super().to_internal_value(normalize_platform(data) if isinstance(data, str) else data)
+        except serializers.ValidationError:
+            self.fail("invalid_choice", input=data)  # as sent, not as folded
 
 
-@extend_schema_field({"type": "string", "example": "instagram"})
-class SourceField(serializers.CharField):
-    """Where a buyer came from: any text is taken, an unknown one is stored as `other`."""
+# Any JSON value is taken (no `type`): the schema promises what the field does, refuse nothing.
+@extend_schema_field({"example": "instagram"})
+class SourceField(serializers.Field):
+    """Where a buyer came from, a tracking field that never fails a request: a known word (or an
+    alias) is kept, missing, null or blank is the default, anything else is `other`."""
 
-    def __init__(self, **kwargs):
-        kwargs["help_text"] = (kwargs.get("help_text", "") + f" One of {', '.join(Platform.values)} (`x` and `web` "
-                               "accepted); any other text is kept as `other`.").strip()
-        super().__init__(allow_blank=True, trim_whitespace=False, **kwargs)
+    def __init__(self, *, default=Platform.DIRECT, **kwargs):
+        kwargs["help_text"] = " ".join(filter(None, [
+            kwargs.get("help_text", ""), f"One of {', '.join(Platform.values)} (`x` and `web` accepted); missing, "
+                                         f"null or blank is `{default}`, anything else is kept as `other`."]))
+        super().__init__(default=default, **kwargs)
 
-    def run_validation(self, data=empty):
-        return source_from(super().run_validation(data))
+    def validate_empty_values(self, data):
+        if data is empty or data is None or (isinstance(data, str) and not data.strip()):
+            return True, self.get_default()
+        return False, data
+
+    def to_internal_value(self, data):
+        return source_from(data)
+
+    def to_representation(self, value):
+        return value
+
+
+class _PlatformChoiceField(ChoiceField):
+    def clean(self, value):
+        return super().clean(normalize_platform(value) if isinstance(value, str) and value else value)
 
 
 class PlatformFilter(django_filters.ChoiceFilter):
-    """`?source=x` finds what is stored as `twitter`."""
+    """`?source=X` finds what is stored as `twitter`: aliases and case are folded before the
+    choice is checked. The aliases stay among the choices so the schema lists them."""
+
+    field_class = _PlatformChoiceField
 
     def __init__(self, *, choices=Platform.choices, **kwargs):
-        kwargs["help_text"] = kwargs.get("help_text", "") + _alias_note(choices)
+        kwargs["help_text"] = _with_alias_note(kwargs.get("help_text", ""), choices)
         super().__init__(choices=[*choices, *((alias, word) for alias, word in ALIASES.items())], **kwargs)
-
-    def filter(self, qs, value):
-        return super().filter(qs, normalize_platform(value) if value else value)

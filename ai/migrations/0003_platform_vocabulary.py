@@ -1,6 +1,6 @@
 """AI platforms join the project's one platform vocabulary (sellflow.platforms): X is `twitter`, the
-API document's word, in stored contents, in the options they were asked with and in the
-parameters of jobs still to run."""
+API document's word, in stored contents, in the options they were asked with, in the parameters
+of jobs still to run and in the results of finished jobs (polled as they were stored)."""
 
 from django.db import migrations, models
 
@@ -9,8 +9,11 @@ def _rename(apps, old: str, new: str) -> None:
     AIContent = apps.get_model("ai", "AIContent")
     AIJob = apps.get_model("ai", "AIJob")
     AIContent.objects.filter(platform=old).update(platform=new)
-    # A job's parameters hold the content request it will run: {"request": {"platform": ...}}.
-    for model, field, path in ((AIContent, "options", []), (AIJob, "params", ["request"])):
+    # A job's parameters hold the content request it will run: {"request": {"platform": ...}}; its
+    # result, the generation's answer: {"content": {"platform": ..., "options": {"platform": ...}}}.
+    places = ((AIContent, "options", []), (AIJob, "params", ["request"]), (AIJob, "result", ["content"]),
+              (AIJob, "result", ["content", "options"]))
+    for model, field, path in places:
         lookup = "__".join([field, *path, "platform"])
         for row in model.objects.filter(**{lookup: old}).only("pk", field).iterator():
             holder = getattr(row, field)

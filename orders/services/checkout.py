@@ -56,6 +56,7 @@ from orders.services import stock
 from orders.services.cart import locked_cart
 from products.models import Product, ProductHistory
 from sellflow.money import MAX_AMOUNT
+from sellflow.platforms import source_from
 
 ADDRESS_FIELDS = ("full_name", "phone", "address_line1", "address_line2", "city", "state", "postal_code",
                   "country", "delivery_instructions")
@@ -101,8 +102,9 @@ def checkout(*, user: User, payment_method: str, seller_id: int | None = None, s
     _check_lines_in_stock(user, items, lines, now=now, accept_price_changes=accept_price_changes)
     data = _work_out_order(items)
     order = _create_order(
-        buyer=user, seller=data.seller, source=source, payment_method=payment_method, currency=data.currency,
-        subtotal=data.subtotal, shipping_fee=data.shipping_fee, total_amount=data.total, buyer_note=buyer_note,
+        buyer=user, seller=data.seller, source=source_from(source), payment_method=payment_method,
+        currency=data.currency, subtotal=data.subtotal, shipping_fee=data.shipping_fee, total_amount=data.total,
+        buyer_note=buyer_note,
         expires_at=_hold_until(payment_method, now), **{f: address.get(f, "") for f in ADDRESS_FIELDS},
     )
     _create_items(order, data.priced)
