@@ -105,12 +105,14 @@ def _seller_groups(items: list[CartItem], lines: list[dict]) -> list[dict]:
 
 def _seller_group(group: dict) -> dict:
     seller, currencies = group["seller"], group["currencies"]
+    mixed = len(currencies) > 1  # amounts in two currencies do not add up, and checkout refuses them
+    shipping = shipping_fee_for(seller, group["subtotal"]) if seller else Decimal("0.00")
     return {
         "seller": {"id": seller.pk, "name": seller.display_name} if seller else None,
         "items": group["items"],
         "currency": next(iter(currencies)) if len(currencies) == 1 else None,
-        "subtotal": group["subtotal"],
-        "shipping_fee": shipping_fee_for(seller, group["subtotal"]) if seller else Decimal("0.00"),
+        "subtotal": None if mixed else group["subtotal"],
+        "shipping_fee": None if mixed else shipping,
     }
 
 

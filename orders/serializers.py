@@ -72,10 +72,13 @@ class CartGroupSerializer(serializers.Serializer):
     currency = serializers.CharField(
         allow_null=True, help_text="Currency of this seller's orderable lines; null when there are none, or when "
                                    "they are priced in several (such a group cannot be checked out as is).")
-    subtotal = serializers.DecimalField(**CART_SUM, help_text="Lines that can be checked out.")
+    subtotal = serializers.DecimalField(
+        **CART_SUM, allow_null=True,
+        help_text="Lines that can be checked out; null when they are priced in several currencies.")
     shipping_fee = serializers.DecimalField(
-        **MONEY, help_text="What this seller charges to ship the subtotal: 0.00 when nothing is orderable, or "
-                          "from their free-shipping threshold.")
+        **MONEY, allow_null=True,
+        help_text="What this seller charges to ship the subtotal: 0.00 when nothing is orderable, or from their "
+                  "free-shipping threshold; null when the lines are priced in several currencies.")
 
 
 class CartCurrencyTotalSerializer(serializers.Serializer):

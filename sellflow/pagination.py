@@ -68,7 +68,8 @@ class HeaderPagination(PageNumberPagination):
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:
             if parameter["name"] == self.page_size_query_param:
-                parameter["schema"].update({"minimum": 1, "maximum": self.max_page_size})
+                parameter["schema"].update({"minimum": 1, "maximum": self.max_page_size, "default": self.page_size})
+                parameter["description"] = _page_size_description(type(self))
             if parameter["name"] == self.page_query_param:
                 parameter["schema"].update({"minimum": 1})
         return parameters
@@ -85,8 +86,15 @@ def page_parameters(pagination: type[HeaderPagination]) -> list[OpenApiParameter
     """For views that paginate by hand (their body is not a plain list): the same query parameters."""
     return [
         OpenApiParameter("page", {"type": "integer", "minimum": 1}),
-        OpenApiParameter("page_size", {"type": "integer", "minimum": 1, "maximum": pagination.max_page_size}),
+        OpenApiParameter("page_size", {"type": "integer", "minimum": 1, "maximum": pagination.max_page_size,
+                                       "default": pagination.page_size},
+                         description=_page_size_description(pagination)),
     ]
+
+
+def _page_size_description(pagination: type[HeaderPagination]) -> str:
+    return (f"Items a page: {pagination.page_size} unless asked, at most {pagination.max_page_size}. "
+            "`X-Total-Count` tells how many there are, `Link` where the next page is.")
 
 
 PAGE_PARAMETERS = page_parameters(HeaderPagination)

@@ -351,7 +351,7 @@ REST_FRAMEWORK = {
     # Formats are negotiated with Accept only; `?format=` would turn typos into 404s.
     "URL_FORMAT_OVERRIDE": None,
     "DEFAULT_PAGINATION_CLASS": "sellflow.pagination.HeaderPagination",
-    "PAGE_SIZE": 20,
+    "PAGE_SIZE": 100,
     "DEFAULT_FILTER_BACKENDS": [
         "sellflow.filters.FilterBackend",
         "rest_framework.filters.SearchFilter",
