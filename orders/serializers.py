@@ -279,7 +279,7 @@ class NextActionSerializer(serializers.Serializer):
     message = serializers.CharField()
 
 
-class PaymentProcessRequestSerializer(serializers.Serializer):
+class ProcessPaymentSerializer(serializers.Serializer):
     mobile_money_provider = MobileMoneyProviderField(
         required=False,
         help_text="Mobile money: the wallet's network, when its number did not tell it (400 `provider_required`) or "

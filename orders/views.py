@@ -274,7 +274,7 @@ class PaymentProcessView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(tags=ORDER_TAGS, summary="Pay: charge at once, or get the redirect or phone prompt to complete",
-                   parameters=[IDEMPOTENCY_PARAMETER], request=s.PaymentProcessRequestSerializer,
+                   parameters=[IDEMPOTENCY_PARAMETER], request=s.ProcessPaymentSerializer,
                    responses={200: s.PaymentProcessSerializer, **error_responses(
                        400, 404, 409, 502,
                        s400="Invalid input (`invalid`), or a mobile money wallet whose number does not tell its "
@@ -285,7 +285,7 @@ class PaymentProcessView(APIView):
     @idempotent
     def post(self, request, pk):
         payment = get_object_or_404(Payment.objects.filter(order__buyer=request.user), pk=pk)
-        serializer = s.PaymentProcessRequestSerializer(data=request.data)
+        serializer = s.ProcessPaymentSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         result = payment_services.payment_process(  # no answer from the provider: 502
             payment=payment, mobile_money_provider=serializer.validated_data.get("mobile_money_provider", ""))

@@ -206,7 +206,7 @@ class PostWriter:
 
     def versions(self) -> list[str]:
         return {
-            Platform.TWITTER: self.x, Platform.INSTAGRAM: self.instagram, Platform.FACEBOOK: self.facebook,
+            Platform.TWITTER: self.twitter, Platform.INSTAGRAM: self.instagram, Platform.FACEBOOK: self.facebook,
             Platform.WHATSAPP: self.whatsapp, Platform.TIKTOK: self.tiktok,
         }[self.platform]()
 
@@ -215,7 +215,7 @@ class PostWriter:
         calm = self.tone in ("professional", "elegant")
         return capitalize(name or self.name) + ("." if calm else " !" if self.language == "fr" else "!")
 
-    def x(self) -> list[str]:
+    def twitter(self) -> list[str]:
         """Every version keeps the price (when asked) and the seller's call to action: the hook
         gives way first, then the hashtags (write_post), then the name is shortened."""
         hook, price, stock, closing = self.hook(), self.short_price(), self.stock_line(marked=False), self.closing()
