@@ -142,4 +142,4 @@ def test_an_idle_socket_on_the_redis_layer_stays_open_and_receives(settings):
         await socket.disconnect()
         return event
 
-    assert async_to_sync(scenario)()["title"] == "After a quiet spell"
+    assert async_to_sync(scenario)()["notification"]["title"] == "After a quiet spell"
