@@ -67,6 +67,11 @@ class Frontend:
             return self._send(method.lower(), path)
         return self._send(method.lower(), path, data=json.dumps(body), content_type="application/json")
 
+    def post_bytes(self, path: str, body: bytes, **headers):
+        """What a payment provider's server sends: raw bytes as JSON, with its own signature
+        header, its after-commit work run as in production (a tab with no user sends no token)."""
+        return self._send("post", path, data=body, content_type="application/json", **headers)
+
     def post_form(self, path: str, fields: dict, files: list):
         """A FormData: the fields, then each file appended under `images` (lines 679-681)."""
         data = {**fields, "images": files}

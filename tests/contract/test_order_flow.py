@@ -10,7 +10,6 @@ from decimal import Decimal
 
 import pytest
 
-from accounts.models import User
 from orders.gateways.test import sign_test_webhook
 from tests.contract import document as doc
 from tests.contract.conftest import ADDRESS_FIELDS, add_to_cart, assert_has_fields, check_out, pay
@@ -24,6 +23,16 @@ PAYSTACK_SECRET = "sk_test_contract_paystack"
 
 def money(value: str) -> Decimal:
     return Decimal(value)
+
+
+def order_state(buyer_tab, seller_tab, order_id: int) -> dict:
+    """Everything a payment event could change, as both sides see it: the order (its status,
+    amounts, payments with their status, amounts paid and transaction ids, its timeline) and
+    each side's notifications."""
+    detail = buyer_tab.fetch("GET", doc.path_order(order_id)).json()
+    return {"order": detail, "timeline_length": len(detail["timeline"]),
+            "buyer_notifications": buyer_tab.fetch("GET", doc.PATH_NOTIFICATIONS).json(),
+            "seller_notifications": seller_tab.fetch("GET", doc.PATH_NOTIFICATIONS).json()}
 
 
 class TestCart:
@@ -55,18 +64,24 @@ class TestCart:
         removed = buyer_tab.fetch("DELETE", doc.path_cart_remove(line["id"]))
 
         assert removed.status_code == 200
+        assert_has_fields(removed.json(), doc.ADD_TO_CART_RESPONSE)
         assert (removed.json()["items"], removed.json()["total"], removed.json()["item_count"]) == ([], "0.00", 0)
 
         add_to_cart(buyer_tab, listed_product)
         cleared = buyer_tab.fetch("DELETE", doc.PATH_CART_CLEAR)
 
         assert cleared.status_code == 200
-        assert (cleared.json()["items"], cleared.json()["item_count"]) == ([], 0)
+        assert_has_fields(cleared.json(), doc.ADD_TO_CART_RESPONSE)
+        assert (cleared.json()["items"], cleared.json()["total"], cleared.json()["item_count"]) == ([], "0.00", 0)
+        assert buyer_tab.fetch("GET", doc.PATH_CART).json()["items"] == []
 
     def test_the_documents_cart_and_checkout_figures(self, seller_tab, buyer_tab, listed_product):
         # The document's cart of 2 x 89.99 totals "179.98" (lines 290-305) and its order "197.98"
         # (line 379): the seller charges 18.00 for delivery, which the cart's total leaves out.
-        User.objects.filter(pk=seller_tab.user["id"]).update(shipping_fee=Decimal("18.00"))
+        # The document never sets a shipping fee: this PATCH is ours, not the document's; the
+        # seller's profile is where a seller sets it.
+        fee = seller_tab.fetch("PATCH", doc.PATH_PROFILE, {"shipping_fee": "18.00"})
+        assert (fee.status_code, fee.json()["shipping_fee"]) == (200, "18.00")
         add_to_cart(buyer_tab, listed_product)
 
         cart = buyer_tab.fetch("GET", doc.PATH_CART).json()
@@ -76,6 +91,8 @@ class TestCart:
         order = check_out(buyer_tab)
 
         assert order["total_amount"] == doc.CHECKOUT_RESPONSE["total_amount"] == "197.98"
+        assert (order["subtotal"], order["shipping_fee"]) == ("179.98", "18.00")
+        assert order["payments"][0]["amount"] == "197.98"
 
 
 class TestCheckout:
@@ -104,7 +121,9 @@ class TestCheckout:
         assert processed["status"] == "completed" and processed["transaction_id"]
         detail = buyer_tab.fetch("GET", doc.path_order(order["id"])).json()
         assert detail["status"] == "confirmed"  # Payment Flow, line 765: "Order confirmed"
-        assert detail["payments"][0]["status"] == "completed"
+        assert (detail["payments"][0]["status"], detail["payments"][0]["transaction_id"]) == (
+            "completed", processed["transaction_id"])
+        assert detail["payments"][0]["amount_paid"] == order["total_amount"]
 
     def test_by_mobile_money_with_the_documents_body(self, buyer_tab, listed_product):
         # "Mobile Money (MTN, Vodafone, AirtelTigo)" (line 756): the document's body names no
@@ -115,15 +134,27 @@ class TestCheckout:
 
         assert_has_fields(order, doc.CHECKOUT_RESPONSE)
         assert order["status"] == "pending"
+        assert ORDER_ID.match(order["order_id"]), order["order_id"]
+        assert money(order["total_amount"]) == Decimal("179.98") + money(order["shipping_fee"])
+        assert order["shipping_address"] == {key: doc.CHECKOUT_REQUEST[key] for key in ADDRESS_FIELDS}
+        assert (order["payment_method"], order["source"], order["buyer_note"]) == (
+            "mobile_money", "instagram", "Please gift wrap")
+        (item,) = order["items"]
+        assert (item["product"], item["quantity"]) == (listed_product["id"], 2)
         (payment,) = order["payments"]
-        assert payment["method"] == "mobile_money"
-        assert payment["mobile_money_provider"] in ("telecel", "vodafone")
+        assert (payment["method"], payment["amount"], payment["status"]) == (
+            "mobile_money", order["total_amount"], "pending")
+        # Telecel's 050 prefix; Vodafone Ghana's old name is no longer stored.
+        assert payment["mobile_money_provider"] == "telecel"
 
         processed = pay(buyer_tab, order)
 
         assert_has_fields(processed, doc.PROCESS_PAYMENT_RESPONSE)
-        assert processed["status"] == "completed"
-        assert buyer_tab.fetch("GET", doc.path_order(order["id"])).json()["status"] == "confirmed"
+        assert processed["status"] == "completed" and processed["transaction_id"]
+        detail = buyer_tab.fetch("GET", doc.path_order(order["id"])).json()
+        assert detail["status"] == "confirmed"
+        assert (detail["payments"][0]["status"], detail["payments"][0]["transaction_id"]) == (
+            "completed", processed["transaction_id"])
 
     @pytest.mark.parametrize("method", ["bank_transfer", "paypal"])
     def test_by_the_other_supported_methods(self, buyer_tab, listed_product, method):
@@ -132,9 +163,12 @@ class TestCheckout:
 
         order = check_out(buyer_tab, payment_method=method)
 
-        assert order["payments"][0]["method"] == method
+        assert_has_fields(order, doc.CHECKOUT_RESPONSE)
+        assert (order["status"], order["payment_method"], order["payments"][0]["method"]) == ("pending", method, method)
         processed = pay(buyer_tab, order)
         assert_has_fields(processed, doc.PROCESS_PAYMENT_RESPONSE)
+        detail = buyer_tab.fetch("GET", doc.path_order(order["id"])).json()
+        assert processed["status"] == detail["payments"][0]["status"]
 
     @pytest.mark.parametrize("source", ["facebook", "website"])
     def test_the_order_source_in_the_documents_words(self, buyer_tab, listed_product, source):
@@ -143,7 +177,9 @@ class TestCheckout:
 
         order = check_out(buyer_tab, source=source)
 
+        assert_has_fields(order, doc.CHECKOUT_RESPONSE)
         assert order["source"] == source
+        assert buyer_tab.fetch("GET", doc.path_order(order["id"])).json()["source"] == source
 
 
 class TestPaymentWebhook:
@@ -169,12 +205,11 @@ class TestPaymentWebhook:
             "channel": "card", "paid_at": "2026-12-06T10:30:00.000Z"}}).encode()
 
     @staticmethod
-    def deliver(client, body: bytes, signature: str):
-        return client.post(doc.PATH_PAYMENT_WEBHOOK, body, content_type="application/json",
-                           HTTP_X_PAYSTACK_SIGNATURE=signature)
+    def deliver(provider, body: bytes, signature: str):
+        return provider.post_bytes(doc.PATH_PAYMENT_WEBHOOK, body, HTTP_X_PAYSTACK_SIGNATURE=signature)
 
     def test_a_card_paid_on_the_providers_page_is_confirmed_by_its_signed_webhook(
-            self, paystack, buyer_tab, open_tab, listed_product):
+            self, paystack, seller_tab, buyer_tab, open_tab, listed_product):
         add_to_cart(buyer_tab, listed_product)
         order = check_out(buyer_tab)
 
@@ -184,7 +219,7 @@ class TestPaymentWebhook:
         assert redirect["authorization_url"] == "https://checkout.paystack.com/ac_contract"
         payment = buyer_tab.fetch("GET", doc.path_order(order["id"])).json()["payments"][0]
         body = self.charge_success(payment)
-        provider = open_tab().client  # the provider's server: no user, no token
+        provider = open_tab()  # the provider's server: no user, no token
 
         forged = self.deliver(provider, body, "0" * 128)
         assert forged.status_code == 400
@@ -194,32 +229,81 @@ class TestPaymentWebhook:
         delivered = self.deliver(provider, body, signature)
 
         assert delivered.status_code == 200, delivered.json()
-        detail = buyer_tab.fetch("GET", doc.path_order(order["id"])).json()
+        assert delivered.json() == {"received": True, "outcome": "confirmed"}
+        confirmed = order_state(buyer_tab, seller_tab, order["id"])
+        detail = confirmed["order"]
         assert detail["status"] == "confirmed"
-        assert detail["payments"][0]["status"] == "completed"
-        # Providers deliver again until they are answered 200: a redelivery changes nothing.
-        assert self.deliver(provider, body, signature).status_code == 200
-        assert buyer_tab.fetch("GET", doc.path_order(order["id"])).json() == detail
+        assert (detail["payments"][0]["status"], detail["payments"][0]["amount_paid"]) == (
+            "completed", order["total_amount"])
+        assert detail["payments"][0]["transaction_id"] == "4099260516"
+        assert [row["title"] for row in confirmed["seller_notifications"]] == [
+            f"New order {order['order_id']}, paid"]
+        assert [row["title"] for row in confirmed["buyer_notifications"]] == [f"Order {order['order_id']} confirmed"]
 
-    def test_the_webhook_after_an_immediate_payment_changes_nothing(self, paid_order, open_tab):
+        # Providers deliver again until they are answered 200: a redelivery changes nothing.
+        again = self.deliver(provider, body, signature)
+
+        assert (again.status_code, again.json()) == (200, {"received": True, "outcome": "duplicate"})
+        assert order_state(buyer_tab, seller_tab, order["id"]) == confirmed
+
+    def test_the_webhook_after_an_immediate_payment_changes_nothing(self, paid_order, seller_tab, buyer_tab,
+                                                                    open_tab):
         payment = paid_order["payments"][0]
         body = json.dumps({"id": "evt_contract_1", "type": "payment.succeeded", "reference": payment["reference"],
                            "transaction_id": payment["transaction_id"], "amount": payment["amount"],
                            "currency": payment["currency"]}).encode()
+        provider = open_tab()
+        before = order_state(buyer_tab, seller_tab, paid_order["id"])
+        assert before["order"]["status"] == "confirmed" and before["timeline_length"] >= 2
+        assert before["buyer_notifications"] and before["seller_notifications"]
 
-        response = open_tab().client.post(doc.PATH_PAYMENT_WEBHOOK, body, content_type="application/json",
-                                          HTTP_X_TEST_SIGNATURE=sign_test_webhook(body))
+        response = provider.post_bytes(doc.PATH_PAYMENT_WEBHOOK, body, HTTP_X_TEST_SIGNATURE=sign_test_webhook(body))
 
         assert response.status_code == 200, response.json()
+        assert response.json() == {"received": True, "outcome": "already"}
+        assert order_state(buyer_tab, seller_tab, paid_order["id"]) == before
+
+        resent = provider.post_bytes(doc.PATH_PAYMENT_WEBHOOK, body, HTTP_X_TEST_SIGNATURE=sign_test_webhook(body))
+
+        assert (resent.status_code, resent.json()) == (200, {"received": True, "outcome": "duplicate"})
+        assert order_state(buyer_tab, seller_tab, paid_order["id"]) == before
+
+
+def order_in_each_status(seller_tab, buyer_tab, product: dict) -> dict[str, int]:
+    """One order of the buyer's in each status the document filters by (line 392), reached through
+    the API: the document's checkout and payment, then the buyer's cancel and the seller's ship
+    and deliver, which are our requests (the document names no path for them). Each is paid or
+    cancelled before the next checkout: an unverified buyer may hold only two open orders."""
+    steps = {"cancelled": ["cancel"], "confirmed": [], "shipped": ["ship"], "delivered": ["ship", "deliver"]}
+    orders = {}
+    for status, actions in steps.items():
+        add_to_cart(buyer_tab, product, quantity=1)
+        order = check_out(buyer_tab)
+        orders[status] = order["id"]
+        if status != "cancelled":
+            pay(buyer_tab, order)
+        for action in actions:
+            tab = buyer_tab if action == "cancel" else seller_tab
+            response = tab.fetch("POST", f"{doc.path_order(order['id'])}{action}/")
+            assert response.status_code == 200, response.json()
+        assert buyer_tab.fetch("GET", doc.path_order(order["id"])).json()["status"] == status
+    add_to_cart(buyer_tab, product, quantity=1)
+    orders["pending"] = check_out(buyer_tab)["id"]
+    return orders
 
 
 class TestOrders:
-    @pytest.mark.parametrize("status", ["pending", "confirmed", "shipped", "delivered", "cancelled"])
-    def test_the_documents_status_filter_values(self, buyer_tab, status):
-        # List My Orders, line 392.
-        response = buyer_tab.fetch("GET", f"{doc.PATH_ORDERS}?status={status}")
+    def test_the_documents_status_filter_values(self, seller_tab, buyer_tab, listed_product):
+        # List My Orders, line 392: each filter value answers its own order and none of the others.
+        orders = order_in_each_status(seller_tab, buyer_tab, listed_product)
+        everything = buyer_tab.fetch("GET", doc.PATH_ORDERS).json()
+        assert sorted(order["id"] for order in everything) == sorted(orders.values())
 
-        assert (response.status_code, response.json()) == (200, [])
+        for status, order_id in orders.items():
+            response = buyer_tab.fetch("GET", f"{doc.PATH_ORDERS}?status={status}")
+
+            assert response.status_code == 200
+            assert [(order["id"], order["status"]) for order in response.json()] == [(order_id, status)]
 
     def test_the_buyer_lists_and_opens_their_orders(self, buyer_tab, paid_order):
         response = buyer_tab.fetch("GET", doc.PATH_ORDERS)
@@ -243,7 +327,11 @@ class TestOrders:
         assert response.status_code == 200
         assert_has_fields(response.json(), [doc.CHECKOUT_RESPONSE])
         assert [order["id"] for order in response.json()] == [paid_order["id"]]
-        assert response.json()[0]["status"] == "confirmed"
+        # The seller sees the buyer's order as the buyer does: the same status, amounts and address.
+        assert response.json()[0] == paid_order
+        assert (paid_order["status"], paid_order["seller"]["id"], paid_order["buyer"]["id"]) == (
+            "confirmed", seller_tab.user["id"], buyer_tab.user["id"])
         # The buyer's account sells nothing: none of its orders are its sales.
         assert buyer_tab.fetch("GET", doc.PATH_SELLER_ORDERS).json() == []
-        assert seller_tab.fetch("GET", doc.path_order(paid_order["id"])).status_code == 200
+        detail = seller_tab.fetch("GET", doc.path_order(paid_order["id"]))
+        assert (detail.status_code, detail.json()) == (200, paid_order)
