@@ -5,7 +5,7 @@ from django.contrib.auth.forms import AdminPasswordChangeForm, UserChangeForm, U
 from django.db import transaction
 
 from accounts.cache import sellers_public_changed
-from accounts.models import EmailVerificationCode, User
+from accounts.models import EmailVerificationCode, SessionToken, User
 from accounts.services import user_revoke_all_sessions
 from sellflow.transactions import after_commit
 from sellflow.ws_sessions import revoke_sockets
@@ -115,4 +115,20 @@ class EmailVerificationCodeAdmin(admin.ModelAdmin):
     readonly_fields = ("user", "code_hash", "created_at", "expires_at", "attempts", "used_at")
 
     def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(SessionToken)
+class SessionTokenAdmin(admin.ModelAdmin):
+    """Which session each refresh token belongs to; written as tokens are issued, read by logout."""
+
+    list_display = ("token", "session_id")
+    list_select_related = ("token__user",)
+    search_fields = ("session_id", "token__jti", "token__user__email")
+    readonly_fields = ("token", "session_id")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
         return False

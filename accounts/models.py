@@ -168,3 +168,23 @@ class EmailVerificationCode(models.Model):
     @property
     def is_expired(self) -> bool:
         return django_timezone.now() >= self.expires_at
+
+
+class SessionToken(models.Model):
+    """Which session (the `sid` claim, accounts.tokens) each outstanding refresh token belongs to,
+    recorded when the token is issued, so that logout finds the session's tokens by an indexed
+    lookup instead of decoding every token the user holds. The row goes with its token when
+    simplejwt's flushexpiredtokens (accounts.tasks) deletes it."""
+
+    # Keyed by the token's jti (unique in OutstandingToken): recorded without looking its row up.
+    token = models.OneToOneField(
+        "token_blacklist.OutstandingToken", on_delete=models.CASCADE, primary_key=True, to_field="jti",
+        related_name="session",
+    )
+    session_id = models.CharField(max_length=64)
+
+    class Meta:
+        indexes = [models.Index(fields=["session_id"])]
+
+    def __str__(self) -> str:
+        return f"refresh token {self.token_id} of session {self.session_id}"

@@ -13,6 +13,7 @@ from rest_framework_simplejwt.tokens import RefreshToken, UntypedToken
 
 from accounts.metrics import seller_metrics
 from accounts.models import ONBOARDING_LAST_STEP, AccountType, BusinessType, Theme, User
+from accounts.tokens import SessionRefreshToken
 from accounts.validators import ISO_4217_CURRENCIES, normalize_phone, timezone_names
 from sellflow.images import ImageUploadField
 from sellflow.money import MAX_PRICE
@@ -134,7 +135,10 @@ class RegisterResponseSerializer(LoginResponseSerializer):
 
 class SessionRefreshSerializer(TokenRefreshSerializer):
     """simplejwt's refresh with rotation, safe for deleted users; a token of a session that logged
-    out is refused whichever of its refresh tokens it is."""
+    out is refused whichever of its refresh tokens it is. The rotated token is recorded under its
+    session (accounts.tokens), so a logout finds it."""
+
+    token_class = SessionRefreshToken
 
     def validate(self, attrs):
         try:

@@ -3,7 +3,9 @@ from django.test import Client
 
 from accounts.models import User
 from accounts.services import session_logout, tokens_for_user
+from tests.accounts.admin_forms import change_form_data
 from tests.accounts.factories import UserFactory
+from tests.accounts.sessions import assert_alive, assert_ended, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -56,3 +58,32 @@ def test_buyers_and_sellers_cannot_enter_the_admin():
     client.force_login(UserFactory())
 
     assert client.get("/admin/accounts/user/").status_code == 302
+
+
+def test_deactivating_a_user_ends_every_token_of_every_session(operator_client):
+    user = UserFactory(email="banned@example.com")
+    bystander = UserFactory(email="bystander@example.com")
+    sessions = [sign_in("banned@example.com", rotations=1), sign_in("banned@example.com", rotations=2)]
+    untouched = sign_in(bystander.email, rotations=1)
+    data = change_form_data(operator_client, user)
+    data.pop("is_active")
+
+    response = operator_client.post(f"/admin/accounts/user/{user.pk}/change/", data)
+
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.is_active is False
+    for session in sessions:
+        assert_ended(session)
+    assert_alive(untouched, bystander.email)
+
+
+def test_session_tokens_are_visible_and_read_only(operator_client):
+    user = UserFactory(email="owner@example.com")
+    session = sign_in(user.email, rotations=1)
+
+    listing = operator_client.get("/admin/accounts/sessiontoken/", {"q": "owner@example.com"})
+
+    assert listing.status_code == 200
+    assert listing.content.decode().count("owner@example.com") >= len(session.refresh)
+    assert operator_client.get("/admin/accounts/sessiontoken/add/").status_code == 403

@@ -2,9 +2,11 @@ import re
 
 import pytest
 from django.core import mail
+from rest_framework.test import APIClient
 
 from accounts.services import tokens_for_user
 from tests.accounts.factories import PASSWORD, UserFactory
+from tests.accounts.sessions import Session, assert_alive, assert_ended, sign_in
 from tests.conftest import authenticated_client
 
 pytestmark = pytest.mark.django_db
@@ -202,3 +204,47 @@ class TestReset:
         assert response.status_code == 429
         assert response.json()["code"] == "throttled" and int(response["Retry-After"]) > 0
         assert api_client.post(CONFIRM, body, format="json", REMOTE_ADDR="10.0.0.2").status_code == 400
+
+
+class TestEveryTokenOfEverySessionEnds:
+    """A session that refreshed holds its first refresh token (which the API document's frontend
+    keeps) and a rotated one: a password change or reset ends both, and both access tokens."""
+
+    def test_password_change(self):
+        UserFactory(email="ama@example.com")
+        this_device = sign_in("ama@example.com", rotations=1)
+        other_device = sign_in("ama@example.com", rotations=2)
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {this_device.access[-1]}")
+
+        response = change(client)
+
+        assert response.status_code == 200
+        assert_ended(this_device)
+        assert_ended(other_device)
+        # This client goes on with the pair the change answered.
+        after = Session(refresh=[response.json()["refresh"]], access=[response.json()["access"]])
+        assert_alive(after, "ama@example.com")
+
+    def test_password_reset(self, api_client, django_capture_on_commit_callbacks):
+        UserFactory(email="ama@example.com")
+        sessions = [sign_in("ama@example.com", rotations=1), sign_in("ama@example.com", rotations=3)]
+        with django_capture_on_commit_callbacks(execute=True):
+            assert api_client.post(RESET, {"email": "ama@example.com"}, format="json").status_code == 200
+        body = {**reset_link_from_mail(), "new_password": NEW_PASSWORD, "new_password_confirm": NEW_PASSWORD}
+
+        assert api_client.post(CONFIRM, body, format="json").status_code == 200
+
+        for session in sessions:
+            assert_ended(session)
+        assert_alive(sign_in("ama@example.com", password=NEW_PASSWORD, rotations=1), "ama@example.com")
+
+    def test_a_failed_change_ends_nothing(self):
+        UserFactory(email="ama@example.com")
+        session = sign_in("ama@example.com", rotations=1)
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {session.access[-1]}")
+
+        assert change(client, old="not-my-password").status_code == 400
+
+        assert_alive(session, "ama@example.com")

@@ -1,15 +1,21 @@
 """Tokens: refresh rotation, verification, logout, and what a dead token gets."""
 
+import importlib
 from datetime import timedelta
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.migrations.executor import MigrationExecutor
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
-from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
+from rest_framework_simplejwt.backends import TokenBackend
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
+from accounts.models import SessionToken
 from accounts.services import session_logout, tokens_for_user
 from tests.accounts.factories import PASSWORD, UserFactory
+from tests.accounts.sessions import assert_alive, assert_ended, jti_of, sign_in
 from tests.clocks import FakeTokenClock
 
 pytestmark = pytest.mark.django_db
@@ -300,3 +306,116 @@ class TestTheDocumentsRefreshSnippet:
 
         assert api_client.post(REFRESH, {"refresh": rotated}, format="json").status_code == 401
         assert api_client.post(VERIFY, {"token": rotated}, format="json").status_code == 401
+
+
+class TestLogoutEndsOneSessionOfSeveral:
+    """Two sign-ins of one user (a phone and a laptop); the phone's session has refreshed several
+    times, so it holds a first refresh token, rotated ones, and an access token of each."""
+
+    @pytest.mark.parametrize("shown", [0, 2, -1], ids=["first-token", "a-middle-token", "newest-token"])
+    def test_ends_every_token_of_that_session_and_no_other(self, shown, django_capture_on_commit_callbacks):
+        UserFactory(email="two@example.com")
+        phone = sign_in("two@example.com", rotations=3)
+        laptop = sign_in("two@example.com", rotations=1)
+
+        with django_capture_on_commit_callbacks(execute=True):
+            response = APIClient().post(LOGOUT, {"refresh": phone.refresh[shown]}, format="json")
+
+        assert response.status_code == 200
+        assert_ended(phone)
+        assert_alive(laptop, "two@example.com")
+
+    def test_the_other_sessions_tokens_stay_good_without_the_cache_record(self, api_client):
+        UserFactory(email="two@example.com")
+        phone = sign_in("two@example.com", rotations=3)
+        laptop = sign_in("two@example.com", rotations=2)
+
+        # The after-commit record never runs here: what is refused is what was blacklisted.
+        assert api_client.post(LOGOUT, {"refresh": phone.refresh[0]}, format="json").status_code == 200
+
+        blacklisted = set(BlacklistedToken.objects.values_list("token__jti", flat=True))
+        assert blacklisted == {jti_of(refresh) for refresh in phone.refresh}
+        for refresh in phone.refresh:
+            assert api_client.post(REFRESH, {"refresh": refresh}, format="json").status_code == 401
+        assert_alive(laptop, "two@example.com")
+
+    def test_logging_the_other_session_out_later_ends_it_too(self, django_capture_on_commit_callbacks):
+        UserFactory(email="two@example.com")
+        phone = sign_in("two@example.com", rotations=2)
+        laptop = sign_in("two@example.com", rotations=2)
+
+        with django_capture_on_commit_callbacks(execute=True):
+            assert APIClient().post(LOGOUT, {"refresh": phone.refresh[-1]}, format="json").status_code == 200
+            assert APIClient().post(LOGOUT, {"refresh": laptop.refresh[0]}, format="json").status_code == 200
+
+        assert_ended(phone)
+        assert_ended(laptop)
+        # Signing in again opens a new session that works.
+        assert_alive(sign_in("two@example.com", rotations=1), "two@example.com")
+
+
+def count_decoded_tokens(monkeypatch) -> list[str]:
+    """Every token decoded from now on, in order."""
+    decoded = []
+    decode = TokenBackend.decode
+
+    def counting_decode(backend, token, verify=True):
+        decoded.append(token)
+        return decode(backend, token, verify)
+
+    monkeypatch.setattr(TokenBackend, "decode", counting_decode)
+    return decoded
+
+
+class TestLogoutCost:
+    """Every refresh adds an outstanding token; logout finds its session's by an index, so its
+    cost does not grow with how many the user holds."""
+
+    def test_a_fixed_number_of_queries_whatever_the_user_holds(self, django_assert_max_num_queries, throttle_rates,
+                                                               monkeypatch):
+        throttle_rates(anon="1000/minute")  # 200 refreshes from one address in a few seconds
+        UserFactory(email="busy@example.com")
+        small = sign_in("busy@example.com", rotations=1)
+        sessions = [sign_in("busy@example.com", rotations=rotations) for rotations in (99, 59, 37)]
+        assert OutstandingToken.objects.count() == 2 + 100 + 60 + 38 == 200
+        big = sessions[0]
+
+        with CaptureQueriesContext(connection) as small_logout:
+            assert APIClient().post(LOGOUT, {"refresh": small.refresh[0]}, format="json").status_code == 200
+        decoded = count_decoded_tokens(monkeypatch)
+        with django_assert_max_num_queries(len(small_logout)) as big_logout:
+            assert APIClient().post(LOGOUT, {"refresh": big.refresh[0]}, format="json").status_code == 200
+
+        assert len(big_logout) <= 11
+        assert decoded == [big.refresh[0]]  # the token shown, and none of the 199 others
+        # Exactly the two sessions' tokens are blacklisted, every one of them.
+        blacklisted = set(BlacklistedToken.objects.values_list("token__jti", flat=True))
+        assert blacklisted == {jti_of(refresh) for refresh in small.refresh + big.refresh}
+        for other in sessions[1:]:
+            assert_alive(other, "busy@example.com")
+
+
+class TestTheDataMigration:
+    def test_records_the_session_of_every_live_token_issued_before(self, api_client, monkeypatch):
+        UserFactory(email="old@example.com")
+        phone = sign_in("old@example.com", rotations=2)
+        laptop = sign_in("old@example.com", rotations=1)
+        unnamed = RefreshToken.for_user(UserFactory())  # from before sessions had ids
+        session_logout(user=None, refresh=laptop.refresh[0])  # blacklisted: nothing to record
+        clock = FakeTokenClock(monkeypatch)
+        clock.advance(-RefreshToken.lifetime - timedelta(hours=1))
+        stale = sign_in("old@example.com")  # expired an hour ago
+        clock.advance(RefreshToken.lifetime + timedelta(hours=1))
+        SessionToken.objects.all().delete()  # as the tokens of an older release were
+
+        migration = importlib.import_module("accounts.migrations.0003_session_token")
+        migration.record_live_tokens(MigrationExecutor(connection).loader.project_state(
+            ("accounts", "0003_session_token")).apps, None)
+
+        recorded = dict(SessionToken.objects.values_list("token_id", "session_id"))
+        assert recorded == {jti_of(refresh): RefreshToken(phone.refresh[0])["sid"] for refresh in phone.refresh}
+        assert str(unnamed["jti"]) not in recorded and jti_of(stale.refresh[0]) not in recorded
+        # So logout ends the whole session again, whichever token it shows.
+        assert api_client.post(LOGOUT, {"refresh": phone.refresh[-1]}, format="json").status_code == 200
+        for refresh in phone.refresh:
+            assert api_client.post(REFRESH, {"refresh": refresh}, format="json").status_code == 401

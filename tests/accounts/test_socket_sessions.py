@@ -6,7 +6,6 @@ import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
-from django import forms
 from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
 from django.test import Client
@@ -18,6 +17,7 @@ from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 from accounts.services import session_logout, tokens_for_user, user_revoke_all_sessions
 from notifications.realtime import send_to_user
 from sellflow.asgi import application
+from tests.accounts.admin_forms import change_form_data
 from tests.accounts.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -201,22 +201,6 @@ def test_a_rolled_back_revocation_closes_nothing():
         await socket.disconnect()
 
     async_to_sync(scenario)()
-
-
-def change_form_data(client, user) -> dict:
-    """What the admin's change form of `user` posts back when saved untouched."""
-    form = client.get(f"/admin/accounts/user/{user.pk}/change/").context["adminform"].form
-    data = {}
-    for name, field in form.fields.items():
-        value = form[name].value()
-        if field.disabled or value is None or isinstance(field, forms.FileField):
-            continue
-        if isinstance(value, bool):
-            if value:
-                data[name] = "on"
-        else:
-            data[name] = value
-    return data
 
 
 def test_deactivating_an_account_in_the_admin_closes_its_sockets(operator_client):
