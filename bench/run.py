@@ -1,11 +1,13 @@
 """Catalog benchmark: fill PostgreSQL with a realistic catalog, serve it with the production
-ASGI server and settings, load it with wrk, and compare each endpoint with a no-database floor.
+ASGI server and settings, load it with wrk, and compare each endpoint with a no-database floor
+that answers the same bytes as the first list page.
 
     .venv/bin/python bench/run.py                 # fill (once), then measure cold and warm
     .venv/bin/python bench/run.py --refill        # drop and rebuild the catalog first
     .venv/bin/python bench/run.py --duration 20 --connections 64
 
 See bench/README.md. Results are printed and written to bench/results/<timestamp>.json.
+bench/compare.py runs the same measurements interleaved with the stock DRF peer.
 """
 
 import argparse
@@ -26,10 +28,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 PYTHON = sys.executable
-PORT = 8765
+PORT = int(os.environ.get("BENCH_PORT", "8765"))
 BASE = f"http://127.0.0.1:{PORT}"
 
 SELLERS, PRODUCTS, IMAGES_PER_PRODUCT = 100, 10_000, 3
+HOT_SET = 200  # "popular" products: warm detail hits the cache on these, not on 9,000 random ids
 
 ENVIRONMENT = {
     "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/sellflow_bench"),
@@ -160,24 +163,91 @@ def fill_catalog() -> None:
           f"{Category.objects.count()} categories.")
 
 
+def analyze() -> None:
+    """Planner statistics for the filled tables: autovacuum is off on the development PostgreSQL,
+    so without this the planner guesses (row counts of freshly bulk-created tables are unknown)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+def detail_scripts(public_ids: list[int]) -> dict[str, Path]:
+    """wrk scripts for the public detail: `cold` picks any public product (9,000 ids: a warm cache
+    mostly misses), `hot` one of HOT_SET popular ones (a warm cache answers)."""
+    hot = sorted(random.Random(15).sample(public_ids, min(HOT_SET, len(public_ids))))
+    return {
+        "cold": id_script(RESULTS / "public_detail_cold.lua", public_ids, "/api/products/public/"),
+        "hot": id_script(RESULTS / "public_detail_hot.lua", hot, "/api/products/public/"),
+    }
+
+
+def id_script(path: Path, ids: list[int], prefix: str) -> Path:
+    # Each wrk thread has its own Lua state with the same default seed: seed them apart.
+    path.write_text(
+        "local ids = {" + ",".join(map(str, ids)) + "}\n"
+        "local threads = 0\n"
+        "function setup(thread) threads = threads + 1; thread:set(\"tid\", threads) end\n"
+        "function init(args) math.randomseed(os.time() * 1000 + (tid or 0)) end\n"
+        "request = function()\n"
+        f'  return wrk.format("GET", "{prefix}" .. ids[math.random(#ids)] .. "/")\n'
+        "end\n"
+    )
+    return path
+
+
 # --- Server and load --------------------------------------------------------------------------
 
-def start_server(cache_seconds: int) -> subprocess.Popen:
+def server_command(port: int) -> list[str]:
+    """The production server as shipped, listening on 127.0.0.1:port (the one place to change it)."""
+    return [str(Path(PYTHON).parent / "daphne"), "-b", "127.0.0.1", "-p", str(port), "sellflow.asgi:application"]
+
+
+def start_server(cache_seconds: int, port: int = PORT) -> subprocess.Popen:
     env = child_env(PUBLIC_CATALOG_CACHE_SECONDS=str(cache_seconds))
     log = open(RESULTS / "server.log", "ab")
-    server = subprocess.Popen(
-        [str(Path(PYTHON).parent / "daphne"), "-b", "127.0.0.1", "-p", str(PORT), "sellflow.asgi:application"],
-        cwd=ROOT, env=env, stdout=log, stderr=log,
-    )
-    for _ in range(100):
+    server = subprocess.Popen(server_command(port), cwd=ROOT, env=env, stdout=log, stderr=log)
+    if wait_healthy(f"http://127.0.0.1:{port}/api/health/", server):
+        return server
+    stop_server(server)
+    raise SystemExit("The server did not become healthy; see bench/results/server.log.")
+
+
+def wait_healthy(url: str, server: subprocess.Popen, attempts: int = 150) -> bool:
+    for _ in range(attempts):
+        if server.poll() is not None:
+            return False
         try:
-            with urllib.request.urlopen(f"{BASE}/api/health/", timeout=1) as response:
+            with urllib.request.urlopen(url, timeout=1) as response:
                 if response.status == 200:
-                    return server
+                    return True
         except OSError:
             time.sleep(0.2)
-    server.kill()
-    raise SystemExit("The server did not become healthy; see bench/results/server.log.")
+    return False
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    """Stop the server this script started (by its PID; a multi-process server's master stops
+    its own workers)."""
+    server.terminate()
+    try:
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
+def body(url: str, headers: dict | None = None) -> bytes:
+    with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=30) as response:
+        return response.read()
+
+
+def check_floor(base: str) -> dict:
+    """The floor must answer the first list page's bytes, or floor ratios compare unlike payloads."""
+    floor, page = body(f"{base}/api/bench/floor/"), body(f"{base}/api/products/public/list/")
+    if floor != page:
+        raise SystemExit(f"The floor ({len(floor)} B) does not answer the list page's bytes ({len(page)} B).")
+    return {"floor_bytes": len(floor), "list_bytes": len(page), "same_bytes": True}
 
 
 def wrk(url: str, *, duration: int, connections: int, script: Path | None = None, headers=()) -> dict:
@@ -204,34 +274,53 @@ def _ms(value: str) -> float:
     return round(float(number) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60_000}[unit], 3)
 
 
-def measure(label: str, cache_seconds: int, *, duration: int, connections: int, token: str, detail_script: Path):
+def endpoints(base: str, token: str, scripts: dict[str, Path]) -> dict[str, dict]:
+    """SellFlow's endpoints as wrk specs (url, script, headers)."""
+    return {
+        "floor": dict(url=f"{base}/api/bench/floor/"),
+        "public_list": dict(url=f"{base}/api/products/public/list/"),
+        "public_detail": dict(url=base, script=scripts["cold"]),  # random public ids
+        "public_detail_hot": dict(url=base, script=scripts["hot"]),  # HOT_SET popular ids
+        "seller_list": dict(url=f"{base}/api/products/", headers=[f"Authorization: Bearer {token}"]),
+    }
+
+
+def line(label: str, result: dict) -> str:
+    return (f"{label:<34} {result['requests_per_second']:>9.1f} req/s   p50 {result['p50_ms']:>8.2f} ms   "
+            f"p99 {result['p99_ms']:>8.2f} ms"
+            + (f"   {result['non_2xx']} ERRORS" if result["non_2xx"] else "")
+            + (f"   {result['socket_errors']} SOCKET ERRORS" if result["socket_errors"] else ""))
+
+
+def measure(label: str, cache_seconds: int, *, duration: int, connections: int, token: str,
+            scripts: dict[str, Path]):
     server = start_server(cache_seconds)
     try:
-        endpoints = {
-            "floor": dict(url=f"{BASE}/api/bench/floor/"),
-            "public_list": dict(url=f"{BASE}/api/products/public/list/"),
-            "public_detail": dict(url=BASE, script=detail_script),
-            "seller_list": dict(url=f"{BASE}/api/products/", headers=[f"Authorization: Bearer {token}"]),
-        }
-        results = {}
-        for name, spec in endpoints.items():
+        results = {"payload": check_floor(BASE)}
+        for name, spec in endpoints(BASE, token, scripts).items():
             wrk(**spec, duration=2, connections=connections)  # warm up the server (and the cache, if on)
             results[name] = wrk(**spec, duration=duration, connections=connections)
-            print(f"  {label:<5} {name:<14} {results[name]['requests_per_second']:>9.1f} req/s   "
-                  f"p50 {results[name]['p50_ms']:>8.2f} ms   p99 {results[name]['p99_ms']:>8.2f} ms"
-                  + (f"   {results[name]['non_2xx']} ERRORS" if results[name]["non_2xx"] else "")
-                  + (f"   {results[name]['socket_errors']} SOCKET ERRORS" if results[name]["socket_errors"] else ""))
+            print("  " + line(f"{label} {name}", results[name]))
         floor = results["floor"]["requests_per_second"]
-        for result in results.values():
-            result["ratio_to_floor"] = round(result["requests_per_second"] / floor, 3) if floor else None
+        for name, result in results.items():
+            if name != "payload":
+                result["ratio_to_floor"] = round(result["requests_per_second"] / floor, 3) if floor else None
         return results
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop_server(server)
+
+
+def seller_token() -> str:
+    from accounts.services import tokens_for_user
+    from products.models import Product
+
+    return tokens_for_user(Product.objects.filter(status="active").first().seller)["access"]
+
+
+def public_ids() -> list[int]:
+    from products.models import Product
+
+    return list(Product.objects.public().order_by("pk").values_list("pk", flat=True))
 
 
 def main() -> None:
@@ -247,37 +336,30 @@ def main() -> None:
     ensure_database(args.refill)
     setup_django()
     fill_catalog()
+    analyze()
 
-    from accounts.services import tokens_for_user
-    from products.models import Product
+    token = seller_token()
+    scripts = detail_scripts(public_ids())
 
-    seller = Product.objects.filter(status="active").first().seller
-    token = tokens_for_user(seller)["access"]
-    public_ids = list(Product.objects.public().values_list("pk", flat=True))
-    detail_script = RESULTS / "public_detail.lua"
-    detail_script.write_text(
-        "local ids = {" + ",".join(map(str, public_ids)) + "}\n"
-        "request = function()\n"
-        '  return wrk.format("GET", "/api/products/public/" .. ids[math.random(#ids)] .. "/")\n'
-        "end\n"
-    )
-
-    print(f"Load: wrk, {args.connections} connections, {args.duration}s per endpoint, one daphne process")
+    print(f"Load: wrk, {args.connections} connections, {args.duration}s per endpoint; server: "
+          + " ".join(server_command(PORT)))
     report = {
         "timestamp": datetime.now(UTC).isoformat(),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
         "catalog": {"sellers": SELLERS, "products": PRODUCTS, "images": PRODUCTS * IMAGES_PER_PRODUCT},
         "load": {"tool": "wrk", "connections": args.connections, "duration_seconds": args.duration},
+        "server": server_command(PORT),
         "cold": measure("cold", 0, duration=args.duration, connections=args.connections, token=token,
-                        detail_script=detail_script),
+                        scripts=scripts),
         "warm": measure("warm", 300, duration=args.duration, connections=args.connections, token=token,
-                        detail_script=detail_script),
+                        scripts=scripts),
     }
-    detail_script.unlink()
+    for script in scripts.values():
+        script.unlink()
     for state in ("cold", "warm"):
         print(f"  {state}: public list at {report[state]['public_list']['ratio_to_floor']:.2f} of the floor")
     failed = [f"{state}/{name}" for state in ("cold", "warm") for name, result in report[state].items()
-              if result["non_2xx"] or result["socket_errors"]]
+              if name != "payload" and (result["non_2xx"] or result["socket_errors"])]
     report["valid"] = not failed
     target = RESULTS / f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
     target.write_text(json.dumps(report, indent=2) + "\n")
