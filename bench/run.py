@@ -33,6 +33,7 @@ BASE = f"http://127.0.0.1:{PORT}"
 
 SELLERS, PRODUCTS, IMAGES_PER_PRODUCT = 100, 10_000, 3
 HOT_SET = 200  # "popular" products: warm detail hits the cache on these, not on 9,000 random ids
+SELLER_LIST = "/api/products/?page_size=20"
 
 ENVIRONMENT = {
     "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/sellflow_bench"),
@@ -260,6 +261,7 @@ def wrk(url: str, *, duration: int, connections: int, script: Path | None = None
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
     return {
+        "requests": int(re.search(r"(\d+) requests in", output).group(1)),
         "requests_per_second": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
         "p50_ms": _ms(re.search(r"50%\s+([\d.]+\w+)", output).group(1)),
         "p99_ms": _ms(re.search(r"99%\s+([\d.]+\w+)", output).group(1)),
@@ -267,6 +269,11 @@ def wrk(url: str, *, duration: int, connections: int, script: Path | None = None
         # Requests that failed or timed out are missing from wrk's latency figures: count them.
         "socket_errors": sum(map(int, socket_errors.groups())) if socket_errors else 0,
     }
+
+
+def failed(result: dict) -> bool:
+    """Throughput with error responses, timeouts or no answer at all measures nothing."""
+    return bool(result["non_2xx"] or result["socket_errors"] or not result["requests"])
 
 
 def _ms(value: str) -> float:
@@ -281,7 +288,8 @@ def endpoints(base: str, token: str, scripts: dict[str, Path]) -> dict[str, dict
         "public_list": dict(url=f"{base}/api/products/public/list/"),
         "public_detail": dict(url=base, script=scripts["cold"]),  # random public ids
         "public_detail_hot": dict(url=base, script=scripts["hot"]),  # HOT_SET popular ids
-        "seller_list": dict(url=f"{base}/api/products/", headers=[f"Authorization: Bearer {token}"]),
+        # 20 rows, as a public page and the peer's (a seller's list pages 100 unless asked).
+        "seller_list": dict(url=f"{base}{SELLER_LIST}", headers=[f"Authorization: Bearer {token}"]),
     }
 
 
@@ -289,7 +297,8 @@ def line(label: str, result: dict) -> str:
     return (f"{label:<34} {result['requests_per_second']:>9.1f} req/s   p50 {result['p50_ms']:>8.2f} ms   "
             f"p99 {result['p99_ms']:>8.2f} ms"
             + (f"   {result['non_2xx']} ERRORS" if result["non_2xx"] else "")
-            + (f"   {result['socket_errors']} SOCKET ERRORS" if result["socket_errors"] else ""))
+            + (f"   {result['socket_errors']} SOCKET ERRORS" if result["socket_errors"] else "")
+            + ("   NO ANSWERS" if not result["requests"] else ""))
 
 
 def measure(label: str, cache_seconds: int, *, duration: int, connections: int, token: str,
@@ -358,15 +367,15 @@ def main() -> None:
         script.unlink()
     for state in ("cold", "warm"):
         print(f"  {state}: public list at {report[state]['public_list']['ratio_to_floor']:.2f} of the floor")
-    failed = [f"{state}/{name}" for state in ("cold", "warm") for name, result in report[state].items()
-              if name != "payload" and (result["non_2xx"] or result["socket_errors"])]
-    report["valid"] = not failed
+    failures = [f"{state}/{name}" for state in ("cold", "warm") for name, result in report[state].items()
+              if name != "payload" and failed(result)]
+    report["valid"] = not failures
     target = RESULTS / f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
     target.write_text(json.dumps(report, indent=2) + "\n")
     print(f"Written to {target.relative_to(ROOT)}")
-    if failed:
+    if failures:
         # Throughput that includes error responses measures nothing: say so and fail.
-        raise SystemExit(f"Errors or timeouts in {', '.join(failed)}: see bench/results/server.log.")
+        raise SystemExit(f"Errors, timeouts or no answers in {', '.join(failures)}: see bench/results/server.log.")
 
 
 if __name__ == "__main__":
