@@ -41,9 +41,11 @@ def first_in_window(key: str, *, seconds: int) -> bool:
 #     arriving during a flush lands in a fresh tally and is written by the next flush: none lost,
 #     none taken twice;
 #   - the flush writes its batch in one transaction; if that fails, the batch is added back.
-# On Redis (SharedPoolRedisCache) the tally is a hash (HINCRBY per event), shared by every process. Any other cache (the
-# embedded default's local memory) keeps it in this process, under a lock, beside the cache rather
-# than in it: a cache may evict a key, and a pending count must never be evicted.
+#     (A worker killed between the take and the commit loses that batch, a minute of counts at
+#     most: keeping it until the commit instead could count it twice.)
+# On Redis (SharedPoolRedisCache) the tally is a hash, HINCRBY per event, shared by every process.
+# Any other cache (the embedded default's local memory) has it kept in this process, under a lock,
+# beside the cache rather than in it: a cache may evict a key, and a pending count must never be.
 
 # Reads the whole hash and deletes it, atomically: Redis runs a script alone.
 TAKE_HASH = "local tally = redis.call('hgetall', KEYS[1]) redis.call('del', KEYS[1]) return tally"
