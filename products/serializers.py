@@ -9,6 +9,8 @@ from sellflow.platforms import SOCIAL_CHOICES, PlatformField
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 MAX_ID = 2**63 - 1
+VIEW_COUNT_HELP = ("Views, each client (user, else address) once per PRODUCT_COUNTER_WINDOW_SECONDS; written "
+                   "from the cache every minute, so it may lag the latest views by up to a minute.")
 
 
 class CategoryBriefSerializer(serializers.ModelSerializer):
@@ -80,6 +82,7 @@ class ProductSerializer(serializers.ModelSerializer):
             "weight", "view_count", "share_count", "images", "variants", "created_at", "updated_at",
         ]
         read_only_fields = fields
+        extra_kwargs = {"view_count": {"help_text": VIEW_COUNT_HELP}}
 
 
 class ProductWriteSerializer(serializers.Serializer):
@@ -231,7 +234,7 @@ class PublicProductDetailSerializer(PublicProductSerializer):
     description = serializers.CharField()
     stock_quantity = serializers.IntegerField()
     variants = PublicVariantSerializer(many=True)
-    view_count = serializers.IntegerField()
+    view_count = serializers.IntegerField(help_text=VIEW_COUNT_HELP)
     share_count = serializers.IntegerField()
 
 

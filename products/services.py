@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max
+from django.db.models import Case, F, Max, PositiveIntegerField, Value, When
 from django.utils import timezone
 from django.utils.text import slugify
 from PIL import Image
@@ -36,8 +36,9 @@ from products.models import (
 )
 from products.search.index import index_category, index_products
 from products.signals import catalog_changed
+from products.tasks import flush_product_views as flush_product_views_task
 from products.tasks import make_product_thumbnail as make_product_thumbnail_task
-from sellflow.counters import first_in_window
+from sellflow.counters import first_in_window, pending_add, pending_flush_due, pending_give_back, pending_take
 from sellflow.images import CleanImage, Uploader, check_image_uploads, clean_image_upload, decoding_take
 from sellflow.quotas import DAY, Charge
 from sellflow.transactions import after_commit, after_commit_batched
@@ -54,6 +55,11 @@ PRODUCT_FIELDS = (
 
 # The fields whose words search reads (products.search.index), besides tags and variants.
 SEARCHED_FIELDS = {"name", "sku", "description", "category"}
+
+# The tally of product views waiting for the flush (sellflow.counters pending counts), and the
+# products one UPDATE of the flush adds to.
+PRODUCT_VIEWS = "product-views"
+VIEWS_FLUSH_BATCH = 500
 
 
 # --- History ----------------------------------------------------------------------------------
@@ -487,12 +493,18 @@ def product_image_make_thumbnail(*, image: ProductImage) -> None:
 
 def product_record_view(*, product_id: int, client: str, user: User | AnonymousUser | None = None) -> bool:
     """Count a view of the product page, once per client (`sellflow.counters.client_key`) in the
-    counter window: reloading, or a script replaying the request, adds nothing. True if counted."""
+    counter window: reloading, or a script replaying the request, adds nothing. True if counted.
+    The view is added to a tally in the cache, not to the product's row: a popular product's views
+    never queue on its row lock. `product_views_flush` writes the tally to view_count each minute."""
     if not first_in_window(f"product-view:{product_id}:{client}", seconds=settings.PRODUCT_COUNTER_WINDOW_SECONDS):
         return False
-    Product.objects.filter(pk=product_id).update(view_count=F("view_count") + 1)
+    pending_add(PRODUCT_VIEWS, product_id)
+    if pending_flush_due(PRODUCT_VIEWS, seconds=settings.PRODUCT_VIEWS_FLUSH_SECONDS):
+        # The embedded default has no beat: its in-process tally is flushed from here, once a period.
+        after_commit(flush_product_views_task.delay)
     if user is not None and user.is_authenticated:
-        # One row per shopper and product, bumped in place: a busy product page adds no rows.
+        # The shopper's own history: one row per shopper and product, bumped in place. Only that
+        # shopper's requests ever touch it, so it is no hot row.
         now = timezone.now()
         updated = ProductView.objects.filter(user=user, product_id=product_id).update(
             count=F("count") + 1, last_viewed_at=now)
@@ -504,6 +516,31 @@ def product_record_view(*, product_id: int, client: str, user: User | AnonymousU
                 ProductView.objects.filter(user=user, product_id=product_id).update(
                     count=F("count") + 1, last_viewed_at=now)
     return True
+
+
+def product_views_flush() -> dict[str, int]:
+    """Add the views counted since the last flush to each product's view_count, in one pass. The
+    tally is taken out of the cache and reset in one atomic step, so views counted meanwhile wait
+    for the next flush (none lost, none counted twice); if the write fails, the batch goes back."""
+    tally = pending_take(PRODUCT_VIEWS)
+    if not tally:
+        return {"products": 0, "views": 0}
+    try:
+        with transaction.atomic(durable=True):
+            # Ascending ids: two flushes at once lock rows in the same order.
+            rows = sorted(tally.items())
+            for start in range(0, len(rows), VIEWS_FLUSH_BATCH):
+                _add_views(rows[start:start + VIEWS_FLUSH_BATCH])
+    except BaseException:
+        pending_give_back(PRODUCT_VIEWS, tally)
+        raise
+    return {"products": len(tally), "views": sum(tally.values())}
+
+
+def _add_views(rows: list[tuple[int, int]]) -> None:
+    """One UPDATE for many products: view_count + CASE id WHEN ... THEN n END."""
+    added = Case(*[When(pk=pk, then=Value(views)) for pk, views in rows], output_field=PositiveIntegerField())
+    Product.objects.filter(pk__in=[pk for pk, _ in rows]).update(view_count=F("view_count") + added)
 
 
 def product_record_share(*, product_id: int, client: str) -> bool:

@@ -13,3 +13,11 @@ def make_product_thumbnail(image_id: int) -> None:
     if product_image is None or product_image.thumbnail:
         return  # deleted meanwhile, or already done by an earlier delivery
     product_image_make_thumbnail(image=product_image)
+
+
+@shared_task
+def flush_product_views() -> dict[str, int]:
+    """Each minute (the beat): the views counted in the cache, added to the products' view_count."""
+    from products.services import product_views_flush
+
+    return product_views_flush()

@@ -43,3 +43,8 @@ class SharedPoolRedisCache(RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = SharedPoolRedisCacheClient
+
+    def redis_client(self, key):
+        """The redis-py client serving `key` (a full key: make_and_validate_key), for what the cache
+        API lacks (hashes, scripts)."""
+        return self._cache.get_client(key, write=True)

@@ -248,6 +248,9 @@ CATALOG_IMPORT_SYNC_MAX_ROWS = env.int("CATALOG_IMPORT_SYNC_MAX_ROWS", default=2
 CATALOG_IMPORT_RETENTION_DAYS = env.int("CATALOG_IMPORT_RETENTION_DAYS", default=7)
 # A product's views and shares count once per client (user, else address) in this many seconds.
 PRODUCT_COUNTER_WINDOW_SECONDS = env.int("PRODUCT_COUNTER_WINDOW_SECONDS", default=3600)
+# Views are tallied in the cache and added to view_count every this many seconds (beat; on the
+# embedded default, by the first view after the period), so view_count lags by up to that much.
+PRODUCT_VIEWS_FLUSH_SECONDS = env.int("PRODUCT_VIEWS_FLUSH_SECONDS", default=60)
 # Seconds public listings, details and the category tree stay cached (0 turns caching off).
 PUBLIC_CATALOG_CACHE_SECONDS = env.int("PUBLIC_CATALOG_CACHE_SECONDS", default=300)
 # Serves /api/bench/floor/, the benchmark's no-database baseline (bench/README.md). Never in production.
@@ -521,6 +524,11 @@ CELERY_BEAT_SCHEDULE = {
     "ai-fail-stale-jobs": {
         "task": "ai.tasks.fail_stale_jobs",
         "schedule": timedelta(minutes=5),
+    },
+    # Views tallied in the cache (products.services.product_record_view) written to view_count.
+    "products-flush-views": {
+        "task": "products.tasks.flush_product_views",
+        "schedule": timedelta(seconds=max(PRODUCT_VIEWS_FLUSH_SECONDS, 1)),
     },
     # Abandoned imports failed, finished ones past their retention deleted, stray import files removed.
     "products-prune-catalog-imports": {

@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 
 from accounts.services import tokens_for_user
 from sellflow.celery import app as celery_app
+from sellflow.counters import pending_reset
 from tests.accounts.factories import UserFactory
 
 # Keys of this test process in a shared Redis: xdist workers and concurrent CI runs never
@@ -62,6 +63,7 @@ def clear_cache() -> None:
             client.delete(*keys)
     else:
         backend.clear()
+        pending_reset()  # pending counts kept beside the local-memory cache
 
 
 @pytest.fixture(autouse=True)
