@@ -162,13 +162,17 @@ def fill_catalog() -> None:
 
 # --- Server and load --------------------------------------------------------------------------
 
+def server_command() -> list[str]:
+    """The production server as the web container starts it (gunicorn with uvicorn workers,
+    gunicorn.conf.py: WEB_CONCURRENCY of them, one per CPU unless set), on the bench's port."""
+    return [str(Path(PYTHON).parent / "gunicorn"), "--config", str(ROOT / "gunicorn.conf.py"),
+            "--bind", f"127.0.0.1:{PORT}", "sellflow.asgi:application"]
+
+
 def start_server(cache_seconds: int) -> subprocess.Popen:
     env = child_env(PUBLIC_CATALOG_CACHE_SECONDS=str(cache_seconds))
     log = open(RESULTS / "server.log", "ab")
-    server = subprocess.Popen(
-        [str(Path(PYTHON).parent / "daphne"), "-b", "127.0.0.1", "-p", str(PORT), "sellflow.asgi:application"],
-        cwd=ROOT, env=env, stdout=log, stderr=log,
-    )
+    server = subprocess.Popen(server_command(), cwd=ROOT, env=env, stdout=log, stderr=log)
     for _ in range(100):
         try:
             with urllib.request.urlopen(f"{BASE}/api/health/", timeout=1) as response:
