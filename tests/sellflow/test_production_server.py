@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import aiohttp
 import pytest
@@ -138,18 +139,23 @@ def test_the_server_logs_one_access_line_per_request_no_token_and_no_error(embed
 
 # --- The PostgreSQL and Redis run: the channel layer across processes ------------------------------
 
+def database_url(database: dict) -> str:
+    """This run's test database (pytest-django's, once created) as a DATABASE_URL."""
+    user, password = quote(database["USER"] or "", safe=""), quote(database["PASSWORD"] or "", safe="")
+    return (f"postgres://{user}:{password}@{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}/"
+            f"{quote(database['NAME'], safe='')}")
+
+
 @pytest.fixture(scope="module")
-def shared_server(tmp_path_factory, django_db_setup, django_db_blocker):
+def shared_server(tmp_path_factory, django_db_setup):
     """The server on this run's test database and Redis, with this process's keys (so a
     notification made here reaches the server's sockets)."""
     layer = settings.CHANNEL_LAYERS["default"]
     if connection.vendor != "postgresql" or "RedisChannelLayer" not in layer["BACKEND"]:
         pytest.skip("needs the PostgreSQL and Redis run: the server shares its database and channel layer")
-    database = connection.settings_dict
     folder = tmp_path_factory.mktemp("gunicorn")
     env = clean_env(
-        DATABASE_URL=(f"postgres://{database['USER']}:{database['PASSWORD'] or ''}@{database['HOST'] or '127.0.0.1'}:"
-                      f"{database['PORT'] or 5432}/{database['NAME']}"),
+        DATABASE_URL=database_url(connection.settings_dict),
         REDIS_URL=layer["CONFIG"]["hosts"][0]["address"],
         CACHE_KEY_PREFIX=layer["CONFIG"]["prefix"].removesuffix(":asgi"),
         DJANGO_SECRET_KEY=settings.SECRET_KEY, JWT_SIGNING_KEY=settings.SIMPLE_JWT["SIGNING_KEY"],
