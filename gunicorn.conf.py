@@ -5,7 +5,12 @@ sellflow.asgi:application (HTTP and WebSockets) on its own event loop. The web c
     gunicorn --config gunicorn.conf.py --bind 0.0.0.0:8000 sellflow.asgi:application
 
 Workers share nothing but the listening socket: WebSocket groups reach across them through the
-Redis channel layer (REDIS_URL), as they do across machines. `make run` keeps one daphne process.
+Redis channel layer (REDIS_URL), as they do across machines; each worker holds its own database
+connections and about 125 MB. `make run` keeps one daphne process.
+
+gunicorn rather than `uvicorn --workers`: the same uvicorn code serves each request, and gunicorn
+is the long-kept process manager (a worker whose loop stops answering is replaced after `timeout`,
+stopping workers get `graceful_timeout`, signals resize or reload the pool).
 """
 
 import os
