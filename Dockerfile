@@ -22,4 +22,5 @@ RUN DJANGO_SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(
 USER sellflow
 
 EXPOSE 8000
-CMD ["daphne", "--bind", "0.0.0.0", "--port", "8000", "--proxy-headers", "sellflow.asgi:application"]
+# gunicorn with uvicorn workers (gunicorn.conf.py): WEB_CONCURRENCY processes, one per CPU unless set.
+CMD ["gunicorn", "--config", "gunicorn.conf.py", "--bind", "0.0.0.0:8000", "sellflow.asgi:application"]

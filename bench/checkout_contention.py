@@ -1,5 +1,5 @@
 """Checkout contention benchmark: many buyers at once for the last units of one product, through
-the HTTP API of the production server (daphne, DEBUG off, PostgreSQL + Redis), with Celery tasks
+the HTTP API of the production server (gunicorn with uvicorn workers, DEBUG off, PostgreSQL + Redis), with Celery tasks
 eager in the server as on a box without workers.
 
     .venv/bin/python bench/checkout_contention.py                        # 200 buyers, 50 units

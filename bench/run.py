@@ -200,8 +200,10 @@ def id_script(path: Path, ids: list[int], prefix: str) -> Path:
 # --- Server and load --------------------------------------------------------------------------
 
 def server_command(port: int) -> list[str]:
-    """The production server as shipped, listening on 127.0.0.1:port (the one place to change it)."""
-    return [str(Path(PYTHON).parent / "daphne"), "-b", "127.0.0.1", "-p", str(port), "sellflow.asgi:application"]
+    """The production server as the web container starts it (gunicorn with uvicorn workers,
+    gunicorn.conf.py: WEB_CONCURRENCY of them, one per CPU unless set), on 127.0.0.1:port."""
+    return [str(Path(PYTHON).parent / "gunicorn"), "--config", str(ROOT / "gunicorn.conf.py"),
+            "--bind", f"127.0.0.1:{port}", "sellflow.asgi:application"]
 
 
 def start_server(cache_seconds: int, port: int = PORT) -> subprocess.Popen:

@@ -187,8 +187,8 @@ def main() -> None:
         scripts[kind] = run.RESULTS / f"search-{kind}.lua"
         scripts[kind].write_text(lua_script(kind_paths))
 
-    print(f"Load: wrk, {args.connections} connections, {args.duration}s per kind, one daphne process, "
-          "public catalog cache off (PUBLIC_CATALOG_CACHE_SECONDS=0)")
+    print(f"Load: wrk, {args.connections} connections, {args.duration}s per kind, the production server "
+          "(bench.run.server_command), public catalog cache off (PUBLIC_CATALOG_CACHE_SECONDS=0)")
     server = run.start_server(0)
     try:
         found = check(paths)

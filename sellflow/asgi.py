@@ -32,8 +32,23 @@ def use_sellflow_requests_in_daphne() -> None:
 
 use_sellflow_requests_in_daphne()
 
+
+async def lifespan(scope, receive, send) -> None:
+    """The ASGI lifespan protocol, which uvicorn (the production server's workers) speaks and
+    daphne does not: nothing to open or close per process, so each step is acknowledged at once
+    (a router without it would fail the scope, and the server log that it is unsupported)."""
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
 application = ProtocolTypeRouter(
     {
+        "lifespan": lifespan,
         "http": BodySizeLimit(django_asgi_app),
         "websocket": JWTQueryStringAuthMiddleware(URLRouter(websocket_urlpatterns)),
     }
