@@ -1,4 +1,5 @@
-"""ASGI entry point: Django for HTTP, Channels for /ws/.
+"""ASGI entry point: Django for HTTP (in one hop to its sync thread, sellflow.http_handler),
+Channels for /ws/.
 
 WebSockets authenticate with a token in the query string only, never with cookies, so a page on
 another origin cannot ride a user's credentials: no origin allow-list is needed.
@@ -6,14 +7,15 @@ another origin cannot ride a user's credentials: no origin allow-list is needed.
 
 import os
 
-from django.core.asgi import get_asgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sellflow.settings")
-django_asgi_app = get_asgi_application()
+django.setup(set_prefix=False)
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402  (needs Django set up)
 
 from sellflow.body_limit import BodySizeLimit  # noqa: E402
+from sellflow.http_handler import OneHopHTTPHandler  # noqa: E402
 from sellflow.routing import websocket_urlpatterns  # noqa: E402
 from sellflow.ws_auth import JWTQueryStringAuthMiddleware  # noqa: E402
 
@@ -49,7 +51,7 @@ async def lifespan(scope, receive, send) -> None:
 application = ProtocolTypeRouter(
     {
         "lifespan": lifespan,
-        "http": BodySizeLimit(django_asgi_app),
+        "http": BodySizeLimit(OneHopHTTPHandler()),
         "websocket": JWTQueryStringAuthMiddleware(URLRouter(websocket_urlpatterns)),
     }
 )
