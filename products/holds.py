@@ -31,10 +31,17 @@ class HeldUnits:
     until: datetime | None = None
 
     def available(self, product) -> int:
-        return max(product.stock_quantity - self.by_product.get(product.pk, 0), 0)
+        return self.available_of(product.pk, product.stock_quantity)
+
+    def available_of(self, product_id: int, on_hand: int) -> int:
+        """`available` for a product read as values (no model instance)."""
+        return max(on_hand - self.by_product.get(product_id, 0), 0)
 
     def available_variant(self, variant) -> int:
-        return max(variant.stock_quantity - self.by_variant.get(variant.pk, 0), 0)
+        return self.available_variant_of(variant.pk, variant.stock_quantity)
+
+    def available_variant_of(self, variant_id: int, on_hand: int) -> int:
+        return max(on_hand - self.by_variant.get(variant_id, 0), 0)
 
 
 def held_units(product_ids: Iterable[int], *, now: datetime) -> HeldUnits:

@@ -54,7 +54,7 @@ class PublicProductListView(generics.ListAPIView):
     filterset_class = PublicProductFilter
 
     def get_queryset(self):
-        return selectors.public_products()
+        return selectors.public_listing()
 
     def _filtered_without_search(self):
         """What the other filters of the request select: where a suggestion must find something."""
@@ -66,7 +66,8 @@ class PublicProductListView(generics.ListAPIView):
         rows = selectors.PublicRows(request)
 
         def build():
-            page = self.paginate_queryset(selectors.buyable_first(self.filter_queryset(self.get_queryset())))
+            products = self.filter_queryset(self.get_queryset()).values(*selectors.PUBLIC_ROW_FIELDS)
+            page = self.paginate_queryset(selectors.buyable_first(products))
             headers = self.paginator.get_headers()
             if not self.paginator.page.paginator.count and request.query_params.get("search"):
                 suggestion = did_you_mean(request.query_params["search"], among=self._filtered_without_search())
@@ -74,7 +75,7 @@ class PublicProductListView(generics.ListAPIView):
                     # Percent-encoded UTF-8 (spaces kept): a header carries Latin-1 at most.
                     headers[SUGGESTION_HEADER] = quote(suggestion, safe=" ")
             # Cached as rendered JSON: a warm hit does no serialization at all.
-            return JSONRenderer().render(rows.products(page)), headers
+            return JSONRenderer().render(rows.rows(page)), headers
 
         def valid_until():
             # The page's stock changes when one of its holds lapses; which products `in_stock`
@@ -108,7 +109,7 @@ class PublicProductDetailView(APIView):
 
         def build():
             # One row: no listing order (stock_rank reads the holds of the whole catalog).
-            product = selectors.public_products().prefetch_related("variants").filter(pk=pk).order_by().first()
+            product = Product.objects.public().filter(pk=pk).values(*selectors.PUBLIC_DETAIL_FIELDS).first()
             return JSONRenderer().render(rows.detail(product)) if product else None
 
         content = catalog_cache.cached_detail(pk, f"{request.scheme}://{request.get_host()}", build,
