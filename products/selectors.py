@@ -3,8 +3,10 @@ the rows of the public listings, built directly as dicts (the hot path does no s
 work per item; the URL prefixes, seller blocks and held stock are computed once per page)."""
 
 from collections import defaultdict
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from functools import partial
+from typing import Any, NamedTuple
 
 from django.core.files.storage import default_storage
 from django.db.models import Case, Count, IntegerField, Prefetch, QuerySet, Value, When
@@ -12,7 +14,7 @@ from django.utils import timezone
 from django.utils.encoding import filepath_to_uri
 
 from accounts.models import User
-from products.holds import HeldUnits, buyable, held_in_full, held_units
+from products.holds import HeldUnits, buyable, held_in_full, held_in_full_until, held_units
 from products.models import Category, Product, ProductImage, Variant, split_tags
 
 
@@ -41,6 +43,29 @@ def on_hand_rank() -> Case:
     return Case(When(stock_quantity__gt=0, then=Value(0)), default=Value(1), output_field=IntegerField())
 
 
+class ListingCounts(NamedTuple):
+    """What paginating a public list in two segments needs: the products held in full (the rule of
+    the first segment), how many products in all and in the first segment, and until when that is
+    true (the first lapse of a hold on a product held in full; null: until the catalog changes)."""
+
+    held_in_full_ids: list[int]
+    total: int
+    buyable: int
+    until: datetime | None
+
+
+def count_listing(queryset: QuerySet[Product], now: datetime) -> ListingCounts:
+    """Two queries: the products held in full, then both counts at once."""
+    held, until = held_in_full_until(now)
+    rule = buyable(now, held_in_full_ids=held)
+    counts = queryset.aggregate(total=Count("pk"), buyable=Count("pk", filter=rule))
+    return ListingCounts(held, counts["total"], counts["buyable"], until)
+
+
+# Given count() (the listing's counts), returns them: from a cache (products.cache.cached_counts) or not.
+RememberCounts = Callable[[Callable[[], ListingCounts]], ListingCounts]
+
+
 class BuyableFirst:
     """A public list ordered by stock_rank(), read for a paginator as two segments: the products
     buyers can take, then the others, each in the rest of the order. Sorting every public product
@@ -49,11 +74,15 @@ class BuyableFirst:
     read only as far as the page goes.
     The products held in full are read first (one small query), so that the database plans each
     segment knowing how few they are; the count counts both segments at once. A page then costs
-    one query (and its prefetches), two where the first segment ends."""
+    one query (and its prefetches), two where the first segment ends.
+    With `remember_counts`, the counts (and the products held in full) are read at once, through it:
+    a cached count costs no query at all."""
 
-    def __init__(self, queryset: QuerySet[Product]):
+    def __init__(self, queryset: QuerySet[Product], *, remember_counts: RememberCounts | None = None):
         now = timezone.now()
-        self.rule = buyable(now, held_in_full_ids=list(held_in_full(now)))
+        self.counts = remember_counts(partial(count_listing, queryset, now)) if remember_counts else None
+        held = self.counts.held_in_full_ids if self.counts else list(held_in_full(now))
+        self.rule = buyable(now, held_in_full_ids=held)
         order = queryset.query.order_by[1:]
         self.queryset = queryset
         # A search ranks every match before the first page is known: the index's order would only
@@ -61,9 +90,11 @@ class BuyableFirst:
         leading = () if "-search_rank" in order else (on_hand_rank(),)
         self.buyable = queryset.filter(self.rule).order_by(*leading, *order)
         self.others = queryset.exclude(self.rule).order_by(*order)
-        self.buyable_count: int | None = None
+        self.buyable_count: int | None = self.counts.buyable if self.counts else None
 
     def count(self) -> int:
+        if self.counts:
+            return self.counts.total
         counts = self.queryset.aggregate(total=Count("pk"), buyable=Count("pk", filter=self.rule))
         self.buyable_count = counts["buyable"]
         return counts["total"]
@@ -76,12 +107,15 @@ class BuyableFirst:
         return found + (list(self.others[max(start - first, 0):stop - first]) if stop > first else [])
 
 
-def buyable_first(queryset: QuerySet[Product]) -> "QuerySet[Product] | BuyableFirst":
+def buyable_first(queryset: QuerySet[Product], *,
+                  remember_counts: RememberCounts | None = None) -> "QuerySet[Product] | BuyableFirst":
     """What to paginate for a list over the whole catalog (the listing, the AI search): read in two
     segments when it puts buyable products first. A vendor's page or favourites sort few rows: they
     are paginated as they are."""
     order = queryset.query.order_by
-    return BuyableFirst(queryset) if order and isinstance(order[0], StockRank) else queryset
+    if order and isinstance(order[0], StockRank):
+        return BuyableFirst(queryset, remember_counts=remember_counts)
+    return queryset
 
 
 def public_listing() -> QuerySet[Product]:

@@ -37,6 +37,7 @@ class CategoryTreeView(APIView):
         return Response(catalog_cache.cached_category_tree(selectors.category_tree))
 
 SUGGESTION_HEADER = "X-Search-Suggestion"
+PAGE_PARAMETERS = (CatalogPagination.page_query_param, CatalogPagination.page_size_query_param)
 
 
 @extend_schema_view(get=extend_schema(tags=TAGS, summary="Products on sale (no login needed)",
@@ -62,12 +63,19 @@ class PublicProductListView(generics.ListAPIView):
         params.pop("search", None)
         return PublicProductFilter(params, queryset=Product.objects.public(), request=self.request).qs.order_by()
 
+    def _remember_counts(self, count):
+        """The listing's counts, cached per filter set: the page is not part of the key."""
+        filters = urlencode(sorted((name, value) for name, values in self.request.query_params.lists()
+                                   if name not in PAGE_PARAMETERS for value in values))
+        counts = catalog_cache.cached_counts(filters, lambda: tuple(count()), valid_until=lambda found: found[-1])
+        return selectors.ListingCounts(*counts)
+
     def list(self, request, *args, **kwargs):
         rows = selectors.PublicRows(request)
 
         def build():
             products = self.filter_queryset(self.get_queryset()).values(*selectors.PUBLIC_ROW_FIELDS)
-            page = self.paginate_queryset(selectors.buyable_first(products))
+            page = self.paginate_queryset(selectors.buyable_first(products, remember_counts=self._remember_counts))
             headers = self.paginator.get_headers()
             if not self.paginator.page.paginator.count and request.query_params.get("search"):
                 suggestion = did_you_mean(request.query_params["search"], among=self._filtered_without_search())
