@@ -103,3 +103,19 @@ def test_a_lapsed_hold_puts_its_product_back_in_the_buyable_count(api_client, mo
 
     assert total(api_client, in_stock="true") == 2
     assert [row["in_stock"] for row in api_client.get(LIST).json()] == [True, True]
+
+
+def test_the_landing_page_builds_no_filterset(api_client, monkeypatch):
+    from sellflow.filters import FilterBackend
+
+    built = []
+    original = FilterBackend.get_filterset
+    monkeypatch.setattr(FilterBackend, "get_filterset", lambda *args: built.append(args) or original(*args))
+    ProductFactory.create_batch(2)
+
+    assert total(api_client) == 2
+    assert total(api_client, page=1, page_size=1, utm_source="x") == 2  # no filter asked either
+    assert built == []
+    assert total(api_client, in_stock="false") == 0
+    assert len(built) == 1
+    assert api_client.get(LIST, {"in_stock": ""}).json()["code"] == "invalid"  # a blank filter is still refused
