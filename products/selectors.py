@@ -9,7 +9,7 @@ from functools import partial
 from typing import Any, NamedTuple
 
 from django.core.files.storage import default_storage
-from django.db.models import Case, Count, IntegerField, Prefetch, QuerySet, Value, When
+from django.db.models import Case, Count, Expression, IntegerField, Prefetch, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.encoding import filepath_to_uri
 
@@ -27,14 +27,22 @@ def seller_products(seller: User) -> QuerySet[Product]:
     )
 
 
-class StockRank(Case):
-    """The leading term of the public orders, so that buyable_first() can recognise it."""
+class StockRank(Expression):
+    """The leading term of the public orders, so that buyable_first() can recognise it. Its CASE (and
+    the subquery of the products held in full in it) is built only when a query keeping it is compiled,
+    at that moment's time: the listing's BuyableFirst drops it, so the listing never pays for it."""
+
+    output_field = IntegerField()
+
+    def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False, for_save=False):
+        rank = Case(When(buyable(timezone.now()), then=Value(0)), default=Value(1), output_field=IntegerField())
+        return rank.resolve_expression(query, allow_joins, reuse, summarize, for_save)
 
 
 def stock_rank() -> StockRank:
     """0 for products buyers can take now, 1 for sold out or held in full by unpaid orders:
     listings show what can be bought first."""
-    return StockRank(When(buyable(timezone.now()), then=Value(0)), default=Value(1), output_field=IntegerField())
+    return StockRank()
 
 
 def on_hand_rank() -> Case:
