@@ -13,7 +13,7 @@ from django.db.models import Case, Count, Expression, IntegerField, Prefetch, Qu
 from django.utils import timezone
 from django.utils.encoding import filepath_to_uri
 
-from accounts.models import User
+from accounts.models import User, display_name
 from products.holds import HeldUnits, buyable, held_in_full, held_in_full_until, held_units
 from products.models import Category, Product, ProductImage, Variant, split_tags
 
@@ -169,7 +169,8 @@ def category_and_descendant_ids(value: str) -> list[int]:
 
 # What a public row shows, read as values: the product's columns and its category's and seller's
 # public ones, never the seller's whole row (its password hash, email, settings...).
-SELLER_FIELDS = ("first_name", "last_name", "company_name", "account_type", "city", "avatar")
+NAME_FIELDS = ("company_name", "first_name", "last_name", "account_type")  # what display_name() reads
+SELLER_FIELDS = (*NAME_FIELDS, "city", "avatar")
 PUBLIC_ROW_FIELDS = (
     "id", "name", "slug", "price", "compare_at_price", "currency", "stock_quantity", "tags_text", "created_at",
     "category_id", "category__name", "category__slug", "seller_id", *(f"seller__{field}" for field in SELLER_FIELDS),
@@ -251,12 +252,17 @@ class PublicRows:
         return row
 
     def seller_of(self, values: dict[str, Any]) -> dict[str, Any]:
-        """The seller block of a row read as values: one unsaved User of the public fields per seller,
-        so that the display name is the model's own rule."""
-        row = self._sellers.get(values["seller_id"])
+        """The seller block of a row read as values (built once per seller and request)."""
+        pk = values["seller_id"]
+        row = self._sellers.get(pk)
         if row is None:
-            public_fields = {field: values[f"seller__{field}"] for field in SELLER_FIELDS}
-            row = self.seller(User(pk=values["seller_id"], **public_fields))
+            row = self._sellers[pk] = {
+                "id": pk,
+                "display_name": display_name(pk=pk, **{field: values[f"seller__{field}"] for field in NAME_FIELDS}),
+                "company_name": values["seller__company_name"],
+                "city": values["seller__city"],
+                "avatar": self.url(values["seller__avatar"]),
+            }
         return row
 
     def product(self, product: Product) -> dict[str, Any]:
