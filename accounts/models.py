@@ -61,6 +61,14 @@ def default_currency() -> str:
     return settings.DEFAULT_CURRENCY
 
 
+def display_name(*, pk: int, company_name: str, first_name: str, last_name: str, account_type: str) -> str:
+    """The name others see (catalog, orders, their mail): the business's, else the person's,
+    else "Seller 12" / "Buyer 12". Never anything of the email address, which is private.
+    From the fields alone, for readers of values (User.display_name for an instance)."""
+    full_name = f"{first_name} {last_name}".strip()
+    return company_name.strip() or full_name or f"{dict(AccountType.choices).get(account_type, account_type)} {pk}"
+
+
 def avatar_upload_to(user: "User", filename: str) -> str:
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "jpg"
     return f"avatars/{user.pk}/{uuid.uuid4().hex}.{extension}"
@@ -133,9 +141,8 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def display_name(self) -> str:
-        """The name others see (catalog, orders, their mail): the business's, else the person's,
-        else "Seller 12" / "Buyer 12". Never anything of the email address, which is private."""
-        return self.company_name.strip() or self.full_name or f"{self.get_account_type_display()} {self.pk}"
+        return display_name(pk=self.pk, company_name=self.company_name, first_name=self.first_name,
+                            last_name=self.last_name, account_type=self.account_type)
 
     @property
     def dark_mode(self) -> bool:

@@ -71,8 +71,9 @@ def _usable(entry, generations: tuple) -> bool:
             and (entry[2] is None or timezone.now() < entry[2]))
 
 
-def _store(key: str, generations: tuple, value: Any, valid_until: datetime | None) -> None:
-    timeout = settings.PUBLIC_CATALOG_CACHE_SECONDS
+def _store(key: str, generations: tuple, value: Any, valid_until: datetime | None, *,
+           seconds: int | None = None) -> None:
+    timeout = settings.PUBLIC_CATALOG_CACHE_SECONDS if seconds is None else seconds
     if valid_until is not None:
         timeout = min(timeout, max(1, math.ceil((valid_until - timezone.now()).total_seconds())))
     cache.set(key, (generations, value, valid_until), timeout)
@@ -94,6 +95,28 @@ def cached_listing(request_key: str, build: Callable[[], Any], *, valid_until: V
     generations = _generations(CATALOG_GENERATION_KEY, SELLERS_GENERATION_KEY)
     digest = hashlib.sha256(request_key.encode()).hexdigest()[:32]
     return _cached(f"catalog:list:{digest}", generations, build, valid_until)
+
+
+def cached_counts(filters: str, count: Callable[[], tuple], *,
+                  valid_until: Callable[[tuple], datetime | None]) -> tuple:
+    """The counts of the public listing for a filter set (`filters`, the query without the page), as
+    `count()` returns them (a plain tuple): what X-Total-Count shows. Kept under the generations a
+    cached page is, so exact after any change, and kept even when pages are not cached: counting
+    the catalog is the costly part of a cold page. The generations and the entry are one round trip.
+    `valid_until(counts)` says until when they stay true."""
+    seconds = settings.PUBLIC_CATALOG_COUNT_CACHE_SECONDS
+    if seconds <= 0:
+        return count()
+    key = f"catalog:count:{hashlib.sha256(filters.encode()).hexdigest()[:32]}"
+    generation_keys = (CATALOG_GENERATION_KEY, SELLERS_GENERATION_KEY)
+    found = cache.get_many([*generation_keys, key])
+    generations = tuple(found[k] if k in found else read_generation(k) for k in generation_keys)
+    entry = found.get(key)
+    if _usable(entry, generations):
+        return entry[1]
+    counts = count()
+    _store(key, generations, counts, valid_until(counts), seconds=seconds)
+    return counts
 
 
 def cached_detail(product_id: int, origin: str, build: Callable[[], Any], *,

@@ -31,10 +31,17 @@ class HeldUnits:
     until: datetime | None = None
 
     def available(self, product) -> int:
-        return max(product.stock_quantity - self.by_product.get(product.pk, 0), 0)
+        return self.available_of(product.pk, product.stock_quantity)
+
+    def available_of(self, product_id: int, on_hand: int) -> int:
+        """`available` for a product read as values (no model instance)."""
+        return max(on_hand - self.by_product.get(product_id, 0), 0)
 
     def available_variant(self, variant) -> int:
-        return max(variant.stock_quantity - self.by_variant.get(variant.pk, 0), 0)
+        return self.available_variant_of(variant.pk, variant.stock_quantity)
+
+    def available_variant_of(self, variant_id: int, on_hand: int) -> int:
+        return max(on_hand - self.by_variant.get(variant_id, 0), 0)
 
 
 def held_units(product_ids: Iterable[int], *, now: datetime) -> HeldUnits:
@@ -70,14 +77,31 @@ def available_stock(now: datetime) -> Expression:
     return F("stock_quantity") - Coalesce(_held(now), Value(0))
 
 
+def _held_in_full_products(now: datetime) -> QuerySet[Product]:
+    return (Product.objects.filter(pk__in=_active_holds(now).values("product_id"))
+            .alias(held=_held(now)).filter(stock_quantity__lte=F("held")))
+
+
 def held_in_full(now: datetime) -> QuerySet:
     """The ids of the products whose holds take every unit on hand at `now`, found from the holds'
     side (a few rows, each product's sum read by its index), never by a pass over the catalog: a
     subquery as it is, or one small query when read."""
     if _active_holds is None:
         return Product.objects.none().values_list("pk", flat=True)
-    return (Product.objects.filter(pk__in=_active_holds(now).values("product_id"))
-            .alias(held=_held(now)).filter(stock_quantity__lte=F("held")).values_list("pk", flat=True))
+    return _held_in_full_products(now).values_list("pk", flat=True)
+
+
+def held_in_full_until(now: datetime) -> tuple[list[int], datetime | None]:
+    """held_in_full(now) read (one query), with when the first hold on one of them lapses. Until then
+    the set stays as it is unless holds are placed or released (which bump the catalog's generation):
+    a hold lapsing on another product only makes more of it available."""
+    if _active_holds is None:
+        return [], None
+    first_lapse_of_product = (_active_holds(now).filter(product_id=OuterRef("pk")).order_by().values("product_id")
+                              .annotate(first=Min("expires_at")).values("first"))
+    rows = list(_held_in_full_products(now).annotate(lapse=Subquery(first_lapse_of_product))
+                .values_list("pk", "lapse"))
+    return [pk for pk, _ in rows], min((lapse for _, lapse in rows if lapse is not None), default=None)
 
 
 def buyable(now: datetime, prefix: str = "", *, held_in_full_ids: list[int] | None = None) -> Q:

@@ -63,6 +63,11 @@ class ProductQuerySet(models.QuerySet):
         return self.filter(deleted_at__isnull=True, status=ProductStatus.ACTIVE, seller__is_active=True)
 
 
+def split_tags(tags_text: str) -> list[str]:
+    """The tags of a product's `tags_text` ("audio,wireless"), in order."""
+    return [tag for tag in tags_text.split(",") if tag]
+
+
 class Product(models.Model):
     seller = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="products")
     name = models.CharField(max_length=200)
@@ -127,7 +132,7 @@ class Product(models.Model):
 
     @property
     def tag_list(self) -> list[str]:
-        return [tag for tag in self.tags_text.split(",") if tag]
+        return split_tags(self.tags_text)
 
     @property
     def in_stock(self) -> bool:

@@ -2,17 +2,20 @@
 the rows of the public listings, built directly as dicts (the hot path does no serializer
 work per item; the URL prefixes, seller blocks and held stock are computed once per page)."""
 
-from collections.abc import Iterable
-from typing import Any
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from functools import partial
+from typing import Any, NamedTuple
 
 from django.core.files.storage import default_storage
-from django.db.models import Case, Count, IntegerField, Prefetch, QuerySet, Value, When
+from django.db.models import Case, Count, Expression, IntegerField, Prefetch, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.encoding import filepath_to_uri
 
-from accounts.models import User
-from products.holds import HeldUnits, buyable, held_in_full, held_units
-from products.models import Category, Product, ProductImage
+from accounts.models import User, display_name
+from products.holds import HeldUnits, buyable, held_in_full, held_in_full_until, held_units
+from products.models import Category, Product, ProductImage, Variant, split_tags
 
 
 def seller_products(seller: User) -> QuerySet[Product]:
@@ -24,20 +27,51 @@ def seller_products(seller: User) -> QuerySet[Product]:
     )
 
 
-class StockRank(Case):
-    """The leading term of the public orders, so that buyable_first() can recognise it."""
+class StockRank(Expression):
+    """The leading term of the public orders, so that buyable_first() can recognise it. Its CASE (and
+    the subquery of the products held in full in it) is built only when a query keeping it is compiled,
+    at that moment's time: the listing's BuyableFirst drops it, so the listing never pays for it."""
+
+    output_field = IntegerField()
+
+    def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False, for_save=False):
+        rank = Case(When(buyable(timezone.now()), then=Value(0)), default=Value(1), output_field=IntegerField())
+        return rank.resolve_expression(query, allow_joins, reuse, summarize, for_save)
 
 
 def stock_rank() -> StockRank:
     """0 for products buyers can take now, 1 for sold out or held in full by unpaid orders:
     listings show what can be bought first."""
-    return StockRank(When(buyable(timezone.now()), then=Value(0)), default=Value(1), output_field=IntegerField())
+    return StockRank()
 
 
 def on_hand_rank() -> Case:
     """0 for products with stock on hand, 1 for none: the public-listing index
     (products.Product.Meta) is built on this very expression."""
     return Case(When(stock_quantity__gt=0, then=Value(0)), default=Value(1), output_field=IntegerField())
+
+
+class ListingCounts(NamedTuple):
+    """What paginating a public list in two segments needs: the products held in full (the rule of
+    the first segment), how many products in all and in the first segment, and until when that is
+    true (the first lapse of a hold on a product held in full; null: until the catalog changes)."""
+
+    held_in_full_ids: list[int]
+    total: int
+    buyable: int
+    until: datetime | None
+
+
+def count_listing(queryset: QuerySet[Product], now: datetime) -> ListingCounts:
+    """Two queries: the products held in full, then both counts at once."""
+    held, until = held_in_full_until(now)
+    rule = buyable(now, held_in_full_ids=held)
+    counts = queryset.aggregate(total=Count("pk"), buyable=Count("pk", filter=rule))
+    return ListingCounts(held, counts["total"], counts["buyable"], until)
+
+
+# Given count() (the listing's counts), returns them: from a cache (products.cache.cached_counts) or not.
+RememberCounts = Callable[[Callable[[], ListingCounts]], ListingCounts]
 
 
 class BuyableFirst:
@@ -48,11 +82,15 @@ class BuyableFirst:
     read only as far as the page goes.
     The products held in full are read first (one small query), so that the database plans each
     segment knowing how few they are; the count counts both segments at once. A page then costs
-    one query (and its prefetches), two where the first segment ends."""
+    one query (and its prefetches), two where the first segment ends.
+    With `remember_counts`, the counts (and the products held in full) are read at once, through it:
+    a cached count costs no query at all."""
 
-    def __init__(self, queryset: QuerySet[Product]):
+    def __init__(self, queryset: QuerySet[Product], *, remember_counts: RememberCounts | None = None):
         now = timezone.now()
-        self.rule = buyable(now, held_in_full_ids=list(held_in_full(now)))
+        self.counts = remember_counts(partial(count_listing, queryset, now)) if remember_counts else None
+        held = self.counts.held_in_full_ids if self.counts else list(held_in_full(now))
+        self.rule = buyable(now, held_in_full_ids=held)
         order = queryset.query.order_by[1:]
         self.queryset = queryset
         # A search ranks every match before the first page is known: the index's order would only
@@ -60,9 +98,11 @@ class BuyableFirst:
         leading = () if "-search_rank" in order else (on_hand_rank(),)
         self.buyable = queryset.filter(self.rule).order_by(*leading, *order)
         self.others = queryset.exclude(self.rule).order_by(*order)
-        self.buyable_count: int | None = None
+        self.buyable_count: int | None = self.counts.buyable if self.counts else None
 
     def count(self) -> int:
+        if self.counts:
+            return self.counts.total
         counts = self.queryset.aggregate(total=Count("pk"), buyable=Count("pk", filter=self.rule))
         self.buyable_count = counts["buyable"]
         return counts["total"]
@@ -75,20 +115,27 @@ class BuyableFirst:
         return found + (list(self.others[max(start - first, 0):stop - first]) if stop > first else [])
 
 
-def buyable_first(queryset: QuerySet[Product]) -> "QuerySet[Product] | BuyableFirst":
+def buyable_first(queryset: QuerySet[Product], *,
+                  remember_counts: RememberCounts | None = None) -> "QuerySet[Product] | BuyableFirst":
     """What to paginate for a list over the whole catalog (the listing, the AI search): read in two
     segments when it puts buyable products first. A vendor's page or favourites sort few rows: they
     are paginated as they are."""
     order = queryset.query.order_by
-    return BuyableFirst(queryset) if order and isinstance(order[0], StockRank) else queryset
+    if order and isinstance(order[0], StockRank):
+        return BuyableFirst(queryset, remember_counts=remember_counts)
+    return queryset
+
+
+def public_listing() -> QuerySet[Product]:
+    """The public products in the listing's order, bare: to be read as values of PUBLIC_ROW_FIELDS."""
+    return Product.objects.public().order_by(stock_rank(), "-created_at", "-id")
 
 
 def public_products() -> QuerySet[Product]:
     return (
-        Product.objects.public()
+        public_listing()
         .select_related("seller", "category")
         .prefetch_related(Prefetch("images", queryset=ProductImage.objects.order_by("-is_primary", "position", "id")))
-        .order_by(stock_rank(), "-created_at", "-id")
     )
 
 
@@ -120,10 +167,35 @@ def category_and_descendant_ids(value: str) -> list[int]:
     return found
 
 
+# What a public row shows, read as values: the product's columns and its category's and seller's
+# public ones, never the seller's whole row (its password hash, email, settings...).
+NAME_FIELDS = ("company_name", "first_name", "last_name", "account_type")  # what display_name() reads
+SELLER_FIELDS = (*NAME_FIELDS, "city", "avatar")
+PUBLIC_ROW_FIELDS = (
+    "id", "name", "slug", "price", "compare_at_price", "currency", "stock_quantity", "tags_text", "created_at",
+    "category_id", "category__name", "category__slug", "seller_id", *(f"seller__{field}" for field in SELLER_FIELDS),
+)
+PUBLIC_DETAIL_FIELDS = (*PUBLIC_ROW_FIELDS, "description", "view_count", "share_count")
+IMAGE_FIELDS = ("product_id", "id", "image", "thumbnail", "alt_text", "is_primary")
+
+
+def public_product_values(product: Product) -> dict[str, Any]:
+    """A product instance (category selected) as the product and category columns of PUBLIC_ROW_FIELDS."""
+    category = product.category
+    return {
+        "id": product.pk, "name": product.name, "slug": product.slug, "price": product.price,
+        "compare_at_price": product.compare_at_price, "currency": product.currency,
+        "stock_quantity": product.stock_quantity, "tags_text": product.tags_text, "created_at": product.created_at,
+        "category_id": product.category_id, "category__name": category.name if category else None,
+        "category__slug": category.slug if category else None,
+    }
+
+
 class PublicRows:
     """Builds the public JSON rows of products for one request. Their stock is what buyers can
     still take (on hand minus held): count the holds of the products first (`count_holds`, one
-    query), or build a page with `products`."""
+    query), or build a page with `products` (instances, as public_products() reads them) or `rows`
+    (values of PUBLIC_ROW_FIELDS: no model instance at all, the cheap way for the listing)."""
 
     def __init__(self, request):
         self.media_base = request.build_absolute_uri(default_storage.base_url)
@@ -143,8 +215,29 @@ class PublicRows:
         self.count_holds(page)
         return [self.product(product) for product in page]
 
+    def rows(self, page: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+        """A page read as values of PUBLIC_ROW_FIELDS: one query for its images, one for its holds."""
+        page = list(page)
+        ids = [values["id"] for values in page]
+        self._held = held_units(ids, now=timezone.now())
+        images = self.images_of(ids)
+        return [self.row(values, images.get(values["id"], []), self.seller_of(values)) for values in page]
+
+    def images_of(self, product_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+        found: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        if not product_ids:
+            return found
+        images = ProductImage.objects.filter(product_id__in=product_ids).values_list(*IMAGE_FIELDS)  # in Meta's order
+        for product_id, pk, image, thumbnail, alt_text, is_primary in images:
+            found[product_id].append(self.image(pk, image, thumbnail, alt_text, is_primary))
+        return found
+
     def url(self, name: str) -> str | None:
         return f"{self.media_base}{filepath_to_uri(name)}" if name else None
+
+    def image(self, pk: int, image: str, thumbnail: str, alt_text: str, is_primary: bool) -> dict[str, Any]:
+        return {"id": pk, "image": self.url(image), "thumbnail": self.url(thumbnail), "alt_text": alt_text,
+                "is_primary": is_primary}
 
     def seller(self, user) -> dict[str, Any]:
         row = self._sellers.get(user.pk)
@@ -158,48 +251,64 @@ class PublicRows:
             }
         return row
 
+    def seller_of(self, values: dict[str, Any]) -> dict[str, Any]:
+        """The seller block of a row read as values (built once per seller and request)."""
+        pk = values["seller_id"]
+        row = self._sellers.get(pk)
+        if row is None:
+            row = self._sellers[pk] = {
+                "id": pk,
+                "display_name": display_name(pk=pk, **{field: values[f"seller__{field}"] for field in NAME_FIELDS}),
+                "company_name": values["seller__company_name"],
+                "city": values["seller__city"],
+                "avatar": self.url(values["seller__avatar"]),
+            }
+        return row
+
     def product(self, product: Product) -> dict[str, Any]:
-        category = product.category
+        images = [self.image(image.pk, image.image.name, image.thumbnail.name, image.alt_text, image.is_primary)
+                  for image in product.images.all()]
+        return self.row(public_product_values(product), images, self.seller(product.seller))
+
+    def row(self, values: dict[str, Any], images: list[dict[str, Any]], seller: dict[str, Any]) -> dict[str, Any]:
+        compare_at_price = values["compare_at_price"]
         return {
-            "id": product.pk,
-            "name": product.name,
-            "slug": product.slug,
-            "price": f"{product.price:.2f}",
-            "compare_at_price": f"{product.compare_at_price:.2f}" if product.compare_at_price is not None else None,
-            "currency": product.currency,
-            "in_stock": self._held.available(product) > 0,
-            "category": {"id": category.pk, "name": category.name, "slug": category.slug} if category else None,
-            "tag_list": product.tag_list,
-            "images": [
-                {
-                    "id": image.pk,
-                    "image": self.url(image.image.name),
-                    "thumbnail": self.url(image.thumbnail.name),
-                    "alt_text": image.alt_text,
-                    "is_primary": image.is_primary,
-                }
-                for image in product.images.all()
-            ],
-            "seller": self.seller(product.seller),
-            "created_at": product.created_at.isoformat().replace("+00:00", "Z"),
+            "id": values["id"],
+            "name": values["name"],
+            "slug": values["slug"],
+            "price": f"{values['price']:.2f}",
+            "compare_at_price": f"{compare_at_price:.2f}" if compare_at_price is not None else None,
+            "currency": values["currency"],
+            "in_stock": self._held.available_of(values["id"], values["stock_quantity"]) > 0,
+            "category": {"id": values["category_id"], "name": values["category__name"],
+                         "slug": values["category__slug"]} if values["category_id"] is not None else None,
+            "tag_list": split_tags(values["tags_text"]),
+            "images": images,
+            "seller": seller,
+            "created_at": values["created_at"].isoformat().replace("+00:00", "Z"),
         }
 
-    def detail(self, product: Product) -> dict[str, Any]:
-        self.count_holds([product])
+    def detail(self, values: dict[str, Any]) -> dict[str, Any]:
+        """A product read as values of PUBLIC_DETAIL_FIELDS, with its variants (one query each for
+        its images, variants and holds)."""
+        pk, price = values["id"], values["price"]
+        self._held = held_units([pk], now=timezone.now())
+        images = self.images_of([pk]).get(pk, [])
+        variants = Variant.objects.filter(product_id=pk).values_list("id", "name", "options", "price", "stock_quantity")
         return {
-            **self.product(product),
-            "description": product.description,
-            "stock_quantity": self._held.available(product),
-            "view_count": product.view_count,
-            "share_count": product.share_count,
+            **self.row(values, images, self.seller_of(values)),
+            "description": values["description"],
+            "stock_quantity": self._held.available_of(pk, values["stock_quantity"]),
+            "view_count": values["view_count"],
+            "share_count": values["share_count"],
             "variants": [
                 {
-                    "id": variant.pk,
-                    "name": variant.name,
-                    "options": variant.options,
-                    "price": f"{(variant.price if variant.price is not None else product.price):.2f}",
-                    "in_stock": self._held.available_variant(variant) > 0,
+                    "id": variant_id,
+                    "name": name,
+                    "options": options,
+                    "price": f"{(variant_price if variant_price is not None else price):.2f}",
+                    "in_stock": self._held.available_variant_of(variant_id, on_hand) > 0,
                 }
-                for variant in product.variants.all()
+                for variant_id, name, options, variant_price, on_hand in variants
             ],
         }

@@ -1,5 +1,7 @@
 from decimal import Decimal
 
+from django.core.files.storage import default_storage
+from django.utils.encoding import filepath_to_uri
 from rest_framework import serializers
 
 from products.models import Category, HistoryEvent, Product, ProductHistory, ProductImage, ProductStatus, Variant
@@ -189,18 +191,64 @@ class TagCountSerializer(serializers.Serializer):
 
 # --- Public (buyers) --------------------------------------------------------------------------
 
+class MediaURLField(serializers.URLField):
+    """A stored file's absolute URL (null when there is none), as products.selectors.PublicRows gives it."""
+
+    def to_representation(self, value):
+        if not value:
+            return None
+        return self.context["request"].build_absolute_uri(default_storage.base_url) + filepath_to_uri(value.name)
+
+
+class InStockField(serializers.BooleanField):
+    """Whether buyers can take some units of the product or variant now: on hand less what orders
+    hold (the context's `held`, a products.holds.HeldUnits)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", **kwargs)
+
+    def to_representation(self, value):
+        held = self.context["held"]
+        return (held.available_variant(value) if isinstance(value, Variant) else held.available(value)) > 0
+
+
+class AvailableStockField(serializers.IntegerField):
+    """Units buyers can take now: on hand less what orders hold (the context's `held`)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", **kwargs)
+
+    def to_representation(self, value):
+        return self.context["held"].available(value)
+
+
+class VariantPriceField(serializers.DecimalField):
+    """The variant's own price, else its product's."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**MONEY, source="*", **kwargs)
+
+    def to_representation(self, value):
+        return super().to_representation(value.price if value.price is not None else value.product.price)
+
+
+# The public serializers document the public rows and are their reference: the views build the same
+# JSON from values (products.selectors.PublicRows) without them, for speed; a test holds the two equal.
+# To serialize instances (public_products(), variants prefetched), give the context `request` and
+# `held` (products.holds.held_units of the products).
+
 class PublicSellerSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     display_name = serializers.CharField()
     company_name = serializers.CharField()
     city = serializers.CharField()
-    avatar = serializers.URLField(allow_null=True)
+    avatar = MediaURLField(allow_null=True)
 
 
 class PublicImageSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    image = serializers.URLField()
-    thumbnail = serializers.URLField(allow_null=True)
+    image = MediaURLField()
+    thumbnail = MediaURLField(allow_null=True)
     alt_text = serializers.CharField()
     is_primary = serializers.BooleanField()
 
@@ -209,12 +257,12 @@ class PublicVariantSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     options = serializers.DictField()
-    price = serializers.DecimalField(**MONEY)
-    in_stock = serializers.BooleanField()
+    price = VariantPriceField()
+    in_stock = InStockField()
 
 
 class PublicProductSerializer(serializers.Serializer):
-    """Documents the public listing rows (built by products.selectors without a serializer)."""
+    """A product on sale, as the public listings show it."""
 
     id = serializers.IntegerField()
     name = serializers.CharField()
@@ -222,7 +270,7 @@ class PublicProductSerializer(serializers.Serializer):
     price = serializers.DecimalField(**MONEY)
     compare_at_price = serializers.DecimalField(**MONEY, allow_null=True)
     currency = serializers.CharField()
-    in_stock = serializers.BooleanField()
+    in_stock = InStockField()
     category = CategoryBriefSerializer(allow_null=True)
     tag_list = serializers.ListField(child=serializers.CharField())
     images = PublicImageSerializer(many=True)
@@ -232,10 +280,10 @@ class PublicProductSerializer(serializers.Serializer):
 
 class PublicProductDetailSerializer(PublicProductSerializer):
     description = serializers.CharField()
-    stock_quantity = serializers.IntegerField()
-    variants = PublicVariantSerializer(many=True)
+    stock_quantity = AvailableStockField()
     view_count = serializers.IntegerField(help_text=VIEW_COUNT_HELP)
     share_count = serializers.IntegerField()
+    variants = PublicVariantSerializer(many=True)
 
 
 class VendorSerializer(PublicSellerSerializer):

@@ -253,6 +253,9 @@ PRODUCT_COUNTER_WINDOW_SECONDS = env.int("PRODUCT_COUNTER_WINDOW_SECONDS", defau
 PRODUCT_VIEWS_FLUSH_SECONDS = env.int("PRODUCT_VIEWS_FLUSH_SECONDS", default=60)
 # Seconds public listings, details and the category tree stay cached (0 turns caching off).
 PUBLIC_CATALOG_CACHE_SECONDS = env.int("PUBLIC_CATALOG_CACHE_SECONDS", default=300)
+# Seconds the public listing's counts (X-Total-Count) stay cached per filter set, even with pages not
+# cached: exact all the same (dropped on any catalog change), 0 counts on every request.
+PUBLIC_CATALOG_COUNT_CACHE_SECONDS = env.int("PUBLIC_CATALOG_COUNT_CACHE_SECONDS", default=300)
 # Serves /api/bench/floor/, the benchmark's no-database baseline (bench/README.md). Never in production.
 BENCH_FLOOR_ENDPOINT = env.bool("BENCH_FLOOR_ENDPOINT", default=False)
 

@@ -37,6 +37,7 @@ class CategoryTreeView(APIView):
         return Response(catalog_cache.cached_category_tree(selectors.category_tree))
 
 SUGGESTION_HEADER = "X-Search-Suggestion"
+PAGE_PARAMETERS = (CatalogPagination.page_query_param, CatalogPagination.page_size_query_param)
 
 
 @extend_schema_view(get=extend_schema(tags=TAGS, summary="Products on sale (no login needed)",
@@ -54,7 +55,13 @@ class PublicProductListView(generics.ListAPIView):
     filterset_class = PublicProductFilter
 
     def get_queryset(self):
-        return selectors.public_products()
+        return selectors.public_listing()
+
+    def filter_queryset(self, queryset):
+        # The landing page asks for no filter: no filterset to build and validate for nothing.
+        if not any(name in self.request.query_params for name in self.filterset_class.base_filters):
+            return queryset
+        return super().filter_queryset(queryset)
 
     def _filtered_without_search(self):
         """What the other filters of the request select: where a suggestion must find something."""
@@ -62,11 +69,19 @@ class PublicProductListView(generics.ListAPIView):
         params.pop("search", None)
         return PublicProductFilter(params, queryset=Product.objects.public(), request=self.request).qs.order_by()
 
+    def _remember_counts(self, count):
+        """The listing's counts, cached per filter set: the page is not part of the key."""
+        filters = urlencode(sorted((name, value) for name, values in self.request.query_params.lists()
+                                   if name not in PAGE_PARAMETERS for value in values))
+        counts = catalog_cache.cached_counts(filters, lambda: tuple(count()), valid_until=lambda found: found[-1])
+        return selectors.ListingCounts(*counts)
+
     def list(self, request, *args, **kwargs):
         rows = selectors.PublicRows(request)
 
         def build():
-            page = self.paginate_queryset(selectors.buyable_first(self.filter_queryset(self.get_queryset())))
+            products = self.filter_queryset(self.get_queryset()).values(*selectors.PUBLIC_ROW_FIELDS)
+            page = self.paginate_queryset(selectors.buyable_first(products, remember_counts=self._remember_counts))
             headers = self.paginator.get_headers()
             if not self.paginator.page.paginator.count and request.query_params.get("search"):
                 suggestion = did_you_mean(request.query_params["search"], among=self._filtered_without_search())
@@ -74,7 +89,7 @@ class PublicProductListView(generics.ListAPIView):
                     # Percent-encoded UTF-8 (spaces kept): a header carries Latin-1 at most.
                     headers[SUGGESTION_HEADER] = quote(suggestion, safe=" ")
             # Cached as rendered JSON: a warm hit does no serialization at all.
-            return JSONRenderer().render(rows.products(page)), headers
+            return JSONRenderer().render(rows.rows(page)), headers
 
         def valid_until():
             # The page's stock changes when one of its holds lapses; which products `in_stock`
@@ -108,7 +123,7 @@ class PublicProductDetailView(APIView):
 
         def build():
             # One row: no listing order (stock_rank reads the holds of the whole catalog).
-            product = selectors.public_products().prefetch_related("variants").filter(pk=pk).order_by().first()
+            product = Product.objects.public().filter(pk=pk).values(*selectors.PUBLIC_DETAIL_FIELDS).first()
             return JSONRenderer().render(rows.detail(product)) if product else None
 
         content = catalog_cache.cached_detail(pk, f"{request.scheme}://{request.get_host()}", build,
