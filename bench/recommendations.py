@@ -192,16 +192,13 @@ def prepare_database(postgres: bool) -> tuple[str, Path | None]:
 def drop_postgres(create: bool = False) -> None:
     from urllib.parse import urlparse
 
-    import psycopg2
+    import psycopg
 
     name = urlparse(POSTGRES_URL).path.lstrip("/")
-    admin = psycopg2.connect(POSTGRES_URL.rsplit("/", 1)[0] + "/postgres")
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with psycopg.connect(POSTGRES_URL.rsplit("/", 1)[0] + "/postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         if create:
-            cursor.execute(f'CREATE DATABASE "{name}"')
-    admin.close()
+            admin.execute(f'CREATE DATABASE "{name}"')
 
 
 def setup_django(database_url: str) -> None:

@@ -62,21 +62,17 @@ def progress(done: int, total: int, label: str) -> None:
 def ensure_database(refill: bool) -> None:
     from urllib.parse import urlparse
 
-    import psycopg2
+    import psycopg
 
     url = urlparse(ENVIRONMENT["DATABASE_URL"])
     name = url.path.lstrip("/")
-    admin = psycopg2.connect(ENVIRONMENT["DATABASE_URL"].rsplit("/", 1)[0] + "/postgres")
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        exists = cursor.fetchone() is not None
+    with psycopg.connect(ENVIRONMENT["DATABASE_URL"].rsplit("/", 1)[0] + "/postgres", autocommit=True) as admin:
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is not None
         if exists and refill:
-            cursor.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+            admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
             exists = False
         if not exists:
-            cursor.execute(f'CREATE DATABASE "{name}"')
-    admin.close()
+            admin.execute(f'CREATE DATABASE "{name}"')
     subprocess.run([PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=child_env(), check=True)
 
 

@@ -120,9 +120,23 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # a DATABASE_URL of sqlite:///...).
     DATABASES["default"].setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
 # The app is served by an ASGI server, where Django's persistent connections pile up (one per
-# worker thread) instead of being reused: connect per request, and pool with PgBouncer.
+# request thread) instead of being reused. On PostgreSQL each process keeps a pool of connections
+# instead (Django's, on psycopg 3): a request borrows one and gives it back when it ends, rather
+# than paying for a new connection each time (about 9 ms of database CPU). A pooled connection
+# is handed out only after a check that it still answers. DATABASE_POOL_MAX_SIZE=0 turns the pool
+# off (a connection per request, or DATABASE_CONN_MAX_AGE seconds: for an outside pooler).
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASE_POOL_MAX_SIZE = env.int("DATABASE_POOL_MAX_SIZE", default=20)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DATABASE_POOL_MAX_SIZE > 0:
+    if DATABASES["default"]["CONN_MAX_AGE"]:
+        raise ImproperlyConfigured("DATABASE_CONN_MAX_AGE must be 0 with the pool (DATABASE_POOL_MAX_SIZE > 0).")
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": min(env.int("DATABASE_POOL_MIN_SIZE", default=2), DATABASE_POOL_MAX_SIZE),
+        "max_size": DATABASE_POOL_MAX_SIZE,
+        # Seconds a request waits for a free connection before it fails.
+        "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHE_KEY_PREFIX = env("CACHE_KEY_PREFIX", default="sellflow")
