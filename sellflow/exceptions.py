@@ -12,6 +12,7 @@ from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
+from psycopg_pool import PoolTimeout
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
@@ -161,6 +162,14 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
             headers["Retry-After"] = str(int(exc.wait + 0.999))
         return Response(error_body(sentence, code, details), status=exc.status_code, headers=headers)
 
+    if _pool_exhausted(exc):
+        # Every pooled database connection stayed busy for DATABASE_POOL_TIMEOUT: the server is
+        # saturated, not broken; the client may try again shortly.
+        set_rollback()
+        logger.warning("Database pool exhausted in %s", context.get("view").__class__.__name__)
+        return Response(error_body("The service is busy; try again in a moment.", "unavailable"),
+                        status=status.HTTP_503_SERVICE_UNAVAILABLE, headers={"Retry-After": "1"})
+
     set_rollback()
     request_id = current_request_id()
     logger.exception("Unhandled error in %s", context.get("view").__class__.__name__)
@@ -171,6 +180,15 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
 
 
 # Django's own handlers, for what never reaches a DRF view (unknown paths, plain Django views).
+def _pool_exhausted(exc: BaseException | None) -> bool:
+    """Django wraps psycopg_pool's PoolTimeout in its own OperationalError: look down the chain."""
+    while exc is not None:
+        if isinstance(exc, PoolTimeout):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
 def _is_api(request) -> bool:
     return request.path.startswith("/api/")
 

@@ -16,6 +16,17 @@ class BrokenView(APIView):
         raise RuntimeError("something deep went wrong")
 
 
+class PoolExhaustedView(APIView):
+    def get(self, request):
+        from django.db.utils import OperationalError
+        from psycopg_pool import PoolTimeout
+
+        try:
+            raise PoolTimeout("couldn't get a connection after 10.00 sec")
+        except PoolTimeout as timeout:
+            raise OperationalError(str(timeout)) from timeout  # as Django's connect() wraps it
+
+
 def broken_django_view(request):
     raise RuntimeError("a plain Django view failed")
 
@@ -44,6 +55,7 @@ class SellerOnlyView(APIView):
 urlpatterns = [
     path("api/test/seller-only/", SellerOnlyView.as_view()),
     path("api/test/broken/", BrokenView.as_view()),
+    path("api/test/pool-exhausted/", PoolExhaustedView.as_view()),
     path("api/test/broken-django/", broken_django_view),
     path("test/broken-page/", broken_django_view),
     path("api/test/users/", UserListView.as_view()),
