@@ -62,10 +62,13 @@ def test_a_streamed_response_is_sent_as_it_is_read(api_client):
     for number in range(3):
         ProductFactory(seller=seller, name=f"Stole {number}")
     token = tokens_for_user(seller)["access"]
-    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
-    expected = b"".join(api_client.get("/api/products/export/").streaming_content)
 
     served = exchange("GET", "/api/products/export/", headers=[(b"authorization", f"Bearer {token}".encode())])
+
+    # After the exchange: the test client's streamed response reconnects close_old_connections
+    # when it closes, which would end the test's transaction on the pooled connection.
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    expected = b"".join(api_client.get("/api/products/export/").streaming_content)
 
     assert served.status == 200
     assert served.headers[b"content-type"].startswith(b"text/csv")
