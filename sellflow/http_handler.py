@@ -8,8 +8,10 @@ bench floor against 1.5 ms this way). Here the body is read on the event loop, t
 Django (signals, middleware, view, closing the response) runs in one call to the sync thread,
 as under WSGI, and the answer is sent from the loop. WebSockets stay on Channels (sellflow.asgi).
 
-A streamed response (the CSV export) is read chunk by chunk in the sync thread and sent as it
-comes; everything else is sent in one message.
+A streamed response (the CSV export) is read to its end in that same call, into a spooled file,
+and sent in pieces from the loop: read chunk by chunk in later hops, another request's
+request_started/finished could close the connection its query still reads from. Everything
+else is sent in one message.
 """
 
 import sys
@@ -20,13 +22,17 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
 
+# Pieces a streamed body is sent in, and what of it is held in memory before going to disk.
+STREAM_PIECE_BYTES = 64 * 1024
+STREAM_MEMORY_BYTES = 1024 * 1024
+
 
 @dataclass
 class Answer:
     status: int
     headers: list[tuple[bytes, bytes]]
     body: bytes = b""
-    stream: object = None  # a streaming HttpResponse, read in the sync thread
+    stream: SpooledTemporaryFile | None = None  # a streamed response's body, read to its end
 
 
 class OneHopHTTPHandler:
@@ -39,8 +45,9 @@ class OneHopHTTPHandler:
         with SpooledTemporaryFile(max_size=settings.FILE_UPLOAD_MAX_MEMORY_SIZE) as body:
             if not await read_body(receive, body):
                 return  # the client left, or sellflow.body_limit cut the body off and answers itself
+            environ = wsgi_environ(scope, body, received=body.tell())
             body.seek(0)
-            answer = await sync_to_async(self.respond, thread_sensitive=True)(wsgi_environ(scope, body))
+            answer = await sync_to_async(self.respond, thread_sensitive=True)(environ)
         await send({"type": "http.response.start", "status": answer.status, "headers": answer.headers})
         if answer.stream is None:
             await send({"type": "http.response.body", "body": answer.body})
@@ -56,13 +63,16 @@ class OneHopHTTPHandler:
             started["headers"] = [(name.lower().encode("latin1"), value.encode("latin1")) for name, value in headers]
 
         response = self.django(environ, start_response)
-        if getattr(response, "streaming", False):
-            return Answer(started["status"], started["headers"], stream=response)
         try:
-            body = b"".join(response)
+            if getattr(response, "streaming", False):
+                stream = SpooledTemporaryFile(max_size=STREAM_MEMORY_BYTES)
+                for chunk in response:
+                    stream.write(chunk)
+                stream.seek(0)
+                return Answer(started["status"], started["headers"], stream=stream)
+            return Answer(started["status"], started["headers"], body=b"".join(response))
         finally:
             response.close()  # request_finished: connections go back, as WSGI servers do
-        return Answer(started["status"], started["headers"], body=body)
 
 
 async def read_body(receive, body) -> bool:
@@ -76,19 +86,17 @@ async def read_body(receive, body) -> bool:
             return True
 
 
-async def send_stream(response, send) -> None:
-    chunks = iter(response)
-    next_chunk = sync_to_async(next, thread_sensitive=True)
-    try:
-        while (chunk := await next_chunk(chunks, None)) is not None:
-            await send({"type": "http.response.body", "body": chunk, "more_body": True})
-        await send({"type": "http.response.body"})
-    finally:
-        await sync_to_async(response.close, thread_sensitive=True)()
+async def send_stream(stream: SpooledTemporaryFile, send) -> None:
+    with stream:
+        while piece := stream.read(STREAM_PIECE_BYTES):
+            await send({"type": "http.response.body", "body": piece, "more_body": True})
+    await send({"type": "http.response.body"})
 
 
-def wsgi_environ(scope: dict, body) -> dict:
-    """PEP 3333's environ for an ASGI HTTP scope (paths as latin-1 of their UTF-8 bytes)."""
+def wsgi_environ(scope: dict, body, *, received: int = 0) -> dict:
+    """PEP 3333's environ for an ASGI HTTP scope (paths as latin-1 of their UTF-8 bytes). The body
+    is whole by now: its length is what arrived (a chunked request announces none), and Django
+    reads no more than CONTENT_LENGTH of it."""
     script_name = scope.get("root_path", "").encode().decode("latin1")
     path_info = scope["path"].encode().decode("latin1")
     server_name, server_port = scope.get("server") or ("localhost", 80)
@@ -111,10 +119,13 @@ def wsgi_environ(scope: dict, body) -> dict:
     if scope.get("client"):
         environ["REMOTE_ADDR"] = scope["client"][0]
     for name, value in scope.get("headers", []):
+        if b"_" in name:
+            continue  # as Django's ASGI request: `X_Forwarded_For` must not pass for `X-Forwarded-For`
         key = name.decode("latin1").upper().replace("-", "_")
         if key not in ("CONTENT_LENGTH", "CONTENT_TYPE"):
             key = f"HTTP_{key}"
         value = value.decode("latin1")
         # Repeated headers are joined as Django's ASGI request joins them.
         environ[key] = f"{environ[key]},{value}" if key in environ else value
+    environ["CONTENT_LENGTH"] = str(received)
     return environ

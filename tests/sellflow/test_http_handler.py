@@ -57,7 +57,7 @@ def test_a_body_reaches_the_view():
     assert answer["user"]["id"] == user.pk and answer["access"] and answer["refresh"]
 
 
-def test_a_streamed_response_is_sent_as_it_is_read(api_client):
+def test_a_streamed_response_is_what_the_test_client_answers(api_client):
     seller = UserFactory(account_type="seller")
     for number in range(3):
         ProductFactory(seller=seller, name=f"Stole {number}")
@@ -73,7 +73,65 @@ def test_a_streamed_response_is_sent_as_it_is_read(api_client):
     assert served.status == 200
     assert served.headers[b"content-type"].startswith(b"text/csv")
     assert served.body == expected and b"Stole 2" in served.body
-    assert len(served.sent) > 2 and served.sent[-1] == {"type": "http.response.body"}
+    assert served.sent[-1] == {"type": "http.response.body"}
+
+
+def test_a_streamed_response_is_read_whole_in_its_one_hop(monkeypatch):
+    """Read chunk by chunk in later hops, another request's request_finished could close the
+    connection the export still reads from: the whole stream is read before the hop ends, and
+    the response is closed (request_finished) once, there."""
+    from sellflow import http_handler
+
+    monkeypatch.setattr(http_handler, "STREAM_PIECE_BYTES", 16)
+    seller = UserFactory(account_type="seller")
+    for number in range(3):
+        ProductFactory(seller=seller, name=f"Stole {number}")
+    token = tokens_for_user(seller)["access"]
+    finished = []
+
+    def count_finish(**kwargs):
+        finished.append(len(served_pieces))
+
+    served_pieces = []
+    request_finished.connect(count_finish)
+    try:
+        served = Exchange("/api/products/export/", [b""], [(b"authorization", f"Bearer {token}".encode())])
+        served.scope["method"] = "GET"
+        original_send = served.send
+
+        async def send(message):
+            served_pieces.append(message)
+            await original_send(message)
+
+        served.send = send
+        served.run(application)
+    finally:
+        request_finished.disconnect(count_finish)
+
+    assert finished == [0]  # closed before the first message went out
+    assert len(served.sent) > 3 and all(len(m.get("body", b"")) <= 16 for m in served.sent[1:])
+    assert b"Stole 2" in served.body
+
+
+def test_a_chunked_body_reaches_the_view_whole():
+    UserFactory(email="ama@example.com", password="Kente-Stole-2026")
+    body = json.dumps({"email": "ama@example.com", "password": "Kente-Stole-2026"}).encode()
+    request = Exchange("/api/auth/login/", [body[:10], body[10:]],
+                       [(b"transfer-encoding", b"chunked"), (b"content-type", b"application/json")])
+
+    served = request.run(application)
+
+    assert served.status == 200, served.body
+    assert json.loads(served.body)["access"]
+
+
+def test_header_names_with_underscores_are_dropped():
+    from sellflow.http_handler import wsgi_environ
+
+    environ = wsgi_environ({"type": "http", "method": "GET", "path": "/", "headers": [
+        (b"x-forwarded-for", b"203.0.113.9"), (b"x_forwarded_for", b"6.6.6.6")]}, body=None)
+
+    assert environ["HTTP_X_FORWARDED_FOR"] == "203.0.113.9"
 
 
 def test_errors_keep_the_error_shape_and_unicode_paths_resolve():
