@@ -70,9 +70,10 @@ class PublicProductListView(generics.ListAPIView):
         return PublicProductFilter(params, queryset=Product.objects.public(), request=self.request).qs.order_by()
 
     def _remember_counts(self, count):
-        """The listing's counts, cached per filter set: the page is not part of the key."""
+        """The listing's counts, cached per filter set: only the filters are part of the key, so a
+        page number or a made-up parameter neither misses the cache nor adds a key."""
         filters = urlencode(sorted((name, value) for name, values in self.request.query_params.lists()
-                                   if name not in PAGE_PARAMETERS for value in values))
+                                   if name in self.filterset_class.base_filters for value in values))
         counts = catalog_cache.cached_counts(filters, lambda: tuple(count()), valid_until=lambda found: found[-1])
         return selectors.ListingCounts(*counts)
 

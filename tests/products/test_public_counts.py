@@ -41,6 +41,17 @@ def test_a_known_count_costs_no_query_and_serves_every_page(api_client, django_a
     assert 'rel="prev"' in response["Link"] and 'rel="next"' not in response["Link"]
 
 
+def test_a_parameter_that_filters_nothing_shares_the_count(api_client, django_assert_max_num_queries):
+    """Only filters key the count: `?x=<anything>` can neither miss the cache nor add keys to it."""
+    ProductFactory.create_batch(3)
+    assert total(api_client) == 3
+
+    with django_assert_max_num_queries(3):
+        response = api_client.get(LIST, {"utm_source": "instagram", "x": "a-made-up-value"})
+
+    assert response["X-Total-Count"] == "3"
+
+
 def test_each_filter_set_has_its_own_count(api_client):
     seller = UserFactory(account_type="seller")
     ProductFactory.create_batch(2, seller=seller, price=Decimal("10.00"))
