@@ -131,7 +131,7 @@ def app_level(configs: dict[str, dict[str, str]], rounds: int, duration: int, co
                 run.wrk(url, duration=2, connections=connections)  # warm up
                 results[name].append(run.wrk(url, duration=duration, connections=connections))
             finally:
-                stop_server(server)
+                run.stop_server(server)
             last = results[name][-1]
             print(f"  round {round_number + 1} {name:<18} {last['requests_per_second']:8.1f} req/s  "
                   f"p50 {last['p50_ms']:8.2f} ms  p99 {last['p99_ms']:8.2f} ms"
@@ -149,32 +149,17 @@ def app_level(configs: dict[str, dict[str, str]], rounds: int, duration: int, co
 
 
 def start_server(extra: dict[str, str]) -> subprocess.Popen:
+    """One daphne process (not run.server_command's workers): what a connection costs one process."""
     env = run.child_env(PUBLIC_CATALOG_CACHE_SECONDS="0", **extra)
     log = open(run.RESULTS / "server.log", "ab")
     server = subprocess.Popen(
         [str(Path(run.PYTHON).parent / "daphne"), "-b", "127.0.0.1", "-p", str(run.PORT), "sellflow.asgi:application"],
         cwd=run.ROOT, env=env, stdout=log, stderr=log,
     )
-    import urllib.request
-
-    for _ in range(150):
-        try:
-            with urllib.request.urlopen(f"{run.BASE}/api/health/", timeout=1) as response:
-                if response.status == 200:
-                    return server
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
+    if run.wait_healthy(f"{run.BASE}/api/health/", server):
+        return server
+    run.stop_server(server)
     raise SystemExit("The server did not become healthy; see bench/results/server.log.")
-
-
-def stop_server(server: subprocess.Popen) -> None:
-    server.terminate()
-    try:
-        server.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
 
 
 def main() -> None:
