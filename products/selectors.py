@@ -13,18 +13,9 @@ from django.db.models import Case, Count, Expression, IntegerField, Prefetch, Qu
 from django.utils import timezone
 from django.utils.encoding import filepath_to_uri
 
-from accounts.models import User, display_name
+from accounts.models import display_name
 from products.holds import HeldUnits, buyable, held_in_full, held_in_full_until, held_units
 from products.models import Category, Product, ProductImage, Variant, split_tags
-
-
-def seller_products(seller: User) -> QuerySet[Product]:
-    return (
-        Product.objects.alive()
-        .filter(seller=seller)
-        .select_related("category")
-        .prefetch_related("images", "variants")
-    )
 
 
 class StockRank(Expression):
@@ -191,14 +182,92 @@ def public_product_values(product: Product) -> dict[str, Any]:
     }
 
 
-class PublicRows:
+def money(value) -> str | None:
+    """A DecimalField(decimal_places=2) as DRF renders it."""
+    return f"{value:.2f}" if value is not None else None
+
+
+def timestamp(value: datetime) -> str:
+    """A datetime as DRF renders it (TIME_ZONE is UTC)."""
+    return value.isoformat().replace("+00:00", "Z")
+
+
+class MediaURLs:
+    """Absolute media URLs as DRF's file fields render them with a request, the prefix computed
+    once per request rather than once per file."""
+
+    def __init__(self, request):
+        self.media_base = request.build_absolute_uri(default_storage.base_url)
+
+    def url(self, name: str) -> str | None:
+        return f"{self.media_base}{filepath_to_uri(name)}" if name else None
+
+
+# What a seller's product row shows (ProductSerializer's fields), read as values.
+SELLER_ROW_FIELDS = (
+    "id", "name", "slug", "description", "price", "compare_at_price", "currency", "sku", "category_id",
+    "category__name", "category__slug", "tags_text", "status", "stock_quantity", "low_stock_threshold", "weight",
+    "view_count", "share_count", "created_at", "updated_at",
+)
+SELLER_IMAGE_FIELDS = (
+    "product_id", "id", "image", "thumbnail", "alt_text", "position", "is_primary", "width", "height",
+)
+SELLER_VARIANT_FIELDS = ("product_id", "id", "name", "options", "sku", "price", "stock_quantity")
+
+
+class SellerRows(MediaURLs):
+    """A seller's products as ProductSerializer renders them, built from values (one query each
+    for the page's images and variants, no model instance): the seller list's hot path."""
+
+    def rows(self, page: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+        page = list(page)
+        ids = [values["id"] for values in page]
+        images: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        variants: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        if ids:  # each in its model's Meta order
+            for product_id, *image in ProductImage.objects.filter(product_id__in=ids).values_list(*SELLER_IMAGE_FIELDS):
+                images[product_id].append(self.image(*image))
+            for product_id, *variant in Variant.objects.filter(product_id__in=ids).values_list(*SELLER_VARIANT_FIELDS):
+                variants[product_id].append(self.variant(*variant))
+        return [self.row(values, images[values["id"]], variants[values["id"]]) for values in page]
+
+    def image(self, pk, image, thumbnail, alt_text, position, is_primary, width, height) -> dict[str, Any]:
+        return {"id": pk, "image": self.url(image), "thumbnail": self.url(thumbnail), "alt_text": alt_text,
+                "position": position, "is_primary": is_primary, "width": width, "height": height}
+
+    @staticmethod
+    def variant(pk, name, options, sku, price, stock_quantity) -> dict[str, Any]:
+        return {"id": pk, "name": name, "options": options, "sku": sku, "price": money(price),
+                "stock_quantity": stock_quantity}
+
+    @staticmethod
+    def row(values: dict[str, Any], images: list, variants: list) -> dict[str, Any]:
+        category_id, weight = values["category_id"], values["weight"]
+        return {
+            "id": values["id"], "name": values["name"], "slug": values["slug"],
+            "description": values["description"], "price": money(values["price"]),
+            "compare_at_price": money(values["compare_at_price"]), "currency": values["currency"],
+            "sku": values["sku"], "category": category_id,
+            "category_detail": {"id": category_id, "name": values["category__name"],
+                                "slug": values["category__slug"]} if category_id is not None else None,
+            "tags": values["tags_text"], "tag_list": split_tags(values["tags_text"]), "status": values["status"],
+            "stock_quantity": values["stock_quantity"], "low_stock_threshold": values["low_stock_threshold"],
+            "in_stock": values["stock_quantity"] > 0,
+            "weight": f"{weight:.3f}" if weight is not None else None,
+            "view_count": values["view_count"], "share_count": values["share_count"],
+            "images": images, "variants": variants,
+            "created_at": timestamp(values["created_at"]), "updated_at": timestamp(values["updated_at"]),
+        }
+
+
+class PublicRows(MediaURLs):
     """Builds the public JSON rows of products for one request. Their stock is what buyers can
     still take (on hand minus held): count the holds of the products first (`count_holds`, one
     query), or build a page with `products` (instances, as public_products() reads them) or `rows`
     (values of PUBLIC_ROW_FIELDS: no model instance at all, the cheap way for the listing)."""
 
     def __init__(self, request):
-        self.media_base = request.build_absolute_uri(default_storage.base_url)
+        super().__init__(request)
         self._sellers: dict[int, dict] = {}
         self._held = HeldUnits()
 
@@ -231,9 +300,6 @@ class PublicRows:
         for product_id, pk, image, thumbnail, alt_text, is_primary in images:
             found[product_id].append(self.image(pk, image, thumbnail, alt_text, is_primary))
         return found
-
-    def url(self, name: str) -> str | None:
-        return f"{self.media_base}{filepath_to_uri(name)}" if name else None
 
     def image(self, pk: int, image: str, thumbnail: str, alt_text: str, is_primary: bool) -> dict[str, Any]:
         return {"id": pk, "image": self.url(image), "thumbnail": self.url(thumbnail), "alt_text": alt_text,
@@ -271,13 +337,12 @@ class PublicRows:
         return self.row(public_product_values(product), images, self.seller(product.seller))
 
     def row(self, values: dict[str, Any], images: list[dict[str, Any]], seller: dict[str, Any]) -> dict[str, Any]:
-        compare_at_price = values["compare_at_price"]
         return {
             "id": values["id"],
             "name": values["name"],
             "slug": values["slug"],
-            "price": f"{values['price']:.2f}",
-            "compare_at_price": f"{compare_at_price:.2f}" if compare_at_price is not None else None,
+            "price": money(values["price"]),
+            "compare_at_price": money(values["compare_at_price"]),
             "currency": values["currency"],
             "in_stock": self._held.available_of(values["id"], values["stock_quantity"]) > 0,
             "category": {"id": values["category_id"], "name": values["category__name"],
@@ -285,7 +350,7 @@ class PublicRows:
             "tag_list": split_tags(values["tags_text"]),
             "images": images,
             "seller": seller,
-            "created_at": values["created_at"].isoformat().replace("+00:00", "Z"),
+            "created_at": timestamp(values["created_at"]),
         }
 
     def detail(self, values: dict[str, Any]) -> dict[str, Any]:
