@@ -38,7 +38,7 @@ from products.search.index import index_category, index_products
 from products.signals import catalog_changed
 from products.tasks import flush_product_views as flush_product_views_task
 from products.tasks import make_product_thumbnail as make_product_thumbnail_task
-from sellflow.counters import first_in_window, pending_add, pending_flush_due, pending_give_back, pending_take
+from sellflow.counters import first_in_window, pending_add_once, pending_flush_due, pending_give_back, pending_take
 from sellflow.images import CleanImage, Uploader, check_image_uploads, clean_image_upload, decoding_take
 from sellflow.quotas import DAY, Charge
 from sellflow.transactions import after_commit, after_commit_batched
@@ -496,9 +496,9 @@ def product_record_view(*, product_id: int, client: str, user: User | AnonymousU
     counter window: reloading, or a script replaying the request, adds nothing. True if counted.
     The view is added to a tally in the cache, not to the product's row: a popular product's views
     never queue on its row lock. `product_views_flush` writes the tally to view_count each minute."""
-    if not first_in_window(f"product-view:{product_id}:{client}", seconds=settings.PRODUCT_COUNTER_WINDOW_SECONDS):
+    if not pending_add_once(PRODUCT_VIEWS, product_id, once_key=f"product-view:{product_id}:{client}",
+                            seconds=settings.PRODUCT_COUNTER_WINDOW_SECONDS):
         return False
-    pending_add(PRODUCT_VIEWS, product_id)
     if pending_flush_due(PRODUCT_VIEWS, seconds=settings.PRODUCT_VIEWS_FLUSH_SECONDS):
         # The embedded default has no beat: its in-process tally is flushed from here, once a period.
         after_commit(flush_product_views_task.delay)

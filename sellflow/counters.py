@@ -49,6 +49,10 @@ def first_in_window(key: str, *, seconds: int) -> bool:
 
 # Reads the whole hash and deletes it, atomically: Redis runs a script alone.
 TAKE_HASH = "local tally = redis.call('hgetall', KEYS[1]) redis.call('del', KEYS[1]) return tally"
+# first_in_window and pending_add in one round trip: adds ARGV[3] to member ARGV[2] of the tally
+# only if the window key was absent (then set for ARGV[1] seconds). Returns nil when it was there.
+ADD_ONCE = ("if redis.call('set', KEYS[1], 1, 'NX', 'EX', ARGV[1]) then "
+            "return redis.call('hincrby', KEYS[2], ARGV[2], ARGV[3]) end return nil")
 
 _local_tallies: dict[str, Counter] = defaultdict(Counter)
 _local_taken_at: dict[str, float] = {}
@@ -71,6 +75,18 @@ def pending_add(name: str, member: int, amount: int = 1) -> None:
         return
     with _local_lock:
         _local_tallies[name][member] += amount
+
+
+def pending_add_once(name: str, member: int, *, once_key: str, seconds: int, amount: int = 1) -> bool:
+    """pending_add, if `once_key` is first_in_window: True if counted. On Redis, one round trip."""
+    client, key = _redis_client_and_key(name)
+    if client is None or seconds <= 0:
+        if not first_in_window(once_key, seconds=seconds):
+            return False
+        pending_add(name, member, amount)
+        return True
+    once = caches["default"].make_and_validate_key(f"once:{once_key}")
+    return client.eval(ADD_ONCE, 2, once, key, seconds, str(member), amount) is not None
 
 
 def pending_take(name: str) -> dict[int, int]:
