@@ -39,6 +39,8 @@ ENVIRONMENT = {
     "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/sellflow_bench"),
     "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9"),
     "DJANGO_SECRET_KEY": "bench-only-secret-key-that-is-long-enough-for-django-checks-0123456789",
+    # A real database without DEBUG needs its own field encryption key (`migrate` checks for one).
+    "FIELD_ENCRYPTION_KEYS": "9czfRv1UGsYd6wsItraxdXG9SfmHwPg3M9B601ow2Yc=",  # bench-only
     "DJANGO_DEBUG": "false",
     "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
     "DJANGO_ENV_FILE": "/nonexistent/.env",

@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from sellflow.encryption import EncryptedTextField
+
 
 class NotificationType(models.TextChoices):
     ORDER = "order", "Order"
@@ -106,7 +108,9 @@ class DevicePlatform(models.TextChoices):
 class Device(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="devices")
     platform = models.CharField(max_length=10, choices=DevicePlatform.choices)
-    token = models.TextField(help_text="FCM registration token, or the Web Push subscription as JSON.")
+    # Encrypted at rest: the FCM token, or the subscription with its p256dh and auth keys, is what
+    # proves a device when it registers (device_hand_over). Lookups go through token_hash.
+    token = EncryptedTextField(help_text="FCM registration token, or the Web Push subscription as JSON.")
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     last_seen = models.DateTimeField(auto_now=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -3,6 +3,9 @@ from pathlib import Path
 from django.conf import settings
 from django.core.checks import Error
 
+from sellflow.encryption import KEY_HINT, key_problems
+from sellflow.secret_key import development_field_key
+
 
 def private_files_location(app_configs, **kwargs):
     """Every start (runserver, migrate, check): private files (catalog imports) inside a folder the
@@ -19,3 +22,31 @@ def private_files_location(app_configs, **kwargs):
                 id="sellflow.E001",
             ))
     return errors
+
+
+def field_encryption_keys(app_configs, **kwargs):
+    """Every start (runserver, migrate, check): without a usable key, encrypted fields (push device
+    tokens, social account tokens) can be neither written nor read, so nothing is stored in clear."""
+    keys = settings.FIELD_ENCRYPTION_KEYS
+    if not keys:
+        return [Error(
+            "FIELD_ENCRYPTION_KEYS is not set: encrypted fields (push device tokens) can be neither written nor read.",
+            hint=KEY_HINT,
+            id="sellflow.E002",
+        )]
+    if problems := key_problems(keys):
+        return [Error(f"FIELD_ENCRYPTION_KEYS: {'; '.join(problems)}.", hint=KEY_HINT, id="sellflow.E003")]
+    return []
+
+
+def field_encryption_development_key(app_configs, **kwargs):
+    """`check --deploy`: a production server encrypts under keys of its own, never the development
+    key derived from SECRET_KEY (which is all an unset FIELD_ENCRYPTION_KEYS gives the embedded default)."""
+    if not settings.DEBUG and development_field_key(settings.SECRET_KEY) in settings.FIELD_ENCRYPTION_KEYS:
+        return [Error(
+            "Encrypted fields use the development key derived from SECRET_KEY: FIELD_ENCRYPTION_KEYS is not set, "
+            "or lists that key.",
+            hint=KEY_HINT,
+            id="sellflow.E004",
+        )]
+    return []

@@ -3,6 +3,7 @@ that no install signs tokens, reset links or webhook secrets with a key publishe
 and the rule every key must pass without DEBUG (settings apply it: daphne never runs the system
 checks, so Django's security.W009 would never be seen)."""
 
+import base64
 import os
 import secrets
 import tempfile
@@ -11,6 +12,7 @@ import warnings
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.crypto import salted_hmac
 
 MIN_LENGTH = 50
 MIN_UNIQUE_CHARACTERS = 5  # Django's security.W009 asks the same
@@ -43,6 +45,16 @@ def refuse_guessable_key(key: str, *, name: str) -> None:
             f"{name} is not a secret: {reason}. Set it to 50 or more random characters, e.g. the output of "
             "python -c 'import secrets; print(secrets.token_urlsafe(64))'."
         )
+
+
+def development_field_key(secret_key: str) -> str:
+    """The Fernet key of encrypted fields when FIELD_ENCRYPTION_KEYS is not set, for DEBUG and the
+    embedded default only: derived from the signing key, so this installation's own and never
+    published (as the test gateway's webhook secret). Changing SECRET_KEY changes it, and values
+    written under it no longer decrypt; `check --deploy` refuses it without DEBUG."""
+    digest = salted_hmac("sellflow.encryption.development-key", "field-encryption", secret=secret_key,
+                         algorithm="sha256").digest()
+    return base64.urlsafe_b64encode(digest).decode()
 
 
 def installation_secret_key(path: Path, *, debug: bool) -> str:

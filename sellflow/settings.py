@@ -12,7 +12,7 @@ import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
-from sellflow.secret_key import installation_secret_key, refuse_guessable_key
+from sellflow.secret_key import development_field_key, installation_secret_key, refuse_guessable_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -40,6 +40,15 @@ if not SECRET_KEY:
     SECRET_KEY = installation_secret_key(SECRET_KEY_FILE, debug=DEBUG)
 elif not DEBUG:
     refuse_guessable_key(SECRET_KEY, name="DJANGO_SECRET_KEY")
+
+# Keys of the encrypted model fields (sellflow/encryption.py): Fernet keys, comma-separated, newest
+# first. Values are written under the first and read under any, so a new key goes in front, `manage.py
+# rotate_encryption_keys` re-encrypts, and the old key leaves. Unset, DEBUG and the embedded default
+# use a key derived from SECRET_KEY (development only: `check --deploy` refuses it without DEBUG);
+# a real database without DEBUG has none, and `check` and `migrate` refuse to run (sellflow.E002).
+FIELD_ENCRYPTION_KEYS = [key.strip() for key in env.list("FIELD_ENCRYPTION_KEYS", default=[]) if key.strip()]
+if not FIELD_ENCRYPTION_KEYS and (DEBUG or not DATABASE_URL):
+    FIELD_ENCRYPTION_KEYS = [development_field_key(SECRET_KEY)]
 
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])

@@ -1,6 +1,7 @@
 import os
 
 import pytest
+from cryptography.fernet import Fernet
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from django.test import Client, override_settings
@@ -39,6 +40,9 @@ def _test_infrastructure(tmp_path_factory):
         "CACHES": {"default": {**settings.CACHES["default"], "KEY_PREFIX": TEST_KEY_PREFIX}},
         "MEDIA_ROOT": files / "media",
         "PRIVATE_FILES_ROOT": files / "private",
+        # Encrypted fields: the installation's development key on the embedded default; on PostgreSQL,
+        # where a real database brings its own keys and CI sets none, a key made for this run.
+        "FIELD_ENCRYPTION_KEYS": settings.FIELD_ENCRYPTION_KEYS or [Fernet.generate_key().decode()],
         # Payments go through the test gateway in every run, PostgreSQL's included.
         "PAYMENT_TEST_GATEWAY": True,
         **{f"PAYMENT_GATEWAY_{method}": "test" for method in ("CARD", "MOBILE_MONEY", "BANK_TRANSFER", "PAYPAL")},

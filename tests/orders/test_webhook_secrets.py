@@ -225,7 +225,8 @@ def compose_environment() -> dict[str, str]:
     compose = yaml.safe_load((PROJECT / "docker-compose.yml").read_text())
     required = {"POSTGRES_PASSWORD": "pw", "DJANGO_SECRET_KEY": "k3y-" + "x9Qv7Lm2Zt8Rb4Nw6Hc1Jd5Pf0Gs3Ky" * 2,
                 "SELLFLOW_DOMAIN": "api.sellflow.example", "FRONTEND_URL": "https://app.sellflow.example",
-                "EMAIL_URL": "smtp://mail.sellflow.example:587"}
+                "EMAIL_URL": "smtp://mail.sellflow.example:587",
+                "FIELD_ENCRYPTION_KEYS": "Yn3p5PZ9yX0m3qk8oV1s2Lw6Hc4Jd7Rf9Gt0Ua2Xb5E="}
 
     def resolve(value) -> str:
         return re.sub(r"\$\{(\w+):([-?])([^}]*)\}",

@@ -159,6 +159,7 @@ def shared_server(tmp_path_factory, django_db_setup):
         REDIS_URL=layer["CONFIG"]["hosts"][0]["address"],
         CACHE_KEY_PREFIX=layer["CONFIG"]["prefix"].removesuffix(":asgi"),
         DJANGO_SECRET_KEY=settings.SECRET_KEY, JWT_SIGNING_KEY=settings.SIMPLE_JWT["SIGNING_KEY"],
+        FIELD_ENCRYPTION_KEYS=",".join(settings.FIELD_ENCRYPTION_KEYS),
         CELERY_TASK_ALWAYS_EAGER="true",
     )
     process = start(folder / "http.sock", folder / "server.log", env)
