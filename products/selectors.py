@@ -170,6 +170,12 @@ PUBLIC_DETAIL_FIELDS = (*PUBLIC_ROW_FIELDS, "description", "view_count", "share_
 IMAGE_FIELDS = ("product_id", "id", "image", "thumbnail", "alt_text", "is_primary")
 
 
+def public_detail_values(pk: int) -> dict[str, Any] | None:
+    """The PUBLIC_DETAIL_FIELDS of a public product, None if there is none: one row by its key, with
+    no order to build (first() would order by the listing's Meta ordering or the key)."""
+    return next(iter(Product.objects.public().filter(pk=pk).order_by().values(*PUBLIC_DETAIL_FIELDS)[:1]), None)
+
+
 def public_product_values(product: Product) -> dict[str, Any]:
     """A product instance (category selected) as the product and category columns of PUBLIC_ROW_FIELDS."""
     category = product.category

@@ -123,8 +123,7 @@ class PublicProductDetailView(APIView):
         rows = selectors.PublicRows(request)
 
         def build():
-            # One row: no listing order (stock_rank reads the holds of the whole catalog).
-            product = Product.objects.public().filter(pk=pk).values(*selectors.PUBLIC_DETAIL_FIELDS).first()
+            product = selectors.public_detail_values(pk)
             return JSONRenderer().render(rows.detail(product)) if product else None
 
         content = catalog_cache.cached_detail(pk, f"{request.scheme}://{request.get_host()}", build,
