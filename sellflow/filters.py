@@ -14,6 +14,14 @@ FREE_TEXT_FILTERS = (django_filters.CharFilter, django_filters.OrderingFilter)
 class FilterBackend(DjangoFilterBackend):
     raise_exception = True
 
+    def filter_queryset(self, request, queryset, view):
+        # A list's plain first page asks for no filter: no filterset to build and validate for nothing.
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is not None and not any(name in request.query_params
+                                                   for name in filterset_class.base_filters):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
+
     def get_filterset(self, request, queryset, view):
         filterset = super().get_filterset(request, queryset, view)
         if filterset is not None:

@@ -57,12 +57,6 @@ class PublicProductListView(generics.ListAPIView):
     def get_queryset(self):
         return selectors.public_listing()
 
-    def filter_queryset(self, queryset):
-        # The landing page asks for no filter: no filterset to build and validate for nothing.
-        if not any(name in self.request.query_params for name in self.filterset_class.base_filters):
-            return queryset
-        return super().filter_queryset(queryset)
-
     def _filtered_without_search(self):
         """What the other filters of the request select: where a suggestion must find something."""
         params = self.request.query_params.copy()
