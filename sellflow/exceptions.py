@@ -4,13 +4,15 @@
 """
 
 import logging
+import sys
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
+from django.utils.log import log_response
 from django.views.decorators.csrf import csrf_exempt
 from psycopg_pool import PoolTimeout
 from rest_framework import exceptions, status
@@ -56,6 +58,34 @@ class ServiceUnavailable(ApplicationError):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     code = "unavailable"
     message = "This service is not available right now."
+
+
+class DatabaseBusy(ServiceUnavailable):
+    """Every pooled database connection stayed busy for DATABASE_POOL_TIMEOUT: the server is
+    saturated, not broken, and the client may try again shortly."""
+
+    message = "The service is busy; try again in a moment."
+
+    def __init__(self):
+        super().__init__(headers={"Retry-After": "1"})
+
+
+def _pool_exhausted(exc: BaseException | None) -> bool:
+    """Django wraps psycopg_pool's PoolTimeout in its own OperationalError: look down the chain."""
+    while exc is not None:
+        if isinstance(exc, PoolTimeout):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def database_busy(exc: BaseException | None, request) -> DatabaseBusy | None:
+    """The answer to give when `exc` is the pool's timeout (logged here, as a warning: a busy
+    server is no fault to trace), else None. Shared by DRF's handler and Django's handler500."""
+    if not _pool_exhausted(exc):
+        return None
+    logger.warning("Database pool exhausted: %s %s", request.method, request.path)
+    return DatabaseBusy()
 
 
 # Codes and sentences for DRF's own exceptions, keyed by class (most specific first).
@@ -135,6 +165,8 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
+    else:
+        exc = database_busy(exc, context["request"]) or exc
 
     if isinstance(exc, ApplicationError):
         set_rollback()
@@ -162,14 +194,6 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
             headers["Retry-After"] = str(int(exc.wait + 0.999))
         return Response(error_body(sentence, code, details), status=exc.status_code, headers=headers)
 
-    if _pool_exhausted(exc):
-        # Every pooled database connection stayed busy for DATABASE_POOL_TIMEOUT: the server is
-        # saturated, not broken; the client may try again shortly.
-        set_rollback()
-        logger.warning("Database pool exhausted in %s", context.get("view").__class__.__name__)
-        return Response(error_body("The service is busy; try again in a moment.", "unavailable"),
-                        status=status.HTTP_503_SERVICE_UNAVAILABLE, headers={"Retry-After": "1"})
-
     set_rollback()
     request_id = current_request_id()
     logger.exception("Unhandled error in %s", context.get("view").__class__.__name__)
@@ -180,15 +204,6 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
 
 
 # Django's own handlers, for what never reaches a DRF view (unknown paths, plain Django views).
-def _pool_exhausted(exc: BaseException | None) -> bool:
-    """Django wraps psycopg_pool's PoolTimeout in its own OperationalError: look down the chain."""
-    while exc is not None:
-        if isinstance(exc, PoolTimeout):
-            return True
-        exc = exc.__cause__ or exc.__context__
-    return False
-
-
 def _is_api(request) -> bool:
     return request.path.startswith("/api/")
 
@@ -202,6 +217,11 @@ def json_not_found(request, exception=None):
 
 
 def json_server_error(request):
+    # Django calls handler500 inside its `except` block, so the exception is sys.exc_info()'s:
+    # a pool timeout in a middleware, a plain Django view or the admin is a 503 here.
+    busy = database_busy(sys.exc_info()[1], request)
+    if busy is not None:
+        return _database_busy_response(request, busy)
     if not _is_api(request):
         from django.views.defaults import server_error
 
@@ -209,6 +229,18 @@ def json_server_error(request):
     return JsonResponse(
         error_body("Internal server error.", "server_error", {"request_id": current_request_id()}), status=500
     )
+
+
+def _database_busy_response(request, busy: DatabaseBusy) -> HttpResponse:
+    if _is_api(request):
+        body = error_body(busy.message, busy.code, busy.details)
+        response = JsonResponse(body, status=busy.status_code, headers=busy.headers)
+    else:  # a page (the admin), answered in HTML as its other errors are
+        response = HttpResponse("<h1>Service Unavailable (503)</h1>", status=busy.status_code, headers=busy.headers)
+    # Logged as Django logs a 503 that a view returns (as the DRF path's is), before Django would
+    # log it as an uncaught exception, with the pool's traceback.
+    log_response("%s: %s", response.reason_phrase, request.path, response=response, request=request)
+    return response
 
 
 def json_bad_request(request, exception=None):

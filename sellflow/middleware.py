@@ -5,6 +5,7 @@ import logging
 import time
 
 from django.conf import settings
+from django.utils.functional import SimpleLazyObject, empty
 
 from sellflow.body_limit import body_limit_for, too_large_response
 from sellflow.request_id import bind_request_id
@@ -27,16 +28,25 @@ class RequestIdMiddleware:
         response = self.get_response(request)
 
         response["X-Request-ID"] = request_id
-        user = getattr(request, "user", None)
         access_logger.info(
             "%s %s %s %.1fms user=%s",
             request.method,
             request.get_full_path()[:300],
             response.status_code,
             (time.monotonic() - started) * 1000,
-            getattr(user, "pk", None) or "-",
+            known_user_id(request) or "-",
         )
         return response
+
+
+def known_user_id(request) -> int | None:
+    """The id of the user the request has already loaded. Never loaded here: a log line makes no
+    query, nor waits again for a database (or its pool) that already failed the request."""
+    user = getattr(request, "user", None)
+    # A lazy object has no public "loaded yet?": `_wrapped is empty` is how Django's own code asks.
+    if isinstance(user, SimpleLazyObject) and user._wrapped is empty:  # noqa: SLF001
+        return None
+    return getattr(user, "pk", None)
 
 
 class BodySizeLimitMiddleware:

@@ -136,14 +136,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # off (a connection per request, or DATABASE_CONN_MAX_AGE seconds: for an outside pooler).
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-DATABASE_POOL_MAX_SIZE = env.int("DATABASE_POOL_MAX_SIZE", default=20)
+# Sizes: a process runs all its database work in one thread (sellflow.http_handler's one hop for
+# HTTP; Channels' database_sync_to_async is thread-sensitive, and asgiref runs both on the same
+# single-thread executor), and that thread holds one connection at a time. So one connection
+# stays open (MIN_SIZE 1) and at most 4 are opened (MAX_SIZE): the three spare ones open only if
+# database work ever runs outside that thread, which would otherwise wait for the one.
+# PostgreSQL's max_connections (100 by default, 3 of them kept for superusers) is shared by every
+# process: at 4 per web worker, 20 workers and Celery's stay under it; at 20, 5 workers reached it.
+DATABASE_POOL_MAX_SIZE = env.int("DATABASE_POOL_MAX_SIZE", default=4)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DATABASE_POOL_MAX_SIZE > 0:
     if DATABASES["default"]["CONN_MAX_AGE"]:
         raise ImproperlyConfigured("DATABASE_CONN_MAX_AGE must be 0 with the pool (DATABASE_POOL_MAX_SIZE > 0).")
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
-        "min_size": min(env.int("DATABASE_POOL_MIN_SIZE", default=2), DATABASE_POOL_MAX_SIZE),
+        "min_size": min(env.int("DATABASE_POOL_MIN_SIZE", default=1), DATABASE_POOL_MAX_SIZE),
         "max_size": DATABASE_POOL_MAX_SIZE,
-        # Seconds a request waits for a free connection before it fails.
+        # Seconds a request waits for a free connection (or for PostgreSQL to accept a new one)
+        # before it fails: a 503 to retry (sellflow.exceptions.database_busy).
         "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

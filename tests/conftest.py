@@ -4,6 +4,7 @@ import pytest
 from cryptography.fernet import Fernet
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
+from django.db import connection
 from django.test import Client, override_settings
 from rest_framework.test import APIClient
 
@@ -15,6 +16,8 @@ from tests.accounts.factories import UserFactory
 # Keys of this test process in a shared Redis: xdist workers and concurrent CI runs never
 # see (or clear) each other's throttle counters, cached keys or channel groups.
 TEST_KEY_PREFIX = f"sellflow-test-{os.getpid()}"
+# Connections the test process's pool may open: its largest burst of threads, and the test's own.
+TEST_POOL_MAX_SIZE = 20
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -28,6 +31,14 @@ def _test_infrastructure(tmp_path_factory):
 
     celery_app.conf.task_always_eager = True
     celery_app.conf.task_eager_propagates = True
+
+    # A served process does its database work in one thread (sellflow/settings.py sizes its pool
+    # for that); tests send bursts of real threads through this one, each with its connection.
+    pool = connection.settings_dict["OPTIONS"].get("pool")
+    if pool:
+        pool["max_size"] = max(pool["max_size"], TEST_POOL_MAX_SIZE)  # for every pool made from now on
+        if made := connection._connection_pools.get(connection.alias):
+            made.resize(pool["min_size"], pool["max_size"])
 
     overrides = {
         # PBKDF2's real cost is for production; tests hash many passwords.

@@ -144,19 +144,6 @@ def test_unhandled_error_in_an_api_view_hides_the_traceback(caplog):
 
 
 @pytest.mark.urls("tests.sellflow.urls")
-def test_an_exhausted_database_pool_is_a_503_to_retry_not_a_500(caplog):
-    client = authenticated_client(UserFactory())
-
-    with caplog.at_level(logging.WARNING):
-        response = client.get("/api/test/pool-exhausted/")
-
-    assert response.status_code == 503 and response["Retry-After"] == "1"
-    assert response.json() == {"error": "The service is busy; try again in a moment.", "code": "unavailable",
-                               "details": {}}
-    assert any("pool exhausted" in record.getMessage() for record in caplog.records)
-
-
-@pytest.mark.urls("tests.sellflow.urls")
 def test_unhandled_error_in_a_plain_django_view_is_json_too():
     client = APIClient(raise_request_exception=False)
 

@@ -1,6 +1,9 @@
 """The project's URLconf plus views that exercise the shared machinery from tests only."""
 
+from django.db.utils import OperationalError
+from django.http import JsonResponse
 from django.urls import path
+from psycopg_pool import PoolTimeout
 from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -16,15 +19,24 @@ class BrokenView(APIView):
         raise RuntimeError("something deep went wrong")
 
 
+def raise_pool_timeout(*args, **kwargs):
+    try:
+        raise PoolTimeout("couldn't get a connection after 10.00 sec")
+    except PoolTimeout as timeout:
+        raise OperationalError(str(timeout)) from timeout  # as Django's connect() wraps it
+
+
 class PoolExhaustedView(APIView):
     def get(self, request):
-        from django.db.utils import OperationalError
-        from psycopg_pool import PoolTimeout
+        raise_pool_timeout()
 
-        try:
-            raise PoolTimeout("couldn't get a connection after 10.00 sec")
-        except PoolTimeout as timeout:
-            raise OperationalError(str(timeout)) from timeout  # as Django's connect() wraps it
+
+def pool_exhausted_django_view(request):
+    raise_pool_timeout()
+
+
+def count_users_django_view(request):
+    return JsonResponse({"users": User.objects.count()})
 
 
 def broken_django_view(request):
@@ -57,6 +69,8 @@ urlpatterns = [
     path("api/test/broken/", BrokenView.as_view()),
     path("api/test/pool-exhausted/", PoolExhaustedView.as_view()),
     path("api/test/broken-django/", broken_django_view),
+    path("api/test/pool-exhausted-django/", pool_exhausted_django_view),
+    path("api/test/users-django/", count_users_django_view),
     path("test/broken-page/", broken_django_view),
     path("api/test/users/", UserListView.as_view()),
     *project_urlpatterns,
