@@ -11,6 +11,7 @@ from django.db.models import Expression, F, IntegerField, Min, OuterRef, Q, Quer
 from django.db.models.functions import Coalesce
 
 from products.models import Product
+from sellflow.compiled_queries import CompiledQuery
 
 _active_holds: Callable[[datetime], QuerySet] | None = None
 
@@ -44,16 +45,29 @@ class HeldUnits:
         return max(on_hand - self.by_variant.get(variant_id, 0), 0)
 
 
+def _grouped_holds(holds: QuerySet) -> QuerySet:
+    return holds.order_by().values("product_id", "variant_id").annotate(held=Sum("quantity"), until=Min("expires_at"))
+
+
+# One product's holds (its page): the query compiled once, then run with its key and the time.
+_HOLDS_OF_PRODUCT = CompiledQuery(lambda pk, now: _grouped_holds(_active_holds(now).filter(product_id=pk)),
+                                  pk=int, now=datetime)
+
+
 def held_units(product_ids: Iterable[int], *, now: datetime) -> HeldUnits:
     """The holds on these products (and their variants) at `now`: one grouped query for a page."""
     product_ids = set(product_ids)
     if _active_holds is None or not product_ids:
         return HeldUnits()
+    if len(product_ids) == 1:
+        return _held_units_of(_HOLDS_OF_PRODUCT.rows(pk=next(iter(product_ids)), now=now))
+    return _held_units_of(_grouped_holds(_active_holds(now).filter(product_id__in=product_ids)))
+
+
+def _held_units_of(rows: Iterable[dict]) -> HeldUnits:
     by_product: dict[int, int] = defaultdict(int)
     by_variant: dict[int, int] = defaultdict(int)
     lapses = []
-    rows = (_active_holds(now).filter(product_id__in=product_ids).order_by()
-            .values("product_id", "variant_id").annotate(held=Sum("quantity"), until=Min("expires_at")))
     for row in rows:
         by_product[row["product_id"]] += row["held"]
         if row["variant_id"] is not None:

@@ -16,6 +16,7 @@ from django.utils.encoding import filepath_to_uri
 from accounts.models import display_name
 from products.holds import HeldUnits, buyable, held_in_full, held_in_full_until, held_units
 from products.models import Category, Product, ProductImage, Variant, split_tags
+from sellflow.compiled_queries import CompiledQuery
 
 
 class StockRank(Expression):
@@ -170,10 +171,20 @@ PUBLIC_DETAIL_FIELDS = (*PUBLIC_ROW_FIELDS, "description", "view_count", "share_
 IMAGE_FIELDS = ("product_id", "id", "image", "thumbnail", "alt_text", "is_primary")
 
 
+# The public page of one product: its row, images and variants, each query compiled once
+# (sellflow.compiled_queries), as building and compiling them cost several times their reading.
+_PUBLIC_DETAIL = CompiledQuery(
+    lambda pk: Product.objects.public().filter(pk=pk).order_by().values(*PUBLIC_DETAIL_FIELDS)[:1], pk=int)
+_IMAGES_OF_PRODUCT = CompiledQuery(
+    lambda pk: ProductImage.objects.filter(product_id=pk).values_list(*IMAGE_FIELDS), pk=int)  # in Meta's order
+_VARIANTS_OF_PRODUCT = CompiledQuery(
+    lambda pk: Variant.objects.filter(product_id=pk).values_list("id", "name", "options", "price", "stock_quantity"),
+    pk=int)
+
+
 def public_detail_values(pk: int) -> dict[str, Any] | None:
-    """The PUBLIC_DETAIL_FIELDS of a public product, None if there is none: one row by its key, with
-    no order to build (first() would order by the listing's Meta ordering or the key)."""
-    return next(iter(Product.objects.public().filter(pk=pk).order_by().values(*PUBLIC_DETAIL_FIELDS)[:1]), None)
+    """The PUBLIC_DETAIL_FIELDS of a public product, None if there is none."""
+    return next(iter(_PUBLIC_DETAIL.rows(pk=pk)), None)
 
 
 def public_product_values(product: Product) -> dict[str, Any]:
@@ -302,7 +313,10 @@ class PublicRows(MediaURLs):
         found: dict[int, list[dict[str, Any]]] = defaultdict(list)
         if not product_ids:
             return found
-        images = ProductImage.objects.filter(product_id__in=product_ids).values_list(*IMAGE_FIELDS)  # in Meta's order
+        if len(product_ids) == 1:
+            images = _IMAGES_OF_PRODUCT.rows(pk=product_ids[0])
+        else:
+            images = ProductImage.objects.filter(product_id__in=product_ids).values_list(*IMAGE_FIELDS)  # Meta's order
         for product_id, pk, image, thumbnail, alt_text, is_primary in images:
             found[product_id].append(self.image(pk, image, thumbnail, alt_text, is_primary))
         return found
@@ -365,7 +379,7 @@ class PublicRows(MediaURLs):
         pk, price = values["id"], values["price"]
         self._held = held_units([pk], now=timezone.now())
         images = self.images_of([pk]).get(pk, [])
-        variants = Variant.objects.filter(product_id=pk).values_list("id", "name", "options", "price", "stock_quantity")
+        variants = _VARIANTS_OF_PRODUCT.rows(pk=pk)
         return {
             **self.row(values, images, self.seller_of(values)),
             "description": values["description"],
