@@ -673,5 +673,8 @@ LOGGING = {
         # Our own access log line replaces Django's and daphne's.
         "django.server": {"level": "WARNING"},
         "django.request": {"level": "ERROR"},
+        # Its DEBUG lines print whole request URLs, and Meta's OAuth token endpoint takes the app
+        # secret in the query string: never logged, whatever LOG_LEVEL says.
+        "urllib3": {"level": "INFO"},
     },
 }

@@ -47,13 +47,17 @@ class FacebookClient(GraphClient):
     def verify_token(self, access_token: str, *, platform_user_id: str = "") -> Profile:
         """With a Page token, `me` is the Page. A token for another account than the one named is
         refused: the seller must not connect a Page with someone else's token."""
-        node = self.call("GET", platform_user_id or "me", access_token, params={"fields": "id,name,picture{url}"})
-        profile = Profile(user_id=str(node.get("id", "")), display_name=node.get("name", ""),
-                          avatar_url=picture_url(node))
+        profile = self.node_profile(access_token, platform_user_id or "me")
         if platform_user_id and profile.user_id != platform_user_id:
             raise PermanentError(f"{self.platform}: the token does not act as account {platform_user_id}",
                                  platform=self.platform)
         return profile
+
+    def node_profile(self, access_token: str, node: str = "me") -> Profile:
+        """A Facebook user or Page as a profile (`me` is whoever the token acts as)."""
+        answer = self.call("GET", node, access_token, params={"fields": "id,name,picture{url}"})
+        return Profile(user_id=str(answer.get("id", "")), display_name=answer.get("name", ""),
+                       avatar_url=picture_url(answer))
 
     def exchange_code(self, *, code: str, redirect_uri: str, code_verifier: str | None = None) -> TokenGrant:
         """The user's long-lived token, their profile and granted scopes, and the Pages they manage
@@ -61,7 +65,7 @@ class FacebookClient(GraphClient):
         short = self.code_token(code=code, redirect_uri=redirect_uri, code_verifier=code_verifier)
         answer = self.long_lived(short)
         token = answer.get("access_token") or short
-        user = self.verify_token(token)
+        user = self.node_profile(token)
         pages = self.call("GET", "me/accounts", token, params={
             "fields": "id,name,access_token,picture{url},instagram_business_account{id,username,name,"
                       "profile_picture_url}", "limit": 100}).get("data") or []

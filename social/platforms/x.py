@@ -132,6 +132,9 @@ class XClient(HTTPPlatformClient):
         auth = (self.client_id, self._client_secret) if self._client_secret else None
         try:
             return self.call("POST", path, data=form | {"client_id": self.client_id}, auth=auth)
+        except TokenExpired as error:  # a 401 here refuses the app's credentials, not the user's token
+            raise PermanentError(f"{self.platform}: X refused the app's client credentials", platform=self.platform,
+                                 code=error.code, status=error.status) from None
         except PermanentError as error:
             if expired_if_refused and error.code == "invalid_grant":
                 raise TokenExpired(str(error), platform=self.platform, code=error.code, status=error.status) from None
