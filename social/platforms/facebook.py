@@ -77,10 +77,6 @@ class FacebookClient(GraphClient):
                                access_token=page["access_token"], page_id=str(page["id"]))
                 for page in pages if isinstance(page, dict) and page.get("id") and page.get("access_token")]
 
-    def refresh(self, credentials: Credentials) -> TokenGrant:
-        answer = self.long_lived(credentials.access_token)
-        return self.token_grant(answer, Profile(user_id=credentials.platform_user_id))
-
     # --- posts ----------------------------------------------------------------------------------
 
     def publish(self, credentials: Credentials, post: PostRequest) -> Published:

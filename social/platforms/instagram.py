@@ -19,7 +19,6 @@ from social.platforms.base import (
     PostRequest,
     Profile,
     Published,
-    TokenGrant,
     TransientError,
 )
 from social.platforms.facebook import FacebookClient
@@ -63,10 +62,6 @@ class InstagramClient(FacebookClient):
                 accounts.append(ManagedAccount(profile=profile, access_token=page["access_token"],
                                                page_id=str(page["id"])))
         return accounts
-
-    def refresh(self, credentials: Credentials) -> TokenGrant:
-        answer = self.long_lived(credentials.access_token)
-        return self.token_grant(answer, Profile(user_id=credentials.platform_user_id))
 
     # --- posts ----------------------------------------------------------------------------------
 

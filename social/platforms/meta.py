@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 
 from social.platforms.base import (
+    Credentials,
     HTTPPlatformClient,
     InvalidWebhook,
     NotConfigured,
@@ -176,12 +177,17 @@ class GraphClient(HTTPPlatformClient):
             "grant_type": "fb_exchange_token", "client_id": self.app_id, "client_secret": self._app_secret,
             "fb_exchange_token": token})
 
+    def refresh(self, credentials: Credentials) -> TokenGrant:
+        """Meta has no refresh tokens: a long-lived token is exchanged for a fresh one."""
+        answer = self.long_lived(credentials.access_token)
+        return self.token_grant(answer, Profile(user_id=credentials.platform_user_id))
+
     def granted_scopes(self, token: str) -> tuple[str, ...]:
         answer = self.call("GET", "me/permissions", token)
         return tuple(sorted(item["permission"] for item in answer.get("data") or []
                             if isinstance(item, dict) and item.get("status") == "granted" and item.get("permission")))
 
-    def revoke(self, credentials) -> None:
+    def revoke(self, credentials: Credentials) -> None:
         """Removes the app's permissions for the token's user: works with a user token; a Page
         token is refused (PermanentError), and the caller deletes the stored token either way."""
         self.call("DELETE", "me/permissions", credentials.access_token, write=True)

@@ -51,10 +51,6 @@ class WhatsAppClient(GraphClient):
         token = self.code_token(code=code, redirect_uri=redirect_uri, code_verifier=code_verifier)
         return self.token_grant({"access_token": token}, Profile(user_id=""), scopes=self.granted_scopes(token))
 
-    def refresh(self, credentials: Credentials) -> TokenGrant:
-        answer = self.long_lived(credentials.access_token)
-        return self.token_grant(answer, Profile(user_id=credentials.platform_user_id))
-
     def publish(self, credentials: Credentials, post: PostRequest) -> Published:
         if not post.recipient:
             raise PermanentError(f"{self.platform}: the Cloud API sends to a number; it cannot post to Status",
