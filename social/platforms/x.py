@@ -38,6 +38,8 @@ from social.platforms.base import (
 )
 
 MAX_IMAGES = 4
+# The image types POST /2/media/upload takes in one request (GIFs and video need the chunked flow).
+ONE_SHOT_IMAGE_TYPES = frozenset({"image/jpeg", "image/pjpeg", "image/png", "image/webp", "image/bmp", "image/tiff"})
 PAGE_SIZE = 100
 MAX_PAGES = 10  # 1,000 posts a sync: a seller's recent posts, bounded
 DEFAULT_RATE_LIMIT_WAIT = 900  # X's windows are 15 minutes
@@ -204,7 +206,10 @@ class XClient(HTTPPlatformClient):
 
     def upload(self, token: str, image) -> str:
         # An upload publishes nothing: a lost answer only leaves unused media, so it is no write.
-        answer = self.call("POST", "/2/media/upload", token, data={"media_category": "tweet_image"},
+        form = {"media_category": "tweet_image"}
+        if image.content_type in ONE_SHOT_IMAGE_TYPES:
+            form["media_type"] = image.content_type
+        answer = self.call("POST", "/2/media/upload", token, data=form,
                            files={"media": (image.filename, image.content, image.content_type)})
         data = answer.get("data") if isinstance(answer.get("data"), dict) else answer
         media_id = data.get("id") or data.get("media_id_string")

@@ -69,6 +69,7 @@ def test_images_are_uploaded_first_and_attached_by_media_id(platform):
     assert len(uploads) == 2
     assert uploads[0].headers["authorization"] == f"Bearer {TOKEN}"
     assert b'name="media_category"' in uploads[0].body and b"tweet_image" in uploads[0].body
+    assert b'name="media_type"\r\n\r\nimage/png' in uploads[0].body
     assert b'name="media"; filename="front.png"' in uploads[0].body and b"\x89PNGDATA" in uploads[0].body
     assert sent_to(platform, "/2/tweets")[0].json()["media"] == {
         "media_ids": ["1880000000000000001", "1880000000000000002"]}
