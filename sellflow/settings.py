@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "notifications",
     "orders",
     "ai",
+    "social",
 ]
 
 MIDDLEWARE = [
@@ -372,6 +373,33 @@ AI_DAILY_QUOTA = env.int("AI_DAILY_QUOTA", default=200)
 # Minutes after which an unfinished async AI job is reported failed (its worker died).
 AI_JOB_STALE_MINUTES = env.int("AI_JOB_STALE_MINUTES", default=15)
 
+# --- Social platforms -------------------------------------------------------------------------
+
+# The Meta app (developers.facebook.com) behind Facebook Pages, Instagram and WhatsApp: its id and
+# secret sign the OAuth code exchange, prove our server's calls (appsecret_proof) and verify
+# webhooks (X-Hub-Signature-256). The seller README's FACEBOOK_API_KEY / FACEBOOK_APP_SECRET are
+# read when these are not set.
+META_APP_ID = env("META_APP_ID", default="") or env("FACEBOOK_API_KEY", default="")
+META_APP_SECRET = env("META_APP_SECRET", default="") or env("FACEBOOK_APP_SECRET", default="")
+# The word Meta's webhook subscription handshake (hub.verify_token) must repeat.
+META_WEBHOOK_VERIFY_TOKEN = env("META_WEBHOOK_VERIFY_TOKEN", default="")
+META_GRAPH_URL = env("META_GRAPH_URL", default="https://graph.facebook.com")
+# Every Graph call names this version; Meta supports each for about two years.
+META_GRAPH_VERSION = env("META_GRAPH_VERSION", default="v24.0")
+# Where Facebook Login's authorization dialog lives.
+META_DIALOG_URL = env("META_DIALOG_URL", default="https://www.facebook.com")
+# The X app's OAuth 2.0 client (developer.x.com): the id, and the secret of a confidential client.
+X_CLIENT_ID = env("X_CLIENT_ID", default="")
+X_CLIENT_SECRET = env("X_CLIENT_SECRET", default="")
+# The app's OAuth 1.0a consumer secret (API key secret): X signs webhooks and CRC checks with it.
+# The seller README's TWITTER_API_SECRET is read when it is not set.
+X_CONSUMER_SECRET = env("X_CONSUMER_SECRET", default="") or env("TWITTER_API_SECRET", default="")
+X_API_URL = env("X_API_URL", default="https://api.x.com")
+X_AUTHORIZE_URL = env("X_AUTHORIZE_URL", default="https://x.com/i/oauth2/authorize")
+# Seconds a platform has to answer one request. A publish that times out is not retried blindly:
+# the post is looked up first.
+SOCIAL_HTTP_TIMEOUT_SECONDS = env.float("SOCIAL_HTTP_TIMEOUT_SECONDS", default=15.0)
+
 # --- API --------------------------------------------------------------------------------------
 
 REST_FRAMEWORK = {
@@ -645,5 +673,8 @@ LOGGING = {
         # Our own access log line replaces Django's and daphne's.
         "django.server": {"level": "WARNING"},
         "django.request": {"level": "ERROR"},
+        # Its DEBUG lines print whole request URLs, and Meta's OAuth token endpoint takes the app
+        # secret in the query string: never logged, whatever LOG_LEVEL says.
+        "urllib3": {"level": "INFO"},
     },
 }

@@ -6,6 +6,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, urlsplit
 
 
 @dataclass
@@ -18,6 +19,14 @@ class Received:
     def json(self):
         return json.loads(self.body)
 
+    @property
+    def query(self) -> dict[str, str]:
+        return dict(parse_qsl(urlsplit(self.path).query, keep_blank_values=True))
+
+    @property
+    def form(self) -> dict[str, str]:
+        return dict(parse_qsl(self.body.decode(), keep_blank_values=True))
+
 
 # A route answers (status, body) or (status, body, headers); a callable route computes that from
 # the request it received.
@@ -25,8 +34,9 @@ Route = tuple | Callable[[Received], tuple]
 
 
 class FakeJSONServer:
-    """Serves `routes[path]` for GET and POST and records every request it gets: the paths in
-    `requests`, the whole requests in `received`."""
+    """Serves `routes[path]` for GET, POST and DELETE and records every request it gets: the paths
+    in `requests`, the whole requests in `received`. A path with a query string is served by its
+    exact route, else by the route of the path without the query."""
 
     def __init__(self):
         self.routes: dict[str, Route] = {}
@@ -41,7 +51,8 @@ class FakeJSONServer:
                                     self.rfile.read(length) if length else b"")
                 fake.requests.append(self.path)
                 fake.received.append(received)
-                route = fake.routes.get(self.path, (404, {"error": "not found"}))
+                route = fake.routes.get(self.path) or fake.routes.get(self.path.partition("?")[0],
+                                                                      (404, {"error": "not found"}))
                 status, body, *rest = route(received) if callable(route) else route
                 payload = body if isinstance(body, bytes) else json.dumps(body).encode()
                 self.send_response(status)
@@ -52,7 +63,7 @@ class FakeJSONServer:
                 self.end_headers()
                 self.wfile.write(payload)
 
-            do_GET = do_POST = _answer
+            do_GET = do_POST = do_DELETE = _answer
 
             def log_message(self, *args):
                 pass
