@@ -205,13 +205,16 @@ def money(value) -> str | None:
 
 
 def timestamp(value: datetime) -> str:
-    """A datetime as DRF renders it (TIME_ZONE is UTC)."""
-    return value.isoformat().replace("+00:00", "Z")
+    """A datetime as DRF's DateTimeField renders it: in the current time zone, UTC as "Z"."""
+    value = timezone.localtime(value).isoformat()
+    return value[:-6] + "Z" if value.endswith("+00:00") else value
 
 
 class MediaURLs:
     """Absolute media URLs as DRF's file fields render them with a request, the prefix computed
-    once per request rather than once per file."""
+    once per request rather than once per file. It assumes a storage whose URL is its base_url and
+    the file's path (Django's FileSystemStorage, as configured): a storage that signs each URL
+    (S3 and the like) would need storage.url() per file instead."""
 
     def __init__(self, request):
         self.media_base = request.build_absolute_uri(default_storage.base_url)

@@ -26,12 +26,17 @@ class SharedPoolRedisCacheClient(RedisCacheClient):
     _shared_pools_lock = threading.Lock()
 
     def get_client(self, key=None, *, write=False):
-        pool = self._get_connection_pool(write)
-        client = self._shared_clients.get(id(pool))
+        pool_key = self._pool_key(write)
+        client = self._shared_clients.get(pool_key)
         if client is None:
+            pool = self._get_connection_pool(write)
             with self._shared_pools_lock:
-                client = self._shared_clients.setdefault(id(pool), self._client(connection_pool=pool))
+                client = self._shared_clients.setdefault(pool_key, self._client(connection_pool=pool))
         return client
+
+    def _pool_key(self, write):
+        server = self._servers[self._get_connection_pool_index(write)]
+        return server, tuple(sorted((name, repr(value)) for name, value in self._pool_options.items()))
 
     def incr(self, key, delta):
         value = self.get_client(key, write=True).eval(INCR_EXISTING, 1, key, delta)
@@ -40,14 +45,13 @@ class SharedPoolRedisCacheClient(RedisCacheClient):
         return value
 
     def _get_connection_pool(self, write):
-        server = self._servers[self._get_connection_pool_index(write)]
-        key = (server, tuple(sorted((name, repr(value)) for name, value in self._pool_options.items())))
+        key = self._pool_key(write)
         pool = self._shared_pools.get(key)
         if pool is None:
             with self._shared_pools_lock:
                 pool = self._shared_pools.get(key)
                 if pool is None:
-                    pool = self._shared_pools[key] = self._pool_class.from_url(server, **self._pool_options)
+                    pool = self._shared_pools[key] = self._pool_class.from_url(key[0], **self._pool_options)
         return pool
 
 

@@ -72,7 +72,9 @@ class _Compiled:
             if not self.slots[name]:
                 raise ValueError(f"Parameter {name!r} is not among the compiled query's parameters.")
         query = queryset.query
-        self.names = [*query.extra_select, *query.values_select, *query.annotation_select]
+        # The columns in the order they are selected, as ValuesIterable names them.
+        self.names = list(query.selected) if query.selected else [
+            *query.extra_select, *query.values_select, *query.annotation_select]
 
     def run(self, values: dict[str, Any]) -> list:
         if values.keys() != self.slots.keys():
@@ -80,18 +82,29 @@ class _Compiled:
         connection = connections[self.alias]
         params = list(self.params)
         for name, value in values.items():
-            if not isinstance(value, self.kinds[name]):
-                raise TypeError(f"{name}: expected {self.kinds[name].__name__}, got {value!r}.")
+            if not _is_a(value, self.kinds[name]):
+                raise TypeError(f"{name}: expected {_KIND_NAMES[self.kinds[name]]}, got {value!r}.")
             adapted = _adapt(connection, value)
             for index in self.slots[name]:
                 params[index] = adapted
         with connection.cursor() as cursor:
             cursor.execute(self.sql, params)
             fetched = cursor.fetchall()
+        if self.compiler.has_extra_select:  # columns the SQL needs but the rows do not (DISTINCT's order)
+            fetched = [row[:self.compiler.col_count] for row in fetched]
         rows = self.compiler.results_iter(results=[fetched])
         if self.as_dicts:
             return [dict(zip(self.names, row, strict=True)) for row in rows]
         return [tuple(row) for row in rows]
+
+
+_KIND_NAMES = {int: "int", datetime: "an aware datetime"}
+
+
+def _is_a(value, kind: type) -> bool:
+    if kind is int:
+        return type(value) is int  # not a bool, which is an int to isinstance
+    return isinstance(value, datetime) and value.tzinfo is not None
 
 
 def _adapt(connection, value):

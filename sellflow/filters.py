@@ -3,12 +3,26 @@ malformed number or date is a 400 `invalid`), also refusing a present but empty 
 schema states something other than free text (`?created_before=`, `?status=`, `?is_read=`), which
 django-filter would read as no filter at all."""
 
+from functools import cache
+
 import django_filters
+from django.forms import MultiWidget
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError
 
 # Filters whose schema is a free string (or a list, for ordering): an empty value is a value.
 FREE_TEXT_FILTERS = (django_filters.CharFilter, django_filters.OrderingFilter)
+
+
+@cache
+def filters_only_when_asked(filterset_class: type[django_filters.FilterSet]) -> bool:
+    """Whether the filterset does nothing when none of its filters' names is in the query: no filter
+    is required, each reads the parameter of its own name (a range filter reads `price_min`...), and
+    the filterset filters the ordinary way (no `qs` or `filter_queryset` of its own)."""
+    plain = (filterset_class.qs is django_filters.FilterSet.qs
+             and filterset_class.filter_queryset is django_filters.FilterSet.filter_queryset)
+    return plain and not any(declared.extra.get("required") or isinstance(declared.field.widget, MultiWidget)
+                             for declared in filterset_class.base_filters.values())
 
 
 class FilterBackend(DjangoFilterBackend):
@@ -17,8 +31,8 @@ class FilterBackend(DjangoFilterBackend):
     def filter_queryset(self, request, queryset, view):
         # A list's plain first page asks for no filter: no filterset to build and validate for nothing.
         filterset_class = self.get_filterset_class(view, queryset)
-        if filterset_class is not None and not any(name in request.query_params
-                                                   for name in filterset_class.base_filters):
+        if (filterset_class is not None and filters_only_when_asked(filterset_class)
+                and not any(name in request.query_params for name in filterset_class.base_filters)):
             return queryset
         return super().filter_queryset(request, queryset, view)
 

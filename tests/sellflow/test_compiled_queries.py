@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
-from django.db.models import Min, Sum
+from django.db.models import F, Min, Sum
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -102,6 +102,36 @@ def test_what_it_cannot_run_safely_is_refused():
     compiled = CompiledQuery(product_row, pk=int)
     with pytest.raises(TypeError, match="expected int"):
         compiled.rows(pk=str(product.pk))
+    with pytest.raises(TypeError, match="expected int"):
+        compiled.rows(pk=True)
+    since = CompiledQuery(lambda now: Product.objects.filter(created_at__lt=now).values("id"), now=datetime)
+    with pytest.raises(TypeError, match="an aware datetime"):
+        since.rows(now=datetime(2026, 1, 1))
     with pytest.raises(TypeError, match="Expected the parameters"):
         compiled.rows(id=product.pk)
     assert compiled.rows(pk=product.pk)[0]["id"] == product.pk
+
+
+def test_columns_keep_the_order_values_names_them():
+    product = ProductFactory(stock_quantity=7)
+
+    def doubled(pk):
+        return Product.objects.filter(pk=pk).annotate(double=F("stock_quantity") * 2).values("double", "id")
+
+    assert CompiledQuery(doubled, pk=int).rows(pk=product.pk) == list(doubled(product.pk))
+    assert CompiledQuery(doubled, pk=int).rows(pk=product.pk) == [{"double": 14, "id": product.pk}]
+
+
+def test_columns_selected_only_for_the_order_are_not_in_the_rows():
+    product = ProductFactory()
+    ProductImage.objects.create(product=product, image="a.jpg", position=3)
+    ProductImage.objects.create(product=product, image="b.jpg", position=1)
+
+    def images(pk):
+        return ProductImage.objects.filter(product_id=pk).distinct().order_by("position").values_list("image")
+
+    def image_dicts(pk):
+        return ProductImage.objects.filter(product_id=pk).distinct().order_by("position").values("image")
+
+    assert CompiledQuery(images, pk=int).rows(pk=product.pk) == list(images(product.pk)) == [("b.jpg",), ("a.jpg",)]
+    assert CompiledQuery(image_dicts, pk=int).rows(pk=product.pk) == list(image_dicts(product.pk))
