@@ -152,8 +152,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DATABAS
         "min_size": min(env.int("DATABASE_POOL_MIN_SIZE", default=1), DATABASE_POOL_MAX_SIZE),
         "max_size": DATABASE_POOL_MAX_SIZE,
         # Seconds a request waits for a free connection (or for PostgreSQL to accept a new one)
-        # before it fails: a 503 to retry (sellflow.exceptions.database_busy).
-        "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
+        # before it fails: a 503 to retry (sellflow.exceptions.database_busy). Short, as every
+        # request of the process queues behind the one database thread while it waits.
+        "timeout": env.float("DATABASE_POOL_TIMEOUT", default=3.0),
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

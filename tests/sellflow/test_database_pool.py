@@ -33,7 +33,7 @@ def pool_settings(**env: str) -> dict:
 
 def test_postgresql_gets_a_pool_per_process_without_persistent_connections():
     # One connection per process is what its one database thread uses; three spare.
-    assert pool_settings() == {"pool": {"min_size": 1, "max_size": 4, "timeout": 10.0}, "conn_max_age": 0}
+    assert pool_settings() == {"pool": {"min_size": 1, "max_size": 4, "timeout": 3.0}, "conn_max_age": 0}
 
 
 def test_the_pool_is_sized_from_the_environment():
