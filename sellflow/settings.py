@@ -399,6 +399,12 @@ X_AUTHORIZE_URL = env("X_AUTHORIZE_URL", default="https://x.com/i/oauth2/authori
 # Seconds a platform has to answer one request. A publish that times out is not retried blindly:
 # the post is looked up first.
 SOCIAL_HTTP_TIMEOUT_SECONDS = env.float("SOCIAL_HTTP_TIMEOUT_SECONDS", default=15.0)
+# Where browsers reach this API: OAuth redirect URIs (API_PUBLIC_URL/api/social/oauth/<platform>/
+# callback/, registered in the Meta and X apps) are built from it, never from a request's Host.
+API_PUBLIC_URL = env("API_PUBLIC_URL", default="http://127.0.0.1:8000").rstrip("/")
+# The frontend page an OAuth callback sends the seller back to, with `social_connect=success` or
+# `social_connect=error&reason=...` and the platform in its query.
+SOCIAL_OAUTH_RETURN_URL = env("SOCIAL_OAUTH_RETURN_URL", default="") or f"{FRONTEND_URL}/social/accounts"
 
 # --- API --------------------------------------------------------------------------------------
 
@@ -458,6 +464,8 @@ REST_FRAMEWORK = {
         "upload_ip": env("THROTTLE_UPLOAD_IP_RATE", default="30/minute"),
         # Checkouts per user: each one holds stock and tells a seller.
         "checkout": env("THROTTLE_CHECKOUT_RATE", default="10/minute"),
+        # Social account connections per user (each asks the platform about a token or starts OAuth).
+        "social_connect": env("THROTTLE_SOCIAL_CONNECT_RATE", default="20/minute"),
     },
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "EXCEPTION_HANDLER": "sellflow.exceptions.api_exception_handler",
