@@ -405,6 +405,10 @@ API_PUBLIC_URL = env("API_PUBLIC_URL", default="http://127.0.0.1:8000").rstrip("
 # The frontend page an OAuth callback sends the seller back to, with `social_connect=success` or
 # `social_connect=error&reason=...` and the platform in its query.
 SOCIAL_OAUTH_RETURN_URL = env("SOCIAL_OAUTH_RETURN_URL", default="") or f"{FRONTEND_URL}/social/accounts"
+# How long before expiry a token is refreshed by the beat job (run every 10 minutes): X access
+# tokens live 2 hours, Meta's long-lived user tokens about 60 days (refreshable once a day).
+SOCIAL_TOKEN_REFRESH_X_MINUTES = env.int("SOCIAL_TOKEN_REFRESH_X_MINUTES", default=30)
+SOCIAL_TOKEN_REFRESH_META_DAYS = env.int("SOCIAL_TOKEN_REFRESH_META_DAYS", default=7)
 
 # --- API --------------------------------------------------------------------------------------
 
@@ -558,6 +562,11 @@ CELERY_TIMEZONE = "UTC"
 
 # The one beat schedule of the project; apps add their periodic jobs here.
 CELERY_BEAT_SCHEDULE = {
+    # Social tokens near their expiry are refreshed; a refused refresh asks the seller to reconnect.
+    "social-refresh-tokens": {
+        "task": "social.tasks.refresh_expiring_tokens",
+        "schedule": timedelta(minutes=10),
+    },
     "accounts-flush-expired-tokens": {
         "task": "accounts.tasks.flush_expired_tokens",
         "schedule": timedelta(hours=6),

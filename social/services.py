@@ -1,6 +1,6 @@
 """Every write of the social app's connected accounts: connecting one with a token the platform
 has checked, disconnecting (revoking at the platform when it can), storing what an OAuth grant
-names. Platform calls happen outside transactions."""
+names, and refreshing tokens before they run out. Platform calls happen outside transactions."""
 
 import base64
 import hashlib
@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from social import notifications
 from social.errors import NotConnected, PlatformNotSupported, application_error_for
 from social.models import AccountStatus, OAuthState, SocialAccount
 from social.platforms import (
@@ -25,6 +26,8 @@ from social.platforms import (
     PlatformError,
     TokenExpired,
     TokenGrant,
+    TransientError,
+    Uncertain,
     UnknownPlatform,
     client_for,
 )
@@ -150,6 +153,41 @@ def social_accounts_store_grant(*, seller: User, platform: str, grant: TokenGran
     with transaction.atomic():
         return [social_account_store(seller=seller, platform=platform, values=values)[0]
                 for values in grant_account_values(platform, grant)]
+
+
+# --- token refresh ------------------------------------------------------------------------------
+
+def social_account_refresh_token(*, account: SocialAccount) -> str:
+    """Refresh one account's token at its platform. A token the platform refuses marks the account
+    `expired` and tells the seller; an outage leaves it for the next run. Returns the outcome."""
+    try:
+        grant = client_for(account.platform).refresh(credentials_of(account))
+    except (TransientError, Uncertain):
+        return "retry"
+    except NotConfigured:
+        logger.warning("social refresh skipped, platform app not configured: platform=%s", account.platform)
+        return "not configured"
+    except TokenExpired as error:
+        return account_lost(account, AccountStatus.EXPIRED, str(error))
+    except PlatformError as error:
+        return account_lost(account, AccountStatus.ERROR, str(error))
+    changes = {"access_token": grant.access_token, "token_expires_at": grant.expires_at,
+               "last_error": "", "updated_at": timezone.now()}
+    if grant.refresh_token:  # X rotates refresh tokens: the old one no longer works
+        changes["refresh_token"] = grant.refresh_token
+    # A disconnect meanwhile wins: tokens are written only to an account still active.
+    updated = SocialAccount.objects.filter(pk=account.pk, status=AccountStatus.ACTIVE).update(**changes)
+    return "refreshed" if updated else "gone"
+
+
+def account_lost(account: SocialAccount, status: str, reason: str) -> str:
+    with transaction.atomic():
+        updated = SocialAccount.objects.filter(pk=account.pk, status=AccountStatus.ACTIVE).update(
+            status=status, last_error=reason[:500], updated_at=timezone.now())
+        if updated:
+            account.status = status
+            notifications.account_needs_reconnect(account)
+    return status if updated else "gone"
 
 
 # --- OAuth flows --------------------------------------------------------------------------------
