@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from social import notifications
-from social.errors import NotConnected, PlatformNotSupported, application_error_for
+from social.errors import AccountRefused, NotConnected, PlatformNotSupported, application_error_for
 from social.models import AccountStatus, OAuthState, SocialAccount
 from social.platforms import (
     Credentials,
@@ -90,6 +90,9 @@ def social_account_connect(*, seller: User, platform: str, access_token: str, pl
         logger.info("social connect refused: seller=%s platform=%s error=%s", seller.pk, platform,
                     type(error).__name__)
         raise application_error_for(error) from None
+    if not (profile.user_id or platform_user_id):
+        raise AccountRefused("The platform did not say which account this token acts as.",
+                             details={"platform": platform})
     values = AccountValues(platform_user_id=profile.user_id or platform_user_id, access_token=access_token,
                            platform_username=profile.username or platform_username,
                            display_name=profile.display_name, avatar_url=profile.avatar_url, page_id=page_id,

@@ -311,3 +311,12 @@ def test_ids_and_tokens_that_could_not_reach_the_platform_as_sent_are_400(seller
 
     assert (response.status_code, list(response.json()["details"])) == (400, [field])
     assert fake_platform.received == []
+
+
+def test_a_token_whose_account_the_platform_does_not_name_is_refused(seller_client, fake_platform):
+    fake_platform.routes["/2/users/me"] = (200, {"data": {}})
+
+    response = seller_client.post("/api/social/accounts/", {"platform": "twitter", "access_token": "t"})
+
+    assert (response.status_code, response.json()["code"]) == (400, "account_refused")
+    assert not SocialAccount.objects.exists()
