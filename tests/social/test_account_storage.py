@@ -1,7 +1,11 @@
 """Connected accounts at rest: tokens encrypted in their columns, one account per platform user
 per seller, and the operators' admin that never shows a token."""
 
+import io
+
 import pytest
+from cryptography.fernet import Fernet
+from django.core.management import call_command
 from django.db import IntegrityError
 
 from social.models import AccountStatus, SocialAccount
@@ -44,3 +48,20 @@ def test_the_admin_lists_and_shows_accounts_without_their_tokens(operator_client
         assert "never-shown" not in page
         assert "access_token" not in page and "refresh_token" not in page
     assert operator_client.get("/admin/social/socialaccount/add/").status_code == 403
+
+
+def test_key_rotation_re_encrypts_the_tokens_under_the_new_key(settings):
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings.FIELD_ENCRYPTION_KEYS = [old]
+    account = SocialAccountFactory(access_token="EAA-rotated", refresh_token="refresh-rotated")
+    settings.FIELD_ENCRYPTION_KEYS = [new, old]
+
+    output = io.StringIO()
+    call_command("rotate_encryption_keys", stdout=output)
+
+    assert "social.SocialAccount: 1 rows re-encrypted" in output.getvalue()
+    raw_access, raw_refresh = raw_columns(account.pk)
+    assert Fernet(new).decrypt(raw_access.encode()).decode() == "EAA-rotated"
+    assert Fernet(new).decrypt(raw_refresh.encode()).decode() == "refresh-rotated"
+    settings.FIELD_ENCRYPTION_KEYS = [new]
+    assert SocialAccount.objects.get(pk=account.pk).access_token == "EAA-rotated"
