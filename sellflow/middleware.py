@@ -3,6 +3,7 @@ header that matches the schema."""
 
 import logging
 import time
+from urllib.parse import parse_qsl, urlencode
 
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject, empty
@@ -12,6 +13,10 @@ from sellflow.request_id import bind_request_id
 from sellflow.schema import documented_methods
 
 access_logger = logging.getLogger("sellflow.access")
+
+# Query parameters whose values are credentials: an OAuth callback's code and state, a socket's
+# token. The access log shows that they were there, never what they were.
+SECRET_QUERY_PARAMETERS = frozenset({"code", "state", "token", "access_token"})
 
 
 class RequestIdMiddleware:
@@ -31,12 +36,22 @@ class RequestIdMiddleware:
         access_logger.info(
             "%s %s %s %.1fms user=%s",
             request.method,
-            request.get_full_path()[:300],
+            loggable_path(request)[:300],
             response.status_code,
             (time.monotonic() - started) * 1000,
             known_user_id(request) or "-",
         )
         return response
+
+
+def loggable_path(request) -> str:
+    """The path and query as logged: the values of credential parameters replaced."""
+    query = request.META.get("QUERY_STRING", "")
+    if not query or not any(name in query for name in SECRET_QUERY_PARAMETERS):
+        return request.get_full_path()
+    pairs = [(name, "[redacted]" if name in SECRET_QUERY_PARAMETERS else value)
+             for name, value in parse_qsl(query, keep_blank_values=True)]
+    return f"{request.path}?{urlencode(pairs, safe='[]')}"
 
 
 def known_user_id(request) -> int | None:

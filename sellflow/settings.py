@@ -400,6 +400,16 @@ X_AUTHORIZE_URL = env("X_AUTHORIZE_URL", default="https://x.com/i/oauth2/authori
 # Seconds a platform has to answer one request. A publish that times out is not retried blindly:
 # the post is looked up first.
 SOCIAL_HTTP_TIMEOUT_SECONDS = env.float("SOCIAL_HTTP_TIMEOUT_SECONDS", default=15.0)
+# Where browsers reach this API: OAuth redirect URIs (API_PUBLIC_URL/api/social/oauth/<platform>/
+# callback/, registered in the Meta and X apps) are built from it, never from a request's Host.
+API_PUBLIC_URL = env("API_PUBLIC_URL", default="http://127.0.0.1:8000").rstrip("/")
+# The frontend page an OAuth callback sends the seller back to, with `social_connect=success` or
+# `social_connect=error&reason=...` and the platform in its query.
+SOCIAL_OAUTH_RETURN_URL = env("SOCIAL_OAUTH_RETURN_URL", default="") or f"{FRONTEND_URL}/social/accounts"
+# How long before expiry a token is refreshed by the beat job (run every 10 minutes): X access
+# tokens live 2 hours, Meta's long-lived user tokens about 60 days (refreshable once a day).
+SOCIAL_TOKEN_REFRESH_X_MINUTES = env.int("SOCIAL_TOKEN_REFRESH_X_MINUTES", default=30)
+SOCIAL_TOKEN_REFRESH_META_DAYS = env.int("SOCIAL_TOKEN_REFRESH_META_DAYS", default=7)
 
 # --- API --------------------------------------------------------------------------------------
 
@@ -459,6 +469,8 @@ REST_FRAMEWORK = {
         "upload_ip": env("THROTTLE_UPLOAD_IP_RATE", default="30/minute"),
         # Checkouts per user: each one holds stock and tells a seller.
         "checkout": env("THROTTLE_CHECKOUT_RATE", default="10/minute"),
+        # Social account connections per user (each asks the platform about a token or starts OAuth).
+        "social_connect": env("THROTTLE_SOCIAL_CONNECT_RATE", default="20/minute"),
     },
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "EXCEPTION_HANDLER": "sellflow.exceptions.api_exception_handler",
@@ -551,6 +563,11 @@ CELERY_TIMEZONE = "UTC"
 
 # The one beat schedule of the project; apps add their periodic jobs here.
 CELERY_BEAT_SCHEDULE = {
+    # Social tokens near their expiry are refreshed; a refused refresh asks the seller to reconnect.
+    "social-refresh-tokens": {
+        "task": "social.tasks.refresh_expiring_tokens",
+        "schedule": timedelta(minutes=10),
+    },
     "accounts-flush-expired-tokens": {
         "task": "accounts.tasks.flush_expired_tokens",
         "schedule": timedelta(hours=6),

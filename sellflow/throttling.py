@@ -349,5 +349,11 @@ class CheckoutThrottle(_ScopedUserThrottle):
     scope = "checkout"
 
 
+class SocialConnectThrottle(_ScopedUserThrottle):
+    """Connecting a social account calls the platform (a token check, an OAuth start)."""
+
+    scope = "social_connect"
+
+
 def with_default_throttles(*extra) -> list:
     return [*api_settings.DEFAULT_THROTTLE_CLASSES, *extra]

@@ -46,6 +46,9 @@ def configured_integrations(settings, google_key_server):
     """Optional integrations switched on, against local fakes, so they are fuzzed too."""
     settings.GOOGLE_CLIENT_ID = "fuzz.apps.googleusercontent.com"
     settings.GOOGLE_JWKS_URL = f"{google_key_server.url}/certs"
+    # Social platforms answer from the same loopback fake (404: a token refused), never the internet.
+    settings.META_GRAPH_URL = settings.X_API_URL = google_key_server.url
+    settings.META_APP_ID, settings.META_APP_SECRET, settings.X_CLIENT_ID = "fuzz-app", "fuzz-secret", "fuzz-client"
 
 
 @pytest.fixture

@@ -290,6 +290,24 @@ PREFERENCES_REQUEST = {
     "email_daily_digest": False,
 }
 
+# --- 6. Social Media ------------------------------------------------------------------------
+
+PATH_SOCIAL_ACCOUNTS = "/api/social/accounts/"
+PATH_SOCIAL_DISCONNECT = "/api/social/accounts/disconnect/"
+
+# Connect Platform, lines 527-533
+CONNECT_PLATFORM_REQUEST = {
+    "platform": "facebook",
+    "platform_user_id": "123456789",
+    "platform_username": "mybusiness",
+    "access_token": "...",
+}
+
+# Disconnect Platform, lines 551-553
+DISCONNECT_PLATFORM_REQUEST = {
+    "platform": "facebook",
+}
+
 # --- 8. AI Services -------------------------------------------------------------------------
 
 PATH_AI_DESCRIPTION = "/api/ai/generate/description/"

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.fake_servers import FakeJSONServer
+from tests.social.accounts_helpers import X_CLIENT_ID, X_CLIENT_SECRET
 
 APP_ID = "1234567890"
 APP_SECRET = "meta-app-secret-for-tests"
@@ -19,6 +20,21 @@ NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
 
 def clock():
     return NOW.timestamp()
+
+
+@pytest.fixture
+def fake_platform(settings):
+    """One fake server standing in for both the Graph API and X's API, wired through settings."""
+    with FakeJSONServer() as server:
+        settings.META_APP_ID, settings.META_APP_SECRET = APP_ID, APP_SECRET
+        settings.META_GRAPH_URL, settings.META_GRAPH_VERSION = server.url, "v24.0"
+        settings.META_DIALOG_URL = "https://www.facebook.test"
+        settings.X_CLIENT_ID, settings.X_CLIENT_SECRET = X_CLIENT_ID, X_CLIENT_SECRET
+        settings.X_API_URL, settings.X_AUTHORIZE_URL = server.url, "https://x.test/i/oauth2/authorize"
+        settings.SOCIAL_HTTP_TIMEOUT_SECONDS = 2
+        settings.API_PUBLIC_URL = "https://api.sellflow.test"
+        settings.SOCIAL_OAUTH_RETURN_URL = "https://app.sellflow.test/social/accounts"
+        yield server
 
 
 @pytest.fixture

@@ -1,0 +1,62 @@
+"""The domain errors of the social app, each with its code (see conventions: Errors), and how a
+platform's error becomes one of them."""
+
+from enum import StrEnum
+
+from rest_framework import status
+
+from sellflow.exceptions import ApplicationError, ProviderError, ServiceUnavailable
+from social.platforms import NotConfigured, PermanentError, PlatformError, RateLimited, TokenExpired
+
+
+class SocialErrorCode(StrEnum):
+    PLATFORM_NOT_SUPPORTED = "platform_not_supported"
+    TOKEN_REFUSED = "token_refused"
+    ACCOUNT_REFUSED = "account_refused"
+    NOT_CONNECTED = "not_connected"
+
+
+class PlatformNotSupported(ApplicationError):
+    code = SocialErrorCode.PLATFORM_NOT_SUPPORTED
+    message = "SellFlow cannot connect accounts of this platform yet."
+
+
+class TokenRefused(ApplicationError):
+    code = SocialErrorCode.TOKEN_REFUSED
+    message = "The platform refused this access token: it is invalid, expired or revoked."
+
+
+class AccountRefused(ApplicationError):
+    code = SocialErrorCode.ACCOUNT_REFUSED
+    message = "The platform refused to connect this account."
+
+
+class NotConnected(ApplicationError):
+    status_code = status.HTTP_404_NOT_FOUND
+    code = SocialErrorCode.NOT_CONNECTED
+    message = "No account of this platform is connected."
+
+
+class PlatformUnavailable(ProviderError):
+    message = "The platform did not answer; try again in a moment."
+
+
+class PlatformNotConfigured(ServiceUnavailable):
+    message = "Connecting accounts of this platform is not set up on this server."
+
+
+def application_error_for(error: PlatformError) -> ApplicationError:
+    """What the seller is told when a platform says no (the platform's message names no token)."""
+    details = {"platform": error.platform, "platform_message": str(error)}
+    if isinstance(error, NotConfigured):
+        return PlatformNotConfigured(details={"platform": error.platform})
+    if isinstance(error, TokenExpired):
+        return TokenRefused(details=details)
+    if isinstance(error, PermanentError):
+        return AccountRefused(details=details)
+    if isinstance(error, RateLimited):
+        wait = str(int(error.retry_after))
+        return PlatformUnavailable("The platform is limiting requests; try again later.",
+                                   details=details | {"retry_after": int(error.retry_after)},
+                                   headers={"Retry-After": wait})
+    return PlatformUnavailable(details=details)  # TransientError, Uncertain

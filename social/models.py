@@ -1,0 +1,62 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from sellflow.encryption import EncryptedTextField
+from sellflow.platforms import SOCIAL_CHOICES
+
+
+class AccountStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    EXPIRED = "expired", "Expired"  # the token ran out and could not be refreshed: reconnect
+    REVOKED = "revoked", "Revoked"  # disconnected by the seller: no tokens kept
+    ERROR = "error", "Error"  # the platform refused the account for good: see last_error
+
+
+class SocialAccount(models.Model):
+    """A platform account a seller publishes as. Kept after a disconnect (without its tokens) so
+    the posts made through it keep their history."""
+
+    seller = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="social_accounts")
+    platform = models.CharField(max_length=20, choices=SOCIAL_CHOICES)
+    platform_user_id = models.CharField(max_length=100, help_text="The Page, Instagram account, X user or "
+                                                                  "WhatsApp phone number id at the platform.")
+    platform_username = models.CharField(max_length=150, blank=True)
+    display_name = models.CharField(max_length=200, blank=True)
+    avatar_url = models.URLField(max_length=1000, blank=True)
+    # Instagram: the Facebook Page the account is linked to (its token publishes); Facebook: the Page.
+    page_id = models.CharField(max_length=100, blank=True)
+    # Encrypted at rest, never in a response, a log line or a form.
+    access_token = EncryptedTextField(blank=True)
+    refresh_token = EncryptedTextField(blank=True)
+    token_expires_at = models.DateTimeField(null=True, blank=True, help_text="Empty: the token does not expire.")
+    scopes = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=10, choices=AccountStatus.choices, default=AccountStatus.ACTIVE)
+    last_error = models.CharField(max_length=500, blank=True)
+    connected_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["platform", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["seller", "platform", "platform_user_id"],
+                                    name="social_account_unique_per_seller"),
+        ]
+        indexes = [models.Index(fields=["status", "token_expires_at"], name="social_account_refresh_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_platform_display()} {self.platform_username or self.display_name or self.platform_user_id}"
+
+
+class OAuthState(models.Model):
+    """One started OAuth flow: the nonce its signed `state` carries, consumed once by the callback,
+    and the PKCE verifier that must never leave the server."""
+
+    nonce = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    platform = models.CharField(max_length=20, choices=SOCIAL_CHOICES)
+    code_verifier = EncryptedTextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.platform} OAuth for user {self.user_id}"

@@ -1,0 +1,286 @@
+"""Every write of the social app's connected accounts: connecting one with a token the platform
+has checked, disconnecting (revoking at the platform when it can), storing what an OAuth grant
+names, and refreshing tokens before they run out. Platform calls happen outside transactions."""
+
+import base64
+import hashlib
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from social import notifications
+from social.errors import AccountRefused, NotConnected, PlatformNotSupported, application_error_for
+from social.models import AccountStatus, OAuthState, SocialAccount
+from social.platforms import (
+    Credentials,
+    NotConfigured,
+    PermanentError,
+    PlatformClient,
+    PlatformError,
+    TokenExpired,
+    TokenGrant,
+    TransientError,
+    Uncertain,
+    UnknownPlatform,
+    client_for,
+)
+
+logger = logging.getLogger(__name__)
+
+# Meta publishes as a Page or an Instagram account, each with its own token: the user's own grant
+# is only the way to them.
+MANAGED_ACCOUNT_PLATFORMS = frozenset({"facebook", "instagram"})
+
+
+def platform_client(platform: str) -> PlatformClient:
+    try:
+        return client_for(platform)
+    except UnknownPlatform:
+        raise PlatformNotSupported(details={"platform": platform}) from None
+
+
+def credentials_of(account: SocialAccount) -> Credentials:
+    return Credentials(access_token=account.access_token, platform_user_id=account.platform_user_id,
+                       refresh_token=account.refresh_token, page_id=account.page_id)
+
+
+@dataclass(frozen=True)
+class AccountValues:
+    """What is stored for one account the platform vouched for (by a checked token or a grant)."""
+
+    platform_user_id: str
+    access_token: str
+    platform_username: str = ""
+    display_name: str = ""
+    avatar_url: str = ""
+    page_id: str = ""
+    refresh_token: str = ""
+    token_expires_at: datetime | None = None
+    scopes: tuple[str, ...] = ()
+
+
+def social_account_store(*, seller: User, platform: str, values: AccountValues) -> tuple[SocialAccount, bool]:
+    """The seller's account for this platform user, created or reconnected with fresh tokens."""
+    account, created = SocialAccount.objects.update_or_create(
+        seller=seller, platform=platform, platform_user_id=values.platform_user_id,
+        defaults={"platform_username": values.platform_username, "display_name": values.display_name,
+                  "avatar_url": values.avatar_url, "page_id": values.page_id,
+                  "access_token": values.access_token, "refresh_token": values.refresh_token,
+                  "token_expires_at": values.token_expires_at, "scopes": list(values.scopes),
+                  "status": AccountStatus.ACTIVE, "last_error": "", "connected_at": timezone.now()})
+    return account, created
+
+
+def social_account_connect(*, seller: User, platform: str, access_token: str, platform_user_id: str = "",
+                           platform_username: str = "", refresh_token: str = "",
+                           page_id: str = "") -> tuple[SocialAccount, bool]:
+    """Connect an account with a token the seller got themselves: the platform is asked who the
+    token acts as before anything is stored. Returns the account and whether it is new."""
+    client = platform_client(platform)
+    try:
+        profile = client.verify_token(access_token, platform_user_id=platform_user_id)
+    except PlatformError as error:
+        logger.info("social connect refused: seller=%s platform=%s error=%s", seller.pk, platform,
+                    type(error).__name__)
+        raise application_error_for(error) from None
+    if not (profile.user_id or platform_user_id):
+        raise AccountRefused("The platform did not say which account this token acts as.",
+                             details={"platform": platform})
+    values = AccountValues(platform_user_id=profile.user_id or platform_user_id, access_token=access_token,
+                           platform_username=profile.username or platform_username,
+                           display_name=profile.display_name, avatar_url=profile.avatar_url, page_id=page_id,
+                           refresh_token=refresh_token)
+    return social_account_store(seller=seller, platform=platform, values=values)
+
+
+def social_accounts_disconnect(*, seller: User, platform: str, platform_user_id: str = "") -> list[SocialAccount]:
+    """Disconnect the seller's accounts of `platform` (or the one named): each token is revoked at
+    the platform when it can be (a refusal or an outage is logged, never in the way), then deleted
+    here. The rows stay, `revoked`, so their posts keep their history."""
+    accounts = SocialAccount.objects.filter(seller=seller, platform=platform).exclude(status=AccountStatus.REVOKED)
+    if platform_user_id:
+        accounts = accounts.filter(platform_user_id=platform_user_id)
+    accounts = list(accounts)
+    if not accounts:
+        raise NotConnected(details={"platform": platform})
+    revoke_at_platform(platform, accounts)
+    with transaction.atomic():
+        SocialAccount.objects.filter(pk__in=[account.pk for account in accounts]).update(
+            access_token="", refresh_token="", token_expires_at=None, status=AccountStatus.REVOKED, last_error="",
+            updated_at=timezone.now())
+    return list(SocialAccount.objects.filter(pk__in=[account.pk for account in accounts]))
+
+
+def revoke_at_platform(platform: str, accounts: list[SocialAccount]) -> None:
+    try:
+        client = client_for(platform)
+    except UnknownPlatform:
+        return
+    for account in accounts:
+        if not account.access_token:
+            continue
+        try:
+            client.revoke(credentials_of(account))
+        except (PlatformError, NotImplementedError) as error:
+            logger.warning("social revoke failed, token deleted anyway: account=%s platform=%s error=%s",
+                           account.pk, platform, type(error).__name__)
+
+
+# --- OAuth grants -------------------------------------------------------------------------------
+
+def grant_account_values(platform: str, grant: TokenGrant) -> list[AccountValues]:
+    """The accounts a grant lets the seller publish as: Meta's managed Pages or Instagram accounts
+    (their Page tokens do not expire while the user's grant stands), or the X user itself."""
+    if platform in MANAGED_ACCOUNT_PLATFORMS:
+        return [AccountValues(platform_user_id=managed.profile.user_id, access_token=managed.access_token,
+                              platform_username=managed.profile.username,
+                              display_name=managed.profile.display_name, avatar_url=managed.profile.avatar_url,
+                              page_id=managed.page_id, scopes=grant.scopes)
+                for managed in grant.accounts]
+    if not grant.user_id:
+        return []
+    return [AccountValues(platform_user_id=grant.user_id, access_token=grant.access_token,
+                          platform_username=grant.username, display_name=grant.display_name,
+                          avatar_url=grant.avatar_url, refresh_token=grant.refresh_token,
+                          token_expires_at=grant.expires_at, scopes=grant.scopes)]
+
+
+def social_accounts_store_grant(*, seller: User, platform: str, grant: TokenGrant) -> list[SocialAccount]:
+    with transaction.atomic():
+        return [social_account_store(seller=seller, platform=platform, values=values)[0]
+                for values in grant_account_values(platform, grant)]
+
+
+# --- token refresh ------------------------------------------------------------------------------
+
+def social_account_refresh_token(*, account: SocialAccount) -> str:
+    """Refresh one account's token at its platform. A token the platform refuses marks the account
+    `expired` and tells the seller; an outage leaves it for the next run. Returns the outcome."""
+    try:
+        grant = client_for(account.platform).refresh(credentials_of(account))
+    except (TransientError, Uncertain):
+        return "retry"
+    except NotConfigured:
+        logger.warning("social refresh skipped, platform app not configured: platform=%s", account.platform)
+        return "not configured"
+    except TokenExpired as error:
+        return account_lost(account, AccountStatus.EXPIRED, str(error))
+    except PlatformError as error:
+        return account_lost(account, AccountStatus.ERROR, str(error))
+    changes = {"access_token": grant.access_token, "token_expires_at": grant.expires_at,
+               "last_error": "", "updated_at": timezone.now()}
+    if grant.refresh_token:  # X rotates refresh tokens: the old one no longer works
+        changes["refresh_token"] = grant.refresh_token
+    # A disconnect meanwhile wins: tokens are written only to an account still active.
+    updated = SocialAccount.objects.filter(pk=account.pk, status=AccountStatus.ACTIVE).update(**changes)
+    return "refreshed" if updated else "gone"
+
+
+def account_lost(account: SocialAccount, status: str, reason: str) -> str:
+    with transaction.atomic():
+        updated = SocialAccount.objects.filter(pk=account.pk, status=AccountStatus.ACTIVE).update(
+            status=status, last_error=reason[:500], updated_at=timezone.now())
+        if updated:
+            account.status = status
+            notifications.account_needs_reconnect(account)
+    return status if updated else "gone"
+
+
+# --- OAuth flows --------------------------------------------------------------------------------
+
+# Platforms whose OAuth flow a seller can start here. WhatsApp's Embedded Signup names the phone
+# number in the browser session, not in the grant: its numbers are connected with a token.
+OAUTH_PLATFORMS = frozenset({"facebook", "instagram", "twitter"})
+# Platforms that take PKCE (S256).
+PKCE_PLATFORMS = frozenset({"twitter"})
+STATE_SALT = "social.oauth.state"
+STATE_MAX_AGE_SECONDS = 600
+
+
+class OAuthRefused(Exception):
+    """An OAuth callback that stores nothing; `reason` is the word the frontend is sent back with."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def oauth_redirect_uri(platform: str) -> str:
+    """Built from settings, never from the request's Host: it must match the URI registered at the
+    platform, and a forged Host must not send a code elsewhere."""
+    return f"{settings.API_PUBLIC_URL}/api/social/oauth/{platform}/callback/"
+
+
+def pkce_challenge(verifier: str) -> str:
+    return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+
+
+def oauth_start(*, user: User, platform: str) -> str:
+    """The platform's authorization URL for `user`, with a signed single-use state (and PKCE
+    where the platform takes it): the nonce and verifier stay here until the callback."""
+    if platform not in OAUTH_PLATFORMS:
+        raise PlatformNotSupported("This platform's accounts are connected with a token, not through OAuth.",
+                                   details={"platform": platform})
+    client = platform_client(platform)
+    nonce = secrets.token_urlsafe(32)
+    verifier = secrets.token_urlsafe(64) if platform in PKCE_PLATFORMS else ""
+    state = signing.dumps({"n": nonce, "u": user.pk, "p": platform}, salt=STATE_SALT)
+    try:
+        url = client.authorization_url(state=state, redirect_uri=oauth_redirect_uri(platform),
+                                       code_challenge=pkce_challenge(verifier) if verifier else None)
+    except PlatformError as error:
+        raise application_error_for(error) from None
+    OAuthState.objects.filter(created_at__lt=timezone.now() - timedelta(seconds=STATE_MAX_AGE_SECONDS)).delete()
+    OAuthState.objects.create(nonce=nonce, user=user, platform=platform, code_verifier=verifier)
+    return url
+
+
+def oauth_state_consume(*, state: str, platform: str) -> OAuthState:
+    """The flow `state` started, used up: a forged, altered, expired or replayed state, or one
+    started for another platform, is refused. Only one caller can ever consume a nonce."""
+    try:
+        payload = signing.loads(state, salt=STATE_SALT, max_age=STATE_MAX_AGE_SECONDS)
+    except signing.BadSignature:  # SignatureExpired included
+        raise OAuthRefused("invalid_state") from None
+    if not isinstance(payload, dict) or payload.get("p") != platform:
+        raise OAuthRefused("invalid_state")
+    started = OAuthState.objects.select_related("user").filter(
+        nonce=str(payload.get("n")), user_id=payload.get("u"), platform=platform).first()
+    # The conditional delete is the claim: of two callbacks with one state, one deletes the row.
+    if started is None or OAuthState.objects.filter(pk=started.pk).delete()[0] != 1:
+        raise OAuthRefused("invalid_state")
+    if started.created_at < timezone.now() - timedelta(seconds=STATE_MAX_AGE_SECONDS):
+        raise OAuthRefused("invalid_state")
+    if not (started.user.is_active and started.user.is_seller):
+        raise OAuthRefused("invalid_state")
+    return started
+
+
+def oauth_complete(*, platform: str, state: str, code: str, error: str = "") -> tuple[User, list[SocialAccount]]:
+    """The callback: the state is used up first (whatever follows), then the code is exchanged
+    and the accounts it grants are stored. Raises OAuthRefused with the reason."""
+    started = oauth_state_consume(state=state, platform=platform)
+    if error or not code:
+        raise OAuthRefused("denied")
+    try:
+        grant = client_for(platform).exchange_code(code=code, redirect_uri=oauth_redirect_uri(platform),
+                                                   code_verifier=started.code_verifier or None)
+    except NotConfigured:
+        raise OAuthRefused("not_configured") from None
+    except (TokenExpired, PermanentError) as refused:
+        logger.info("social oauth code refused: user=%s platform=%s error=%s", started.user_id, platform,
+                    type(refused).__name__)
+        raise OAuthRefused("refused") from None
+    except PlatformError:
+        raise OAuthRefused("provider_error") from None
+    accounts = social_accounts_store_grant(seller=started.user, platform=platform, grant=grant)
+    if not accounts:
+        raise OAuthRefused("no_accounts")
+    return started.user, accounts

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from sellflow import converters  # noqa: F401  (registers <id:...>)
+from social import views
+
+app_name = "social"
+
+urlpatterns = [
+    path("accounts/", views.SocialAccountListCreateView.as_view(), name="accounts"),
+    path("accounts/disconnect/", views.SocialDisconnectView.as_view(), name="disconnect"),
+    path("accounts/<id:pk>/", views.SocialAccountDetailView.as_view(), name="account"),
+    path("oauth/<slug:platform>/start/", views.OAuthStartView.as_view(), name="oauth-start"),
+    path("oauth/<slug:platform>/callback/", views.OAuthCallbackView.as_view(), name="oauth-callback"),
+]

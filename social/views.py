@@ -1,0 +1,157 @@
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import generics, status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from sellflow.filters import FilterBackend
+from sellflow.permissions import IsSeller
+from sellflow.platforms import normalize_platform
+from sellflow.schema import error_responses
+from sellflow.throttling import SocialConnectThrottle, with_default_throttles
+from social import selectors, services
+from social import serializers as s
+from social.errors import PlatformNotSupported
+from social.filters import SocialAccountFilter
+from social.models import SocialAccount
+
+TAGS = ["social"]
+PLATFORM_PARAMETER = OpenApiParameter(
+    "platform", str, OpenApiParameter.PATH, enum=sorted(services.OAUTH_PLATFORMS | {"x"}),
+    description="`facebook` (Pages), `instagram` (professional accounts linked to Pages) or `twitter` (`x` "
+                "accepted).")
+
+
+class OwnAccountsMixin:
+    permission_classes = [IsSeller]
+
+    def own_accounts(self):
+        if getattr(self, "swagger_fake_view", False):
+            return SocialAccount.objects.none()
+        return selectors.seller_accounts(self.request.user)
+
+
+@extend_schema_view(
+    get=extend_schema(tags=TAGS, summary="My connected social accounts (disconnected ones show as `revoked`)"),
+    post=extend_schema(
+        tags=TAGS, summary="Connect an account with an access token", request=s.SocialAccountConnectSerializer,
+        description="The platform is asked who the token acts as before it is stored (encrypted). Connecting an "
+                    "account again replaces its tokens and makes it `active`.",
+        responses={201: s.SocialAccountSerializer,
+                   200: OpenApiResponse(s.SocialAccountSerializer, description="An account connected before, "
+                                                                               "reconnected."),
+                   **error_responses(400, 502, 503,
+                                     s400="Invalid body, a platform without connections (`platform_not_supported`), "
+                                          "a token the platform refuses (`token_refused`) or an account it refuses "
+                                          "(`account_refused`, e.g. a token acting as another account).",
+                                     s502="The platform did not answer, or limits requests (`provider_error`, "
+                                          "with `Retry-After`).",
+                                     s503="This server has no app credentials for the platform (`unavailable`).")}),
+)
+class SocialAccountListCreateView(OwnAccountsMixin, generics.ListCreateAPIView):
+    serializer_class = s.SocialAccountSerializer
+    filter_backends = [FilterBackend]
+    filterset_class = SocialAccountFilter
+
+    def get_queryset(self):
+        return self.own_accounts()
+
+    def get_throttles(self):
+        if self.request.method == "POST":
+            return [throttle() for throttle in with_default_throttles(SocialConnectThrottle)]
+        return super().get_throttles()
+
+    def create(self, request, *args, **kwargs):
+        serializer = s.SocialAccountConnectSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        account, created = services.social_account_connect(seller=request.user, **serializer.validated_data)
+        return Response(s.SocialAccountSerializer(account).data,
+                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class SocialAccountDetailView(OwnAccountsMixin, APIView):
+    @extend_schema(tags=TAGS, summary="One connected account", responses={200: s.SocialAccountSerializer})
+    def get(self, request, pk):
+        return Response(s.SocialAccountSerializer(get_object_or_404(self.own_accounts(), pk=pk)).data)
+
+
+class SocialDisconnectView(APIView):
+    permission_classes = [IsSeller]
+
+    @extend_schema(tags=TAGS, summary="Disconnect a platform", request=s.SocialDisconnectSerializer,
+                   description="Revokes each token at the platform when it can (a refusal or an outage does not "
+                               "stop the disconnect), deletes the tokens and marks the accounts `revoked`; their "
+                               "posts keep their history.",
+                   responses={200: s.SocialDisconnectResultSerializer, **error_responses(
+                       404, s404="No connected account of this platform (`not_connected`).")})
+    def post(self, request):
+        serializer = s.SocialDisconnectSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        accounts = services.social_accounts_disconnect(seller=request.user, **serializer.validated_data)
+        return Response({"platform": serializer.validated_data["platform"],
+                         "disconnected": s.SocialAccountSerializer(accounts, many=True).data})
+
+
+def oauth_platform(platform: str) -> str:
+    name = normalize_platform(platform)
+    if name not in services.OAUTH_PLATFORMS:
+        raise PlatformNotSupported("This platform's accounts are connected with a token, not through OAuth.",
+                                   details={"platform": platform})
+    return name
+
+
+class OAuthStartView(APIView):
+    permission_classes = [IsSeller]
+    throttle_classes = with_default_throttles(SocialConnectThrottle)
+
+    @extend_schema(tags=TAGS, summary="Start connecting accounts through the platform's OAuth",
+                   parameters=[PLATFORM_PARAMETER],
+                   description="Facebook and Instagram connect every Page (or linked Instagram account) the seller "
+                               "grants; X the seller's own account (PKCE). The state is bound to the seller, good "
+                               "once, for 10 minutes.",
+                   responses={200: s.OAuthStartSerializer, **error_responses(
+                       400, 503, s400="A platform without OAuth here (`platform_not_supported`).",
+                       s503="This server has no app credentials for the platform (`unavailable`).")})
+    def get(self, request, platform):
+        url = services.oauth_start(user=request.user, platform=oauth_platform(platform))
+        return Response({"authorization_url": url, "expires_in": services.STATE_MAX_AGE_SECONDS})
+
+
+def frontend_redirect(**query) -> HttpResponseRedirect:
+    url = settings.SOCIAL_OAUTH_RETURN_URL
+    return HttpResponseRedirect(f"{url}{'&' if '?' in url else '?'}{urlencode(query)}")
+
+
+class OAuthCallbackView(APIView):
+    """The platform sends the seller's browser here: no bearer token, the state says who it is."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(tags=TAGS, summary="The platform's OAuth redirect (browser only)", auth=[],
+                   parameters=[PLATFORM_PARAMETER, OpenApiParameter("code", str), OpenApiParameter("state", str),
+                               OpenApiParameter("error", str, description="The platform's refusal, e.g. "
+                                                                          "`access_denied`.")],
+                   description="Always a redirect to the frontend (`SOCIAL_OAUTH_RETURN_URL`): `social_connect="
+                               "success&platform=...&accounts=N`, or `social_connect=error&platform=...&reason=` "
+                               "`invalid_state` (tampered, expired or used before: nothing stored), `denied`, "
+                               "`refused`, `provider_error`, `not_configured`, `no_accounts` or "
+                               "`platform_not_supported`.",
+                   responses={302: OpenApiResponse(description="To the frontend.")})
+    def get(self, request, platform):
+        name = normalize_platform(platform)
+        if name not in services.OAUTH_PLATFORMS:
+            return frontend_redirect(social_connect="error", platform=platform[:20],
+                                     reason="platform_not_supported")
+        try:
+            _, accounts = services.oauth_complete(platform=name, state=request.query_params.get("state", ""),
+                                                  code=request.query_params.get("code", ""),
+                                                  error=request.query_params.get("error", ""))
+        except services.OAuthRefused as refused:
+            return frontend_redirect(social_connect="error", platform=name, reason=refused.reason)
+        return frontend_redirect(social_connect="success", platform=name, accounts=len(accounts))
