@@ -54,6 +54,9 @@ def _test_infrastructure(tmp_path_factory):
         # Encrypted fields: the installation's development key on the embedded default; on PostgreSQL,
         # where a real database brings its own keys and CI sets none, a key made for this run.
         "FIELD_ENCRYPTION_KEYS": settings.FIELD_ENCRYPTION_KEYS or [Fernet.generate_key().decode()],
+        # Social platforms: a closed loopback port unless a test points them at its fake server, so a
+        # test that forgets to never reaches the internet.
+        "META_GRAPH_URL": "http://127.0.0.1:9", "X_API_URL": "http://127.0.0.1:9",
         # Payments go through the test gateway in every run, PostgreSQL's included.
         "PAYMENT_TEST_GATEWAY": True,
         **{f"PAYMENT_GATEWAY_{method}": "test" for method in ("CARD", "MOBILE_MONEY", "BANK_TRANSFER", "PAYPAL")},
