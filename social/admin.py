@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from social.models import SocialAccount
+from social.models import AccountInsight, SocialAccount
 
 # Every field an operator may see: the tokens are not among them (and their field has no form).
 VISIBLE_FIELDS = ("seller", "platform", "platform_user_id", "platform_username", "display_name", "avatar_url",
@@ -18,4 +18,23 @@ class SocialAccountAdmin(admin.ModelAdmin):
     readonly_fields = VISIBLE_FIELDS  # connected through the API (the token is checked there), not typed in
 
     def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(AccountInsight)
+class AccountInsightAdmin(admin.ModelAdmin):
+    """Written by the insights job from the platform's figures: read here, never typed in."""
+
+    list_display = ("account", "day", "followers", "impressions", "reach", "engagement", "link_clicks", "fetched_at")
+    list_filter = ("account__platform",)
+    search_fields = ("account__platform_username", "account__seller__email")
+    list_select_related = ("account",)
+    date_hierarchy = "day"
+    readonly_fields = ("account", "day", "followers", "impressions", "reach", "engagement", "link_clicks",
+                       "fetched_at")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
         return False

@@ -60,3 +60,28 @@ class OAuthState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.platform} OAuth for user {self.user_id}"
+
+
+# --- Insights and inbound events
+
+
+class AccountInsight(models.Model):
+    """One day of an account's figures as its platform reported them (the beat job's upsert); the
+    insights endpoint reads only these rows. Empty: the platform does not report that figure."""
+
+    account = models.ForeignKey(SocialAccount, on_delete=models.CASCADE, related_name="insights")
+    day = models.DateField(help_text="The platform's day the figures are for.")
+    followers = models.PositiveBigIntegerField(null=True, blank=True)
+    impressions = models.PositiveBigIntegerField(null=True, blank=True)
+    reach = models.PositiveBigIntegerField(null=True, blank=True)
+    engagement = models.PositiveBigIntegerField(null=True, blank=True)
+    link_clicks = models.PositiveBigIntegerField(null=True, blank=True)
+    fetched_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["account", "day"]
+        constraints = [models.UniqueConstraint(fields=["account", "day"], name="social_insight_one_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.day}"
+

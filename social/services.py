@@ -1,13 +1,14 @@
 """Every write of the social app's connected accounts: connecting one with a token the platform
 has checked, disconnecting (revoking at the platform when it can), storing what an OAuth grant
-names, and refreshing tokens before they run out. Platform calls happen outside transactions."""
+names, refreshing tokens before they run out, and storing the accounts' daily insights. Platform
+calls happen outside transactions."""
 
 import base64
 import hashlib
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
@@ -17,13 +18,16 @@ from django.utils import timezone
 from accounts.models import User
 from social import notifications
 from social.errors import AccountRefused, NotConnected, PlatformNotSupported, application_error_for
-from social.models import AccountStatus, OAuthState, SocialAccount
+from social.models import AccountInsight, AccountStatus, OAuthState, SocialAccount
 from social.platforms import (
     Credentials,
+    DailyInsight,
     NotConfigured,
+    NotSupported,
     PermanentError,
     PlatformClient,
     PlatformError,
+    RateLimited,
     TokenExpired,
     TokenGrant,
     TransientError,
@@ -284,3 +288,57 @@ def oauth_complete(*, platform: str, state: str, code: str, error: str = "") -> 
     if not accounts:
         raise OAuthRefused("no_accounts")
     return started.user, accounts
+
+
+# --- insights -----------------------------------------------------------------------------------
+
+INSIGHT_FIGURES = ("followers", "impressions", "reach", "engagement", "link_clicks")
+
+
+def social_account_fetch_insights(*, account: SocialAccount, since: date, until: date,
+                                  client: PlatformClient | None = None) -> str:
+    """Fetch the account's daily figures for [since, until] from its platform into its daily rows.
+    A rate limit or an outage leaves them for the next run; a refused token marks the account
+    `expired` as a failed token refresh does. Returns the outcome."""
+    client = client or client_for(account.platform)
+    try:
+        days = client.insights(credentials_of(account), since=since, until=until)
+    except RateLimited:
+        return "rate limited"
+    except (TransientError, Uncertain):
+        return "retry"
+    except (NotSupported, NotConfigured):
+        return "skipped"
+    except TokenExpired as error:
+        return account_lost(account, AccountStatus.EXPIRED, str(error))
+    except PlatformError as error:  # e.g. a permission not granted: the account still publishes
+        logger.warning("social insights refused: account=%s platform=%s error=%s", account.pk, account.platform,
+                       error)
+        return "refused"
+    insights_store(account=account, days=[day for day in days if since <= day.day <= until])
+    return "fetched"
+
+
+def reported(value, before: int | None) -> int | None:
+    """A figure as stored: a count the platform gave, else what was stored before."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    return before
+
+
+def insights_store(*, account: SocialAccount, days: list[DailyInsight]) -> None:
+    """Upsert one row per day. A figure the platform gives only for some days (followers: today's)
+    keeps the value stored before rather than being blanked by a later fetch."""
+    if not days:
+        return
+    now = timezone.now()
+    with transaction.atomic():
+        stored = {row.day: row for row in AccountInsight.objects.select_for_update().filter(
+            account=account, day__in=[day.day for day in days])}
+        rows = []
+        for day in days:
+            before = stored.get(day.day)
+            figures = {name: reported(getattr(day, name), getattr(before, name, None)) for name in INSIGHT_FIGURES}
+            rows.append(AccountInsight(account=account, day=day.day, fetched_at=now, **figures))
+        AccountInsight.objects.bulk_create(rows, update_conflicts=True, unique_fields=["account", "day"],
+                                           update_fields=[*INSIGHT_FIGURES, "fetched_at"])

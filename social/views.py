@@ -1,8 +1,10 @@
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.permissions import AllowAny
@@ -78,6 +80,24 @@ class SocialAccountDetailView(OwnAccountsMixin, APIView):
     @extend_schema(tags=TAGS, summary="One connected account", responses={200: s.SocialAccountSerializer})
     def get(self, request, pk):
         return Response(s.SocialAccountSerializer(get_object_or_404(self.own_accounts(), pk=pk)).data)
+
+
+class SocialAccountInsightsView(OwnAccountsMixin, APIView):
+    @extend_schema(tags=TAGS, summary="An account's daily insights", parameters=[s.InsightsQuerySerializer],
+                   description="Per-day followers, impressions, reach, engagement and link clicks, and their totals "
+                               "over the range, as an hourly job fetched them from the platform (no platform is "
+                               "asked during the request). A figure the platform does not report is null; "
+                               "WhatsApp reports none.",
+                   responses={200: s.InsightsSerializer, **error_responses(
+                       400, 404, s400="`days` outside 1..90 or not a number (`invalid`).")})
+    def get(self, request, pk):
+        params = s.InsightsQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        account = get_object_or_404(self.own_accounts(), pk=pk)
+        until = timezone.now().date()
+        since = until - timedelta(days=params.validated_data["days"] - 1)
+        report = selectors.account_insights_report(account, since=since, until=until)
+        return Response(s.InsightsSerializer(report).data)
 
 
 class SocialDisconnectView(APIView):
