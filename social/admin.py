@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from social.models import AccountInsight, SocialAccount
+from social.models import AccountInsight, PlatformEvent, SocialAccount
 
 # Every field an operator may see: the tokens are not among them (and their field has no form).
 VISIBLE_FIELDS = ("seller", "platform", "platform_user_id", "platform_username", "display_name", "avatar_url",
@@ -37,4 +37,26 @@ class AccountInsightAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(PlatformEvent)
+class PlatformEventAdmin(admin.ModelAdmin):
+    """What the platforms sent, as they sent it: read-only (a replayed webhook changes nothing, and
+    neither does an operator)."""
+
+    list_display = ("received_at", "platform", "kind", "event_id", "account", "processed")
+    list_filter = ("platform", "kind", "processed")
+    search_fields = ("event_id", "account__platform_username", "account__seller__email")
+    list_select_related = ("account",)
+    date_hierarchy = "received_at"
+    readonly_fields = ("platform", "event_id", "kind", "account", "payload", "received_at", "processed")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False

@@ -103,3 +103,14 @@ class InsightsSerializer(serializers.Serializer):
                                                                       "these days; null: never yet.")
     totals = InsightTotalsSerializer()
     series = InsightDaySerializer(many=True, help_text="One entry per day, oldest first.")
+
+
+class SocialWebhookAckSerializer(serializers.Serializer):
+    received = serializers.BooleanField()
+    stored = serializers.IntegerField(help_text="Events new to this server, now stored.")
+    duplicates = serializers.IntegerField(help_text="Events stored before (a redelivery): nothing changed.")
+
+
+class CRCResponseSerializer(serializers.Serializer):
+    response_token = serializers.CharField(help_text="`sha256=` and the base64 HMAC-SHA256 of `crc_token` with the "
+                                                     "app's consumer secret.")
