@@ -5,11 +5,11 @@ from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from social.models import AccountStatus, SocialAccount
+from social.models import AccountInsight, AccountStatus, SocialAccount
 
 REFRESH_BATCH = 500
 INSIGHTS_BATCH = 500
@@ -48,6 +48,15 @@ def insight_platforms() -> list[str]:
     return sorted(name for name, path in CLIENT_CLASSES.items() if import_string(path).has_insights)
 
 
+def insights_due_accounts():
+    """Active accounts of platforms with insights, the longest unfetched first (never fetched
+    before all), so that a batch cut short leaves the others for the next run, not for ever."""
+    last_fetched = AccountInsight.objects.filter(account=OuterRef("pk")).order_by("-fetched_at").values(
+        "fetched_at")[:1]
+    return SocialAccount.objects.filter(status=AccountStatus.ACTIVE, platform__in=insight_platforms()).annotate(
+        last_fetched=Subquery(last_fetched)).order_by(F("last_fetched").asc(nulls_first=True), "pk")
+
+
 @shared_task
 def fetch_insights() -> dict:
     """Hourly: the last SOCIAL_INSIGHTS_DAYS days (today included, UTC) of each active account of a
@@ -59,8 +68,7 @@ def fetch_insights() -> dict:
 
     until = timezone.now().date()
     since = until - timedelta(days=max(settings.SOCIAL_INSIGHTS_DAYS, 1) - 1)
-    accounts = SocialAccount.objects.filter(status=AccountStatus.ACTIVE, platform__in=insight_platforms()).order_by(
-        "platform", "pk").select_related("seller")[:INSIGHTS_BATCH]
+    accounts = insights_due_accounts().select_related("seller")[:INSIGHTS_BATCH]
     clients, limited, outcomes = {}, set(), {}
     for account in accounts:
         if account.platform in limited:

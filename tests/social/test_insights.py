@@ -157,6 +157,21 @@ def test_platforms_without_insights_and_inactive_accounts_are_skipped(fake_platf
     assert fake_platform.received == []
 
 
+def test_a_batch_cut_short_leaves_the_others_first_in_line_for_the_next_run(fake_platform, monkeypatch):
+    monkeypatch.setattr("social.tasks.INSIGHTS_BATCH", 1)
+    fetched_before = SocialAccountFactory(platform="facebook", platform_user_id=PAGE)
+    never_fetched = SocialAccountFactory(platform="facebook", platform_user_id="1015550002")
+    page_insights(fake_platform)
+    page_insights(fake_platform, page="1015550002")
+    fetch_insights()
+    assert sent_to(fake_platform, "/v24.0/1015550002/insights") == []  # pk order among the never fetched
+
+    fetch_insights()
+
+    assert len(sent_to(fake_platform, "/v24.0/1015550002/insights")) == 1
+    assert len(figures(never_fetched)) == len(figures(fetched_before)) == 2
+
+
 def test_x_figures_are_fetched_from_the_posts_public_metrics(fake_platform):
     account = SocialAccountFactory(platform="twitter", platform_user_id="2244994945")
     created = timezone.now().replace(microsecond=0) - timedelta(minutes=5)
