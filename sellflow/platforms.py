@@ -103,4 +103,6 @@ class PlatformFilter(django_filters.ChoiceFilter):
 
     def __init__(self, *, choices=Platform.choices, **kwargs):
         kwargs["help_text"] = _with_alias_note(kwargs.get("help_text", ""), choices)
-        super().__init__(choices=[*choices, *((alias, word) for alias, word in ALIASES.items())], **kwargs)
+        values = {value for value, _ in choices}
+        super().__init__(choices=[*choices, *((alias, word) for alias, word in ALIASES.items() if word in values)],
+                         **kwargs)

@@ -3,6 +3,10 @@ from rest_framework import serializers
 
 from sellflow.platforms import SOCIAL_CHOICES, PlatformField
 from social.models import SocialAccount
+from social.platforms import CLIENT_CLASSES
+
+# The platforms an account can be connected on: those with a client (TikTok has none yet).
+CONNECTABLE_CHOICES = [(value, label) for value, label in SOCIAL_CHOICES if value in CLIENT_CLASSES]
 
 TOKEN_MAX_LENGTH = 4096
 # Platform ids are numbers (Meta's nodes, X's users, WhatsApp's phone number ids); they go into
@@ -27,7 +31,7 @@ class SocialAccountSerializer(serializers.ModelSerializer):
 class SocialAccountConnectSerializer(serializers.Serializer):
     """The API document's manual connect: an access token the seller got at the platform."""
 
-    platform = PlatformField(choices=SOCIAL_CHOICES)
+    platform = PlatformField(choices=CONNECTABLE_CHOICES)
     platform_user_id = serializers.CharField(
         max_length=64, required=False, allow_blank=True, default="", validators=[platform_id],
         help_text="The Page, Instagram account, X user or WhatsApp phone number id. Needed for Instagram and "

@@ -8,6 +8,7 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, status
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -161,14 +162,15 @@ class OAuthCallbackView(APIView):
                    description="Always a redirect to the frontend (`SOCIAL_OAUTH_RETURN_URL`): `social_connect="
                                "success&platform=...&accounts=N`, or `social_connect=error&platform=...&reason=` "
                                "`invalid_state` (tampered, expired or used before: nothing stored), `denied`, "
-                               "`refused`, `provider_error`, `not_configured`, `no_accounts` or "
-                               "`platform_not_supported`.",
-                   responses={302: OpenApiResponse(description="To the frontend.")})
+                               "`refused`, `provider_error`, `not_configured` or `no_accounts`. A platform without "
+                               "OAuth here is 404.",
+                   responses={302: OpenApiResponse(description="To the frontend."),
+                              **error_responses(404, s404="No platform of this name connects through OAuth here "
+                                                          "(`not_found`).")})
     def get(self, request, platform):
         name = normalize_platform(platform)
-        if name not in services.OAUTH_PLATFORMS:
-            return frontend_redirect(social_connect="error", platform=platform[:20],
-                                     reason="platform_not_supported")
+        if name not in services.OAUTH_PLATFORMS:  # no platform sends a browser here
+            raise NotFound()
         try:
             _, accounts = services.oauth_complete(platform=name, state=request.query_params.get("state", ""),
                                                   code=request.query_params.get("code", ""),

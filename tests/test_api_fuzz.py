@@ -49,6 +49,7 @@ def configured_integrations(settings, google_key_server):
     # Social platforms answer from the same loopback fake (404: a token refused), never the internet.
     settings.META_GRAPH_URL = settings.X_API_URL = google_key_server.url
     settings.META_APP_ID, settings.META_APP_SECRET, settings.X_CLIENT_ID = "fuzz-app", "fuzz-secret", "fuzz-client"
+    settings.X_CONSUMER_SECRET, settings.META_WEBHOOK_VERIFY_TOKEN = "fuzz-consumer", "fuzz-verify"
 
 
 @pytest.fixture

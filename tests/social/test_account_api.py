@@ -148,7 +148,8 @@ def test_invalid_bodies_are_400_with_the_field(seller_client, body, field):
 def test_a_platform_without_a_client_is_refused(seller_client):
     response = seller_client.post("/api/social/accounts/", {"platform": "tiktok", "access_token": "t"})
 
-    assert (response.status_code, response.json()["code"]) == (400, "platform_not_supported")
+    assert (response.status_code, response.json()["code"]) == (400, "invalid")
+    assert "platform" in response.json()["details"]
 
 
 # --- reading ------------------------------------------------------------------------------------

@@ -254,8 +254,11 @@ def test_a_platform_that_is_down_at_the_callback_stores_nothing(seller_client, a
     assert not SocialAccount.objects.exists()
 
 
-def test_an_unknown_platform_callback_goes_back_with_an_error(api_client, fake_platform):
-    assert come_back(api_client, "myspace", code="c", state="s")["reason"] == "platform_not_supported"
+@pytest.mark.parametrize("platform", ["myspace", "whatsapp", "tiktok"])
+def test_a_callback_of_a_platform_without_oauth_is_not_found(api_client, fake_platform, platform):
+    response = api_client.get(f"/api/social/oauth/{platform}/callback/", {"code": "c", "state": "s"})
+
+    assert (response.status_code, response.json()["code"]) == (404, "not_found")
 
 
 # --- Meta: the managed Pages and Instagram accounts --------------------------------------------
