@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from social.models import SocialAccount
+from social.models import PostMedia, PostTarget, SocialAccount, SocialPost
 
 # Every field an operator may see: the tokens are not among them (and their field has no form).
 VISIBLE_FIELDS = ("seller", "platform", "platform_user_id", "platform_username", "display_name", "avatar_url",
@@ -16,6 +16,53 @@ class SocialAccountAdmin(admin.ModelAdmin):
     list_select_related = ("seller",)
     fields = VISIBLE_FIELDS
     readonly_fields = VISIBLE_FIELDS  # connected through the API (the token is checked there), not typed in
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+# --- Posts
+
+class PostTargetInline(admin.TabularInline):
+    """Where the post goes and how far it got: the publishing task writes these, not operators."""
+
+    model = PostTarget
+    extra = 0
+    fields = ("account", "platform", "status", "scheduled_at", "published_at", "platform_post_id", "platform_url",
+              "attempts", "last_error", "code")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class PostMediaInline(admin.TabularInline):
+    model = PostMedia
+    extra = 0
+    fields = ("position", "product_image", "image")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(SocialPost)
+class SocialPostAdmin(admin.ModelAdmin):
+    """Posts are written through the API, which checks them against every platform's rules."""
+
+    list_display = ("pk", "seller", "product", "short_content", "created_at")
+    search_fields = ("seller__email", "content", "targets__code")
+    list_filter = ("targets__platform", "targets__status")
+    list_select_related = ("seller", "product")
+    fields = ("seller", "product", "content", "hashtags", "created_at", "updated_at")
+    readonly_fields = fields
+    inlines = [PostTargetInline, PostMediaInline]
+
+    @admin.display(description="content")
+    def short_content(self, post: SocialPost) -> str:
+        return post.content[:80]
 
     def has_add_permission(self, request) -> bool:
         return False
