@@ -11,4 +11,7 @@ urlpatterns = [
     path("accounts/<id:pk>/", views.SocialAccountDetailView.as_view(), name="account"),
     path("oauth/<slug:platform>/start/", views.OAuthStartView.as_view(), name="oauth-start"),
     path("oauth/<slug:platform>/callback/", views.OAuthCallbackView.as_view(), name="oauth-callback"),
+    path("posts/", views.SocialPostListCreateView.as_view(), name="posts"),
+    path("posts/<id:pk>/", views.SocialPostDetailView.as_view(), name="post"),
+    path("schedules/", views.ScheduleListCreateView.as_view(), name="schedules"),
 ]
