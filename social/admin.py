@@ -40,7 +40,7 @@ class PostTargetInline(admin.TabularInline):
 class PostMediaInline(admin.TabularInline):
     model = PostMedia
     extra = 0
-    fields = ("position", "product_image", "image")
+    fields = ("position", "product_image", "upload")
     readonly_fields = fields
     can_delete = False
 

@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -102,13 +104,30 @@ class SocialPost(models.Model):
         return f"post {self.pk} of {self.seller_id}"
 
 
+def post_image_upload_to(image: "PostImage", filename: str) -> str:
+    return f"social/{image.seller_id}/{uuid.uuid4().hex}.{filename.rsplit('.', 1)[-1].lower()}"
+
+
+class PostImage(models.Model):
+    """An image a seller uploaded for posts, checked and cleaned as product images are."""
+
+    seller = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    image = models.ImageField(upload_to=post_image_upload_to)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"post image {self.pk} of {self.seller_id}"
+
+
 class PostMedia(models.Model):
-    """One image of a post, in order: a product image of the seller's, or an image uploaded for the post."""
+    """One image of a post, in order: a product image of the seller's, or an image uploaded for posts."""
 
     post = models.ForeignKey(SocialPost, on_delete=models.CASCADE, related_name="media")
     product_image = models.ForeignKey("products.ProductImage", on_delete=models.SET_NULL, null=True, blank=True,
                                       related_name="+")
-    image = models.ImageField(upload_to="social/posts/%Y/%m/", blank=True)
+    upload = models.ForeignKey(PostImage, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:

@@ -13,9 +13,20 @@ from ai.models import ContentType
 from ai.rules import POST_LIMITS
 from ai.services.content import ContentRequest, content_generate
 from products.models import Product, ProductImage
+from products.services import product_images_prepare
 from sellflow.exceptions import ApplicationError, Conflict
+from sellflow.images import Uploader
 from social.errors import NotConnected
-from social.models import LOCKED_STATUSES, AccountStatus, PostMedia, PostStatus, PostTarget, SocialAccount, SocialPost
+from social.models import (
+    LOCKED_STATUSES,
+    AccountStatus,
+    PostImage,
+    PostMedia,
+    PostStatus,
+    PostTarget,
+    SocialAccount,
+    SocialPost,
+)
 from social.post_rules import post_text, target_link, target_problems
 
 # Targets a schedule or an edit may still change: nothing of them has reached a platform.
@@ -41,6 +52,7 @@ class PostInput:
     product: Product | None = None
     accounts: list[SocialAccount] = field(default_factory=list)
     images: list[ProductImage] = field(default_factory=list)
+    uploads: list[PostImage] = field(default_factory=list)
     scheduled_at: datetime | None = None
 
 
@@ -75,7 +87,7 @@ def check_targets(*, post: PostInput, codes: dict[int, str]) -> None:
         code = next(codes[account.pk] for account in post.accounts if account.platform == platform)
         link = target_link(product_id=post.product.pk if post.product else None, platform=platform, code=code)
         for name, problems in target_problems(platform=platform, text=text, link=link,
-                                              image_count=len(post.images)).items():
+                                              image_count=len(post.images) + len(post.uploads)).items():
             details.setdefault(name, []).extend(problems)
     if details:
         raise ApplicationError("The post breaks the rules of a platform it goes to.", details=details)
@@ -96,17 +108,19 @@ def post_create(*, seller: User, post: PostInput) -> SocialPost:
     with transaction.atomic():
         social_post = SocialPost.objects.create(seller=seller, product=post.product, content=post.content.strip(),
                                                 hashtags=post.hashtags)
-        _replace_media(social_post, post.images)
+        _replace_media(social_post, post.images, post.uploads)
         for target in targets:
             target.post, target.status, target.scheduled_at = social_post, status, post.scheduled_at
         PostTarget.objects.bulk_create(targets)
     return social_post
 
 
-def _replace_media(social_post: SocialPost, images: list[ProductImage]) -> None:
+def _replace_media(social_post: SocialPost, images: list[ProductImage], uploads: list[PostImage]) -> None:
+    """The product images first, then the uploaded ones, each in the order given."""
     PostMedia.objects.filter(post=social_post).delete()
-    PostMedia.objects.bulk_create([PostMedia(post=social_post, product_image=image, position=position)
-                                   for position, image in enumerate(images)])
+    media = [{"product_image": image} for image in images] + [{"upload": upload} for upload in uploads]
+    PostMedia.objects.bulk_create([PostMedia(post=social_post, position=position, **source)
+                                   for position, source in enumerate(media)])
 
 
 def _lock_open_post(social_post: SocialPost) -> SocialPost:
@@ -123,18 +137,17 @@ def post_update(*, social_post: SocialPost, changes: dict) -> SocialPost:
     with transaction.atomic():
         locked = _lock_open_post(social_post)
         targets = list(locked.targets.select_related("account"))
-        images = changes.get("images")
-        if images is None:
-            images = [media.product_image for media in locked.media.select_related("product_image")
-                      if media.product_image is not None]
+        current = list(locked.media.select_related("product_image", "upload"))
+        images = changes.get("images", [media.product_image for media in current if media.product_image])
+        uploads = changes.get("uploads", [media.upload for media in current if media.upload])
         post = PostInput(content=changes.get("content", locked.content),
                          hashtags=changes.get("hashtags", locked.hashtags), product=locked.product,
-                         accounts=[target.account for target in targets], images=images)
+                         accounts=[target.account for target in targets], images=images, uploads=uploads)
         check_targets(post=post, codes={target.account_id: target.code for target in targets})
         locked.content, locked.hashtags = post.content.strip(), post.hashtags
         locked.save(update_fields=["content", "hashtags", "updated_at"])
-        if "images" in changes:
-            _replace_media(locked, images)
+        if "images" in changes or "uploads" in changes:
+            _replace_media(locked, images, uploads)
         if "scheduled_at" in changes:
             _schedule(targets, changes["scheduled_at"])
     return locked
@@ -178,3 +191,16 @@ def accounts_for_platform(*, seller: User, platform: str) -> list[SocialAccount]
         raise NotConnected(details={"platform": platform})
     return accounts
 
+
+def post_images_upload(*, seller: User, uploads: list, uploader: Uploader) -> list[PostImage]:
+    """Images for posts, checked, paid for (pixels and the daily image count) and cleaned exactly
+    as product images are, before any transaction."""
+    prepared = product_images_prepare(uploader=uploader, uploads=uploads)
+    with transaction.atomic():
+        stored = []
+        for clean in prepared:
+            image = PostImage(seller=seller, width=clean.width, height=clean.height)
+            image.image.save(f"image.{clean.extension}", clean.content, save=False)
+            image.save()
+            stored.append(image)
+    return stored

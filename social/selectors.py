@@ -13,7 +13,7 @@ def seller_posts(seller: User) -> QuerySet[SocialPost]:
     """The seller's posts with their targets (and accounts) and media: what a post's body shows."""
     return SocialPost.objects.filter(seller=seller).order_by("-created_at", "-pk").prefetch_related(
         Prefetch("targets", PostTarget.objects.select_related("account").order_by("pk")),
-        Prefetch("media", PostMedia.objects.select_related("product_image").order_by("position", "pk")))
+        Prefetch("media", PostMedia.objects.select_related("product_image", "upload").order_by("position", "pk")))
 
 
 def seller_scheduled_targets(seller: User) -> QuerySet[PostTarget]:

@@ -5,8 +5,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ai.rules import MAX_HASHTAGS, POST_LIMITS
+from products.serializers import MAX_ID
+from sellflow.images import ImageUploadField
 from sellflow.platforms import SOCIAL_CHOICES, PlatformField
-from social.models import PostMedia, PostStatus, PostTarget, SocialAccount, SocialPost
+from social.models import PostImage, PostMedia, PostStatus, PostTarget, SocialAccount, SocialPost
 from social.post_rules import MAX_POST_IMAGES, parse_hashtags, post_text, target_link
 
 TOKEN_MAX_LENGTH = 4096
@@ -78,6 +80,10 @@ MAX_POST_ACCOUNTS = 20
 MAX_CONTENT_LENGTH = max(POST_LIMITS.values())
 
 
+def id_list(**kwargs) -> serializers.ListField:
+    return serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=MAX_ID), **kwargs)
+
+
 @extend_schema_field(HASHTAGS_SCHEMA)
 class HashtagsField(serializers.Field):
     """Hashtags as the document writes them ("#Wireless #Tech") or as a list; the `#` is optional."""
@@ -119,9 +125,12 @@ class PostFieldsMixin(serializers.Serializer):
     hashtags = HashtagsField(required=False, default=list,
                              help_text='Added on their own line after the content unless it carries them: '
                                        '"#Wireless #Tech" or ["#Wireless", "Tech"].')
-    media = serializers.ListField(child=serializers.IntegerField(min_value=1), max_length=MAX_POST_IMAGES,
+    media = id_list(max_length=MAX_POST_IMAGES,
                                   required=False, default=list,
                                   help_text="Ids of images of your products, in order (see a product's `images`).")
+    uploads = id_list(max_length=MAX_POST_IMAGES,
+                                    required=False, default=list,
+                                    help_text="Ids of images you uploaded (POST /api/social/media/), after `media`.")
     scheduled_at = ScheduleField(required=False, allow_null=True, default=None)
     generate = serializers.BooleanField(
         default=False, help_text="The AI writes the content and hashtags for the product (its switches and daily "
@@ -130,14 +139,21 @@ class PostFieldsMixin(serializers.Serializer):
     def validate(self, attrs):
         if attrs["generate"] and (attrs["content"].strip() or attrs["hashtags"]):
             raise serializers.ValidationError({"generate": ["Leave content and hashtags empty for the AI to write."]})
+        check_image_total(attrs)
         return attrs
 
 
+def check_image_total(attrs: dict) -> None:
+    if len(attrs.get("media", [])) + len(attrs.get("uploads", [])) > MAX_POST_IMAGES:
+        raise serializers.ValidationError({"media": [f"A post holds at most {MAX_POST_IMAGES} images, media and "
+                                                     f"uploads together."]})
+
+
 class SocialPostCreateSerializer(PostFieldsMixin):
-    product = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None,
+    product = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False, allow_null=True, default=None,
                                        help_text="Your product: its share link, with the target's attribution code, "
                                                  "goes with the post.")
-    accounts = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1,
+    accounts = id_list(min_length=1,
                                      max_length=MAX_POST_ACCOUNTS,
                                      help_text="Your connected accounts (ids): one target each, a cross-post.")
 
@@ -147,7 +163,7 @@ class ProductSocialPostSerializer(PostFieldsMixin):
 
     platform = PlatformField(choices=SOCIAL_CHOICES)
     is_scheduled = serializers.BooleanField(default=False, help_text="True with `scheduled_at`.")
-    accounts = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, allow_empty=False,
+    accounts = id_list(required=False, allow_empty=False,
                                      max_length=MAX_POST_ACCOUNTS,
                                      help_text="Your accounts of this platform (ids); all your active ones when "
                                                "missing.")
@@ -165,11 +181,18 @@ class SocialPostUpdateSerializer(serializers.Serializer):
     content = serializers.CharField(max_length=MAX_CONTENT_LENGTH, required=False, allow_blank=True,
                                     trim_whitespace=False)
     hashtags = HashtagsField(required=False)
-    media = serializers.ListField(child=serializers.IntegerField(min_value=1), max_length=MAX_POST_IMAGES,
-                                  required=False)
+    media = id_list(max_length=MAX_POST_IMAGES,
+                                  required=False, help_text="Replaces the product images (the uploads stay unless "
+                                                            "`uploads` is sent too).")
+    uploads = id_list(max_length=MAX_POST_IMAGES,
+                                    required=False, help_text="Replaces the uploaded images.")
     scheduled_at = ScheduleField(required=False, allow_null=True,
                                  help_text="Moves every draft or scheduled target; null makes them drafts again. "
                                            "Without an offset, read in your profile's `timezone`.")
+
+    def validate(self, attrs):
+        check_image_total(attrs)
+        return attrs
 
 
 class PostTargetSerializer(serializers.ModelSerializer):
@@ -192,12 +215,28 @@ class PostMediaSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = PostMedia
-        fields = ["id", "product_image", "url", "position"]
+        fields = ["id", "product_image", "upload", "url", "position"]
         read_only_fields = fields
 
     def get_url(self, media) -> str:
-        image = media.product_image.image if media.product_image_id else media.image
-        return image.url if image else ""
+        source = media.product_image or media.upload
+        if source is None:
+            return ""  # its image was deleted since
+        request = self.context.get("request")
+        return request.build_absolute_uri(source.image.url) if request else source.image.url
+
+
+class PostImageUploadSerializer(serializers.Serializer):
+    images = serializers.ListField(child=ImageUploadField(), allow_empty=False, max_length=MAX_POST_IMAGES)
+
+
+class PostImageSerializer(serializers.ModelSerializer):
+    url = serializers.ImageField(source="image", read_only=True)
+
+    class Meta:
+        model = PostImage
+        fields = ["id", "url", "width", "height", "created_at"]
+        read_only_fields = fields
 
 
 class SocialPostSerializer(serializers.ModelSerializer):
@@ -220,7 +259,7 @@ class PostListQuerySerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=PostStatus.choices, required=False,
                                      help_text="Posts with a target in this state.")
     platform = PlatformField(choices=SOCIAL_CHOICES, required=False, help_text="Posts with a target there.")
-    product = serializers.IntegerField(min_value=1, required=False)
+    product = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
     # "from" is a Python keyword: declared in get_fields.
     to = serializers.DateTimeField(required=False, help_text="Created at or before (ISO 8601; without an offset, "
                                                              "in your profile's `timezone`).")
@@ -264,9 +303,9 @@ class ScheduledTargetSerializer(PostTargetSerializer):
 
 
 class ScheduleCreateSerializer(serializers.Serializer):
-    post = serializers.IntegerField(min_value=1, help_text="Your post.")
+    post = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="Your post.")
     scheduled_at = ScheduleField()
-    accounts = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, allow_empty=False,
+    accounts = id_list(required=False, allow_empty=False,
                                      max_length=MAX_POST_ACCOUNTS,
                                      help_text="Only the post's targets on these accounts; all its draft and "
                                                "scheduled targets when missing.")

@@ -14,4 +14,5 @@ urlpatterns = [
     path("posts/", views.SocialPostListCreateView.as_view(), name="posts"),
     path("posts/<id:pk>/", views.SocialPostDetailView.as_view(), name="post"),
     path("schedules/", views.ScheduleListCreateView.as_view(), name="schedules"),
+    path("media/", views.PostImageUploadView.as_view(), name="post-images"),
 ]

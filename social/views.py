@@ -7,6 +7,7 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, status
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -15,15 +16,16 @@ from products.models import Product, ProductImage
 from sellflow.exceptions import ApplicationError
 from sellflow.filters import FilterBackend
 from sellflow.idempotency import IDEMPOTENCY_PARAMETER, idempotent
+from sellflow.images import Uploader
 from sellflow.permissions import IsSeller
 from sellflow.platforms import normalize_platform
 from sellflow.schema import error_responses
-from sellflow.throttling import SocialConnectThrottle, with_default_throttles
+from sellflow.throttling import UPLOAD_THROTTLES, SocialConnectThrottle, with_default_throttles
 from social import posts, selectors, services
 from social import serializers as s
 from social.errors import PlatformNotSupported
 from social.filters import SocialAccountFilter
-from social.models import PostTarget, SocialAccount, SocialPost
+from social.models import PostImage, PostTarget, SocialAccount, SocialPost
 
 TAGS = ["social"]
 PLATFORM_PARAMETER = OpenApiParameter(
@@ -184,17 +186,25 @@ def own_product(seller, pk: int) -> Product:
     return own_rows(Product.objects.alive().filter(seller=seller), [pk], "product")[0]
 
 
+def own_images(request, ids: list[int]) -> list[ProductImage]:
+    return own_rows(ProductImage.objects.filter(product__seller=request.user, product__deleted_at__isnull=True),
+                    ids, "media")
+
+
+def own_uploads(request, ids: list[int]) -> list[PostImage]:
+    return own_rows(PostImage.objects.filter(seller=request.user), ids, "uploads")
+
+
 def post_input(request, data: dict, *, product: Product | None, accounts: list[SocialAccount]) -> posts.PostInput:
-    images = own_rows(ProductImage.objects.filter(product__seller=request.user, product__deleted_at__isnull=True),
-                      data.get("media", []), "media")
     post = posts.PostInput(content=data["content"], hashtags=data["hashtags"], product=product, accounts=accounts,
-                           images=images, scheduled_at=data["scheduled_at"])
+                           images=own_images(request, data["media"]), uploads=own_uploads(request, data["uploads"]),
+                           scheduled_at=data["scheduled_at"])
     return posts.generate_copy(seller=request.user, post=post) if data["generate"] else post
 
 
 def post_response(request, social_post, status_code=status.HTTP_200_OK) -> Response:
     social_post = selectors.seller_posts(request.user).get(pk=social_post.pk)
-    return Response(s.SocialPostSerializer(social_post).data, status=status_code)
+    return Response(s.SocialPostSerializer(social_post, context={"request": request}).data, status=status_code)
 
 
 def seller_timezone(request):
@@ -270,7 +280,7 @@ class SocialPostDetailView(OwnAccountsMixin, APIView):
 
     @extend_schema(tags=POST_TAGS, summary="One post with its targets", responses={200: s.SocialPostSerializer})
     def get(self, request, pk):
-        return Response(s.SocialPostSerializer(self.own_post(pk)).data)
+        return post_response(request, self.own_post(pk))
 
     @extend_schema(tags=POST_TAGS, summary="Edit a post before it is published", request=s.SocialPostUpdateSerializer,
                    description="Checked again against every target's platform. Refused once a target is "
@@ -286,8 +296,9 @@ class SocialPostDetailView(OwnAccountsMixin, APIView):
         serializer.is_valid(raise_exception=True)
         changes = dict(serializer.validated_data)
         if "media" in changes:
-            changes["images"] = own_rows(ProductImage.objects.filter(
-                product__seller=request.user, product__deleted_at__isnull=True), changes.pop("media"), "media")
+            changes["images"] = own_images(request, changes.pop("media"))
+        if "uploads" in changes:
+            changes["uploads"] = own_uploads(request, changes["uploads"])
         posts.post_update(social_post=social_post, changes=changes)
         return post_response(request, social_post)
 
@@ -368,3 +379,29 @@ class ScheduleListCreateView(OwnAccountsMixin, generics.ListCreateAPIView):
         targets = posts.post_schedule(social_post=social_post, scheduled_at=data["scheduled_at"], accounts=accounts)
         rows = selectors.seller_scheduled_targets(request.user).filter(pk__in=[target.pk for target in targets])
         return Response(s.ScheduledTargetSerializer(rows, many=True).data)
+
+
+class PostImageUploadView(APIView):
+    permission_classes = [IsSeller]
+    parser_classes = [MultiPartParser, FormParser]
+    throttle_classes = with_default_throttles(*UPLOAD_THROTTLES)
+
+    @extend_schema(tags=POST_TAGS, summary="Upload images for posts",
+                   request={"multipart/form-data": s.PostImageUploadSerializer},
+                   description="Checked and cleaned as product images are (JPEG, PNG or WebP within the same byte "
+                               "and pixel limits, metadata stripped), and counted in the same daily image quota. "
+                               "Send their ids as a post's `uploads`.",
+                   responses={201: s.PostImageSerializer(many=True), **error_responses(
+                       400, 413, 429, s400="Not a JPEG, PNG or WebP image, or too many pixels (`invalid_image`, "
+                                           "`image_too_large`, `images_too_large`), or too many images.",
+                       s413="An image larger than the byte limit (`too_large`).",
+                       s429="Too many uploads or image pixels, from this account or this address (`throttled`), "
+                            "or today's images are spent (`quota_exceeded`); see `Retry-After`.")})
+    def post(self, request):
+        files = request.FILES.getlist("images") or request.FILES.getlist("images[]")
+        serializer = s.PostImageUploadSerializer(data={"images": files})
+        serializer.is_valid(raise_exception=True)
+        images = posts.post_images_upload(seller=request.user, uploads=serializer.validated_data["images"],
+                                          uploader=Uploader.of(request))
+        return Response(s.PostImageSerializer(images, many=True, context={"request": request}).data,
+                        status=status.HTTP_201_CREATED)

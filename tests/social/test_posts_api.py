@@ -3,11 +3,15 @@
 GET/POST /api/social/schedules/. Creation validates every target's platform and leaves targets
 `draft` or `scheduled`; publishing is another step."""
 
+import io
+
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
 
 from ai.models import AIUsage
 from products.models import ProductImage
-from social.models import AccountStatus, PostStatus, PostTarget, SocialPost
+from social.models import AccountStatus, PostImage, PostStatus, PostTarget, SocialPost
 from tests.accounts.factories import UserFactory
 from tests.products.factories import ProductFactory
 from tests.social.factories import PostTargetFactory, SocialAccountFactory
@@ -75,10 +79,10 @@ def test_a_cross_post_is_one_post_with_a_draft_target_per_account(seller_client,
     assert response.json() == {
         "id": post.pk, "product": product.pk, "content": "Handwoven kente, new colours this week.",
         "hashtags": ["#Kente", "#Ghana"], "text": "Handwoven kente, new colours this week.\n\n#Kente #Ghana",
-        "media": [{"id": media[0].pk, "product_image": second, "url": f"/media/products/{product.pk}/1.jpg",
-                   "position": 0},
-                  {"id": media[1].pk, "product_image": first, "url": f"/media/products/{product.pk}/0.jpg",
-                   "position": 1}],
+        "media": [{"id": media[0].pk, "product_image": second, "upload": None, "position": 0,
+                   "url": f"http://testserver/media/products/{product.pk}/1.jpg"},
+                  {"id": media[1].pk, "product_image": first, "upload": None, "position": 1,
+                   "url": f"http://testserver/media/products/{product.pk}/0.jpg"}],
         "targets": [target_body(on_facebook, product.pk), target_body(on_instagram, product.pk)],
         "created_at": response.json()["created_at"], "updated_at": response.json()["updated_at"],
     }
@@ -238,6 +242,7 @@ def test_more_than_ten_images_are_refused(seller_client, product, instagram):
     ({"scheduled_at": "2020-01-01T09:00:00Z"}, "scheduled_at"),
     ({"scheduled_at": "next week"}, "scheduled_at"),
     ({"accounts": []}, "accounts"),
+    ({"uploads": [2**63]}, "uploads"),  # past any database's integer: refused, not a 500
     ({"generate": True, "content": "", "product": None}, "product"),
     ({"generate": True}, "generate"),
 ])
@@ -539,3 +544,86 @@ def test_generate_costs_nothing_when_an_account_is_refused_first(seller, seller_
 
     assert response.status_code == 400
     assert AIUsage.objects.count() == 0
+
+
+# --- uploaded images ----------------------------------------------------------------------------
+
+def jpeg(name: str = "photo.jpg", size: tuple[int, int] = (40, 30)) -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, "orange").save(buffer, "JPEG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")
+
+
+def test_uploaded_images_are_checked_like_product_images_and_go_with_a_post(seller, seller_client, instagram,
+                                                                             product):
+    [product_image] = images_of(product, 1)
+
+    uploaded = seller_client.post("/api/social/media/", {"images": [jpeg(), jpeg("b.jpg", (20, 20))]},
+                                  format="multipart")
+
+    assert uploaded.status_code == 201, uploaded.json()
+    first, second = PostImage.objects.order_by("pk")
+    assert uploaded.json() == [
+        {"id": first.pk, "url": f"http://testserver/media/{first.image.name}", "width": 40, "height": 30,
+         "created_at": uploaded.json()[0]["created_at"]},
+        {"id": second.pk, "url": f"http://testserver/media/{second.image.name}", "width": 20, "height": 20,
+         "created_at": uploaded.json()[1]["created_at"]}]
+    assert first.image.name.startswith(f"social/{seller.pk}/")
+
+    post = seller_client.post("/api/social/posts/", {"content": "New in", "accounts": [instagram.pk],
+                                                     "media": [product_image], "uploads": [second.pk, first.pk]},
+                              format="json")
+
+    assert post.status_code == 201, post.json()
+    assert [(m["product_image"], m["upload"], m["position"]) for m in post.json()["media"]] == [
+        (product_image, None, 0), (None, second.pk, 1), (None, first.pk, 2)]
+
+    edited = seller_client.patch(f"/api/social/posts/{post.json()['id']}/", {"uploads": [first.pk]}, format="json")
+    assert [(m["product_image"], m["upload"]) for m in edited.json()["media"]] == [
+        (product_image, None), (None, first.pk)]
+
+
+def test_a_file_that_is_not_an_image_is_refused(seller_client):
+    fake = SimpleUploadedFile("x.jpg", b"GIF89a not really", content_type="image/jpeg")
+
+    response = seller_client.post("/api/social/media/", {"images": [fake]}, format="multipart")
+
+    assert (response.status_code, response.json()["code"]) == (400, "invalid_image")
+    assert PostImage.objects.count() == 0
+
+
+def test_uploads_count_towards_the_platforms_image_limits(seller, seller_client, x_account):
+    uploads = [PostImage.objects.create(seller=seller, image=f"social/{seller.pk}/{n}.jpg").pk for n in range(5)]
+
+    response = seller_client.post("/api/social/posts/", {"content": "Hi", "accounts": [x_account.pk],
+                                                         "uploads": uploads}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["details"] == {"media": ["X (Twitter): at most 4 images in a post (5 here)."]}
+
+
+def test_more_than_ten_images_together_are_refused(seller, seller_client, product, facebook):
+    uploads = [PostImage.objects.create(seller=seller, image=f"social/{seller.pk}/{n}.jpg").pk for n in range(5)]
+
+    response = seller_client.post("/api/social/posts/", {"content": "Hi", "accounts": [facebook.pk],
+                                                         "media": images_of(product, 6), "uploads": uploads},
+                                  format="json")
+
+    assert response.status_code == 400
+    assert response.json()["details"] == {"media": ["A post holds at most 10 images, media and uploads together."]}
+
+
+def test_another_sellers_upload_is_not_found(seller_client, facebook, stranger):
+    theirs = PostImage.objects.create(seller=stranger, image="social/x.jpg")
+
+    response = seller_client.post("/api/social/posts/", {"content": "Hi", "accounts": [facebook.pk],
+                                                         "uploads": [theirs.pk]}, format="json")
+
+    assert response.status_code == 404
+    assert response.json()["details"] == {"uploads": [f"{theirs.pk}: no such upload of yours."]}
+
+
+def test_buyers_cannot_upload_post_images(buyer_client):
+    response = buyer_client.post("/api/social/media/", {"images": [jpeg()]}, format="multipart")
+
+    assert response.status_code == 403
