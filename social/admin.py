@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from social.models import PostMedia, PostTarget, SocialAccount, SocialPost
+from social.models import PostImage, PostMedia, PostTarget, SocialAccount, SocialPost
 
 # Every field an operator may see: the tokens are not among them (and their field has no form).
 VISIBLE_FIELDS = ("seller", "platform", "platform_user_id", "platform_username", "display_name", "avatar_url",
@@ -63,6 +63,20 @@ class SocialPostAdmin(admin.ModelAdmin):
     @admin.display(description="content")
     def short_content(self, post: SocialPost) -> str:
         return post.content[:80]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(PostImage)
+class PostImageAdmin(admin.ModelAdmin):
+    """Images uploaded for posts through the API, which checks and cleans them."""
+
+    list_display = ("pk", "seller", "width", "height", "created_at")
+    search_fields = ("seller__email",)
+    list_select_related = ("seller",)
+    fields = ("seller", "image", "width", "height", "created_at")
+    readonly_fields = fields
 
     def has_add_permission(self, request) -> bool:
         return False

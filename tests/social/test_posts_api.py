@@ -627,3 +627,18 @@ def test_buyers_cannot_upload_post_images(buyer_client):
     response = buyer_client.post("/api/social/media/", {"images": [jpeg()]}, format="multipart")
 
     assert response.status_code == 403
+
+
+def test_the_calendar_costs_the_same_queries_for_any_number_of_targets(seller, seller_client, product,
+                                                                       django_assert_num_queries):
+    def schedule(count: int) -> None:
+        for _ in range(count):
+            PostTargetFactory(post__seller=seller, post__product=product, status=PostStatus.SCHEDULED,
+                              scheduled_at=FUTURE)
+
+    schedule(1)
+    with django_assert_num_queries(3) as small:  # the user, the count, the targets with posts and accounts
+        assert len(seller_client.get("/api/social/schedules/").json()) == 1
+    schedule(5)
+    with django_assert_num_queries(len(small.captured_queries)):
+        assert len(seller_client.get("/api/social/schedules/").json()) == 6

@@ -5,7 +5,7 @@ import pytest
 from django.db import IntegrityError
 from django.db.models import RestrictedError
 
-from social.models import PostStatus, PostTarget, SocialPost
+from social.models import PostImage, PostStatus, PostTarget, SocialPost
 from tests.social.factories import PostTargetFactory
 
 pytestmark = pytest.mark.django_db
@@ -47,3 +47,14 @@ def test_the_admin_shows_posts_with_their_targets_read_only(operator_client):
     assert "1015_777" in detail.content.decode() and target.code in detail.content.decode()
     assert 'name="content"' not in detail.content.decode()
     assert operator_client.get("/admin/social/socialpost/add/").status_code == 403
+
+
+def test_the_admin_lists_uploaded_post_images_read_only(operator_client, seller):
+    image = PostImage.objects.create(seller=seller, image=f"social/{seller.pk}/a.jpg", width=40, height=30)
+
+    listing = operator_client.get("/admin/social/postimage/")
+    detail = operator_client.get(f"/admin/social/postimage/{image.pk}/change/")
+
+    assert listing.status_code == detail.status_code == 200
+    assert f"social/{seller.pk}/a.jpg" in detail.content.decode()
+    assert operator_client.get("/admin/social/postimage/add/").status_code == 403
