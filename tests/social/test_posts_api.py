@@ -642,3 +642,21 @@ def test_the_calendar_costs_the_same_queries_for_any_number_of_targets(seller, s
     schedule(5)
     with django_assert_num_queries(len(small.captured_queries)):
         assert len(seller_client.get("/api/social/schedules/").json()) == 6
+
+
+def test_generate_counts_against_the_ai_quota(seller, seller_client, product, x_account, facebook, settings):
+    settings.AI_DAILY_QUOTA = 1
+    body = {"product": product.pk, "accounts": [x_account.pk], "generate": True}
+    first = seller_client.post("/api/social/posts/", body, format="json")
+    # The same copy asked again is the AI app's stored answer, free; copy for another platform is not.
+    again = seller_client.post("/api/social/posts/", body, format="json")
+
+    response = seller_client.post(f"/api/products/{product.pk}/create_social_post/", {
+        "platform": "facebook", "content": "", "hashtags": "", "is_scheduled": False, "generate": True},
+        format="json")
+
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json()["content"] == first.json()["content"]
+
+    assert (response.status_code, response.json()["code"]) == (429, "quota_exceeded")
+    assert SocialPost.objects.count() == 2
