@@ -410,6 +410,9 @@ SOCIAL_OAUTH_RETURN_URL = env("SOCIAL_OAUTH_RETURN_URL", default="") or f"{FRONT
 # tokens live 2 hours, Meta's long-lived user tokens about 60 days (refreshable once a day).
 SOCIAL_TOKEN_REFRESH_X_MINUTES = env.int("SOCIAL_TOKEN_REFRESH_X_MINUTES", default=30)
 SOCIAL_TOKEN_REFRESH_META_DAYS = env.int("SOCIAL_TOKEN_REFRESH_META_DAYS", default=7)
+# Days of insights the hourly beat job fetches again for each account (today included): platforms
+# revise their recent figures for a day or two.
+SOCIAL_INSIGHTS_DAYS = env.int("SOCIAL_INSIGHTS_DAYS", default=3)
 
 # --- API --------------------------------------------------------------------------------------
 
@@ -568,6 +571,11 @@ CELERY_BEAT_SCHEDULE = {
     "social-refresh-tokens": {
         "task": "social.tasks.refresh_expiring_tokens",
         "schedule": timedelta(minutes=10),
+    },
+    # Each active account's recent daily figures, read by the insights endpoint.
+    "social-fetch-insights": {
+        "task": "social.tasks.fetch_insights",
+        "schedule": crontab(minute=25),
     },
     "accounts-flush-expired-tokens": {
         "task": "accounts.tasks.flush_expired_tokens",

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from social.models import PostImage, PostMedia, PostTarget, SocialAccount, SocialPost
+from social.models import AccountInsight, PlatformEvent, PostImage, PostMedia, PostTarget, SocialAccount, SocialPost
 
 # Every field an operator may see: the tokens are not among them (and their field has no form).
 VISIBLE_FIELDS = ("seller", "platform", "platform_user_id", "platform_username", "display_name", "avatar_url",
@@ -18,6 +18,47 @@ class SocialAccountAdmin(admin.ModelAdmin):
     readonly_fields = VISIBLE_FIELDS  # connected through the API (the token is checked there), not typed in
 
     def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(AccountInsight)
+class AccountInsightAdmin(admin.ModelAdmin):
+    """Written by the insights job from the platform's figures: read here, never typed in."""
+
+    list_display = ("account", "day", "followers", "impressions", "reach", "engagement", "link_clicks", "fetched_at")
+    list_filter = ("account__platform",)
+    search_fields = ("account__platform_username", "account__seller__email")
+    list_select_related = ("account",)
+    date_hierarchy = "day"
+    readonly_fields = ("account", "day", "followers", "impressions", "reach", "engagement", "link_clicks",
+                       "fetched_at")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(PlatformEvent)
+class PlatformEventAdmin(admin.ModelAdmin):
+    """What the platforms sent, as they sent it: read-only (a replayed webhook changes nothing, and
+    neither does an operator)."""
+
+    list_display = ("received_at", "platform", "kind", "event_id", "account", "processed")
+    list_filter = ("platform", "kind", "processed")
+    search_fields = ("event_id", "account__platform_username", "account__seller__email")
+    list_select_related = ("account",)
+    date_hierarchy = "received_at"
+    readonly_fields = ("platform", "event_id", "kind", "account", "payload", "received_at", "processed")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
 

@@ -14,6 +14,9 @@ class SocialErrorCode(StrEnum):
     TOKEN_REFUSED = "token_refused"
     ACCOUNT_REFUSED = "account_refused"
     NOT_CONNECTED = "not_connected"
+    INVALID_SIGNATURE = "invalid_signature"
+    INVALID_VERIFY_TOKEN = "invalid_verify_token"
+    INVALID_EVENT = "invalid"
 
 
 class PlatformNotSupported(ApplicationError):
@@ -35,6 +38,32 @@ class NotConnected(ApplicationError):
     status_code = status.HTTP_404_NOT_FOUND
     code = SocialErrorCode.NOT_CONNECTED
     message = "No account of this platform is connected."
+
+
+class InvalidSignature(ApplicationError):
+    code = SocialErrorCode.INVALID_SIGNATURE
+    message = "The webhook signature does not verify."
+
+
+class HandshakeRefused(ApplicationError):
+    status_code = status.HTTP_403_FORBIDDEN
+    code = SocialErrorCode.INVALID_VERIFY_TOKEN
+    message = "The subscription handshake does not carry this server's verify token."
+
+
+class InvalidEvent(ApplicationError):
+    code = SocialErrorCode.INVALID_EVENT
+    message = "The webhook body is not an event notification of this platform."
+
+
+class UnknownWebhookPlatform(ApplicationError):
+    status_code = status.HTTP_404_NOT_FOUND
+    code = "not_found"
+    message = "No platform of this name sends webhooks here."
+
+
+class WebhooksNotConfigured(ServiceUnavailable):
+    message = "Webhooks from this platform cannot be verified on this server."
 
 
 class PlatformUnavailable(ProviderError):

@@ -65,6 +65,62 @@ class OAuthState(models.Model):
         return f"{self.platform} OAuth for user {self.user_id}"
 
 
+# --- Insights and inbound events
+
+
+class AccountInsight(models.Model):
+    """One day of an account's figures as its platform reported them (the beat job's upsert); the
+    insights endpoint reads only these rows. Empty: the platform does not report that figure."""
+
+    account = models.ForeignKey(SocialAccount, on_delete=models.CASCADE, related_name="insights")
+    day = models.DateField(help_text="The platform's day the figures are for.")
+    followers = models.PositiveBigIntegerField(null=True, blank=True)
+    impressions = models.PositiveBigIntegerField(null=True, blank=True)
+    reach = models.PositiveBigIntegerField(null=True, blank=True)
+    engagement = models.PositiveBigIntegerField(null=True, blank=True)
+    link_clicks = models.PositiveBigIntegerField(null=True, blank=True)
+    fetched_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["account", "day"]
+        constraints = [models.UniqueConstraint(fields=["account", "day"], name="social_insight_one_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.day}"
+
+
+
+class EventKind(models.TextChoices):
+    COMMENT = "comment", "Comment"
+    MENTION = "mention", "Mention"
+    DIRECT_MESSAGE = "direct_message", "Direct message"
+    POST_STATUS = "post_status", "Post status change"
+    DELETION = "deletion", "Deletion"
+    OTHER = "other", "Other"
+
+
+class PlatformEvent(models.Model):
+    """One event a platform sent to its webhook, stored once per (platform, event id): a replay
+    changes nothing. Comments, mentions and messages wait here for the chat app (`processed`)."""
+
+    platform = models.CharField(max_length=20, choices=SOCIAL_CHOICES)
+    event_id = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=EventKind.choices, default=EventKind.OTHER)
+    account = models.ForeignKey(SocialAccount, on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="events", help_text="The connected account it concerns, when known.")
+    payload = models.JSONField()
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    processed = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["platform", "event_id"], name="social_event_once")]
+        indexes = [models.Index(fields=["kind", "processed"], name="social_event_pending_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.platform} {self.kind} {self.event_id}"
+
+
 # --- Posts
 
 class PostStatus(models.TextChoices):

@@ -1,12 +1,42 @@
+from datetime import date, timedelta
+
 from django.db.models import Prefetch, QuerySet
 
 from accounts.models import User
-from social.models import PostMedia, PostStatus, PostTarget, SocialAccount, SocialPost
+from social.models import AccountInsight, PostMedia, PostStatus, PostTarget, SocialAccount, SocialPost
 
 
 def seller_accounts(seller: User):
     """The seller's connected accounts (revoked ones too: their posts keep their history)."""
     return SocialAccount.objects.filter(seller=seller).order_by("platform", "pk")
+
+
+INSIGHT_FIGURES = ("followers", "impressions", "reach", "engagement", "link_clicks")
+# Figures counted per day, added up over a range; followers is a level, its total the latest value.
+SUMMED_FIGURES = ("impressions", "reach", "engagement", "link_clicks")
+
+
+def account_insights_report(account: SocialAccount, *, since: date, until: date) -> dict:
+    """The account's stored daily figures for [since, until], one entry per day (null where no row
+    or no figure), and their totals: one query, whatever the range."""
+    rows = {row.day: row for row in AccountInsight.objects.filter(account=account, day__gte=since, day__lte=until)}
+    series = []
+    for offset in range((until - since).days + 1):
+        day = since + timedelta(days=offset)
+        row = rows.get(day)
+        series.append({"date": day, **{name: getattr(row, name, None) for name in INSIGHT_FIGURES}})
+    totals = {name: sum_or_none(entry[name] for entry in series) for name in SUMMED_FIGURES}
+    followers = [entry["followers"] for entry in series if entry["followers"] is not None]
+    totals["followers"] = followers[-1] if followers else None
+    totals["followers_change"] = followers[-1] - followers[0] if len(followers) > 1 else None
+    fetched = [row.fetched_at for row in rows.values()]
+    return {"account": account.pk, "platform": account.platform, "days": len(series), "since": since,
+            "until": until, "fetched_at": max(fetched) if fetched else None, "totals": totals, "series": series}
+
+
+def sum_or_none(values) -> int | None:
+    known = [value for value in values if value is not None]
+    return sum(known) if known else None
 
 
 def seller_posts(seller: User) -> QuerySet[SocialPost]:

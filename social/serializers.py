@@ -72,6 +72,57 @@ class OAuthStartSerializer(serializers.Serializer):
     expires_in = serializers.IntegerField(help_text="Seconds the state stays valid.")
 
 
+class InsightsQuerySerializer(serializers.Serializer):
+    days = serializers.IntegerField(min_value=1, max_value=90, default=7,
+                                    help_text="How many days back, today (UTC) included.")
+
+
+class InsightFiguresSerializer(serializers.Serializer):
+    followers = serializers.IntegerField(allow_null=True)
+    impressions = serializers.IntegerField(allow_null=True)
+    reach = serializers.IntegerField(allow_null=True)
+    engagement = serializers.IntegerField(allow_null=True)
+    link_clicks = serializers.IntegerField(allow_null=True)
+
+
+class InsightDaySerializer(InsightFiguresSerializer):
+    """One day; null where the platform does not report the figure or nothing was fetched yet."""
+
+    date = serializers.DateField()
+
+
+class InsightTotalsSerializer(InsightFiguresSerializer):
+    followers = serializers.IntegerField(allow_null=True, help_text="The latest follower count in the range.")
+    impressions = serializers.IntegerField(allow_null=True, help_text="Sum of the days' figures; null: none known.")
+    reach = serializers.IntegerField(allow_null=True, help_text="Sum of the days' reach (people reached each day, "
+                                                               "so one person may count on several days).")
+    followers_change = serializers.IntegerField(allow_null=True, help_text="Latest minus earliest follower count "
+                                                                           "in the range; null with fewer than two.")
+
+
+class InsightsSerializer(serializers.Serializer):
+    account = serializers.IntegerField()
+    platform = serializers.CharField()
+    days = serializers.IntegerField()
+    since = serializers.DateField()
+    until = serializers.DateField()
+    fetched_at = serializers.DateTimeField(allow_null=True, help_text="When the platform was last asked for "
+                                                                      "these days; null: never yet.")
+    totals = InsightTotalsSerializer()
+    series = InsightDaySerializer(many=True, help_text="One entry per day, oldest first.")
+
+
+class SocialWebhookAckSerializer(serializers.Serializer):
+    received = serializers.BooleanField()
+    stored = serializers.IntegerField(help_text="Events new to this server, now stored.")
+    duplicates = serializers.IntegerField(help_text="Events stored before (a redelivery): nothing changed.")
+
+
+class CRCResponseSerializer(serializers.Serializer):
+    response_token = serializers.CharField(help_text="`sha256=` and the base64 HMAC-SHA256 of `crc_token` with the "
+                                                     "app's consumer secret.")
+
+
 # --- Posts
 
 HASHTAGS_SCHEMA = {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],

@@ -1,13 +1,15 @@
 """Every write of the social app's connected accounts: connecting one with a token the platform
 has checked, disconnecting (revoking at the platform when it can), storing what an OAuth grant
-names, and refreshing tokens before they run out. Platform calls happen outside transactions."""
+names, refreshing tokens before they run out, storing the accounts' daily insights, and the
+platforms' inbound webhook events. Platform calls happen outside transactions."""
 
 import base64
 import hashlib
 import logging
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
@@ -15,20 +17,37 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from sellflow.platforms import normalize_platform
 from social import notifications
-from social.errors import AccountRefused, NotConnected, PlatformNotSupported, application_error_for
-from social.models import AccountStatus, OAuthState, SocialAccount
+from social.errors import (
+    AccountRefused,
+    HandshakeRefused,
+    InvalidEvent,
+    InvalidSignature,
+    NotConnected,
+    PlatformNotSupported,
+    UnknownWebhookPlatform,
+    WebhooksNotConfigured,
+    application_error_for,
+)
+from social.inbound import InboundEvent, MalformedEvent, parse_events
+from social.models import AccountInsight, AccountStatus, OAuthState, PlatformEvent, SocialAccount
 from social.platforms import (
     Credentials,
+    DailyInsight,
+    InvalidWebhook,
     NotConfigured,
+    NotSupported,
     PermanentError,
     PlatformClient,
     PlatformError,
+    RateLimited,
     TokenExpired,
     TokenGrant,
     TransientError,
     Uncertain,
     UnknownPlatform,
+    WebhookChallenge,
     client_for,
 )
 
@@ -284,3 +303,143 @@ def oauth_complete(*, platform: str, state: str, code: str, error: str = "") -> 
     if not accounts:
         raise OAuthRefused("no_accounts")
     return started.user, accounts
+
+
+# --- insights -----------------------------------------------------------------------------------
+
+INSIGHT_FIGURES = ("followers", "impressions", "reach", "engagement", "link_clicks")
+
+
+def social_account_fetch_insights(*, account: SocialAccount, since: date, until: date,
+                                  client: PlatformClient | None = None) -> str:
+    """Fetch the account's daily figures for [since, until] from its platform into its daily rows.
+    A rate limit or an outage leaves them for the next run; a refused token marks the account
+    `expired` as a failed token refresh does. Returns the outcome."""
+    client = client or client_for(account.platform)
+    try:
+        days = client.insights(credentials_of(account), since=since, until=until)
+    except RateLimited:
+        return "rate limited"
+    except (TransientError, Uncertain):
+        return "retry"
+    except (NotSupported, NotConfigured):
+        return "skipped"
+    except TokenExpired as error:
+        return account_lost(account, AccountStatus.EXPIRED, str(error))
+    except PlatformError as error:  # e.g. a permission not granted: the account still publishes
+        logger.warning("social insights refused: account=%s platform=%s error=%s", account.pk, account.platform,
+                       error)
+        return "refused"
+    insights_store(account=account, days=[day for day in days if since <= day.day <= until])
+    return "fetched"
+
+
+def reported(value, before: int | None) -> int | None:
+    """A figure as stored: a count the platform gave, else what was stored before."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    return before
+
+
+def insights_store(*, account: SocialAccount, days: list[DailyInsight]) -> None:
+    """Upsert one row per day. A figure the platform gives only for some days (followers: today's)
+    keeps the value stored before rather than being blanked by a later fetch."""
+    if not days:
+        return
+    now = timezone.now()
+    with transaction.atomic():
+        stored = {row.day: row for row in AccountInsight.objects.select_for_update().filter(
+            account=account, day__in=[day.day for day in days])}
+        rows = []
+        for day in days:
+            before = stored.get(day.day)
+            figures = {name: reported(getattr(day, name), getattr(before, name, None)) for name in INSIGHT_FIGURES}
+            rows.append(AccountInsight(account=account, day=day.day, fetched_at=now, **figures))
+        AccountInsight.objects.bulk_create(rows, update_conflicts=True, unique_fields=["account", "day"],
+                                           update_fields=[*INSIGHT_FIGURES, "fetched_at"])
+
+
+# --- inbound webhook events ---------------------------------------------------------------------
+
+# The setting holding the secret each platform signs its webhooks with: Meta's app secret for its
+# three products, X's consumer secret.
+WEBHOOK_SECRET_SETTINGS = {"facebook": "META_APP_SECRET", "instagram": "META_APP_SECRET",
+                           "whatsapp": "META_APP_SECRET", "twitter": "X_CONSUMER_SECRET"}
+
+
+def webhook_client(platform: str) -> tuple[str, PlatformClient]:
+    """The platform's name and client for its webhook address; 404 for any other name."""
+    try:
+        name = normalize_platform(platform)
+        if name not in WEBHOOK_SECRET_SETTINGS:
+            raise UnknownPlatform(platform)
+        return name, client_for(name)
+    except UnknownPlatform:
+        raise UnknownWebhookPlatform(details={"platform": platform[:20]}) from None
+
+
+def social_webhook_challenge(*, platform: str, params: Mapping[str, str]) -> WebhookChallenge:
+    """The answer to Meta's subscription handshake or X's CRC check, or 403."""
+    name, client = webhook_client(platform)
+    try:
+        return client.answer_challenge(params)
+    except InvalidWebhook as error:
+        logger.warning("refused a %s webhook handshake: %s", name, error)
+        raise HandshakeRefused(details={"platform": name}) from None
+
+
+def social_events_receive(*, platform: str, body: bytes, headers: Mapping[str, str]) -> dict[str, int]:
+    """Verify the signature over the raw body (nothing is read before, and a platform without its
+    secret refuses every call), read the events, and store each once: a replay changes nothing.
+    Returns how many events were new and how many were stored before."""
+    name, client = webhook_client(platform)
+    if not getattr(settings, WEBHOOK_SECRET_SETTINGS[name]):
+        # Fail closed: with no secret, a "signature" is something anyone can compute.
+        logger.error("refused a %s webhook: %s is not set", name, WEBHOOK_SECRET_SETTINGS[name])
+        raise WebhooksNotConfigured(details={"platform": name})
+    try:
+        client.verify_webhook(body=body, headers=headers)
+    except InvalidWebhook as error:
+        logger.warning("rejected a %s webhook: %s", name, error)
+        raise InvalidSignature(details={"platform": name}) from None
+    try:
+        events = parse_events(name, body)
+    except MalformedEvent as error:
+        raise InvalidEvent(details={"body": [str(error)]}) from None
+    return events_store(events)
+
+
+def events_store(events: list[InboundEvent]) -> dict[str, int]:
+    keys = {(event.platform, event.event_id) for event in events}
+    known = set(PlatformEvent.objects.filter(
+        platform__in={platform for platform, _ in keys}, event_id__in={event_id for _, event_id in keys},
+    ).values_list("platform", "event_id"))
+    accounts = accounts_named(events)
+    new, seen = [], set()
+    for event in events:
+        key = (event.platform, event.event_id)
+        if key in known or key in seen:
+            continue
+        seen.add(key)
+        new.append(PlatformEvent(platform=event.platform, event_id=event.event_id, kind=event.kind,
+                                 account=accounts.get((event.platform, event.account_user_id)),
+                                 payload=event.payload))
+    # A delivery racing this one may store the same events first: theirs stand, nothing changes.
+    PlatformEvent.objects.bulk_create(new, ignore_conflicts=True)
+    return {"stored": len(new), "duplicates": len(events) - len(new)}
+
+
+def accounts_named(events: list[InboundEvent]) -> dict[tuple[str, str], SocialAccount]:
+    """The connected account each event names, in one query: an active one before others, the
+    latest connected first (the same platform account may be connected by several sellers)."""
+    named = {(event.platform, event.account_user_id) for event in events if event.account_user_id}
+    if not named:
+        return {}
+    candidates = SocialAccount.objects.filter(platform__in={platform for platform, _ in named},
+                                              platform_user_id__in={user for _, user in named}).only(
+        "pk", "platform", "platform_user_id", "status", "connected_at")
+    found: dict[tuple[str, str], SocialAccount] = {}
+    for account in sorted(candidates, key=lambda account: (account.status != AccountStatus.ACTIVE,
+                                                           -account.connected_at.timestamp())):
+        found.setdefault((account.platform, account.platform_user_id), account)
+    return {key: account for key, account in found.items() if key in named}

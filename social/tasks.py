@@ -5,12 +5,14 @@ from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
-from social.models import AccountStatus, SocialAccount
+from social.models import AccountInsight, AccountStatus, SocialAccount
 
 REFRESH_BATCH = 500
+INSIGHTS_BATCH = 500
 
 
 def expiring_accounts():
@@ -35,5 +37,48 @@ def refresh_expiring_tokens() -> dict:
     outcomes: dict[str, int] = {}
     for account in expiring_accounts().select_related("seller")[:REFRESH_BATCH]:
         outcome = social_account_refresh_token(account=account)
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes
+
+
+def insight_platforms() -> list[str]:
+    """The platforms whose client reports insights (WhatsApp's does not)."""
+    from social.platforms import CLIENT_CLASSES
+
+    return sorted(name for name, path in CLIENT_CLASSES.items() if import_string(path).has_insights)
+
+
+def insights_due_accounts():
+    """Active accounts of platforms with insights, the longest unfetched first (never fetched
+    before all), so that a batch cut short leaves the others for the next run, not for ever."""
+    last_fetched = AccountInsight.objects.filter(account=OuterRef("pk")).order_by("-fetched_at").values(
+        "fetched_at")[:1]
+    return SocialAccount.objects.filter(status=AccountStatus.ACTIVE, platform__in=insight_platforms()).annotate(
+        last_fetched=Subquery(last_fetched)).order_by(F("last_fetched").asc(nulls_first=True), "pk")
+
+
+@shared_task
+def fetch_insights() -> dict:
+    """Hourly: the last SOCIAL_INSIGHTS_DAYS days (today included, UTC) of each active account of a
+    platform with insights, upserted into its daily rows. A rate limit or an outage leaves the
+    account for the next run, and a platform that rate-limits is not asked again in this run; a
+    refused token marks the account `expired` as the token refresh does."""
+    from social.platforms import client_for
+    from social.services import social_account_fetch_insights
+
+    until = timezone.now().date()
+    since = until - timedelta(days=max(settings.SOCIAL_INSIGHTS_DAYS, 1) - 1)
+    accounts = insights_due_accounts().select_related("seller")[:INSIGHTS_BATCH]
+    clients, limited, outcomes = {}, set(), {}
+    for account in accounts:
+        if account.platform in limited:
+            outcome = "rate limited"
+        else:
+            if account.platform not in clients:  # one client (one HTTP session) per platform per run
+                clients[account.platform] = client_for(account.platform)
+            outcome = social_account_fetch_insights(account=account, since=since, until=until,
+                                                    client=clients[account.platform])
+        if outcome == "rate limited":
+            limited.add(account.platform)
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
     return outcomes

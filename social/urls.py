@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/", views.SocialAccountListCreateView.as_view(), name="accounts"),
     path("accounts/disconnect/", views.SocialDisconnectView.as_view(), name="disconnect"),
     path("accounts/<id:pk>/", views.SocialAccountDetailView.as_view(), name="account"),
+    path("accounts/<id:pk>/insights/", views.SocialAccountInsightsView.as_view(), name="account-insights"),
     path("oauth/<slug:platform>/start/", views.OAuthStartView.as_view(), name="oauth-start"),
     path("oauth/<slug:platform>/callback/", views.OAuthCallbackView.as_view(), name="oauth-callback"),
     path("posts/", views.SocialPostListCreateView.as_view(), name="posts"),

@@ -1,10 +1,13 @@
+from datetime import timedelta
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef
-from django.http import HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -87,6 +90,24 @@ class SocialAccountDetailView(OwnAccountsMixin, APIView):
         return Response(s.SocialAccountSerializer(get_object_or_404(self.own_accounts(), pk=pk)).data)
 
 
+class SocialAccountInsightsView(OwnAccountsMixin, APIView):
+    @extend_schema(tags=TAGS, summary="An account's daily insights", parameters=[s.InsightsQuerySerializer],
+                   description="Per-day followers, impressions, reach, engagement and link clicks, and their totals "
+                               "over the range, as an hourly job fetched them from the platform (no platform is "
+                               "asked during the request). A figure the platform does not report is null; "
+                               "WhatsApp reports none.",
+                   responses={200: s.InsightsSerializer, **error_responses(
+                       400, 404, s400="`days` outside 1..90 or not a number (`invalid`).")})
+    def get(self, request, pk):
+        params = s.InsightsQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        account = get_object_or_404(self.own_accounts(), pk=pk)
+        until = timezone.now().date()
+        since = until - timedelta(days=params.validated_data["days"] - 1)
+        report = selectors.account_insights_report(account, since=since, until=until)
+        return Response(s.InsightsSerializer(report).data)
+
+
 class SocialDisconnectView(APIView):
     permission_classes = [IsSeller]
 
@@ -162,6 +183,55 @@ class OAuthCallbackView(APIView):
         except services.OAuthRefused as refused:
             return frontend_redirect(social_connect="error", platform=name, reason=refused.reason)
         return frontend_redirect(social_connect="success", platform=name, accounts=len(accounts))
+
+
+WEBHOOK_PLATFORM_PARAMETER = OpenApiParameter(
+    "platform", str, OpenApiParameter.PATH, enum=["facebook", "instagram", "twitter", "whatsapp", "x"],
+    description="Meta's products (`facebook`, `instagram`, `whatsapp`) share the Meta app's secret: each event is "
+                "filed under the product its `object` names, whichever of their addresses it came to.")
+
+
+CHALLENGE_ANSWERS = "Meta: `hub.challenge` as it came, as text/plain; X: the CRC answer, as JSON."
+
+
+class PlatformWebhookView(APIView):
+    """Called by the platforms: no user, no throttle, no CSRF; the signature is the authentication."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = []
+
+    @extend_schema(
+        tags=["webhooks"], summary="A platform's subscription handshake (Meta's hub.challenge, X's CRC)", auth=[],
+        parameters=[WEBHOOK_PLATFORM_PARAMETER,
+                    OpenApiParameter("hub.mode", str, description="Meta: `subscribe`."),
+                    OpenApiParameter("hub.verify_token", str, description="Meta: `META_WEBHOOK_VERIFY_TOKEN`."),
+                    OpenApiParameter("hub.challenge", str, description="Meta: answered back as it is."),
+                    OpenApiParameter("crc_token", str, description="X: answered with its HMAC.")],
+        responses={(200, "text/plain"): OpenApiResponse(OpenApiTypes.STR, description=CHALLENGE_ANSWERS),
+                   (200, "application/json"): OpenApiResponse(s.CRCResponseSerializer, description=CHALLENGE_ANSWERS),
+                   **error_responses(403, 404, s403="Not this server's verify token, or no secret to answer with "
+                                                    "(`invalid_verify_token`).",
+                                     s404="No platform of this name sends webhooks here (`not_found`).")})
+    def get(self, request, platform):
+        challenge = services.social_webhook_challenge(platform=platform, params=request.query_params)
+        return HttpResponse(challenge.body, content_type=challenge.content_type)
+
+    @extend_schema(
+        tags=["webhooks"], summary="A platform's events (signed)", auth=[], request=None,
+        parameters=[WEBHOOK_PLATFORM_PARAMETER],
+        description="Meta signs with `X-Hub-Signature-256`, X with `x-twitter-webhooks-signature`; the signature is "
+                    "checked before the body is read. Each event is stored once: a redelivery answers 200 and "
+                    "changes nothing.",
+        responses={200: s.SocialWebhookAckSerializer, **error_responses(
+            400, 404, 503, s400="The signature does not verify (`invalid_signature`: nothing was read), or the "
+                                "body is not this platform's notification (`invalid`).",
+            s404="No platform of this name sends webhooks here (`not_found`).",
+            s503="This server has no secret to verify the platform's signatures with (`unavailable`): nothing "
+                 "was read.")})
+    def post(self, request, platform):
+        counts = services.social_events_receive(platform=platform, body=request.body, headers=request.headers)
+        return Response(s.SocialWebhookAckSerializer({"received": True, **counts}).data)
 
 
 # --- Posts

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('products', '0012_search_documents'),
-        ('social', '0001_initial'),
+        ('social', '0002_insights_events'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
