@@ -526,6 +526,7 @@ SPECTACULAR_SETTINGS = {
         "AIJobStatusEnum": "ai.models.JobStatus",
         "LanguageEnum": "ai.serializers.generation_languages",
         "ReplyLanguageEnum": "ai.serializers.reply_languages",
+        "PostStatusEnum": "social.models.PostStatus",
     },
 }
 

@@ -28,6 +28,7 @@ urlpatterns = [
     path("api/auth/", include("accounts.urls")),
     path("api/products/", include("products.urls")),
     path("api/products/", include("ai.product_urls")),
+    path("api/products/", include("social.product_urls")),
     path("api/notifications/", include("notifications.urls")),
     path("api/orders/", include("orders.urls")),
     path("api/ai/", include("ai.urls")),

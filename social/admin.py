@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from social.models import AccountInsight, PlatformEvent, SocialAccount
+from social.models import AccountInsight, PlatformEvent, PostImage, PostMedia, PostTarget, SocialAccount, SocialPost
 
 # Every field an operator may see: the tokens are not among them (and their field has no form).
 VISIBLE_FIELDS = ("seller", "platform", "platform_user_id", "platform_username", "display_name", "avatar_url",
@@ -59,4 +59,65 @@ class PlatformEventAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+# --- Posts
+
+class PostTargetInline(admin.TabularInline):
+    """Where the post goes and how far it got: the publishing task writes these, not operators."""
+
+    model = PostTarget
+    extra = 0
+    fields = ("account", "platform", "status", "scheduled_at", "published_at", "platform_post_id", "platform_url",
+              "attempts", "last_error", "code")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class PostMediaInline(admin.TabularInline):
+    model = PostMedia
+    extra = 0
+    fields = ("position", "product_image", "upload")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(SocialPost)
+class SocialPostAdmin(admin.ModelAdmin):
+    """Posts are written through the API, which checks them against every platform's rules."""
+
+    list_display = ("pk", "seller", "product", "short_content", "created_at")
+    search_fields = ("seller__email", "content", "targets__code")
+    list_filter = ("targets__platform", "targets__status")
+    list_select_related = ("seller", "product")
+    fields = ("seller", "product", "content", "hashtags", "created_at", "updated_at")
+    readonly_fields = fields
+    inlines = [PostTargetInline, PostMediaInline]
+
+    @admin.display(description="content")
+    def short_content(self, post: SocialPost) -> str:
+        return post.content[:80]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(PostImage)
+class PostImageAdmin(admin.ModelAdmin):
+    """Images uploaded for posts through the API, which checks and cleans them."""
+
+    list_display = ("pk", "seller", "width", "height", "created_at")
+    search_fields = ("seller__email",)
+    list_select_related = ("seller",)
+    fields = ("seller", "image", "width", "height", "created_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request) -> bool:
         return False

@@ -1,6 +1,9 @@
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import get_random_string
 
 from sellflow.encryption import EncryptedTextField
 from sellflow.platforms import SOCIAL_CHOICES
@@ -116,3 +119,103 @@ class PlatformEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.platform} {self.kind} {self.event_id}"
+
+
+# --- Posts
+
+class PostStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"  # kept, not queued: the seller publishes it when ready
+    SCHEDULED = "scheduled", "Scheduled"  # queued for scheduled_at
+    PUBLISHING = "publishing", "Publishing"  # a worker is talking to the platform
+    PUBLISHED = "published", "Published"
+    FAILED = "failed", "Failed"  # see last_error
+    CANCELLED = "cancelled", "Cancelled"
+
+
+# Once a target reaches the platform (or is on its way there) its post is no longer the seller's to edit.
+LOCKED_STATUSES = (PostStatus.PUBLISHING, PostStatus.PUBLISHED)
+ATTRIBUTION_CODE_LENGTH = 10
+
+
+def new_attribution_code() -> str:
+    return get_random_string(ATTRIBUTION_CODE_LENGTH)
+
+
+class SocialPost(models.Model):
+    """What a seller says, once, for every account it goes to (one PostTarget each)."""
+
+    seller = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="social_posts")
+    product = models.ForeignKey("products.Product", on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="social_posts")
+    content = models.TextField(blank=True)
+    hashtags = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["seller", "-created_at"], name="social_post_seller_idx")]
+
+    def __str__(self) -> str:
+        return f"post {self.pk} of {self.seller_id}"
+
+
+def post_image_upload_to(image: "PostImage", filename: str) -> str:
+    return f"social/{image.seller_id}/{uuid.uuid4().hex}.{filename.rsplit('.', 1)[-1].lower()}"
+
+
+class PostImage(models.Model):
+    """An image a seller uploaded for posts, checked and cleaned as product images are."""
+
+    seller = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    image = models.ImageField(upload_to=post_image_upload_to)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"post image {self.pk} of {self.seller_id}"
+
+
+class PostMedia(models.Model):
+    """One image of a post, in order: a product image of the seller's, or an image uploaded for posts."""
+
+    post = models.ForeignKey(SocialPost, on_delete=models.CASCADE, related_name="media")
+    product_image = models.ForeignKey("products.ProductImage", on_delete=models.SET_NULL, null=True, blank=True,
+                                      related_name="+")
+    upload = models.ForeignKey(PostImage, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return f"image {self.position} of post {self.post_id}"
+
+
+class PostTarget(models.Model):
+    """The post on one account: its own schedule, state and place at the platform."""
+
+    post = models.ForeignKey(SocialPost, on_delete=models.CASCADE, related_name="targets")
+    # RESTRICT: an account keeps its posts' history; deleting the seller deletes both.
+    account = models.ForeignKey(SocialAccount, on_delete=models.RESTRICT, related_name="post_targets")
+    platform = models.CharField(max_length=20, choices=SOCIAL_CHOICES)  # the account's, kept for filters
+    status = models.CharField(max_length=12, choices=PostStatus.choices, default=PostStatus.DRAFT)
+    scheduled_at = models.DateTimeField(null=True, blank=True)
+    platform_post_id = models.CharField(max_length=200, blank=True)
+    platform_url = models.URLField(max_length=1000, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    # The short code the target's link carries, so a visit and a sale are traced back to it.
+    code = models.CharField(max_length=16, unique=True, default=new_attribution_code)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [models.UniqueConstraint(fields=["post", "account"], name="social_target_once_per_account")]
+        indexes = [models.Index(fields=["status", "scheduled_at"], name="social_target_due_idx")]
+
+    def __str__(self) -> str:
+        return f"post {self.post_id} on {self.platform}"

@@ -1,9 +1,16 @@
+from zoneinfo import ZoneInfo
+
 from django.core.validators import RegexValidator
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from ai.rules import MAX_HASHTAGS, POST_LIMITS
+from products.serializers import MAX_ID
+from sellflow.images import ImageUploadField
 from sellflow.platforms import SOCIAL_CHOICES, PlatformField
-from social.models import SocialAccount
+from social.models import PostImage, PostMedia, PostStatus, PostTarget, SocialAccount, SocialPost
 from social.platforms import CLIENT_CLASSES
+from social.post_rules import MAX_POST_IMAGES, parse_hashtags, post_text, target_link
 
 # The platforms an account can be connected on: those with a client (TikTok has none yet).
 CONNECTABLE_CHOICES = [(value, label) for value, label in SOCIAL_CHOICES if value in CLIENT_CLASSES]
@@ -118,3 +125,242 @@ class SocialWebhookAckSerializer(serializers.Serializer):
 class CRCResponseSerializer(serializers.Serializer):
     response_token = serializers.CharField(help_text="`sha256=` and the base64 HMAC-SHA256 of `crc_token` with the "
                                                      "app's consumer secret.")
+
+
+# --- Posts
+
+HASHTAGS_SCHEMA = {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
+                   "example": "#Wireless #Tech"}
+MAX_POST_ACCOUNTS = 20
+MAX_CONTENT_LENGTH = max(POST_LIMITS.values())
+
+
+def id_list(**kwargs) -> serializers.ListField:
+    return serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=MAX_ID), **kwargs)
+
+
+@extend_schema_field(HASHTAGS_SCHEMA)
+class HashtagsField(serializers.Field):
+    """Hashtags as the document writes them ("#Wireless #Tech") or as a list; the `#` is optional."""
+
+    default_error_messages = {"invalid": "Send the hashtags as a string or a list of strings."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) and not (isinstance(data, list) and all(isinstance(tag, str) for tag in data)):
+            self.fail("invalid")
+        if len(data) > MAX_HASHTAGS * 4 or (isinstance(data, str) and len(data) > 4000):
+            raise serializers.ValidationError("Too many hashtags.")
+        tags, problems = parse_hashtags(data)
+        if problems:
+            raise serializers.ValidationError(problems)
+        return tags
+
+    def to_representation(self, value):
+        return value
+
+
+class ScheduleField(serializers.DateTimeField):
+    """A time with an offset is taken as sent; one without is read in the seller's time zone
+    (their profile's `timezone`)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("help_text", "ISO 8601. Without an offset (`2026-12-24T09:00`), the time is read in "
+                                       "your profile's `timezone`. In the future.")
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, value):
+        user = self.context.get("user")
+        self.timezone = ZoneInfo(user.timezone) if user is not None else self.default_timezone()
+        return super().to_internal_value(value)
+
+
+class PostFieldsMixin(serializers.Serializer):
+    content = serializers.CharField(max_length=MAX_CONTENT_LENGTH, required=False, allow_blank=True, default="",
+                                    trim_whitespace=False)
+    hashtags = HashtagsField(required=False, default=list,
+                             help_text='Added on their own line after the content unless it carries them: '
+                                       '"#Wireless #Tech" or ["#Wireless", "Tech"].')
+    media = id_list(max_length=MAX_POST_IMAGES,
+                                  required=False, default=list,
+                                  help_text="Ids of images of your products, in order (see a product's `images`).")
+    uploads = id_list(max_length=MAX_POST_IMAGES,
+                                    required=False, default=list,
+                                    help_text="Ids of images you uploaded (POST /api/social/media/), after `media`.")
+    scheduled_at = ScheduleField(required=False, allow_null=True, default=None)
+    generate = serializers.BooleanField(
+        default=False, help_text="The AI writes the content and hashtags for the product (its switches and daily "
+                                 "quota apply); leave `content` and `hashtags` empty.")
+
+    def validate(self, attrs):
+        if attrs["generate"] and (attrs["content"].strip() or attrs["hashtags"]):
+            raise serializers.ValidationError({"generate": ["Leave content and hashtags empty for the AI to write."]})
+        check_image_total(attrs)
+        return attrs
+
+
+def check_image_total(attrs: dict) -> None:
+    if len(attrs.get("media", [])) + len(attrs.get("uploads", [])) > MAX_POST_IMAGES:
+        raise serializers.ValidationError({"media": [f"A post holds at most {MAX_POST_IMAGES} images, media and "
+                                                     f"uploads together."]})
+
+
+class SocialPostCreateSerializer(PostFieldsMixin):
+    product = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False, allow_null=True, default=None,
+                                       help_text="Your product: its share link, with the target's attribution code, "
+                                                 "goes with the post.")
+    accounts = id_list(min_length=1,
+                                     max_length=MAX_POST_ACCOUNTS,
+                                     help_text="Your connected accounts (ids): one target each, a cross-post.")
+
+
+class ProductSocialPostSerializer(PostFieldsMixin):
+    """The API document's body, with `scheduled_at` and `accounts` added."""
+
+    platform = PlatformField(choices=SOCIAL_CHOICES)
+    is_scheduled = serializers.BooleanField(default=False, help_text="True with `scheduled_at`.")
+    accounts = id_list(required=False, allow_empty=False,
+                                     max_length=MAX_POST_ACCOUNTS,
+                                     help_text="Your accounts of this platform (ids); all your active ones when "
+                                               "missing.")
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if attrs["is_scheduled"] and attrs["scheduled_at"] is None:
+            raise serializers.ValidationError({"scheduled_at": ["Say when, with is_scheduled: true."]})
+        if not attrs["is_scheduled"] and attrs["scheduled_at"] is not None:
+            raise serializers.ValidationError({"is_scheduled": ["Set is_scheduled: true to schedule the post."]})
+        return attrs
+
+
+class SocialPostUpdateSerializer(serializers.Serializer):
+    content = serializers.CharField(max_length=MAX_CONTENT_LENGTH, required=False, allow_blank=True,
+                                    trim_whitespace=False)
+    hashtags = HashtagsField(required=False)
+    media = id_list(max_length=MAX_POST_IMAGES,
+                                  required=False, help_text="Replaces the product images (the uploads stay unless "
+                                                            "`uploads` is sent too).")
+    uploads = id_list(max_length=MAX_POST_IMAGES,
+                                    required=False, help_text="Replaces the uploaded images.")
+    scheduled_at = ScheduleField(required=False, allow_null=True,
+                                 help_text="Moves every draft or scheduled target; null makes them drafts again. "
+                                           "Without an offset, read in your profile's `timezone`.")
+
+    def validate(self, attrs):
+        check_image_total(attrs)
+        return attrs
+
+
+class PostTargetSerializer(serializers.ModelSerializer):
+    account_username = serializers.CharField(source="account.platform_username", read_only=True)
+    link = serializers.SerializerMethodField(help_text="The product's share URL with this target's code (empty "
+                                                       "without a product).")
+
+    class Meta:
+        model = PostTarget
+        fields = ["id", "account", "account_username", "platform", "status", "scheduled_at", "published_at",
+                  "platform_post_id", "platform_url", "attempts", "last_error", "code", "link"]
+        read_only_fields = fields
+
+    def get_link(self, target) -> str:
+        return target_link(product_id=target.post.product_id, platform=target.platform, code=target.code)
+
+
+class PostMediaSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PostMedia
+        fields = ["id", "product_image", "upload", "url", "position"]
+        read_only_fields = fields
+
+    def get_url(self, media) -> str:
+        source = media.product_image or media.upload
+        if source is None:
+            return ""  # its image was deleted since
+        request = self.context.get("request")
+        return request.build_absolute_uri(source.image.url) if request else source.image.url
+
+
+class PostImageUploadSerializer(serializers.Serializer):
+    images = serializers.ListField(child=ImageUploadField(), allow_empty=False, max_length=MAX_POST_IMAGES)
+
+
+class PostImageSerializer(serializers.ModelSerializer):
+    url = serializers.ImageField(source="image", read_only=True)
+
+    class Meta:
+        model = PostImage
+        fields = ["id", "url", "width", "height", "created_at"]
+        read_only_fields = fields
+
+
+class SocialPostSerializer(serializers.ModelSerializer):
+    hashtags = serializers.ListField(child=serializers.CharField(), read_only=True)
+    text = serializers.SerializerMethodField(help_text="What is published: the content, then the hashtags it does "
+                                                       "not carry (each platform adds the target's link).")
+    media = PostMediaSerializer(many=True, read_only=True)
+    targets = PostTargetSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = SocialPost
+        fields = ["id", "product", "content", "hashtags", "text", "media", "targets", "created_at", "updated_at"]
+        read_only_fields = fields
+
+    def get_text(self, post) -> str:
+        return post_text(post.content, post.hashtags)
+
+
+class PostListQuerySerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=PostStatus.choices, required=False,
+                                     help_text="Posts with a target in this state.")
+    platform = PlatformField(choices=SOCIAL_CHOICES, required=False, help_text="Posts with a target there.")
+    product = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
+    # "from" is a Python keyword: declared in get_fields.
+    to = serializers.DateTimeField(required=False, help_text="Created at or before (ISO 8601; without an offset, "
+                                                             "in your profile's `timezone`).")
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = serializers.DateTimeField(required=False, help_text="Created at or after.")
+        if "timezone" in self.context:  # the seller's, for times without an offset
+            for name in ("from", "to"):
+                fields[name].timezone = self.context["timezone"]
+        return fields
+
+
+class ScheduleQuerySerializer(serializers.Serializer):
+    to = serializers.DateTimeField(required=False, help_text="Scheduled at or before (ISO 8601; without an offset, "
+                                                             "in your profile's `timezone`).")
+    platform = PlatformField(choices=SOCIAL_CHOICES, required=False)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = serializers.DateTimeField(required=False, help_text="Scheduled at or after.")
+        if "timezone" in self.context:  # the seller's, for times without an offset
+            for name in ("from", "to"):
+                fields[name].timezone = self.context["timezone"]
+        return fields
+
+
+class ScheduledTargetSerializer(PostTargetSerializer):
+    """A scheduled target in the seller's calendar, with what it will say."""
+
+    post = serializers.IntegerField(source="post_id", read_only=True)
+    product = serializers.IntegerField(source="post.product_id", read_only=True, allow_null=True)
+    text = serializers.SerializerMethodField()
+
+    class Meta(PostTargetSerializer.Meta):
+        fields = ["post", "product", "text", *PostTargetSerializer.Meta.fields]
+        read_only_fields = fields
+
+    def get_text(self, target) -> str:
+        return post_text(target.post.content, target.post.hashtags)
+
+
+class ScheduleCreateSerializer(serializers.Serializer):
+    post = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="Your post.")
+    scheduled_at = ScheduleField()
+    accounts = id_list(required=False, allow_empty=False,
+                                     max_length=MAX_POST_ACCOUNTS,
+                                     help_text="Only the post's targets on these accounts; all its draft and "
+                                               "scheduled targets when missing.")

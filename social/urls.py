@@ -12,4 +12,8 @@ urlpatterns = [
     path("accounts/<id:pk>/insights/", views.SocialAccountInsightsView.as_view(), name="account-insights"),
     path("oauth/<slug:platform>/start/", views.OAuthStartView.as_view(), name="oauth-start"),
     path("oauth/<slug:platform>/callback/", views.OAuthCallbackView.as_view(), name="oauth-callback"),
+    path("posts/", views.SocialPostListCreateView.as_view(), name="posts"),
+    path("posts/<id:pk>/", views.SocialPostDetailView.as_view(), name="post"),
+    path("schedules/", views.ScheduleListCreateView.as_view(), name="schedules"),
+    path("media/", views.PostImageUploadView.as_view(), name="post-images"),
 ]

@@ -1,7 +1,9 @@
 from datetime import timedelta
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db.models import Exists, OuterRef
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -9,20 +11,25 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.exceptions import NotFound
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from products.models import Product, ProductImage
+from sellflow.exceptions import ApplicationError
 from sellflow.filters import FilterBackend
+from sellflow.idempotency import IDEMPOTENCY_PARAMETER, idempotent
+from sellflow.images import Uploader
 from sellflow.permissions import IsSeller
 from sellflow.platforms import normalize_platform
 from sellflow.schema import error_responses
-from sellflow.throttling import SocialConnectThrottle, with_default_throttles
-from social import selectors, services
+from sellflow.throttling import UPLOAD_THROTTLES, SocialConnectThrottle, with_default_throttles
+from social import posts, selectors, services
 from social import serializers as s
 from social.errors import PlatformNotSupported
 from social.filters import SocialAccountFilter
-from social.models import SocialAccount
+from social.models import PostImage, PostTarget, SocialAccount, SocialPost
 
 TAGS = ["social"]
 PLATFORM_PARAMETER = OpenApiParameter(
@@ -227,3 +234,246 @@ class PlatformWebhookView(APIView):
     def post(self, request, platform):
         counts = services.social_events_receive(platform=platform, body=request.body, headers=request.headers)
         return Response(s.SocialWebhookAckSerializer({"received": True, **counts}).data)
+
+
+# --- Posts
+
+POST_TAGS = ["social posts"]
+NOT_FOUND_IDS = "not_found"
+
+
+def own_rows(queryset, ids: list[int], field: str) -> list:
+    """The rows of `ids` in the order given; an id that is not the seller's is a 404, as a foreign
+    object always is."""
+    rows = queryset.in_bulk(ids)
+    missing = [pk for pk in ids if pk not in rows]
+    if missing:
+        raise ApplicationError("Not found.", code=NOT_FOUND_IDS, status_code=status.HTTP_404_NOT_FOUND,
+                               details={field: [f"{pk}: no such {field[:-1] if field.endswith('s') else field} "
+                                                f"of yours." for pk in missing]})
+    return [rows[pk] for pk in dict.fromkeys(ids)]
+
+
+def own_product(seller, pk: int) -> Product:
+    return own_rows(Product.objects.alive().filter(seller=seller), [pk], "product")[0]
+
+
+def own_images(request, ids: list[int]) -> list[ProductImage]:
+    return own_rows(ProductImage.objects.filter(product__seller=request.user, product__deleted_at__isnull=True),
+                    ids, "media")
+
+
+def own_uploads(request, ids: list[int]) -> list[PostImage]:
+    return own_rows(PostImage.objects.filter(seller=request.user), ids, "uploads")
+
+
+def post_input(request, data: dict, *, product: Product | None, accounts: list[SocialAccount]) -> posts.PostInput:
+    post = posts.PostInput(content=data["content"], hashtags=data["hashtags"], product=product, accounts=accounts,
+                           images=own_images(request, data["media"]), uploads=own_uploads(request, data["uploads"]),
+                           scheduled_at=data["scheduled_at"])
+    return posts.generate_copy(seller=request.user, post=post) if data["generate"] else post
+
+
+def post_response(request, social_post, status_code=status.HTTP_200_OK) -> Response:
+    social_post = selectors.seller_posts(request.user).get(pk=social_post.pk)
+    return Response(s.SocialPostSerializer(social_post, context={"request": request}).data, status=status_code)
+
+
+def seller_timezone(request):
+    return ZoneInfo(request.user.timezone)
+
+
+POST_CREATE_ERRORS = error_responses(
+    400, 403, 404, 409, 429, 502,
+    s400="Invalid body, an account that is not `active`, a time in the past, or a post a platform would refuse "
+         "(`invalid`, the reasons by field in details: length with hashtags and link, hashtags, images).",
+    s403="Not a seller (`permission_denied`), or with `generate` the AI switched off in the profile "
+         "(`ai_disabled`).",
+    s404="A product, account or image that is not yours (`not_found`, the ids in details).",
+    s409="The Idempotency-Key was used for another request (`idempotency_key_reused`) or is still in progress "
+         "(`request_in_progress`).",
+    s429="Too many requests (`throttled`), or with `generate` the AI quota is spent (`quota_exceeded`).",
+    s502="With `generate`, the AI provider failed (`provider_error`).")
+
+
+@extend_schema_view(
+    get=extend_schema(tags=POST_TAGS, summary="My posts, newest first", parameters=[s.PostListQuerySerializer]),
+    post=extend_schema(
+        tags=POST_TAGS, summary="Create a post (one target per account: a cross-post)",
+        request=s.SocialPostCreateSerializer, parameters=[IDEMPOTENCY_PARAMETER],
+        description="Checked against every target platform's rules before anything is kept. Targets are `draft`, or "
+                    "`scheduled` with `scheduled_at`; publishing them is a separate step.",
+        responses={201: s.SocialPostSerializer, **POST_CREATE_ERRORS}),
+)
+class SocialPostListCreateView(OwnAccountsMixin, generics.ListCreateAPIView):
+    serializer_class = s.SocialPostSerializer
+    filter_backends = []  # the query serializer filters
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return SocialPost.objects.none()
+        query = s.PostListQuerySerializer(data=self.request.query_params,
+                                          context={"timezone": seller_timezone(self.request)})
+        query.is_valid(raise_exception=True)
+        return post_filters(selectors.seller_posts(self.request.user), query.validated_data)
+
+    @idempotent
+    def post(self, request, *args, **kwargs):
+        serializer = s.SocialPostCreateSerializer(data=request.data, context={"user": request.user})
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        product = own_product(request.user, data["product"]) if data["product"] else None
+        accounts = own_rows(self.own_accounts(), data["accounts"], "accounts")
+        social_post = posts.post_create(seller=request.user,
+                                        post=post_input(request, data, product=product, accounts=accounts))
+        return post_response(request, social_post, status.HTTP_201_CREATED)
+
+
+def post_filters(queryset, query: dict):
+    targets = PostTarget.objects.filter(post=OuterRef("pk"))
+    if "status" in query:
+        targets = targets.filter(status=query["status"])
+    if "platform" in query:
+        targets = targets.filter(platform=query["platform"])
+    if "status" in query or "platform" in query:
+        queryset = queryset.filter(Exists(targets))
+    if "product" in query:
+        queryset = queryset.filter(product_id=query["product"])
+    if "from" in query:
+        queryset = queryset.filter(created_at__gte=query["from"])
+    if "to" in query:
+        queryset = queryset.filter(created_at__lte=query["to"])
+    return queryset
+
+
+class SocialPostDetailView(OwnAccountsMixin, APIView):
+    def own_post(self, pk: int) -> SocialPost:
+        return get_object_or_404(selectors.seller_posts(self.request.user), pk=pk)
+
+    @extend_schema(tags=POST_TAGS, summary="One post with its targets", responses={200: s.SocialPostSerializer})
+    def get(self, request, pk):
+        return post_response(request, self.own_post(pk))
+
+    @extend_schema(tags=POST_TAGS, summary="Edit a post before it is published", request=s.SocialPostUpdateSerializer,
+                   description="Checked again against every target's platform. Refused once a target is "
+                               "`publishing` or `published`.",
+                   responses={200: s.SocialPostSerializer, **error_responses(
+                       400, 404, 409, s400="Invalid body, or a post a platform would refuse (`invalid`, reasons in "
+                                           "details).",
+                       s404="No such post of yours, or an image that is not yours.",
+                       s409="A target is publishing or published (`post_locked`).")})
+    def patch(self, request, pk):
+        social_post = self.own_post(pk)
+        serializer = s.SocialPostUpdateSerializer(data=request.data, context={"user": request.user})
+        serializer.is_valid(raise_exception=True)
+        changes = dict(serializer.validated_data)
+        if "media" in changes:
+            changes["images"] = own_images(request, changes.pop("media"))
+        if "uploads" in changes:
+            changes["uploads"] = own_uploads(request, changes["uploads"])
+        posts.post_update(social_post=social_post, changes=changes)
+        return post_response(request, social_post)
+
+    @extend_schema(tags=POST_TAGS, summary="Delete a post before it is published", responses={
+        204: None, **error_responses(409, s409="A target is publishing or published (`post_locked`).")})
+    def delete(self, request, pk):
+        posts.post_delete(social_post=self.own_post(pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ProductSocialPostView(OwnAccountsMixin, APIView):
+    @extend_schema(tags=POST_TAGS, summary="Create a post about a product (the API document's body)",
+                   request=s.ProductSocialPostSerializer, parameters=[IDEMPOTENCY_PARAMETER],
+                   description="To every active account of `platform` unless `accounts` names some; `is_scheduled` "
+                               "with `scheduled_at` schedules it. The product's share link, with each target's "
+                               "attribution code, goes with the post.",
+                   responses={201: s.SocialPostSerializer, **POST_CREATE_ERRORS})
+    @idempotent
+    def post(self, request, pk):
+        product = get_object_or_404(Product.objects.alive().filter(seller=request.user), pk=pk)
+        serializer = s.ProductSocialPostSerializer(data=request.data, context={"user": request.user})
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        if "accounts" in data:
+            accounts = own_rows(self.own_accounts(), data["accounts"], "accounts")
+            if any(account.platform != data["platform"] for account in accounts):
+                raise ApplicationError("Every account must be of the platform chosen.", details={
+                    "accounts": [f"{account.pk}: a {account.get_platform_display()} account." for account in accounts
+                                 if account.platform != data["platform"]]})
+        else:
+            accounts = posts.accounts_for_platform(seller=request.user, platform=data["platform"])
+        social_post = posts.post_create(seller=request.user,
+                                        post=post_input(request, data, product=product, accounts=accounts))
+        return post_response(request, social_post, status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    get=extend_schema(tags=POST_TAGS, summary="My calendar: scheduled targets, soonest first",
+                      parameters=[s.ScheduleQuerySerializer]),
+    post=extend_schema(
+        tags=POST_TAGS, summary="Schedule (or move) a post", request=s.ScheduleCreateSerializer,
+        parameters=[IDEMPOTENCY_PARAMETER],
+        description="Its draft and scheduled targets (or those on `accounts`) get `scheduled_at`; published ones are "
+                    "left alone.",
+        responses={200: s.ScheduledTargetSerializer(many=True), **error_responses(
+            400, 404, 409, s400="Invalid body, a time in the past, or an account the post does not go to.",
+            s404="No such post of yours, or an account that is not yours.",
+            s409="No draft or scheduled target left (`invalid_transition`), or the Idempotency-Key was used for "
+                 "another request.")}),
+)
+class ScheduleListCreateView(OwnAccountsMixin, generics.ListCreateAPIView):
+    serializer_class = s.ScheduledTargetSerializer
+    filter_backends = []  # the query serializer filters
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return PostTarget.objects.none()
+        query = s.ScheduleQuerySerializer(data=self.request.query_params,
+                                          context={"timezone": seller_timezone(self.request)})
+        query.is_valid(raise_exception=True)
+        targets = selectors.seller_scheduled_targets(self.request.user)
+        bounds = query.validated_data
+        if "platform" in bounds:
+            targets = targets.filter(platform=bounds["platform"])
+        if "from" in bounds:
+            targets = targets.filter(scheduled_at__gte=bounds["from"])
+        if "to" in bounds:
+            targets = targets.filter(scheduled_at__lte=bounds["to"])
+        return targets
+
+    @idempotent
+    def post(self, request, *args, **kwargs):
+        serializer = s.ScheduleCreateSerializer(data=request.data, context={"user": request.user})
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        social_post = get_object_or_404(SocialPost.objects.filter(seller=request.user), pk=data["post"])
+        accounts = own_rows(self.own_accounts(), data["accounts"], "accounts") if "accounts" in data else None
+        targets = posts.post_schedule(social_post=social_post, scheduled_at=data["scheduled_at"], accounts=accounts)
+        rows = selectors.seller_scheduled_targets(request.user).filter(pk__in=[target.pk for target in targets])
+        return Response(s.ScheduledTargetSerializer(rows, many=True).data)
+
+
+class PostImageUploadView(APIView):
+    permission_classes = [IsSeller]
+    parser_classes = [MultiPartParser, FormParser]
+    throttle_classes = with_default_throttles(*UPLOAD_THROTTLES)
+
+    @extend_schema(tags=POST_TAGS, summary="Upload images for posts",
+                   request={"multipart/form-data": s.PostImageUploadSerializer},
+                   description="Checked and cleaned as product images are (JPEG, PNG or WebP within the same byte "
+                               "and pixel limits, metadata stripped), and counted in the same daily image quota. "
+                               "Send their ids as a post's `uploads`.",
+                   responses={201: s.PostImageSerializer(many=True), **error_responses(
+                       400, 413, 429, s400="Not a JPEG, PNG or WebP image, or too many pixels (`invalid_image`, "
+                                           "`image_too_large`, `images_too_large`), or too many images.",
+                       s413="An image larger than the byte limit (`too_large`).",
+                       s429="Too many uploads or image pixels, from this account or this address (`throttled`), "
+                            "or today's images are spent (`quota_exceeded`); see `Retry-After`.")})
+    def post(self, request):
+        files = request.FILES.getlist("images") or request.FILES.getlist("images[]")
+        serializer = s.PostImageUploadSerializer(data={"images": files})
+        serializer.is_valid(raise_exception=True)
+        images = posts.post_images_upload(seller=request.user, uploads=serializer.validated_data["images"],
+                                          uploader=Uploader.of(request))
+        return Response(s.PostImageSerializer(images, many=True, context={"request": request}).data,
+                        status=status.HTTP_201_CREATED)

@@ -3,7 +3,6 @@ sharing."""
 
 from urllib.parse import quote, urlencode
 
-from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -20,6 +19,7 @@ from products import cache as catalog_cache
 from products import holds, selectors, services
 from products import serializers as s
 from products.filters import PublicProductFilter
+from products.links import product_share_url
 from products.models import Product
 from products.search import did_you_mean, search_products, suggest
 from products.views.schema import IN_STOCK_PARAMETER, TAGS
@@ -171,8 +171,7 @@ class ShareView(APIView):
         product = get_object_or_404(Product.objects.public(), pk=pk)
         platform = serializer.validated_data["platform"]
         counted = services.product_record_share(product_id=product.pk, client=client_key(request))
-        utm = urlencode({"utm_source": platform, "utm_medium": "social", "utm_campaign": "product_share"})
-        url = f"{settings.FRONTEND_URL}/product/{product.pk}/?{utm}"
+        url = product_share_url(product.pk, source=platform)
         text = f"Check out this product: {product.name} - {product.currency} {product.price:.2f}"
         return Response({
             "url": url,

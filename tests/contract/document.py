@@ -95,6 +95,10 @@ def path_generate_ai_content(product_id: int) -> str:
     return f"/api/products/{product_id}/generate_ai_content/"  # line 217
 
 
+def path_create_social_post(product_id: int) -> str:
+    return f"/api/products/{product_id}/create_social_post/"  # line 236
+
+
 def path_public_detail(product_id: int) -> str:
     return f"/api/products/public/{product_id}/"  # line 271
 
@@ -160,6 +164,14 @@ GENERATE_SOCIAL_POST_REQUEST = {
 GENERATE_DESCRIPTION_RESPONSE = {
     "message": "Description generated successfully.",
     "description": "Experience unparalleled audio quality with our premium wireless headphones...",
+}
+
+# Create Social Post, lines 241-246
+CREATE_SOCIAL_POST_REQUEST = {
+    "platform": "facebook",
+    "content": "Check out our new product!",
+    "hashtags": "#Wireless #Tech",
+    "is_scheduled": False,
 }
 
 # Public Product Listing, lines 257-266

@@ -1,6 +1,6 @@
 import factory
 
-from social.models import AccountStatus, SocialAccount
+from social.models import AccountStatus, PostStatus, PostTarget, SocialAccount, SocialPost
 from tests.accounts.factories import UserFactory
 
 
@@ -15,3 +15,24 @@ class SocialAccountFactory(factory.django.DjangoModelFactory):
     display_name = factory.Faker("company")
     access_token = factory.Sequence(lambda n: f"EAAStoredPageToken{n}-secret")
     status = AccountStatus.ACTIVE
+
+
+# --- Posts
+
+class SocialPostFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SocialPost
+
+    seller = factory.SubFactory(UserFactory, account_type="seller")
+    content = "Fresh kente scarves, handwoven in Bonwire."
+    hashtags = factory.LazyFunction(lambda: ["#Kente"])
+
+
+class PostTargetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PostTarget
+
+    post = factory.SubFactory(SocialPostFactory)
+    account = factory.SubFactory(SocialAccountFactory, seller=factory.SelfAttribute("..post.seller"))
+    platform = factory.SelfAttribute("account.platform")
+    status = PostStatus.DRAFT

@@ -1,0 +1,70 @@
+"""What each platform accepts in a post, checked before anything is queued. The text rules are
+the AI's (ai/rules.py, one source of truth); the image counts are the platforms' own: X takes at
+most 4 images, an Instagram post needs 1 and a carousel holds at most 10."""
+
+from ai.rules import POST_LIMITS, hashtag_problems, platform_length, to_hashtag
+from products.links import product_share_url
+from sellflow.platforms import Platform
+from social.platforms import CLIENT_CLASSES, PostRequest
+from social.platforms.instagram import MAX_CAROUSEL_ITEMS
+from social.platforms.x import MAX_IMAGES as X_MAX_IMAGES
+
+SHARE_CAMPAIGN = "social_post"
+MAX_POST_IMAGES = 10
+# (fewest, most) images a post takes on each platform; a WhatsApp message carries one image.
+IMAGE_LIMITS = {Platform.TWITTER: (0, X_MAX_IMAGES), Platform.INSTAGRAM: (1, MAX_CAROUSEL_ITEMS),
+                Platform.FACEBOOK: (0, MAX_POST_IMAGES), Platform.WHATSAPP: (0, 1)}
+
+
+def post_text(content: str, hashtags: list[str]) -> str:
+    """The text as published: the seller's words, then on their own line the hashtags the words do
+    not already carry."""
+    content = content.strip()
+    written = {word.lower() for word in content.split()}
+    tail = " ".join(tag for tag in hashtags if tag.lower() not in written)
+    return "\n\n".join(part for part in (content, tail) if part)
+
+
+def parse_hashtags(value: str | list[str]) -> tuple[list[str], list[str]]:
+    """(hashtags, problems) from the document's string "#Wireless #Tech" or a list; each tag is
+    kept as written when valid, so the seller sees what they typed."""
+    words = value.replace(",", " ").split() if isinstance(value, str) else [str(tag).strip() for tag in value]
+    tags: list[str] = []
+    problems: list[str] = []
+    for word in filter(None, words):
+        tag = word if word.startswith("#") else f"#{word}"
+        if to_hashtag(tag) != tag:
+            problems.append(f"{word}: hashtags use only letters A-Z, digits and _ (try {to_hashtag(tag)}).")
+        elif tag.lower() not in {kept.lower() for kept in tags}:
+            tags.append(tag)
+    return tags, problems
+
+
+def target_problems(*, platform: str, text: str, link: str, image_count: int) -> dict[str, list[str]]:
+    """Why the post cannot go to this platform, by field (empty when it can)."""
+    label = Platform(platform).label
+    if platform not in CLIENT_CLASSES:
+        return {"accounts": [f"{label}: SellFlow cannot publish there yet."]}
+    problems: dict[str, list[str]] = {}
+    full_text = PostRequest(text=text, link=link).text_with_link()
+    if not text.strip() and not image_count:
+        problems.setdefault("content", []).append(f"{label}: write something or add an image.")
+    length, limit = platform_length(full_text, platform), POST_LIMITS[platform]
+    if length > limit:
+        problems.setdefault("content", []).append(
+            f"{label}: at most {limit} characters with the hashtags and the link ({length} here).")
+    for problem in hashtag_problems(text, platform):
+        problems.setdefault("hashtags", []).append(f"{label}: {problem}")
+    fewest, most = IMAGE_LIMITS[platform]
+    if image_count < fewest:
+        problems.setdefault("media", []).append(f"{label}: a post needs at least {fewest} image.")
+    if image_count > most:
+        problems.setdefault("media", []).append(f"{label}: at most {most} images in a post ({image_count} here).")
+    return problems
+
+
+def target_link(*, product_id: int | None, platform: str, code: str) -> str:
+    """The product's share URL carrying the target's attribution code (none without a product)."""
+    if product_id is None:
+        return ""
+    return product_share_url(product_id, source=platform, campaign=SHARE_CAMPAIGN, ref=code)

@@ -1,0 +1,206 @@
+"""Posts, written: creating a post with one target per account (validated against every
+platform's rules before anything is queued), editing it, scheduling it and deleting it while
+nothing has reached a platform. Publishing is the publishing task's."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from ai.models import ContentType
+from ai.rules import POST_LIMITS
+from ai.services.content import ContentRequest, content_generate
+from products.models import Product, ProductImage
+from products.services import product_images_prepare
+from sellflow.exceptions import ApplicationError, Conflict
+from sellflow.images import Uploader
+from social.errors import NotConnected
+from social.models import (
+    LOCKED_STATUSES,
+    AccountStatus,
+    PostImage,
+    PostMedia,
+    PostStatus,
+    PostTarget,
+    SocialAccount,
+    SocialPost,
+)
+from social.post_rules import post_text, target_link, target_problems
+
+# Targets a schedule or an edit may still change: nothing of them has reached a platform.
+OPEN_STATUSES = (PostStatus.DRAFT, PostStatus.SCHEDULED)
+
+
+class PostLocked(Conflict):
+    code = "post_locked"
+    message = "This post is being published or was published: it can no longer be changed or deleted."
+
+
+class NothingToSchedule(Conflict):
+    code = "invalid_transition"
+    message = "None of these targets is a draft or scheduled: only those can be (re)scheduled."
+
+
+@dataclass
+class PostInput:
+    """A post as the seller asks for it, its ids already resolved to the seller's own rows."""
+
+    content: str = ""
+    hashtags: list[str] = field(default_factory=list)
+    product: Product | None = None
+    accounts: list[SocialAccount] = field(default_factory=list)
+    images: list[ProductImage] = field(default_factory=list)
+    uploads: list[PostImage] = field(default_factory=list)
+    scheduled_at: datetime | None = None
+
+
+def generate_copy(*, seller: User, post: PostInput, language: str = "en") -> PostInput:
+    """The AI app writes the copy and hashtags (its switches and quota apply), for the strictest
+    platform among the targets so the one text fits them all."""
+    if post.product is None:
+        raise ApplicationError("Choose a product for the AI to write about.", details={
+            "product": ["Needed with generate: true."]})
+    check_accounts(post.accounts)  # refused before the generation is paid for
+    check_schedule(post.scheduled_at)
+    platform = min((account.platform for account in post.accounts), key=lambda name: POST_LIMITS[name])
+    content, _ = content_generate(user=seller, product=post.product, request=ContentRequest(
+        content_type=ContentType.SOCIAL_POST, platform=platform, language=language))
+    post.content, post.hashtags = content.text, list(content.hashtags)
+    return post
+
+
+def check_accounts(accounts: list[SocialAccount]) -> None:
+    inactive = [account for account in accounts if account.status != AccountStatus.ACTIVE]
+    if inactive:
+        raise ApplicationError("Reconnect these accounts before posting to them.", details={"accounts": [
+            f"{account.pk}: {account.get_platform_display()} account is {account.status}." for account in inactive]})
+
+
+def check_targets(*, post: PostInput, codes: dict[int, str]) -> None:
+    """Every platform's rules at once, so the seller fixes everything in one go: 400 with the
+    reasons by field."""
+    text = post_text(post.content, post.hashtags)
+    details: dict[str, list[str]] = {}
+    for platform in sorted({account.platform for account in post.accounts}):
+        code = next(codes[account.pk] for account in post.accounts if account.platform == platform)
+        link = target_link(product_id=post.product.pk if post.product else None, platform=platform, code=code)
+        for name, problems in target_problems(platform=platform, text=text, link=link,
+                                              image_count=len(post.images) + len(post.uploads)).items():
+            details.setdefault(name, []).extend(problems)
+    if details:
+        raise ApplicationError("The post breaks the rules of a platform it goes to.", details=details)
+
+
+def check_schedule(scheduled_at: datetime | None) -> None:
+    if scheduled_at is not None and scheduled_at <= timezone.now():
+        raise ApplicationError("A post is scheduled in the future.", details={
+            "scheduled_at": ["Choose a time in the future."]})
+
+
+def post_create(*, seller: User, post: PostInput) -> SocialPost:
+    check_accounts(post.accounts)
+    check_schedule(post.scheduled_at)
+    targets = [PostTarget(account=account, platform=account.platform) for account in post.accounts]
+    check_targets(post=post, codes={target.account.pk: target.code for target in targets})
+    status = PostStatus.SCHEDULED if post.scheduled_at else PostStatus.DRAFT
+    with transaction.atomic():
+        social_post = SocialPost.objects.create(seller=seller, product=post.product, content=post.content.strip(),
+                                                hashtags=post.hashtags)
+        _replace_media(social_post, post.images, post.uploads)
+        for target in targets:
+            target.post, target.status, target.scheduled_at = social_post, status, post.scheduled_at
+        PostTarget.objects.bulk_create(targets)
+    return social_post
+
+
+def _replace_media(social_post: SocialPost, images: list[ProductImage], uploads: list[PostImage]) -> None:
+    """The product images first, then the uploaded ones, each in the order given."""
+    PostMedia.objects.filter(post=social_post).delete()
+    media = [{"product_image": image} for image in images] + [{"upload": upload} for upload in uploads]
+    PostMedia.objects.bulk_create([PostMedia(post=social_post, position=position, **source)
+                                   for position, source in enumerate(media)])
+
+
+def _lock_open_post(social_post: SocialPost) -> SocialPost:
+    """The post under its row lock, refused (409) once any target is publishing or published."""
+    locked = SocialPost.objects.select_for_update().get(pk=social_post.pk)
+    if PostTarget.objects.filter(post=locked, status__in=LOCKED_STATUSES).exists():
+        raise PostLocked()
+    return locked
+
+
+def post_update(*, social_post: SocialPost, changes: dict) -> SocialPost:
+    """The seller's edit (content, hashtags, media, schedule), checked again against every
+    target's platform."""
+    with transaction.atomic():
+        locked = _lock_open_post(social_post)
+        targets = list(locked.targets.select_related("account"))
+        current = list(locked.media.select_related("product_image", "upload"))
+        images = changes.get("images", [media.product_image for media in current if media.product_image])
+        uploads = changes.get("uploads", [media.upload for media in current if media.upload])
+        post = PostInput(content=changes.get("content", locked.content),
+                         hashtags=changes.get("hashtags", locked.hashtags), product=locked.product,
+                         accounts=[target.account for target in targets], images=images, uploads=uploads)
+        check_targets(post=post, codes={target.account_id: target.code for target in targets})
+        locked.content, locked.hashtags = post.content.strip(), post.hashtags
+        locked.save(update_fields=["content", "hashtags", "updated_at"])
+        if "images" in changes or "uploads" in changes:
+            _replace_media(locked, images, uploads)
+        if "scheduled_at" in changes:
+            _schedule(targets, changes["scheduled_at"])
+    return locked
+
+
+def _schedule(targets: list[PostTarget], scheduled_at: datetime | None) -> int:
+    check_schedule(scheduled_at)
+    open_ids = [target.pk for target in targets if target.status in OPEN_STATUSES]
+    status = PostStatus.SCHEDULED if scheduled_at else PostStatus.DRAFT
+    return PostTarget.objects.filter(pk__in=open_ids, status__in=OPEN_STATUSES).update(
+        status=status, scheduled_at=scheduled_at, updated_at=timezone.now())
+
+
+def post_schedule(*, social_post: SocialPost, scheduled_at: datetime, accounts: list[SocialAccount] | None = None
+                  ) -> list[PostTarget]:
+    """Schedule (or move) the post's draft and scheduled targets, on every account or the ones
+    named; published or publishing ones are left alone, and none left to schedule is a 409."""
+    with transaction.atomic():
+        targets = list(PostTarget.objects.select_for_update().filter(post=social_post).order_by("pk"))
+        if accounts is not None:
+            wanted = {account.pk for account in accounts}
+            missing = wanted - {target.account_id for target in targets}
+            if missing:
+                raise ApplicationError("The post does not go to these accounts.", details={
+                    "accounts": [f"{pk}: not a target of this post." for pk in sorted(missing)]})
+            targets = [target for target in targets if target.account_id in wanted]
+        if not _schedule(targets, scheduled_at):
+            raise NothingToSchedule()
+    return [target for target in targets if target.status in OPEN_STATUSES]
+
+
+def post_delete(*, social_post: SocialPost) -> None:
+    with transaction.atomic():
+        _lock_open_post(social_post).delete()
+
+
+def accounts_for_platform(*, seller: User, platform: str) -> list[SocialAccount]:
+    """The document's product post names a platform, not accounts: every active account of it."""
+    accounts = list(SocialAccount.objects.filter(seller=seller, platform=platform, status=AccountStatus.ACTIVE))
+    if not accounts:
+        raise NotConnected(details={"platform": platform})
+    return accounts
+
+
+def post_images_upload(*, seller: User, uploads: list, uploader: Uploader) -> list[PostImage]:
+    """Images for posts, checked, paid for (pixels and the daily image count) and cleaned exactly
+    as product images are, before any transaction."""
+    prepared = product_images_prepare(uploader=uploader, uploads=uploads)
+    with transaction.atomic():
+        stored = []
+        for clean in prepared:
+            image = PostImage(seller=seller, width=clean.width, height=clean.height)
+            image.image.save(f"image.{clean.extension}", clean.content, save=False)
+            image.save()
+            stored.append(image)
+    return stored
