@@ -8,6 +8,7 @@ from functools import cache
 import django_filters
 from django.forms import MultiWidget
 from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
 # Filters whose schema is a free string (or a list, for ordering): an empty value is a value.
@@ -47,3 +48,16 @@ class FilterBackend(DjangoFilterBackend):
             if blank:
                 raise ValidationError(blank)
         return filterset
+
+
+class QuerySerializer(serializers.Serializer):
+    """A query string read with a serializer, as strict as the filter backend: a present but empty
+    value (`?to=`) of a field that is not free text is refused, where DRF would read it as absent."""
+
+    def to_internal_value(self, data):
+        if hasattr(data, "getlist"):
+            blank = {name: ["This field may not be blank."] for name, field in self.fields.items()
+                     if not isinstance(field, serializers.CharField) and "" in data.getlist(name)}
+            if blank:
+                raise ValidationError(blank)
+        return super().to_internal_value(data)

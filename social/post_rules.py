@@ -33,8 +33,9 @@ def parse_hashtags(value: str | list[str]) -> tuple[list[str], list[str]]:
     problems: list[str] = []
     for word in filter(None, words):
         tag = word if word.startswith("#") else f"#{word}"
-        if to_hashtag(tag) != tag:
-            problems.append(f"{word}: hashtags use only letters A-Z, digits and _ (try {to_hashtag(tag)}).")
+        if (usable := to_hashtag(tag)) != tag:
+            hint = f"try {usable}" if usable else "and at least two, not all digits"
+            problems.append(f"{word}: hashtags use only letters A-Z, digits and _ ({hint}).")
         elif tag.lower() not in {kept.lower() for kept in tags}:
             tags.append(tag)
     return tags, problems

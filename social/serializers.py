@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from ai.rules import MAX_HASHTAGS, POST_LIMITS
 from products.serializers import MAX_ID
+from sellflow.filters import QuerySerializer
 from sellflow.images import ImageUploadField
 from sellflow.platforms import SOCIAL_CHOICES, PlatformField
 from social.models import PostImage, PostMedia, PostStatus, PostTarget, SocialAccount, SocialPost
@@ -76,7 +77,7 @@ class OAuthStartSerializer(serializers.Serializer):
     expires_in = serializers.IntegerField(help_text="Seconds the state stays valid.")
 
 
-class InsightsQuerySerializer(serializers.Serializer):
+class InsightsQuerySerializer(QuerySerializer):
     days = serializers.IntegerField(min_value=1, max_value=90, default=7,
                                     help_text="How many days back, today (UTC) included.")
 
@@ -310,7 +311,7 @@ class SocialPostSerializer(serializers.ModelSerializer):
         return post_text(post.content, post.hashtags)
 
 
-class PostListQuerySerializer(serializers.Serializer):
+class PostListQuerySerializer(QuerySerializer):
     status = serializers.ChoiceField(choices=PostStatus.choices, required=False,
                                      help_text="Posts with a target in this state.")
     platform = PlatformField(choices=SOCIAL_CHOICES, required=False, help_text="Posts with a target there.")
@@ -328,7 +329,7 @@ class PostListQuerySerializer(serializers.Serializer):
         return fields
 
 
-class ScheduleQuerySerializer(serializers.Serializer):
+class ScheduleQuerySerializer(QuerySerializer):
     to = serializers.DateTimeField(required=False, help_text="Scheduled at or before (ISO 8601; without an offset, "
                                                              "in your profile's `timezone`).")
     platform = PlatformField(choices=SOCIAL_CHOICES, required=False)

@@ -660,3 +660,12 @@ def test_generate_counts_against_the_ai_quota(seller, seller_client, product, x_
 
     assert (response.status_code, response.json()["code"]) == (429, "quota_exceeded")
     assert SocialPost.objects.count() == 2
+
+
+@pytest.mark.parametrize("url", ["/api/social/posts/?to=", "/api/social/schedules/?from=",
+                                 "/api/social/posts/?product="])
+def test_a_blank_query_value_is_refused_not_ignored(seller_client, url):
+    response = seller_client.get(url)
+
+    assert (response.status_code, response.json()["code"]) == (400, "invalid")
+    assert response.json()["details"] == {url.rsplit("?", 1)[1].rstrip("="): ["This field may not be blank."]}
