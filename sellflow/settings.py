@@ -413,6 +413,12 @@ SOCIAL_TOKEN_REFRESH_META_DAYS = env.int("SOCIAL_TOKEN_REFRESH_META_DAYS", defau
 # Days of insights the hourly beat job fetches again for each account (today included): platforms
 # revise their recent figures for a day or two.
 SOCIAL_INSIGHTS_DAYS = env.int("SOCIAL_INSIGHTS_DAYS", default=3)
+# Publishing: attempts per target before it fails for good (transient errors, rate limits), the
+# first retry's wait (doubling each time, at least the platform's Retry-After), and how long a
+# target may stay `publishing` before its attempt counts as dead and is looked up at the platform.
+SOCIAL_PUBLISH_MAX_ATTEMPTS = env.int("SOCIAL_PUBLISH_MAX_ATTEMPTS", default=5)
+SOCIAL_PUBLISH_RETRY_SECONDS = env.int("SOCIAL_PUBLISH_RETRY_SECONDS", default=60)
+SOCIAL_PUBLISH_STALE_SECONDS = env.int("SOCIAL_PUBLISH_STALE_SECONDS", default=600)
 
 # --- API --------------------------------------------------------------------------------------
 
@@ -571,6 +577,11 @@ CELERY_BEAT_SCHEDULE = {
     "social-refresh-tokens": {
         "task": "social.tasks.refresh_expiring_tokens",
         "schedule": timedelta(minutes=10),
+    },
+    # Scheduled posts whose time has come (and retries whose backoff ran out) are queued, once each.
+    "social-publish-due": {
+        "task": "social.tasks.publish_due_targets",
+        "schedule": timedelta(minutes=1),
     },
     # Each active account's recent daily figures, read by the insights endpoint.
     "social-fetch-insights": {

@@ -82,3 +82,28 @@ def fetch_insights() -> dict:
             limited.add(account.platform)
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
     return outcomes
+
+
+DISPATCH_BATCH = 500
+
+
+@shared_task
+def publish_due_targets() -> int:
+    """Every minute: scheduled targets whose time has come are queued, each once even with two
+    beats running (claimed by a conditional UPDATE), and targets a dead worker left `publishing`
+    are queued to be looked up."""
+    from social.publishing import targets_dispatch
+
+    return targets_dispatch(limit=DISPATCH_BATCH)
+
+
+@shared_task
+def publish_target(target_id: int) -> str:
+    """One target to its platform, at most once (the service claims it by a conditional UPDATE).
+    A transient failure is retried by the target's schedule (back to `scheduled` after a backoff,
+    queued again by the beat when due), not by `self.retry`: the retry survives a lost worker,
+    and an eager run (no worker) does not retry inline in the request that read the posts. The
+    base task still retries a lost database connection."""
+    from social.publishing import target_publish
+
+    return target_publish(target_id=target_id)

@@ -14,6 +14,8 @@ urlpatterns = [
     path("oauth/<slug:platform>/callback/", views.OAuthCallbackView.as_view(), name="oauth-callback"),
     path("posts/", views.SocialPostListCreateView.as_view(), name="posts"),
     path("posts/<id:pk>/", views.SocialPostDetailView.as_view(), name="post"),
+    path("posts/<id:pk>/publish/", views.SocialPostPublishView.as_view(), name="post-publish"),
+    path("posts/<id:pk>/retry/", views.SocialPostRetryView.as_view(), name="post-retry"),
     path("schedules/", views.ScheduleListCreateView.as_view(), name="schedules"),
     path("media/", views.PostImageUploadView.as_view(), name="post-images"),
 ]

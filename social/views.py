@@ -25,7 +25,7 @@ from sellflow.permissions import IsSeller
 from sellflow.platforms import normalize_platform
 from sellflow.schema import error_responses
 from sellflow.throttling import UPLOAD_THROTTLES, SocialConnectThrottle, with_default_throttles
-from social import posts, selectors, services
+from social import posts, publishing, selectors, services
 from social import serializers as s
 from social.errors import PlatformNotSupported
 from social.filters import SocialAccountFilter
@@ -317,6 +317,10 @@ class SocialPostListCreateView(OwnAccountsMixin, generics.ListCreateAPIView):
         query.is_valid(raise_exception=True)
         return post_filters(selectors.seller_posts(self.request.user), query.validated_data)
 
+    def get(self, request, *args, **kwargs):
+        publish_due_on_read(request.user)
+        return super().get(request, *args, **kwargs)
+
     @idempotent
     def post(self, request, *args, **kwargs):
         serializer = s.SocialPostCreateSerializer(data=request.data, context={"user": request.user})
@@ -327,6 +331,51 @@ class SocialPostListCreateView(OwnAccountsMixin, generics.ListCreateAPIView):
         social_post = posts.post_create(seller=request.user,
                                         post=post_input(request, data, product=product, accounts=accounts))
         return post_response(request, social_post, status.HTTP_201_CREATED)
+
+
+# Due targets one read may publish (eagerly, with no worker): a read stays quick; the next one does more.
+READ_DISPATCH_LIMIT = 5
+
+
+def publish_due_on_read(seller, targets=None) -> None:
+    """The embedded default has no beat: the seller's due targets are queued (published, when
+    tasks run eagerly) before their posts are read, as the payment timer is enforced on read."""
+    scope = PostTarget.objects.filter(post__seller=seller) if targets is None else targets
+    publishing.targets_dispatch(targets=scope, limit=READ_DISPATCH_LIMIT)
+
+
+PUBLISH_ERRORS = error_responses(
+    404, 409, s404="No such post of yours.",
+    s409="Nothing to do: no draft or scheduled target to publish, or no failed target to retry "
+         "(`invalid_transition`); or the Idempotency-Key was used for another request (`idempotency_key_reused`) "
+         "or is still in progress (`request_in_progress`).")
+
+
+class SocialPostPublishView(OwnAccountsMixin, APIView):
+    @extend_schema(tags=POST_TAGS, summary="Publish a post now", request=None, parameters=[IDEMPOTENCY_PARAMETER],
+                   description="Its draft and scheduled targets are queued at once, one task each (a target "
+                               "reaches its platform once, however often this is sent). Answers at once with the "
+                               "post: poll `GET /api/social/posts/{id}/` for each target's `status`; the seller is "
+                               "notified when each is published or failed.",
+                   responses={202: s.SocialPostSerializer, **PUBLISH_ERRORS})
+    @idempotent
+    def post(self, request, pk):
+        social_post = get_object_or_404(SocialPost.objects.filter(seller=request.user), pk=pk)
+        publishing.post_publish(social_post=social_post)
+        return post_response(request, social_post, status.HTTP_202_ACCEPTED)
+
+
+class SocialPostRetryView(OwnAccountsMixin, APIView):
+    @extend_schema(tags=POST_TAGS, summary="Retry a post's failed targets", request=None,
+                   parameters=[IDEMPOTENCY_PARAMETER],
+                   description="Its `failed` targets are queued again with a fresh count of attempts. Answers at "
+                               "once with the post; poll it for each target's `status`.",
+                   responses={202: s.SocialPostSerializer, **PUBLISH_ERRORS})
+    @idempotent
+    def post(self, request, pk):
+        social_post = get_object_or_404(SocialPost.objects.filter(seller=request.user), pk=pk)
+        publishing.post_retry(social_post=social_post)
+        return post_response(request, social_post, status.HTTP_202_ACCEPTED)
 
 
 def post_filters(queryset, query: dict):
@@ -352,7 +401,9 @@ class SocialPostDetailView(OwnAccountsMixin, APIView):
 
     @extend_schema(tags=POST_TAGS, summary="One post with its targets", responses={200: s.SocialPostSerializer})
     def get(self, request, pk):
-        return post_response(request, self.own_post(pk))
+        social_post = self.own_post(pk)
+        publish_due_on_read(request.user, PostTarget.objects.filter(post=social_post))
+        return post_response(request, social_post)
 
     @extend_schema(tags=POST_TAGS, summary="Edit a post before it is published", request=s.SocialPostUpdateSerializer,
                    description="Checked again against every target's platform. Refused once a target is "
@@ -440,6 +491,10 @@ class ScheduleListCreateView(OwnAccountsMixin, generics.ListCreateAPIView):
         if "to" in bounds:
             targets = targets.filter(scheduled_at__lte=bounds["to"])
         return targets
+
+    def get(self, request, *args, **kwargs):
+        publish_due_on_read(request.user)
+        return super().get(request, *args, **kwargs)
 
     @idempotent
     def post(self, request, *args, **kwargs):
