@@ -5,6 +5,7 @@ in `publishing`) is looked up at the platform before anything is sent again. Tar
 the beat (due ones), by the API (publish now, retry) and, with no worker, by reading the posts."""
 
 import logging
+import mimetypes
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -17,6 +18,8 @@ from sellflow.transactions import after_commit
 from social import notifications
 from social.models import AccountStatus, PostStatus, PostTarget, SocialPost
 from social.platforms import (
+    MediaFile,
+    PermanentError,
     PlatformClient,
     PlatformError,
     PostRequest,
@@ -130,7 +133,7 @@ def target_look_up(target: PostTarget, client: PlatformClient, *, since: datetim
         return target_fail(target, f"{reason} {target.get_platform_display()} offers no way to check whether it "
                                    f"arrived, so it is not sent again (it could arrive twice): check, then retry "
                                    f"if it is missing.")
-    if target.code not in post_request(target).text_with_link():
+    if target.post.product_id is None:
         # The code travels in the product's link: a post without one cannot be told apart.
         return target_fail(target, f"{reason} A post without a product link cannot be found again at "
                                    f"{target.get_platform_display()}, so it is not sent again (it could arrive "
@@ -190,21 +193,44 @@ def target_retry_later(target: PostTarget, reason: str, *, wait: float = 0.0) ->
     return "retry" if updated else "already done"
 
 
+# Platforms that take images as uploaded bytes rather than public URLs.
+BYTES_PLATFORMS = frozenset({"twitter"})
+
+
 def post_request(target: PostTarget) -> PostRequest:
     """What the platform is sent: the post's text with its hashtags, the product's link carrying
-    the target's code (how a lost attempt is found again), and its images as public URLs."""
+    the target's code (how a lost attempt is found again), and its images, as public URLs or, for
+    a platform that takes only uploads (X), as bytes."""
     post = target.post
-    image_urls = tuple(absolute_url(media) for media in post.media.select_related("product_image", "upload"))
-    return PostRequest(text=post_text(post.content, post.hashtags), image_urls=tuple(filter(None, image_urls)),
-                       link=target_link(product_id=post.product_id, platform=target.platform, code=target.code))
+    text = post_text(post.content, post.hashtags)
+    link = target_link(product_id=post.product_id, platform=target.platform, code=target.code)
+    files = [file for file in (media_file(media) for media in post.media.select_related("product_image", "upload"))
+             if file]
+    if target.platform in BYTES_PLATFORMS:
+        return PostRequest(text=text, link=link, images=tuple(read_image(file) for file in files))
+    return PostRequest(text=text, link=link, image_urls=tuple(absolute_url(file.url) for file in files))
 
 
-def absolute_url(media) -> str:
-    image = media.product_image.image if media.product_image else media.upload.image if media.upload else None
-    if not image:
-        return ""
-    url = image.url
-    return url if url.startswith("http") else f"{settings.API_PUBLIC_URL}{url}"
+def media_file(media):
+    if media.product_image:
+        return media.product_image.image
+    return media.upload.image if media.upload else None
+
+
+def absolute_url(url: str) -> str:
+    return url if url.startswith(("http://", "https://")) else f"{settings.API_PUBLIC_URL}{url}"
+
+
+def read_image(file) -> MediaFile:
+    try:
+        with file.open("rb") as opened:
+            content = opened.read()
+    except OSError:
+        raise PermanentError("An image of the post is missing from storage: edit the post's images, then "
+                             "retry.") from None
+    filename = file.name.rsplit("/", 1)[-1]
+    return MediaFile(content=content, filename=filename,
+                     content_type=mimetypes.guess_type(filename)[0] or "image/jpeg")
 
 
 # --- queueing -----------------------------------------------------------------------------------

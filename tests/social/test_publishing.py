@@ -8,11 +8,13 @@ import threading
 from datetime import timedelta
 
 import pytest
+from django.core.files.base import ContentFile
 from django.db import connection
 from django.utils import timezone
 
 from notifications.models import Notification
-from social.models import AccountStatus, PostStatus, PostTarget
+from products.models import ProductImage
+from social.models import AccountStatus, PostImage, PostStatus, PostTarget
 from social.publishing import post_request, targets_dispatch
 from social.tasks import publish_due_targets, publish_target
 from tests.accounts.factories import UserFactory
@@ -453,3 +455,71 @@ def test_publish_and_retry_are_in_the_schema(api_client):
         operation = paths[f"/api/social/posts/{{id}}/{action}/"]["post"]
         assert set(operation["responses"]) >= {"202", "404", "409"}
         assert any(parameter["name"] == "Idempotency-Key" for parameter in operation["parameters"])
+
+
+# --- images -------------------------------------------------------------------------------------
+
+def test_x_is_sent_the_images_bytes(seller, target, fake_platform):
+    upload = PostImage(seller=seller, width=2, height=2)
+    upload.image.save("photo.png", ContentFile(b"\x89PNG-bytes"), save=True)
+    target.post.media.create(upload=upload, position=0)
+    fake_platform.routes["/2/media/upload"] = (200, {"data": {"id": "1880000000000000001"}})
+    tweeted(fake_platform)
+    PostTarget.objects.filter(pk=target.pk).update(status=PostStatus.SCHEDULED, scheduled_at=timezone.now())
+
+    assert publish_target(target.pk) == "published"
+
+    [sent] = sent_to(fake_platform, "/2/media/upload")
+    assert b"\x89PNG-bytes" in sent.body and b"image/png" in sent.body
+    assert published_tweets(fake_platform)[0].json()["media"] == {"media_ids": ["1880000000000000001"]}
+
+
+def test_meta_is_sent_public_image_urls(settings, seller, fake_platform):
+    settings.API_PUBLIC_URL = "https://api.sellflow.test"
+    page = SocialAccountFactory(seller=seller, platform="facebook", platform_user_id=PAGE)
+    product = ProductFactory(seller=seller)
+    image = ProductImage.objects.create(product=product, image=f"products/{product.pk}/0.jpg", position=0)
+    target = PostTargetFactory(post__seller=seller, post__product=product, account=page)
+    target.post.media.create(product_image=image, position=0)
+    fake_platform.routes[f"/v24.0/{PAGE}/photos"] = (200, {"id": "555", "post_id": f"{PAGE}_888"})
+    PostTarget.objects.filter(pk=target.pk).update(status=PostStatus.SCHEDULED, scheduled_at=timezone.now())
+
+    assert publish_target(target.pk) == "published"
+
+    [sent] = sent_to(fake_platform, f"/v24.0/{PAGE}/photos")
+    assert sent.form["url"] == f"https://api.sellflow.test/media/products/{product.pk}/0.jpg"
+    assert target.code in sent.form["caption"]
+
+
+def test_an_image_missing_from_storage_fails_the_target(seller, target, fake_platform):
+    upload = PostImage.objects.create(seller=seller, image="social/gone.jpg")
+    target.post.media.create(upload=upload, position=0)
+    PostTarget.objects.filter(pk=target.pk).update(status=PostStatus.SCHEDULED, scheduled_at=timezone.now())
+
+    assert publish_target(target.pk) == "failed"
+    target.refresh_from_db()
+    assert "missing from storage" in target.last_error
+    assert fake_platform.requests == []
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent writers need PostgreSQL")
+def test_the_task_run_twice_at_once_publishes_once(target, fake_platform):
+    tweeted(fake_platform)
+    PostTarget.objects.filter(pk=target.pk).update(status=PostStatus.SCHEDULED, scheduled_at=timezone.now())
+    start, outcomes = threading.Barrier(2), []
+
+    def run():
+        start.wait()
+        try:
+            outcomes.append(publish_target(target.pk))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+
+    assert "published" in outcomes and len(outcomes) == 2
+    assert len(published_tweets(fake_platform)) == 1
