@@ -92,7 +92,7 @@ def target_send(target: PostTarget, client: PlatformClient) -> str:
     try:
         published = client.publish(credentials_of(target.account), post_request(target))
     except Uncertain as error:
-        outcome = target_look_up(target, client, since=target.updated_at, reason=str(error))
+        outcome = target_look_up(target, client, reason=str(error))
         # Not there yet is no proof it will not appear: looked up again once the attempt is stale.
         return "uncertain" if outcome == "not found" else outcome
     except TransientError as error:
@@ -117,15 +117,21 @@ def target_recover(target: PostTarget) -> str:
         return "in progress"
     target.refresh_from_db(fields=["status", "attempts", "updated_at"])
     client = platform_client(target.platform)
-    outcome = target_look_up(target, client, since=began, reason="An earlier attempt stopped without an answer.")
+    outcome = target_look_up(target, client, reason="An earlier attempt stopped without an answer.")
+    if outcome == "uncertain" and target.attempts > max_attempts():
+        return target_fail(target, f"{target.get_platform_display()} could not be asked whether it arrived after "
+                                   f"{max_attempts()} attempts: check, then retry if it is missing.")
     if outcome != "not found":
         return outcome
     if target.attempts > max_attempts():
         return target_fail(target, f"Not published after {max_attempts()} attempts.")
+    if target.account.status != AccountStatus.ACTIVE:
+        return target_fail(target, f"The {target.get_platform_display()} account is {target.account.status}: "
+                                   f"reconnect it, then retry.")
     return target_send(target, client)
 
 
-def target_look_up(target: PostTarget, client: PlatformClient, *, since: datetime, reason: str) -> str:
+def target_look_up(target: PostTarget, client: PlatformClient, *, reason: str) -> str:
     """After an attempt that may have published: found → published; a platform that cannot tell
     fails the target rather than risk a duplicate. No answer to the lookup leaves it `publishing`:
     it is looked up again once stale. Returns "not found" for the caller to decide."""
@@ -139,39 +145,57 @@ def target_look_up(target: PostTarget, client: PlatformClient, *, since: datetim
                                    f"{target.get_platform_display()}, so it is not sent again (it could arrive "
                                    f"twice): check, then retry if it is missing.")
     try:
-        found = client.find_published(credentials_of(target.account), marker=target.code, since=since - LOOKUP_SLACK)
+        # From the post's creation, which no attempt moves: nothing of it can be older.
+        found = client.find_published(credentials_of(target.account), marker=target.code,
+                                      since=target.post.created_at - LOOKUP_SLACK)
     except TokenExpired as error:
         return target_token_lost(target, error)
-    except PlatformError as error:
+    except TransientError as error:  # asked again once the attempt is stale, up to the attempts cap
         logger.warning("social publish lookup failed: target=%s error=%s", target.pk, error)
         return "uncertain"
+    except PlatformError as error:  # the platform will not tell (permission, plan): never resent blindly
+        return target_fail(target, f"{reason} {target.get_platform_display()} refused to say whether it arrived "
+                                   f"({error}), so it is not sent again: check, then retry if it is missing.")
     if found is not None:
         return target_mark_published(target, found)
     return "not found"
 
 
+def this_attempt(target: PostTarget) -> QuerySet[PostTarget]:
+    """The target while this run still holds it: `publishing` at the attempt it claimed or took
+    over. A takeover counts one attempt more, so a slow run's late answer changes nothing."""
+    return PostTarget.objects.filter(pk=target.pk, status=PostStatus.PUBLISHING, attempts=target.attempts)
+
+
 def target_mark_published(target: PostTarget, published: Published) -> str:
     now = timezone.now()
-    with transaction.atomic():
-        updated = PostTarget.objects.filter(pk=target.pk, status=PostStatus.PUBLISHING).update(
-            status=PostStatus.PUBLISHED, platform_post_id=published.platform_post_id[:200],
-            platform_url=published.url[:1000], published_at=now, last_error="", updated_at=now)
-        if not updated:
-            return "already done"
-        target.refresh_from_db()
-        notifications.post_published(target)
+    # One UPDATE records the platform's id and the status together.
+    updated = this_attempt(target).update(
+        status=PostStatus.PUBLISHED, platform_post_id=published.platform_post_id[:200],
+        platform_url=published.url[:1000], published_at=now, last_error="", updated_at=now)
+    if not updated:
+        return "already done"
+    target.refresh_from_db()
+    tell_seller(notifications.post_published, target)
     return "published"
 
 
 def target_fail(target: PostTarget, reason: str) -> str:
-    with transaction.atomic():
-        updated = PostTarget.objects.filter(pk=target.pk, status=PostStatus.PUBLISHING).update(
-            status=PostStatus.FAILED, last_error=reason[:500], updated_at=timezone.now())
-        if not updated:
-            return "already done"
-        target.refresh_from_db()
-        notifications.post_failed(target)
+    updated = this_attempt(target).update(status=PostStatus.FAILED, last_error=reason[:500],
+                                          updated_at=timezone.now())
+    if not updated:
+        return "already done"
+    target.refresh_from_db()
+    tell_seller(notifications.post_failed, target)
     return "failed"
+
+
+def tell_seller(notify, target: PostTarget) -> None:
+    """After the target's state is written: a notification that fails loses itself, never the state."""
+    try:
+        notify(target)
+    except Exception:
+        logger.exception("social publish notification failed: target=%s", target.pk)
 
 
 def target_token_lost(target: PostTarget, error: TokenExpired) -> str:
@@ -188,7 +212,7 @@ def target_retry_later(target: PostTarget, reason: str, *, wait: float = 0.0) ->
     backoff = timedelta(seconds=settings.SOCIAL_PUBLISH_RETRY_SECONDS * 2 ** (target.attempts - 1))
     delay = min(max(backoff, timedelta(seconds=wait)), max(RETRY_BACKOFF_MAX, timedelta(seconds=wait)))
     now = timezone.now()
-    updated = PostTarget.objects.filter(pk=target.pk, status=PostStatus.PUBLISHING).update(
+    updated = this_attempt(target).update(
         status=PostStatus.SCHEDULED, scheduled_at=now + delay, last_error=reason[:500], updated_at=now)
     return "retry" if updated else "already done"
 

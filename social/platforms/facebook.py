@@ -15,6 +15,7 @@ from social.platforms.base import (
     Profile,
     Published,
     TokenGrant,
+    Uncertain,
 )
 from social.platforms.meta import GraphClient, picture_url
 
@@ -95,7 +96,7 @@ class FacebookClient(GraphClient):
                 data[f"attached_media[{position}]"] = json.dumps({"media_fbid": str(uploaded["id"])})
             post_id = str(self.call("POST", f"{page}/feed", token, data=data, write=True).get("id") or "")
         if not post_id:
-            raise PermanentError(f"{self.platform}: published without an id", platform=self.platform)
+            raise Uncertain(f"{self.platform}: published without an id (it may be live)", platform=self.platform)
         return Published(platform_post_id=post_id, url=f"https://www.facebook.com/{post_id}")
 
     @staticmethod

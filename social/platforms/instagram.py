@@ -7,6 +7,7 @@ passes the public URLs of the product's images. A post needs at least one image.
 
 from __future__ import annotations
 
+import logging
 import time
 from datetime import UTC, date, datetime, timedelta
 
@@ -16,12 +17,16 @@ from social.platforms.base import (
     ManagedAccount,
     NotSupported,
     PermanentError,
+    PlatformError,
     PostRequest,
     Profile,
     Published,
     TransientError,
+    Uncertain,
 )
 from social.platforms.facebook import FacebookClient
+
+logger = logging.getLogger(__name__)
 
 MAX_CAROUSEL_ITEMS = 10
 # Account metrics asked per day as totals (Meta replaced `impressions` with `views` in 2025).
@@ -84,9 +89,17 @@ class InstagramClient(FacebookClient):
         media_id = str(self.call("POST", f"{account}/media_publish", token, data={"creation_id": container},
                                  write=True).get("id") or "")
         if not media_id:
-            raise PermanentError(f"{self.platform}: published without an id", platform=self.platform)
-        permalink = self.call("GET", media_id, token, params={"fields": "permalink"}).get("permalink", "")
-        return Published(platform_post_id=media_id, url=permalink)
+            raise Uncertain(f"{self.platform}: published without an id (it may be live)", platform=self.platform)
+        return Published(platform_post_id=media_id, url=self.permalink(media_id, token))
+
+    def permalink(self, media_id: str, token: str) -> str:
+        """The post's URL, read after it is live: a failed read must not pass for a failed publish
+        (which would be retried, publishing it twice), so it only leaves the URL empty."""
+        try:
+            return self.call("GET", media_id, token, params={"fields": "permalink"}).get("permalink", "")
+        except PlatformError as error:
+            logger.warning("instagram permalink not read: media=%s error=%s", media_id, type(error).__name__)
+            return ""
 
     def container(self, account: str, token: str, data: dict) -> str:
         # Creating a container publishes nothing: a lost answer only leaves an unused container.

@@ -18,6 +18,7 @@ from social.platforms.base import (
     Profile,
     Published,
     TokenGrant,
+    Uncertain,
 )
 from social.platforms.meta import GraphClient
 
@@ -75,7 +76,7 @@ class WhatsAppClient(GraphClient):
         sent = answer.get("messages") or [{}]
         message_id = str(sent[0].get("id") or "") if isinstance(sent[0], dict) else ""
         if not message_id:
-            raise PermanentError(f"{self.platform}: sent without a message id", platform=self.platform)
+            raise Uncertain(f"{self.platform}: sent without a message id (it may be live)", platform=self.platform)
         return Published(platform_post_id=message_id)
 
     def upload(self, number: str, token: str, post: PostRequest) -> str:

@@ -201,7 +201,7 @@ class XClient(HTTPPlatformClient):
             body["media"] = {"media_ids": [self.upload(token, image) for image in post.images]}
         data = self.call("POST", "/2/tweets", token, json=body, write=True).get("data") or {}
         if not data.get("id"):
-            raise PermanentError(f"{self.platform}: posted without an id", platform=self.platform)
+            raise Uncertain(f"{self.platform}: posted without an id (it may be live)", platform=self.platform)
         return Published(platform_post_id=str(data["id"]), url=f"https://x.com/i/web/status/{data['id']}")
 
     def upload(self, token: str, image) -> str:

@@ -94,6 +94,29 @@ def test_a_container_still_in_progress_is_waited_for(platform):
     assert len(sent_to(platform, "/v24.0/cont-1")) == 3
 
 
+@pytest.mark.parametrize("answer", [(503, {"error": {"message": "down", "code": 2}}),
+                                    (429, {"error": {"message": "Too many", "code": 4}}),
+                                    (400, {"error": {"message": "No permission", "code": 10}})])
+def test_a_post_live_whose_permalink_cannot_be_read_is_still_published(platform, answer):
+    """Once media_publish answered an id the post is live: a failed read of its URL must not pass
+    for a failed publish, which would be retried and publish it twice."""
+    publish_routes(platform)
+    platform.routes["/v24.0/18000000001"] = answer
+
+    published = client(platform).publish(CREDENTIALS, post())
+
+    assert (published.platform_post_id, published.url) == ("18000000001", "")
+    assert len(sent_to(platform, f"/v24.0/{ACCOUNT}/media_publish")) == 1
+
+
+def test_a_publish_answered_without_an_id_is_uncertain_not_refused(platform):
+    publish_routes(platform)
+    platform.routes[f"/v24.0/{ACCOUNT}/media_publish"] = (200, {})
+
+    with pytest.raises(Uncertain):
+        client(platform).publish(CREDENTIALS, post())
+
+
 def test_a_container_that_never_gets_ready_is_transient_and_nothing_is_published(platform):
     publish_routes(platform, statuses=("IN_PROGRESS",) * 5)
 

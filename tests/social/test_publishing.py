@@ -523,3 +523,55 @@ def test_the_task_run_twice_at_once_publishes_once(target, fake_platform):
 
     assert "published" in outcomes and len(outcomes) == 2
     assert len(published_tweets(fake_platform)) == 1
+
+
+# --- lookups that fail, a second takeover (review findings) ---------------------------------------
+
+def test_a_lookup_the_platform_refuses_fails_the_target_never_resends(seller, product_target, fake_platform):
+    tweeted(fake_platform)
+    make_stale(product_target)
+    fake_platform.routes[TIMELINE] = (403, {"title": "Forbidden", "detail": "Your plan cannot read timelines"})
+
+    assert publish_target(product_target.pk) == "failed"
+
+    product_target.refresh_from_db()
+    assert "refused to say whether it arrived" in product_target.last_error
+    assert published_tweets(fake_platform) == []
+    assert len(notifications_of(seller)) == 1
+
+
+def test_a_lookup_that_keeps_failing_gives_up_after_the_attempts_cap(settings, seller, product_target, fake_platform):
+    settings.SOCIAL_PUBLISH_MAX_ATTEMPTS = 2
+    tweeted(fake_platform)
+    fake_platform.routes[TIMELINE] = (503, {"title": "Service Unavailable"})
+    make_stale(product_target)
+    assert publish_target(product_target.pk) == "uncertain"  # attempt 2: asked again once stale
+
+    make_stale(product_target)
+    PostTarget.objects.filter(pk=product_target.pk).update(attempts=2)
+    assert publish_target(product_target.pk) == "failed"  # attempt 3: past the cap
+
+    product_target.refresh_from_db()
+    assert product_target.status == PostStatus.FAILED
+    assert "could not be asked whether it arrived" in product_target.last_error
+    assert published_tweets(fake_platform) == []
+    assert len(notifications_of(seller)) == 1
+
+
+def test_every_lookup_covers_the_time_since_the_post_was_made(product_target, fake_platform):
+    """A takeover stamps the target again: the lookup still starts before the post was made, so a
+    post sent by the first attempt is found by the third."""
+    tweeted(fake_platform)
+    fake_platform.routes[TIMELINE] = (503, {"title": "Service Unavailable"})
+    make_stale(product_target)
+    assert publish_target(product_target.pk) == "uncertain"
+
+    fake_platform.routes[TIMELINE] = (200, {"data": [posted_tweet("1900", product_target)]})
+    make_stale(product_target)
+    assert publish_target(product_target.pk) == "published"
+
+    lookups = [received.query for received in sent_to(fake_platform, TIMELINE)]
+    made = product_target.post.created_at
+    assert {query["start_time"] for query in lookups} == {
+        (made - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    assert published_tweets(fake_platform) == []
