@@ -254,3 +254,19 @@ def test_a_seller_connects_a_local_account_and_publishes_a_post_to_it(local_plat
     assert (target["status"], target["platform_post_id"]) == ("published", str(recorded.pk))
     assert target["platform_url"] == f"{API}/admin/social/localplatformpost/{recorded.pk}/change/"
     assert recorded.text.startswith("New kente this week") and target["code"] in recorded.link
+
+
+# --- the admin ----------------------------------------------------------------------------------
+
+@pytest.mark.django_db
+def test_the_operator_reads_the_local_posts_in_the_admin_and_cannot_add_or_change_them(local_platform,
+                                                                                     operator_client):
+    published = publish(LocalPlatformClient(platform="facebook"))
+    page = f"/admin/social/localplatformpost/{published.platform_post_id}/change/"
+
+    assert "Kente in new colours" in operator_client.get("/admin/social/localplatformpost/").content.decode()
+    shown = operator_client.get(page)
+    assert shown.status_code == 200 and "CODE123456" in shown.content.decode()
+    assert operator_client.get("/admin/social/localplatformpost/add/").status_code == 403
+    operator_client.post(page, {"text": "changed"})
+    assert LocalPlatformPost.objects.get().text.startswith("Kente in new colours")
