@@ -419,6 +419,10 @@ SOCIAL_INSIGHTS_DAYS = env.int("SOCIAL_INSIGHTS_DAYS", default=3)
 SOCIAL_PUBLISH_MAX_ATTEMPTS = env.int("SOCIAL_PUBLISH_MAX_ATTEMPTS", default=5)
 SOCIAL_PUBLISH_RETRY_SECONDS = env.int("SOCIAL_PUBLISH_RETRY_SECONDS", default=60)
 SOCIAL_PUBLISH_STALE_SECONDS = env.int("SOCIAL_PUBLISH_STALE_SECONDS", default=600)
+# The built-in local platform (development and the demo): a platform whose app is not set (META_APP_ID,
+# X_CLIENT_ID) is answered on this machine, its posts only recorded (admin: Local platform posts).
+# On by default under DEBUG or without DATABASE_URL; a production server refuses to start with it.
+SOCIAL_LOCAL_PLATFORM = env.bool("SOCIAL_LOCAL_PLATFORM", default=DEBUG or not DATABASE_URL)
 
 # --- API --------------------------------------------------------------------------------------
 

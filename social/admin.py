@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from social.models import AccountInsight, PlatformEvent, PostImage, PostMedia, PostTarget, SocialAccount, SocialPost
+from social.models import (
+    AccountInsight,
+    LocalPlatformPost,
+    PlatformEvent,
+    PostImage,
+    PostMedia,
+    PostTarget,
+    SocialAccount,
+    SocialPost,
+)
 
 # Every field an operator may see: the tokens are not among them (and their field has no form).
 VISIBLE_FIELDS = ("seller", "platform", "platform_user_id", "platform_username", "display_name", "avatar_url",
@@ -120,4 +129,26 @@ class PostImageAdmin(admin.ModelAdmin):
     readonly_fields = fields
 
     def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(LocalPlatformPost)
+class LocalPlatformPostAdmin(admin.ModelAdmin):
+    """What the built-in local platform recorded instead of publishing (development only)."""
+
+    list_display = ("pk", "platform", "platform_user_id", "short_text", "image_count", "published_at")
+    list_filter = ("platform",)
+    search_fields = ("platform_user_id", "text", "link")
+    date_hierarchy = "published_at"
+    readonly_fields = ("platform", "platform_user_id", "text", "link", "image_urls", "image_count", "recipient",
+                       "published_at")
+
+    @admin.display(description="text")
+    def short_text(self, obj: LocalPlatformPost) -> str:
+        return obj.text if len(obj.text) <= 80 else f"{obj.text[:79]}…"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
         return False

@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class SocialConfig(AppConfig):
     name = "social"
     verbose_name = "Social media"
+
+    def ready(self):
+        from django.core import checks
+
+        from social.checks import local_platform_in_production
+
+        checks.register(local_platform_in_production, checks.Tags.security)

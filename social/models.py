@@ -219,3 +219,28 @@ class PostTarget(models.Model):
 
     def __str__(self) -> str:
         return f"post {self.post_id} on {self.platform}"
+
+
+# --- The built-in local platform
+
+
+class LocalPlatformPost(models.Model):
+    """What the built-in `local` platform client (development only: SOCIAL_LOCAL_PLATFORM) would
+    have published: nothing leaves the machine, and the admin shows what was sent."""
+
+    platform = models.CharField(max_length=20, choices=SOCIAL_CHOICES)
+    platform_user_id = models.CharField(max_length=100, help_text="The local account it was published as.")
+    text = models.TextField(blank=True)
+    link = models.CharField(max_length=1000, blank=True)
+    image_urls = models.JSONField(default=list, blank=True)
+    image_count = models.PositiveSmallIntegerField(default=0, help_text="Images sent (as URLs or as uploads).")
+    recipient = models.CharField(max_length=32, blank=True)
+    published_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+        indexes = [models.Index(fields=["platform", "platform_user_id", "published_at"],
+                                name="social_localpost_account_idx")]
+
+    def __str__(self) -> str:
+        return f"local {self.platform} post {self.pk}"

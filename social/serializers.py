@@ -28,6 +28,9 @@ class SocialAccountSerializer(serializers.ModelSerializer):
     """A connected account as the seller sees it: never its tokens."""
 
     scopes = serializers.ListField(child=serializers.CharField(), read_only=True)
+    # A plain string in the schema: empty is an answer ("no picture"), which `format: uri` forbids.
+    avatar_url = serializers.CharField(read_only=True, help_text="The profile picture's URL (empty when the "
+                                                                 "platform gives none).")
 
     class Meta:
         model = SocialAccount
@@ -253,6 +256,8 @@ class SocialPostUpdateSerializer(serializers.Serializer):
 
 class PostTargetSerializer(serializers.ModelSerializer):
     account_username = serializers.CharField(source="account.platform_username", read_only=True)
+    platform_url = serializers.CharField(read_only=True, help_text="The post at its platform (empty until it is "
+                                                                   "published, or when the platform gives none).")
     link = serializers.SerializerMethodField(help_text="The product's share URL with this target's code (empty "
                                                        "without a product).")
 

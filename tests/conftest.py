@@ -57,6 +57,8 @@ def _test_infrastructure(tmp_path_factory):
         # Social platforms: a closed loopback port unless a test points them at its fake server, so a
         # test that forgets to never reaches the internet.
         "META_GRAPH_URL": "http://127.0.0.1:9", "X_API_URL": "http://127.0.0.1:9",
+        # ...and the real clients, not the built-in local platform, unless a test turns it on.
+        "SOCIAL_LOCAL_PLATFORM": False,
         # Payments go through the test gateway in every run, PostgreSQL's included.
         "PAYMENT_TEST_GATEWAY": True,
         **{f"PAYMENT_GATEWAY_{method}": "test" for method in ("CARD", "MOBILE_MONEY", "BANK_TRANSFER", "PAYPAL")},

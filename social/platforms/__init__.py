@@ -1,6 +1,7 @@
 """Social platforms by name: `client_for(platform)` is the one way the social app gets a client.
 Names are the project's vocabulary (sellflow.platforms): `x` is taken as `twitter`."""
 
+from django.conf import settings
 from django.utils.module_loading import import_string
 
 from sellflow.platforms import normalize_platform
@@ -25,11 +26,12 @@ from social.platforms.base import (
     Uncertain,
     WebhookChallenge,
 )
+from social.platforms.local import LocalPlatformClient
 
-__all__ = ["CLIENT_CLASSES", "Credentials", "DailyInsight", "InvalidWebhook", "ManagedAccount", "MediaFile",
-           "NotConfigured", "NotSupported", "PermanentError", "PlatformClient", "PlatformError", "PostRequest",
-           "Profile", "Published", "RateLimited", "TokenExpired", "TokenGrant", "TransientError", "Uncertain",
-           "UnknownPlatform", "WebhookChallenge", "client_for"]
+__all__ = ["CLIENT_CLASSES", "Credentials", "DailyInsight", "InvalidWebhook", "LocalPlatformClient", "ManagedAccount",
+           "MediaFile", "NotConfigured", "NotSupported", "PermanentError", "PlatformClient", "PlatformError",
+           "PostRequest", "Profile", "Published", "RateLimited", "TokenExpired", "TokenGrant", "TransientError",
+           "Uncertain", "UnknownPlatform", "WebhookChallenge", "client_for"]
 
 # Every platform a seller can connect, by the vocabulary's word. TikTok is in the vocabulary (its
 # posting rules exist) but has no client yet.
@@ -38,6 +40,15 @@ CLIENT_CLASSES = {
     "instagram": "social.platforms.instagram.InstagramClient",
     "twitter": "social.platforms.x.XClient",
     "whatsapp": "social.platforms.whatsapp.WhatsAppClient",
+}
+
+# The setting whose value says a platform's real app is configured; without it, and with
+# SOCIAL_LOCAL_PLATFORM on, the platform is answered by the built-in local client.
+APP_CREDENTIAL_SETTINGS = {
+    "facebook": "META_APP_ID",
+    "instagram": "META_APP_ID",
+    "twitter": "X_CLIENT_ID",
+    "whatsapp": "META_APP_ID",
 }
 
 
@@ -51,4 +62,11 @@ def client_for(platform: str) -> PlatformClient:
     name = normalize_platform(platform)
     if name not in CLIENT_CLASSES:
         raise UnknownPlatform(f"no client for platform {platform!r}")
+    if uses_local_platform(name):
+        return LocalPlatformClient(platform=name)
     return import_string(CLIENT_CLASSES[name]).from_settings()
+
+
+def uses_local_platform(platform: str) -> bool:
+    """Development only: the built-in local client stands in for a platform whose app is not set."""
+    return bool(settings.SOCIAL_LOCAL_PLATFORM) and not getattr(settings, APP_CREDENTIAL_SETTINGS[platform], "")

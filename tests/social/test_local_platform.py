@@ -1,0 +1,272 @@
+"""The built-in local platform (SOCIAL_LOCAL_PLATFORM): its client answers the whole interface on
+this machine, it stands in only for platforms whose app is not set and only with the setting on, a
+production server refuses to start with it, the demo publishes through it, and a post published
+through the API reaches it and nothing else."""
+
+from datetime import date, timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from social.checks import local_platform_in_production
+from social.models import AccountStatus, LocalPlatformPost, PostStatus, PostTarget, SocialAccount, SocialPost
+from social.platforms import (
+    Credentials,
+    InvalidWebhook,
+    LocalPlatformClient,
+    PostRequest,
+    Published,
+    TokenExpired,
+    client_for,
+)
+from social.platforms.facebook import FacebookClient
+from social.platforms.x import XClient
+from tests.products.factories import ProductFactory
+from tests.sellflow.test_settings import PRODUCTION_ENV, run_python
+
+API = "https://api.sellflow.test"
+ADA = Credentials(access_token="local-ada", platform_user_id="ada")
+
+
+@pytest.fixture
+def local_platform(settings):
+    """Development settings: the local platform on, no platform's app set."""
+    settings.SOCIAL_LOCAL_PLATFORM = True
+    settings.META_APP_ID = settings.META_APP_SECRET = ""
+    settings.X_CLIENT_ID = settings.X_CLIENT_SECRET = ""
+    settings.API_PUBLIC_URL = API
+    return settings
+
+
+def publish(client, text="Kente in new colours", link="https://shop.test/p/1?ref=CODE123456", **fields):
+    return client.publish(ADA, PostRequest(text=text, link=link, **fields))
+
+
+# --- the client ---------------------------------------------------------------------------------
+
+@pytest.mark.django_db
+def test_publishing_records_the_post_and_answers_its_local_id_and_url(local_platform):
+    client = LocalPlatformClient(platform="instagram")
+
+    published = publish(client, image_urls=("https://cdn.test/a.jpg",))
+
+    recorded = LocalPlatformPost.objects.get()
+    assert published == Published(platform_post_id=str(recorded.pk),
+                                  url=f"{API}/admin/social/localplatformpost/{recorded.pk}/change/")
+    assert (recorded.platform, recorded.platform_user_id, recorded.link, recorded.image_urls,
+            recorded.image_count) == ("instagram", "ada", "https://shop.test/p/1?ref=CODE123456",
+                                      ["https://cdn.test/a.jpg"], 1)
+    assert recorded.text == "Kente in new colours\n\nhttps://shop.test/p/1?ref=CODE123456"
+
+
+@pytest.mark.django_db
+def test_a_post_is_found_by_its_marker_since_a_time_and_deleted(local_platform):
+    client = LocalPlatformClient(platform="twitter")
+    before = timezone.now() - timedelta(seconds=1)
+    published = publish(client)
+    publish(client, link="https://shop.test/p/2?ref=OTHER12345")
+
+    assert client.find_published(ADA, marker="CODE123456", since=before) == published
+    assert client.find_published(ADA, marker="CODE123456", since=timezone.now() + timedelta(minutes=1)) is None
+    assert client.find_published(ADA, marker="NOWHERE000", since=before) is None
+    other = Credentials(access_token="local-kofi", platform_user_id="kofi")
+    assert client.find_published(other, marker="CODE123456", since=before) is None
+    assert LocalPlatformClient(platform="facebook").find_published(ADA, marker="CODE123456", since=before) is None
+
+    client.delete(ADA, published.platform_post_id)
+    client.delete(ADA, published.platform_post_id)  # already gone counts as done
+
+    assert client.find_published(ADA, marker="CODE123456", since=before) is None
+    assert LocalPlatformPost.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_insights_follow_from_the_recorded_posts_and_are_the_same_when_asked_again(local_platform):
+    client = LocalPlatformClient(platform="facebook")
+    today = timezone.now().date()
+    quiet = client.insights(ADA, since=today - timedelta(days=2), until=today)
+    publish(client)
+
+    days = client.insights(ADA, since=today - timedelta(days=2), until=today)
+
+    assert [day.day for day in days] == [today - timedelta(days=2), today - timedelta(days=1), today]
+    assert days == client.insights(ADA, since=today - timedelta(days=2), until=today)
+    assert days[:2] == quiet[:2]  # the days before the post are unchanged
+    assert days[2].impressions >= quiet[2].impressions + 150 and days[2].followers == quiet[2].followers + 3
+    for day in days:
+        assert day.impressions >= day.reach >= day.engagement >= day.link_clicks >= 0
+    assert client.insights(ADA, since=date(2026, 1, 2), until=date(2026, 1, 1)) == []
+
+
+def test_only_local_tokens_are_accepted_and_as_the_account_they_name():
+    client = LocalPlatformClient(platform="twitter")
+
+    profile = client.verify_token("local-ama-gadgets")
+
+    assert (profile.user_id, profile.username) == ("ama-gadgets", "ama-gadgets")
+    assert "local" in profile.display_name
+    assert client.verify_token("local-ama-gadgets", platform_user_id="ama-gadgets").user_id == "ama-gadgets"
+    for token, user_id in (("EAAreal-token", ""), ("local-", ""), ("local-a b", ""), ("local-ama", "kofi")):
+        with pytest.raises(TokenExpired):
+            client.verify_token(token, platform_user_id=user_id)
+    grant = client.refresh(Credentials(access_token="local-ama", platform_user_id="ama"))
+    assert (grant.access_token, grant.user_id) == ("local-ama", "ama")
+    client.revoke(Credentials(access_token="local-ama"))
+
+
+def test_the_oauth_consent_is_given_at_once_and_the_code_exchanged_for_a_local_token():
+    client = LocalPlatformClient(platform="facebook")
+    callback = f"{API}/api/social/oauth/facebook/callback/"
+
+    url = client.authorization_url(state="signed-state", redirect_uri=callback, code_challenge="abc")
+
+    assert url.startswith(f"{callback}?")
+    query = {key: values[0] for key, values in parse_qs(urlsplit(url).query).items()}
+    assert query["state"] == "signed-state"
+    grant = client.exchange_code(code=query["code"], redirect_uri=callback, code_verifier="v")
+    assert client.verify_token(grant.access_token).user_id == grant.user_id == "local-facebook"
+    with pytest.raises(TokenExpired):
+        client.exchange_code(code="a-real-code", redirect_uri=callback)
+
+
+def test_the_local_platform_sends_no_webhooks_so_every_one_is_refused():
+    client = LocalPlatformClient(platform="facebook")
+
+    with pytest.raises(InvalidWebhook):
+        client.verify_webhook(body=b"{}", headers={"X-Hub-Signature-256": "sha256=00"})
+    with pytest.raises(InvalidWebhook):
+        client.answer_challenge({"hub.mode": "subscribe", "hub.challenge": "1", "hub.verify_token": ""})
+
+
+# --- which client -------------------------------------------------------------------------------
+
+def test_the_local_client_answers_every_platform_whose_app_is_not_set(local_platform):
+    for name, platform in (("facebook", "facebook"), ("instagram", "instagram"), ("twitter", "x"),
+                           ("whatsapp", "whatsapp")):
+        client = client_for(platform)
+        assert isinstance(client, LocalPlatformClient) and client.platform == name
+
+
+def test_a_platform_whose_app_is_set_gets_its_real_client(local_platform):
+    local_platform.X_CLIENT_ID = "x-app"
+
+    assert isinstance(client_for("twitter"), XClient)
+    assert isinstance(client_for("facebook"), LocalPlatformClient)
+
+    local_platform.META_APP_ID = "meta-app"
+    assert isinstance(client_for("facebook"), FacebookClient)
+
+
+def test_without_the_setting_the_real_clients_answer(local_platform):
+    local_platform.SOCIAL_LOCAL_PLATFORM = False
+
+    assert isinstance(client_for("facebook"), FacebookClient)
+    assert isinstance(client_for("twitter"), XClient)
+
+
+# --- never in production ------------------------------------------------------------------------
+
+def test_the_check_refuses_the_local_platform_with_debug_off_and_a_real_database(settings):
+    settings.SOCIAL_LOCAL_PLATFORM, settings.DEBUG = True, False
+    settings.DATABASE_URL = "postgres://sellflow@db.internal/sellflow"
+
+    [error] = local_platform_in_production(None)
+
+    assert error.id == "social.E001" and error.is_serious()
+    settings.DEBUG = True
+    assert local_platform_in_production(None) == []
+    settings.DEBUG, settings.DATABASE_URL = False, ""
+    assert local_platform_in_production(None) == []  # the embedded default
+    settings.DATABASE_URL, settings.SOCIAL_LOCAL_PLATFORM = "postgres://sellflow@db.internal/sellflow", False
+    assert local_platform_in_production(None) == []
+
+
+def test_production_settings_leave_it_off_and_a_server_that_turns_it_on_refuses_to_start():
+    probe = "import django; django.setup(); from django.conf import settings; print(settings.SOCIAL_LOCAL_PLATFORM)"
+    assert run_python(["-c", probe], PRODUCTION_ENV).stdout.split()[-1] == "False"
+    assert run_python(["-c", probe], {}).stdout.split()[-1] == "True"  # the embedded default
+
+    refused = run_python(["manage.py", "check"], {**PRODUCTION_ENV, "SOCIAL_LOCAL_PLATFORM": "true"})
+
+    assert refused.returncode != 0
+    assert "social.E001" in refused.stderr + refused.stdout
+
+
+# --- the demo -----------------------------------------------------------------------------------
+
+@pytest.mark.django_db
+def test_the_demo_seller_has_local_accounts_published_and_scheduled_posts_once(local_platform):
+    call_command("seed_demo")
+    call_command("seed_demo")  # idempotent
+
+    seller = SocialAccount.objects.get(platform="facebook").seller
+    assert seller.email.startswith("seller@")
+    accounts = SocialAccount.objects.filter(seller=seller)
+    assert sorted(accounts.values_list("platform", "platform_user_id", "status")) == [
+        ("facebook", "demo-facebook", AccountStatus.ACTIVE), ("instagram", "demo-instagram", AccountStatus.ACTIVE),
+        ("twitter", "demo-twitter", AccountStatus.ACTIVE)]
+    assert SocialPost.objects.filter(seller=seller).count() == 4
+    targets = PostTarget.objects.filter(post__seller=seller)
+    published = targets.filter(status=PostStatus.PUBLISHED)
+    assert sorted(published.values_list("platform", flat=True)) == ["facebook", "instagram", "twitter"]
+    for target in published:
+        recorded = LocalPlatformPost.objects.get(pk=int(target.platform_post_id))
+        assert (recorded.platform, recorded.platform_user_id) == (target.platform, f"demo-{target.platform}")
+        assert target.code in recorded.text
+        assert target.platform_url == f"{API}/admin/social/localplatformpost/{recorded.pk}/change/"
+    assert LocalPlatformPost.objects.count() == 3
+    scheduled = targets.filter(status=PostStatus.SCHEDULED)
+    assert scheduled.count() == 6
+    assert all(target.scheduled_at > timezone.now() for target in scheduled)
+    assert not targets.exclude(status__in=(PostStatus.PUBLISHED, PostStatus.SCHEDULED)).exists()
+
+
+@pytest.mark.django_db
+def test_the_demo_connects_no_account_to_a_platform_whose_real_app_is_set(local_platform):
+    local_platform.META_APP_ID, local_platform.X_CLIENT_ID = "meta-app", "x-app"
+
+    call_command("seed_demo")
+
+    assert not SocialAccount.objects.exists() and not SocialPost.objects.exists()
+
+
+# --- through the API ----------------------------------------------------------------------------
+
+@pytest.mark.django_db(transaction=True)
+def test_a_seller_connects_a_local_account_and_publishes_a_post_to_it(local_platform, seller, seller_client):
+    product = ProductFactory(seller=seller)
+    connected = seller_client.post("/api/social/accounts/", {"platform": "twitter",
+                                                             "access_token": "local-ama-gadgets"}, format="json")
+    assert connected.status_code == 201, connected.json()
+    assert connected.json()["platform_user_id"] == "ama-gadgets"
+    created = seller_client.post("/api/social/posts/", {"content": "New kente this week", "product": product.pk,
+                                                        "accounts": [connected.json()["id"]]}, format="json")
+    assert created.status_code == 201, created.json()
+    post_id = created.json()["id"]
+
+    published = seller_client.post(f"/api/social/posts/{post_id}/publish/")
+
+    assert published.status_code in (200, 202), published.json()
+    [target] = seller_client.get(f"/api/social/posts/{post_id}/").json()["targets"]
+    recorded = LocalPlatformPost.objects.get()
+    assert (target["status"], target["platform_post_id"]) == ("published", str(recorded.pk))
+    assert target["platform_url"] == f"{API}/admin/social/localplatformpost/{recorded.pk}/change/"
+    assert recorded.text.startswith("New kente this week") and target["code"] in recorded.link
+
+
+# --- the admin ----------------------------------------------------------------------------------
+
+@pytest.mark.django_db
+def test_the_operator_reads_the_local_posts_in_the_admin_and_cannot_add_or_change_them(local_platform,
+                                                                                     operator_client):
+    published = publish(LocalPlatformClient(platform="facebook"))
+    page = f"/admin/social/localplatformpost/{published.platform_post_id}/change/"
+
+    assert "Kente in new colours" in operator_client.get("/admin/social/localplatformpost/").content.decode()
+    shown = operator_client.get(page)
+    assert shown.status_code == 200 and "CODE123456" in shown.content.decode()
+    assert operator_client.get("/admin/social/localplatformpost/add/").status_code == 403
+    operator_client.post(page, {"text": "changed"})
+    assert LocalPlatformPost.objects.get().text.startswith("Kente in new colours")
