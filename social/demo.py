@@ -13,8 +13,8 @@ from products.models import Product
 from social.models import PostStatus, PostTarget, SocialAccount, SocialPost
 from social.platforms import LocalPlatformClient, client_for
 from social.posts import PostInput, post_create
-from social.publishing import target_publish
 from social.services import social_account_connect
+from social.services.publishing import target_publish
 
 DEMO_PLATFORMS = ("facebook", "instagram", "twitter")
 

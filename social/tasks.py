@@ -92,7 +92,7 @@ def publish_due_targets() -> int:
     """Every minute: scheduled targets whose time has come are queued, each once even with two
     beats running (claimed by a conditional UPDATE), and targets a dead worker left `publishing`
     are queued to be looked up."""
-    from social.publishing import targets_dispatch
+    from social.services.publishing import targets_dispatch
 
     return targets_dispatch(limit=DISPATCH_BATCH)
 
@@ -104,6 +104,6 @@ def publish_target(target_id: int) -> str:
     queued again by the beat when due), not by `self.retry`: the retry survives a lost worker,
     and an eager run (no worker) does not retry inline in the request that read the posts. The
     base task still retries a lost database connection."""
-    from social.publishing import target_publish
+    from social.services.publishing import target_publish
 
     return target_publish(target_id=target_id)

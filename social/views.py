@@ -25,11 +25,12 @@ from sellflow.permissions import IsSeller
 from sellflow.platforms import normalize_platform
 from sellflow.schema import error_responses
 from sellflow.throttling import UPLOAD_THROTTLES, SocialConnectThrottle, with_default_throttles
-from social import posts, publishing, selectors, services
+from social import posts, selectors, services
 from social import serializers as s
 from social.errors import PlatformNotSupported
 from social.filters import SocialAccountFilter
 from social.models import PostImage, PostTarget, SocialAccount, SocialPost
+from social.services import publishing
 
 TAGS = ["social"]
 PLATFORM_PARAMETER = OpenApiParameter(

@@ -15,7 +15,7 @@ from django.utils import timezone
 from notifications.models import Notification
 from products.models import ProductImage
 from social.models import AccountStatus, PostImage, PostStatus, PostTarget
-from social.publishing import post_request, targets_dispatch
+from social.services.publishing import post_request, targets_dispatch
 from social.tasks import publish_due_targets, publish_target
 from tests.accounts.factories import UserFactory
 from tests.products.factories import ProductFactory
