@@ -8,6 +8,7 @@ class SocialConfig(AppConfig):
     def ready(self):
         from django.core import checks
 
-        from social.checks import local_platform_in_production
+        from social.checks import half_set_app_credentials, local_platform_in_production
 
         checks.register(local_platform_in_production, checks.Tags.security)
+        checks.register(half_set_app_credentials)

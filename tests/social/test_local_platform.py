@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from social.checks import local_platform_in_production
+from social.checks import half_set_app_credentials, local_platform_in_production
 from social.models import AccountStatus, LocalPlatformPost, PostStatus, PostTarget, SocialAccount, SocialPost
 from social.platforms import (
     Credentials,
@@ -181,6 +181,24 @@ def test_the_check_refuses_the_local_platform_with_debug_off_and_a_real_database
     assert local_platform_in_production(None) == []  # the embedded default
     settings.DATABASE_URL, settings.SOCIAL_LOCAL_PLATFORM = "postgres://sellflow@db.internal/sellflow", False
     assert local_platform_in_production(None) == []
+
+
+@pytest.mark.parametrize(("meta_id", "meta_secret", "x_id", "x_secret", "expected"), [
+    ("", "", "", "", []),
+    ("123", "s3cret", "client", "", []),  # X as a public client: no secret
+    ("123", "s3cret", "client", "s3cret", []),
+    ("123", "", "", "", ["social.E002"]),
+    ("", "s3cret", "", "", ["social.E002"]),
+    ("", "", "", "s3cret", ["social.E003"]),
+])
+def test_an_app_set_up_halfway_is_refused_at_start(settings, meta_id, meta_secret, x_id, x_secret, expected):
+    settings.META_APP_ID, settings.META_APP_SECRET = meta_id, meta_secret
+    settings.X_CLIENT_ID, settings.X_CLIENT_SECRET = x_id, x_secret
+
+    errors = half_set_app_credentials(None)
+
+    assert [error.id for error in errors] == expected
+    assert all(error.is_serious() and "s3cret" not in error.msg for error in errors)
 
 
 def test_production_settings_leave_it_off_and_a_server_that_turns_it_on_refuses_to_start():
