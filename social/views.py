@@ -402,9 +402,9 @@ class SocialPostDetailView(OwnAccountsMixin, APIView):
 
     @extend_schema(tags=POST_TAGS, summary="One post with its targets", responses={200: s.SocialPostSerializer})
     def get(self, request, pk):
-        social_post = self.own_post(pk)
-        publish_due_on_read(request.user, PostTarget.objects.filter(post=social_post))
-        return post_response(request, social_post)
+        # Its due targets first, then the post read once, as they left it.
+        publish_due_on_read(request.user, PostTarget.objects.filter(post_id=pk, post__seller=request.user))
+        return Response(s.SocialPostSerializer(self.own_post(pk), context={"request": request}).data)
 
     @extend_schema(tags=POST_TAGS, summary="Edit a post before it is published", request=s.SocialPostUpdateSerializer,
                    description="Checked again against every target's platform. Refused once a target is "
