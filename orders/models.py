@@ -122,6 +122,11 @@ class Order(models.Model):
     cancel_note = models.CharField(max_length=500, blank=True)
     carrier = models.CharField(max_length=100, blank=True)
     tracking_number = models.CharField(max_length=100, blank=True)
+    # The post that brought the buyer, when they came through a social post's link within the
+    # attribution window (sellflow.referrals): its click and post, as ids the social app reads.
+    referral_click_id = models.PositiveBigIntegerField(null=True, blank=True)
+    referral_post_id = models.PositiveBigIntegerField(null=True, blank=True)
+    referred_at = models.DateTimeField(null=True, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -136,6 +141,8 @@ class Order(models.Model):
             models.Index(fields=["buyer", "-created_at"], name="orders_buyer_list"),
             models.Index(fields=["seller", "-created_at"], name="orders_seller_list"),
             models.Index(fields=["expires_at"], condition=Q(status="pending"), name="orders_pending_expiry"),
+            models.Index(fields=["referral_click_id"], condition=Q(referral_click_id__isnull=False),
+                         name="orders_referral_click"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(total_amount=models.F("subtotal") + models.F("shipping_fee")),

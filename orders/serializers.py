@@ -150,6 +150,12 @@ class CheckoutSerializer(serializers.Serializer):
                   "is processed (400 `provider_required`). `vodafone` is taken as `telecel`.")
     wallet_number = PhoneNumberField(help_text="Mobile money wallet; the phone above when omitted.")
     source = SourceField(default=Platform.DIRECT, help_text="Where the buyer found the product.")
+    referral = serializers.CharField(
+        max_length=500, required=False, allow_blank=True, default="", trim_whitespace=True,
+        help_text="The `sf_ref` value of the product page's URL when the buyer came through a social post's "
+                  "link (the same value is kept in the `sf_ref` cookie, read when this is omitted). Within the "
+                  "attribution window, the order is credited to that post and its platform becomes the `source`; "
+                  "a value expired, altered or of another seller's post is ignored.")
     seller_id = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False,
                                          help_text="Whose lines to order, when the cart holds several sellers'.")
     accept_price_changes = serializers.BooleanField(
@@ -223,6 +229,13 @@ class PartySerializer(serializers.Serializer):
     name = serializers.CharField(source="display_name")
 
 
+class AttributionSerializer(serializers.Serializer):
+    post_id = serializers.IntegerField(source="referral_post_id", allow_null=True,
+                                       help_text="The social post (null once it is deleted).")
+    click_id = serializers.IntegerField(source="referral_click_id")
+    clicked_at = serializers.DateTimeField(source="referred_at")
+
+
 class OrderSerializer(serializers.ModelSerializer):
     items = OrderItemSerializer(many=True)
     payments = PaymentSerializer(many=True)
@@ -231,15 +244,22 @@ class OrderSerializer(serializers.ModelSerializer):
     buyer = PartySerializer()
     seller = PartySerializer()
     status = serializers.ChoiceField(choices=OrderStatus.choices)
+    attribution = serializers.SerializerMethodField(
+        help_text="The social post whose link brought the buyer, within the attribution window (its platform "
+                  "is the `source`); null otherwise.")
 
     class Meta:
         model = Order
         fields = [
-            "id", "order_id", "status", "source", "payment_method", "currency", "subtotal", "shipping_fee",
-            "total_amount", "buyer", "seller", "items", "shipping_address", "buyer_note", "payments", "expires_at",
-            "cancel_reason", "cancel_note", "carrier", "tracking_number", "timeline", "created_at", "updated_at",
-            "confirmed_at", "shipped_at", "delivered_at", "cancelled_at",
+            "id", "order_id", "status", "source", "attribution", "payment_method", "currency", "subtotal",
+            "shipping_fee", "total_amount", "buyer", "seller", "items", "shipping_address", "buyer_note", "payments",
+            "expires_at", "cancel_reason", "cancel_note", "carrier", "tracking_number", "timeline", "created_at",
+            "updated_at", "confirmed_at", "shipped_at", "delivered_at", "cancelled_at",
         ]
+
+    @extend_schema_field(AttributionSerializer(allow_null=True))
+    def get_attribution(self, order):
+        return AttributionSerializer(order).data if order.referral_click_id else None
 
     @extend_schema_field(ShippingAddressSerializer)
     def get_shipping_address(self, order):

@@ -25,6 +25,7 @@ from products.models import Product
 from sellflow.filters import FilterBackend
 from sellflow.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from sellflow.permissions import IsSeller
+from sellflow.referrals import REFERRAL_COOKIE, read_referral
 from sellflow.schema import error_responses
 from sellflow.throttling import CheckoutThrottle, with_default_throttles
 
@@ -124,7 +125,9 @@ class CheckoutView(APIView):
     def post(self, request):
         serializer = s.CheckoutSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        order = checkout(user=request.user, **serializer.validated_data)
+        data = serializer.validated_data
+        referral = read_referral(data.pop("referral") or request.COOKIES.get(REFERRAL_COOKIE))
+        order = checkout(user=request.user, referral=referral, **data)
         return order_response(request, order, status.HTTP_201_CREATED)
 
 

@@ -423,6 +423,15 @@ SOCIAL_PUBLISH_STALE_SECONDS = env.int("SOCIAL_PUBLISH_STALE_SECONDS", default=6
 # X_CLIENT_ID) is answered on this machine, its posts only recorded (admin: Local platform posts).
 # On by default under DEBUG or without DATABASE_URL; a production server refuses to start with it.
 SOCIAL_LOCAL_PLATFORM = env.bool("SOCIAL_LOCAL_PLATFORM", default=DEBUG or not DATABASE_URL)
+# Post-to-sale attribution: a checkout within this many days of a visit through a post's link
+# (/r/<code>) is credited to that post. Visits recorded per client address per minute (past it the
+# visitor is still sent on, uncounted), and a visitor's repeat visits through one link within
+# SOCIAL_CLICK_REPEAT_MINUTES count once.
+ATTRIBUTION_WINDOW_DAYS = env.int("ATTRIBUTION_WINDOW_DAYS", default=7)
+if ATTRIBUTION_WINDOW_DAYS < 1:
+    raise ImproperlyConfigured("ATTRIBUTION_WINDOW_DAYS must be at least 1.")
+SOCIAL_CLICKS_PER_MINUTE = env.int("SOCIAL_CLICKS_PER_MINUTE", default=30)
+SOCIAL_CLICK_REPEAT_MINUTES = env.int("SOCIAL_CLICK_REPEAT_MINUTES", default=30)
 
 # --- API --------------------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from orders.views import GatewayPaymentWebhookView, PaymentWebhookView
 from sellflow.exceptions import api_not_found_view
 from sellflow.health import HealthView
-from social.views import PlatformWebhookView
+from social.views import PlatformWebhookView, PostLinkView
 
 # Swagger UI's start-up script is served as a file of its own (`?script`), not inline, so that
 # the docs pages run under the Content-Security-Policy without 'unsafe-inline' scripts.
@@ -36,6 +36,7 @@ urlpatterns = [
     path("api/webhooks/payment/", PaymentWebhookView.as_view(), name="payment-webhook"),
     path("api/webhooks/payment/<slug:gateway>/", GatewayPaymentWebhookView.as_view(), name="payment-webhook-gateway"),
     path("api/webhooks/social/<slug:platform>/", PlatformWebhookView.as_view(), name="social-webhook"),
+    path("r/<slug:code>", PostLinkView.as_view(), name="post-link"),
     *docs,
     # Anything else under /api/ is a JSON 404, whatever DEBUG says.
     re_path(r"^api/", api_not_found_view),

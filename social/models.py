@@ -221,6 +221,35 @@ class PostTarget(models.Model):
         return f"post {self.post_id} on {self.platform}"
 
 
+# --- Attribution
+
+
+class PostClick(models.Model):
+    """A visit through a target's link (/r/<code>): which post and platform sent whom (a visitor
+    cookie, never an account or an address), with the link's UTM parameters. A checkout by that
+    visitor within ATTRIBUTION_WINDOW_DAYS points back here (Order.referral_click_id). The post
+    and target may be deleted later; the click keeps its seller and platform for the reports."""
+
+    seller = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    post = models.ForeignKey(SocialPost, on_delete=models.SET_NULL, null=True, blank=True, related_name="clicks")
+    target = models.ForeignKey(PostTarget, on_delete=models.SET_NULL, null=True, blank=True, related_name="clicks")
+    product = models.ForeignKey("products.Product", on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="+")
+    platform = models.CharField(max_length=20, choices=SOCIAL_CHOICES)
+    visitor = models.CharField(max_length=32)
+    utm = models.JSONField(default=dict, blank=True)
+    referrer = models.CharField(max_length=500, blank=True)
+    clicked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-clicked_at", "-pk"]
+        indexes = [models.Index(fields=["target", "clicked_at"], name="social_click_target_idx"),
+                   models.Index(fields=["seller", "clicked_at"], name="social_click_seller_idx")]
+
+    def __str__(self) -> str:
+        return f"click {self.pk} on {self.platform}"
+
+
 # --- The built-in local platform
 
 

@@ -2,8 +2,9 @@
 the AI's (ai/rules.py, one source of truth); the image counts are the platforms' own: X takes at
 most 4 images, an Instagram post needs 1 and a carousel holds at most 10."""
 
+from django.conf import settings
+
 from ai.rules import POST_LIMITS, hashtag_problems, platform_length, to_hashtag
-from products.links import product_share_url
 from sellflow.platforms import Platform
 from social.platforms import CLIENT_CLASSES, PostRequest
 from social.platforms.instagram import MAX_CAROUSEL_ITEMS
@@ -65,7 +66,9 @@ def target_problems(*, platform: str, text: str, link: str, image_count: int) ->
 
 
 def target_link(*, product_id: int | None, platform: str, code: str) -> str:
-    """The product's share URL carrying the target's attribution code (none without a product)."""
+    """The link a post carries for its product: this server's short link with the target's
+    attribution code (`/r/<code>`), which counts the visit and sends the visitor on to the product's
+    share URL (none without a product). Its length is the same for every target of a post."""
     if product_id is None:
         return ""
-    return product_share_url(product_id, source=platform, campaign=SHARE_CAMPAIGN, ref=code)
+    return f"{settings.API_PUBLIC_URL}/r/{code}"

@@ -1,9 +1,11 @@
 from datetime import date, timedelta
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, DecimalField, F, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 
 from accounts.models import User
-from social.models import AccountInsight, PostMedia, PostStatus, PostTarget, SocialAccount, SocialPost
+from orders.models import Order, OrderStatus
+from social.models import AccountInsight, PostClick, PostMedia, PostStatus, PostTarget, SocialAccount, SocialPost
 
 
 def seller_accounts(seller: User):
@@ -39,10 +41,40 @@ def sum_or_none(values) -> int | None:
     return sum(known) if known else None
 
 
+# Orders whose money the seller has (or will have, cash on delivery confirmed): what revenue counts.
+EARNING_STATUSES = (OrderStatus.CONFIRMED, OrderStatus.PROCESSING, OrderStatus.SHIPPED, OrderStatus.DELIVERED)
+
+
+def count_of(queryset, field: str = "pk", function=Count, output=None):
+    """A correlated scalar subquery: `function(field)` over `queryset` (0 when it holds nothing)."""
+    output = output or IntegerField()
+    total = queryset.order_by().annotate(group=Value(1)).values("group").annotate(
+        value=function(field)).values("value")
+    return Coalesce(Subquery(total, output_field=output), Value(0), output_field=output)
+
+
+def with_results(targets: QuerySet[PostTarget]) -> QuerySet[PostTarget]:
+    """Each target's visits through its link (`clicks`), the orders they led to (`orders`, not
+    cancelled) and those orders' `revenue` once confirmed, in the seller's currency: three
+    subqueries in the targets' one query, whatever their number."""
+    clicks = PostClick.objects.filter(target=OuterRef("pk"))
+    attributed = Order.objects.filter(
+        seller=OuterRef("post__seller"),
+        referral_click_id__in=PostClick.objects.filter(target=OuterRef(OuterRef("pk"))).values("pk"))
+    return targets.annotate(
+        click_count=count_of(clicks),
+        order_count=count_of(attributed.exclude(status=OrderStatus.CANCELLED)),
+        revenue=count_of(attributed.filter(status__in=EARNING_STATUSES, currency=OuterRef("post__seller__currency")),
+                         "total_amount", Sum, DecimalField(max_digits=14, decimal_places=2)),
+        currency=F("post__seller__currency"),
+    )
+
+
 def seller_posts(seller: User) -> QuerySet[SocialPost]:
-    """The seller's posts with their targets (and accounts) and media: what a post's body shows."""
+    """The seller's posts with their targets (and accounts, and what each led to) and media: what a
+    post's body shows."""
     return SocialPost.objects.filter(seller=seller).order_by("-created_at", "-pk").prefetch_related(
-        Prefetch("targets", PostTarget.objects.select_related("account").order_by("pk")),
+        Prefetch("targets", with_results(PostTarget.objects.select_related("account").order_by("pk"))),
         Prefetch("media", PostMedia.objects.select_related("product_image", "upload").order_by("position", "pk")))
 
 

@@ -271,6 +271,24 @@ class PostTargetSerializer(serializers.ModelSerializer):
         return target_link(product_id=target.post.product_id, platform=target.platform, code=target.code)
 
 
+class PostTargetResultsSerializer(PostTargetSerializer):
+    """A target of a post with what its link led to (selectors.with_results)."""
+
+    clicks = serializers.IntegerField(source="click_count", read_only=True, help_text="Visits through the target's link (a visitor's "
+                                                                "repeat visits within 30 minutes count once).")
+    orders = serializers.IntegerField(source="order_count", read_only=True, help_text="Orders by those visitors within the attribution "
+                                                                "window, cancelled ones left out.")
+    revenue = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True,
+                                       help_text="The total of those orders once confirmed (not pending, cancelled "
+                                                 "or refunded), in `currency`.")
+    currency = serializers.CharField(read_only=True, help_text="Your currency (orders in another one are not "
+                                                               "added to `revenue`).")
+
+    class Meta(PostTargetSerializer.Meta):
+        fields = [*PostTargetSerializer.Meta.fields, "clicks", "orders", "revenue", "currency"]
+        read_only_fields = fields
+
+
 class PostMediaSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
 
@@ -305,7 +323,7 @@ class SocialPostSerializer(serializers.ModelSerializer):
     text = serializers.SerializerMethodField(help_text="What is published: the content, then the hashtags it does "
                                                        "not carry (each platform adds the target's link).")
     media = PostMediaSerializer(many=True, read_only=True)
-    targets = PostTargetSerializer(many=True, read_only=True)
+    targets = PostTargetResultsSerializer(many=True, read_only=True)
 
     class Meta:
         model = SocialPost

@@ -23,14 +23,15 @@ from sellflow.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from sellflow.images import Uploader
 from sellflow.permissions import IsSeller
 from sellflow.platforms import normalize_platform
+from sellflow.referrals import REFERRAL_COOKIE, VISITOR_COOKIE, attribution_window
 from sellflow.schema import error_responses
-from sellflow.throttling import UPLOAD_THROTTLES, SocialConnectThrottle, with_default_throttles
+from sellflow.throttling import UPLOAD_THROTTLES, SocialConnectThrottle, client_address, with_default_throttles
 from social import posts, selectors, services
 from social import serializers as s
 from social.errors import PlatformNotSupported
 from social.filters import SocialAccountFilter
 from social.models import PostImage, PostTarget, SocialAccount, SocialPost
-from social.services import publishing
+from social.services import attribution, publishing
 
 TAGS = ["social"]
 PLATFORM_PARAMETER = OpenApiParameter(
@@ -533,3 +534,44 @@ class PostImageUploadView(APIView):
                                           uploader=Uploader.of(request))
         return Response(s.PostImageSerializer(images, many=True, context={"request": request}).data,
                         status=status.HTTP_201_CREATED)
+
+
+# --- A post's link -------------------------------------------------------------------------------
+
+VISITOR_COOKIE_AGE = timedelta(days=365)
+
+
+class PostLinkView(APIView):
+    """The link a published post carries: followed by buyers' browsers, so no authentication and no
+    throttle that could stop one (a flood from one address is sent on uncounted)."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = []
+
+    @extend_schema(
+        tags=["links"], operation_id="post_link_follow", auth=[],
+        summary="Follow a post's link (records the visit, then redirects)",
+        description="Counts a visit through the post target's link (browsers only; a visitor's repeat within a "
+                    "short while counts once) and redirects to the product's page, with the link's UTM parameters "
+                    "and, when counted, `sf_ref`: the signed referral that `POST /api/orders/checkout/` takes "
+                    "(also kept in the `sf_ref` cookie) to credit the order to the post.",
+        parameters=[OpenApiParameter("code", str, OpenApiParameter.PATH, description="The target's `code`.")],
+        responses={302: OpenApiResponse(description="To the product's page (`Location`)."),
+                   **error_responses(404, s404="No post link has this code (`not_found`).")})
+    def get(self, request, code):
+        target = get_object_or_404(PostTarget.objects.select_related("post"), code=code)
+        user_agent = "" if request.method == "HEAD" else request.headers.get("User-Agent", "")
+        visit = attribution.link_visit(
+            target=target, visitor=attribution.new_visitor_id(request.COOKIES.get(VISITOR_COOKIE)),
+            client=client_address(request), user_agent=user_agent, utm=request.query_params.dict(),
+            referrer=request.headers.get("Referer", ""))
+        response = HttpResponseRedirect(visit.destination)
+        response["Cache-Control"] = "no-store"  # every visit must come back through here
+        secure = request.is_secure()
+        response.set_cookie(VISITOR_COOKIE, visit.visitor, max_age=VISITOR_COOKIE_AGE, secure=secure,
+                            httponly=True, samesite="Lax")
+        if visit.referral:
+            response.set_cookie(REFERRAL_COOKIE, visit.referral, max_age=attribution_window(), secure=secure,
+                                httponly=True, samesite="Lax")
+        return response

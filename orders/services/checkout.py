@@ -57,6 +57,7 @@ from orders.services.cart import locked_cart
 from products.models import Product, ProductHistory
 from sellflow.money import MAX_AMOUNT
 from sellflow.platforms import source_from
+from sellflow.referrals import Referral
 
 ADDRESS_FIELDS = ("full_name", "phone", "address_line1", "address_line2", "city", "state", "postal_code",
                   "country", "delivery_instructions")
@@ -89,11 +90,12 @@ def _create_order(**fields: object) -> Order:
 @transaction.atomic
 def checkout(*, user: User, payment_method: str, seller_id: int | None = None, source: str = "direct",
              buyer_note: str = "", accept_price_changes: bool = False, mobile_money_provider: str = "",
-             wallet_number: str = "", **address: str) -> Order:
+             wallet_number: str = "", referral: Referral | None = None, **address: str) -> Order:
     """Order the cart's lines of one seller: prepare the cart, check the buyer's limits, check
     the lines against the locked stock, work out the order, then create it with its payment,
     holds and timeline, take its lines out of the cart and tell the seller when they must act now.
-    Each phase raises its own domain error; nothing is written before the creation."""
+    Each phase raises its own domain error; nothing is written before the creation. A referral
+    from one of this seller's posts credits the order to it (its platform becomes the source)."""
     _check_payment_method(user, payment_method)
     items = _seller_lines(user, seller_id)
     now = timezone.now()
@@ -102,7 +104,7 @@ def checkout(*, user: User, payment_method: str, seller_id: int | None = None, s
     _check_lines_in_stock(user, items, lines, now=now, accept_price_changes=accept_price_changes)
     data = _work_out_order(items)
     order = _create_order(
-        buyer=user, seller=data.seller, source=source_from(source), payment_method=payment_method,
+        buyer=user, seller=data.seller, payment_method=payment_method, **_attribution(referral, data.seller, source),
         currency=data.currency, subtotal=data.subtotal, shipping_fee=data.shipping_fee, total_amount=data.total,
         buyer_note=buyer_note,
         expires_at=_hold_until(payment_method, now), **{f: address.get(f, "") for f in ADDRESS_FIELDS},
@@ -114,6 +116,15 @@ def checkout(*, user: User, payment_method: str, seller_id: int | None = None, s
     _take_lines_out_of_cart(items)
     _tell_seller_at_checkout(order)
     return order
+
+
+def _attribution(referral: Referral | None, seller: User, source: str) -> dict:
+    """The order's source, and the post that brought the buyer when the referral is one of this
+    seller's (a visit to another seller's post credits nothing here)."""
+    if referral is None or referral.seller_id != seller.pk:
+        return {"source": source_from(source)}
+    return {"source": source_from(referral.platform), "referral_click_id": referral.click_id,
+            "referral_post_id": referral.post_id, "referred_at": referral.clicked_at}
 
 
 # --- Prepare: the payment method and the cart ---------------------------------------------------

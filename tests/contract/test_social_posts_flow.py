@@ -22,6 +22,6 @@ def test_a_seller_posts_a_product_to_their_facebook_page(seller_tab):
         product["id"], "Check out our new product!", ["#Wireless", "#Tech"])
     [target] = body["targets"]
     assert (target["account"], target["platform"], target["status"]) == (page.pk, "facebook", "draft")
-    assert f"/product/{product['id']}/" in target["link"] and f"ref={target['code']}" in target["link"]
+    assert target["link"].endswith(f"/r/{target['code']}")  # the short link: counted, then on to the product
     listed = seller_tab.fetch("GET", "/api/social/posts/")
     assert [post["id"] for post in listed.json()] == [body["id"]] == [SocialPost.objects.get().pk]

@@ -6,6 +6,7 @@ GET/POST /api/social/schedules/. Creation validates every target's platform and 
 import io
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
@@ -27,8 +28,7 @@ def images_of(product, count: int) -> list[int]:
 
 
 def link(product_id: int, platform: str, code: str) -> str:
-    return (f"http://localhost:3000/product/{product_id}/?utm_source={platform}&utm_medium=social"
-            f"&utm_campaign=social_post&ref={code}")
+    return f"{settings.API_PUBLIC_URL}/r/{code}"  # counts the visit, then on to the product (test_attribution)
 
 
 def target_body(target: PostTarget, product_id: int | None, **changes) -> dict:
@@ -36,6 +36,11 @@ def target_body(target: PostTarget, product_id: int | None, **changes) -> dict:
             "platform": target.platform, "status": "draft", "scheduled_at": None, "published_at": None,
             "platform_post_id": "", "platform_url": "", "attempts": 0, "last_error": "", "code": target.code,
             "link": link(product_id, target.platform, target.code) if product_id else "", **changes}
+
+
+def target_with_results(target: PostTarget, product_id: int | None, **changes) -> dict:
+    return {**target_body(target, product_id, **changes), "clicks": 0, "orders": 0, "revenue": "0.00",
+            "currency": target.post.seller.currency}
 
 
 @pytest.fixture(autouse=True)
@@ -83,7 +88,7 @@ def test_a_cross_post_is_one_post_with_a_draft_target_per_account(seller_client,
                    "url": f"http://testserver/media/products/{product.pk}/1.jpg"},
                   {"id": media[1].pk, "product_image": first, "upload": None, "position": 1,
                    "url": f"http://testserver/media/products/{product.pk}/0.jpg"}],
-        "targets": [target_body(on_facebook, product.pk), target_body(on_instagram, product.pk)],
+        "targets": [target_with_results(on_facebook, product.pk), target_with_results(on_instagram, product.pk)],
         "created_at": response.json()["created_at"], "updated_at": response.json()["updated_at"],
     }
     assert on_facebook.code != on_instagram.code and len(on_facebook.code) == 10
