@@ -1,7 +1,7 @@
 """The demo seller's social side, loaded by `manage.py seed_demo`: Facebook, Instagram and X
 accounts on the built-in local platform (SOCIAL_LOCAL_PLATFORM), two posts published there and two
-scheduled for the coming days. A platform whose real app is set is left out: the demo never
-publishes anywhere real."""
+scheduled for the coming days, and the accounts' last week of insights. A platform whose real app is
+set is left out: the demo never publishes anywhere real, nor asks a real platform for figures."""
 
 from datetime import timedelta
 
@@ -11,12 +11,15 @@ from django.utils import timezone
 from accounts.demo import demo_seller
 from products.models import Product
 from social.models import PostStatus, PostTarget, SocialAccount, SocialPost
-from social.platforms import LocalPlatformClient, client_for
+from social.platforms import LocalPlatformClient, client_for, uses_local_platform
 from social.posts import PostInput, post_create
-from social.services import social_account_connect
+from social.services import social_account_connect, social_account_fetch_insights
 from social.services.publishing import target_publish
+from social.tasks import insight_platforms, insights_due_accounts
 
 DEMO_PLATFORMS = ("facebook", "instagram", "twitter")
+# The insights page's default range (`?days=7`).
+DEMO_INSIGHTS_DAYS = 7
 
 
 def demo_accounts(seller) -> dict[str, SocialAccount]:
@@ -52,13 +55,31 @@ def publish_now(social_post: SocialPost) -> None:
         target_publish(target_id=target_id)
 
 
+def fetch_demo_insights(seller) -> dict[int, str]:
+    """The last week of daily figures of each of the seller's active accounts on the local platform
+    (the demo's and any connected since), fetched through the service the hourly beat job uses:
+    `make run` runs no beat, and the insights endpoint answers from these rows only. Fetched again
+    on every seed, so each `make run` brings them up to today. Returns each account's outcome."""
+    local = [platform for platform in insight_platforms() if uses_local_platform(platform)]
+    until = timezone.now().date()
+    since = until - timedelta(days=DEMO_INSIGHTS_DAYS - 1)
+    return {account.pk: social_account_fetch_insights(account=account, since=since, until=until)
+            for account in insights_due_accounts().filter(seller=seller, platform__in=local)}
+
+
 # The demo's history is not news: its notification emails stay out of the console.
 @override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend")
 def seed(context) -> None:
     seller = demo_seller()
     accounts = demo_accounts(seller)
-    if not accounts or SocialPost.objects.filter(seller=seller).exists():
+    if not accounts:
         return
+    if not SocialPost.objects.filter(seller=seller).exists():
+        seed_posts(seller, accounts)
+    fetch_demo_insights(seller)  # after the posts: the local platform's figures follow from them
+
+
+def seed_posts(seller, accounts: dict[str, SocialAccount]) -> None:
     products = list(Product.objects.public().filter(seller=seller).prefetch_related("images").order_by("pk")[:4])
     if len(products) < 3:
         return

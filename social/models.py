@@ -207,6 +207,9 @@ class PostTarget(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(max_length=500, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
+    # When the beat last queued it, left `publishing` by a dead attempt, to be looked up: once per
+    # staleness period (its `updated_at` stays the attempt's, which its task's takeover matches).
+    recovery_queued_at = models.DateTimeField(null=True, blank=True)
     # The short code the target's link carries, so a visit and a sale are traced back to it.
     code = models.CharField(max_length=16, unique=True, default=new_attribution_code)
     created_at = models.DateTimeField(auto_now_add=True)

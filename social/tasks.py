@@ -91,7 +91,7 @@ DISPATCH_BATCH = 500
 def publish_due_targets() -> int:
     """Every minute: scheduled targets whose time has come are queued, each once even with two
     beats running (claimed by a conditional UPDATE), and targets a dead worker left `publishing`
-    are queued to be looked up."""
+    are queued to be looked up, once per staleness period however long the workers take."""
     from social.services.publishing import targets_dispatch
 
     return targets_dispatch(limit=DISPATCH_BATCH)

@@ -18,6 +18,7 @@ from social.platforms.base import (
     Credentials,
     DailyInsight,
     InvalidWebhook,
+    ManagedAccount,
     PlatformClient,
     PostRequest,
     Profile,
@@ -85,9 +86,13 @@ class LocalPlatformClient(PlatformClient):
         return self.grant(account_id)
 
     def grant(self, account_id: str) -> TokenGrant:
+        """The user's grant, naming the same local account as the one it manages too: Meta's flow
+        stores the managed accounts (Pages, Instagram accounts), X's the user itself."""
         profile = self.profile(account_id)
-        return TokenGrant(access_token=f"{TOKEN_PREFIX}{account_id}", scopes=self.default_scopes,
-                          user_id=profile.user_id, username=profile.username, display_name=profile.display_name)
+        token = f"{TOKEN_PREFIX}{account_id}"
+        return TokenGrant(access_token=token, scopes=self.default_scopes, user_id=profile.user_id,
+                          username=profile.username, display_name=profile.display_name,
+                          accounts=(ManagedAccount(profile=profile, access_token=token),))
 
     def refresh(self, credentials: Credentials) -> TokenGrant:
         return self.grant(self.account(credentials.access_token, credentials.platform_user_id))

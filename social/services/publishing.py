@@ -262,25 +262,45 @@ def read_image(file) -> MediaFile:
 def due_condition(now: datetime) -> Q:
     """Scheduled targets whose time has come and that were not queued since (queueing stamps
     `updated_at` past `scheduled_at`), or were queued so long ago that the message was lost; and
-    targets a dead attempt left `publishing`."""
+    targets a dead attempt left `publishing`, not yet queued to be looked up."""
     lease = now - timedelta(seconds=settings.SOCIAL_PUBLISH_STALE_SECONDS)
     due = Q(status=PostStatus.SCHEDULED, scheduled_at__lte=now) & (
         Q(updated_at__lte=F("scheduled_at")) | Q(updated_at__lt=lease))
-    return due | Q(status=PostStatus.PUBLISHING, updated_at__lt=stale_before(now))
+    return due | stale_unqueued_condition(now)
+
+
+def stale_unqueued_condition(now: datetime) -> Q:
+    """`publishing` since before the staleness limit, and not queued since that attempt began, or
+    queued a whole staleness period ago with no task taking it over since (busy workers, a lost
+    message): queued once per period, not by every beat until a task reaches it."""
+    stale = stale_before(now)
+    return Q(status=PostStatus.PUBLISHING, updated_at__lt=stale) & (
+        Q(recovery_queued_at__isnull=True) | Q(recovery_queued_at__lt=F("updated_at"))
+        | Q(recovery_queued_at__lt=stale))
+
+
+def target_stamp_queued(pk: int, status: str, updated_at: datetime, now: datetime) -> bool:
+    """Stamp a due target as queued by this dispatcher; False when another stamped it first. A
+    scheduled target's `updated_at` is moved past its `scheduled_at`; a stale `publishing` one keeps
+    its attempt's `updated_at` (its task's takeover matches it) and gets `recovery_queued_at`."""
+    if status == PostStatus.SCHEDULED:
+        return bool(PostTarget.objects.filter(pk=pk, status=PostStatus.SCHEDULED, updated_at=updated_at).update(
+            updated_at=now))
+    return bool(PostTarget.objects.filter(stale_unqueued_condition(now), pk=pk, updated_at=updated_at).update(
+        recovery_queued_at=now))
 
 
 def targets_dispatch(*, targets: QuerySet[PostTarget] | None = None, limit: int) -> int:
     """Queue up to `limit` due targets (one query when none is), each exactly once however many
-    dispatchers run: a scheduled target is queued only by the dispatcher whose conditional UPDATE
-    of its `updated_at` matched. A stale `publishing` one is queued as it is: its task takes it over
-    with its own conditional UPDATE. Returns how many were queued."""
+    dispatchers run: a target is queued only by the dispatcher whose conditional UPDATE stamped it.
+    A stale `publishing` one is then taken over by its task with its own conditional UPDATE.
+    Returns how many were queued."""
     targets = PostTarget.objects.all() if targets is None else targets
     now = timezone.now()
     found = targets.filter(due_condition(now)).order_by("updated_at", "pk").values_list("pk", "status", "updated_at")
     queued = 0
     for pk, status, updated_at in list(found[:limit]):
-        if status == PostStatus.SCHEDULED and not PostTarget.objects.filter(
-                pk=pk, status=PostStatus.SCHEDULED, updated_at=updated_at).update(updated_at=now):
+        if not target_stamp_queued(pk, status, updated_at, now):
             continue  # another dispatcher queued it
         after_commit(publish_target_task.delay, pk)
         queued += 1

@@ -1,7 +1,9 @@
 """The built-in local platform (SOCIAL_LOCAL_PLATFORM): its client answers the whole interface on
 this machine, it stands in only for platforms whose app is not set and only with the setting on, a
-production server refuses to start with it, the demo publishes through it, and a post published
-through the API reaches it and nothing else."""
+production server refuses to start with it, the demo publishes through it (and fills its accounts'
+insights from it, as the beat job would), a seller connects through its OAuth consent, a post
+published through the API reaches it and nothing else, and its insights reach the endpoint through
+the beat job."""
 
 from datetime import date, timedelta
 from urllib.parse import parse_qs, urlsplit
@@ -11,7 +13,15 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from social.checks import half_set_app_credentials, local_platform_in_production
-from social.models import AccountStatus, LocalPlatformPost, PostStatus, PostTarget, SocialAccount, SocialPost
+from social.models import (
+    AccountInsight,
+    AccountStatus,
+    LocalPlatformPost,
+    PostStatus,
+    PostTarget,
+    SocialAccount,
+    SocialPost,
+)
 from social.platforms import (
     Credentials,
     InvalidWebhook,
@@ -23,10 +33,14 @@ from social.platforms import (
 )
 from social.platforms.facebook import FacebookClient
 from social.platforms.x import XClient
+from social.tasks import fetch_insights
+from tests.conftest import authenticated_client
 from tests.products.factories import ProductFactory
 from tests.sellflow.test_settings import PRODUCTION_ENV, run_python
 
 API = "https://api.sellflow.test"
+RETURN_URL = "https://app.sellflow.test/social/accounts"
+FIGURES = ("followers", "impressions", "reach", "engagement", "link_clicks")
 ADA = Credentials(access_token="local-ada", platform_user_id="ada")
 
 
@@ -37,11 +51,29 @@ def local_platform(settings):
     settings.META_APP_ID = settings.META_APP_SECRET = ""
     settings.X_CLIENT_ID = settings.X_CLIENT_SECRET = ""
     settings.API_PUBLIC_URL = API
+    settings.SOCIAL_OAUTH_RETURN_URL = RETURN_URL
     return settings
 
 
 def publish(client, text="Kente in new colours", link="https://shop.test/p/1?ref=CODE123456", **fields):
     return client.publish(ADA, PostRequest(text=text, link=link, **fields))
+
+
+def week_before(day: date) -> list[date]:
+    return [day - timedelta(days=back) for back in range(6, -1, -1)]
+
+
+def as_entry(insight) -> dict:
+    return {"date": insight.day.isoformat(), **{name: getattr(insight, name) for name in FIGURES}}
+
+
+@pytest.fixture
+def no_platform_call(monkeypatch):
+    """From here on, asking the local platform for insights fails the test."""
+    def refused(*args, **kwargs):
+        raise AssertionError("the platform was asked for insights")
+
+    return lambda: monkeypatch.setattr(LocalPlatformClient, "insights", refused)
 
 
 # --- the client ---------------------------------------------------------------------------------
@@ -242,6 +274,55 @@ def test_the_demo_seller_has_local_accounts_published_and_scheduled_posts_once(l
 
 
 @pytest.mark.django_db
+def test_the_demo_fills_a_week_of_insights_from_the_local_posts_through_the_beats_service(local_platform,
+                                                                                         no_platform_call):
+    """`make run` runs no beat: seed_demo fetches the accounts' last 7 days itself, so the insights
+    endpoint (which never asks the platform) answers a full week: a quiet audience before the
+    demo's posts, then the day they were published."""
+    call_command("seed_demo")
+
+    accounts = SocialAccount.objects.filter(platform_user_id__startswith="demo-").order_by("platform")
+    seller_client = authenticated_client(accounts[0].seller)
+    today = timezone.now().date()
+    no_platform_call()
+    for account in accounts:
+        body = seller_client.get(f"/api/social/accounts/{account.pk}/insights/", {"days": 7}).json()
+        series = body["series"]
+        assert [entry["date"] for entry in series] == [day.isoformat() for day in week_before(today)]
+        assert all(entry[name] is not None for entry in series for name in FIGURES), account.platform
+        *quiet, posted = series
+        assert all(entry["impressions"] < 25 and entry["followers"] == 120 for entry in quiet)
+        assert posted["impressions"] >= 160 and posted["followers"] == 123  # its one post, published today
+        assert body["totals"]["followers_change"] == 3 and body["fetched_at"] is not None
+    assert AccountInsight.objects.count() == 7 * 3
+
+
+@pytest.mark.django_db
+def test_each_seed_fetches_the_insights_again_for_the_sellers_active_local_accounts_only(local_platform):
+    call_command("seed_demo")
+    seller = SocialAccount.objects.get(platform="facebook").seller
+    SocialAccount.objects.filter(seller=seller, platform="twitter").update(status=AccountStatus.REVOKED)
+    whatsapp = SocialAccount.objects.create(seller=seller, platform="whatsapp", platform_user_id="demo-whatsapp",
+                                            access_token="local-demo-whatsapp")
+    own, _ = SocialAccount.objects.update_or_create(
+        seller=seller, platform="facebook", platform_user_id="local-facebook",
+        defaults={"access_token": "local-local-facebook"})  # connected since through the local consent
+    fetched = {platform: AccountInsight.objects.filter(account__platform=platform).latest("fetched_at").fetched_at
+               for platform in ("instagram", "twitter")}
+
+    call_command("seed_demo")
+
+    assert AccountInsight.objects.filter(account__platform="instagram").latest("fetched_at").fetched_at > fetched[
+        "instagram"]
+    assert AccountInsight.objects.filter(account__platform="instagram").count() == 7
+    assert AccountInsight.objects.filter(account=own).count() == 7
+    assert not AccountInsight.objects.filter(account=whatsapp).exists()  # WhatsApp reports none
+    revoked = AccountInsight.objects.filter(account__platform="twitter")
+    assert revoked.count() == 7 and revoked.latest("fetched_at").fetched_at == fetched["twitter"]  # kept as it was
+    assert SocialPost.objects.filter(seller=seller).count() == 4
+
+
+@pytest.mark.django_db
 def test_the_demo_connects_no_account_to_a_platform_whose_real_app_is_set(local_platform):
     local_platform.META_APP_ID, local_platform.X_CLIENT_ID = "meta-app", "x-app"
 
@@ -272,6 +353,63 @@ def test_a_seller_connects_a_local_account_and_publishes_a_post_to_it(local_plat
     assert (target["status"], target["platform_post_id"]) == ("published", str(recorded.pk))
     assert target["platform_url"] == f"{API}/admin/social/localplatformpost/{recorded.pk}/change/"
     assert recorded.text.startswith("New kente this week") and target["code"] in recorded.link
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("asked", "platform"), [("facebook", "facebook"), ("instagram", "instagram"),
+                                                 ("x", "twitter")])
+def test_a_seller_connects_through_the_local_consent_and_is_sent_back_to_the_frontend(local_platform, seller,
+                                                                                     seller_client, api_client,
+                                                                                     asked, platform):
+    started = seller_client.get(f"/api/social/oauth/{asked}/start/")
+    assert started.status_code == 200, started.json()
+    url = urlsplit(started.json()["authorization_url"])
+    assert f"{url.scheme}://{url.netloc}{url.path}" == f"{API}/api/social/oauth/{platform}/callback/"
+
+    # The local consent is given at once: the browser goes straight back to the callback.
+    came_back = api_client.get(f"{url.path}?{url.query}")
+
+    assert came_back.status_code == 302
+    assert came_back["Location"] == f"{RETURN_URL}?social_connect=success&platform={platform}&accounts=1"
+    account = SocialAccount.objects.get(seller=seller)
+    assert (account.platform, account.platform_user_id, account.status) == (platform, f"local-{platform}",
+                                                                            AccountStatus.ACTIVE)
+    assert account.access_token == f"local-local-{platform}" and account.connected_at is not None
+    listed = seller_client.get("/api/social/accounts/").json()
+    assert [(entry["id"], entry["status"]) for entry in listed] == [(account.pk, "active")]
+    again = api_client.get(f"{url.path}?{url.query}")  # the state was used up
+    assert again["Location"] == f"{RETURN_URL}?social_connect=error&platform={platform}&reason=invalid_state"
+    assert SocialAccount.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_the_insights_job_fills_the_rows_from_the_local_posts_and_the_endpoint_answers_them(
+        local_platform, seller, seller_client, no_platform_call):
+    local_platform.SOCIAL_INSIGHTS_DAYS = 3
+    connected = seller_client.post("/api/social/accounts/", {"platform": "facebook",
+                                                             "access_token": "local-ada"}, format="json").json()
+    client = LocalPlatformClient(platform="facebook")
+    publish(client)
+    publish(client, link="https://shop.test/p/2?ref=YESTERDAY0")
+    LocalPlatformPost.objects.filter(link__contains="YESTERDAY0").update(
+        published_at=timezone.now() - timedelta(days=1))
+    today = timezone.now().date()
+    expected = client.insights(ADA, since=today - timedelta(days=2), until=today)
+
+    assert fetch_insights() == {"fetched": 1}
+
+    rows = AccountInsight.objects.filter(account_id=connected["id"]).order_by("day")
+    assert [(row.day, *(getattr(row, name) for name in FIGURES)) for row in rows] == [
+        (day.day, *(getattr(day, name) for name in FIGURES)) for day in expected]
+    assert expected[1].impressions >= 160 and expected[2].impressions >= 160 + 137  # each post's day, fading
+    no_platform_call()
+    response = seller_client.get(f"/api/social/accounts/{connected['id']}/insights/", {"days": 7})
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert body["series"] == [{"date": day.isoformat(), **dict.fromkeys(FIGURES)} for day in week_before(today)[:4]
+                              ] + [as_entry(day) for day in expected]
+    assert body["totals"]["impressions"] == sum(day.impressions for day in expected)
+    assert (body["totals"]["followers"], body["totals"]["followers_change"]) == (126, 6)
 
 
 # --- the admin ----------------------------------------------------------------------------------

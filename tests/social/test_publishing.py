@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from django.core.files.base import ContentFile
 from django.db import connection
+from django.db.models import F
 from django.utils import timezone
 
 from notifications.models import Notification
@@ -359,6 +360,49 @@ def test_a_queued_target_is_not_queued_again_by_the_next_beat(seller, x_account,
     assert len(queued) == 1
 
 
+def test_a_stale_target_is_queued_once_per_staleness_period_not_by_every_beat(settings, product_target,
+                                                                              fake_platform, monkeypatch):
+    """Workers busy elsewhere (or its message lost): the beat queues a target a dead attempt left
+    `publishing` once, and again only when a whole staleness period has passed without its task
+    taking it over, not every minute until one does."""
+    queued = []
+    monkeypatch.setattr("social.tasks.publish_target.delay", queued.append)
+    make_stale(product_target)
+
+    assert publish_due_targets() == 1
+    assert publish_due_targets() == 0
+    assert publish_due_targets() == 0
+
+    product_target.refresh_from_db()
+    assert product_target.status == PostStatus.PUBLISHING and product_target.attempts == 1  # left to its task
+    age = timedelta(seconds=settings.SOCIAL_PUBLISH_STALE_SECONDS + 1)
+    PostTarget.objects.filter(pk=product_target.pk).update(recovery_queued_at=timezone.now() - age)
+    assert publish_due_targets() == 1
+    assert queued == [product_target.pk, product_target.pk]
+    assert fake_platform.requests == []
+
+
+def test_a_queued_stale_target_is_still_taken_over_by_its_task_and_queued_again_when_stale_again(
+        product_target, fake_platform, monkeypatch):
+    """The stamp leaves the attempt's own timestamp alone: the task still takes the target over, and
+    a lookup with no answer is queued again once that attempt is stale in turn."""
+    queued = []
+    monkeypatch.setattr("social.tasks.publish_target.delay", queued.append)
+    fake_platform.routes[TIMELINE] = (503, {"title": "Service Unavailable"})
+    make_stale(product_target)
+    assert publish_due_targets() == 1
+
+    assert publish_target(product_target.pk) == "uncertain"  # the queued message, run late: taken over
+    assert publish_due_targets() == 0  # the takeover's attempt is fresh
+
+    # That attempt died too, and its staleness period has passed since.
+    PostTarget.objects.filter(pk=product_target.pk).update(updated_at=F("updated_at") - timedelta(minutes=30),
+                                                           recovery_queued_at=F("recovery_queued_at") -
+                                                           timedelta(minutes=30))
+    assert publish_due_targets() == 1
+    assert queued == [product_target.pk, product_target.pk]
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent writers need PostgreSQL")
 def test_two_beats_at_once_queue_each_due_target_once(seller, x_account, monkeypatch):
     queued, lock = [], threading.Lock()
@@ -369,6 +413,9 @@ def test_two_beats_at_once_queue_each_due_target_once(seller, x_account, monkeyp
 
     monkeypatch.setattr("social.tasks.publish_target.delay", record)
     targets = [scheduled_and_due(seller, x_account) for _ in range(20)]
+    left_by_dead_workers = [PostTargetFactory(post__seller=seller, account=x_account) for _ in range(10)]
+    for target in left_by_dead_workers:
+        make_stale(target)
     start = threading.Barrier(2)
 
     def beat():
@@ -384,7 +431,7 @@ def test_two_beats_at_once_queue_each_due_target_once(seller, x_account, monkeyp
     for thread in threads:
         thread.join(30)
 
-    assert sorted(queued) == sorted(target.pk for target in targets)
+    assert sorted(queued) == sorted(target.pk for target in targets + left_by_dead_workers)
 
 
 # --- no worker: publishing on read --------------------------------------------------------------
