@@ -307,6 +307,14 @@ PREFERENCES_REQUEST = {
 PATH_SOCIAL_ACCOUNTS = "/api/social/accounts/"
 PATH_SOCIAL_DISCONNECT = "/api/social/accounts/disconnect/"
 
+
+def path_social_insights(account_id: int) -> str:
+    return f"/api/social/accounts/{account_id}/insights/"  # line 538
+
+
+# Get Platform Insights, lines 541-542: "days: number of days (default: 7)"
+INSIGHTS_DEFAULT_DAYS = 7
+
 # Connect Platform, lines 527-533
 CONNECT_PLATFORM_REQUEST = {
     "platform": "facebook",
@@ -319,6 +327,11 @@ CONNECT_PLATFORM_REQUEST = {
 DISCONNECT_PLATFORM_REQUEST = {
     "platform": "facebook",
 }
+
+# --- The SellFlow README (seed 000), Social, lines 152-160: paths only, no bodies ---------------
+
+PATH_SOCIAL_POSTS = "/api/social/posts/"
+PATH_SOCIAL_SCHEDULES = "/api/social/schedules/"
 
 # --- 8. AI Services -------------------------------------------------------------------------
 
