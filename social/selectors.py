@@ -45,7 +45,7 @@ def sum_or_none(values) -> int | None:
 EARNING_STATUSES = (OrderStatus.CONFIRMED, OrderStatus.PROCESSING, OrderStatus.SHIPPED, OrderStatus.DELIVERED)
 
 
-def count_of(queryset, field: str = "pk", function=Count, output=None):
+def aggregate_of(queryset, field: str = "pk", function=Count, output=None):
     """A correlated scalar subquery: `function(field)` over `queryset` (0 when it holds nothing)."""
     output = output or IntegerField()
     total = queryset.order_by().annotate(group=Value(1)).values("group").annotate(
@@ -62,10 +62,11 @@ def with_results(targets: QuerySet[PostTarget]) -> QuerySet[PostTarget]:
         seller=OuterRef("post__seller"),
         referral_click_id__in=PostClick.objects.filter(target=OuterRef(OuterRef("pk"))).values("pk"))
     return targets.annotate(
-        click_count=count_of(clicks),
-        order_count=count_of(attributed.exclude(status=OrderStatus.CANCELLED)),
-        revenue=count_of(attributed.filter(status__in=EARNING_STATUSES, currency=OuterRef("post__seller__currency")),
-                         "total_amount", Sum, DecimalField(max_digits=14, decimal_places=2)),
+        click_count=aggregate_of(clicks),
+        order_count=aggregate_of(attributed.exclude(status=OrderStatus.CANCELLED)),
+        revenue=aggregate_of(
+            attributed.filter(status__in=EARNING_STATUSES, currency=OuterRef("post__seller__currency")),
+            "total_amount", Sum, DecimalField(max_digits=14, decimal_places=2)),
         currency=F("post__seller__currency"),
     )
 
