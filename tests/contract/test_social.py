@@ -176,7 +176,7 @@ class TestProductSocialPost:
             listed_product["id"], "Check out our new product!", ["#Wireless", "#Tech"])
         [target] = post["targets"]
         assert (target["account"], target["platform"], target["status"]) == (account["id"], "facebook", "draft")
-        assert f"ref={target['code']}" in target["link"]
+        assert target["link"].endswith(f"/r/{target['code']}")
 
         published = seller_tab.fetch("POST", f"{doc.PATH_SOCIAL_POSTS}{post['id']}/publish/")
 
