@@ -1,9 +1,11 @@
 """Posts, written: creating a post with one target per account (validated against every
-platform's rules before anything is queued), editing it, scheduling it and deleting it while
-nothing has reached a platform. Publishing is the publishing task's."""
+platform's rules before anything is queued), editing it and scheduling it while nothing has
+reached a platform, and deleting it: before publishing, or once published only together with its
+posts at the platforms (`at_platform`). Publishing is the publishing task's."""
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from http import HTTPStatus
 
 from django.db import transaction
 from django.utils import timezone
@@ -16,7 +18,7 @@ from products.models import Product, ProductImage
 from products.services import product_images_prepare
 from sellflow.exceptions import ApplicationError, Conflict
 from sellflow.images import Uploader
-from social.errors import NotConnected
+from social.errors import NotConnected, application_error_for
 from social.models import (
     LOCKED_STATUSES,
     AccountStatus,
@@ -27,7 +29,9 @@ from social.models import (
     SocialAccount,
     SocialPost,
 )
+from social.platforms import NotConfigured, NotSupported, PermanentError, PlatformClient, PlatformError, TokenExpired
 from social.post_rules import post_text, target_link, target_problems
+from social.services import account_lost, credentials_of, platform_client
 
 # Targets a schedule or an edit may still change: nothing of them has reached a platform.
 OPEN_STATUSES = (PostStatus.DRAFT, PostStatus.SCHEDULED)
@@ -179,9 +183,140 @@ def post_schedule(*, social_post: SocialPost, scheduled_at: datetime, accounts: 
     return [target for target in targets if target.status in OPEN_STATUSES]
 
 
-def post_delete(*, social_post: SocialPost) -> None:
+# --- deleting, at the platforms too ---------------------------------------------------------------
+
+class PostPublished(Conflict):
+    code = "post_locked"
+    message = ("This post was published: it is deleted only together with its posts at the platforms. Delete it "
+               "with ?at_platform=true to do both.")
+
+
+class PostPublishing(Conflict):
+    code = "post_locked"
+    message = "This post is being published: wait until it is done, then delete it with ?at_platform=true."
+
+
+class CannotDeleteAtPlatform(Conflict):
+    code = "cannot_delete_at_platform"
+    message = ("A platform of this post does not let SellFlow delete it there: delete it at that platform yourself. "
+               "SellFlow keeps the post, and its link's clicks and sales, while it is live there.")
+
+
+class AccountNeedsReconnect(Conflict):
+    code = "account_needs_reconnect"
+    message = "The account this post was published as has lost its access: reconnect it, then delete the post again."
+
+
+class PlatformRefusedDeletion(Conflict):
+    code = "platform_refused"
+    message = "The platform refused to delete the post there (its message is in details)."
+
+
+class PostGone(ApplicationError):
+    status_code = HTTPStatus.NOT_FOUND
+    code = "not_found"
+    message = "Not found."
+
+
+# Why a platform's API cannot delete what was published, in the seller's words.
+UNDELETABLE_REASONS = {
+    "instagram": "Instagram does not let apps delete a published post: delete it in the Instagram app.",
+    "whatsapp": "WhatsApp cannot take a sent message back.",
+}
+
+
+def post_delete(*, social_post: SocialPost, at_platform: bool = False) -> None:
+    """Delete the post. Before publishing, here only; once a target is published, only with
+    `at_platform`: each published target is deleted at its platform first, one by one and outside
+    any transaction, and the post is deleted here only when all of them are gone there. A failure
+    stops at that target, keeps the post, and names the targets already gone at their platform
+    (`removed_at_platform`, deleting them again counts as done)."""
+    removed = targets_remove_at_platforms(targets_to_remove(social_post)) if at_platform else None
     with transaction.atomic():
-        _lock_open_post(social_post).delete()
+        locked = SocialPost.objects.select_for_update().filter(pk=social_post.pk).first()
+        if locked is None:
+            raise PostGone()  # deleted meanwhile by another request
+        # The targets' row locks hold off a publishing task's claim until the rows are gone.
+        check_deletable(list(PostTarget.objects.select_for_update().filter(post=locked)), removed=removed)
+        locked.delete()
+
+
+def removal_progress(removed: list[int] | None) -> dict:
+    return {} if removed is None else {"removed_at_platform": list(removed)}
+
+
+def check_deletable(targets: list[PostTarget], *, removed: list[int] | None) -> None:
+    """Nothing on its way to a platform, and nothing left live at one: every published target was
+    deleted there (`removed`: by this request; None: deletion at the platforms was not asked)."""
+    if any(target.status == PostStatus.PUBLISHING for target in targets):
+        raise PostPublishing(details=removal_progress(removed))
+    live = [target.pk for target in targets if target.status == PostStatus.PUBLISHED and target.pk not in
+            (removed or [])]
+    if live and removed is None:
+        raise PostPublished(details={"published": live})
+    if live:
+        raise PostPublishing("A target of this post was published meanwhile: delete it again.",
+                             details={"published": live, **removal_progress(removed)})
+
+
+def targets_to_remove(social_post: SocialPost) -> list[tuple[PostTarget, PlatformClient]]:
+    """The post's published targets with their platforms' clients, checked before any platform
+    is called: a publishing target, a platform that cannot delete (the whole request is refused
+    rather than leave a live post without its record) or an account without access is a 409."""
+    targets = list(PostTarget.objects.filter(post=social_post).select_related("account").order_by("pk"))
+    if any(target.status == PostStatus.PUBLISHING for target in targets):
+        raise PostPublishing(details=removal_progress([]))
+    published = [target for target in targets if target.status == PostStatus.PUBLISHED]
+    clients = {platform: platform_client(platform) for platform in {target.platform for target in published}}
+    undeletable = [target for target in published
+                   if not (clients[target.platform].can_delete and target.platform_post_id)]
+    if undeletable:
+        raise CannotDeleteAtPlatform(details={"targets": [undeletable_reason(target) for target in undeletable],
+                                              **removal_progress([])})
+    disconnected = [target for target in published
+                    if target.account.status != AccountStatus.ACTIVE or not target.account.access_token]
+    if disconnected:
+        raise AccountNeedsReconnect(details={"targets": [
+            f"{target.pk}: the {target.get_platform_display()} account is {target.account.status}: reconnect it."
+            for target in disconnected], **removal_progress([])})
+    return [(target, clients[target.platform]) for target in published]
+
+
+def undeletable_reason(target: PostTarget) -> str:
+    platform = target.get_platform_display()
+    reason = UNDELETABLE_REASONS.get(target.platform, f"{platform} cannot delete it from here: delete it there.")
+    return f"{target.pk}: {reason}" + (f" It is at {target.platform_url}" if target.platform_url else "")
+
+
+def targets_remove_at_platforms(removals: list[tuple[PostTarget, PlatformClient]]) -> list[int]:
+    """Delete each target at its platform, in order; the first failure stops here. Returns the
+    ids of the targets gone at their platform."""
+    removed: list[int] = []
+    for target, client in removals:
+        try:
+            client.delete(credentials_of(target.account), target.platform_post_id)
+        except PlatformError as error:
+            raise removal_failed(target, error, removed=removed) from None
+        # TODO(lead): set removed_at (then targets_to_remove skips the target and check_deletable counts it gone)
+        removed.append(target.pk)
+    return removed
+
+
+def removal_failed(target: PostTarget, error: PlatformError, *, removed: list[int]) -> ApplicationError:
+    """What the seller is told when a platform did not delete a target: what to do next, which
+    target and platform, the platform's words, and what is already gone."""
+    details = {"target": target.pk, "platform": target.platform, "platform_message": str(error),
+               **removal_progress(removed)}
+    if isinstance(error, NotSupported):
+        return CannotDeleteAtPlatform(details=details)
+    if isinstance(error, TokenExpired):
+        account_lost(target.account, AccountStatus.EXPIRED, str(error))
+        return AccountNeedsReconnect(details=details)
+    if isinstance(error, PermanentError) and not isinstance(error, NotConfigured):
+        return PlatformRefusedDeletion(details=details)
+    answer = application_error_for(error)  # 502, with Retry-After when limited; 503 when not configured
+    answer.details |= details
+    return answer
 
 
 def accounts_for_platform(*, seller: User, platform: str) -> list[SocialAccount]:

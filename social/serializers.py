@@ -352,6 +352,13 @@ class PostListQuerySerializer(QuerySerializer):
         return fields
 
 
+class PostDeleteQuerySerializer(QuerySerializer):
+    at_platform = serializers.BooleanField(
+        required=False, default=False,
+        help_text="Also delete the post at its platforms: each `published` target is deleted there first, then "
+                  "the post here. Needed once a target is published.")
+
+
 class ScheduleQuerySerializer(QuerySerializer):
     to = serializers.DateTimeField(required=False, help_text="Scheduled at or before (ISO 8601; without an offset, "
                                                              "in your profile's `timezone`).")

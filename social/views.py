@@ -427,10 +427,33 @@ class SocialPostDetailView(OwnAccountsMixin, APIView):
         posts.post_update(social_post=social_post, changes=changes)
         return post_response(request, social_post)
 
-    @extend_schema(tags=POST_TAGS, summary="Delete a post before it is published", responses={
-        204: None, **error_responses(409, s409="A target is publishing or published (`post_locked`).")})
+    @extend_schema(
+        tags=POST_TAGS, summary="Delete a post (once published, at its platforms too)",
+        parameters=[s.PostDeleteQuerySerializer],
+        description="Before publishing, the post is deleted here. Once a target is `published`, only with "
+                    "`?at_platform=true`: each published target is deleted at its platform, one after the other "
+                    "(a post already gone there counts as deleted), and the post is deleted here only when all "
+                    "of them are gone. If a platform fails, the post is kept and the error's "
+                    "`details.removed_at_platform` lists the targets already deleted at their platform: send the "
+                    "delete again. A platform whose API cannot delete a published post (Instagram; WhatsApp "
+                    "messages) refuses the whole request before any platform is asked: delete it there yourself; "
+                    "SellFlow keeps the post, and its link's clicks and sales, while it is live there.",
+        responses={204: None, **error_responses(
+            400, 404, 409, 502, 503,
+            s400="`at_platform` is not a boolean (`invalid`).",
+            s404="No such post of yours (`not_found`).",
+            s409="A target is being published, or was published and `at_platform` is not set (`post_locked`); "
+                 "a platform cannot delete a published post (`cannot_delete_at_platform`, the targets in "
+                 "details); an account the post was published as must be reconnected first "
+                 "(`account_needs_reconnect`); the platform refused (`platform_refused`, its message in details).",
+            s502="A platform did not answer or limits requests (`provider_error`, with `Retry-After` when it said "
+                 "how long): nothing was deleted here.",
+            s503="This server has no app credentials for the platform (`unavailable`).")})
     def delete(self, request, pk):
-        posts.post_delete(social_post=self.own_post(pk))
+        query = s.PostDeleteQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        social_post = get_object_or_404(SocialPost.objects.filter(seller=request.user), pk=pk)
+        posts.post_delete(social_post=social_post, at_platform=query.validated_data["at_platform"])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
