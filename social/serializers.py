@@ -264,7 +264,7 @@ class PostTargetSerializer(serializers.ModelSerializer):
     class Meta:
         model = PostTarget
         fields = ["id", "account", "account_username", "platform", "status", "scheduled_at", "published_at",
-                  "platform_post_id", "platform_url", "attempts", "last_error", "code", "link"]
+                  "removed_at", "platform_post_id", "platform_url", "attempts", "last_error", "code", "link"]
         read_only_fields = fields
 
     def get_link(self, target) -> str:

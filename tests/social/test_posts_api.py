@@ -34,8 +34,9 @@ def link(product_id: int, platform: str, code: str) -> str:
 def target_body(target: PostTarget, product_id: int | None, **changes) -> dict:
     return {"id": target.pk, "account": target.account_id, "account_username": target.account.platform_username,
             "platform": target.platform, "status": "draft", "scheduled_at": None, "published_at": None,
-            "platform_post_id": "", "platform_url": "", "attempts": 0, "last_error": "", "code": target.code,
-            "link": link(product_id, target.platform, target.code) if product_id else "", **changes}
+            "removed_at": None, "platform_post_id": "", "platform_url": "", "attempts": 0, "last_error": "",
+            "code": target.code, "link": link(product_id, target.platform, target.code) if product_id else "",
+            **changes}
 
 
 def target_with_results(target: PostTarget, product_id: int | None, **changes) -> dict:
