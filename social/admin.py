@@ -78,8 +78,8 @@ class PostTargetInline(admin.TabularInline):
 
     model = PostTarget
     extra = 0
-    fields = ("account", "platform", "status", "scheduled_at", "published_at", "platform_post_id", "platform_url",
-              "attempts", "last_error", "code")
+    fields = ("account", "platform", "status", "scheduled_at", "published_at", "removed_at", "platform_post_id",
+              "platform_url", "attempts", "last_error", "code")
     readonly_fields = fields
     can_delete = False
 

@@ -4,13 +4,27 @@ Account Activity events (`for_user_id` + `*_events` lists). Pure rules: no model
 the body given here has been verified already.
 
 Meta names no event id, so a change's id is the digest of what identifies it (object, entry,
-time, field, value): a redelivery of the same notification gets the same id, and is stored once."""
+time, field, value): a redelivery of the same notification gets the same id, and is stored once.
+
+What an event says about a post SellFlow published is read here too, as `PostUpdate`s naming the
+platform's own id for it (the one publishing stored as the target's `platform_post_id`):
+- Facebook Page feed, an item that is a post of the Page (status, photo, video...) with verb
+  `remove`: `value.post_id` (`<page>_<post>`, as the Graph answers a publish) was removed. A
+  removed comment names its post too, and is not the post's removal.
+- X `tweet_delete_events`: `status.id` was deleted.
+- WhatsApp Cloud API `statuses[]`: `id` is the message id the send answered; `failed` (with the
+  platform's `errors[]`) means it never reached the customer. `sent`, `delivered` and `read` say
+  nothing SellFlow keeps on a target: they stay stored events.
+- Nothing else: Instagram sends no webhook when media is deleted, and a post's creation (Facebook
+  feed `add`, the account's own tweet) names an id SellFlow records only when the publish call
+  answers, so it cannot be matched to a target still `publishing`."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from social.models import EventKind
 
@@ -21,10 +35,26 @@ POST_ITEMS = frozenset({"status", "post", "photo", "video", "share", "link", "al
 INSTAGRAM_FIELDS = {"comments": EventKind.COMMENT, "live_comments": EventKind.COMMENT,
                     "mentions": EventKind.MENTION, "messages": EventKind.DIRECT_MESSAGE}
 EVENT_ID_LENGTH = 200
+PLATFORM_POST_ID_LENGTH = 200  # PostTarget.platform_post_id
+ERROR_LENGTH = 300
 
 
 class MalformedEvent(ValueError):
     """The body is not what the platform sends (not JSON, or not its notification's shape)."""
+
+
+class PostChange(StrEnum):
+    REMOVED = "removed"  # deleted at the platform
+    FAILED = "failed"  # the platform gave up on it after accepting it (a WhatsApp message not delivered)
+
+
+@dataclass(frozen=True)
+class PostUpdate:
+    """What one event says happened to one post, named by the platform's id for it."""
+
+    platform_post_id: str
+    change: PostChange
+    error: str = ""  # FAILED: the platform's reason
 
 
 @dataclass(frozen=True)
@@ -34,6 +64,7 @@ class InboundEvent:
     kind: str
     account_user_id: str  # the connected account's platform_user_id, "" when the event names none
     payload: dict = field(repr=False)
+    post_updates: tuple[PostUpdate, ...] = ()
 
 
 def digest(*parts) -> str:
@@ -87,9 +118,10 @@ def meta_change(platform: str, kind_of_object: str, entry: dict, change) -> Inbo
         account = str((value.get("metadata") or {}).get("phone_number_id") or "") if isinstance(
             value.get("metadata"), dict) else ""
     event_id = "meta:" + digest(kind_of_object, entry.get("id"), entry.get("time"), name, change.get("value"))
-    return InboundEvent(platform=platform, event_id=event_id, kind=meta_change_kind(platform, name, value),
-                        account_user_id=account, payload={"object": kind_of_object, "entry_id": entry.get("id"),
-                                                          "time": entry.get("time"), **change})
+    kind = meta_change_kind(platform, name, value)
+    return InboundEvent(platform=platform, event_id=event_id, kind=kind, account_user_id=account,
+                        payload={"object": kind_of_object, "entry_id": entry.get("id"), "time": entry.get("time"),
+                                 **change}, post_updates=meta_post_updates(platform, kind, value))
 
 
 def meta_change_kind(platform: str, name: str, value: dict) -> str:
@@ -109,6 +141,39 @@ def meta_change_kind(platform: str, name: str, value: dict) -> str:
             return EventKind.DELETION
         return EventKind.COMMENT if item == "comment" else EventKind.POST_STATUS
     return EventKind.MENTION if item == "mention" else EventKind.OTHER
+
+
+def meta_post_updates(platform: str, kind: str, value: dict) -> tuple[PostUpdate, ...]:
+    if platform == "whatsapp" and kind == EventKind.POST_STATUS:
+        statuses = value.get("statuses")
+        return tuple(filter(None, map(whatsapp_status_update, statuses if isinstance(statuses, list) else [])))
+    if platform == "facebook" and kind == EventKind.DELETION and value.get("item") in POST_ITEMS:
+        post_id = platform_id(value.get("post_id"))
+        return (PostUpdate(post_id, PostChange.REMOVED),) if post_id else ()
+    return ()
+
+
+def whatsapp_status_update(status) -> PostUpdate | None:
+    """A `failed` status of a message we sent, with the platform's first error as the reason."""
+    if not isinstance(status, dict) or status.get("status") != "failed" or not platform_id(status.get("id")):
+        return None
+    return PostUpdate(platform_id(status["id"]), PostChange.FAILED, error=whatsapp_failure(status.get("errors")))
+
+
+def whatsapp_failure(errors) -> str:
+    """`whatsapp: <title> (<code>)` from the status's first error, e.g. `Message undeliverable (131026)`."""
+    error = errors[0] if isinstance(errors, list) and errors and isinstance(errors[0], dict) else {}
+    title = error.get("title") or error.get("message")
+    code = platform_id(error.get("code"))
+    reason = title if isinstance(title, str) else "the message could not be delivered"
+    return (f"whatsapp: {reason}" + (f" ({code})" if code else ""))[:ERROR_LENGTH]
+
+
+def platform_id(value) -> str:
+    """A platform's id for a post as sent (a string or a number), "" for anything else."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return ""
+    return str(value)[:PLATFORM_POST_ID_LENGTH]
 
 
 def meta_message(platform: str, entry: dict, message) -> InboundEvent:
@@ -149,8 +214,10 @@ def x_event(user: str, name: str, item: dict) -> InboundEvent:
     elif name == "direct_message_events" and item.get("type") == "message_create":
         kind = EventKind.DIRECT_MESSAGE
     key = f"{name}:{own_id}" if isinstance(own_id, str | int) and str(own_id) else f"{name}:{digest(user, item)}"
+    removed = platform_id(own_id) if kind == EventKind.DELETION else ""
     return InboundEvent(platform="twitter", event_id=key[:EVENT_ID_LENGTH], kind=kind, account_user_id=user,
-                        payload={"for_user_id": user, "type": name, "event": item})
+                        payload={"for_user_id": user, "type": name, "event": item},
+                        post_updates=(PostUpdate(removed, PostChange.REMOVED),) if removed else ())
 
 
 def x_post_kind(user: str, post: dict) -> str:

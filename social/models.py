@@ -210,6 +210,11 @@ class PostTarget(models.Model):
     # When the beat last queued it, left `publishing` by a dead attempt, to be looked up: once per
     # staleness period (its `updated_at` stays the attempt's, which its task's takeover matches).
     recovery_queued_at = models.DateTimeField(null=True, blank=True)
+    # Set by the platform's deletion event: the post is gone from the platform (deleted there, not
+    # by SellFlow). The target stays `published` and keeps its history.
+    removed_at = models.DateTimeField(null=True, blank=True, help_text="When the platform told SellFlow the post "
+                                                                       "was deleted there (the target stays "
+                                                                       "published); empty while it is live.")
     # The short code the target's link carries, so a visit and a sale are traced back to it.
     code = models.CharField(max_length=16, unique=True, default=new_attribution_code)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -1,6 +1,8 @@
 """What each platform accepts in a post, checked before anything is queued. The text rules are
 the AI's (ai/rules.py, one source of truth); the image counts are the platforms' own: X takes at
-most 4 images, an Instagram post needs 1 and a carousel holds at most 10."""
+most 4 images, an Instagram post needs 1 and a carousel holds at most 10. WhatsApp takes no posts
+at all: its Cloud API sends a message to one customer's number and cannot post to Status or
+Channels, so a WhatsApp account is refused as a target when the post is made, not at publish."""
 
 from django.conf import settings
 
@@ -12,9 +14,15 @@ from social.platforms.x import MAX_IMAGES as X_MAX_IMAGES
 
 SHARE_CAMPAIGN = "social_post"
 MAX_POST_IMAGES = 10
-# (fewest, most) images a post takes on each platform; a WhatsApp message carries one image.
+# (fewest, most) images a post takes on each platform.
 IMAGE_LIMITS = {Platform.TWITTER: (0, X_MAX_IMAGES), Platform.INSTAGRAM: (1, MAX_CAROUSEL_ITEMS),
-                Platform.FACEBOOK: (0, MAX_POST_IMAGES), Platform.WHATSAPP: (0, 1)}
+                Platform.FACEBOOK: (0, MAX_POST_IMAGES)}
+# Platforms with a client that SellFlow still does not post to, and why.
+NOT_POSTED_TO = {
+    Platform.WHATSAPP: "SellFlow sends WhatsApp messages to customers from the chat and marketing apps, not as "
+                       "posts (the WhatsApp Cloud API sends a message to one customer's number; it cannot post to "
+                       "Status or Channels).",
+}
 
 
 def post_text(content: str, hashtags: list[str]) -> str:
@@ -42,11 +50,21 @@ def parse_hashtags(value: str | list[str]) -> tuple[list[str], list[str]]:
     return tags, problems
 
 
+def platform_problem(platform: str) -> str:
+    """Why SellFlow posts nothing to this platform at all ("" when it does)."""
+    label = Platform(platform).label
+    if platform in NOT_POSTED_TO:
+        return f"{label}: {NOT_POSTED_TO[platform]}"
+    if platform not in CLIENT_CLASSES:
+        return f"{label}: SellFlow cannot publish there yet."
+    return ""
+
+
 def target_problems(*, platform: str, text: str, link: str, image_count: int) -> dict[str, list[str]]:
     """Why the post cannot go to this platform, by field (empty when it can)."""
+    if problem := platform_problem(platform):
+        return {"accounts": [problem]}
     label = Platform(platform).label
-    if platform not in CLIENT_CLASSES:
-        return {"accounts": [f"{label}: SellFlow cannot publish there yet."]}
     problems: dict[str, list[str]] = {}
     full_text = PostRequest(text=text, link=link).text_with_link()
     if not text.strip() and not image_count:

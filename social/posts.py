@@ -30,11 +30,12 @@ from social.models import (
     SocialPost,
 )
 from social.platforms import NotConfigured, NotSupported, PermanentError, PlatformClient, PlatformError, TokenExpired
-from social.post_rules import post_text, target_link, target_problems
+from social.post_rules import platform_problem, post_text, target_link, target_problems
 from social.services import account_lost, credentials_of, platform_client
 
 # Targets a schedule or an edit may still change: nothing of them has reached a platform.
 OPEN_STATUSES = (PostStatus.DRAFT, PostStatus.SCHEDULED)
+TARGETS_REFUSED = "The post breaks the rules of a platform it goes to."
 
 
 class PostLocked(Conflict):
@@ -67,6 +68,7 @@ def generate_copy(*, seller: User, post: PostInput, language: str = "en") -> Pos
         raise ApplicationError("Choose a product for the AI to write about.", details={
             "product": ["Needed with generate: true."]})
     check_accounts(post.accounts)  # refused before the generation is paid for
+    check_platforms(post.accounts)
     check_schedule(post.scheduled_at)
     platform = min((account.platform for account in post.accounts), key=lambda name: POST_LIMITS[name])
     content, _ = content_generate(user=seller, product=post.product, request=ContentRequest(
@@ -82,6 +84,15 @@ def check_accounts(accounts: list[SocialAccount]) -> None:
             f"{account.pk}: {account.get_platform_display()} account is {account.status}." for account in inactive]})
 
 
+def check_platforms(accounts: list[SocialAccount]) -> None:
+    """Accounts on a platform SellFlow posts nothing to (WhatsApp, TikTok): 400, said by
+    `check_targets` too; here for a caller that must refuse them before anything else."""
+    problems = [problem for platform in sorted({account.platform for account in accounts})
+                if (problem := platform_problem(platform))]
+    if problems:
+        raise ApplicationError(TARGETS_REFUSED, details={"accounts": problems})
+
+
 def check_targets(*, post: PostInput, codes: dict[int, str]) -> None:
     """Every platform's rules at once, so the seller fixes everything in one go: 400 with the
     reasons by field."""
@@ -94,7 +105,7 @@ def check_targets(*, post: PostInput, codes: dict[int, str]) -> None:
                                               image_count=len(post.images) + len(post.uploads)).items():
             details.setdefault(name, []).extend(problems)
     if details:
-        raise ApplicationError("The post breaks the rules of a platform it goes to.", details=details)
+        raise ApplicationError(TARGETS_REFUSED, details=details)
 
 
 def check_schedule(scheduled_at: datetime | None) -> None:

@@ -11,7 +11,7 @@ from sellflow.images import ImageUploadField
 from sellflow.platforms import SOCIAL_CHOICES, PlatformField
 from social.models import PostImage, PostMedia, PostStatus, PostTarget, SocialAccount, SocialPost
 from social.platforms import CLIENT_CLASSES
-from social.post_rules import MAX_POST_IMAGES, parse_hashtags, post_text, target_link
+from social.post_rules import MAX_POST_IMAGES, parse_hashtags, platform_problem, post_text, target_link
 
 # The platforms an account can be connected on: those with a client (TikTok has none yet).
 CONNECTABLE_CHOICES = [(value, label) for value, label in SOCIAL_CHOICES if value in CLIENT_CLASSES]
@@ -214,18 +214,29 @@ class SocialPostCreateSerializer(PostFieldsMixin):
                                                  "goes with the post.")
     accounts = id_list(min_length=1,
                                      max_length=MAX_POST_ACCOUNTS,
-                                     help_text="Your connected accounts (ids): one target each, a cross-post.")
+                                     help_text="Your connected Facebook, Instagram or X accounts (ids): one target "
+                                               "each, a cross-post. A WhatsApp account is refused (400): SellFlow "
+                                               "sends WhatsApp messages to customers from the chat and marketing "
+                                               "apps, not as posts.")
 
 
 class ProductSocialPostSerializer(PostFieldsMixin):
     """The API document's body, with `scheduled_at` and `accounts` added."""
 
-    platform = PlatformField(choices=SOCIAL_CHOICES)
+    platform = PlatformField(choices=SOCIAL_CHOICES,
+                             help_text="`facebook`, `instagram` or `twitter`. `whatsapp` is refused (400): "
+                                       "SellFlow sends WhatsApp messages to customers from the chat and marketing "
+                                       "apps, not as posts; `tiktok` has no client yet.")
     is_scheduled = serializers.BooleanField(default=False, help_text="True with `scheduled_at`.")
     accounts = id_list(required=False, allow_empty=False,
                                      max_length=MAX_POST_ACCOUNTS,
                                      help_text="Your accounts of this platform (ids); all your active ones when "
                                                "missing.")
+
+    def validate_platform(self, platform: str) -> str:
+        if problem := platform_problem(platform):
+            raise serializers.ValidationError(problem)
+        return platform
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
@@ -264,7 +275,7 @@ class PostTargetSerializer(serializers.ModelSerializer):
     class Meta:
         model = PostTarget
         fields = ["id", "account", "account_username", "platform", "status", "scheduled_at", "published_at",
-                  "platform_post_id", "platform_url", "attempts", "last_error", "code", "link"]
+                  "removed_at", "platform_post_id", "platform_url", "attempts", "last_error", "code", "link"]
         read_only_fields = fields
 
     def get_link(self, target) -> str:

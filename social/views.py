@@ -288,7 +288,9 @@ def seller_timezone(request):
 POST_CREATE_ERRORS = error_responses(
     400, 403, 404, 409, 429, 502,
     s400="Invalid body, an account that is not `active`, a time in the past, or a post a platform would refuse "
-         "(`invalid`, the reasons by field in details: length with hashtags and link, hashtags, images).",
+         "(`invalid`, the reasons by field in details: length with hashtags and link, hashtags, images). WhatsApp "
+         "takes no posts (`invalid`, why in details): SellFlow sends WhatsApp messages to customers from the chat "
+         "and marketing apps.",
     s403="Not a seller (`permission_denied`), or with `generate` the AI switched off in the profile "
          "(`ai_disabled`).",
     s404="A product, account or image that is not yours (`not_found`, the ids in details).",
@@ -462,7 +464,9 @@ class ProductSocialPostView(OwnAccountsMixin, APIView):
                    request=s.ProductSocialPostSerializer, parameters=[IDEMPOTENCY_PARAMETER],
                    description="To every active account of `platform` unless `accounts` names some; `is_scheduled` "
                                "with `scheduled_at` schedules it. The product's share link, with each target's "
-                               "attribution code, goes with the post.",
+                               "attribution code, goes with the post. `whatsapp` is refused (400, why in "
+                               "`details.platform`): SellFlow sends WhatsApp messages to customers from the chat and "
+                               "marketing apps, not as posts.",
                    responses={201: s.SocialPostSerializer, **POST_CREATE_ERRORS})
     @idempotent
     def post(self, request, pk):

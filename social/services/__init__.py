@@ -1,7 +1,8 @@
 """Every write of the social app's connected accounts: connecting one with a token the platform
 has checked, disconnecting (revoking at the platform when it can), storing what an OAuth grant
 names, refreshing tokens before they run out, storing the accounts' daily insights, and the
-platforms' inbound webhook events. Platform calls happen outside transactions."""
+platforms' inbound webhook events (with what they say about published posts: removed at the
+platform, a WhatsApp message not delivered). Platform calls happen outside transactions."""
 
 import base64
 import hashlib
@@ -18,6 +19,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from sellflow.platforms import normalize_platform
+from sellflow.transactions import after_commit
 from social import notifications
 from social.errors import (
     AccountRefused,
@@ -30,8 +32,16 @@ from social.errors import (
     WebhooksNotConfigured,
     application_error_for,
 )
-from social.inbound import InboundEvent, MalformedEvent, parse_events
-from social.models import AccountInsight, AccountStatus, OAuthState, PlatformEvent, SocialAccount
+from social.inbound import InboundEvent, MalformedEvent, PostChange, PostUpdate, parse_events
+from social.models import (
+    AccountInsight,
+    AccountStatus,
+    OAuthState,
+    PlatformEvent,
+    PostStatus,
+    PostTarget,
+    SocialAccount,
+)
 from social.platforms import (
     Credentials,
     DailyInsight,
@@ -410,12 +420,14 @@ def social_events_receive(*, platform: str, body: bytes, headers: Mapping[str, s
 
 
 def events_store(events: list[InboundEvent]) -> dict[str, int]:
+    """Store the events not stored before and, in the same transaction, apply what the new ones
+    say about published posts (`post_targets_update`): a replay is skipped whole."""
     keys = {(event.platform, event.event_id) for event in events}
     known = set(PlatformEvent.objects.filter(
         platform__in={platform for platform, _ in keys}, event_id__in={event_id for _, event_id in keys},
     ).values_list("platform", "event_id"))
     accounts = accounts_named(events)
-    new, seen = [], set()
+    new, updates, seen = [], [], set()
     for event in events:
         key = (event.platform, event.event_id)
         if key in known or key in seen:
@@ -424,9 +436,39 @@ def events_store(events: list[InboundEvent]) -> dict[str, int]:
         new.append(PlatformEvent(platform=event.platform, event_id=event.event_id, kind=event.kind,
                                  account=accounts.get((event.platform, event.account_user_id)),
                                  payload=event.payload))
-    # A delivery racing this one may store the same events first: theirs stand, nothing changes.
-    PlatformEvent.objects.bulk_create(new, ignore_conflicts=True)
+        updates += [(event.platform, event.account_user_id, update) for update in event.post_updates
+                    if event.account_user_id]
+    with transaction.atomic():
+        # A delivery racing this one may store the same events first: theirs stand, and the
+        # updates below are conditional, so applying them twice changes nothing the second time.
+        PlatformEvent.objects.bulk_create(new, ignore_conflicts=True)
+        for platform, account_user_id, update in updates:
+            post_targets_update(platform=platform, account_user_id=account_user_id, update=update)
     return {"stored": len(new), "duplicates": len(events) - len(new)}
+
+
+def post_targets_update(*, platform: str, account_user_id: str, update: PostUpdate) -> int:
+    """Apply one platform event to the targets it is about: those published as that platform
+    account (whichever seller's connection of it published them) under the platform's id for the
+    post. Another account's target never matches, even with the same id. Returns how many changed.
+
+    - REMOVED (Facebook feed `remove` of a Page post, X tweet deletion): `removed_at` is set once;
+      the target stays `published` with its history, link and attribution.
+    - FAILED (a WhatsApp message that was never delivered): a `published` target becomes `failed`
+      with the platform's reason in `last_error`, and the seller is told after commit. A target in
+      any other state is left alone (a retry already sent it again, or it was marked before).
+    An id no target has changes nothing: the event stays stored."""
+    targets = PostTarget.objects.filter(platform=platform, account__platform_user_id=account_user_id,
+                                        platform_post_id=update.platform_post_id)
+    now = timezone.now()
+    if update.change == PostChange.REMOVED:
+        return targets.filter(removed_at__isnull=True).update(removed_at=now, updated_at=now)
+    failed = [pk for pk in targets.filter(status=PostStatus.PUBLISHED).values_list("pk", flat=True)
+              if PostTarget.objects.filter(pk=pk, status=PostStatus.PUBLISHED).update(
+                  status=PostStatus.FAILED, last_error=update.error[:500], updated_at=now)]
+    for target in PostTarget.objects.filter(pk__in=failed).select_related("post__seller", "account"):
+        after_commit(notifications.post_failed, target)
+    return len(failed)
 
 
 def accounts_named(events: list[InboundEvent]) -> dict[tuple[str, str], SocialAccount]:

@@ -20,6 +20,9 @@ from tests.social.factories import PostTargetFactory, SocialAccountFactory
 pytestmark = pytest.mark.django_db
 
 FUTURE = "2030-01-15T09:00:00Z"
+WHATSAPP_REFUSED = ("WhatsApp: SellFlow sends WhatsApp messages to customers from the chat and marketing apps, not as "
+                    "posts (the WhatsApp Cloud API sends a message to one customer's number; it cannot post to Status "
+                    "or Channels).")
 
 
 def images_of(product, count: int) -> list[int]:
@@ -34,8 +37,9 @@ def link(product_id: int, platform: str, code: str) -> str:
 def target_body(target: PostTarget, product_id: int | None, **changes) -> dict:
     return {"id": target.pk, "account": target.account_id, "account_username": target.account.platform_username,
             "platform": target.platform, "status": "draft", "scheduled_at": None, "published_at": None,
-            "platform_post_id": "", "platform_url": "", "attempts": 0, "last_error": "", "code": target.code,
-            "link": link(product_id, target.platform, target.code) if product_id else "", **changes}
+            "removed_at": None, "platform_post_id": "", "platform_url": "", "attempts": 0, "last_error": "",
+            "code": target.code, "link": link(product_id, target.platform, target.code) if product_id else "",
+            **changes}
 
 
 def target_with_results(target: PostTarget, product_id: int | None, **changes) -> dict:
@@ -187,9 +191,7 @@ TABLE = [
      "Instagram: At most 30 hashtags here."),
     (["instagram"], {"content": "a" * 2201}, 1, "content",
      "Instagram: at most 2200 characters with the hashtags and the link (2201 here)."),
-    (["whatsapp"], {"content": "a" * 1025}, 0, "content",
-     "WhatsApp: at most 1024 characters with the hashtags and the link (1025 here)."),
-    (["whatsapp"], {"content": "Hi"}, 2, "media", "WhatsApp: at most 1 images in a post (2 here)."),
+    (["whatsapp"], {"content": "Hi"}, 0, "accounts", WHATSAPP_REFUSED),
     (["facebook"], {"content": "New #Tech and #tech"}, 0, "hashtags", "Facebook: #tech repeats #Tech."),
     (["facebook"], {"content": "Hello #Fête"}, 0, "hashtags",
      "Facebook: #Fête: hashtags use only letters A-Z, digits and _ (try #Fete)."),
@@ -213,6 +215,59 @@ def test_a_post_a_platform_would_refuse_is_not_kept(seller, seller_client, produ
     assert response.json()["code"] == "invalid"
     assert message in response.json()["details"][field]
     assert SocialPost.objects.count() == PostTarget.objects.count() == 0
+
+
+# --- WhatsApp takes messages, not posts -----------------------------------------------------------
+
+@pytest.fixture
+def whatsapp(seller):
+    return SocialAccountFactory(seller=seller, platform="whatsapp", platform_user_id="106540352242922")
+
+
+def test_a_whatsapp_account_is_refused_as_a_target_when_the_post_is_made(seller_client, product, facebook,
+                                                                          whatsapp):
+    response = seller_client.post("/api/social/posts/", {"content": "Back in stock", "product": product.pk,
+                                                         "accounts": [facebook.pk, whatsapp.pk]}, format="json")
+
+    assert response.status_code == 400
+    assert response.json() == {"error": "The post breaks the rules of a platform it goes to.", "code": "invalid",
+                               "details": {"accounts": [WHATSAPP_REFUSED]}}
+    assert SocialPost.objects.count() == PostTarget.objects.count() == 0
+
+
+def test_a_whatsapp_target_is_refused_before_the_ai_writes_anything(seller, seller_client, product, whatsapp):
+    response = seller_client.post("/api/social/posts/", {"product": product.pk, "accounts": [whatsapp.pk],
+                                                         "generate": True}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["details"] == {"accounts": [WHATSAPP_REFUSED]}
+    assert AIUsage.objects.filter(user=seller).count() == 0
+
+
+@pytest.mark.parametrize("generate", [False, True], ids=["written", "generate"])
+@pytest.mark.parametrize("named", [False, True], ids=["every account", "named accounts"])
+def test_the_document_body_refuses_whatsapp_with_the_reason(seller, seller_client, product, whatsapp, named,
+                                                            generate):
+    body = {"platform": "whatsapp", "content": "" if generate else "Back in stock", "hashtags": "",
+            "is_scheduled": False, "generate": generate}
+    if named:
+        body["accounts"] = [whatsapp.pk]
+
+    response = seller_client.post(f"/api/products/{product.pk}/create_social_post/", body, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"
+    assert response.json()["details"] == {"platform": [WHATSAPP_REFUSED]}
+    assert SocialPost.objects.count() == 0
+    assert AIUsage.objects.filter(user=seller).count() == 0
+
+
+def test_the_document_body_refuses_whatsapp_even_with_no_account_connected(seller_client, product):
+    response = seller_client.post(f"/api/products/{product.pk}/create_social_post/", {
+        "platform": "WhatsApp", "content": "Hi", "hashtags": "", "is_scheduled": False}, format="json")
+
+    assert response.status_code == 400  # the reason, not "connect an account" (404 not_connected)
+    assert response.json()["details"] == {"platform": [WHATSAPP_REFUSED]}
 
 
 def test_the_same_text_fits_x_with_the_link_at_the_limit(seller_client, product, x_account):

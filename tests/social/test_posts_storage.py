@@ -1,6 +1,9 @@
 """Posts at rest: one target per account, unique attribution codes, history kept with the
 account, and the operators' read-only view of posts with their targets inline."""
 
+import re
+from datetime import UTC, datetime
+
 import pytest
 from django.db import IntegrityError
 from django.db.models import RestrictedError
@@ -36,7 +39,8 @@ def test_an_account_with_posts_keeps_them_and_deleting_the_seller_deletes_both()
 
 
 def test_the_admin_shows_posts_with_their_targets_read_only(operator_client):
-    target = PostTargetFactory(platform_post_id="1015_777", status=PostStatus.PUBLISHED)
+    target = PostTargetFactory(platform_post_id="1015_777", status=PostStatus.PUBLISHED,
+                               removed_at=datetime(2026, 12, 6, 9, 30, tzinfo=UTC))
 
     listing = operator_client.get("/admin/social/socialpost/", {"targets__status": "published"})
     searched = operator_client.get("/admin/social/socialpost/", {"q": target.code})
@@ -46,6 +50,8 @@ def test_the_admin_shows_posts_with_their_targets_read_only(operator_client):
     assert "Fresh kente scarves" in listing.content.decode() and "Fresh kente" in searched.content.decode()
     assert "1015_777" in detail.content.decode() and target.code in detail.content.decode()
     assert 'name="content"' not in detail.content.decode()
+    assert "Removed at" in detail.content.decode() and "Dec. 6, 2026, 9:30 a.m." in detail.content.decode()
+    assert not re.search(r'name="[^"]*removed_at"', detail.content.decode())  # shown, not editable
     assert operator_client.get("/admin/social/socialpost/add/").status_code == 403
 
 
