@@ -258,16 +258,20 @@ def removal_progress(removed: list[int] | None) -> dict:
 
 def check_deletable(targets: list[PostTarget], *, removed: list[int] | None) -> None:
     """Nothing on its way to a platform, and nothing left live at one: every published target was
-    deleted there (`removed`: by this request; None: deletion at the platforms was not asked)."""
+    deleted there (`removed`: by this request; None: deletion at the platforms was not asked), or
+    is known to be gone (`removed_at`: by an earlier request, or the platform told us)."""
     if any(target.status == PostStatus.PUBLISHING for target in targets):
         raise PostPublishing(details=removal_progress(removed))
-    live = [target.pk for target in targets if target.status == PostStatus.PUBLISHED and target.pk not in
-            (removed or [])]
+    live = [target.pk for target in targets if is_live(target) and target.pk not in (removed or [])]
     if live and removed is None:
         raise PostPublished(details={"published": live})
     if live:
         raise PostPublishing("A target of this post was published meanwhile: delete it again.",
                              details={"published": live, **removal_progress(removed)})
+
+
+def is_live(target: PostTarget) -> bool:
+    return target.status == PostStatus.PUBLISHED and target.removed_at is None
 
 
 def targets_to_remove(social_post: SocialPost) -> list[tuple[PostTarget, PlatformClient]]:
@@ -277,7 +281,7 @@ def targets_to_remove(social_post: SocialPost) -> list[tuple[PostTarget, Platfor
     targets = list(PostTarget.objects.filter(post=social_post).select_related("account").order_by("pk"))
     if any(target.status == PostStatus.PUBLISHING for target in targets):
         raise PostPublishing(details=removal_progress([]))
-    published = [target for target in targets if target.status == PostStatus.PUBLISHED]
+    published = [target for target in targets if is_live(target)]
     clients = {platform: platform_client(platform) for platform in {target.platform for target in published}}
     undeletable = [target for target in published
                    if not (clients[target.platform].can_delete and target.platform_post_id)]
@@ -301,16 +305,23 @@ def undeletable_reason(target: PostTarget) -> str:
 
 def targets_remove_at_platforms(removals: list[tuple[PostTarget, PlatformClient]]) -> list[int]:
     """Delete each target at its platform, in order; the first failure stops here. Returns the
-    ids of the targets gone at their platform."""
+    ids of the targets gone at their platform, stamped `removed_at` (in one update) whether or not
+    the request goes on to succeed: the next one does not ask their platform again."""
     removed: list[int] = []
     for target, client in removals:
         try:
             client.delete(credentials_of(target.account), target.platform_post_id)
         except PlatformError as error:
+            mark_removed(removed)
             raise removal_failed(target, error, removed=removed) from None
-        # TODO(lead): set removed_at (then targets_to_remove skips the target and check_deletable counts it gone)
         removed.append(target.pk)
+    mark_removed(removed)  # kept if the post's own deletion is refused after all
     return removed
+
+
+def mark_removed(target_ids: list[int]) -> None:
+    if target_ids:
+        PostTarget.objects.filter(pk__in=target_ids, removed_at__isnull=True).update(removed_at=timezone.now())
 
 
 def removal_failed(target: PostTarget, error: PlatformError, *, removed: list[int]) -> ApplicationError:

@@ -285,10 +285,12 @@ class PostTargetSerializer(serializers.ModelSerializer):
 class PostTargetResultsSerializer(PostTargetSerializer):
     """A target of a post with what its link led to (selectors.with_results)."""
 
-    clicks = serializers.IntegerField(source="click_count", read_only=True, help_text="Visits through the target's link (a visitor's "
-                                                                "repeat visits within 30 minutes count once).")
-    orders = serializers.IntegerField(source="order_count", read_only=True, help_text="Orders by those visitors within the attribution "
-                                                                "window, cancelled ones left out.")
+    clicks = serializers.IntegerField(
+        source="click_count", read_only=True,
+        help_text="Browser visits through the target's link (a visitor back through it shortly after counts once).")
+    orders = serializers.IntegerField(
+        source="order_count", read_only=True,
+        help_text="Orders by those visitors within the attribution window, cancelled ones left out.")
     revenue = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True,
                                        help_text="The total of those orders once confirmed (not pending, cancelled "
                                                  "or refunded), in `currency`.")

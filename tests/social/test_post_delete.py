@@ -196,12 +196,21 @@ def test_an_outage_keeps_the_post_and_names_what_is_already_gone(seller_client, 
         "details": {"platform": "twitter", "platform_message": "twitter: Service Unavailable", "target": on_x.pk,
                     "removed_at_platform": [on_facebook.pk]}}
     assert kept(cross_post) == ["published", "published"]  # nothing deleted here
+    on_facebook.refresh_from_db()
+    assert on_facebook.removed_at is not None  # known gone at Facebook
 
-    # Once X answers again, the same request finishes; Facebook's post, already gone, counts as deleted.
-    fake_platform.routes[graph_post(f"{PAGE}_777")] = graph_error(100, "Object does not exist", error_subcode=33)
+    # Once X answers again, the same request finishes, and Facebook is not asked again.
     fake_platform.routes["/2/tweets/1799"] = (200, {"data": {"deleted": True}})
     assert delete(seller_client, cross_post).status_code == 204
+    assert deletes(fake_platform) == [graph_post(f"{PAGE}_777"), "/2/tweets/1799", "/2/tweets/1799"]
     assert SocialPost.objects.count() == 0
+
+
+def test_a_post_removed_at_every_platform_is_deleted_without_asking(seller_client, cross_post, fake_platform):
+    cross_post.targets.update(removed_at=timezone.now())  # the platforms' webhooks said so
+
+    assert seller_client.delete(f"/api/social/posts/{cross_post.pk}/").status_code == 204
+    assert fake_platform.received == [] and SocialPost.objects.count() == 0
 
 
 def test_a_rate_limit_says_when_to_try_again(seller_client, cross_post, fake_platform):
@@ -313,10 +322,10 @@ def test_deleting_costs_the_same_queries_for_any_number_of_targets(seller, selle
 
     small, large = live_post(1), live_post(4)
 
-    # the user, the post, its targets with accounts; then, in a savepoint, the post and its targets
-    # locked, its clicks kept (their post and target set to null) and the deletes of its media,
-    # targets and itself
-    with django_assert_num_queries(13) as one:
+    # the user, the post, its targets with accounts, their stamp of removal at the platform; then, in
+    # a savepoint, the post and its targets locked, its clicks kept (their post and target set to
+    # null) and the deletes of its media, targets and itself
+    with django_assert_num_queries(14) as one:
         assert delete(seller_client, small).status_code == 204
     with django_assert_num_queries(len(one.captured_queries)):
         assert delete(seller_client, large).status_code == 204
