@@ -62,9 +62,11 @@ def client_for(platform: str) -> PlatformClient:
     name = normalize_platform(platform)
     if name not in CLIENT_CLASSES:
         raise UnknownPlatform(f"no client for platform {platform!r}")
+    real = import_string(CLIENT_CLASSES[name])
     if uses_local_platform(name):
-        return LocalPlatformClient(platform=name)
-    return import_string(CLIENT_CLASSES[name]).from_settings()
+        # What the real platform allows, so the demo never lets a seller do what production refuses.
+        return LocalPlatformClient(platform=name, can_delete=real.can_delete)
+    return real.from_settings()
 
 
 def uses_local_platform(platform: str) -> bool:

@@ -55,8 +55,9 @@ class LocalPlatformClient(PlatformClient):
 
     default_scopes = ("local.publish",)
 
-    def __init__(self, *, platform: str):
+    def __init__(self, *, platform: str, can_delete: bool = True):
         self.platform = platform
+        self.can_delete = can_delete
 
     def __repr__(self) -> str:
         return f"LocalPlatformClient(platform={self.platform!r})"

@@ -181,6 +181,12 @@ def test_the_local_client_answers_every_platform_whose_app_is_not_set(local_plat
         assert isinstance(client, LocalPlatformClient) and client.platform == name
 
 
+def test_the_local_client_deletes_only_where_the_real_platform_lets_apps_delete(local_platform):
+    # The demo never lets a seller do what production refuses: Instagram and WhatsApp posts stay.
+    assert {name: client_for(name).can_delete for name in ("facebook", "instagram", "twitter", "whatsapp")} == {
+        "facebook": True, "instagram": False, "twitter": True, "whatsapp": False}
+
+
 def test_a_platform_whose_app_is_set_gets_its_real_client(local_platform):
     local_platform.X_CLIENT_ID = "x-app"
 
