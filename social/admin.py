@@ -4,6 +4,7 @@ from social.models import (
     AccountInsight,
     LocalPlatformPost,
     PlatformEvent,
+    PostClick,
     PostImage,
     PostMedia,
     PostTarget,
@@ -41,6 +42,24 @@ class AccountInsightAdmin(admin.ModelAdmin):
     date_hierarchy = "day"
     readonly_fields = ("account", "day", "followers", "impressions", "reach", "engagement", "link_clicks",
                        "fetched_at")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(PostClick)
+class PostClickAdmin(admin.ModelAdmin):
+    """Visits through posts' links, recorded by /r/<code> for attribution: read-only."""
+
+    list_display = ("clicked_at", "seller", "platform", "post", "product", "visitor")
+    list_filter = ("platform",)
+    search_fields = ("seller__email", "visitor")
+    list_select_related = ("seller", "post", "product")
+    date_hierarchy = "clicked_at"
+    readonly_fields = ("seller", "post", "target", "product", "platform", "visitor", "utm", "referrer", "clicked_at")
 
     def has_add_permission(self, request) -> bool:
         return False

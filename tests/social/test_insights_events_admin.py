@@ -4,8 +4,8 @@ from datetime import date
 
 import pytest
 
-from social.models import AccountInsight, EventKind, PlatformEvent
-from tests.social.factories import SocialAccountFactory
+from social.models import AccountInsight, EventKind, PlatformEvent, PostClick
+from tests.social.factories import PostTargetFactory, SocialAccountFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -40,3 +40,17 @@ def test_events_are_listed_and_shown_read_only(operator_client):
     assert operator_client.get("/admin/social/platformevent/add/").status_code == 403
     event.refresh_from_db()
     assert event.processed is False
+
+
+def test_link_visits_are_listed_and_shown_read_only(operator_client):
+    target = PostTargetFactory(status="published")
+    click = PostClick.objects.create(seller=target.post.seller, post=target.post, target=target, platform="facebook",
+                                     visitor="0f" * 16, utm={"utm_campaign": "december_sale"})
+
+    listing = operator_client.get("/admin/social/postclick/")
+    detail = operator_client.get(f"/admin/social/postclick/{click.pk}/change/")
+
+    assert listing.status_code == 200 and b"0f0f0f0f" in listing.content
+    assert detail.status_code == 200 and b"december_sale" in detail.content
+    assert b'name="visitor"' not in detail.content
+    assert operator_client.get("/admin/social/postclick/add/").status_code == 403
