@@ -231,7 +231,7 @@ class PartySerializer(serializers.Serializer):
 
 class AttributionSerializer(serializers.Serializer):
     post_id = serializers.IntegerField(source="referral_post_id", allow_null=True,
-                                       help_text="The social post (null once it is deleted).")
+                                       help_text="The social post (which may have been deleted since).")
     click_id = serializers.IntegerField(source="referral_click_id")
     clicked_at = serializers.DateTimeField(source="referred_at")
 

@@ -36,10 +36,11 @@ urlpatterns = [
     path("api/webhooks/payment/", PaymentWebhookView.as_view(), name="payment-webhook"),
     path("api/webhooks/payment/<slug:gateway>/", GatewayPaymentWebhookView.as_view(), name="payment-webhook-gateway"),
     path("api/webhooks/social/<slug:platform>/", PlatformWebhookView.as_view(), name="social-webhook"),
-    path("r/<slug:code>", PostLinkView.as_view(), name="post-link"),
+    path("r/<str:code>", PostLinkView.as_view(), name="post-link"),
     *docs,
-    # Anything else under /api/ is a JSON 404, whatever DEBUG says.
+    # Anything else under /api/ (or /r/, the posts' links) is a JSON 404, whatever DEBUG says.
     re_path(r"^api/", api_not_found_view),
+    re_path(r"^r/", api_not_found_view),
 ]
 
 if settings.BENCH_FLOOR_ENDPOINT:

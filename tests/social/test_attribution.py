@@ -281,3 +281,11 @@ def test_the_post_list_reads_its_results_in_fixed_queries(seller, product, buyer
     listed = seller_client.get("/api/social/posts/").json()
     assert sorted((t["clicks"], t["orders"]) for post in listed for t in post["targets"]) == [
         (1, 0), (1, 0), (1, 0), (1, 0), (1, 1)]
+
+
+@pytest.mark.parametrize("path", ["/r/e%C3%A9", "/r/a/b", "/r/", "/r/" + "A" * 40])
+def test_any_other_link_is_a_json_404(db, path):
+    response = APIClient().get(path, HTTP_USER_AGENT=BROWSER)
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
