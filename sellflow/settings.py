@@ -601,6 +601,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "social.tasks.fetch_insights",
         "schedule": crontab(minute=25),
     },
+    # Pages (and linked Instagram accounts) not yet subscribed to the app's webhooks: a refusal or an
+    # outage at connect, or connected before META_APP_SECRET was set.
+    "social-subscribe-page-webhooks": {
+        "task": "social.tasks.subscribe_page_webhooks",
+        "schedule": crontab(minute=45),
+    },
     "accounts-flush-expired-tokens": {
         "task": "accounts.tasks.flush_expired_tokens",
         "schedule": timedelta(hours=6),
