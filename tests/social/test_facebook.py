@@ -308,6 +308,15 @@ def test_the_authorization_url_asks_for_the_page_scopes_with_the_state(platform)
         "scope": ["pages_show_list,pages_manage_posts,pages_read_engagement,read_insights,pages_manage_metadata"]}
 
 
+def test_a_login_for_business_configuration_is_named_instead_of_the_scopes(platform):
+    url = client(platform, login_config_id="987654321012345").authorization_url(
+        state="signed-state", redirect_uri="https://api.test/cb/")
+
+    assert parse_qs(urlsplit(url).query) == {
+        "client_id": [APP_ID], "redirect_uri": ["https://api.test/cb/"], "state": ["signed-state"],
+        "response_type": ["code"], "config_id": ["987654321012345"], "override_default_response_type": ["true"]}
+
+
 def test_without_the_meta_app_oauth_is_not_configured(platform):
     with pytest.raises(NotConfigured):
         client(platform, app_id="", app_secret="").authorization_url(state="s", redirect_uri="https://api.test/cb/")

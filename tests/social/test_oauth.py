@@ -100,6 +100,47 @@ def test_facebook_starts_at_the_login_dialog_without_pkce(seller_client, fake_pl
     assert OAuthState.objects.get().code_verifier == ""
 
 
+@pytest.mark.parametrize("platform", ["facebook", "instagram"])
+def test_meta_asks_for_its_scopes_page_webhooks_included_without_a_login_configuration(seller_client,
+                                                                                     fake_platform, platform):
+    query = query_of(start(seller_client, platform))
+
+    assert query["response_type"] == "code"
+    assert "pages_manage_metadata" in query["scope"].split(",")
+    assert "config_id" not in query and "override_default_response_type" not in query
+
+
+@pytest.mark.parametrize("platform", ["facebook", "instagram"])
+def test_a_facebook_login_for_business_configuration_replaces_the_scopes(seller_client, fake_platform, settings,
+                                                                         platform):
+    settings.META_LOGIN_CONFIG_ID = "987654321012345"
+
+    query = query_of(start(seller_client, platform))
+
+    assert (query["config_id"], query["response_type"], query["override_default_response_type"]) == (
+        "987654321012345", "code", "true")
+    assert "scope" not in query
+    assert query["client_id"] == APP_ID
+    assert query["redirect_uri"] == f"https://api.sellflow.test/api/social/oauth/{platform}/callback/"
+
+
+def test_the_login_configuration_is_meta_only(seller_client, fake_platform, settings):
+    settings.META_LOGIN_CONFIG_ID = "987654321012345"
+
+    query = query_of(start(seller_client, "twitter"))
+
+    assert "config_id" not in query
+    assert query["scope"] == "tweet.read tweet.write users.read media.write offline.access"
+
+
+def test_the_redirect_uri_comes_from_settings_not_the_host_header(seller_client, fake_platform, settings):
+    settings.ALLOWED_HOSTS = ["*"]
+
+    url = seller_client.get("/api/social/oauth/twitter/start/", HTTP_HOST="evil.example").json()["authorization_url"]
+
+    assert query_of(url)["redirect_uri"] == X_CALLBACK
+
+
 @pytest.mark.parametrize("platform", ["whatsapp", "tiktok", "myspace"])
 def test_platforms_without_oauth_here_are_refused(seller_client, fake_platform, platform):
     response = seller_client.get(f"/api/social/oauth/{platform}/start/")
