@@ -389,6 +389,10 @@ META_GRAPH_URL = env("META_GRAPH_URL", default="https://graph.facebook.com")
 META_GRAPH_VERSION = env("META_GRAPH_VERSION", default="v24.0")
 # Where Facebook Login's authorization dialog lives.
 META_DIALOG_URL = env("META_DIALOG_URL", default="https://www.facebook.com")
+# Optional: a Facebook Login for Business configuration id (the Meta app's Facebook Login for
+# Business > Configurations). Set, the Facebook and Instagram OAuth start sends `config_id` and the
+# configuration's permissions apply (no `scope`); empty, Facebook Login asks for SellFlow's scopes.
+META_LOGIN_CONFIG_ID = env("META_LOGIN_CONFIG_ID", default="")
 # The X app's OAuth 2.0 client (developer.x.com): the id, and the secret of a confidential client.
 X_CLIENT_ID = env("X_CLIENT_ID", default="")
 X_CLIENT_SECRET = env("X_CLIENT_SECRET", default="")
@@ -600,6 +604,12 @@ CELERY_BEAT_SCHEDULE = {
     "social-fetch-insights": {
         "task": "social.tasks.fetch_insights",
         "schedule": crontab(minute=25),
+    },
+    # Pages (and linked Instagram accounts) not yet subscribed to the app's webhooks: a refusal or an
+    # outage at connect, or connected before META_APP_SECRET was set.
+    "social-subscribe-page-webhooks": {
+        "task": "social.tasks.subscribe_page_webhooks",
+        "schedule": crontab(minute=45),
     },
     "accounts-flush-expired-tokens": {
         "task": "accounts.tasks.flush_expired_tokens",

@@ -14,7 +14,8 @@ from social.models import (
 
 # Every field an operator may see: the tokens are not among them (and their field has no form).
 VISIBLE_FIELDS = ("seller", "platform", "platform_user_id", "platform_username", "display_name", "avatar_url",
-                  "page_id", "token_expires_at", "scopes", "status", "last_error", "connected_at", "updated_at")
+                  "page_id", "token_expires_at", "scopes", "status", "last_error", "webhooks_subscribed_at",
+                  "connected_at", "updated_at")
 
 
 @admin.register(SocialAccount)

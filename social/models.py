@@ -36,6 +36,11 @@ class SocialAccount(models.Model):
     scopes = models.JSONField(default=list, blank=True)
     status = models.CharField(max_length=10, choices=AccountStatus.choices, default=AccountStatus.ACTIVE)
     last_error = models.CharField(max_length=500, blank=True)
+    # Facebook, Instagram: Meta delivers the webhooks of a Page (and of the Instagram account linked
+    # to it) only once the Page is subscribed to the app.
+    webhooks_subscribed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the app was subscribed to the account's Facebook Page webhooks; "
+                                         "empty: not subscribed (yet), or the platform needs no subscription.")
     connected_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -84,6 +84,42 @@ def fetch_insights() -> dict:
     return outcomes
 
 
+WEBHOOK_SUBSCRIPTION_BATCH = 500
+
+
+def webhooks_unsubscribed_accounts():
+    """Active Pages and Instagram accounts the app is not subscribed to, the longest untried first:
+    a failed attempt stamps `updated_at`, so accounts refused for good do not keep the others out
+    of a batch."""
+    return SocialAccount.objects.filter(
+        status=AccountStatus.ACTIVE, platform__in=["facebook", "instagram"], webhooks_subscribed_at__isnull=True,
+    ).order_by("updated_at", "pk")
+
+
+@shared_task
+def subscribe_page_webhooks() -> dict:
+    """Hourly: subscribe the app to the Pages whose subscription failed at connect (or that were
+    connected before META_APP_SECRET was set). A platform that rate-limits is not asked again in
+    this run. Nothing is asked while the server cannot verify Meta's webhooks."""
+    from social.platforms import client_for
+    from social.services import social_account_subscribe_webhooks
+
+    if not settings.META_APP_SECRET:
+        return {}
+    clients, limited, outcomes = {}, set(), {}
+    for account in webhooks_unsubscribed_accounts()[:WEBHOOK_SUBSCRIPTION_BATCH]:
+        if account.platform in limited:
+            outcome = "rate limited"
+        else:
+            if account.platform not in clients:
+                clients[account.platform] = client_for(account.platform)
+            outcome = social_account_subscribe_webhooks(account=account, client=clients[account.platform])
+        if outcome == "rate limited":
+            limited.add(account.platform)
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes
+
+
 DISPATCH_BATCH = 500
 
 

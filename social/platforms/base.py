@@ -213,6 +213,12 @@ class PlatformClient:
     def insights(self, credentials: Credentials, *, since: date, until: date) -> list[DailyInsight]:
         raise NotSupported("this platform reports no insights", platform=self.platform)
 
+    def subscribe_webhooks(self, credentials: Credentials, *, scopes: tuple[str, ...] = ()) -> None:
+        """Ask the platform to deliver this account's webhook events to the app (Meta: subscribe the
+        app to the account's Page). `scopes` are those the account was granted. A platform that
+        needs no per-account subscription raises NotSupported."""
+        raise NotSupported("this platform needs no per-account webhook subscription", platform=self.platform)
+
     def verify_webhook(self, *, body: bytes, headers: Mapping[str, str]) -> None:
         """Raise InvalidWebhook unless the raw body is signed by the platform."""
         raise NotImplementedError

@@ -1,5 +1,6 @@
 """Facebook Pages through the Graph API: posts with a link or photos as the Page, their deletion,
-the Page's daily insights, and Facebook Login for the Pages a seller manages."""
+the Page's daily insights, Facebook Login for the Pages a seller manages, and the Page's
+subscription to the app that makes Meta deliver its webhooks."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from social.platforms.base import (
     Profile,
     Published,
     TokenGrant,
+    TransientError,
     Uncertain,
 )
 from social.platforms.meta import GraphClient, picture_url
@@ -28,6 +30,12 @@ PAGE_METRICS = {
     "page_total_media_view_unique": "reach",
     "page_post_engagements": "engagement",
 }
+# The Page webhook fields a connected Page is subscribed to (Meta delivers a field only when the app's
+# Webhooks settings subscribe it too). `feed` and `mention` need pages_manage_metadata; Messenger's
+# `messages` needs pages_messaging, which SellFlow does not ask for: it is added only for a grant
+# that holds it, since Meta refuses the whole subscription for one field it does not allow.
+PAGE_WEBHOOK_FIELDS = ("feed", "mention")
+MESSAGING_SCOPE, MESSAGING_FIELDS = "pages_messaging", ("messages",)
 # Graph's "object does not exist" (code 100, subcode 33): a post already deleted.
 GONE_SUBCODE = "33"
 POSTS_LOOKED_UP = 25
@@ -41,7 +49,8 @@ def graph_day(end_time: str) -> date:
 
 class FacebookClient(GraphClient):
     platform = "facebook"
-    default_scopes = ("pages_show_list", "pages_manage_posts", "pages_read_engagement", "read_insights")
+    default_scopes = ("pages_show_list", "pages_manage_posts", "pages_read_engagement", "read_insights",
+                      "pages_manage_metadata")
 
     # --- accounts -------------------------------------------------------------------------------
 
@@ -77,6 +86,22 @@ class FacebookClient(GraphClient):
                                                avatar_url=picture_url(page)),
                                access_token=page["access_token"], page_id=str(page["id"]))
                 for page in pages if isinstance(page, dict) and page.get("id") and page.get("access_token")]
+
+    # --- webhooks -------------------------------------------------------------------------------
+
+    def webhook_page(self, credentials: Credentials) -> str:
+        """The Page whose subscription brings this account's events: the Page itself."""
+        return credentials.page_id or credentials.platform_user_id
+
+    def subscribe_webhooks(self, credentials: Credentials, *, scopes: tuple[str, ...] = ()) -> None:
+        """`POST /{page}/subscribed_apps` with the Page token: Meta delivers a Page's events, and
+        those of the Instagram account linked to it, only to apps the Page is subscribed to. Needs
+        pages_manage_metadata; subscribing again only sets the fields again."""
+        fields = PAGE_WEBHOOK_FIELDS + (MESSAGING_FIELDS if MESSAGING_SCOPE in scopes else ())
+        answer = self.call("POST", f"{self.webhook_page(credentials)}/subscribed_apps", credentials.access_token,
+                           data={"subscribed_fields": ",".join(fields)})
+        if answer.get("success") not in (True, "true"):
+            raise TransientError(f"{self.platform}: the Page subscription was not confirmed", platform=self.platform)
 
     # --- posts ----------------------------------------------------------------------------------
 

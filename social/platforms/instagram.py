@@ -1,6 +1,7 @@
 """Instagram professional accounts through the Graph API (Instagram API with Facebook Login):
 the two-step publish (a media container, then `media_publish`), carousels of up to 10 images,
-daily account insights, and the accounts linked to the Pages a seller manages.
+daily account insights, and the accounts linked to the Pages a seller manages (the linked Page's
+subscription to the app is what brings their webhooks).
 
 Instagram fetches images itself from public URLs (JPEG), so image bytes are refused: the caller
 passes the public URLs of the product's images. A post needs at least one image."""
@@ -40,7 +41,7 @@ MEDIA_LOOKED_UP = 25
 class InstagramClient(FacebookClient):
     platform = "instagram"
     default_scopes = ("instagram_basic", "instagram_content_publish", "instagram_manage_insights",
-                      "pages_show_list", "pages_read_engagement", "business_management")
+                      "pages_show_list", "pages_read_engagement", "business_management", "pages_manage_metadata")
     can_delete = False  # the Instagram Graph API offers no deletion of published media
     container_wait_seconds = CONTAINER_WAIT_SECONDS
 
@@ -67,6 +68,16 @@ class InstagramClient(FacebookClient):
                 accounts.append(ManagedAccount(profile=profile, access_token=page["access_token"],
                                                page_id=str(page["id"])))
         return accounts
+
+    # --- webhooks -------------------------------------------------------------------------------
+
+    def webhook_page(self, credentials: Credentials) -> str:
+        """Instagram's webhooks (Instagram API with Facebook Login) come through the linked Page's
+        subscription to the app: without that Page there is nothing to subscribe."""
+        if not credentials.page_id:
+            raise PermanentError(f"{self.platform}: the Facebook Page linked to this account is not known (connect "
+                                 "it through Facebook Login, or with its page_id)", platform=self.platform)
+        return credentials.page_id
 
     # --- posts ----------------------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 """What Facebook, Instagram and WhatsApp share: Meta's Graph API (versioned base URL, bearer
 token with appsecret_proof, its error body and rate-limit codes), Facebook Login's OAuth
-(authorization dialog, code exchange, long-lived tokens, revocation) and its signed webhooks
+(authorization dialog, with a Facebook Login for Business configuration when one is set, code
+exchange, long-lived tokens, revocation) and its signed webhooks
 (`X-Hub-Signature-256`, the `hub.challenge` handshake)."""
 
 from __future__ import annotations
@@ -86,9 +87,11 @@ class GraphClient(HTTPPlatformClient):
 
     def __init__(self, *, app_id: str = "", app_secret: str = "", webhook_verify_token: str = "",
                  graph_url: str = "https://graph.facebook.com", graph_version: str = "v24.0",
-                 dialog_url: str = "https://www.facebook.com", timeout: float = 15.0, **kwargs):
+                 dialog_url: str = "https://www.facebook.com", login_config_id: str = "", timeout: float = 15.0,
+                 **kwargs):
         super().__init__(timeout=timeout, **kwargs)
         self.app_id = app_id
+        self.login_config_id = login_config_id
         self._app_secret = app_secret
         self._webhook_verify_token = webhook_verify_token
         self.graph_version = graph_version.strip("/")
@@ -100,7 +103,7 @@ class GraphClient(HTTPPlatformClient):
         return cls(app_id=settings.META_APP_ID, app_secret=settings.META_APP_SECRET,
                    webhook_verify_token=settings.META_WEBHOOK_VERIFY_TOKEN, graph_url=settings.META_GRAPH_URL,
                    graph_version=settings.META_GRAPH_VERSION, dialog_url=settings.META_DIALOG_URL,
-                   timeout=settings.SOCIAL_HTTP_TIMEOUT_SECONDS)
+                   login_config_id=settings.META_LOGIN_CONFIG_ID, timeout=settings.SOCIAL_HTTP_TIMEOUT_SECONDS)
 
     # --- calls ----------------------------------------------------------------------------------
 
@@ -144,8 +147,13 @@ class GraphClient(HTTPPlatformClient):
 
     def authorization_url(self, *, state: str, redirect_uri: str, code_challenge: str | None = None) -> str:
         self.require_app()
-        query = {"client_id": self.app_id, "redirect_uri": redirect_uri, "state": state, "response_type": "code",
-                 "scope": ",".join(self.default_scopes)}
+        query = {"client_id": self.app_id, "redirect_uri": redirect_uri, "state": state, "response_type": "code"}
+        if self.login_config_id:
+            # Facebook Login for Business: the saved configuration names the permissions (and the
+            # token type) instead of `scope`; the override keeps the code flow whatever its default.
+            query |= {"config_id": self.login_config_id, "override_default_response_type": "true"}
+        else:
+            query["scope"] = ",".join(self.default_scopes)
         if code_challenge:
             query |= {"code_challenge": code_challenge, "code_challenge_method": "S256"}
         return f"{self.dialog_url}/{self.graph_version}/{self.dialog_path}?{urlencode(query)}"

@@ -1,6 +1,7 @@
 """Every write of the social app's connected accounts: connecting one with a token the platform
 has checked, disconnecting (revoking at the platform when it can), storing what an OAuth grant
-names, refreshing tokens before they run out, storing the accounts' daily insights, and the
+names, subscribing the app to a connected Page's webhooks, refreshing tokens before they run
+out, storing the accounts' daily insights, and the
 platforms' inbound webhook events (with what they say about published posts: removed at the
 platform, a WhatsApp message not delivered). Platform calls happen outside transactions."""
 
@@ -126,7 +127,9 @@ def social_account_connect(*, seller: User, platform: str, access_token: str, pl
                            platform_username=profile.username or platform_username,
                            display_name=profile.display_name, avatar_url=profile.avatar_url, page_id=page_id,
                            refresh_token=refresh_token)
-    return social_account_store(seller=seller, platform=platform, values=values)
+    account, created = social_account_store(seller=seller, platform=platform, values=values)
+    social_account_subscribe_webhooks(account=account, client=client)
+    return account, created
 
 
 def social_accounts_disconnect(*, seller: User, platform: str, platform_user_id: str = "") -> list[SocialAccount]:
@@ -185,6 +188,56 @@ def social_accounts_store_grant(*, seller: User, platform: str, grant: TokenGran
     with transaction.atomic():
         return [social_account_store(seller=seller, platform=platform, values=values)[0]
                 for values in grant_account_values(platform, grant)]
+
+
+# --- Page webhook subscriptions -----------------------------------------------------------------
+
+# What the seller reads on an account whose Page is not subscribed: it publishes, but nothing
+# arrives from it.
+WEBHOOKS_NOT_SUBSCRIBED = ("Connected, but {platform} does not send this account's comments, mentions and messages "
+                           "to SellFlow yet: {reason}. SellFlow tries again every hour; reconnecting fixes a missing "
+                           "permission.")
+
+
+def webhook_subscription_wanted(account: SocialAccount) -> bool:
+    """Meta's Pages, and the Instagram accounts linked to one, once this server can verify what
+    Meta sends (its app secret): before that, subscribing would only bring deliveries refused."""
+    return (account.platform in MANAGED_ACCOUNT_PLATFORMS and account.status == AccountStatus.ACTIVE
+            and bool(settings.META_APP_SECRET))
+
+
+def social_account_subscribe_webhooks(*, account: SocialAccount, client: PlatformClient | None = None) -> str:
+    """Subscribe the app to the account's Page webhooks (Meta delivers a Page's feed, mentions and
+    messages, and its linked Instagram account's, only then). A refusal or an outage never undoes
+    the connection, which publishes without webhooks: the reason is kept in `last_error`, where the
+    seller sees why nothing arrives, and logged for the operator; the hourly job tries again
+    (`webhooks_subscribed_at` stays empty). Returns the outcome."""
+    if not webhook_subscription_wanted(account):
+        return "skipped"
+    client = client or client_for(account.platform)
+    try:
+        client.subscribe_webhooks(credentials_of(account), scopes=tuple(account.scopes))
+    except NotSupported:  # the local platform
+        return "skipped"
+    except PlatformError as error:
+        return webhooks_not_subscribed(account, error)
+    now = timezone.now()
+    # On an active account `last_error` only ever says why its Page is not subscribed.
+    if SocialAccount.objects.filter(pk=account.pk, status=AccountStatus.ACTIVE).update(
+            webhooks_subscribed_at=now, last_error="", updated_at=now):
+        account.webhooks_subscribed_at, account.last_error = now, ""
+    return "subscribed"
+
+
+def webhooks_not_subscribed(account: SocialAccount, error: PlatformError) -> str:
+    logger.warning("social page webhooks not subscribed: account=%s platform=%s error=%s", account.pk,
+                   account.platform, error)
+    reason = WEBHOOKS_NOT_SUBSCRIBED.format(platform=account.get_platform_display(), reason=error)[:500]
+    now = timezone.now()
+    if SocialAccount.objects.filter(pk=account.pk, status=AccountStatus.ACTIVE).update(
+            webhooks_subscribed_at=None, last_error=reason, updated_at=now):
+        account.webhooks_subscribed_at, account.last_error = None, reason
+    return "rate limited" if isinstance(error, RateLimited) else "failed"
 
 
 # --- token refresh ------------------------------------------------------------------------------
@@ -298,9 +351,10 @@ def oauth_complete(*, platform: str, state: str, code: str, error: str = "") -> 
     started = oauth_state_consume(state=state, platform=platform)
     if error or not code:
         raise OAuthRefused("denied")
+    client = client_for(platform)
     try:
-        grant = client_for(platform).exchange_code(code=code, redirect_uri=oauth_redirect_uri(platform),
-                                                   code_verifier=started.code_verifier or None)
+        grant = client.exchange_code(code=code, redirect_uri=oauth_redirect_uri(platform),
+                                     code_verifier=started.code_verifier or None)
     except NotConfigured:
         raise OAuthRefused("not_configured") from None
     except (TokenExpired, PermanentError) as refused:
@@ -312,6 +366,8 @@ def oauth_complete(*, platform: str, state: str, code: str, error: str = "") -> 
     accounts = social_accounts_store_grant(seller=started.user, platform=platform, grant=grant)
     if not accounts:
         raise OAuthRefused("no_accounts")
+    for account in accounts:
+        social_account_subscribe_webhooks(account=account, client=client)
     return started.user, accounts
 
 

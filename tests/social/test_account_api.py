@@ -24,6 +24,7 @@ CONNECT = {"platform": "facebook", "platform_user_id": PAGE, "platform_username"
 def page_answers(fake_platform, page=PAGE):
     fake_platform.routes[f"/v24.0/{page}"] = (200, {"id": page, "name": "Ama's Gadgets",
                                                    "picture": {"data": {"url": "https://cdn.test/p.jpg"}}})
+    fake_platform.routes[f"/v24.0/{page}/subscribed_apps"] = (200, {"success": True})
 
 
 def assert_no_token_in(text: str, *tokens: str) -> None:
@@ -150,6 +151,94 @@ def test_a_platform_without_a_client_is_refused(seller_client):
 
     assert (response.status_code, response.json()["code"]) == (400, "invalid")
     assert "platform" in response.json()["details"]
+
+
+# --- the Page's webhooks -------------------------------------------------------------------------
+
+def test_connecting_a_page_subscribes_the_app_to_its_webhooks_with_the_page_token(seller_client, seller,
+                                                                                   fake_platform):
+    page_answers(fake_platform)
+
+    response = seller_client.post("/api/social/accounts/", CONNECT)
+
+    assert response.status_code == 201
+    [subscribed] = sent_to(fake_platform, f"/v24.0/{PAGE}/subscribed_apps")
+    assert subscribed.method == "POST"
+    assert subscribed.headers["authorization"] == f"Bearer {TOKEN}"
+    assert subscribed.form == {"subscribed_fields": "feed,mention"}
+    assert "appsecret_proof" in subscribed.query
+    account = SocialAccount.objects.get(seller=seller)
+    assert account.webhooks_subscribed_at is not None
+    assert (account.status, response.json()["last_error"]) == ("active", "")
+
+
+@pytest.mark.parametrize("answer", [
+    graph_error(200, "(#200) To subscribe to the feed field, one of these permissions is needed: "
+                     "pages_manage_metadata", status=403),
+    (503, {"error": {"message": "Service temporarily unavailable", "code": 2}}),
+])
+def test_a_refused_subscription_leaves_the_page_connected_and_says_why(seller_client, seller, fake_platform,
+                                                                       caplog, answer):
+    page_answers(fake_platform)
+    fake_platform.routes[f"/v24.0/{PAGE}/subscribed_apps"] = answer
+    caplog.set_level(logging.DEBUG)
+
+    response = seller_client.post("/api/social/accounts/", CONNECT)
+
+    assert response.status_code == 201
+    body = response.json()
+    assert body["status"] == "active"
+    assert body["last_error"].startswith("Connected, but Facebook does not send this account's comments")
+    assert answer[1]["error"]["message"] in body["last_error"]
+    account = SocialAccount.objects.get(seller=seller)
+    assert (account.status, account.access_token, account.webhooks_subscribed_at) == ("active", TOKEN, None)
+    assert "page webhooks not subscribed" in caplog.text
+    assert_no_token_in(caplog.text, TOKEN)
+
+
+def test_an_instagram_account_is_subscribed_through_its_linked_page(seller_client, seller, fake_platform):
+    fake_platform.routes["/v24.0/17841400001"] = (200, {"id": "17841400001", "username": "ama.gadgets"})
+    fake_platform.routes[f"/v24.0/{PAGE}/subscribed_apps"] = (200, {"success": True})
+
+    response = seller_client.post("/api/social/accounts/", {"platform": "instagram", "access_token": TOKEN,
+                                                            "platform_user_id": "17841400001", "page_id": PAGE})
+
+    assert response.status_code == 201
+    [subscribed] = sent_to(fake_platform, f"/v24.0/{PAGE}/subscribed_apps")
+    assert subscribed.headers["authorization"] == f"Bearer {TOKEN}"
+    assert SocialAccount.objects.get(seller=seller).webhooks_subscribed_at is not None
+
+
+def test_an_instagram_account_without_its_page_is_connected_and_told_so(seller_client, seller, fake_platform):
+    fake_platform.routes["/v24.0/17841400001"] = (200, {"id": "17841400001", "username": "ama.gadgets"})
+
+    response = seller_client.post("/api/social/accounts/", {"platform": "instagram", "access_token": TOKEN,
+                                                            "platform_user_id": "17841400001"})
+
+    assert (response.status_code, response.json()["status"]) == (201, "active")
+    assert "Facebook Page linked to this account is not known" in response.json()["last_error"]
+    assert not [sent for sent in fake_platform.received if "subscribed_apps" in sent.path]
+
+
+def test_x_accounts_subscribe_nothing(seller_client, fake_platform):
+    fake_platform.routes["/2/users/me"] = (200, {"data": {"id": "2244994945", "username": "amagadgets"}})
+
+    response = seller_client.post("/api/social/accounts/", {"platform": "twitter", "access_token": "x-token"})
+
+    assert (response.status_code, response.json()["last_error"]) == (201, "")
+    assert [sent.path.partition("?")[0] for sent in fake_platform.received] == ["/2/users/me"]
+
+
+def test_without_the_app_secret_no_page_is_subscribed(seller_client, seller, fake_platform, settings):
+    """Meta's deliveries could not be verified (so they would all be refused): nothing is asked."""
+    settings.META_APP_SECRET = ""
+    page_answers(fake_platform)
+
+    response = seller_client.post("/api/social/accounts/", CONNECT)
+
+    assert (response.status_code, response.json()["last_error"]) == (201, "")
+    assert sent_to(fake_platform, f"/v24.0/{PAGE}/subscribed_apps") == []
+    assert SocialAccount.objects.get(seller=seller).webhooks_subscribed_at is None
 
 
 # --- reading ------------------------------------------------------------------------------------

@@ -304,7 +304,17 @@ def test_the_authorization_url_asks_for_the_page_scopes_with_the_state(platform)
     assert f"{parts.scheme}://{parts.netloc}{parts.path}" == "https://www.facebook.test/v24.0/dialog/oauth"
     assert parse_qs(parts.query) == {
         "client_id": [APP_ID], "redirect_uri": ["https://api.test/cb/"], "state": ["signed-state"],
-        "response_type": ["code"], "scope": ["pages_show_list,pages_manage_posts,pages_read_engagement,read_insights"]}
+        "response_type": ["code"],
+        "scope": ["pages_show_list,pages_manage_posts,pages_read_engagement,read_insights,pages_manage_metadata"]}
+
+
+def test_a_login_for_business_configuration_is_named_instead_of_the_scopes(platform):
+    url = client(platform, login_config_id="987654321012345").authorization_url(
+        state="signed-state", redirect_uri="https://api.test/cb/")
+
+    assert parse_qs(urlsplit(url).query) == {
+        "client_id": [APP_ID], "redirect_uri": ["https://api.test/cb/"], "state": ["signed-state"],
+        "response_type": ["code"], "config_id": ["987654321012345"], "override_default_response_type": ["true"]}
 
 
 def test_without_the_meta_app_oauth_is_not_configured(platform):
@@ -375,3 +385,41 @@ def test_revoke_removes_the_apps_permissions(platform):
 
     [sent] = platform.received
     assert (sent.method, sent.headers["authorization"]) == ("DELETE", f"Bearer {PAGE_TOKEN}")
+
+
+# --- the Page's webhooks --------------------------------------------------------------------------
+
+def test_subscribing_the_page_posts_its_fields_with_the_page_token(platform):
+    platform.routes[f"/v24.0/{PAGE}/subscribed_apps"] = (200, {"success": True})
+
+    client(platform).subscribe_webhooks(CREDENTIALS, scopes=("pages_manage_metadata",))
+
+    [sent] = platform.received
+    assert (sent.method, sent.path.partition("?")[0]) == ("POST", f"/v24.0/{PAGE}/subscribed_apps")
+    assert sent.headers["authorization"] == f"Bearer {PAGE_TOKEN}"
+    assert sent.query == {"appsecret_proof": appsecret_proof(PAGE_TOKEN)}
+    assert sent.form == {"subscribed_fields": "feed,mention"}
+
+
+def test_messenger_messages_are_subscribed_only_with_pages_messaging(platform):
+    platform.routes[f"/v24.0/{PAGE}/subscribed_apps"] = (200, {"success": True})
+
+    client(platform).subscribe_webhooks(CREDENTIALS, scopes=("pages_manage_metadata", "pages_messaging"))
+
+    assert platform.received[0].form == {"subscribed_fields": "feed,mention,messages"}
+
+
+def test_a_page_subscription_without_the_permission_is_refused_for_good(platform):
+    platform.routes[f"/v24.0/{PAGE}/subscribed_apps"] = graph_error(
+        200, "(#200) To subscribe to the feed field, one of these permissions is needed: pages_manage_metadata",
+        status=403)
+
+    with pytest.raises(PermanentError, match="pages_manage_metadata"):
+        client(platform).subscribe_webhooks(CREDENTIALS)
+
+
+def test_a_page_subscription_meta_does_not_confirm_is_tried_again(platform):
+    platform.routes[f"/v24.0/{PAGE}/subscribed_apps"] = (200, {"success": False})
+
+    with pytest.raises(TransientError):
+        client(platform).subscribe_webhooks(CREDENTIALS)

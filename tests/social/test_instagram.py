@@ -266,3 +266,23 @@ def test_login_lists_the_instagram_accounts_linked_to_the_users_pages(platform):
         ACCOUNT, "ama.gadgets", "1015550001", "page-token")
     assert "instagram_content_publish" in client(platform).authorization_url(
         state="s", redirect_uri="https://api.test/cb/")
+
+
+# --- webhooks -----------------------------------------------------------------------------------
+
+def test_webhooks_are_subscribed_on_the_linked_page_with_its_token(platform):
+    platform.routes["/v24.0/1015550001/subscribed_apps"] = (200, {"success": True})
+
+    client(platform).subscribe_webhooks(CREDENTIALS)
+
+    [sent] = platform.received
+    assert (sent.method, sent.path.partition("?")[0]) == ("POST", "/v24.0/1015550001/subscribed_apps")
+    assert sent.headers["authorization"] == f"Bearer {PAGE_TOKEN}"
+    assert sent.form == {"subscribed_fields": "feed,mention"}
+
+
+def test_without_the_linked_page_nothing_is_subscribed(platform):
+    with pytest.raises(PermanentError, match="Facebook Page linked to this account is not known"):
+        client(platform).subscribe_webhooks(Credentials(access_token=PAGE_TOKEN, platform_user_id=ACCOUNT))
+
+    assert platform.received == []

@@ -100,6 +100,39 @@ def test_facebook_starts_at_the_login_dialog_without_pkce(seller_client, fake_pl
     assert OAuthState.objects.get().code_verifier == ""
 
 
+@pytest.mark.parametrize("platform", ["facebook", "instagram"])
+def test_meta_asks_for_its_scopes_page_webhooks_included_without_a_login_configuration(seller_client,
+                                                                                     fake_platform, platform):
+    query = query_of(start(seller_client, platform))
+
+    assert query["response_type"] == "code"
+    assert "pages_manage_metadata" in query["scope"].split(",")
+    assert "config_id" not in query and "override_default_response_type" not in query
+
+
+@pytest.mark.parametrize("platform", ["facebook", "instagram"])
+def test_a_facebook_login_for_business_configuration_replaces_the_scopes(seller_client, fake_platform, settings,
+                                                                         platform):
+    settings.META_LOGIN_CONFIG_ID = "987654321012345"
+
+    query = query_of(start(seller_client, platform))
+
+    assert (query["config_id"], query["response_type"], query["override_default_response_type"]) == (
+        "987654321012345", "code", "true")
+    assert "scope" not in query
+    assert query["client_id"] == APP_ID
+    assert query["redirect_uri"] == f"https://api.sellflow.test/api/social/oauth/{platform}/callback/"
+
+
+def test_the_login_configuration_is_meta_only(seller_client, fake_platform, settings):
+    settings.META_LOGIN_CONFIG_ID = "987654321012345"
+
+    query = query_of(start(seller_client, "twitter"))
+
+    assert "config_id" not in query
+    assert query["scope"] == "tweet.read tweet.write users.read media.write offline.access"
+
+
 def test_the_redirect_uri_comes_from_settings_not_the_host_header(seller_client, fake_platform, settings):
     settings.ALLOWED_HOSTS = ["*"]
 
@@ -278,6 +311,8 @@ def meta_routes(fake_platform, pages=None):
         {"id": PAGE, "name": "Ama's Gadgets", "access_token": "page-token-1",
          "instagram_business_account": {"id": INSTAGRAM, "username": "ama.gadgets", "name": "Ama Gadgets"}},
         {"id": "1015550002", "name": "Ama's Shoes", "access_token": "page-token-2"}]})
+    for page in (PAGE, "1015550002"):
+        fake_platform.routes[f"/v24.0/{page}/subscribed_apps"] = (200, {"success": True})
 
 
 def test_the_facebook_callback_stores_every_page_with_its_own_token(seller_client, seller, api_client,
@@ -305,6 +340,74 @@ def test_the_instagram_callback_stores_the_linked_instagram_accounts(seller_clie
     account = SocialAccount.objects.get(seller=seller)
     assert (account.platform, account.platform_user_id, account.platform_username, account.page_id,
             account.access_token) == ("instagram", INSTAGRAM, "ama.gadgets", PAGE, "page-token-1")
+
+
+def test_the_facebook_callback_subscribes_the_app_to_each_page_with_its_own_token(seller_client, seller, api_client,
+                                                                                  fake_platform):
+    meta_routes(fake_platform)
+    state = query_of(start(seller_client, "facebook"))["state"]
+
+    come_back(api_client, "facebook", code="the-code", state=state)
+
+    for page, token in ((PAGE, "page-token-1"), ("1015550002", "page-token-2")):
+        [subscribed] = sent_to(fake_platform, f"/v24.0/{page}/subscribed_apps")
+        assert (subscribed.method, subscribed.headers["authorization"]) == ("POST", f"Bearer {token}")
+        assert subscribed.form == {"subscribed_fields": "feed,mention"}
+    assert all(account.webhooks_subscribed_at for account in SocialAccount.objects.filter(seller=seller))
+
+
+def test_the_instagram_callback_subscribes_the_linked_page(seller_client, seller, api_client, fake_platform):
+    meta_routes(fake_platform)
+    state = query_of(start(seller_client, "instagram"))["state"]
+
+    come_back(api_client, "instagram", code="the-code", state=state)
+
+    [subscribed] = sent_to(fake_platform, f"/v24.0/{PAGE}/subscribed_apps")
+    assert subscribed.headers["authorization"] == "Bearer page-token-1"
+    assert sent_to(fake_platform, "/v24.0/1015550002/subscribed_apps") == []  # no Instagram account linked
+    assert SocialAccount.objects.get(seller=seller).webhooks_subscribed_at is not None
+
+
+def test_a_page_that_refuses_the_subscription_is_connected_all_the_same(seller_client, seller, api_client,
+                                                                       fake_platform):
+    meta_routes(fake_platform)
+    fake_platform.routes["/v24.0/1015550002/subscribed_apps"] = graph_error(
+        200, "(#200) To subscribe to the feed field, one of these permissions is needed: pages_manage_metadata",
+        status=403)
+    state = query_of(start(seller_client, "facebook"))["state"]
+
+    answer = come_back(api_client, "facebook", code="the-code", state=state)
+
+    assert answer == {"social_connect": "success", "platform": "facebook", "accounts": "2"}
+    pages = {account.platform_user_id: account for account in SocialAccount.objects.filter(seller=seller)}
+    assert {page.status for page in pages.values()} == {"active"}
+    assert (pages[PAGE].last_error, pages[PAGE].webhooks_subscribed_at is not None) == ("", True)
+    refused = pages["1015550002"]
+    assert refused.webhooks_subscribed_at is None
+    assert "pages_manage_metadata" in refused.last_error
+
+
+def test_a_grant_with_messenger_access_subscribes_the_pages_messages_too(seller_client, api_client, fake_platform):
+    meta_routes(fake_platform)
+    fake_platform.routes["/v24.0/me/permissions"] = (200, {"data": [
+        {"permission": "pages_manage_metadata", "status": "granted"},
+        {"permission": "pages_messaging", "status": "granted"}]})
+    state = query_of(start(seller_client, "facebook"))["state"]
+
+    come_back(api_client, "facebook", code="the-code", state=state)
+
+    [subscribed] = sent_to(fake_platform, f"/v24.0/{PAGE}/subscribed_apps")
+    assert subscribed.form == {"subscribed_fields": "feed,mention,messages"}
+
+
+def test_the_x_callback_subscribes_nothing(seller_client, api_client, fake_platform):
+    x_token_endpoint(fake_platform)
+    url = start(seller_client)
+    remember_challenge(url)
+
+    come_back(api_client, "twitter", code="the-code", state=query_of(url)["state"])
+
+    assert [sent.path.partition("?")[0] for sent in fake_platform.received] == ["/2/oauth2/token", "/2/users/me"]
 
 
 def test_a_meta_user_without_pages_connects_nothing(seller_client, seller, api_client, fake_platform):
