@@ -5,7 +5,6 @@ posts at the platforms (`at_platform`). Publishing is the publishing task's."""
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from http import HTTPStatus
 
 from django.db import transaction
 from django.utils import timezone
@@ -18,7 +17,16 @@ from products.models import Product, ProductImage
 from products.services import product_images_prepare
 from sellflow.exceptions import ApplicationError, Conflict
 from sellflow.images import Uploader
-from social.errors import NotConnected, application_error_for
+from social.errors import (
+    AccountNeedsReconnect,
+    CannotDeleteAtPlatform,
+    NotConnected,
+    PlatformRefusedDeletion,
+    PostGone,
+    PostPublished,
+    PostPublishing,
+    application_error_for,
+)
 from social.models import (
     LOCKED_STATUSES,
     AccountStatus,
@@ -195,39 +203,6 @@ def post_schedule(*, social_post: SocialPost, scheduled_at: datetime, accounts: 
 
 
 # --- deleting, at the platforms too ---------------------------------------------------------------
-
-class PostPublished(Conflict):
-    code = "post_locked"
-    message = ("This post was published: it is deleted only together with its posts at the platforms. Delete it "
-               "with ?at_platform=true to do both.")
-
-
-class PostPublishing(Conflict):
-    code = "post_locked"
-    message = "This post is being published: wait until it is done, then delete it with ?at_platform=true."
-
-
-class CannotDeleteAtPlatform(Conflict):
-    code = "cannot_delete_at_platform"
-    message = ("A platform of this post does not let SellFlow delete it there: delete it at that platform yourself. "
-               "SellFlow keeps the post, and its link's clicks and sales, while it is live there.")
-
-
-class AccountNeedsReconnect(Conflict):
-    code = "account_needs_reconnect"
-    message = "The account this post was published as has lost its access: reconnect it, then delete the post again."
-
-
-class PlatformRefusedDeletion(Conflict):
-    code = "platform_refused"
-    message = "The platform refused to delete the post there (its message is in details)."
-
-
-class PostGone(ApplicationError):
-    status_code = HTTPStatus.NOT_FOUND
-    code = "not_found"
-    message = "Not found."
-
 
 # Why a platform's API cannot delete what was published, in the seller's words.
 UNDELETABLE_REASONS = {
