@@ -108,6 +108,12 @@ class PlatformRefusedDeletion(Conflict):
     message = "The platform refused to delete the post there (its message is in details)."
 
 
+class PlatformRefusedLookup(Conflict):
+    code = SocialErrorCode.PLATFORM_REFUSED
+    message = ("The platform would not say whether the post is still there, so SellFlow keeps it (the platform's "
+               "message is in details).")
+
+
 class PostGone(ApplicationError):
     status_code = status.HTTP_404_NOT_FOUND
     code = SocialErrorCode.NOT_FOUND
