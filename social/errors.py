@@ -5,7 +5,7 @@ from enum import StrEnum
 
 from rest_framework import status
 
-from sellflow.exceptions import ApplicationError, ProviderError, ServiceUnavailable
+from sellflow.exceptions import ApplicationError, Conflict, ProviderError, ServiceUnavailable
 from social.platforms import NotConfigured, PermanentError, PlatformError, RateLimited, TokenExpired
 
 
@@ -17,6 +17,11 @@ class SocialErrorCode(StrEnum):
     INVALID_SIGNATURE = "invalid_signature"
     INVALID_VERIFY_TOKEN = "invalid_verify_token"
     INVALID_EVENT = "invalid"
+    NOT_FOUND = "not_found"
+    POST_LOCKED = "post_locked"
+    CANNOT_DELETE_AT_PLATFORM = "cannot_delete_at_platform"
+    ACCOUNT_NEEDS_RECONNECT = "account_needs_reconnect"
+    PLATFORM_REFUSED = "platform_refused"
 
 
 class PlatformNotSupported(ApplicationError):
@@ -58,7 +63,7 @@ class InvalidEvent(ApplicationError):
 
 class UnknownWebhookPlatform(ApplicationError):
     status_code = status.HTTP_404_NOT_FOUND
-    code = "not_found"
+    code = SocialErrorCode.NOT_FOUND
     message = "No platform of this name sends webhooks here."
 
 
@@ -72,6 +77,47 @@ class PlatformUnavailable(ProviderError):
 
 class PlatformNotConfigured(ServiceUnavailable):
     message = "Connecting accounts of this platform is not set up on this server."
+
+
+# --- deleting a post, at the platforms too ---------------------------------------------------------
+
+class PostPublished(Conflict):
+    code = SocialErrorCode.POST_LOCKED
+    message = ("This post was published: it is deleted only together with its posts at the platforms. Delete it "
+               "with ?at_platform=true to do both.")
+
+
+class PostPublishing(Conflict):
+    code = SocialErrorCode.POST_LOCKED
+    message = "This post is being published: wait until it is done, then delete it with ?at_platform=true."
+
+
+class CannotDeleteAtPlatform(Conflict):
+    code = SocialErrorCode.CANNOT_DELETE_AT_PLATFORM
+    message = ("A platform of this post does not let SellFlow delete it there: delete it at that platform yourself. "
+               "SellFlow keeps the post, and its link's clicks and sales, while it is live there.")
+
+
+class AccountNeedsReconnect(Conflict):
+    code = SocialErrorCode.ACCOUNT_NEEDS_RECONNECT
+    message = "The account this post was published as has lost its access: reconnect it, then delete the post again."
+
+
+class PlatformRefusedDeletion(Conflict):
+    code = SocialErrorCode.PLATFORM_REFUSED
+    message = "The platform refused to delete the post there (its message is in details)."
+
+
+class PlatformRefusedLookup(Conflict):
+    code = SocialErrorCode.PLATFORM_REFUSED
+    message = ("The platform would not say whether the post is still there, so SellFlow keeps it (the platform's "
+               "message is in details).")
+
+
+class PostGone(ApplicationError):
+    status_code = status.HTTP_404_NOT_FOUND
+    code = SocialErrorCode.NOT_FOUND
+    message = "Not found."
 
 
 def application_error_for(error: PlatformError) -> ApplicationError:

@@ -5,7 +5,6 @@ posts at the platforms (`at_platform`). Publishing is the publishing task's."""
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from http import HTTPStatus
 
 from django.db import transaction
 from django.utils import timezone
@@ -18,7 +17,17 @@ from products.models import Product, ProductImage
 from products.services import product_images_prepare
 from sellflow.exceptions import ApplicationError, Conflict
 from sellflow.images import Uploader
-from social.errors import NotConnected, application_error_for
+from social.errors import (
+    AccountNeedsReconnect,
+    CannotDeleteAtPlatform,
+    NotConnected,
+    PlatformRefusedDeletion,
+    PlatformRefusedLookup,
+    PostGone,
+    PostPublished,
+    PostPublishing,
+    application_error_for,
+)
 from social.models import (
     LOCKED_STATUSES,
     AccountStatus,
@@ -196,43 +205,11 @@ def post_schedule(*, social_post: SocialPost, scheduled_at: datetime, accounts: 
 
 # --- deleting, at the platforms too ---------------------------------------------------------------
 
-class PostPublished(Conflict):
-    code = "post_locked"
-    message = ("This post was published: it is deleted only together with its posts at the platforms. Delete it "
-               "with ?at_platform=true to do both.")
-
-
-class PostPublishing(Conflict):
-    code = "post_locked"
-    message = "This post is being published: wait until it is done, then delete it with ?at_platform=true."
-
-
-class CannotDeleteAtPlatform(Conflict):
-    code = "cannot_delete_at_platform"
-    message = ("A platform of this post does not let SellFlow delete it there: delete it at that platform yourself. "
-               "SellFlow keeps the post, and its link's clicks and sales, while it is live there.")
-
-
-class AccountNeedsReconnect(Conflict):
-    code = "account_needs_reconnect"
-    message = "The account this post was published as has lost its access: reconnect it, then delete the post again."
-
-
-class PlatformRefusedDeletion(Conflict):
-    code = "platform_refused"
-    message = "The platform refused to delete the post there (its message is in details)."
-
-
-class PostGone(ApplicationError):
-    status_code = HTTPStatus.NOT_FOUND
-    code = "not_found"
-    message = "Not found."
-
-
 # Why a platform's API cannot delete what was published, in the seller's words.
 UNDELETABLE_REASONS = {
-    "instagram": "Instagram does not let apps delete a published post: delete it in the Instagram app.",
-    "whatsapp": "WhatsApp cannot take a sent message back.",
+    "instagram": ("Instagram does not let apps delete a published post: delete it in the Instagram app first, "
+                  "then delete it here again."),
+    "whatsapp": "WhatsApp cannot take a sent message back.",  # sent is sent: there is nothing to look up
 }
 
 
@@ -276,20 +253,23 @@ def is_live(target: PostTarget) -> bool:
 
 def targets_to_remove(social_post: SocialPost) -> list[tuple[PostTarget, PlatformClient]]:
     """The post's published targets with their platforms' clients, checked before any platform
-    is called: a publishing target, a platform that cannot delete (the whole request is refused
-    rather than leave a live post without its record) or an account without access is a 409."""
+    is asked to delete: a publishing target, a platform that cannot delete (the whole request is
+    refused rather than leave a live post without its record) or an account without access is a
+    409. Where such a platform can tell (Instagram), the post is looked up there first: one the
+    seller deleted there counts as removed."""
     targets = list(PostTarget.objects.filter(post=social_post).select_related("account").order_by("pk"))
     if any(target.status == PostStatus.PUBLISHING for target in targets):
         raise PostPublishing(details=removal_progress([]))
     published = [target for target in targets if is_live(target)]
     clients = {platform: platform_client(platform) for platform in {target.platform for target in published}}
+    gone = targets_found_gone([(target, clients[target.platform]) for target in published])
+    published = [target for target in published if target.pk not in gone]
     undeletable = [target for target in published
                    if not (clients[target.platform].can_delete and target.platform_post_id)]
     if undeletable:
-        raise CannotDeleteAtPlatform(details={"targets": [undeletable_reason(target) for target in undeletable],
-                                              **removal_progress([])})
-    disconnected = [target for target in published
-                    if target.account.status != AccountStatus.ACTIVE or not target.account.access_token]
+        raise CannotDeleteAtPlatform(details={"targets": [
+            undeletable_reason(target, clients[target.platform]) for target in undeletable], **removal_progress([])})
+    disconnected = [target for target in published if not has_access(target.account)]
     if disconnected:
         raise AccountNeedsReconnect(details={"targets": [
             f"{target.pk}: the {target.get_platform_display()} account is {target.account.status}: reconnect it."
@@ -297,9 +277,48 @@ def targets_to_remove(social_post: SocialPost) -> list[tuple[PostTarget, Platfor
     return [(target, clients[target.platform]) for target in published]
 
 
-def undeletable_reason(target: PostTarget) -> str:
+def has_access(account: SocialAccount) -> bool:
+    return account.status == AccountStatus.ACTIVE and bool(account.access_token)
+
+
+def needs_lookup(target: PostTarget, client: PlatformClient) -> bool:
+    """A post the platform cannot delete, but can tell when the seller deleted it there."""
+    return (not client.can_delete and client.can_tell_gone and bool(target.platform_post_id)
+            and has_access(target.account))
+
+
+def targets_found_gone(published: list[tuple[PostTarget, PlatformClient]]) -> set[int]:
+    """Ask, one by one, whether each post a platform cannot delete is still there; those gone are
+    stamped `removed_at` (in one update, kept when a later lookup fails). A failed lookup stops
+    here and is answered as a failed deletion is: nothing has been deleted anywhere yet."""
+    gone: list[int] = []
+    for target, client in published:
+        if not needs_lookup(target, client):
+            continue
+        try:
+            if client.is_gone(credentials_of(target.account), target.platform_post_id):
+                gone.append(target.pk)
+        except PlatformError as error:
+            mark_removed(gone)
+            raise lookup_failed(target, error) from None
+    mark_removed(gone)
+    return set(gone)
+
+
+def lookup_failed(target: PostTarget, error: PlatformError) -> ApplicationError:
+    """As a failed deletion (reconnect, try again later), but a refusal to answer leaves the post
+    possibly live, so it is said as such."""
+    if isinstance(error, PermanentError) and not isinstance(error, NotConfigured | NotSupported):
+        return PlatformRefusedLookup(details={"target": target.pk, "platform": target.platform,
+                                              "platform_message": str(error), **removal_progress([])})
+    return removal_failed(target, error, removed=[])
+
+
+def undeletable_reason(target: PostTarget, client: PlatformClient) -> str:
     platform = target.get_platform_display()
     reason = UNDELETABLE_REASONS.get(target.platform, f"{platform} cannot delete it from here: delete it there.")
+    if client.can_tell_gone and not has_access(target.account):
+        reason += f" SellFlow sees that it is gone only once the {platform} account is reconnected."
     return f"{target.pk}: {reason}" + (f" It is at {target.platform_url}" if target.platform_url else "")
 
 

@@ -438,8 +438,10 @@ class SocialPostDetailView(OwnAccountsMixin, APIView):
                     "of them are gone. If a platform fails, the post is kept and the error's "
                     "`details.removed_at_platform` lists the targets already deleted at their platform: send the "
                     "delete again. A platform whose API cannot delete a published post (Instagram; WhatsApp "
-                    "messages) refuses the whole request before any platform is asked: delete it there yourself; "
-                    "SellFlow keeps the post, and its link's clicks and sales, while it is live there.",
+                    "messages) refuses the whole request before any platform is asked to delete: delete it there "
+                    "yourself; SellFlow keeps the post, and its link's clicks and sales, while it is live there. "
+                    "Instagram is asked first whether the post is still there: one deleted in the Instagram app "
+                    "counts as deleted (a sent WhatsApp message cannot be taken back).",
         responses={204: None, **error_responses(
             400, 404, 409, 502, 503,
             s400="`at_platform` is not a boolean (`invalid`).",
@@ -447,7 +449,8 @@ class SocialPostDetailView(OwnAccountsMixin, APIView):
             s409="A target is being published, or was published and `at_platform` is not set (`post_locked`); "
                  "a platform cannot delete a published post (`cannot_delete_at_platform`, the targets in "
                  "details); an account the post was published as must be reconnected first "
-                 "(`account_needs_reconnect`); the platform refused (`platform_refused`, its message in details).",
+                 "(`account_needs_reconnect`); the platform refused to delete it or to say whether it is still "
+                 "there (`platform_refused`, its message in details).",
             s502="A platform did not answer or limits requests (`provider_error`, with `Retry-After` when it said "
                  "how long): nothing was deleted here.",
             s503="This server has no app credentials for the platform (`unavailable`).")})

@@ -65,7 +65,7 @@ def client_for(platform: str) -> PlatformClient:
     real = import_string(CLIENT_CLASSES[name])
     if uses_local_platform(name):
         # What the real platform allows, so the demo never lets a seller do what production refuses.
-        return LocalPlatformClient(platform=name, can_delete=real.can_delete)
+        return LocalPlatformClient(platform=name, can_delete=real.can_delete, can_tell_gone=real.can_tell_gone)
     return real.from_settings()
 
 

@@ -180,6 +180,9 @@ class PlatformClient:
     default_scopes: tuple[str, ...] = ()
     can_delete = True
     can_find_published = True
+    # Whether `is_gone` can tell a post deleted by the seller at the platform: asked only where the
+    # API cannot delete (Instagram), the one way SellFlow learns that such a post is gone.
+    can_tell_gone = False
     has_insights = True
 
     def authorization_url(self, *, state: str, redirect_uri: str, code_challenge: str | None = None) -> str:
@@ -209,6 +212,11 @@ class PlatformClient:
     def delete(self, credentials: Credentials, platform_post_id: str) -> None:
         """Gone at the platform (already gone counts as done)."""
         raise NotSupported("this platform cannot delete a post", platform=self.platform)
+
+    def is_gone(self, credentials: Credentials, platform_post_id: str) -> bool:
+        """Whether the post is no longer at the platform (deleted there by the seller): True only
+        when the platform says so for certain, False while it is still there."""
+        raise NotSupported("this platform cannot tell whether a post is gone", platform=self.platform)
 
     def insights(self, credentials: Credentials, *, since: date, until: date) -> list[DailyInsight]:
         raise NotSupported("this platform reports no insights", platform=self.platform)

@@ -12,6 +12,7 @@ from social.platforms.base import (
     DailyInsight,
     ManagedAccount,
     PermanentError,
+    PlatformError,
     PostRequest,
     Profile,
     Published,
@@ -39,6 +40,12 @@ MESSAGING_SCOPE, MESSAGING_FIELDS = "pages_messaging", ("messages",)
 # Graph's "object does not exist" (code 100, subcode 33): a post already deleted.
 GONE_SUBCODE = "33"
 POSTS_LOOKED_UP = 25
+
+
+def object_gone(error: PlatformError) -> bool:
+    """Graph could not load the object: it was deleted (or, as Graph words it, the token may not
+    load it)."""
+    return isinstance(error, PermanentError) and (error.code, error.subcode) == ("100", GONE_SUBCODE)
 
 
 def graph_day(end_time: str) -> date:
@@ -147,7 +154,7 @@ class FacebookClient(GraphClient):
         try:
             self.call("DELETE", platform_post_id, credentials.access_token)
         except PermanentError as error:
-            if (error.code, error.subcode) != ("100", GONE_SUBCODE):
+            if not object_gone(error):
                 raise
 
     # --- insights -------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from social.platforms.base import (
     TransientError,
     Uncertain,
 )
-from social.platforms.facebook import FacebookClient
+from social.platforms.facebook import FacebookClient, object_gone
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +43,7 @@ class InstagramClient(FacebookClient):
     default_scopes = ("instagram_basic", "instagram_content_publish", "instagram_manage_insights",
                       "pages_show_list", "pages_read_engagement", "business_management", "pages_manage_metadata")
     can_delete = False  # the Instagram Graph API offers no deletion of published media
+    can_tell_gone = True  # but it tells media the seller deleted in the app, and sends no webhook for it
     container_wait_seconds = CONTAINER_WAIT_SECONDS
 
     def verify_token(self, access_token: str, *, platform_user_id: str = "") -> Profile:
@@ -142,6 +143,20 @@ class InstagramClient(FacebookClient):
 
     def delete(self, credentials: Credentials, platform_post_id: str) -> None:
         raise NotSupported(f"{self.platform}: the API cannot delete published media", platform=self.platform)
+
+    def is_gone(self, credentials: Credentials, platform_post_id: str) -> bool:
+        """Media deleted in the Instagram app answers code 100, subcode 33 ("Object ... does not
+        exist, cannot be loaded due to missing permissions, or does not support this operation").
+        The same answer comes for a token that may not load it, so it counts as gone only when the
+        account it was published as still answers to the same token."""
+        try:
+            self.call("GET", platform_post_id, credentials.access_token, params={"fields": "id"})
+        except PermanentError as error:
+            if not object_gone(error):
+                raise
+            self.verify_token(credentials.access_token, platform_user_id=credentials.platform_user_id)
+            return True
+        return False  # it answered: still live
 
     # --- insights -------------------------------------------------------------------------------
 

@@ -55,9 +55,10 @@ class LocalPlatformClient(PlatformClient):
 
     default_scopes = ("local.publish",)
 
-    def __init__(self, *, platform: str, can_delete: bool = True):
+    def __init__(self, *, platform: str, can_delete: bool = True, can_tell_gone: bool = False):
         self.platform = platform
         self.can_delete = can_delete
+        self.can_tell_gone = can_tell_gone
 
     def __repr__(self) -> str:
         return f"LocalPlatformClient(platform={self.platform!r})"
@@ -124,6 +125,11 @@ class LocalPlatformClient(PlatformClient):
         account_id = self.account(credentials.access_token, credentials.platform_user_id)
         if platform_post_id.isdigit():
             self.posts(account_id).filter(pk=int(platform_post_id)).delete()
+
+    def is_gone(self, credentials: Credentials, platform_post_id: str) -> bool:
+        """Gone once the record is deleted (in the admin: the seller deleting it in the platform's app)."""
+        account_id = self.account(credentials.access_token, credentials.platform_user_id)
+        return not (platform_post_id.isdigit() and self.posts(account_id).filter(pk=int(platform_post_id)).exists())
 
     def insights(self, credentials: Credentials, *, since: date, until: date) -> list[DailyInsight]:
         """Each day's figures follow from the account's recorded posts: a post is seen most on its

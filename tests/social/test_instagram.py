@@ -218,6 +218,31 @@ def test_instagram_media_cannot_be_deleted_through_the_api(platform):
     assert platform.received == []
 
 
+def test_media_deleted_in_the_app_is_gone_only_while_the_account_still_answers_the_token(platform):
+    deleted = graph_error(100, "Unsupported get request. Object with ID '18000000002' does not exist, cannot be "
+                               "loaded due to missing permissions, or does not support this operation",
+                          error_subcode=33)
+    platform.routes["/v24.0/18000000001"] = (200, {"id": "18000000001"})
+    platform.routes["/v24.0/18000000002"] = deleted
+    platform.routes[f"/v24.0/{ACCOUNT}"] = (200, {"id": ACCOUNT, "username": "ama.gadgets"})
+
+    assert client(platform).is_gone(CREDENTIALS, "18000000001") is False
+    assert client(platform).is_gone(CREDENTIALS, "18000000002") is True
+    lookup = sent_to(platform, "/v24.0/18000000002")[0]
+    assert (lookup.method, lookup.query["fields"], lookup.headers["authorization"]) == ("GET", "id",
+                                                                                        f"Bearer {PAGE_TOKEN}")
+
+    platform.routes[f"/v24.0/{ACCOUNT}"] = deleted  # the token may not read the account either: not known gone
+    with pytest.raises(PermanentError):
+        client(platform).is_gone(CREDENTIALS, "18000000002")
+    platform.routes["/v24.0/18000000002"] = graph_error(190, "Error validating access token", status=401)
+    with pytest.raises(TokenExpired):
+        client(platform).is_gone(CREDENTIALS, "18000000002")
+    platform.routes["/v24.0/18000000002"] = (500, {"error": {"message": "Please retry", "code": 2}})
+    with pytest.raises(TransientError):
+        client(platform).is_gone(CREDENTIALS, "18000000002")
+
+
 def test_insights_are_asked_per_day_and_followers_for_today(platform):
     def insights(received):
         day = datetime.fromtimestamp(int(received.query["since"]), UTC).day

@@ -37,6 +37,7 @@ from social.tasks import fetch_insights
 from tests.conftest import authenticated_client
 from tests.products.factories import ProductFactory
 from tests.sellflow.test_settings import PRODUCTION_ENV, run_python
+from tests.social.factories import PostTargetFactory, SocialAccountFactory
 
 API = "https://api.sellflow.test"
 RETURN_URL = "https://app.sellflow.test/social/accounts"
@@ -107,8 +108,10 @@ def test_a_post_is_found_by_its_marker_since_a_time_and_deleted(local_platform):
     assert client.find_published(other, marker="CODE123456", since=before) is None
     assert LocalPlatformClient(platform="facebook").find_published(ADA, marker="CODE123456", since=before) is None
 
+    assert not client.is_gone(ADA, published.platform_post_id)
     client.delete(ADA, published.platform_post_id)
     client.delete(ADA, published.platform_post_id)  # already gone counts as done
+    assert client.is_gone(ADA, published.platform_post_id) and client.is_gone(ADA, "not-a-local-id")
 
     assert client.find_published(ADA, marker="CODE123456", since=before) is None
     assert LocalPlatformPost.objects.count() == 1
@@ -185,6 +188,9 @@ def test_the_local_client_deletes_only_where_the_real_platform_lets_apps_delete(
     # The demo never lets a seller do what production refuses: Instagram and WhatsApp posts stay.
     assert {name: client_for(name).can_delete for name in ("facebook", "instagram", "twitter", "whatsapp")} == {
         "facebook": True, "instagram": False, "twitter": True, "whatsapp": False}
+    # ... and sees a post gone only where the real platform tells it (Instagram; a WhatsApp message stays sent).
+    assert [name for name in ("facebook", "instagram", "twitter", "whatsapp") if client_for(name).can_tell_gone] == [
+        "instagram"]
 
 
 def test_a_platform_whose_app_is_set_gets_its_real_client(local_platform):
@@ -416,6 +422,38 @@ def test_the_insights_job_fills_the_rows_from_the_local_posts_and_the_endpoint_a
                               ] + [as_entry(day) for day in expected]
     assert body["totals"]["impressions"] == sum(day.impressions for day in expected)
     assert (body["totals"]["followers"], body["totals"]["followers_change"]) == (126, 6)
+
+
+@pytest.mark.django_db
+def test_a_local_instagram_post_deletes_only_once_it_is_deleted_there_as_in_production(local_platform, seller,
+                                                                                     seller_client,
+                                                                                     operator_client):
+    on_instagram = LocalPlatformPost.objects.create(platform="instagram", platform_user_id="ada", text="Kente")
+    on_whatsapp = LocalPlatformPost.objects.create(platform="whatsapp", platform_user_id="ada", text="Kente")
+    post = PostTargetFactory(post__seller=seller, status=PostStatus.PUBLISHED, platform_post_id=str(on_instagram.pk),
+                             account=SocialAccountFactory(seller=seller, platform="instagram",
+                                                          platform_user_id="ada", access_token="local-ada")).post
+    message = PostTargetFactory(post__seller=seller, status=PostStatus.PUBLISHED,
+                                platform_post_id=str(on_whatsapp.pk),
+                                account=SocialAccountFactory(seller=seller, platform="whatsapp",
+                                                             platform_user_id="ada", access_token="local-ada")).post
+
+    live = seller_client.delete(f"/api/social/posts/{post.pk}/?at_platform=true")
+
+    assert (live.status_code, live.json()["code"]) == (409, "cannot_delete_at_platform")
+    assert "delete it in the Instagram app first" in live.json()["details"]["targets"][0]
+    assert LocalPlatformPost.objects.count() == 2 and SocialPost.objects.count() == 2
+
+    # The seller deletes both at the platforms (in the demo: the local records, in the admin).
+    for recorded in (on_instagram, on_whatsapp):
+        page = f"/admin/social/localplatformpost/{recorded.pk}/delete/"
+        assert operator_client.post(page, {"post": "yes"}).status_code == 302
+    assert LocalPlatformPost.objects.count() == 0
+
+    assert seller_client.delete(f"/api/social/posts/{post.pk}/?at_platform=true").status_code == 204
+    sent = seller_client.delete(f"/api/social/posts/{message.pk}/?at_platform=true")
+    assert (sent.status_code, sent.json()["code"]) == (409, "cannot_delete_at_platform")  # sent is sent
+    assert list(SocialPost.objects.values_list("pk", flat=True)) == [message.pk]
 
 
 # --- the admin ----------------------------------------------------------------------------------

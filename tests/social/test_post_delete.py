@@ -2,7 +2,8 @@
 target at its platform (against a fake Graph API and X API), then the post here, and only when
 every one of them is gone there. Without the flag, a published post stays (409 with the hint); a
 target on its way is a 409 either way; a platform that fails keeps the post and says which targets
-are already gone; a platform that cannot delete refuses the whole request before any is asked."""
+are already gone; a platform that cannot delete refuses the whole request before any is asked, unless
+it tells that the seller deleted the post there (Instagram, looked up first)."""
 
 import pytest
 from django.utils import timezone
@@ -18,6 +19,9 @@ pytestmark = pytest.mark.django_db
 PAGE = "1015550001"
 X_USER = "2244994945"
 IG_USER = "17841400000000001"
+IG_MEDIA = "17900000000000001"
+UNSUPPORTED_GET = ("Unsupported get request. Object with ID '17900000000000001' does not exist, cannot be loaded "
+                   "due to missing permissions, or does not support this operation")
 
 
 @pytest.fixture
@@ -59,6 +63,12 @@ def cross_post(seller, facebook, x_account):
 
 def graph_post(post_id: str) -> str:
     return f"/v24.0/{post_id}"
+
+
+def media_gone(server) -> None:
+    """The seller deleted the media in the Instagram app; the account still answers to its token."""
+    server.routes[graph_post(IG_MEDIA)] = graph_error(100, UNSUPPORTED_GET, error_subcode=33)
+    server.routes[graph_post(IG_USER)] = (200, {"id": IG_USER, "username": "ama.gadgets"})
 
 
 def deletes(server) -> list[str]:
@@ -280,20 +290,121 @@ def test_a_target_published_meanwhile_keeps_the_post(seller, seller_client, cros
 
 # --- platforms that cannot delete ----------------------------------------------------------------
 
-def test_instagram_cannot_delete_so_nothing_is_deleted_anywhere(seller_client, cross_post, instagram,
-                                                                fake_platform):
-    on_instagram = published(cross_post, instagram, "17900000000000001",
-                             url="https://www.instagram.com/p/C0de/")
+def test_instagram_media_still_live_refuses_the_whole_request_and_nothing_is_deleted(seller_client, cross_post,
+                                                                                     instagram, fake_platform):
+    on_instagram = published(cross_post, instagram, IG_MEDIA, url="https://www.instagram.com/p/C0de/")
+    fake_platform.routes[graph_post(IG_MEDIA)] = (200, {"id": IG_MEDIA})
 
     response = delete(seller_client, cross_post)
 
     assert (response.status_code, response.json()["code"]) == (409, "cannot_delete_at_platform")
     assert "delete it at that platform yourself" in response.json()["error"]
     assert response.json()["details"] == {"targets": [
-        f"{on_instagram.pk}: Instagram does not let apps delete a published post: delete it in the Instagram app. "
-        f"It is at https://www.instagram.com/p/C0de/"], "removed_at_platform": []}
-    assert fake_platform.received == []  # not even Facebook: the post stays whole
+        f"{on_instagram.pk}: Instagram does not let apps delete a published post: delete it in the Instagram app "
+        f"first, then delete it here again. It is at https://www.instagram.com/p/C0de/"], "removed_at_platform": []}
+    [lookup] = fake_platform.received  # Instagram is asked whether it is still there; nothing else is asked
+    assert (lookup.method, lookup.path.partition("?")[0], lookup.query["fields"]) == ("GET", graph_post(IG_MEDIA),
+                                                                                      "id")
+    assert lookup.headers["authorization"] == f"Bearer {instagram.access_token}"
     assert kept(cross_post) == ["published"] * 3
+    assert not PostTarget.objects.filter(removed_at__isnull=False).exists()
+
+
+def test_instagram_media_deleted_in_the_app_counts_as_removed_and_the_post_deletes(seller_client, cross_post,
+                                                                                   instagram, fake_platform):
+    published(cross_post, instagram, IG_MEDIA)
+    media_gone(fake_platform)
+    fake_platform.routes[graph_post(f"{PAGE}_777")] = (200, {"success": True})
+    fake_platform.routes["/2/tweets/1799"] = (200, {"data": {"deleted": True}})
+
+    response = delete(seller_client, cross_post)
+
+    assert response.status_code == 204
+    assert deletes(fake_platform) == [graph_post(f"{PAGE}_777"), "/2/tweets/1799"]  # none asked of Instagram
+    assert [received.method for received in sent_to(fake_platform, graph_post(IG_MEDIA))] == ["GET"]
+    assert SocialPost.objects.count() == 0
+
+
+def test_an_instagram_only_post_deleted_in_the_app_deletes_without_asking_any_platform_to_delete(
+        seller, seller_client, instagram, fake_platform):
+    target = PostTargetFactory(post__seller=seller, account=instagram, status=PostStatus.PUBLISHED,
+                               platform_post_id=IG_MEDIA, published_at=timezone.now(), attempts=1)
+    media_gone(fake_platform)
+
+    assert delete(seller_client, target.post).status_code == 204
+    assert deletes(fake_platform) == [] and SocialPost.objects.count() == 0
+
+
+def test_instagram_found_gone_is_remembered_when_another_platform_fails(seller_client, cross_post, instagram,
+                                                                        fake_platform):
+    on_instagram = published(cross_post, instagram, IG_MEDIA)
+    media_gone(fake_platform)
+    fake_platform.routes[graph_post(f"{PAGE}_777")] = (503, {"error": {"message": "Service down", "code": 2}})
+
+    assert delete(seller_client, cross_post).status_code == 502
+    on_instagram.refresh_from_db()
+    assert on_instagram.removed_at is not None
+    assert kept(cross_post) == ["published"] * 3
+
+    fake_platform.routes[graph_post(f"{PAGE}_777")] = (200, {"success": True})
+    fake_platform.routes["/2/tweets/1799"] = (200, {"data": {"deleted": True}})
+    assert delete(seller_client, cross_post).status_code == 204
+    assert len(sent_to(fake_platform, graph_post(IG_MEDIA))) == 1  # not looked up again
+
+
+def test_an_instagram_lookup_outage_is_a_502_and_nothing_is_deleted(seller_client, cross_post, instagram,
+                                                                     fake_platform):
+    on_instagram = published(cross_post, instagram, IG_MEDIA)
+    fake_platform.routes[graph_post(IG_MEDIA)] = (503, {"error": {"message": "Service temporarily unavailable",
+                                                                  "code": 2}})
+
+    response = delete(seller_client, cross_post)
+
+    assert response.status_code == 502
+    assert response.json() == {
+        "error": "The platform did not answer; try again in a moment.", "code": "provider_error",
+        "details": {"platform": "instagram", "platform_message": "instagram: Service temporarily unavailable",
+                    "target": on_instagram.pk, "removed_at_platform": []}}
+    assert deletes(fake_platform) == []
+    assert kept(cross_post) == ["published"] * 3
+    assert not PostTarget.objects.filter(removed_at__isnull=False).exists()
+
+
+def test_a_token_that_may_not_read_the_account_is_not_taken_for_a_deletion(seller_client, cross_post, instagram,
+                                                                           fake_platform):
+    """Graph answers 100/33 alike for deleted media and for media the token may not load."""
+    on_instagram = published(cross_post, instagram, IG_MEDIA)
+    media_gone(fake_platform)
+    fake_platform.routes[graph_post(IG_USER)] = graph_error(100, UNSUPPORTED_GET, error_subcode=33)
+
+    response = delete(seller_client, cross_post)
+
+    assert (response.status_code, response.json()["code"]) == (409, "platform_refused")
+    assert "whether the post is still there" in response.json()["error"]
+    assert response.json()["details"]["target"] == on_instagram.pk
+    assert deletes(fake_platform) == []
+    on_instagram.refresh_from_db()
+    assert on_instagram.removed_at is None and kept(cross_post) == ["published"] * 3
+
+
+def test_an_expired_instagram_token_asks_the_seller_to_reconnect_before_anything_is_deleted(
+        seller_client, cross_post, instagram, fake_platform):
+    published(cross_post, instagram, IG_MEDIA)
+    fake_platform.routes[graph_post(IG_MEDIA)] = graph_error(190, "Error validating access token", status=401)
+
+    response = delete(seller_client, cross_post)
+
+    assert (response.status_code, response.json()["code"]) == (409, "account_needs_reconnect")
+    instagram.refresh_from_db()
+    assert instagram.status == AccountStatus.EXPIRED
+    assert deletes(fake_platform) == [] and kept(cross_post) == ["published"] * 3
+
+    # Until it is reconnected, Instagram cannot be asked: the answer says so.
+    fake_platform.received.clear()
+    again = delete(seller_client, cross_post)
+    assert (again.status_code, again.json()["code"]) == (409, "cannot_delete_at_platform")
+    assert "only once the Instagram account is reconnected" in again.json()["details"]["targets"][0]
+    assert fake_platform.received == []
 
 
 def test_a_sent_whatsapp_message_cannot_be_taken_back(seller, seller_client, fake_platform):
@@ -305,7 +416,7 @@ def test_a_sent_whatsapp_message_cannot_be_taken_back(seller, seller_client, fak
 
     assert (response.status_code, response.json()["code"]) == (409, "cannot_delete_at_platform")
     assert response.json()["details"]["targets"] == [f"{target.pk}: WhatsApp cannot take a sent message back."]
-    assert fake_platform.received == [] and SocialPost.objects.count() == 1
+    assert fake_platform.received == [] and SocialPost.objects.count() == 1  # nothing to look up: sent is sent
 
 
 # --- cost ---------------------------------------------------------------------------------------
