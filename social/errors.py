@@ -22,6 +22,7 @@ class SocialErrorCode(StrEnum):
     CANNOT_DELETE_AT_PLATFORM = "cannot_delete_at_platform"
     ACCOUNT_NEEDS_RECONNECT = "account_needs_reconnect"
     PLATFORM_REFUSED = "platform_refused"
+    INVALID_TRANSITION = "invalid_transition"
 
 
 class PlatformNotSupported(ApplicationError):
@@ -77,6 +78,18 @@ class PlatformUnavailable(ProviderError):
 
 class PlatformNotConfigured(ServiceUnavailable):
     message = "Connecting accounts of this platform is not set up on this server."
+
+
+# --- editing and scheduling a post ------------------------------------------------------------------
+
+class PostLocked(Conflict):
+    code = SocialErrorCode.POST_LOCKED
+    message = "This post is being published or was published: it can no longer be changed or deleted."
+
+
+class NothingToSchedule(Conflict):
+    code = SocialErrorCode.INVALID_TRANSITION
+    message = "None of these targets is a draft or scheduled: only those can be (re)scheduled."
 
 
 # --- deleting a post, at the platforms too ---------------------------------------------------------

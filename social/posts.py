@@ -15,15 +15,17 @@ from ai.rules import POST_LIMITS
 from ai.services.content import ContentRequest, content_generate
 from products.models import Product, ProductImage
 from products.services import product_images_prepare
-from sellflow.exceptions import ApplicationError, Conflict
+from sellflow.exceptions import ApplicationError
 from sellflow.images import Uploader
 from social.errors import (
     AccountNeedsReconnect,
     CannotDeleteAtPlatform,
     NotConnected,
+    NothingToSchedule,
     PlatformRefusedDeletion,
     PlatformRefusedLookup,
     PostGone,
+    PostLocked,
     PostPublished,
     PostPublishing,
     application_error_for,
@@ -45,16 +47,6 @@ from social.services import account_lost, credentials_of, platform_client
 # Targets a schedule or an edit may still change: nothing of them has reached a platform.
 OPEN_STATUSES = (PostStatus.DRAFT, PostStatus.SCHEDULED)
 TARGETS_REFUSED = "The post breaks the rules of a platform it goes to."
-
-
-class PostLocked(Conflict):
-    code = "post_locked"
-    message = "This post is being published or was published: it can no longer be changed or deleted."
-
-
-class NothingToSchedule(Conflict):
-    code = "invalid_transition"
-    message = "None of these targets is a draft or scheduled: only those can be (re)scheduled."
 
 
 @dataclass

@@ -225,7 +225,7 @@ def social_account_subscribe_webhooks(*, account: SocialAccount, client: Platfor
     # On an active account `last_error` only ever says why its Page is not subscribed.
     if SocialAccount.objects.filter(pk=account.pk, status=AccountStatus.ACTIVE).update(
             webhooks_subscribed_at=now, last_error="", updated_at=now):
-        account.webhooks_subscribed_at, account.last_error = now, ""
+        account.webhooks_subscribed_at, account.last_error, account.updated_at = now, "", now
     return "subscribed"
 
 
@@ -236,7 +236,7 @@ def webhooks_not_subscribed(account: SocialAccount, error: PlatformError) -> str
     now = timezone.now()
     if SocialAccount.objects.filter(pk=account.pk, status=AccountStatus.ACTIVE).update(
             webhooks_subscribed_at=None, last_error=reason, updated_at=now):
-        account.webhooks_subscribed_at, account.last_error = None, reason
+        account.webhooks_subscribed_at, account.last_error, account.updated_at = None, reason, now
     return "rate limited" if isinstance(error, RateLimited) else "failed"
 
 

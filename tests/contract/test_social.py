@@ -46,6 +46,7 @@ def graph(settings):
         settings.SOCIAL_HTTP_TIMEOUT_SECONDS = 2
         server.routes[f"/v24.0/{PAGE}"] = (200, {"id": PAGE, "name": "My Business"})
         server.routes["/v24.0/me/permissions"] = (200, {"success": True})
+        server.routes[f"/v24.0/{PAGE}/subscribed_apps"] = (200, {"success": True})  # the Page's webhooks
         server.routes[f"/v24.0/{PAGE}/feed"] = (200, {"id": PAGE_POST})
         server.routes[f"/v24.0/{PAGE}/insights"] = (200, {"data": [
             page_series("page_follows", [120, 123]),

@@ -18,6 +18,7 @@ def facebook(settings):
         settings.META_APP_ID, settings.META_APP_SECRET = "1234567890", "meta-app-secret"
         graph.routes[f"/v24.0/{PAGE}"] = (200, {"id": PAGE, "name": "My Business"})
         graph.routes["/v24.0/me/permissions"] = (200, {"success": True})
+        graph.routes[f"/v24.0/{PAGE}/subscribed_apps"] = (200, {"success": True})  # the Page's webhooks
         yield graph
 
 
