@@ -12,12 +12,18 @@ class SellflowConfig(AppConfig):
         from django.core import checks
 
         from sellflow import tasks  # noqa: F401  (registers the platform's periodic jobs)
-        from sellflow.checks import field_encryption_development_key, field_encryption_keys, private_files_location
+        from sellflow.checks import (
+            field_encryption_development_key,
+            field_encryption_keys,
+            private_files_location,
+            public_addresses,
+        )
         from sellflow.input_types import hold_input_types_to_the_schema
 
         checks.register(private_files_location, checks.Tags.security)
         checks.register(field_encryption_keys, checks.Tags.security)
         checks.register(field_encryption_development_key, checks.Tags.security, deploy=True)
+        checks.register(public_addresses, checks.Tags.security, deploy=True)
         hold_input_types_to_the_schema()
 
 

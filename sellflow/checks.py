@@ -1,4 +1,5 @@
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.checks import Error
@@ -50,3 +51,26 @@ def field_encryption_development_key(app_configs, **kwargs):
             id="sellflow.E004",
         )]
     return []
+
+
+# Addresses only this machine reaches: a link built on one works for nobody else.
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0"})
+
+
+def public_addresses(app_configs, **kwargs):
+    """`check --deploy`: the addresses the world is sent to. Posts carry API_PUBLIC_URL/r/<code>
+    links, Meta fetches post images and OAuth returns to it; payment returns, emails and the
+    links' redirects go to FRONTEND_URL. Their development defaults point at this machine."""
+    if settings.DEBUG:
+        return []
+    errors = []
+    for name in ("API_PUBLIC_URL", "FRONTEND_URL"):
+        address = urlsplit(getattr(settings, name))
+        if address.scheme != "https" or (address.hostname or "") in LOOPBACK_HOSTS:
+            errors.append(Error(
+                f"{name} is {getattr(settings, name)!r}: buyers, sellers and platforms are sent there, so it must "
+                "be a public https address.",
+                hint=f"Set {name} to the address the world reaches (https://...).",
+                id="sellflow.E005",
+            ))
+    return errors

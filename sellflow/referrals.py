@@ -1,7 +1,7 @@
 """Where a buyer came from: the signed referral that a social post's link (`/r/<code>`) hands the
 browser, as a cookie and in the product page's URL, and that checkout reads back. It lives here,
-below every app, so the social app that writes it and the orders app that reads it never import
-each other.
+below every app, so that the orders app, which reads it, never imports the social app that writes
+it.
 
 The referral is signed and dated by this server: a buyer can drop it, never forge one for another
 post or seller, and it expires after ATTRIBUTION_WINDOW_DAYS (what "a checkout within the window"

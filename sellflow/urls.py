@@ -5,6 +5,7 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from orders.views import GatewayPaymentWebhookView, PaymentWebhookView
@@ -37,6 +38,8 @@ urlpatterns = [
     path("api/webhooks/payment/<slug:gateway>/", GatewayPaymentWebhookView.as_view(), name="payment-webhook-gateway"),
     path("api/webhooks/social/<slug:platform>/", PlatformWebhookView.as_view(), name="social-webhook"),
     path("r/<str:code>", PostLinkView.as_view(), name="post-link"),
+    # Some apps add a slash to a link they open: on to the link itself.
+    path("r/<str:code>/", RedirectView.as_view(pattern_name="post-link", query_string=True)),
     *docs,
     # Anything else under /api/ (or /r/, the posts' links) is a JSON 404, whatever DEBUG says.
     re_path(r"^api/", api_not_found_view),

@@ -55,7 +55,7 @@ def aggregate_of(queryset, field: str = "pk", function=Count, output=None):
 
 def with_results(targets: QuerySet[PostTarget]) -> QuerySet[PostTarget]:
     """Each target's visits through its link (`clicks`), the orders they led to (`orders`, not
-    cancelled) and those orders' `revenue` once confirmed, in the seller's currency: three
+    cancelled or refunded) and those orders' `revenue` once confirmed, in the seller's currency: three
     subqueries in the targets' one query, whatever their number."""
     clicks = PostClick.objects.filter(target=OuterRef("pk"))
     attributed = Order.objects.filter(
@@ -63,7 +63,7 @@ def with_results(targets: QuerySet[PostTarget]) -> QuerySet[PostTarget]:
         referral_click_id__in=PostClick.objects.filter(target=OuterRef(OuterRef("pk"))).values("pk"))
     return targets.annotate(
         click_count=aggregate_of(clicks),
-        order_count=aggregate_of(attributed.exclude(status=OrderStatus.CANCELLED)),
+        order_count=aggregate_of(attributed.exclude(status__in=(OrderStatus.CANCELLED, OrderStatus.REFUNDED))),
         revenue=aggregate_of(
             attributed.filter(status__in=EARNING_STATUSES, currency=OuterRef("post__seller__currency")),
             "total_amount", Sum, DecimalField(max_digits=14, decimal_places=2)),

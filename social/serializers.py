@@ -290,7 +290,7 @@ class PostTargetResultsSerializer(PostTargetSerializer):
         help_text="Browser visits through the target's link (a visitor back through it shortly after counts once).")
     orders = serializers.IntegerField(
         source="order_count", read_only=True,
-        help_text="Orders by those visitors within the attribution window, cancelled ones left out.")
+        help_text="Orders by those visitors within the attribution window, cancelled and refunded ones left out.")
     revenue = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True,
                                        help_text="The total of those orders once confirmed (not pending, cancelled "
                                                  "or refunded), in `currency`.")

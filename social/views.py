@@ -598,7 +598,7 @@ class PostLinkView(APIView):
             referrer=request.headers.get("Referer", ""))
         response = HttpResponseRedirect(visit.destination)
         response["Cache-Control"] = "no-store"  # every visit must come back through here
-        secure = request.is_secure()
+        secure = request.is_secure() or settings.SESSION_COOKIE_SECURE  # https behind a TLS-ending proxy too
         response.set_cookie(VISITOR_COOKIE, visit.visitor, max_age=VISITOR_COOKIE_AGE, secure=secure,
                             httponly=True, samesite="Lax")
         if visit.referral:

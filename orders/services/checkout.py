@@ -104,7 +104,8 @@ def checkout(*, user: User, payment_method: str, seller_id: int | None = None, s
     _check_lines_in_stock(user, items, lines, now=now, accept_price_changes=accept_price_changes)
     data = _work_out_order(items)
     order = _create_order(
-        buyer=user, seller=data.seller, payment_method=payment_method, **_attribution(referral, data.seller, source),
+        buyer=user, seller=data.seller, payment_method=payment_method,
+        **_attribution(referral, buyer=user, seller=data.seller, source=source),
         currency=data.currency, subtotal=data.subtotal, shipping_fee=data.shipping_fee, total_amount=data.total,
         buyer_note=buyer_note,
         expires_at=_hold_until(payment_method, now), **{f: address.get(f, "") for f in ADDRESS_FIELDS},
@@ -118,10 +119,13 @@ def checkout(*, user: User, payment_method: str, seller_id: int | None = None, s
     return order
 
 
-def _attribution(referral: Referral | None, seller: User, source: str) -> dict:
+def _attribution(referral: Referral | None, *, buyer: User, seller: User, source: str) -> dict:
     """The order's source, and the post that brought the buyer when the referral is one of this
-    seller's (a visit to another seller's post credits nothing here)."""
-    if referral is None or referral.seller_id != seller.pk:
+    seller's (a visit to another seller's post credits nothing here) and its visit is this buyer's:
+    the first buyer to order with it claims it, so a product link passed on with its referral
+    credits nobody else."""
+    if referral is None or referral.seller_id != seller.pk or Order.objects.filter(
+            referral_click_id=referral.click_id).exclude(buyer=buyer).exists():
         return {"source": source_from(source)}
     return {"source": source_from(referral.platform), "referral_click_id": referral.click_id,
             "referral_post_id": referral.post_id, "referred_at": referral.clicked_at}

@@ -114,13 +114,28 @@ def test_the_same_visitor_back_through_the_same_link_is_the_same_click(target):
 
 @pytest.mark.parametrize("user_agent", [
     "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)", "Twitterbot/1.0",
-    "WhatsApp/2.23.20.0", "Googlebot/2.1", "curl/8.5.0", ""])
+    "WhatsApp/2.23.20.0", "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+    "LinkedInBot/1.0 (compatible; Mozilla/5.0; Apache-HttpClient +http://www.linkedin.com)", "curl/8.5.0",
+    "python-requests/2.32.3", ""])
 def test_link_previews_and_crawlers_are_sent_on_uncounted(target, product, user_agent):
     response = visit(APIClient(), target, user_agent=user_agent)
 
     assert response.status_code == 302 and f"/product/{product.pk}/" in response["Location"]
     assert "sf_ref" not in response["Location"] and REFERRAL_COOKIE not in response.cookies
     assert PostClick.objects.count() == 0
+
+
+@pytest.mark.parametrize("user_agent", [
+    "Mozilla/5.0 (Linux; Android 13; CUBOT X30) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile "
+    "Safari/537.36",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 "
+    "[LinkedInApp]/9.29.8962",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 "
+    "Instagram 334.0.4.32.98 (iPhone14,5; iOS 17_5; en_GB)"])
+def test_phones_and_in_app_browsers_are_visitors(target, user_agent):
+    visit(APIClient(), target, user_agent=user_agent)
+
+    assert PostClick.objects.count() == 1
 
 
 def test_a_head_request_is_not_a_visit(target):
@@ -139,7 +154,7 @@ def test_the_link_of_a_post_not_published_counts_nothing(target, status):
     assert PostClick.objects.count() == 0
 
 
-def test_one_address_past_its_visits_a_minute_is_sent_on_uncounted(target, settings):
+def test_one_address_past_its_visits_a_minute_through_a_link_is_sent_on_uncounted(target, settings, seller):
     settings.SOCIAL_CLICKS_PER_MINUTE = 2
 
     answers = [visit(APIClient(), target) for _ in range(3)]
@@ -147,6 +162,9 @@ def test_one_address_past_its_visits_a_minute_is_sent_on_uncounted(target, setti
     assert [answer.status_code for answer in answers] == [302, 302, 302]
     assert PostClick.objects.count() == 2
     assert REFERRAL_COOKIE not in answers[2].cookies
+    # Buyers behind the same carrier address keep counting through the seller's other links.
+    other = PostTargetFactory(post=SocialPostFactory(seller=seller), status=PostStatus.PUBLISHED)
+    assert REFERRAL_COOKIE in visit(APIClient(), other).cookies
 
 
 def test_an_unknown_code_is_a_404_in_the_error_shape(db):
@@ -203,6 +221,34 @@ def test_a_cancelled_order_counts_neither_as_an_order_nor_as_revenue(buyer_clien
     assert buyer_client.post(f"/api/orders/orders/{order['id']}/cancel/", {}, format="json").status_code == 200
 
     assert target_results(authenticated_client(seller), target.post_id) == [(target.pk, 1, 0, "0.00", "GHS")]
+
+
+def test_a_referral_credits_the_buyer_who_first_ordered_with_it_and_nobody_else(target, product, buyer):
+    link = visit(APIClient(), target)
+    referral = parse_qs(urlsplit(link["Location"]).query)["sf_ref"][0]
+    first = authenticated_client(buyer)
+    assert checkout(first, product, referral=referral)["attribution"] is not None
+
+    # The product link passed on, referral and all: another buyer's order is theirs, not the post's.
+    passed_on = checkout(authenticated_client(UserFactory(account_type="buyer", is_verified=True)), product,
+                         referral=referral, source="whatsapp")
+    assert (passed_on["source"], passed_on["attribution"]) == ("whatsapp", None)
+    # The first buyer coming back within the window is still the post's.
+    assert checkout(first, product, referral=referral)["attribution"]["click_id"] == PostClick.objects.get().pk
+
+
+def test_a_refunded_order_is_not_counted(buyer_client, target, product, seller):
+    visit(buyer_client, target)
+    order = checkout(buyer_client, product)
+    Order.objects.filter(pk=order["id"]).update(status="refunded")  # the money went back
+
+    assert target_results(authenticated_client(seller), target.post_id) == [(target.pk, 1, 0, "0.00", "GHS")]
+
+
+def test_a_link_with_a_slash_added_goes_to_the_link(target):
+    response = APIClient().get(f"/r/{target.code}/?utm_source=ig", HTTP_USER_AGENT=BROWSER)
+
+    assert response.status_code == 302 and response["Location"] == f"/r/{target.code}?utm_source=ig"
 
 
 def test_a_visit_to_another_sellers_post_credits_nothing_here(buyer_client, target, buyer):
@@ -283,7 +329,7 @@ def test_the_post_list_reads_its_results_in_fixed_queries(seller, product, buyer
         (1, 0), (1, 0), (1, 0), (1, 0), (1, 1)]
 
 
-@pytest.mark.parametrize("path", ["/r/e%C3%A9", "/r/a/b", "/r/", "/r/" + "A" * 40])
+@pytest.mark.parametrize("path", ["/r/e%C3%A9", "/r/a/b/c", "/r/", "/r/" + "A" * 40])
 def test_any_other_link_is_a_json_404(db, path):
     response = APIClient().get(path, HTTP_USER_AGENT=BROWSER)
 
