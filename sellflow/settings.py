@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "notifications",
     "orders",
     "ai",
+    "customers",
     "social",
 ]
 

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class CustomersConfig(AppConfig):
+    """A seller's customers: one contact per person, whoever they are and wherever they wrote from."""
+
+    name = "customers"
+    verbose_name = "Customers"

@@ -1,0 +1,56 @@
+"""The one matching service: whatever identifies a person finds the seller's same customer."""
+
+import pytest
+
+from customers.models import Customer
+from customers.services import Identity, customer_match
+from tests.accounts.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def seller():
+    return UserFactory(account_type="seller")
+
+
+def test_any_identifier_finds_the_same_customer_and_adds_what_it_lacks(seller):
+    buyer = UserFactory(account_type="buyer", email="ama@example.com")
+    first = customer_match(seller=seller, identity=Identity(email="Ama@Example.com ", name="Ama"))
+
+    by_phone = customer_match(seller=seller, identity=Identity(email="ama@example.com", phone="+233501234567"))
+    by_handle = customer_match(seller=seller, identity=Identity(phone="+233501234567",
+                                                                handle=("instagram", "1789"), username="ama.k"))
+    by_buyer = customer_match(seller=seller, identity=Identity(buyer=buyer, handle=("instagram", "1789")))
+
+    assert first.pk == by_phone.pk == by_handle.pk == by_buyer.pk
+    stored = Customer.objects.get()
+    assert (stored.email, stored.phone, stored.buyer, stored.name) == ("ama@example.com", "+233501234567", buyer, "Ama")
+    assert [(h.platform, h.platform_user_id, h.username) for h in stored.handles.all()] == [
+        ("instagram", "1789", "ama.k")]
+
+
+def test_customers_are_each_sellers_own(seller):
+    other = UserFactory(account_type="seller")
+
+    mine = customer_match(seller=seller, identity=Identity(email="kofi@example.com"))
+    theirs = customer_match(seller=other, identity=Identity(email="kofi@example.com"))
+
+    assert mine.pk != theirs.pk and Customer.objects.count() == 2
+
+
+def test_an_identifier_another_customer_holds_is_not_taken_from_them(seller):
+    ama = customer_match(seller=seller, identity=Identity(email="ama@example.com"))
+    kofi = customer_match(seller=seller, identity=Identity(phone="+233201234567"))
+
+    found = customer_match(seller=seller, identity=Identity(email="ama@example.com", phone="+233201234567"))
+
+    assert found.pk == ama.pk
+    ama.refresh_from_db()
+    kofi.refresh_from_db()
+    assert (ama.phone, kofi.phone) == ("", "+233201234567")
+
+
+def test_nothing_to_match_by_is_refused(seller):
+    with pytest.raises(ValueError):
+        customer_match(seller=seller, identity=Identity(name="Someone"))
