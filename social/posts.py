@@ -40,7 +40,15 @@ from social.models import (
     SocialAccount,
     SocialPost,
 )
-from social.platforms import NotConfigured, NotSupported, PermanentError, PlatformClient, PlatformError, TokenExpired
+from social.platforms import (
+    GoneUnconfirmed,
+    NotConfigured,
+    NotSupported,
+    PermanentError,
+    PlatformClient,
+    PlatformError,
+    TokenExpired,
+)
 from social.post_rules import platform_problem, post_text, target_link, target_problems
 from social.services import account_lost, credentials_of, platform_client
 
@@ -345,6 +353,8 @@ def removal_failed(target: PostTarget, error: PlatformError, *, removed: list[in
     if isinstance(error, TokenExpired):
         account_lost(target.account, AccountStatus.EXPIRED, str(error))
         return AccountNeedsReconnect(details=details)
+    if isinstance(error, GoneUnconfirmed):  # not refused: the platform would not say whether it is still there
+        return PlatformRefusedLookup(details=details)
     if isinstance(error, PermanentError) and not isinstance(error, NotConfigured):
         return PlatformRefusedDeletion(details=details)
     answer = application_error_for(error)  # 502, with Retry-After when limited; 503 when not configured

@@ -101,23 +101,22 @@ def subscribe_page_webhooks() -> dict:
     """Hourly: subscribe the app to the Pages whose subscription failed at connect (or that were
     connected before META_APP_SECRET was set). A platform that rate-limits is not asked again in
     this run. Nothing is asked while the server cannot verify Meta's webhooks."""
-    from social.platforms import client_for
-    from social.services import social_account_subscribe_webhooks
+    from social.services import social_accounts_subscribe_webhooks
 
     if not settings.META_APP_SECRET:
         return {}
-    clients, limited, outcomes = {}, set(), {}
-    for account in webhooks_unsubscribed_accounts()[:WEBHOOK_SUBSCRIPTION_BATCH]:
-        if account.platform in limited:
-            outcome = "rate limited"
-        else:
-            if account.platform not in clients:
-                clients[account.platform] = client_for(account.platform)
-            outcome = social_account_subscribe_webhooks(account=account, client=clients[account.platform])
-        if outcome == "rate limited":
-            limited.add(account.platform)
-        outcomes[outcome] = outcomes.get(outcome, 0) + 1
-    return outcomes
+    return social_accounts_subscribe_webhooks(accounts=webhooks_unsubscribed_accounts()[:WEBHOOK_SUBSCRIPTION_BATCH])
+
+
+@shared_task
+def subscribe_accounts_webhooks(account_ids: list[int]) -> dict:
+    """The Pages of accounts just connected through OAuth, subscribed to the app's webhooks outside
+    the browser's callback. An account disconnected meanwhile is skipped; a refusal or an outage is
+    kept on the account, and the hourly job above tries again."""
+    from social.services import social_accounts_subscribe_webhooks
+
+    accounts = SocialAccount.objects.filter(pk__in=account_ids, status=AccountStatus.ACTIVE).order_by("pk")
+    return social_accounts_subscribe_webhooks(accounts=accounts)
 
 
 DISPATCH_BATCH = 500

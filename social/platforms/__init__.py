@@ -8,6 +8,7 @@ from sellflow.platforms import normalize_platform
 from social.platforms.base import (
     Credentials,
     DailyInsight,
+    GoneUnconfirmed,
     InvalidWebhook,
     ManagedAccount,
     MediaFile,
@@ -28,10 +29,10 @@ from social.platforms.base import (
 )
 from social.platforms.local import LocalPlatformClient
 
-__all__ = ["CLIENT_CLASSES", "Credentials", "DailyInsight", "InvalidWebhook", "LocalPlatformClient", "ManagedAccount",
-           "MediaFile", "NotConfigured", "NotSupported", "PermanentError", "PlatformClient", "PlatformError",
-           "PostRequest", "Profile", "Published", "RateLimited", "TokenExpired", "TokenGrant", "TransientError",
-           "Uncertain", "UnknownPlatform", "WebhookChallenge", "client_for"]
+__all__ = ["CLIENT_CLASSES", "Credentials", "DailyInsight", "GoneUnconfirmed", "InvalidWebhook", "LocalPlatformClient",
+           "ManagedAccount", "MediaFile", "NotConfigured", "NotSupported", "PermanentError", "PlatformClient",
+           "PlatformError", "PostRequest", "Profile", "Published", "RateLimited", "TokenExpired", "TokenGrant",
+           "TransientError", "Uncertain", "UnknownPlatform", "WebhookChallenge", "client_for"]
 
 # Every platform a seller can connect, by the vocabulary's word. TikTok is in the vocabulary (its
 # posting rules exist) but has no client yet.

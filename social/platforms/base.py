@@ -158,6 +158,11 @@ class PermanentError(PlatformError):
     """Refused for good: a validation, permission or policy error."""
 
 
+class GoneUnconfirmed(PermanentError):
+    """The platform says the post is not there, in words it also uses for a token that may not see
+    it, and the account no longer answers to its token: the post may still be live."""
+
+
 class NotSupported(PermanentError):
     """The platform's API offers no way to do this."""
 
@@ -225,6 +230,12 @@ class PlatformClient:
         """Ask the platform to deliver this account's webhook events to the app (Meta: subscribe the
         app to the account's Page). `scopes` are those the account was granted. A platform that
         needs no per-account subscription raises NotSupported."""
+        raise NotSupported("this platform needs no per-account webhook subscription", platform=self.platform)
+
+    def unsubscribe_webhooks(self, credentials: Credentials) -> None:
+        """Ask the platform to stop delivering this account's webhook events to the app (Meta: remove
+        the app from the account's Page). A platform without per-account subscriptions raises
+        NotSupported."""
         raise NotSupported("this platform needs no per-account webhook subscription", platform=self.platform)
 
     def verify_webhook(self, *, body: bytes, headers: Mapping[str, str]) -> None:

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from social.platforms.base import (
     Credentials,
     DailyInsight,
+    GoneUnconfirmed,
     ManagedAccount,
     PermanentError,
     PlatformError,
@@ -37,14 +38,15 @@ PAGE_METRICS = {
 # that holds it, since Meta refuses the whole subscription for one field it does not allow.
 PAGE_WEBHOOK_FIELDS = ("feed", "mention")
 MESSAGING_SCOPE, MESSAGING_FIELDS = "pages_messaging", ("messages",)
-# Graph's "object does not exist" (code 100, subcode 33): a post already deleted.
+# Graph's "object does not exist" (code 100, subcode 33): a post already deleted, or one the token
+# may not load (see `confirm_gone`).
 GONE_SUBCODE = "33"
 POSTS_LOOKED_UP = 25
 
 
 def object_gone(error: PlatformError) -> bool:
     """Graph could not load the object: it was deleted (or, as Graph words it, the token may not
-    load it)."""
+    load it: `FacebookClient.confirm_gone` tells which)."""
     return isinstance(error, PermanentError) and (error.code, error.subcode) == ("100", GONE_SUBCODE)
 
 
@@ -110,6 +112,13 @@ class FacebookClient(GraphClient):
         if answer.get("success") not in (True, "true"):
             raise TransientError(f"{self.platform}: the Page subscription was not confirmed", platform=self.platform)
 
+    def unsubscribe_webhooks(self, credentials: Credentials) -> None:
+        """`DELETE /{page}/subscribed_apps` with the Page token: Meta stops delivering the Page's
+        events, and those of the Instagram account linked to it, to the app."""
+        answer = self.call("DELETE", f"{self.webhook_page(credentials)}/subscribed_apps", credentials.access_token)
+        if answer.get("success") not in (True, "true"):
+            raise TransientError(f"{self.platform}: the Page unsubscription was not confirmed", platform=self.platform)
+
     # --- posts ----------------------------------------------------------------------------------
 
     def publish(self, credentials: Credentials, post: PostRequest) -> Published:
@@ -151,11 +160,34 @@ class FacebookClient(GraphClient):
         return None
 
     def delete(self, credentials: Credentials, platform_post_id: str) -> None:
+        """A post Graph says does not exist counts as deleted only once `confirm_gone` believes it."""
         try:
             self.call("DELETE", platform_post_id, credentials.access_token)
         except PermanentError as error:
             if not object_gone(error):
                 raise
+            self.confirm_gone(credentials)
+
+    def confirm_gone(self, credentials: Credentials) -> None:
+        """Graph answers "does not exist" (code 100, subcode 33) alike for an object deleted and for
+        one the token may not load: it is believed only while the account the object was published
+        as still answers to the token. GoneUnconfirmed when it does not; an expired token or an
+        outage met by the check is raised as it is."""
+        try:
+            self.check_token_acts_as(credentials)
+        except PermanentError as refused:
+            reason = str(refused).removeprefix(f"{self.platform}: ")
+            raise GoneUnconfirmed(
+                f"{self.platform}: Graph says the post does not exist, but account {credentials.platform_user_id} "
+                f"no longer answers to its token, so it may only be hidden from it ({reason})",
+                platform=self.platform, code=refused.code, subcode=refused.subcode, status=refused.status) from None
+
+    def check_token_acts_as(self, credentials: Credentials) -> None:
+        """A Page token acts as its Page: `me` is the Page (any token may load a public Page by id)."""
+        me = self.call("GET", "me", credentials.access_token, params={"fields": "id"})
+        if str(me.get("id", "")) != credentials.platform_user_id:
+            raise PermanentError(f"{self.platform}: the token acts as another account than "
+                                 f"{credentials.platform_user_id}", platform=self.platform)
 
     # --- insights -------------------------------------------------------------------------------
 

@@ -148,15 +148,19 @@ class InstagramClient(FacebookClient):
         """Media deleted in the Instagram app answers code 100, subcode 33 ("Object ... does not
         exist, cannot be loaded due to missing permissions, or does not support this operation").
         The same answer comes for a token that may not load it, so it counts as gone only when the
-        account it was published as still answers to the same token."""
+        account it was published as still answers to the same token (`confirm_gone`)."""
         try:
             self.call("GET", platform_post_id, credentials.access_token, params={"fields": "id"})
         except PermanentError as error:
             if not object_gone(error):
                 raise
-            self.verify_token(credentials.access_token, platform_user_id=credentials.platform_user_id)
+            self.confirm_gone(credentials)
             return True
         return False  # it answered: still live
+
+    def check_token_acts_as(self, credentials: Credentials) -> None:
+        """An Instagram account is loaded by id only with a token that may read it."""
+        self.verify_token(credentials.access_token, platform_user_id=credentials.platform_user_id)
 
     # --- insights -------------------------------------------------------------------------------
 

@@ -242,11 +242,18 @@ class XClient(HTTPPlatformClient):
         return tweets
 
     def delete(self, credentials: Credentials, platform_post_id: str) -> None:
+        """Deleted only when X answers `{"data": {"deleted": true}}`; a post X cannot find (404) is
+        already gone."""
         try:
-            self.call("DELETE", f"/2/tweets/{platform_post_id}", credentials.access_token)
+            answer = self.call("DELETE", f"/2/tweets/{platform_post_id}", credentials.access_token)
         except PermanentError as error:
             if error.status != 404:
                 raise
+            return
+        data = answer.get("data")
+        if not (isinstance(data, dict) and data.get("deleted") is True):
+            reason = error_message(answer) or "its answer has no deleted: true"
+            raise PermanentError(f"{self.platform}: X did not delete the post ({reason})", platform=self.platform)
 
     # --- insights -------------------------------------------------------------------------------
 

@@ -1,21 +1,22 @@
 """Every write of the social app's connected accounts: connecting one with a token the platform
-has checked, disconnecting (revoking at the platform when it can), storing what an OAuth grant
-names, subscribing the app to a connected Page's webhooks, refreshing tokens before they run
-out, storing the accounts' daily insights, and the
-platforms' inbound webhook events (with what they say about published posts: removed at the
-platform, a WhatsApp message not delivered). Platform calls happen outside transactions."""
+has checked, disconnecting (unsubscribing its Page and revoking at the platform when it can),
+storing what an OAuth grant names, subscribing the app to a connected Page's webhooks, refreshing
+tokens before they run out, storing the accounts' daily insights, and the platforms' inbound
+webhook events (with what they say about published posts: removed at the platform, a WhatsApp
+message not delivered). Platform calls happen outside transactions."""
 
 import base64
 import hashlib
 import logging
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -61,6 +62,7 @@ from social.platforms import (
     WebhookChallenge,
     client_for,
 )
+from social.tasks import subscribe_accounts_webhooks as subscribe_accounts_webhooks_task
 
 logger = logging.getLogger(__name__)
 
@@ -133,15 +135,17 @@ def social_account_connect(*, seller: User, platform: str, access_token: str, pl
 
 
 def social_accounts_disconnect(*, seller: User, platform: str, platform_user_id: str = "") -> list[SocialAccount]:
-    """Disconnect the seller's accounts of `platform` (or the one named): each token is revoked at
-    the platform when it can be (a refusal or an outage is logged, never in the way), then deleted
-    here. The rows stay, `revoked`, so their posts keep their history."""
+    """Disconnect the seller's accounts of `platform` (or the one named): Meta stops delivering
+    their Pages' events and each token is revoked at the platform when it can be (a refusal or an
+    outage is logged, never in the way), then deleted here. The rows stay, `revoked`, so their posts
+    keep their history."""
     accounts = SocialAccount.objects.filter(seller=seller, platform=platform).exclude(status=AccountStatus.REVOKED)
     if platform_user_id:
         accounts = accounts.filter(platform_user_id=platform_user_id)
     accounts = list(accounts)
     if not accounts:
         raise NotConnected(details={"platform": platform})
+    unsubscribe_webhooks_at_platform(platform, accounts)  # with the Page token, so before it is revoked
     revoke_at_platform(platform, accounts)
     with transaction.atomic():
         SocialAccount.objects.filter(pk__in=[account.pk for account in accounts]).update(
@@ -185,9 +189,15 @@ def grant_account_values(platform: str, grant: TokenGrant) -> list[AccountValues
 
 
 def social_accounts_store_grant(*, seller: User, platform: str, grant: TokenGrant) -> list[SocialAccount]:
+    """Store the accounts a grant names. Their Pages are subscribed to the app's webhooks by a task
+    queued after commit: one Graph call per Page never holds up the browser's callback."""
     with transaction.atomic():
-        return [social_account_store(seller=seller, platform=platform, values=values)[0]
-                for values in grant_account_values(platform, grant)]
+        accounts = [social_account_store(seller=seller, platform=platform, values=values)[0]
+                    for values in grant_account_values(platform, grant)]
+        wanted = [account.pk for account in accounts if webhook_subscription_wanted(account)]
+        if wanted:
+            after_commit(subscribe_accounts_webhooks_task.delay, wanted)
+    return accounts
 
 
 # --- Page webhook subscriptions -----------------------------------------------------------------
@@ -227,6 +237,68 @@ def social_account_subscribe_webhooks(*, account: SocialAccount, client: Platfor
             webhooks_subscribed_at=now, last_error="", updated_at=now):
         account.webhooks_subscribed_at, account.last_error, account.updated_at = now, "", now
     return "subscribed"
+
+
+def social_accounts_subscribe_webhooks(*, accounts: Iterable[SocialAccount]) -> dict[str, int]:
+    """Subscribe each account's Page as `social_account_subscribe_webhooks` does, with one client
+    (one HTTP session) per platform; a platform that rate-limits is not asked again in this run.
+    Returns how many accounts had each outcome."""
+    clients: dict[str, PlatformClient] = {}
+    limited, outcomes = set(), {}
+    for account in accounts:
+        if account.platform in limited:
+            outcome = "rate limited"
+        else:
+            if account.platform not in clients:
+                clients[account.platform] = client_for(account.platform)
+            outcome = social_account_subscribe_webhooks(account=account, client=clients[account.platform])
+        if outcome == "rate limited":
+            limited.add(account.platform)
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes
+
+
+def webhook_page(account: SocialAccount) -> str:
+    """The Page whose subscription brings the account's events: a Facebook account's own Page, an
+    Instagram account's linked Page ('' when not known)."""
+    if account.platform == "facebook":
+        return account.page_id or account.platform_user_id
+    return account.page_id if account.platform == "instagram" else ""
+
+
+def pages_still_used(pages: set[str], *, leaving: list[SocialAccount]) -> set[str]:
+    """Those of `pages` another active account, of any seller, still gets its events through: a
+    Facebook account of that Page, or an Instagram account linked to it."""
+    others = SocialAccount.objects.filter(
+        Q(platform="facebook", platform_user_id__in=pages) | Q(page_id__in=pages),
+        status=AccountStatus.ACTIVE, platform__in=MANAGED_ACCOUNT_PLATFORMS,
+    ).exclude(pk__in=[account.pk for account in leaving])
+    return {webhook_page(account) for account in others.only("platform", "platform_user_id", "page_id")}
+
+
+def unsubscribe_webhooks_at_platform(platform: str, accounts: list[SocialAccount]) -> None:
+    """Remove the app from the Pages of accounts being disconnected, so Meta stops delivering their
+    events: each Page once, with its token, and not while another active account (this seller's
+    Instagram account linked to it, or another seller's connection) still needs it. A refusal or an
+    outage is logged, never in the way of the disconnect."""
+    if platform not in MANAGED_ACCOUNT_PLATFORMS:
+        return
+    by_page = {webhook_page(account): account for account in accounts if account.access_token}
+    by_page.pop("", None)
+    if not by_page:
+        return
+    still_used = pages_still_used(set(by_page), leaving=accounts)
+    client = client_for(platform)
+    for page, account in by_page.items():
+        if page in still_used:
+            continue
+        try:
+            client.unsubscribe_webhooks(credentials_of(account))
+        except NotSupported:  # the local platform
+            return
+        except PlatformError as error:
+            logger.warning("social page webhooks not unsubscribed, disconnected anyway: account=%s platform=%s "
+                           "error=%s", account.pk, platform, error)
 
 
 def webhooks_not_subscribed(account: SocialAccount, error: PlatformError) -> str:
@@ -366,8 +438,6 @@ def oauth_complete(*, platform: str, state: str, code: str, error: str = "") -> 
     accounts = social_accounts_store_grant(seller=started.user, platform=platform, grant=grant)
     if not accounts:
         raise OAuthRefused("no_accounts")
-    for account in accounts:
-        social_account_subscribe_webhooks(account=account, client=client)
     return started.user, accounts
 
 

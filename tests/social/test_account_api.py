@@ -370,6 +370,82 @@ def test_a_disconnected_account_is_not_disconnected_twice(seller_client, seller,
     assert seller_client.post("/api/social/accounts/disconnect/", {"platform": "facebook"}).status_code == 404
 
 
+def test_disconnecting_a_page_unsubscribes_the_app_with_the_page_token_before_revoking(seller_client, seller,
+                                                                                      fake_platform):
+    account = SocialAccountFactory(seller=seller, platform="facebook", platform_user_id=PAGE, page_id=PAGE,
+                                   access_token=TOKEN)
+    fake_platform.routes[f"/v24.0/{PAGE}/subscribed_apps"] = (200, {"success": True})
+    fake_platform.routes["/v24.0/me/permissions"] = (200, {"success": True})
+
+    assert seller_client.post("/api/social/accounts/disconnect/", {"platform": "facebook"}).status_code == 200
+
+    assert [(sent.method, sent.path.partition("?")[0]) for sent in fake_platform.received] == [
+        ("DELETE", f"/v24.0/{PAGE}/subscribed_apps"), ("DELETE", "/v24.0/me/permissions")]
+    assert sent_to(fake_platform, f"/v24.0/{PAGE}/subscribed_apps")[0].headers["authorization"] == f"Bearer {TOKEN}"
+    account.refresh_from_db()
+    assert (account.status, account.access_token) == ("revoked", "")
+
+
+def test_disconnecting_an_instagram_account_unsubscribes_its_linked_page(seller_client, seller, fake_platform):
+    SocialAccountFactory(seller=seller, platform="instagram", platform_user_id="17841400001", page_id=PAGE,
+                         access_token=TOKEN)
+    fake_platform.routes[f"/v24.0/{PAGE}/subscribed_apps"] = (200, {"success": True})
+
+    assert seller_client.post("/api/social/accounts/disconnect/", {"platform": "instagram"}).status_code == 200
+
+    [sent] = sent_to(fake_platform, f"/v24.0/{PAGE}/subscribed_apps")
+    assert (sent.method, sent.headers["authorization"]) == ("DELETE", f"Bearer {TOKEN}")
+
+
+INSTAGRAM_OF_PAGE = {"platform": "instagram", "platform_user_id": "17841400001", "page_id": PAGE}
+FACEBOOK_PAGE = {"platform": "facebook", "platform_user_id": PAGE, "page_id": PAGE}
+
+
+@pytest.mark.parametrize("leaving, staying, same_seller", [
+    (INSTAGRAM_OF_PAGE, FACEBOOK_PAGE, True),  # the seller's Page itself
+    (FACEBOOK_PAGE, INSTAGRAM_OF_PAGE, True),  # the Instagram account linked to it
+    (INSTAGRAM_OF_PAGE, INSTAGRAM_OF_PAGE, False),  # another seller's connection of the same account
+])
+def test_a_page_another_active_account_still_needs_stays_subscribed(seller_client, seller, fake_platform, leaving,
+                                                                     staying, same_seller):
+    SocialAccountFactory(seller=seller, **leaving)
+    other = SocialAccountFactory(**staying, **({"seller": seller} if same_seller else {}))
+    fake_platform.routes["/v24.0/me/permissions"] = (200, {"success": True})
+
+    response = seller_client.post("/api/social/accounts/disconnect/", {"platform": leaving["platform"]})
+
+    assert response.status_code == 200
+    assert sent_to(fake_platform, f"/v24.0/{PAGE}/subscribed_apps") == []
+    other.refresh_from_db()
+    assert other.status == "active"
+
+
+@pytest.mark.parametrize("answer", [graph_error(200, "(#200) Permissions error", status=403),
+                                    (500, {"error": {"message": "boom", "code": 1}}), (200, {"success": False})])
+def test_a_page_that_cannot_be_unsubscribed_is_disconnected_all_the_same(seller_client, seller, fake_platform,
+                                                                         caplog, answer):
+    account = SocialAccountFactory(seller=seller, platform="facebook", platform_user_id=PAGE, access_token=TOKEN)
+    fake_platform.routes[f"/v24.0/{PAGE}/subscribed_apps"] = answer
+    fake_platform.routes["/v24.0/me/permissions"] = (200, {"success": True})
+
+    assert seller_client.post("/api/social/accounts/disconnect/", {"platform": "facebook"}).status_code == 200
+
+    assert sent_to(fake_platform, "/v24.0/me/permissions")  # revoked all the same
+    account.refresh_from_db()
+    assert (account.status, account.access_token) == ("revoked", "")
+    assert "page webhooks not unsubscribed" in caplog.text
+    assert_no_token_in(caplog.text, TOKEN)
+
+
+def test_disconnecting_x_unsubscribes_nothing(seller_client, seller, fake_platform):
+    SocialAccountFactory(seller=seller, platform="twitter", platform_user_id="2244994945")
+    fake_platform.routes["/2/oauth2/revoke"] = (200, {"revoked": True})
+
+    assert seller_client.post("/api/social/accounts/disconnect/", {"platform": "twitter"}).status_code == 200
+
+    assert not [sent for sent in fake_platform.received if "subscribed_apps" in sent.path]
+
+
 def test_connecting_is_throttled_per_user(seller, fake_platform, throttle_rates):
     throttle_rates(social_connect="2/minute")
     page_answers(fake_platform)

@@ -10,6 +10,7 @@ import pytest
 
 from social.platforms import (
     Credentials,
+    GoneUnconfirmed,
     MediaFile,
     NotConfigured,
     PermanentError,
@@ -239,13 +240,38 @@ def test_delete_removes_the_post_and_a_post_already_gone_counts_as_deleted(platf
     platform.routes[f"/v24.0/{PAGE}_777"] = (200, {"success": True})
     platform.routes[f"/v24.0/{PAGE}_778"] = graph_error(100, "Object does not exist", error_subcode=33)
     platform.routes[f"/v24.0/{PAGE}_779"] = graph_error(10, "Permission denied", status=403)
+    platform.routes["/v24.0/me"] = (200, {"id": PAGE})
 
     client(platform).delete(CREDENTIALS, f"{PAGE}_777")
     client(platform).delete(CREDENTIALS, f"{PAGE}_778")
     with pytest.raises(PermanentError):
         client(platform).delete(CREDENTIALS, f"{PAGE}_779")
 
-    assert [received.method for received in platform.received] == ["DELETE"] * 3
+    assert [(received.method, received.path.partition("?")[0]) for received in platform.received] == [
+        ("DELETE", f"/v24.0/{PAGE}_777"), ("DELETE", f"/v24.0/{PAGE}_778"), ("GET", "/v24.0/me"),
+        ("DELETE", f"/v24.0/{PAGE}_779")]
+    assert sent_to(platform, "/v24.0/me")[0].headers["authorization"] == f"Bearer {PAGE_TOKEN}"
+
+
+@pytest.mark.parametrize("me", [
+    graph_error(100, "Object does not exist, cannot be loaded due to missing permissions", error_subcode=33),
+    (200, {"id": "999", "name": "Someone else"}),  # the token acts as another Page (or as a user)
+])
+def test_a_post_graph_cannot_load_is_not_taken_as_gone_when_the_token_no_longer_acts_as_the_page(platform, me):
+    """Graph answers 100/33 alike for a deleted post and for one the token may not load."""
+    platform.routes[f"/v24.0/{PAGE}_778"] = graph_error(100, "Object does not exist", error_subcode=33)
+    platform.routes["/v24.0/me"] = me
+
+    with pytest.raises(GoneUnconfirmed, match=f"account {PAGE} no longer answers to its token"):
+        client(platform).delete(CREDENTIALS, f"{PAGE}_778")
+
+
+def test_a_post_graph_cannot_load_with_an_expired_token_is_an_expired_token(platform):
+    platform.routes[f"/v24.0/{PAGE}_778"] = graph_error(100, "Object does not exist", error_subcode=33)
+    platform.routes["/v24.0/me"] = graph_error(190, "Error validating access token", status=401)
+
+    with pytest.raises(TokenExpired):
+        client(platform).delete(CREDENTIALS, f"{PAGE}_778")
 
 
 def test_insights_are_read_per_day_from_the_pages_metrics(platform):
@@ -416,6 +442,21 @@ def test_a_page_subscription_without_the_permission_is_refused_for_good(platform
 
     with pytest.raises(PermanentError, match="pages_manage_metadata"):
         client(platform).subscribe_webhooks(CREDENTIALS)
+
+
+def test_unsubscribing_the_page_deletes_the_apps_subscription_with_the_page_token(platform):
+    platform.routes[f"/v24.0/{PAGE}/subscribed_apps"] = (200, {"success": True})
+
+    client(platform).unsubscribe_webhooks(CREDENTIALS)
+
+    [sent] = platform.received
+    assert (sent.method, sent.path.partition("?")[0]) == ("DELETE", f"/v24.0/{PAGE}/subscribed_apps")
+    assert sent.headers["authorization"] == f"Bearer {PAGE_TOKEN}"
+    assert sent.query == {"appsecret_proof": appsecret_proof(PAGE_TOKEN)}
+
+    platform.routes[f"/v24.0/{PAGE}/subscribed_apps"] = (200, {"success": False})
+    with pytest.raises(TransientError):
+        client(platform).unsubscribe_webhooks(CREDENTIALS)
 
 
 def test_a_page_subscription_meta_does_not_confirm_is_tried_again(platform):

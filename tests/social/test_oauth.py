@@ -296,6 +296,12 @@ def test_a_callback_of_a_platform_without_oauth_is_not_found(api_client, fake_pl
 
 # --- Meta: the managed Pages and Instagram accounts --------------------------------------------
 
+@pytest.fixture
+def after_commit(django_capture_on_commit_callbacks):
+    """What the callback queues after its commit (the Page subscriptions, run eagerly when executed)."""
+    return django_capture_on_commit_callbacks
+
+
 def meta_routes(fake_platform, pages=None):
     def access_token(received):
         if received.query.get("grant_type") == "fb_exchange_token":
@@ -342,12 +348,31 @@ def test_the_instagram_callback_stores_the_linked_instagram_accounts(seller_clie
             account.access_token) == ("instagram", INSTAGRAM, "ama.gadgets", PAGE, "page-token-1")
 
 
-def test_the_facebook_callback_subscribes_the_app_to_each_page_with_its_own_token(seller_client, seller, api_client,
-                                                                                  fake_platform):
+def test_the_callback_redirects_at_once_and_the_pages_are_subscribed_after_its_commit(seller_client, seller,
+                                                                                     api_client, fake_platform,
+                                                                                     after_commit):
     meta_routes(fake_platform)
     state = query_of(start(seller_client, "facebook"))["state"]
 
-    come_back(api_client, "facebook", code="the-code", state=state)
+    with after_commit() as queued:
+        answer = come_back(api_client, "facebook", code="the-code", state=state)
+
+    assert answer["social_connect"] == "success"
+    assert not [sent for sent in fake_platform.received if "subscribed_apps" in sent.path]
+    assert not SocialAccount.objects.filter(webhooks_subscribed_at__isnull=False).exists()
+    [subscribe_task] = queued
+    subscribe_task()  # what a worker (or, eagerly, the commit) does
+    assert len([sent for sent in fake_platform.received if "subscribed_apps" in sent.path]) == 2
+    assert all(account.webhooks_subscribed_at for account in SocialAccount.objects.filter(seller=seller))
+
+
+def test_the_facebook_callback_subscribes_the_app_to_each_page_with_its_own_token(seller_client, seller, api_client,
+                                                                                  fake_platform, after_commit):
+    meta_routes(fake_platform)
+    state = query_of(start(seller_client, "facebook"))["state"]
+
+    with after_commit(execute=True):
+        come_back(api_client, "facebook", code="the-code", state=state)
 
     for page, token in ((PAGE, "page-token-1"), ("1015550002", "page-token-2")):
         [subscribed] = sent_to(fake_platform, f"/v24.0/{page}/subscribed_apps")
@@ -356,11 +381,13 @@ def test_the_facebook_callback_subscribes_the_app_to_each_page_with_its_own_toke
     assert all(account.webhooks_subscribed_at for account in SocialAccount.objects.filter(seller=seller))
 
 
-def test_the_instagram_callback_subscribes_the_linked_page(seller_client, seller, api_client, fake_platform):
+def test_the_instagram_callback_subscribes_the_linked_page(seller_client, seller, api_client, fake_platform,
+                                                           after_commit):
     meta_routes(fake_platform)
     state = query_of(start(seller_client, "instagram"))["state"]
 
-    come_back(api_client, "instagram", code="the-code", state=state)
+    with after_commit(execute=True):
+        come_back(api_client, "instagram", code="the-code", state=state)
 
     [subscribed] = sent_to(fake_platform, f"/v24.0/{PAGE}/subscribed_apps")
     assert subscribed.headers["authorization"] == "Bearer page-token-1"
@@ -369,14 +396,15 @@ def test_the_instagram_callback_subscribes_the_linked_page(seller_client, seller
 
 
 def test_a_page_that_refuses_the_subscription_is_connected_all_the_same(seller_client, seller, api_client,
-                                                                       fake_platform):
+                                                                       fake_platform, after_commit):
     meta_routes(fake_platform)
     fake_platform.routes["/v24.0/1015550002/subscribed_apps"] = graph_error(
         200, "(#200) To subscribe to the feed field, one of these permissions is needed: pages_manage_metadata",
         status=403)
     state = query_of(start(seller_client, "facebook"))["state"]
 
-    answer = come_back(api_client, "facebook", code="the-code", state=state)
+    with after_commit(execute=True):
+        answer = come_back(api_client, "facebook", code="the-code", state=state)
 
     assert answer == {"social_connect": "success", "platform": "facebook", "accounts": "2"}
     pages = {account.platform_user_id: account for account in SocialAccount.objects.filter(seller=seller)}
@@ -387,25 +415,30 @@ def test_a_page_that_refuses_the_subscription_is_connected_all_the_same(seller_c
     assert "pages_manage_metadata" in refused.last_error
 
 
-def test_a_grant_with_messenger_access_subscribes_the_pages_messages_too(seller_client, api_client, fake_platform):
+def test_a_grant_with_messenger_access_subscribes_the_pages_messages_too(seller_client, api_client, fake_platform,
+                                                                        after_commit):
     meta_routes(fake_platform)
     fake_platform.routes["/v24.0/me/permissions"] = (200, {"data": [
         {"permission": "pages_manage_metadata", "status": "granted"},
         {"permission": "pages_messaging", "status": "granted"}]})
     state = query_of(start(seller_client, "facebook"))["state"]
 
-    come_back(api_client, "facebook", code="the-code", state=state)
+    with after_commit(execute=True):
+        come_back(api_client, "facebook", code="the-code", state=state)
 
     [subscribed] = sent_to(fake_platform, f"/v24.0/{PAGE}/subscribed_apps")
     assert subscribed.form == {"subscribed_fields": "feed,mention,messages"}
 
 
-def test_the_x_callback_subscribes_nothing(seller_client, api_client, fake_platform):
+def test_the_x_callback_subscribes_nothing(seller_client, api_client, fake_platform, after_commit):
     x_token_endpoint(fake_platform)
     url = start(seller_client)
     remember_challenge(url)
 
-    come_back(api_client, "twitter", code="the-code", state=query_of(url)["state"])
+    with after_commit(execute=True) as queued:
+        come_back(api_client, "twitter", code="the-code", state=query_of(url)["state"])
+
+    assert queued == []
 
     assert [sent.path.partition("?")[0] for sent in fake_platform.received] == ["/2/oauth2/token", "/2/users/me"]
 

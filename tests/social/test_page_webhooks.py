@@ -1,13 +1,14 @@
 """The hourly job that subscribes the app to the webhooks of connected Pages (and of the Pages
 linked to connected Instagram accounts) whose subscription failed at connect, or that were
-connected before the server could verify Meta's webhooks."""
+connected before the server could verify Meta's webhooks; and the task an OAuth callback queues
+to subscribe the Pages it connected."""
 
 import pytest
 from django.conf import settings
 from django.utils import timezone
 
 from social.models import AccountStatus, SocialAccount
-from social.tasks import subscribe_page_webhooks
+from social.tasks import subscribe_accounts_webhooks, subscribe_page_webhooks
 from tests.social.conftest import graph_error, sent_to
 from tests.social.factories import SocialAccountFactory
 
@@ -92,3 +93,40 @@ def test_nothing_is_asked_while_meta_webhooks_cannot_be_verified(fake_platform, 
     assert subscribe_page_webhooks() == {}
 
     assert fake_platform.received == []
+
+
+# --- the Pages an OAuth callback connected ---------------------------------------------------------
+
+def test_the_callbacks_task_subscribes_the_accounts_it_names_even_when_subscribed_before(fake_platform):
+    """A reconnect subscribes again: the grant may now allow more fields (Messenger's)."""
+    named = [page("101"), page("102", webhooks_subscribed_at=timezone.now())]
+    page("103")  # connected by another callback: not this task's
+    for page_id in ("101", "102"):
+        fake_platform.routes[f"/v24.0/{page_id}/subscribed_apps"] = (200, {"success": True})
+
+    assert subscribe_accounts_webhooks([account.pk for account in named]) == {"subscribed": 2}
+
+    assert [sent.path.partition("?")[0] for sent in fake_platform.received] == [
+        "/v24.0/101/subscribed_apps", "/v24.0/102/subscribed_apps"]
+
+
+def test_the_callbacks_task_skips_an_account_disconnected_or_deleted_meanwhile(fake_platform):
+    revoked = page("101", status=AccountStatus.REVOKED, access_token="")
+    deleted = page("102")
+    deleted_pk = deleted.pk
+    deleted.delete()
+
+    assert subscribe_accounts_webhooks([revoked.pk, deleted_pk]) == {}
+
+    assert fake_platform.received == []
+
+
+def test_the_callbacks_task_keeps_a_refusal_for_the_hourly_job(fake_platform):
+    refused = page("101")
+    fake_platform.routes["/v24.0/101/subscribed_apps"] = REFUSED
+
+    assert subscribe_accounts_webhooks([refused.pk]) == {"failed": 1}
+
+    refused.refresh_from_db()
+    assert (refused.status, refused.webhooks_subscribed_at) == ("active", None)
+    assert "pages_manage_metadata" in refused.last_error

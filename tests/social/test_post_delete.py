@@ -107,10 +107,46 @@ def test_a_published_post_is_deleted_at_each_platform_then_here(seller_client, c
 
 def test_a_post_already_gone_at_the_platform_counts_as_deleted(seller_client, cross_post, fake_platform):
     fake_platform.routes[graph_post(f"{PAGE}_777")] = graph_error(100, "Object does not exist", error_subcode=33)
+    fake_platform.routes["/v24.0/me"] = (200, {"id": PAGE})  # the Page still answers to its token
     fake_platform.routes["/2/tweets/1799"] = (404, {"detail": "Not Found"})
 
     assert delete(seller_client, cross_post).status_code == 204
     assert SocialPost.objects.count() == 0
+
+
+def test_a_facebook_post_the_token_may_not_load_is_not_taken_for_deleted(seller_client, cross_post, fake_platform):
+    """Graph answers 100/33 alike for a deleted post and for one the token may not load: with a
+    token that no longer acts as the Page, the post may still be live there, so it is kept here."""
+    on_facebook = cross_post.targets.get(platform="facebook")
+    fake_platform.routes[graph_post(f"{PAGE}_777")] = graph_error(100, "Object does not exist", error_subcode=33)
+    fake_platform.routes["/v24.0/me"] = graph_error(100, UNSUPPORTED_GET, error_subcode=33)
+
+    response = delete(seller_client, cross_post)
+
+    assert (response.status_code, response.json()["code"]) == (409, "platform_refused")
+    assert "whether the post is still there" in response.json()["error"]
+    details = response.json()["details"]
+    assert (details["target"], details["platform"], details["removed_at_platform"]) == (on_facebook.pk, "facebook", [])
+    assert "no longer answers to its token" in details["platform_message"]
+    assert deletes(fake_platform) == [graph_post(f"{PAGE}_777")]  # X was not asked
+    assert kept(cross_post) == ["published"] * 2
+    assert not PostTarget.objects.filter(removed_at__isnull=False).exists()
+
+
+def test_a_deletion_x_does_not_confirm_keeps_the_post(seller_client, cross_post, fake_platform):
+    on_x = cross_post.targets.get(platform="twitter")
+    fake_platform.routes[graph_post(f"{PAGE}_777")] = (200, {"success": True})
+    fake_platform.routes["/2/tweets/1799"] = (200, {"data": {"deleted": False}})
+
+    response = delete(seller_client, cross_post)
+
+    assert (response.status_code, response.json()["code"]) == (409, "platform_refused")
+    details = response.json()["details"]
+    assert (details["target"], details["platform"]) == (on_x.pk, "twitter")
+    assert details["removed_at_platform"] == [cross_post.targets.get(platform="facebook").pk]
+    assert kept(cross_post) == ["published"] * 2
+    on_x.refresh_from_db()
+    assert on_x.removed_at is None
 
 
 def test_only_published_targets_are_asked_and_a_draft_post_asks_none(seller, seller_client, facebook, x_account,

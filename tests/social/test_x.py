@@ -185,6 +185,15 @@ def test_delete_removes_the_post_and_a_missing_one_counts_as_deleted(platform):
     assert [r.method for r in platform.received] == ["DELETE"] * 3
 
 
+@pytest.mark.parametrize("answer", [(200, {"data": {"deleted": False}}), (200, {}),
+                                    (200, {"errors": [{"message": "Tweet is protected"}]})])
+def test_a_deletion_x_does_not_confirm_is_not_taken_for_one(platform, answer):
+    platform.routes["/2/tweets/11"] = answer
+
+    with pytest.raises(PermanentError, match="X did not delete the post"):
+        client(platform).delete(CREDENTIALS, "11")
+
+
 # --- OAuth 2.0 with PKCE ----------------------------------------------------------------------
 
 def test_the_authorization_url_carries_the_pkce_challenge_and_scopes(platform):
