@@ -24,6 +24,8 @@ PRODUCTION_ENV = {
     "DATABASE_URL": "postgres://sellflow:secret@db.internal:5432/sellflow",
     "REDIS_URL": "redis://cache.internal:6379/0",
     "FIELD_ENCRYPTION_KEYS": "Yn3p5PZ9yX0m3qk8oV1s2Lw6Hc4Jd7Rf9Gt0Ua2Xb5E=",
+    "API_PUBLIC_URL": "https://api.sellflow.example",
+    "FRONTEND_URL": "https://shop.sellflow.example",
 }
 
 PROBE = """
