@@ -9,12 +9,12 @@ from django.core.serializers.json import DjangoJSONEncoder
 
 from accounts.models import User
 from chat.models import Conversation, Message
-from chat.serializers import MessageFrameSerializer
+from chat.serializers import ChatMessageFrameSerializer
 
 
 def message_frame(message: Message) -> dict:
     frame = {"type": "chat_message", "conversation_id": message.conversation_id, "sender_id": message.sender_id,
-             **MessageFrameSerializer(message).data}
+             **ChatMessageFrameSerializer(message).data}
     return json.loads(json.dumps(frame, cls=DjangoJSONEncoder))  # plain JSON types, for any channel layer
 
 

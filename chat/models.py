@@ -155,7 +155,7 @@ def validate_template_body(body: str) -> None:
     unknown = template_unknown_placeholders(body)
     if unknown:
         raise ValidationError(f"Unknown placeholders: {', '.join(unknown)}. Use "
-                              f"{', '.join('{{ %s }}' % name for name in TEMPLATE_PLACEHOLDERS)}.",
+                              f"{', '.join('{{ ' + name + ' }}' for name in TEMPLATE_PLACEHOLDERS)}.",
                               code="unknown_placeholder")
 
 

@@ -45,7 +45,7 @@ class CustomerCardSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class MessageFrameSerializer(serializers.ModelSerializer):
+class ChatMessageFrameSerializer(serializers.ModelSerializer):
     """A message as its socket frame carries it (chat.events.message_frame) and the lists show it."""
 
     sender = serializers.PrimaryKeyRelatedField(read_only=True, help_text="The sending user (null for system, "
@@ -74,11 +74,11 @@ class ReactionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class MessageSerializer(MessageFrameSerializer):
+class ChatMessageSerializer(ChatMessageFrameSerializer):
     reactions = ReactionSerializer(many=True, read_only=True)
 
-    class Meta(MessageFrameSerializer.Meta):
-        fields = [*MessageFrameSerializer.Meta.fields, "reactions"]
+    class Meta(ChatMessageFrameSerializer.Meta):
+        fields = [*ChatMessageFrameSerializer.Meta.fields, "reactions"]
         read_only_fields = fields
 
 

@@ -127,8 +127,8 @@ def message_send(*, conversation: Conversation, sender: User, draft: Draft) -> M
     then posted (message_post)."""
     side = conversation_side(conversation, sender)
     draft = message_check(conversation=conversation, side=side, sender=sender, draft=draft)
-    return message_post(conversation=conversation, sender_type=SenderType.SELLER if side == SELLER else SenderType.BUYER,
-                        sender=sender, draft=draft)
+    sender_type = SenderType.SELLER if side == SELLER else SenderType.BUYER
+    return message_post(conversation=conversation, sender_type=sender_type, sender=sender, draft=draft)
 
 
 def message_check(*, conversation: Conversation, side: str, sender: User, draft: Draft) -> Draft:

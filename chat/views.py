@@ -170,7 +170,7 @@ class MessageSendMixin(MemberConversationsMixin):
         draft = draft_from(request, data, conversation)
         message = services.message_send(conversation=conversation, sender=request.user, draft=draft)
         message = selectors.conversation_messages(conversation).get(pk=message.pk)
-        return Response(s.MessageSerializer(message, context={"request": request}).data,
+        return Response(s.ChatMessageSerializer(message, context={"request": request}).data,
                         status=status.HTTP_201_CREATED)
 
 
@@ -178,7 +178,7 @@ class MessageSendView(MessageSendMixin, APIView):
     @extend_schema(tags=TAGS, summary="Send a message", request={"application/json": s.MessageSendSerializer,
                                                                  "multipart/form-data": s.MessageSendSerializer},
                    parameters=[IDEMPOTENCY_PARAMETER], description=SEND_DESCRIPTION,
-                   responses={201: s.MessageSerializer, **SEND_ERRORS})
+                   responses={201: s.ChatMessageSerializer, **SEND_ERRORS})
     @idempotent
     def post(self, request):
         body = s.MessageSendSerializer(data=request.data)
@@ -194,7 +194,7 @@ class ConversationMessagesView(MessageSendMixin, APIView):
                    description="In sequence order. Without a cursor, the newest page; `?before=<sequence>` the page "
                                "before it, `?after=<sequence>` the messages after it (oldest first: the gap after a "
                                "reconnect).",
-                   responses={200: OpenApiResponse(s.MessageSerializer(many=True), description=(
+                   responses={200: OpenApiResponse(s.ChatMessageSerializer(many=True), description=(
                        "The page. `X-Total-Count`: the conversation's messages; `Link`: `rel=\"prev\"` (older, "
                        "`?before=`) and `rel=\"next\"` (newer, `?after=`) when there are.")),
                        **error_responses(400, 404)})
@@ -208,7 +208,7 @@ class ConversationMessagesView(MessageSendMixin, APIView):
         links = page_links(request, page, conversation)
         if links:
             headers["Link"] = ", ".join(f'<{href}>; rel="{rel}"' for href, rel in links)
-        return Response(s.MessageSerializer(page, many=True, context={"request": request}).data, headers=headers)
+        return Response(s.ChatMessageSerializer(page, many=True, context={"request": request}).data, headers=headers)
 
     @idempotent
     def post(self, request, pk):

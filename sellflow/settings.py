@@ -556,6 +556,7 @@ SPECTACULAR_SETTINGS = {
         "LanguageEnum": "ai.serializers.generation_languages",
         "ReplyLanguageEnum": "ai.serializers.reply_languages",
         "PostStatusEnum": "social.models.PostStatus",
+        "ConversationStatusEnum": "chat.models.ConversationStatus",
     },
 }
 
