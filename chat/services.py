@@ -58,28 +58,30 @@ def members_of(conversation: Conversation) -> list[int]:
 
 # --- starting a conversation ----------------------------------------------------------------
 
-def conversation_start(*, user: User, product: Product | None = None, customer_email: str = "",
-                       customer_name: str = "", customer_phone: str = "", source: str = Platform.WEBSITE,
-                       subject: str = "") -> tuple[Conversation, bool]:
-    """A seller opens a conversation with a customer (named by email or phone, matched to the
-    seller's Customer), or a buyer opens one about a product with its seller. The customer's open
-    conversation about the same product (and source) is found again instead of a second one.
-    Returns it and whether it is new."""
-    if user.is_seller:
-        customer = seller_customer(seller=user, email=customer_email, phone=customer_phone, name=customer_name)
-        if product is not None and product.seller_id != user.pk:
-            raise InvalidConversation("This product is not one of yours.", details={"product": [product.pk]})
-        seller = user
-    else:
-        if product is None:
-            raise InvalidConversation("Name the product you are asking about.",
-                                      details={"product": ["This field is required."]})
-        seller = product.seller
-        customer = customer_match(seller=seller, identity=Identity(buyer=user, email=user.email,
-                                                                   name=user.display_name))
-        source = Platform.WEBSITE
+def conversation_start_with_customer(*, seller: User, customer_email: str = "", customer_name: str = "",
+                                     customer_phone: str = "", product: Product | None = None,
+                                     source: str = Platform.WEBSITE, subject: str = "") -> tuple[Conversation, bool]:
+    """A seller opens a conversation with a customer, named by email or phone and matched to the
+    seller's Customer (the customer's buyer account, when they have one, is the other member),
+    optionally about one of their products. Returns it and whether it is new (conversation_open)."""
+    customer = seller_customer(seller=seller, email=customer_email, phone=customer_phone, name=customer_name)
+    if product is not None and product.seller_id != seller.pk:
+        raise InvalidConversation("This product is not one of yours.", details={"product": [product.pk]})
     return conversation_open(seller=seller, customer=customer, product=product, source=source,
                              subject=subject or (product.name[:200] if product else ""))
+
+
+def conversation_start_about_product(*, buyer: User, product: Product) -> tuple[Conversation, bool]:
+    """Someone asks a seller about their product on the SellFlow site: the product's seller is the
+    other member, and the asker is the seller's customer by their account. Returns the conversation
+    and whether it is new (conversation_open)."""
+    if product.seller_id == buyer.pk:
+        raise InvalidConversation("This is your own product: name the customer to write to.",
+                                  details={"customer_email": ["Give the customer's email or phone."]})
+    customer = customer_match(seller=product.seller, identity=Identity(buyer=buyer, email=buyer.email,
+                                                                       name=buyer.display_name))
+    return conversation_open(seller=product.seller, customer=customer, product=product, source=Platform.WEBSITE,
+                             subject=product.name[:200])
 
 
 def seller_customer(*, seller: User, email: str, phone: str, name: str) -> Customer:

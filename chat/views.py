@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from chat import selectors, services
 from chat import serializers as s
-from chat.errors import InvalidMessage
+from chat.errors import InvalidConversation, InvalidMessage
 from chat.filters import ConversationFilter
 from chat.models import Conversation, ConversationStatus
 from orders.models import Order
@@ -81,13 +81,16 @@ SEND_DESCRIPTION = (
     post=extend_schema(
         tags=TAGS, summary="Start a conversation", request=s.ConversationStartSerializer,
         description="A seller names the customer by `customer_email` or `customer_phone` (matched to their "
-                    "customers, or a new one) and may name one of their products. A buyer names the `product` they "
-                    "ask about; its seller is the other member and the source is `website`. An open conversation "
-                    "of the same customer about the same product is answered (200) instead of a second one.",
+                    "customers, or a new one) and may name one of their products (buyer accounts are refused, 403). "
+                    "Without a customer, the body names the `product` asked about (one on sale, not your own): its "
+                    "seller is the other member and the source is `website`. An open conversation of the same "
+                    "customer about the same product (and source) is answered (200) instead of a second one.",
         responses={201: s.ConversationSerializer,
                    200: OpenApiResponse(s.ConversationSerializer, description="The open conversation found again."),
-                   **error_responses(400, s400="Invalid body, no customer email or phone, or no product for a "
-                                               "buyer (`invalid`).")}),
+                   **error_responses(400, 403, 404, s400="Invalid body, or neither a customer email or phone nor "
+                                                         "a product (`invalid`).",
+                                     s403="A buyer account naming a customer.",
+                                     s404="No such product of yours, or on sale.")}),
 )
 class ConversationListCreateView(MemberConversationsMixin, generics.ListCreateAPIView):
     serializer_class = s.ConversationSerializer
@@ -105,12 +108,20 @@ class ConversationListCreateView(MemberConversationsMixin, generics.ListCreateAP
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
         product_id = data.pop("product", None)
-        product = None
-        if product_id:
-            products = Product.objects.filter(seller=request.user) if request.user.is_seller else (
-                Product.objects.public().exclude(seller=request.user))
-            product = get_object_or_404(products.select_related("seller"), pk=product_id)
-        conversation, created = services.conversation_start(user=request.user, product=product, **data)
+        if data["customer_email"] or data["customer_phone"]:
+            if not request.user.is_seller:
+                raise PermissionDenied("Only seller accounts can write to a customer.")
+            product = get_object_or_404(Product.objects.alive().filter(seller=request.user), pk=product_id) if (
+                product_id) else None
+            conversation, created = services.conversation_start_with_customer(seller=request.user, product=product,
+                                                                              **data)
+        else:
+            if not product_id:
+                raise InvalidConversation("Name the customer (as their seller) or the product you ask about.",
+                                          details={"customer_email": ["Give the customer's email or phone."],
+                                                   "product": ["Or the product you ask about."]})
+            product = get_object_or_404(Product.objects.public().select_related("seller"), pk=product_id)
+            conversation, created = services.conversation_start_about_product(buyer=request.user, product=product)
         conversation = self.own_conversation(conversation.pk)
         return Response(s.ConversationSerializer(conversation, context=self.get_serializer_context()).data,
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)

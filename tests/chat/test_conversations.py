@@ -173,3 +173,12 @@ def test_list_queries_do_not_grow_with_the_conversations(seller, seller_client, 
     add(8)
     with django_assert_max_num_queries(3):
         assert len(seller_client.get(CONVERSATIONS).json()) == 10
+
+
+def test_only_sellers_write_to_a_customer_and_a_seller_may_ask_another_about_a_product(buyer_client,
+                                                                                         other_seller_client, product):
+    refused = buyer_client.post(CONVERSATIONS, {"customer_email": "a@example.com"}, format="json")
+    assert refused.status_code == 403 and refused.json()["code"] == "permission_denied"
+
+    asked = other_seller_client.post(CONVERSATIONS, {"product": product.pk}, format="json")
+    assert asked.status_code == 201 and asked.json()["seller"] == product.seller_id

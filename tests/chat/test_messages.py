@@ -5,7 +5,7 @@ import asyncio
 import threading
 
 import pytest
-from asgiref.sync import async_to_sync
+from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
 from django.db import connection
 
@@ -198,56 +198,72 @@ def test_the_other_side_is_notified_once_while_unread(seller, buyer, buyer_clien
 
 # --- socket frames ---------------------------------------------------------------------------
 
-class Inbox:
-    """A channel in a user's chat inbox group, as a chat socket of theirs will be."""
+def in_inboxes(user_ids, act, *, frames: int = 1, before_commit=None) -> tuple[object, dict[int, list[dict]]]:
+    """Run `act` (sync) with a channel in each user's chat inbox group, as their chat sockets will
+    be, in one event loop (a Redis layer is bound to its loop); then the `frames` events each got.
+    With `before_commit`, `act` returns after-commit callbacks, which run only once
+    `before_commit(received)` has seen what arrived before them (within 0.2 s)."""
 
-    def __init__(self, user_id: int):
-        self.layer = get_channel_layer()
-        self.channel = async_to_sync(self.layer.new_channel)()
-        async_to_sync(self.layer.group_add)(f"chat.user.{user_id}", self.channel)
+    async def receive(layer, channel, timeout):
+        try:
+            return (await asyncio.wait_for(layer.receive(channel), timeout))["event"]
+        except TimeoutError:
+            return None
 
-    def receive(self, timeout=1.0):
-        async def one():
-            try:
-                return await asyncio.wait_for(self.layer.receive(self.channel), timeout)
-            except TimeoutError:
-                return None
+    async def scenario():
+        layer = get_channel_layer()
+        channels = {}
+        for user_id in user_ids:
+            channels[user_id] = await layer.new_channel()
+            await layer.group_add(f"chat.user.{user_id}", channels[user_id])
+        result = await sync_to_async(act)()
+        if before_commit is not None:
+            before_commit({user_id: await receive(layer, channel, 0.2) for user_id, channel in channels.items()})
+            for callback in result:
+                await sync_to_async(callback)()
+        received = {user_id: [await receive(layer, channel, 2) for _ in range(frames)]
+                    for user_id, channel in channels.items()}
+        return result, received
 
-        return async_to_sync(one)()
+    return async_to_sync(scenario)()
 
 
 def test_a_sent_message_reaches_both_inboxes_after_commit(buyer, seller, buyer_client, conversation,
                                                           django_capture_on_commit_callbacks):
-    seller_inbox, buyer_inbox = Inbox(seller.pk), Inbox(buyer.pk)
+    sent = {}
 
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        sent = send(buyer_client, conversation["id"], "Hello!").json()
-    assert seller_inbox.receive(timeout=0.1) is None  # nothing before the commit
-    for callback in callbacks:
-        callback()
+    def act():
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            sent.update(send(buyer_client, conversation["id"], "Hello!").json())
+        return callbacks
 
-    expected = {"type": "chat.event", "event": {
-        "type": "chat_message", "conversation_id": conversation["id"], "content": "Hello!", "sender_id": buyer.pk,
-        **{key: sent[key] for key in ("id", "sequence", "message_type", "created_at", "sender_type", "product",
-                                      "order", "attachment")}}}
-    for inbox in (seller_inbox, buyer_inbox):
-        frame = inbox.receive()
-        assert {**frame, "event": {key: frame["event"][key] for key in expected["event"]}} == expected
+    def nothing_yet(received):
+        assert received == {seller.pk: None, buyer.pk: None}
+
+    _, received = in_inboxes([seller.pk, buyer.pk], act, before_commit=nothing_yet)
+
+    expected = {"type": "chat_message", "conversation_id": conversation["id"], "content": "Hello!",
+                "sender_id": buyer.pk, **{key: sent[key] for key in (
+                    "id", "sequence", "message_type", "created_at", "sender_type", "product", "order", "attachment")}}
+    for user_id in (seller.pk, buyer.pk):
+        (frame,) = received[user_id]
+        assert {key: frame[key] for key in expected} == expected
 
 
 def test_read_and_reactions_reach_the_inboxes(buyer, seller, buyer_client, seller_client, conversation,
                                                django_capture_on_commit_callbacks):
     message = send(buyer_client, conversation["id"], "Hello!").json()
-    buyer_inbox = Inbox(buyer.pk)
 
-    with django_capture_on_commit_callbacks(execute=True):
-        seller_client.post(conversation_url(conversation["id"], "read"))
-        seller_client.post(react_url(message["id"]), {"reaction": "❤️"}, format="json")
+    def act():
+        with django_capture_on_commit_callbacks(execute=True):
+            seller_client.post(conversation_url(conversation["id"], "read"))
+            seller_client.post(react_url(message["id"]), {"reaction": "❤️"}, format="json")
 
-    read = buyer_inbox.receive()["event"]
+    _, received = in_inboxes([buyer.pk], act, frames=2)
+
+    read, reaction = received[buyer.pk]
     assert (read["type"], read["conversation_id"], read["reader_id"], read["up_to_sequence"]) == (
         "read", conversation["id"], seller.pk, 1)
-    reaction = buyer_inbox.receive()["event"]
     assert reaction == {"type": "reaction", "conversation_id": conversation["id"], "message_id": message["id"],
                         "user_id": seller.pk, "reaction": "❤️", "action": "added"}
 
