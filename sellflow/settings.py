@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "ai",
     "customers",
     "social",
+    "chat",
 ]
 
 MIDDLEWARE = [
@@ -273,6 +274,8 @@ PRODUCT_IMAGES_REQUEST_MAX_PIXELS = env.int("PRODUCT_IMAGES_REQUEST_MAX_PIXELS",
 PRODUCT_IMAGE_MAX_DIMENSION = env.int("PRODUCT_IMAGE_MAX_DIMENSION", default=2048)
 # Product images one seller may upload per UTC day (deleting images gives none back); 0: no quota.
 PRODUCT_IMAGES_DAILY_QUOTA = env.int("PRODUCT_IMAGES_DAILY_QUOTA", default=500)
+# Images a user may send in chat messages per UTC day (checked and cleaned as product images are).
+CHAT_IMAGES_DAILY_QUOTA = env.int("CHAT_IMAGES_DAILY_QUOTA", default=200)
 PRODUCT_THUMBNAIL_SIZE = env.int("PRODUCT_THUMBNAIL_SIZE", default=400)
 # CSV imports one seller may start per UTC day, dry runs included; 0: no quota.
 CATALOG_IMPORTS_DAILY_QUOTA = env.int("CATALOG_IMPORTS_DAILY_QUOTA", default=20)
@@ -498,6 +501,8 @@ REST_FRAMEWORK = {
         "checkout": env("THROTTLE_CHECKOUT_RATE", default="10/minute"),
         # Social account connections per user (each asks the platform about a token or starts OAuth).
         "social_connect": env("THROTTLE_SOCIAL_CONNECT_RATE", default="20/minute"),
+        # Chat messages sent per user (REST; the socket keeps its own per-connection limit).
+        "chat_send": env("THROTTLE_CHAT_SEND_RATE", default="60/minute"),
     },
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "EXCEPTION_HANDLER": "sellflow.exceptions.api_exception_handler",
@@ -551,6 +556,7 @@ SPECTACULAR_SETTINGS = {
         "LanguageEnum": "ai.serializers.generation_languages",
         "ReplyLanguageEnum": "ai.serializers.reply_languages",
         "PostStatusEnum": "social.models.PostStatus",
+        "ConversationStatusEnum": "chat.models.ConversationStatus",
     },
 }
 

@@ -355,5 +355,17 @@ class SocialConnectThrottle(_ScopedUserThrottle):
     scope = "social_connect"
 
 
+class ChatSendThrottle(_ScopedUserThrottle):
+    """Chat messages sent over REST: each one is stored, fanned out and may notify. Reading the
+    same view's messages is not counted."""
+
+    scope = "chat_send"
+
+    def allow_request(self, request, view):
+        if request.method in SAFE_METHODS:
+            return True
+        return super().allow_request(request, view)
+
+
 def with_default_throttles(*extra) -> list:
     return [*api_settings.DEFAULT_THROTTLE_CLASSES, *extra]

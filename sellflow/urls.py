@@ -34,6 +34,7 @@ urlpatterns = [
     path("api/orders/", include("orders.urls")),
     path("api/ai/", include("ai.urls")),
     path("api/social/", include("social.urls")),
+    path("api/chat/", include("chat.urls")),
     path("api/webhooks/payment/", PaymentWebhookView.as_view(), name="payment-webhook"),
     path("api/webhooks/payment/<slug:gateway>/", GatewayPaymentWebhookView.as_view(), name="payment-webhook-gateway"),
     path("api/webhooks/social/<slug:platform>/", PlatformWebhookView.as_view(), name="social-webhook"),

@@ -282,6 +282,38 @@ PROCESS_PAYMENT_RESPONSE = {
     "transaction_id": "TXN20240115103000",
 }
 
+# --- 4. Chat --------------------------------------------------------------------------------
+
+PATH_CONVERSATIONS = "/api/chat/conversations/"  # lines 425, 436
+PATH_MESSAGES = "/api/chat/messages/"  # line 451
+
+# List Conversations, lines 428-431: its query parameters and the sources it names.
+CONVERSATION_FILTERS = ("status", "source", "search")
+CONVERSATION_SOURCES = ("facebook", "instagram", "website")
+
+# Create Conversation, lines 441-446
+CREATE_CONVERSATION_REQUEST = {
+    "customer_email": "buyer@example.com",
+    "customer_name": "Jane Doe",
+    "product": 1,
+    "source": "instagram",
+}
+
+# Send Message, lines 456-460
+SEND_MESSAGE_REQUEST = {
+    "conversation": 1,
+    "content": "Hi, I'm interested in this product!",
+    "message_type": "text",
+}
+
+# WebSocket/Real-time Features, lines 741-746: the message format.
+CHAT_MESSAGE_FRAME = {
+    "type": "chat_message",
+    "conversation_id": 1,
+    "content": "Hello!",
+    "sender_id": 1,
+}
+
 # --- 5. Notifications -----------------------------------------------------------------------
 
 PATH_NOTIFICATIONS = "/api/notifications/"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-LAYERS = ["sellflow", "accounts", "notifications", "products", "orders", "ai", "customers", "social"]
+LAYERS = ["sellflow", "accounts", "notifications", "products", "orders", "ai", "customers", "social", "chat"]
 # The one URLconf and the one socket routing table route every app's views.
 ROUTING = {Path("sellflow/urls.py"), Path("sellflow/routing.py")}
 BASE = Path(settings.BASE_DIR)

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class ChatConfig(AppConfig):
+    """Conversations between a seller and their customers: the inbox, messages in order, reactions
+    and reply templates."""
+
+    name = "chat"
+    verbose_name = "Chat"

@@ -1,0 +1,28 @@
+"""The frames the chat sends to its members' inboxes (chat.realtime), in the API document's
+format: every frame has a `type`; a message's is `chat_message` with `conversation_id`,
+`content` and `sender_id`, and the rest of the message as the REST lists show it."""
+
+import json
+from datetime import datetime
+
+from django.core.serializers.json import DjangoJSONEncoder
+
+from accounts.models import User
+from chat.models import Conversation, Message
+from chat.serializers import ChatMessageFrameSerializer
+
+
+def message_frame(message: Message) -> dict:
+    frame = {"type": "chat_message", "conversation_id": message.conversation_id, "sender_id": message.sender_id,
+             **ChatMessageFrameSerializer(message).data}
+    return json.loads(json.dumps(frame, cls=DjangoJSONEncoder))  # plain JSON types, for any channel layer
+
+
+def read_frame(conversation: Conversation, *, reader: User, side: str, up_to_sequence: int, read_at: datetime) -> dict:
+    return {"type": "read", "conversation_id": conversation.pk, "reader_id": reader.pk, "side": side,
+            "up_to_sequence": up_to_sequence, "read_at": read_at.isoformat().replace("+00:00", "Z")}
+
+
+def reaction_frame(message: Message, *, user: User, reaction: str, added: bool) -> dict:
+    return {"type": "reaction", "conversation_id": message.conversation_id, "message_id": message.pk,
+            "user_id": user.pk, "reaction": reaction, "action": "added" if added else "removed"}

@@ -1,0 +1,176 @@
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts.validators import validate_e164
+from chat.models import (
+    MESSAGE_MAX_LENGTH,
+    REACTION_MAX_LENGTH,
+    Conversation,
+    ConversationStatus,
+    Message,
+    MessageReaction,
+    MessageType,
+)
+from customers.models import Customer
+from orders.models import Order
+from products.serializers import MAX_ID
+from sellflow.filters import QuerySerializer
+from sellflow.images import ImageUploadField
+from sellflow.platforms import SourceField
+
+MAX_LABELS, LABEL_MAX_LENGTH = 20, 50
+MESSAGES_PAGE, MESSAGES_PAGE_MAX = 50, 200
+SENDABLE_TYPES = [(value, label) for value, label in MessageType.choices
+                  if value in (MessageType.TEXT, MessageType.IMAGE, MessageType.PRODUCT, MessageType.ORDER)]
+
+
+class ProductCardSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    price = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True)
+    currency = serializers.CharField(read_only=True)
+
+
+class OrderCardSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Order
+        fields = ["id", "order_id", "status", "total_amount", "currency"]
+        read_only_fields = fields
+
+
+class CustomerCardSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Customer
+        fields = ["id", "name", "email", "phone"]
+        read_only_fields = fields
+
+
+class ChatMessageFrameSerializer(serializers.ModelSerializer):
+    """A message as its socket frame carries it (chat.events.message_frame) and the lists show it."""
+
+    sender = serializers.PrimaryKeyRelatedField(read_only=True, help_text="The sending user (null for system, "
+                                                                          "assistant and platform messages).")
+    attachment = serializers.ImageField(read_only=True, allow_null=True)
+    product = ProductCardSerializer(read_only=True, allow_null=True)
+    order = OrderCardSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Message
+        fields = ["id", "conversation", "sequence", "sender_type", "sender", "message_type", "content", "attachment",
+                  "product", "order", "metadata", "delivery_status", "created_at", "edited_at", "read_at"]
+        read_only_fields = fields
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not instance.attachment:
+            data["attachment"] = None
+        return data
+
+
+class ReactionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = MessageReaction
+        fields = ["reaction", "user", "created_at"]
+        read_only_fields = fields
+
+
+class ChatMessageSerializer(ChatMessageFrameSerializer):
+    reactions = ReactionSerializer(many=True, read_only=True)
+
+    class Meta(ChatMessageFrameSerializer.Meta):
+        fields = [*ChatMessageFrameSerializer.Meta.fields, "reactions"]
+        read_only_fields = fields
+
+
+class MessageBodySerializer(serializers.Serializer):
+    """A message as a member sends it: text, an image (multipart `attachment`), or a card."""
+
+    content = serializers.CharField(max_length=MESSAGE_MAX_LENGTH, required=False, allow_blank=True, default="",
+                                    trim_whitespace=True)
+    message_type = serializers.ChoiceField(choices=SENDABLE_TYPES, default=MessageType.TEXT)
+    attachment = ImageUploadField(required=False, help_text="An image (multipart): JPEG, PNG or WebP, checked and "
+                                                            "cleaned as product images are.")
+    product = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False, allow_null=True,
+                                       help_text="The product of a `product` card: one of the seller's.")
+    order = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False, allow_null=True,
+                                     help_text="The order of an `order` card: one between the two members.")
+
+
+class MessageSendSerializer(MessageBodySerializer):
+    """The API document's Send Message body."""
+
+    conversation = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+
+
+class ConversationSerializer(serializers.ModelSerializer):
+    customer = serializers.SerializerMethodField(help_text="The seller's customer (null for the buyer).")
+    seller_name = serializers.CharField(source="seller.display_name", read_only=True)
+    product = ProductCardSerializer(read_only=True, allow_null=True)
+    unread_count = serializers.SerializerMethodField(help_text="Messages the requesting user has not read.")
+
+    class Meta:
+        model = Conversation
+        fields = ["id", "seller", "seller_name", "customer", "buyer", "product", "source", "status", "subject",
+                  "last_message_at", "last_message_preview", "unread_count", "seller_unread", "buyer_unread",
+                  "labels", "platform_thread_id", "created_at", "updated_at"]
+        read_only_fields = fields
+
+    @extend_schema_field(CustomerCardSerializer(allow_null=True))
+    def get_customer(self, conversation: Conversation) -> dict | None:
+        user = self.context.get("user")
+        if user is None or conversation.seller_id != user.pk:
+            return None
+        return CustomerCardSerializer(conversation.customer).data
+
+    def get_unread_count(self, conversation: Conversation) -> int:
+        user = self.context.get("user")
+        if user is not None and conversation.seller_id == user.pk:
+            return conversation.seller_unread
+        return conversation.buyer_unread
+
+
+class ConversationStartSerializer(serializers.Serializer):
+    """The API document's Create Conversation body. A seller names the customer (email or phone); a
+    buyer names the product they ask about, and its seller is the other member."""
+
+    customer_email = serializers.EmailField(required=False, allow_blank=True, default="")
+    customer_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+    customer_phone = serializers.CharField(max_length=16, required=False, allow_blank=True, default="",
+                                           help_text="E.164 (+233501234567).")
+    product = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False, allow_null=True)
+    source = SourceField(default="website", help_text="Where the conversation happens (a buyer's is `website`).")
+    subject = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+    def validate_customer_phone(self, value: str) -> str:
+        if value:
+            validate_e164(value)
+        return value
+
+
+class ConversationUpdateSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=ConversationStatus.choices, required=False)
+    subject = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    labels = serializers.ListField(child=serializers.CharField(max_length=LABEL_MAX_LENGTH), max_length=MAX_LABELS,
+                                   required=False)
+
+    def validate_labels(self, labels: list[str]) -> list[str]:
+        return list(dict.fromkeys(label.strip() for label in labels if label.strip()))
+
+
+class MessagePageQuerySerializer(QuerySerializer):
+    before = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False,
+                                      help_text="Messages before this sequence (an older page).")
+    after = serializers.IntegerField(min_value=0, max_value=MAX_ID, required=False,
+                                     help_text="Messages after this sequence (a newer page, or the gap after a "
+                                               "reconnect).")
+    limit = serializers.IntegerField(min_value=1, max_value=MESSAGES_PAGE_MAX, default=MESSAGES_PAGE)
+
+    def validate(self, attrs):
+        if "before" in attrs and "after" in attrs:
+            raise serializers.ValidationError({"after": ["Give `before` or `after`, not both."]})
+        return attrs
+
+
+class ReactionBodySerializer(serializers.Serializer):
+    reaction = serializers.CharField(max_length=REACTION_MAX_LENGTH,
+                                     help_text="An emoji, or `helpful` / `not_helpful` (feedback on an answer).")

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from chat import views
+from sellflow import converters  # noqa: F401  (registers <id:...>)
+
+app_name = "chat"
+
+urlpatterns = [
+    path("conversations/", views.ConversationListCreateView.as_view(), name="conversations"),
+    path("conversations/<id:pk>/", views.ConversationDetailView.as_view(), name="conversation"),
+    path("conversations/<id:pk>/archive/", views.ConversationArchiveView.as_view(), name="conversation-archive"),
+    path("conversations/<id:pk>/read/", views.ConversationReadView.as_view(), name="conversation-read"),
+    path("conversations/<id:pk>/messages/", views.ConversationMessagesView.as_view(), name="conversation-messages"),
+    path("messages/", views.MessageSendView.as_view(), name="messages"),
+    path("messages/<id:pk>/react/", views.MessageReactView.as_view(), name="message-react"),
+]

@@ -1,0 +1,279 @@
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import generics, status
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
+from rest_framework.views import APIView
+
+from chat import selectors, services
+from chat import serializers as s
+from chat.errors import InvalidConversation, InvalidMessage
+from chat.filters import ConversationFilter
+from chat.models import Conversation, ConversationStatus
+from orders.models import Order
+from products.models import Product
+from sellflow.filters import FilterBackend
+from sellflow.idempotency import IDEMPOTENCY_PARAMETER, idempotent
+from sellflow.images import Uploader
+from sellflow.schema import error_responses
+from sellflow.throttling import UPLOAD_THROTTLES, ChatSendThrottle, with_default_throttles
+
+TAGS = ["chat"]
+
+
+class MemberConversationsMixin:
+    def own_conversations(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Conversation.objects.none()
+        return selectors.user_conversations(self.request.user)
+
+    def own_conversation(self, pk: int) -> Conversation:
+        return get_object_or_404(self.own_conversations(), pk=pk)
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "user": self.request.user}
+
+
+def draft_from(request, data: dict, conversation: Conversation) -> services.Draft:
+    """The sent body as a draft: its card's product or order fetched (a missing one is refused as
+    the service refuses a foreign one), its image checked and cleaned before any transaction."""
+    product = order = None
+    if data.get("product"):
+        product = Product.objects.filter(pk=data["product"], seller_id=conversation.seller_id).first()
+        if product is None:
+            raise InvalidMessage("Only the seller's own products can be sent in this conversation.",
+                                 details={"product": [data["product"]]})
+    if data.get("order"):
+        order = Order.objects.filter(pk=data["order"], seller_id=conversation.seller_id).first()
+        if order is None:
+            raise InvalidMessage("Only orders between the two of you can be sent in this conversation.",
+                                 details={"order": [data["order"]]})
+    attachment = None
+    if data.get("attachment") is not None:
+        attachment = services.message_image_prepare(uploader=Uploader.of(request), upload=data["attachment"])
+    return services.Draft(content=data["content"], message_type=data["message_type"], attachment=attachment,
+                          product=product, order=order)
+
+
+SEND_ERRORS = error_responses(
+    400, 404, 409, 413, 429,
+    s400="Invalid body: empty text, too long, a card without (or with a foreign) product or order, a type members "
+         "cannot send (`invalid`), or an unreadable image (`invalid_image`).",
+    s404="No such conversation of yours.",
+    s409="The conversation is archived (`conversation_closed`), or the Idempotency-Key is in use "
+         "(`request_in_progress`, `idempotency_key_reused`).",
+    s413="An image larger than the byte limit (`too_large`).",
+    s429="Too many messages or images (`throttled`, `quota_exceeded`); see `Retry-After`.")
+SEND_DESCRIPTION = (
+    "Sends a message as the conversation's seller or buyer. JSON, or multipart with an image `attachment`. It gets "
+    "the conversation's next `sequence`; both members' chat sockets receive it as a `chat_message` frame after "
+    "commit, and the other side is notified once while the conversation stays unread. The README's path "
+    "`POST /api/chat/conversations/{id}/messages/` takes the same body without `conversation`.")
+
+
+@extend_schema_view(
+    get=extend_schema(tags=TAGS, summary="My conversations",
+                      description="As the seller or the buyer. Unread first (by your own side's count), then the "
+                                  "latest message first. Archived ones only with `?status=archived`."),
+    post=extend_schema(
+        tags=TAGS, summary="Start a conversation", request=s.ConversationStartSerializer,
+        description="A seller names the customer by `customer_email` or `customer_phone` (matched to their "
+                    "customers, or a new one) and may name one of their products (buyer accounts are refused, 403). "
+                    "Without a customer, the body names the `product` asked about (one on sale, not your own): its "
+                    "seller is the other member and the source is `website`. An open conversation of the same "
+                    "customer about the same product (and source) is answered (200) instead of a second one.",
+        responses={201: s.ConversationSerializer,
+                   200: OpenApiResponse(s.ConversationSerializer, description="The open conversation found again."),
+                   **error_responses(400, 403, 404, s400="Invalid body, or neither a customer email or phone nor "
+                                                         "a product (`invalid`).",
+                                     s403="A buyer account naming a customer.",
+                                     s404="No such product of yours, or on sale.")}),
+)
+class ConversationListCreateView(MemberConversationsMixin, generics.ListCreateAPIView):
+    serializer_class = s.ConversationSerializer
+    filter_backends = [FilterBackend]
+    filterset_class = ConversationFilter
+
+    def get_queryset(self):
+        conversations = self.own_conversations()
+        if "status" not in self.request.query_params:
+            conversations = conversations.exclude(status=ConversationStatus.ARCHIVED)
+        return conversations
+
+    def create(self, request, *args, **kwargs):
+        body = s.ConversationStartSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        product_id = data.pop("product", None)
+        if data["customer_email"] or data["customer_phone"]:
+            if not request.user.is_seller:
+                raise PermissionDenied("Only seller accounts can write to a customer.")
+            product = get_object_or_404(Product.objects.alive().filter(seller=request.user), pk=product_id) if (
+                product_id) else None
+            conversation, created = services.conversation_start_with_customer(seller=request.user, product=product,
+                                                                              **data)
+        else:
+            if not product_id:
+                raise InvalidConversation("Name the customer (as their seller) or the product you ask about.",
+                                          details={"customer_email": ["Give the customer's email or phone."],
+                                                   "product": ["Or the product you ask about."]})
+            product = get_object_or_404(Product.objects.public().select_related("seller"), pk=product_id)
+            conversation, created = services.conversation_start_about_product(buyer=request.user, product=product)
+        conversation = self.own_conversation(conversation.pk)
+        return Response(s.ConversationSerializer(conversation, context=self.get_serializer_context()).data,
+                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class ConversationDetailView(MemberConversationsMixin, APIView):
+    @extend_schema(tags=TAGS, summary="One conversation", responses={200: s.ConversationSerializer,
+                                                                     **error_responses(404)})
+    def get(self, request, pk):
+        return Response(s.ConversationSerializer(self.own_conversation(pk), context={"user": request.user}).data)
+
+    @extend_schema(tags=TAGS, summary="File a conversation (status, subject, labels)",
+                   request=s.ConversationUpdateSerializer,
+                   description="The seller's: a buyer is refused (403).",
+                   responses={200: s.ConversationSerializer, **error_responses(400, 403, 404)})
+    def patch(self, request, pk):
+        conversation = self.own_conversation(pk)
+        body = s.ConversationUpdateSerializer(data=request.data, partial=True)
+        body.is_valid(raise_exception=True)
+        seller_only(request, conversation)
+        services.conversation_update(conversation=conversation, user=request.user, changes=body.validated_data)
+        return Response(s.ConversationSerializer(self.own_conversation(pk), context={"user": request.user}).data)
+
+
+def seller_only(request, conversation: Conversation) -> None:
+    if conversation.seller_id != request.user.pk:
+        raise PermissionDenied("Only the conversation's seller can do this.")
+
+
+class ConversationArchiveView(MemberConversationsMixin, APIView):
+    @extend_schema(tags=TAGS, summary="Archive a conversation", request=None,
+                   description="The seller's: a buyer is refused (403). Unarchive by PATCHing another status.",
+                   responses={200: s.ConversationSerializer, **error_responses(403, 404)})
+    def post(self, request, pk):
+        conversation = self.own_conversation(pk)
+        seller_only(request, conversation)
+        services.conversation_archive(conversation=conversation, user=request.user)
+        return Response(s.ConversationSerializer(self.own_conversation(pk), context={"user": request.user}).data)
+
+
+class ConversationReadView(MemberConversationsMixin, APIView):
+    @extend_schema(tags=TAGS, summary="Mark a conversation read", request=None,
+                   description="Your side's unread count becomes 0 and the other side's messages carry `read_at`; "
+                               "both members' chat sockets get a `read` frame.",
+                   responses={200: s.ConversationSerializer, **error_responses(404)})
+    def post(self, request, pk):
+        conversation = self.own_conversation(pk)
+        services.conversation_read(conversation=conversation, user=request.user)
+        return Response(s.ConversationSerializer(self.own_conversation(pk), context={"user": request.user}).data)
+
+
+class MessageSendMixin(MemberConversationsMixin):
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    throttle_classes = with_default_throttles(ChatSendThrottle, *UPLOAD_THROTTLES)
+
+    def send(self, request, conversation: Conversation, data: dict) -> Response:
+        draft = draft_from(request, data, conversation)
+        message = services.message_send(conversation=conversation, sender=request.user, draft=draft)
+        message = selectors.conversation_messages(conversation).get(pk=message.pk)
+        return Response(s.ChatMessageSerializer(message, context={"request": request}).data,
+                        status=status.HTTP_201_CREATED)
+
+
+class MessageSendView(MessageSendMixin, APIView):
+    @extend_schema(tags=TAGS, summary="Send a message", request={"application/json": s.MessageSendSerializer,
+                                                                 "multipart/form-data": s.MessageSendSerializer},
+                   parameters=[IDEMPOTENCY_PARAMETER], description=SEND_DESCRIPTION,
+                   responses={201: s.ChatMessageSerializer, **SEND_ERRORS})
+    @idempotent
+    def post(self, request):
+        body = s.MessageSendSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        conversation = self.own_conversation(body.validated_data["conversation"])
+        return self.send(request, conversation, body.validated_data)
+
+
+@extend_schema_view(post=extend_schema(exclude=True))  # the README's path for POST /api/chat/messages/
+class ConversationMessagesView(MessageSendMixin, APIView):
+    @extend_schema(tags=TAGS, summary="A conversation's messages",
+                   parameters=[s.MessagePageQuerySerializer],
+                   description="In sequence order. Without a cursor, the newest page; `?before=<sequence>` the page "
+                               "before it, `?after=<sequence>` the messages after it (oldest first: the gap after a "
+                               "reconnect).",
+                   responses={200: OpenApiResponse(s.ChatMessageSerializer(many=True), description=(
+                       "The page. `X-Total-Count`: the conversation's messages; `Link`: `rel=\"prev\"` (older, "
+                       "`?before=`) and `rel=\"next\"` (newer, `?after=`) when there are.")),
+                       **error_responses(400, 404)})
+    def get(self, request, pk):
+        query = s.MessagePageQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        conversation = self.own_conversation(pk)
+        page = selectors.message_page(conversation, before=query.validated_data.get("before"),
+                                      after=query.validated_data.get("after"), limit=query.validated_data["limit"])
+        headers = {"X-Total-Count": str(selectors.conversation_messages(conversation).count())}
+        links = page_links(request, page, conversation)
+        if links:
+            headers["Link"] = ", ".join(f'<{href}>; rel="{rel}"' for href, rel in links)
+        return Response(s.ChatMessageSerializer(page, many=True, context={"request": request}).data, headers=headers)
+
+    @idempotent
+    def post(self, request, pk):
+        conversation = self.own_conversation(pk)
+        body = s.MessageBodySerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self.send(request, conversation, body.validated_data)
+
+
+def page_links(request, page: list, conversation: Conversation) -> list[tuple[str, str]]:
+    """Older messages exist before a page that does not start at 1; newer ones after a page that
+    does not end at the conversation's last sequence (sequences start at 1, without gaps)."""
+    if not page:
+        return []
+    url = request.build_absolute_uri()
+    links = []
+    if page[0].sequence > 1:
+        older = replace_query_param(url, "before", page[0].sequence)
+        links.append((remove_query_param(older, "after"), "prev"))
+    if page[-1].sequence < conversation.last_sequence:
+        newer = replace_query_param(url, "after", page[-1].sequence)
+        links.append((remove_query_param(newer, "before"), "next"))
+    return links
+
+
+class MessageReactView(APIView):
+    def own_message(self, pk: int):
+        return get_object_or_404(selectors.user_messages(self.request.user), pk=pk)
+
+    @extend_schema(tags=TAGS, summary="React to a message", request=s.ReactionBodySerializer,
+                   description="An emoji, or `helpful` / `not_helpful` as feedback. Once per user and reaction; "
+                               "both members' chat sockets get a `reaction` frame.",
+                   responses={201: s.ReactionSerializer,
+                              200: OpenApiResponse(s.ReactionSerializer, description="Already reacted so."),
+                              **error_responses(400, 404)})
+    def post(self, request, pk):
+        message = self.own_message(pk)
+        body = s.ReactionBodySerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        reaction, created = services.message_react(message=message, user=request.user,
+                                                   reaction=body.validated_data["reaction"])
+        return Response(s.ReactionSerializer(reaction).data,
+                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    @extend_schema(tags=TAGS, summary="Take a reaction back",
+                   parameters=[OpenApiParameter("reaction", str, OpenApiParameter.QUERY, required=True,
+                                                description="The reaction to take back.")],
+                   responses={204: None, **error_responses(400, 404, s404="No such message of yours, or no such "
+                                                                          "reaction of yours on it.")})
+    def delete(self, request, pk):
+        message = self.own_message(pk)
+        body = s.ReactionBodySerializer(data={"reaction": request.query_params.get("reaction",
+                                                                                   request.data.get("reaction"))})
+        body.is_valid(raise_exception=True)
+        if not services.message_unreact(message=message, user=request.user, reaction=body.validated_data["reaction"]):
+            raise Http404
+        return Response(status=status.HTTP_204_NO_CONTENT)
