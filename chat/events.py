@@ -26,3 +26,15 @@ def read_frame(conversation: Conversation, *, reader: User, side: str, up_to_seq
 def reaction_frame(message: Message, *, user: User, reaction: str, added: bool) -> dict:
     return {"type": "reaction", "conversation_id": message.conversation_id, "message_id": message.pk,
             "user_id": user.pk, "reaction": reaction, "action": "added" if added else "removed"}
+
+
+def typing_frame(conversation: Conversation, *, user: User, side: str, is_typing: bool) -> dict:
+    return {"type": "typing", "conversation_id": conversation.pk, "user_id": user.pk, "side": side,
+            "is_typing": is_typing}
+
+
+def sync_frame(conversation: Conversation, *, after_sequence: int, last_sequence: int, complete: bool) -> dict:
+    """Ends a `sync` answer: the messages after `after_sequence` up to `last_sequence` were sent
+    before it; when not `complete`, sync again from `last_sequence` for the rest."""
+    return {"type": "sync", "conversation_id": conversation.pk, "after_sequence": after_sequence,
+            "last_sequence": last_sequence, "complete": complete}

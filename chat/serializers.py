@@ -102,6 +102,30 @@ class MessageSendSerializer(MessageBodySerializer):
     conversation = serializers.IntegerField(min_value=1, max_value=MAX_ID)
 
 
+class SocketFrameSerializer(serializers.Serializer):
+    """An in-frame of the chat socket (chat.consumers) about one of the user's conversations."""
+
+    conversation_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+
+
+class SocketMessageFrameSerializer(SocketFrameSerializer):
+    """`chat_message`: text, or a product or order card (images go through REST)."""
+
+    content = serializers.CharField(max_length=MESSAGE_MAX_LENGTH, required=False, allow_blank=True, default="",
+                                    trim_whitespace=True)
+    message_type = serializers.ChoiceField(choices=SENDABLE_TYPES, default=MessageType.TEXT)
+    product = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False, allow_null=True)
+    order = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False, allow_null=True)
+
+
+class SocketTypingFrameSerializer(SocketFrameSerializer):
+    is_typing = serializers.BooleanField(default=True)
+
+
+class SocketSyncFrameSerializer(SocketFrameSerializer):
+    after_sequence = serializers.IntegerField(min_value=0, max_value=MAX_ID)
+
+
 class ConversationSerializer(serializers.ModelSerializer):
     customer = serializers.SerializerMethodField(help_text="The seller's customer (null for the buyer).")
     seller_name = serializers.CharField(source="seller.display_name", read_only=True)

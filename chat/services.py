@@ -133,6 +133,24 @@ def message_send(*, conversation: Conversation, sender: User, draft: Draft) -> M
     return message_post(conversation=conversation, sender_type=sender_type, sender=sender, draft=draft)
 
 
+def message_cards(*, conversation: Conversation, product_id: int | None,
+                  order_id: int | None) -> tuple[Product | None, Order | None]:
+    """The product and order a sent card names, among the conversation's seller's (REST and the
+    socket alike); a missing one is refused as message_check refuses a foreign one."""
+    product = order = None
+    if product_id:
+        product = Product.objects.filter(pk=product_id, seller_id=conversation.seller_id).first()
+        if product is None:
+            raise InvalidMessage("Only the seller's own products can be sent in this conversation.",
+                                 details={"product": [product_id]})
+    if order_id:
+        order = Order.objects.filter(pk=order_id, seller_id=conversation.seller_id).first()
+        if order is None:
+            raise InvalidMessage("Only orders between the two of you can be sent in this conversation.",
+                                 details={"order": [order_id]})
+    return product, order
+
+
 def message_check(*, conversation: Conversation, side: str, sender: User, draft: Draft) -> Draft:
     """The draft as it will be stored, or InvalidMessage saying why not."""
     content = (draft.content or "").strip()

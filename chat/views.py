@@ -10,10 +10,9 @@ from rest_framework.views import APIView
 
 from chat import selectors, services
 from chat import serializers as s
-from chat.errors import InvalidConversation, InvalidMessage
+from chat.errors import InvalidConversation
 from chat.filters import ConversationFilter
 from chat.models import Conversation, ConversationStatus
-from orders.models import Order
 from products.models import Product
 from sellflow.filters import FilterBackend
 from sellflow.idempotency import IDEMPOTENCY_PARAMETER, idempotent
@@ -40,17 +39,8 @@ class MemberConversationsMixin:
 def draft_from(request, data: dict, conversation: Conversation) -> services.Draft:
     """The sent body as a draft: its card's product or order fetched (a missing one is refused as
     the service refuses a foreign one), its image checked and cleaned before any transaction."""
-    product = order = None
-    if data.get("product"):
-        product = Product.objects.filter(pk=data["product"], seller_id=conversation.seller_id).first()
-        if product is None:
-            raise InvalidMessage("Only the seller's own products can be sent in this conversation.",
-                                 details={"product": [data["product"]]})
-    if data.get("order"):
-        order = Order.objects.filter(pk=data["order"], seller_id=conversation.seller_id).first()
-        if order is None:
-            raise InvalidMessage("Only orders between the two of you can be sent in this conversation.",
-                                 details={"order": [data["order"]]})
+    product, order = services.message_cards(conversation=conversation, product_id=data.get("product"),
+                                            order_id=data.get("order"))
     attachment = None
     if data.get("attachment") is not None:
         attachment = services.message_image_prepare(uploader=Uploader.of(request), upload=data["attachment"])

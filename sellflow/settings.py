@@ -276,6 +276,13 @@ PRODUCT_IMAGE_MAX_DIMENSION = env.int("PRODUCT_IMAGE_MAX_DIMENSION", default=204
 PRODUCT_IMAGES_DAILY_QUOTA = env.int("PRODUCT_IMAGES_DAILY_QUOTA", default=500)
 # Images a user may send in chat messages per UTC day (checked and cleaned as product images are).
 CHAT_IMAGES_DAILY_QUOTA = env.int("CHAT_IMAGES_DAILY_QUOTA", default=200)
+# The chat socket (/ws/chat/): the largest frame a client may send (bigger ones get an `error` frame),
+# how many frames one connection may send per window of seconds (more: an `error` frame, then close
+# 4408), and at most how many messages one `sync` frame answers with (the client syncs again for more).
+CHAT_SOCKET_MAX_FRAME_BYTES = env.int("CHAT_SOCKET_MAX_FRAME_BYTES", default=16 * 1024)
+CHAT_SOCKET_RATE_FRAMES = env.int("CHAT_SOCKET_RATE_FRAMES", default=30)
+CHAT_SOCKET_RATE_SECONDS = env.int("CHAT_SOCKET_RATE_SECONDS", default=10)
+CHAT_SOCKET_SYNC_MAX_MESSAGES = env.int("CHAT_SOCKET_SYNC_MAX_MESSAGES", default=500)
 PRODUCT_THUMBNAIL_SIZE = env.int("PRODUCT_THUMBNAIL_SIZE", default=400)
 # CSV imports one seller may start per UTC day, dry runs included; 0: no quota.
 CATALOG_IMPORTS_DAILY_QUOTA = env.int("CATALOG_IMPORTS_DAILY_QUOTA", default=20)
