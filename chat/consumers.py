@@ -107,7 +107,8 @@ class ChatConsumer(SessionConsumer):
     frame_handlers = {"chat_message": on_chat_message, "typing": on_typing, "read": on_read, "sync": on_sync}
 
     async def chat_event(self, message):
-        await self.send_json(message["event"])
+        if not self.throttled:  # closed with 4408: the inbox's frames no longer go out on it
+            await self.send_json(message["event"])
 
     async def send_error(self, code: str, error: str, details=None, *, frame: str | None = None) -> None:
         body = {"type": "error", "code": str(code), "error": error, "details": details or {}}

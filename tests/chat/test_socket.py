@@ -280,6 +280,7 @@ def test_too_many_frames_get_an_error_then_close_4408(settings, seller, buyer, c
         code = await close_code(socket)
         await other.send_json_to({"type": "chat_message", "conversation_id": conversation["id"], "content": "Hi"})
         delivered = await other.receive_json_from(timeout=2)
+        assert await socket.receive_nothing(timeout=0.2)  # nothing more on the closed socket
         await other.disconnect()
         return refused, code, delivered
 
