@@ -11,6 +11,8 @@ class ChatErrorCode(StrEnum):
     NOT_FOUND = "not_found"
     INVALID = "invalid"
     CONVERSATION_CLOSED = "conversation_closed"
+    CUSTOMER_HAS_NO_ACCOUNT = "customer_has_no_account"
+    LINK_EXPIRED = "link_expired"
 
 
 class NotAMember(ApplicationError):
@@ -34,3 +36,25 @@ class ConversationArchived(Conflict):
 class InvalidConversation(ApplicationError):
     code = ChatErrorCode.INVALID
     message = "This conversation cannot be started."
+
+
+class CustomerHasNoAccount(Conflict):
+    """Orders belong to a buyer account today: a customer who only chats on a platform has none."""
+
+    code = ChatErrorCode.CUSTOMER_HAS_NO_ACCOUNT
+    message = ("This customer has no SellFlow buyer account yet, and an order needs one: ask them to sign up "
+               "(or to write from their account), then create the order.")
+
+
+class PaymentLinkNotFound(ApplicationError):
+    """A payment link that was never signed here (altered, truncated), or whose order is gone."""
+
+    status_code = status.HTTP_404_NOT_FOUND
+    code = ChatErrorCode.NOT_FOUND
+    message = "This payment link is not valid."
+
+
+class PaymentLinkExpired(ApplicationError):
+    status_code = status.HTTP_410_GONE
+    code = ChatErrorCode.LINK_EXPIRED
+    message = "This payment link has expired: ask the seller for a new order."

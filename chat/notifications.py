@@ -16,3 +16,31 @@ def new_message(*, recipient: User, conversation: Conversation, message: Message
            data={"conversation_id": conversation.pk, "message_id": message.pk,
                  "path": f"/chat/conversations/{conversation.pk}"},
            dedupe_key=f"chat-message:{message.pk}")
+
+
+# --- the chat's own words in conversations (system messages, payment links) --------------------
+
+ORDER_STATUS_TEXT = {
+    "confirmed": "Order {order_id} is confirmed.",
+    "processing": "Order {order_id} is being prepared.",
+    "shipped": "Order {order_id} has shipped.",
+    "delivered": "Order {order_id} was delivered.",
+    "cancelled": "Order {order_id} was cancelled.",
+    "refunded": "Order {order_id} was refunded.",
+}
+CANCEL_REASON_TEXT = {
+    "payment_timeout": "Order {order_id} was cancelled: it was not paid in time.",
+    "confirmation_timeout": "Order {order_id} was cancelled: the seller did not confirm it in time.",
+}
+
+
+def order_status_text(*, order_id: str, status: str, cancel_reason: str = "", paid: bool = False) -> str:
+    if status == "cancelled" and cancel_reason in CANCEL_REASON_TEXT:
+        return CANCEL_REASON_TEXT[cancel_reason].format(order_id=order_id)
+    if status == "confirmed" and paid:
+        return f"Payment received: order {order_id} is confirmed."
+    return ORDER_STATUS_TEXT.get(status, "Order {order_id} is now " + status + ".").format(order_id=order_id)
+
+
+def payment_link_text(*, order_id: str, total: str, currency: str, url: str) -> str:
+    return f"Pay {currency} {total} for order {order_id} here: {url}"

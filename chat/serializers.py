@@ -1,3 +1,4 @@
+from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -12,7 +13,8 @@ from chat.models import (
     MessageType,
 )
 from customers.models import Customer
-from orders.models import Order
+from orders.models import Order, OrderItem, OrderStatus, Payment, PaymentMethod, PaymentStatus
+from orders.serializers import CheckoutSerializer, OrderSerializer
 from products.serializers import MAX_ID
 from sellflow.filters import QuerySerializer
 from sellflow.images import ImageUploadField
@@ -198,3 +200,75 @@ class MessagePageQuerySerializer(QuerySerializer):
 class ReactionBodySerializer(serializers.Serializer):
     reaction = serializers.CharField(max_length=REACTION_MAX_LENGTH,
                                      help_text="An emoji, or `helpful` / `not_helpful` (feedback on an answer).")
+
+
+# --- chat-to-order ------------------------------------------------------------------------------
+
+class OrderLineSerializer(serializers.Serializer):
+    product_id = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="One of your products.")
+    variant_id = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False, allow_null=True,
+                                          default=None, help_text="Required when the product has variants.")
+    quantity = serializers.IntegerField(min_value=1, max_value=settings.CART_MAX_QUANTITY)
+
+
+class ConversationOrderSerializer(CheckoutSerializer):
+    """An order the seller builds for the conversation's customer: checkout's shipping and payment
+    fields, with the lines named instead of taken from a cart."""
+
+    lines = OrderLineSerializer(many=True, allow_empty=False, max_length=settings.CART_MAX_LINES)
+    source = None  # always `chat`
+    referral = None
+    seller_id = None
+    accept_price_changes = None  # today's prices, which the seller sets
+
+
+class ConversationOrderResultSerializer(serializers.Serializer):
+    order = OrderSerializer()
+    messages = ChatMessageSerializer(many=True, help_text="What was posted in the conversation: the order's card "
+                                                          "and, unless it is cash on delivery, its payment link.")
+
+
+class PaymentLinkItemSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OrderItem
+        fields = ["product_name", "variant_name", "quantity", "unit_price", "total"]
+        read_only_fields = fields
+
+
+class PaymentLinkPaymentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Payment
+        fields = ["id", "method", "mobile_money_provider", "status", "amount", "currency"]
+        read_only_fields = fields
+
+
+class PaymentLinkOrderSerializer(serializers.ModelSerializer):
+    """What a payment link shows whoever opens it: the order, not who bought it or where it goes."""
+
+    seller_name = serializers.CharField(source="seller.display_name", read_only=True)
+    items = PaymentLinkItemSerializer(many=True, read_only=True)
+    payment = serializers.SerializerMethodField()
+    payable = serializers.SerializerMethodField(help_text="Whether POSTing to this link starts the payment now.")
+
+    class Meta:
+        model = Order
+        fields = ["order_id", "status", "seller_name", "items", "currency", "subtotal", "shipping_fee",
+                  "total_amount", "expires_at", "payment", "payable"]
+        read_only_fields = fields
+
+    @extend_schema_field(PaymentLinkPaymentSerializer(allow_null=True))
+    def get_payment(self, order: Order) -> dict | None:
+        payment = latest_payment(order)
+        return PaymentLinkPaymentSerializer(payment).data if payment else None
+
+    def get_payable(self, order: Order) -> bool:
+        payment = latest_payment(order)
+        return (order.status == OrderStatus.PENDING and payment is not None
+                and payment.method != PaymentMethod.CASH_ON_DELIVERY
+                and payment.status in (PaymentStatus.PENDING, PaymentStatus.FAILED, PaymentStatus.PROCESSING))
+
+
+def latest_payment(order: Order) -> Payment | None:
+    payments = sorted(order.payments.all(), key=lambda payment: payment.pk)
+    return payments[-1] if payments else None
+

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from chat import notifications
-from chat.errors import ConversationArchived, InvalidConversation, InvalidMessage, NotAMember
+from chat.errors import ConversationArchived, CustomerHasNoAccount, InvalidConversation, InvalidMessage, NotAMember
 from chat.events import message_frame, reaction_frame, read_frame
 from chat.models import (
     MESSAGE_MAX_LENGTH,
@@ -26,11 +26,14 @@ from chat.models import (
     MessageType,
     SenderType,
 )
+from chat.paylinks import payment_link_url
 from chat.realtime import send_to_inboxes
 from customers.models import Customer
 from customers.services import Identity, customer_match
-from orders.models import Order
-from products.models import Product
+from orders.models import Order, OrderStatus, PaymentMethod, PaymentStatus
+from orders.services import stock
+from orders.services.checkout import order_for_buyer
+from products.models import Product, ProductStatus
 from sellflow.images import CleanImage, Uploader, check_image_uploads, clean_image_upload, decoding_take
 from sellflow.platforms import Platform
 from sellflow.quotas import DAY, Charge
@@ -178,6 +181,9 @@ def check_product_card(conversation: Conversation, product: Product | None) -> N
         raise InvalidMessage("A product card needs its product.", details={"product": ["This field is required."]})
     if product.seller_id != conversation.seller_id or product.deleted_at is not None:
         raise InvalidMessage("Only the seller's own products can be sent in this conversation.",
+                             details={"product": [product.pk]})
+    if product.status != ProductStatus.ACTIVE:
+        raise InvalidMessage("Only a product on sale can be sent as a card: publish it first.",
                              details={"product": [product.pk]})
 
 
@@ -375,3 +381,63 @@ def message_unreact(*, message: Message, user: User, reaction: str) -> bool:
                          reaction_frame(message, user=user, reaction=reaction.strip(), added=False))
     return bool(deleted)
 
+
+
+# --- chat-to-order --------------------------------------------------------------------------
+
+def conversation_order(*, conversation: Conversation, seller: User, lines: list[stock.Line], payment_method: str,
+                       **order_fields: str) -> tuple[Order, list[Message]]:
+    """The seller orders their products for the conversation's customer, in one transaction: the
+    order through the orders app (stock held, the payment timer, source `chat`), then its card in
+    the conversation and, for an order paid online, a payment link. The order's buyer is the
+    customer's buyer account; a customer without one is refused (CustomerHasNoAccount, 409)."""
+    if conversation_side(conversation, seller) != SELLER:
+        raise NotAMember()
+    buyer = conversation.customer.buyer if conversation.customer.buyer_id else conversation.buyer
+    if buyer is None:
+        raise CustomerHasNoAccount(details={"customer": conversation.customer_id})
+    with transaction.atomic():
+        order = order_for_buyer(seller=seller, buyer=buyer, lines=lines, payment_method=payment_method,
+                                source=Platform.CHAT, **order_fields)
+        sent = [message_post(conversation=conversation, sender_type=SenderType.SELLER, sender=seller,
+                             draft=Draft(message_type=MessageType.ORDER, order=order))]
+        if order.payment_method != PaymentMethod.CASH_ON_DELIVERY:
+            sent.append(payment_link_send(conversation=conversation, seller=seller, order=order))
+    return order, sent
+
+
+def payment_link_send(*, conversation: Conversation, seller: User, order: Order) -> Message:
+    """The order's payment link, as the seller's message: a signed URL that works without an
+    account until the order's payment timer ends."""
+    url = payment_link_url(order)
+    content = notifications.payment_link_text(order_id=order.order_id, total=f"{order.total_amount:.2f}",
+                                              currency=order.currency, url=url)
+    expires_at = order.expires_at.isoformat().replace("+00:00", "Z")
+    return message_post(conversation=conversation, sender_type=SenderType.SELLER, sender=seller,
+                        draft=Draft(message_type=MessageType.PAYMENT_LINK, order=order, content=content,
+                                    metadata={"url": url, "expires_at": expires_at}))
+
+
+def order_updates_post(*, order_ids: list[int]) -> int:
+    """A system message in each conversation that carries an order's card, saying the order's new
+    status (paid, shipped, cancelled...). Once per status: a task run twice posts nothing twice.
+    Returns how many were posted."""
+    posted = 0
+    cards = (Message.objects.filter(order_id__in=order_ids, message_type=MessageType.ORDER)
+             .values_list("conversation_id", "order_id").distinct())
+    orders = {order.pk: order for order in Order.objects.filter(pk__in=order_ids).prefetch_related("payments")}
+    for conversation_id, order_id in sorted(set(cards)):
+        order = orders.get(order_id)
+        if order is None or order.status == OrderStatus.PENDING:
+            continue
+        if Message.objects.filter(conversation_id=conversation_id, order=order, message_type=MessageType.SYSTEM,
+                                  metadata__order_status=order.status).exists():
+            continue
+        paid = any(payment.status == PaymentStatus.COMPLETED for payment in order.payments.all())
+        text = notifications.order_status_text(order_id=order.order_id, status=order.status,
+                                               cancel_reason=order.cancel_reason, paid=paid)
+        message_post(conversation=Conversation(pk=conversation_id), sender_type=SenderType.SYSTEM,
+                     draft=Draft(message_type=MessageType.SYSTEM, content=text, order=order,
+                                 metadata={"order_status": order.status}))
+        posted += 1
+    return posted

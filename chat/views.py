@@ -4,15 +4,23 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import generics, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
 from chat import selectors, services
 from chat import serializers as s
-from chat.errors import InvalidConversation
+from chat.errors import InvalidConversation, PaymentLinkNotFound
 from chat.filters import ConversationFilter
 from chat.models import Conversation, ConversationStatus
+from chat.paylinks import payment_link_order
+from chat.serializers import ConversationOrderResultSerializer, ConversationOrderSerializer
+from orders.models import Order
+from orders.selectors import orders_of
+from orders.serializers import OrderSerializer, PaymentProcessSerializer, ProcessPaymentSerializer
+from orders.services import payments as payment_services
+from orders.services.stock import Line
 from products.models import Product
 from sellflow.filters import FilterBackend
 from sellflow.idempotency import IDEMPOTENCY_PARAMETER, idempotent
@@ -267,3 +275,83 @@ class MessageReactView(APIView):
         if not services.message_unreact(message=message, user=request.user, reaction=body.validated_data["reaction"]):
             raise Http404
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- chat-to-order ----------------------------------------------------------------------------
+
+class ConversationOrderView(MemberConversationsMixin, APIView):
+    @extend_schema(
+        tags=TAGS, summary="Order for the conversation's customer", request=ConversationOrderSerializer,
+        parameters=[IDEMPOTENCY_PARAMETER],
+        description="The seller names lines of their own products; the order is placed for the customer's buyer "
+                    "account as checkout places it (stock held, today's prices, the payment timer or cash on "
+                    "delivery's time to confirm; `source` is `chat`). The conversation gets the order's card and, "
+                    "unless it is cash on delivery, a payment link that works without an account until the timer "
+                    "ends. Later status changes of the order appear there as system messages.",
+        responses={201: ConversationOrderResultSerializer, **error_responses(
+            400, 403, 404, 409,
+            s400="Invalid body (`invalid`), a product with variants named without one (`variant_required`), or a "
+                 "payment method that cannot be taken now (`method_unavailable`).",
+            s403="Not the conversation's seller.",
+            s404="No such conversation of yours, or a line's product or variant is not yours (`not_found`).",
+            s409="A line cannot be ordered as it is, too little stock among them (`checkout_failed`, the lines in "
+                 "details); the customer has no buyer account (`customer_has_no_account`); the conversation is "
+                 "archived (`conversation_closed`).")})
+    @idempotent
+    def post(self, request, pk):
+        conversation = self.own_conversation(pk)
+        seller_only(request, conversation)
+        body = ConversationOrderSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        lines = [Line(line["product_id"], line["variant_id"], line["quantity"]) for line in data.pop("lines")]
+        order, sent = services.conversation_order(conversation=conversation, seller=request.user, lines=lines, **data)
+        order = orders_of(request.user).get(pk=order.pk)
+        messages = selectors.conversation_messages(conversation).filter(pk__in=[m.pk for m in sent])
+        return Response({"order": OrderSerializer(order, context={"request": request}).data,
+                         "messages": s.ChatMessageSerializer(messages, many=True, context={"request": request}).data},
+                        status=status.HTTP_201_CREATED)
+
+
+class PaymentLinkView(APIView):
+    """Opened by whoever the seller sent the link to: the signed token is the authorization."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(tags=TAGS, summary="Open a payment link", auth=[],
+                   description="The order's summary (no buyer details). `payable`: POST here to pay.",
+                   responses={200: s.PaymentLinkOrderSerializer, **error_responses(
+                       404, 410, s404="Not a valid link (altered or unknown).",
+                       s410="The order's payment time is over (`link_expired`).")})
+    def get(self, request, token):
+        return Response(s.PaymentLinkOrderSerializer(payment_link_order(token)).data)
+
+    @extend_schema(tags=TAGS, summary="Pay through a payment link", auth=[], request=ProcessPaymentSerializer,
+                   description="Starts the order's payment as `POST /api/orders/payments/{id}/process/` does: "
+                               "charged at once, or a redirect or phone prompt to complete.",
+                   responses={200: PaymentProcessSerializer, **error_responses(
+                       400, 404, 409, 410, 502,
+                       s400="Invalid input, or a wallet whose network is needed (`provider_required`).",
+                       s404="Not a valid link.",
+                       s409="Not payable now: paid, cancelled or cash on delivery (`payment_not_payable`), or "
+                            "being paid (`payment_in_progress`).",
+                       s410="The order's payment time is over (`link_expired`).")})
+    def post(self, request, token):
+        order = payment_link_order(token)
+        body = ProcessPaymentSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        payment = s.latest_payment(order)
+        if payment is None:
+            raise PaymentLinkNotFound()
+        result = payment_services.payment_process(
+            payment=payment, mobile_money_provider=body.validated_data.get("mobile_money_provider", ""))
+        answer = {"status": result.status, "transaction_id": result.transaction_id, "payment_id": result.payment.pk,
+                  "order_status": Order.objects.values_list("status", flat=True).get(pk=order.pk)}
+        if result.authorization_url:
+            answer["authorization_url"] = result.authorization_url
+        if result.next_action:
+            answer["next_action"] = result.next_action
+        if result.status == "failed" and result.error:
+            answer["error"] = result.error
+        return Response(PaymentProcessSerializer(answer).data)

@@ -10,6 +10,7 @@ from sellflow.exceptions import ApplicationError, Conflict, ProviderError
 class OrdersErrorCode(StrEnum):
     OUT_OF_STOCK = "out_of_stock"
     PRODUCT_UNAVAILABLE = "product_unavailable"
+    NOT_FOUND = "not_found"
     VARIANT_REQUIRED = "variant_required"
     CART_EMPTY = "cart_empty"
     CART_FULL = "cart_full"
@@ -44,6 +45,14 @@ class OutOfStock(Conflict):
 class ProductUnavailable(Conflict):
     code = OrdersErrorCode.PRODUCT_UNAVAILABLE
     message = "This product is not for sale any more."
+
+
+class ProductNotFound(ApplicationError):
+    """A line naming a product (or variant) that is not the seller's: as if it did not exist."""
+
+    status_code = status.HTTP_404_NOT_FOUND
+    code = OrdersErrorCode.NOT_FOUND
+    message = "No such product (or variant) of yours."
 
 
 class VariantRequired(ApplicationError):

@@ -57,6 +57,7 @@ _ERROR_DESCRIPTIONS = {
     "403": "Authenticated but not allowed (`permission_denied`).",
     "404": "No such object, or not yours (`not_found`).",
     "409": "Conflicts with the current state.",
+    "410": "No longer available (`link_expired`, or a domain code).",
     "413": "Request body too large (`too_large`).",
     "415": "Unsupported media type (`unsupported_media_type`).",
     "429": "Too many requests (`throttled`); see `Retry-After`.",

@@ -26,9 +26,11 @@ from orders.errors import (
     HoldLimitReached,
     MethodUnavailable,
     OrderTooLarge,
+    ProductNotFound,
     SellerRequired,
     TooManyAbandonedOrders,
     TooManyOpenOrders,
+    VariantRequired,
     VerificationRequired,
 )
 from orders.gateways import GatewayNotConfigured, gateway_for_method
@@ -43,7 +45,7 @@ from orders.models import (
     Payment,
     PaymentMethod,
 )
-from orders.pricing import shipping_fee_for
+from orders.pricing import shipping_fee_for, unit_price
 from orders.references import new_payment_reference
 from orders.selectors import (
     ABANDONED_WINDOW,
@@ -54,10 +56,12 @@ from orders.selectors import (
 )
 from orders.services import stock
 from orders.services.cart import locked_cart
-from products.models import Product, ProductHistory
+from orders.signals import order_placed
+from products.models import Product, ProductHistory, Variant
 from sellflow.money import MAX_AMOUNT
 from sellflow.platforms import source_from
 from sellflow.referrals import Referral
+from sellflow.transactions import after_commit_batched
 
 ADDRESS_FIELDS = ("full_name", "phone", "address_line1", "address_line2", "city", "state", "postal_code",
                   "country", "delivery_instructions")
@@ -91,21 +95,52 @@ def _create_order(**fields: object) -> Order:
 def checkout(*, user: User, payment_method: str, seller_id: int | None = None, source: str = "direct",
              buyer_note: str = "", accept_price_changes: bool = False, mobile_money_provider: str = "",
              wallet_number: str = "", referral: Referral | None = None, **address: str) -> Order:
-    """Order the cart's lines of one seller: prepare the cart, check the buyer's limits, check
-    the lines against the locked stock, work out the order, then create it with its payment,
-    holds and timeline, take its lines out of the cart and tell the seller when they must act now.
-    Each phase raises its own domain error; nothing is written before the creation. A referral
-    from one of this seller's posts credits the order to it (its platform becomes the source)."""
+    """Order the cart's lines of one seller: prepare the cart, check the buyer's limits, then place
+    the order (order_place) and take its lines out of the cart. Each phase raises its own domain
+    error; nothing is written before the creation. A referral from one of this seller's posts
+    credits the order to it (its platform becomes the source)."""
     _check_payment_method(user, payment_method)
     items = _seller_lines(user, seller_id)
     now = timezone.now()
-    lines = [stock.Line(item.product_id, item.variant_id, item.quantity) for item in items if item.product_id]
-    _check_buyer_limits(user, lines, now=now)
-    _check_lines_in_stock(user, items, lines, now=now, accept_price_changes=accept_price_changes)
+    _check_buyer_limits(user, lines_of(items), now=now)
+    order = order_place(buyer=user, actor=user, items=items, payment_method=payment_method, source=source,
+                        referral=referral, buyer_note=buyer_note, accept_price_changes=accept_price_changes,
+                        mobile_money_provider=mobile_money_provider, wallet_number=wallet_number, now=now,
+                        **address)
+    _take_lines_out_of_cart(items)
+    return order
+
+
+@transaction.atomic
+def order_for_buyer(*, seller: User, buyer: User, lines: list[stock.Line], payment_method: str, source: str,
+                    buyer_note: str = "", mobile_money_provider: str = "", wallet_number: str = "",
+                    **address: str) -> Order:
+    """A seller orders their own products for one of their buyers (from a conversation): the lines
+    are named, not taken from a cart. The seller chooses what to hold, so the buyer's limits on
+    open orders (there against one account taking a seller's stock off sale) do not apply, nor does
+    cash on delivery's verified email; the stock, the prices of today and the payment timer are
+    checkout's (order_place). A product or variant that is not the seller's is ProductNotFound."""
+    if payment_method != PaymentMethod.CASH_ON_DELIVERY:
+        _check_gateway(payment_method)
+    items = lines_as_items(seller=seller, lines=lines)
+    return order_place(buyer=buyer, actor=seller, items=items, payment_method=payment_method, source=source,
+                       buyer_note=buyer_note, mobile_money_provider=mobile_money_provider,
+                       wallet_number=wallet_number, now=timezone.now(), **address)
+
+
+def order_place(*, buyer: User, actor: User, items: list[CartItem], payment_method: str, source: str, now: datetime,
+                referral: Referral | None = None, buyer_note: str = "", accept_price_changes: bool = False,
+                mobile_money_provider: str = "", wallet_number: str = "", **address: str) -> Order:
+    """Place one seller's order for `buyer` from its lines (a cart's, or unsaved ones named by the
+    seller): check the lines against the locked stock, work out the order, then create it with its
+    payment, holds and timeline, tell the seller when they must act now and announce the order
+    after commit (orders.signals). Call inside a transaction."""
+    lines = lines_of(items)
+    _check_lines_in_stock(buyer, items, lines, now=now, accept_price_changes=accept_price_changes)
     data = _work_out_order(items)
     order = _create_order(
-        buyer=user, seller=data.seller, payment_method=payment_method,
-        **_attribution(referral, buyer=user, seller=data.seller, source=source),
+        buyer=buyer, seller=data.seller, payment_method=payment_method,
+        **_attribution(referral, buyer=buyer, seller=data.seller, source=source),
         currency=data.currency, subtotal=data.subtotal, shipping_fee=data.shipping_fee, total_amount=data.total,
         buyer_note=buyer_note,
         expires_at=_hold_until(payment_method, now), **{f: address.get(f, "") for f in ADDRESS_FIELDS},
@@ -113,10 +148,37 @@ def checkout(*, user: User, payment_method: str, seller_id: int | None = None, s
     _create_items(order, data.priced)
     _create_payment(order, mobile_money_provider=mobile_money_provider, wallet_number=wallet_number)
     _hold_stock(order, lines)
-    _open_timeline(order, buyer=user)
-    _take_lines_out_of_cart(items)
+    _open_timeline(order, actor=actor)
     _tell_seller_at_checkout(order)
+    after_commit_batched(order_placed, sender=Order, ids=[order.pk])
     return order
+
+
+def lines_of(items: list[CartItem]) -> list[stock.Line]:
+    return [stock.Line(item.product_id, item.variant_id, item.quantity) for item in items if item.product_id]
+
+
+def lines_as_items(*, seller: User, lines: list[stock.Line]) -> list[CartItem]:
+    """The seller's named lines as unsaved cart lines at today's prices, so they are checked and
+    priced as a cart's are. A product (alive) or variant that is not the seller's is not found."""
+    products = {product.pk: product for product in Product.objects.alive().filter(
+        seller=seller, pk__in={line.product_id for line in lines}).select_related("seller")}
+    variants: dict[int, list[Variant]] = {}
+    for variant in Variant.objects.filter(product__in=list(products)):
+        variants.setdefault(variant.product_id, []).append(variant)
+    items = []
+    for line in lines:
+        product = products.get(line.product_id)
+        variant = next((v for v in variants.get(line.product_id, []) if v.pk == line.variant_id), None)
+        if product is None or (line.variant_id is not None and variant is None):
+            raise ProductNotFound(details={"product_id": line.product_id, "variant_id": line.variant_id})
+        if variant is None and variants.get(product.pk):
+            raise VariantRequired(details={"product_id": product.pk,
+                                           "variant_ids": [v.pk for v in variants[product.pk]]})
+        items.append(CartItem(product=product, seller=seller, variant=variant, quantity=line.quantity,
+                              product_name=product.name, variant_name=variant.name if variant else "",
+                              price_when_added=unit_price(product, variant)))
+    return items
 
 
 def _attribution(referral: Referral | None, *, buyer: User, seller: User, source: str) -> dict:
@@ -138,6 +200,10 @@ def _check_payment_method(user: User, payment_method: str) -> None:
         if not user.is_verified:  # days of held stock, on the word of an account anyone can open
             raise VerificationRequired(details={"payment_method": payment_method})
         return
+    _check_gateway(payment_method)
+
+
+def _check_gateway(payment_method: str) -> None:
     try:  # no stock is held for a payment nobody here can take
         gateway_for_method(payment_method)
     except GatewayNotConfigured as error:
@@ -305,8 +371,8 @@ def _hold_stock(order: Order, lines: list[stock.Line]) -> None:
     stock.reserve(order=order, lines=lines, expires_at=order.expires_at)
 
 
-def _open_timeline(order: Order, *, buyer: User) -> None:
-    OrderEvent.objects.create(order=order, to_status=OrderStatus.PENDING, actor=buyer,
+def _open_timeline(order: Order, *, actor: User) -> None:
+    OrderEvent.objects.create(order=order, to_status=OrderStatus.PENDING, actor=actor,
                               note=notifications.ORDER_PLACED_NOTE)
 
 
