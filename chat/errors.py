@@ -11,6 +11,7 @@ class ChatErrorCode(StrEnum):
     NOT_FOUND = "not_found"
     INVALID = "invalid"
     CONVERSATION_CLOSED = "conversation_closed"
+    SHORTCODE_TAKEN = "shortcode_taken"
 
 
 class NotAMember(ApplicationError):
@@ -34,3 +35,8 @@ class ConversationArchived(Conflict):
 class InvalidConversation(ApplicationError):
     code = ChatErrorCode.INVALID
     message = "This conversation cannot be started."
+
+
+class ShortcodeTaken(Conflict):
+    code = ChatErrorCode.SHORTCODE_TAKEN
+    message = "You already have a template with this shortcode."

@@ -10,6 +10,7 @@ from chat.models import (
     Message,
     MessageReaction,
     MessageType,
+    ReplyTemplate,
 )
 from customers.models import Customer
 from orders.models import Order
@@ -174,3 +175,17 @@ class MessagePageQuerySerializer(QuerySerializer):
 class ReactionBodySerializer(serializers.Serializer):
     reaction = serializers.CharField(max_length=REACTION_MAX_LENGTH,
                                      help_text="An emoji, or `helpful` / `not_helpful` (feedback on an answer).")
+
+
+class ReplyTemplateSerializer(serializers.ModelSerializer):
+    """A canned reply. The body's placeholders are checked by the model's validator: only
+    `{{ customer_name }}`, `{{ product_name }}`, `{{ product_price }}` and `{{ order_id }}`."""
+
+    class Meta:
+        model = ReplyTemplate
+        fields = ["id", "shortcode", "title", "body", "usage_count", "created_at", "updated_at"]
+        read_only_fields = ["id", "usage_count", "created_at", "updated_at"]
+
+
+class TemplateSendSerializer(serializers.Serializer):
+    conversation = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="One of your conversations.")

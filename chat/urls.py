@@ -13,4 +13,7 @@ urlpatterns = [
     path("conversations/<id:pk>/messages/", views.ConversationMessagesView.as_view(), name="conversation-messages"),
     path("messages/", views.MessageSendView.as_view(), name="messages"),
     path("messages/<id:pk>/react/", views.MessageReactView.as_view(), name="message-react"),
+    path("templates/", views.ReplyTemplateListCreateView.as_view(), name="templates"),
+    path("templates/<id:pk>/", views.ReplyTemplateDetailView.as_view(), name="template"),
+    path("templates/<id:pk>/send/", views.ReplyTemplateSendView.as_view(), name="template-send"),
 ]

@@ -12,12 +12,13 @@ from chat import selectors, services
 from chat import serializers as s
 from chat.errors import InvalidConversation, InvalidMessage
 from chat.filters import ConversationFilter
-from chat.models import Conversation, ConversationStatus
+from chat.models import TEMPLATE_PLACEHOLDERS, Conversation, ConversationStatus, ReplyTemplate
 from orders.models import Order
 from products.models import Product
 from sellflow.filters import FilterBackend
 from sellflow.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from sellflow.images import Uploader
+from sellflow.permissions import IsSeller
 from sellflow.schema import error_responses
 from sellflow.throttling import UPLOAD_THROTTLES, ChatSendThrottle, with_default_throttles
 
@@ -277,3 +278,85 @@ class MessageReactView(APIView):
         if not services.message_unreact(message=message, user=request.user, reaction=body.validated_data["reaction"]):
             raise Http404
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+PLACEHOLDERS_TEXT = ", ".join(f"`{{{{ {name} }}}}`" for name in TEMPLATE_PLACEHOLDERS)
+
+
+class OwnTemplatesMixin:
+    permission_classes = [IsSeller]
+
+    def own_templates(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ReplyTemplate.objects.none()
+        return ReplyTemplate.objects.filter(seller=self.request.user)
+
+    def own_template(self, pk: int) -> ReplyTemplate:
+        return get_object_or_404(self.own_templates(), pk=pk)
+
+
+@extend_schema_view(
+    get=extend_schema(tags=TAGS, summary="My reply templates", description="By shortcode. Sellers only."),
+    post=extend_schema(tags=TAGS, summary="Add a reply template",
+                       description=f"The body may hold {PLACEHOLDERS_TEXT}, filled when it is sent; any other "
+                                   "placeholder is refused (400). A shortcode is yours once (409 `shortcode_taken`).",
+                       responses={201: s.ReplyTemplateSerializer, **error_responses(
+                           400, 403, 409, s403="Not a seller.", s409="You already use this shortcode "
+                                                                   "(`shortcode_taken`).")}),
+)
+class ReplyTemplateListCreateView(OwnTemplatesMixin, generics.ListCreateAPIView):
+    serializer_class = s.ReplyTemplateSerializer
+
+    def get_queryset(self):
+        return self.own_templates()
+
+    def create(self, request, *args, **kwargs):
+        body = s.ReplyTemplateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        template = services.template_create(seller=request.user, **body.validated_data)
+        return Response(s.ReplyTemplateSerializer(template).data, status=status.HTTP_201_CREATED)
+
+
+class ReplyTemplateDetailView(OwnTemplatesMixin, APIView):
+    @extend_schema(tags=TAGS, summary="One reply template",
+                   responses={200: s.ReplyTemplateSerializer, **error_responses(403, 404)})
+    def get(self, request, pk):
+        return Response(s.ReplyTemplateSerializer(self.own_template(pk)).data)
+
+    @extend_schema(tags=TAGS, summary="Change a reply template", request=s.ReplyTemplateSerializer,
+                   responses={200: s.ReplyTemplateSerializer, **error_responses(
+                       400, 403, 404, 409, s409="You already use this shortcode (`shortcode_taken`).")})
+    def patch(self, request, pk):
+        template = self.own_template(pk)
+        body = s.ReplyTemplateSerializer(template, data=request.data, partial=True)
+        body.is_valid(raise_exception=True)
+        template = services.template_update(template=template, changes=body.validated_data)
+        return Response(s.ReplyTemplateSerializer(template).data)
+
+    @extend_schema(tags=TAGS, summary="Delete a reply template", responses={204: None, **error_responses(403, 404)})
+    def delete(self, request, pk):
+        self.own_template(pk).delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ReplyTemplateSendView(OwnTemplatesMixin, MemberConversationsMixin, APIView):
+    throttle_classes = with_default_throttles(ChatSendThrottle)
+
+    @extend_schema(tags=TAGS, summary="Send a reply template in a conversation", request=s.TemplateSendSerializer,
+                   description=f"Fills {PLACEHOLDERS_TEXT} for the conversation (the price with its currency; the "
+                               "customer's latest order from you, or nothing) and sends the text as your message, "
+                               "as `POST /api/chat/messages/` does. The template's `usage_count` goes up by one.",
+                   responses={201: s.ChatMessageSerializer, **error_responses(
+                       400, 403, 404, 409, 429, s400="The filled template is empty (`invalid`).",
+                       s404="No such template or conversation of yours (as its seller).",
+                       s409="The conversation is archived (`conversation_closed`).")})
+    def post(self, request, pk):
+        template = self.own_template(pk)
+        body = s.TemplateSendSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        conversation = get_object_or_404(self.own_conversations().filter(seller=request.user).select_related(
+            "customer", "product"), pk=body.validated_data["conversation"])
+        message = services.template_send(template=template, conversation=conversation, sender=request.user)
+        message = selectors.conversation_messages(conversation).get(pk=message.pk)
+        return Response(s.ChatMessageSerializer(message, context={"request": request}).data,
+                        status=status.HTTP_201_CREATED)
