@@ -7,3 +7,10 @@ class ChatConfig(AppConfig):
 
     name = "chat"
     verbose_name = "Chat"
+
+    def ready(self):
+        from ai.conversations import register_conversation_reader
+        from chat.selectors import seller_conversation_reply_context
+
+        # POST /api/ai/chat/suggestions/ with a `conversation` reads it through this: ai sits below chat.
+        register_conversation_reader(seller_conversation_reply_context)

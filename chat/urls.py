@@ -11,6 +11,8 @@ urlpatterns = [
     path("conversations/<id:pk>/archive/", views.ConversationArchiveView.as_view(), name="conversation-archive"),
     path("conversations/<id:pk>/read/", views.ConversationReadView.as_view(), name="conversation-read"),
     path("conversations/<id:pk>/messages/", views.ConversationMessagesView.as_view(), name="conversation-messages"),
+    path("conversations/<id:pk>/ai_suggestions/", views.ConversationAISuggestionsView.as_view(),
+         name="conversation-ai-suggestions"),
     path("messages/", views.MessageSendView.as_view(), name="messages"),
     path("messages/<id:pk>/react/", views.MessageReactView.as_view(), name="message-react"),
     path("templates/", views.ReplyTemplateListCreateView.as_view(), name="templates"),

@@ -8,6 +8,8 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
+from ai import serializers as ai_serializers
+from ai.services import replies
 from chat import selectors, services
 from chat import serializers as s
 from chat.errors import InvalidConversation, InvalidMessage
@@ -20,7 +22,7 @@ from sellflow.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from sellflow.images import Uploader
 from sellflow.permissions import IsSeller
 from sellflow.schema import error_responses
-from sellflow.throttling import UPLOAD_THROTTLES, ChatSendThrottle, with_default_throttles
+from sellflow.throttling import UPLOAD_THROTTLES, AIGenerateThrottle, ChatSendThrottle, with_default_throttles
 
 TAGS = ["chat"]
 
@@ -172,6 +174,34 @@ class ConversationReadView(MemberConversationsMixin, APIView):
         conversation = self.own_conversation(pk)
         services.conversation_read(conversation=conversation, user=request.user)
         return Response(s.ConversationSerializer(self.own_conversation(pk), context={"user": request.user}).data)
+
+
+class ConversationAISuggestionsView(MemberConversationsMixin, APIView):
+    throttle_classes = with_default_throttles(AIGenerateThrottle)
+
+    @extend_schema(tags=TAGS, summary="Three replies the seller could send next",
+                   parameters=[ai_serializers.ReplySuggestionsQuerySerializer],
+                   description="From the conversation's last messages and its product, through the AI app: your "
+                               "`ai_replies_enabled` switch, the AI quota and usage apply. The seller's: the buyer "
+                               "is refused (403). `POST /api/ai/chat/suggestions/` with `{\"conversation\": id}` "
+                               "answers the same.",
+                   responses={200: ai_serializers.ReplySuggestionsResponseSerializer, **error_responses(
+                       400, 403, 404, 429, 502,
+                       s400="The customer has not written yet (`invalid`), or the language is not supported "
+                            "(`language_unsupported`).",
+                       s403="Not the conversation's seller, or reply suggestions are switched off (`ai_disabled`).",
+                       s404="No such conversation of yours.",
+                       s429="Too many requests (`throttled`) or the AI quota is spent (`quota_exceeded`).",
+                       s502="The AI provider failed (`provider_error`).")})
+    def get(self, request, pk):
+        query = ai_serializers.ReplySuggestionsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        conversation = self.own_conversation(pk)
+        seller_only(request, conversation)
+        suggestions = replies.conversation_reply_suggestions(
+            user=request.user, conversation=selectors.conversation_reply_context(conversation),
+            language=query.validated_data["language"])
+        return Response({"suggestions": suggestions})
 
 
 class MessageSendMixin(MemberConversationsMixin):
