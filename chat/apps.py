@@ -10,6 +10,7 @@ class ChatConfig(AppConfig):
 
     def ready(self):
         from ai.conversations import register_conversation_reader
+        from chat import metrics  # noqa: F401  (registers the sellers' response time and rate)
         from chat.selectors import seller_conversation_reply_context
 
         # POST /api/ai/chat/suggestions/ with a `conversation` reads it through this: ai sits below chat.

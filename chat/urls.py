@@ -18,4 +18,5 @@ urlpatterns = [
     path("templates/", views.ReplyTemplateListCreateView.as_view(), name="templates"),
     path("templates/<id:pk>/", views.ReplyTemplateDetailView.as_view(), name="template"),
     path("templates/<id:pk>/send/", views.ReplyTemplateSendView.as_view(), name="template-send"),
+    path("stats/", views.ChatStatsView.as_view(), name="stats"),
 ]

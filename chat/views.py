@@ -1,5 +1,8 @@
+from zoneinfo import ZoneInfo
+
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.exceptions import PermissionDenied
@@ -10,7 +13,7 @@ from rest_framework.views import APIView
 
 from ai import serializers as ai_serializers
 from ai.services import replies
-from chat import selectors, services
+from chat import selectors, services, stats
 from chat import serializers as s
 from chat.errors import InvalidConversation, InvalidMessage
 from chat.filters import ConversationFilter
@@ -57,8 +60,9 @@ def draft_from(request, data: dict, conversation: Conversation) -> services.Draf
     attachment = None
     if data.get("attachment") is not None:
         attachment = services.message_image_prepare(uploader=Uploader.of(request), upload=data["attachment"])
+    metadata = {"ai_suggestion": True} if data.get("metadata", {}).get("ai_suggestion") else None
     return services.Draft(content=data["content"], message_type=data["message_type"], attachment=attachment,
-                          product=product, order=order)
+                          product=product, order=order, metadata=metadata)
 
 
 SEND_ERRORS = error_responses(
@@ -390,3 +394,21 @@ class ReplyTemplateSendView(OwnTemplatesMixin, MemberConversationsMixin, APIView
         message = selectors.conversation_messages(conversation).get(pk=message.pk)
         return Response(s.ChatMessageSerializer(message, context={"request": request}).data,
                         status=status.HTTP_201_CREATED)
+
+
+class ChatStatsView(APIView):
+    permission_classes = [IsSeller]
+
+    @extend_schema(tags=TAGS, summary="My chat statistics for a period",
+                   parameters=[s.StatsQuerySerializer],
+                   description="Days in your profile's `timezone`, both ends included (the last 30 days by default, "
+                               "at most 366). A fixed number of queries whatever the size of the inbox.",
+                   responses={200: s.ChatStatsSerializer, **error_responses(400, 403, s403="Not a seller.")})
+    def get(self, request):
+        today = timezone.localtime(timezone=ZoneInfo(request.user.timezone)).date()
+        query = s.StatsQuerySerializer(data=request.query_params, context={"today": today})
+        query.is_valid(raise_exception=True)
+        first, last = query.validated_data["from"], query.validated_data["to"]
+        start, end = stats.period_bounds(request.user, first, last)
+        figures = stats.chat_stats(seller=request.user, start=start, end=end)
+        return Response({"period": {"from": first.isoformat(), "to": last.isoformat()}, **figures})
