@@ -12,6 +12,7 @@ class AIErrorCode(StrEnum):
     LANGUAGE_UNSUPPORTED = "language_unsupported"
     QUOTA_EXCEEDED = "quota_exceeded"
     NOT_APPLICABLE = "not_applicable"
+    INVALID = "invalid"
 
 
 class AIDisabled(ApplicationError):
@@ -38,3 +39,8 @@ class NotApplicable(ApplicationError):
 
 class AIProviderError(ProviderError):
     message = "The AI provider failed to answer. Please try again."
+
+
+class NothingToReplyTo(ApplicationError):
+    code = AIErrorCode.INVALID
+    message = "The customer has not written yet: there is nothing to reply to."

@@ -7,6 +7,7 @@ from ai.providers import get_provider
 from ai.rules import MAX_HASHTAGS
 from ai.services.content import ContentRequest
 from products.serializers import MAX_ID, PublicProductSerializer
+from sellflow.filters import QuerySerializer
 from sellflow.platforms import SOCIAL_CHOICES, Platform, PlatformField
 
 
@@ -284,25 +285,45 @@ class AutoOrLanguageField(serializers.CharField):
         return {"enum": reply_languages()}
 
 
-class ReplySuggestionsRequestSerializer(serializers.Serializer):
-    messages = ChatMessageSerializer(many=True, allow_empty=False, max_length=50,
-                                     help_text="The conversation so far, oldest first; at least one message from "
-                                               "the customer.")
-    product_id = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False,
-                                          help_text="Your product the customer asks about.")
-    language = AutoOrLanguageField(default="auto", max_length=10,
-                                   help_text='"auto": the customer\'s language; or an ISO 639 code.')
-
+class ReplyLanguageMixin:
     def validate_language(self, value):
         value = value.strip().lower()
         if value == "auto":
             return value
         return LanguageField().to_internal_value(value)
 
+
+class ReplySuggestionsRequestSerializer(ReplyLanguageMixin, serializers.Serializer):
+    """The conversation as `messages` (with an optional `product_id`), or one of the seller's chat
+    conversations by its id (`conversation`): its recent messages and its product are read."""
+
+    messages = ChatMessageSerializer(many=True, allow_empty=False, max_length=50, required=False,
+                                     help_text="The conversation so far, oldest first; at least one message from "
+                                               "the customer. Or give `conversation`.")
+    product_id = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False,
+                                          help_text="Your product the customer asks about (with `messages`).")
+    conversation = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False,
+                                            help_text="One of your chat conversations: its recent messages and its "
+                                                      "product are used. Instead of `messages`.")
+    language = AutoOrLanguageField(default="auto", max_length=10,
+                                   help_text='"auto": the customer\'s language; or an ISO 639 code.')
+
     def validate_messages(self, value):
         if not any(message["from"] == "customer" for message in value):
             raise serializers.ValidationError("Include at least one message from the customer.")
         return value
+
+    def validate(self, attrs):
+        if ("messages" in attrs) == ("conversation" in attrs):
+            raise serializers.ValidationError({"messages": ["Give the `messages` or a `conversation`, one of them."]})
+        if "conversation" in attrs and "product_id" in attrs:
+            raise serializers.ValidationError({"product_id": ["A conversation brings its own product."]})
+        return attrs
+
+
+class ReplySuggestionsQuerySerializer(ReplyLanguageMixin, QuerySerializer):
+    language = AutoOrLanguageField(default="auto", max_length=10,
+                                   help_text='"auto": the customer\'s language; or an ISO 639 code.')
 
 
 class ReplySuggestionsResponseSerializer(serializers.Serializer):

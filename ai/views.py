@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from ai import recommendations, results, search
 from ai import serializers as s
+from ai.conversations import conversation_context
 from ai.filters import AIContentFilter
 from ai.models import AIContent, AIJob, ContentType
 from ai.selectors import usage_report
@@ -263,15 +264,25 @@ class ReplySuggestionsView(APIView):
 
     @extend_schema(tags=TAGS, summary="Three replies to suggest to the seller in a customer chat",
                    request=s.ReplySuggestionsRequestSerializer,
+                   description="From the `messages` given, or from one of your chat conversations (`conversation`: "
+                               "its last messages and its product, as `GET /api/chat/conversations/{id}/"
+                               "ai_suggestions/` reads them).",
                    responses={200: s.ReplySuggestionsResponseSerializer, **GENERATION_400, **error_responses(
                        403, 404, 429, 502, s403="Not a seller, or reply suggestions are switched off (`ai_disabled`).",
-                       s404="No such product of yours.",
+                       s404="No such product or conversation of yours.",
                        s429="Too many requests (`throttled`) or the AI quota of the last 24 hours is spent "
                             "(`quota_exceeded`).")})
     def post(self, request):
         params = s.ReplySuggestionsRequestSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         data = params.validated_data
+        if "conversation" in data:
+            conversation = conversation_context(seller=request.user, conversation_id=data["conversation"])
+            if conversation is None:
+                raise NotFound("No such conversation of yours.")
+            suggestions = replies.conversation_reply_suggestions(user=request.user, conversation=conversation,
+                                                                 language=data["language"])
+            return Response({"suggestions": suggestions})
         product = seller_product(request.user, data["product_id"]) if data.get("product_id") else None
         suggestions = replies.reply_suggestions(user=request.user, messages=data["messages"], product=product,
                                                  language=data["language"])

@@ -9,4 +9,12 @@ class ChatConfig(AppConfig):
     verbose_name = "Chat"
 
     def ready(self):
-        from chat import receivers  # noqa: F401  (connects them)
+        from ai.conversations import register_conversation_reader
+        from chat import (
+            metrics,  # noqa: F401  (registers the sellers' response time and rate)
+            receivers,  # noqa: F401  (connects them)
+        )
+        from chat.selectors import seller_conversation_reply_context
+
+        # POST /api/ai/chat/suggestions/ with a `conversation` reads it through this: ai sits below chat.
+        register_conversation_reader(seller_conversation_reply_context)

@@ -13,6 +13,7 @@ class ChatErrorCode(StrEnum):
     CONVERSATION_CLOSED = "conversation_closed"
     CUSTOMER_HAS_NO_ACCOUNT = "customer_has_no_account"
     LINK_EXPIRED = "link_expired"
+    SHORTCODE_TAKEN = "shortcode_taken"
 
 
 class NotAMember(ApplicationError):
@@ -58,3 +59,8 @@ class PaymentLinkExpired(ApplicationError):
     status_code = status.HTTP_410_GONE
     code = ChatErrorCode.LINK_EXPIRED
     message = "This payment link has expired: ask the seller for a new order."
+
+
+class ShortcodeTaken(Conflict):
+    code = ChatErrorCode.SHORTCODE_TAKEN
+    message = "You already have a template with this shortcode."

@@ -3,7 +3,8 @@
 from django.db.models import Case, F, IntegerField, Prefetch, Q, QuerySet, Value, When
 
 from accounts.models import User
-from chat.models import Conversation, Message, MessageReaction
+from ai.conversations import REPLY_HISTORY, ConversationContext
+from chat.models import Conversation, Message, MessageReaction, SenderType
 
 
 def user_conversations(user: User) -> QuerySet[Conversation]:
@@ -42,3 +43,24 @@ def user_messages(user: User) -> QuerySet[Message]:
     """Messages of the user's conversations, with their conversation."""
     return Message.objects.filter(Q(conversation__seller=user) | Q(conversation__buyer=user)).select_related(
         "conversation")
+
+
+# Whose words a reply suggestion reads: the seller's side and the customer's; system notes are left out.
+REPLY_SIDES = {SenderType.SELLER: "seller", SenderType.ASSISTANT: "seller", SenderType.BUYER: "customer",
+               SenderType.CUSTOMER: "customer"}
+
+
+def conversation_reply_context(conversation: Conversation) -> ConversationContext:
+    """The conversation as the AI app's reply suggestions read it: its last written messages as
+    text, oldest first, and its product (one query for the messages)."""
+    recent = (Message.objects.filter(conversation=conversation, sender_type__in=list(REPLY_SIDES))
+              .exclude(content="").order_by("-sequence").values_list("sender_type", "content")[:REPLY_HISTORY])
+    messages = [{"from": REPLY_SIDES[sender_type], "text": content} for sender_type, content in reversed(recent)]
+    return ConversationContext(messages=messages, product=conversation.product)
+
+
+def seller_conversation_reply_context(seller: User, conversation_id: int) -> ConversationContext | None:
+    """The reader the AI app calls for `POST /api/ai/chat/suggestions/ {"conversation": id}`
+    (registered in ChatConfig.ready): only the seller's own conversations."""
+    conversation = Conversation.objects.filter(seller=seller, pk=conversation_id).select_related("product").first()
+    return conversation_reply_context(conversation) if conversation is not None else None

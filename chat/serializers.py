@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -11,6 +13,7 @@ from chat.models import (
     Message,
     MessageReaction,
     MessageType,
+    ReplyTemplate,
 )
 from customers.models import Customer
 from orders.models import Order, OrderItem, OrderStatus, Payment, PaymentMethod, PaymentStatus
@@ -21,6 +24,7 @@ from sellflow.images import ImageUploadField
 from sellflow.platforms import SourceField
 
 MAX_LABELS, LABEL_MAX_LENGTH = 20, 50
+STATS_DEFAULT_DAYS, STATS_MAX_DAYS = 30, 366
 MESSAGES_PAGE, MESSAGES_PAGE_MAX = 50, 200
 SENDABLE_TYPES = [(value, label) for value, label in MessageType.choices
                   if value in (MessageType.TEXT, MessageType.IMAGE, MessageType.PRODUCT, MessageType.ORDER)]
@@ -84,6 +88,11 @@ class ChatMessageSerializer(ChatMessageFrameSerializer):
         read_only_fields = fields
 
 
+class MessageMetadataSerializer(serializers.Serializer):
+    ai_suggestion = serializers.BooleanField(default=False, help_text="The text is (or starts from) one of the AI "
+                                                                      "reply suggestions: counted in the chat stats.")
+
+
 class MessageBodySerializer(serializers.Serializer):
     """A message as a member sends it: text, an image (multipart `attachment`), or a card."""
 
@@ -96,6 +105,7 @@ class MessageBodySerializer(serializers.Serializer):
                                        help_text="The product of a `product` card: one of the seller's.")
     order = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False, allow_null=True,
                                      help_text="The order of an `order` card: one between the two members.")
+    metadata = MessageMetadataSerializer(required=False, help_text="Optional flags kept with the message.")
 
 
 class MessageSendSerializer(MessageBodySerializer):
@@ -272,3 +282,73 @@ def latest_payment(order: Order) -> Payment | None:
     payments = sorted(order.payments.all(), key=lambda payment: payment.pk)
     return payments[-1] if payments else None
 
+class ReplyTemplateSerializer(serializers.ModelSerializer):
+    """A canned reply. The body's placeholders are checked by the model's validator: only
+    `{{ customer_name }}`, `{{ product_name }}`, `{{ product_price }}` and `{{ order_id }}`."""
+
+    class Meta:
+        model = ReplyTemplate
+        fields = ["id", "shortcode", "title", "body", "usage_count", "created_at", "updated_at"]
+        read_only_fields = ["id", "usage_count", "created_at", "updated_at"]
+
+
+class TemplateSendSerializer(serializers.Serializer):
+    conversation = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="One of your conversations.")
+
+
+class StatsQuerySerializer(QuerySerializer):
+    # "from" is a Python keyword: declared in get_fields.
+    to = serializers.DateField(required=False, help_text="The last day (in your profile's `timezone`); today by "
+                                                         "default.")
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = serializers.DateField(required=False, help_text=f"The first day; {STATS_DEFAULT_DAYS} days "
+                                                                         "before `to` by default.")
+        return fields
+
+    def validate(self, attrs):
+        last = attrs.get("to") or self.context["today"]
+        first = attrs.get("from") or last - timedelta(days=STATS_DEFAULT_DAYS - 1)
+        if first > last:
+            raise serializers.ValidationError({"from": ["`from` is after `to`."]})
+        if (last - first).days >= STATS_MAX_DAYS:
+            raise serializers.ValidationError({"from": [f"A period is at most {STATS_MAX_DAYS} days."]})
+        return {"from": first, "to": last}
+
+
+class StatsConversationsSerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    by_status = serializers.DictField(child=serializers.IntegerField(), help_text="Every status, 0 included.")
+    by_source = serializers.DictField(child=serializers.IntegerField(), help_text="The sources that have some.")
+
+
+class StatsMessagesSerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    by_side = serializers.DictField(child=serializers.IntegerField(),
+                                    help_text="`seller`, `customer` (a buyer account or a platform customer), "
+                                              "`system`, `assistant`.")
+
+
+class StatsFeedbackSerializer(serializers.Serializer):
+    helpful = serializers.IntegerField()
+    not_helpful = serializers.IntegerField()
+
+
+class StatsAISuggestionsSerializer(StatsFeedbackSerializer):
+    used = serializers.IntegerField(help_text="Your messages sent with `metadata.ai_suggestion: true`.")
+
+
+class ChatStatsSerializer(serializers.Serializer):
+    period = serializers.DictField(child=serializers.DateField(), help_text="`from` and `to`, the days counted.")
+    conversations = StatsConversationsSerializer(help_text="Conversations started in the period.")
+    messages = StatsMessagesSerializer(help_text="Messages sent in the period.")
+    median_first_response_seconds = serializers.IntegerField(
+        allow_null=True, help_text="In conversations of the period the customer started: the median time to your "
+                                   "first reply (null: none answered).")
+    conversations_with_inbound = serializers.IntegerField(help_text="Conversations of the period the customer "
+                                                                    "wrote in.")
+    conversations_replied = serializers.IntegerField(help_text="...that you answered after their first message.")
+    response_rate = serializers.FloatField(allow_null=True, help_text="Replied / with inbound, in percent.")
+    ai_suggestions = StatsAISuggestionsSerializer(help_text="AI suggestions used, and the feedback they got.")
+    feedback = StatsFeedbackSerializer(help_text="`helpful`/`not_helpful` reactions given in the period.")

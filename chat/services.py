@@ -7,15 +7,24 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
 from chat import notifications
-from chat.errors import ConversationArchived, CustomerHasNoAccount, InvalidConversation, InvalidMessage, NotAMember
+from chat.errors import (
+    ConversationArchived,
+    CustomerHasNoAccount,
+    InvalidConversation,
+    InvalidMessage,
+    NotAMember,
+    ShortcodeTaken,
+)
 from chat.events import message_frame, reaction_frame, read_frame
 from chat.models import (
     MESSAGE_MAX_LENGTH,
     OPEN_STATUSES,
+    PLACEHOLDER,
     PREVIEW_LENGTH,
     REACTION_MAX_LENGTH,
     Conversation,
@@ -24,6 +33,7 @@ from chat.models import (
     Message,
     MessageReaction,
     MessageType,
+    ReplyTemplate,
     SenderType,
 )
 from chat.paylinks import payment_link_url
@@ -441,3 +451,65 @@ def order_updates_post(*, order_ids: list[int]) -> int:
                                  metadata={"order_status": order.status}))
         posted += 1
     return posted
+
+
+# --- reply templates ------------------------------------------------------------------------
+
+TEMPLATE_EDITABLE = ("shortcode", "title", "body")
+
+
+def template_create(*, seller: User, shortcode: str, title: str, body: str) -> ReplyTemplate:
+    """A new canned reply of the seller's; its shortcode is theirs once (409 shortcode_taken)."""
+    try:
+        with transaction.atomic():
+            return ReplyTemplate.objects.create(seller=seller, shortcode=shortcode, title=title, body=body)
+    except IntegrityError:
+        raise ShortcodeTaken(details={"shortcode": [shortcode]}) from None
+
+
+def template_update(*, template: ReplyTemplate, changes: dict) -> ReplyTemplate:
+    fields = [field for field in TEMPLATE_EDITABLE if field in changes]
+    if not fields:
+        return template
+    for field in fields:
+        setattr(template, field, changes[field])
+    try:
+        with transaction.atomic():
+            template.save(update_fields=[*fields, "updated_at"])
+    except IntegrityError:
+        template.refresh_from_db()
+        raise ShortcodeTaken(details={"shortcode": [changes.get("shortcode", "")]}) from None
+    return template
+
+
+def template_values(conversation: Conversation) -> dict[str, str]:
+    """What the placeholders become in this conversation: the customer's name, the product's name
+    and price (with its currency), and the id of the customer's latest order from this seller."""
+    product = conversation.product
+    buyer_id = conversation.customer.buyer_id or conversation.buyer_id
+    latest_order = (Order.objects.filter(seller_id=conversation.seller_id, buyer_id=buyer_id)
+                    .order_by("-created_at", "-pk").values_list("order_id", flat=True).first()) if buyer_id else None
+    return {
+        "customer_name": conversation.customer.name,
+        "product_name": product.name if product else "",
+        "product_price": f"{product.currency} {product.price:,.2f}" if product else "",
+        "order_id": latest_order or "",
+    }
+
+
+def template_render(body: str, values: dict[str, str]) -> str:
+    return PLACEHOLDER.sub(lambda placeholder: values.get(placeholder.group(1), placeholder.group(0)), body)
+
+
+def template_send(*, template: ReplyTemplate, conversation: Conversation, sender: User) -> Message:
+    """The seller sends their template in their conversation, its placeholders filled: one
+    message through message_send, and the template's usage count goes up by one in the same
+    transaction (a conditional UPDATE, right under any number of parallel sends)."""
+    if template.seller_id != sender.pk or conversation.seller_id != sender.pk:
+        raise NotAMember()
+    content = template_render(template.body, template_values(conversation))
+    with transaction.atomic():
+        message = message_send(conversation=conversation, sender=sender,
+                               draft=Draft(content=content, metadata={"template": template.shortcode}))
+        ReplyTemplate.objects.filter(pk=template.pk).update(usage_count=F("usage_count") + 1)
+    return message

@@ -1,5 +1,8 @@
+from zoneinfo import ZoneInfo
+
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.exceptions import PermissionDenied
@@ -9,11 +12,13 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
-from chat import selectors, services
+from ai import serializers as ai_serializers
+from ai.services import replies
+from chat import selectors, services, stats
 from chat import serializers as s
 from chat.errors import InvalidConversation, PaymentLinkNotFound
 from chat.filters import ConversationFilter
-from chat.models import Conversation, ConversationStatus
+from chat.models import TEMPLATE_PLACEHOLDERS, Conversation, ConversationStatus, ReplyTemplate
 from chat.paylinks import payment_link_order
 from chat.serializers import ConversationOrderResultSerializer, ConversationOrderSerializer
 from orders.models import Order
@@ -25,8 +30,9 @@ from products.models import Product
 from sellflow.filters import FilterBackend
 from sellflow.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from sellflow.images import Uploader
+from sellflow.permissions import IsSeller
 from sellflow.schema import error_responses
-from sellflow.throttling import UPLOAD_THROTTLES, ChatSendThrottle, with_default_throttles
+from sellflow.throttling import UPLOAD_THROTTLES, AIGenerateThrottle, ChatSendThrottle, with_default_throttles
 
 TAGS = ["chat"]
 
@@ -52,8 +58,9 @@ def draft_from(request, data: dict, conversation: Conversation) -> services.Draf
     attachment = None
     if data.get("attachment") is not None:
         attachment = services.message_image_prepare(uploader=Uploader.of(request), upload=data["attachment"])
+    metadata = {"ai_suggestion": True} if data.get("metadata", {}).get("ai_suggestion") else None
     return services.Draft(content=data["content"], message_type=data["message_type"], attachment=attachment,
-                          product=product, order=order)
+                          product=product, order=order, metadata=metadata)
 
 
 SEND_ERRORS = error_responses(
@@ -169,6 +176,34 @@ class ConversationReadView(MemberConversationsMixin, APIView):
         conversation = self.own_conversation(pk)
         services.conversation_read(conversation=conversation, user=request.user)
         return Response(s.ConversationSerializer(self.own_conversation(pk), context={"user": request.user}).data)
+
+
+class ConversationAISuggestionsView(MemberConversationsMixin, APIView):
+    throttle_classes = with_default_throttles(AIGenerateThrottle)
+
+    @extend_schema(tags=TAGS, summary="Three replies the seller could send next",
+                   parameters=[ai_serializers.ReplySuggestionsQuerySerializer],
+                   description="From the conversation's last messages and its product, through the AI app: your "
+                               "`ai_replies_enabled` switch, the AI quota and usage apply. The seller's: the buyer "
+                               "is refused (403). `POST /api/ai/chat/suggestions/` with `{\"conversation\": id}` "
+                               "answers the same.",
+                   responses={200: ai_serializers.ReplySuggestionsResponseSerializer, **error_responses(
+                       400, 403, 404, 429, 502,
+                       s400="The customer has not written yet (`invalid`), or the language is not supported "
+                            "(`language_unsupported`).",
+                       s403="Not the conversation's seller, or reply suggestions are switched off (`ai_disabled`).",
+                       s404="No such conversation of yours.",
+                       s429="Too many requests (`throttled`) or the AI quota is spent (`quota_exceeded`).",
+                       s502="The AI provider failed (`provider_error`).")})
+    def get(self, request, pk):
+        query = ai_serializers.ReplySuggestionsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        conversation = self.own_conversation(pk)
+        seller_only(request, conversation)
+        suggestions = replies.conversation_reply_suggestions(
+            user=request.user, conversation=selectors.conversation_reply_context(conversation),
+            language=query.validated_data["language"])
+        return Response({"suggestions": suggestions})
 
 
 class MessageSendMixin(MemberConversationsMixin):
@@ -355,3 +390,103 @@ class PaymentLinkView(APIView):
         if result.status == "failed" and result.error:
             answer["error"] = result.error
         return Response(PaymentProcessSerializer(answer).data)
+
+
+PLACEHOLDERS_TEXT = ", ".join(f"`{{{{ {name} }}}}`" for name in TEMPLATE_PLACEHOLDERS)
+
+
+class OwnTemplatesMixin:
+    permission_classes = [IsSeller]
+
+    def own_templates(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ReplyTemplate.objects.none()
+        return ReplyTemplate.objects.filter(seller=self.request.user)
+
+    def own_template(self, pk: int) -> ReplyTemplate:
+        return get_object_or_404(self.own_templates(), pk=pk)
+
+
+@extend_schema_view(
+    get=extend_schema(tags=TAGS, summary="My reply templates", description="By shortcode. Sellers only."),
+    post=extend_schema(tags=TAGS, summary="Add a reply template",
+                       description=f"The body may hold {PLACEHOLDERS_TEXT}, filled when it is sent; any other "
+                                   "placeholder is refused (400). A shortcode is yours once (409 `shortcode_taken`).",
+                       responses={201: s.ReplyTemplateSerializer, **error_responses(
+                           400, 403, 409, s403="Not a seller.", s409="You already use this shortcode "
+                                                                   "(`shortcode_taken`).")}),
+)
+class ReplyTemplateListCreateView(OwnTemplatesMixin, generics.ListCreateAPIView):
+    serializer_class = s.ReplyTemplateSerializer
+
+    def get_queryset(self):
+        return self.own_templates()
+
+    def create(self, request, *args, **kwargs):
+        body = s.ReplyTemplateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        template = services.template_create(seller=request.user, **body.validated_data)
+        return Response(s.ReplyTemplateSerializer(template).data, status=status.HTTP_201_CREATED)
+
+
+class ReplyTemplateDetailView(OwnTemplatesMixin, APIView):
+    @extend_schema(tags=TAGS, summary="One reply template",
+                   responses={200: s.ReplyTemplateSerializer, **error_responses(403, 404)})
+    def get(self, request, pk):
+        return Response(s.ReplyTemplateSerializer(self.own_template(pk)).data)
+
+    @extend_schema(tags=TAGS, summary="Change a reply template", request=s.ReplyTemplateSerializer,
+                   responses={200: s.ReplyTemplateSerializer, **error_responses(
+                       400, 403, 404, 409, s409="You already use this shortcode (`shortcode_taken`).")})
+    def patch(self, request, pk):
+        template = self.own_template(pk)
+        body = s.ReplyTemplateSerializer(template, data=request.data, partial=True)
+        body.is_valid(raise_exception=True)
+        template = services.template_update(template=template, changes=body.validated_data)
+        return Response(s.ReplyTemplateSerializer(template).data)
+
+    @extend_schema(tags=TAGS, summary="Delete a reply template", responses={204: None, **error_responses(403, 404)})
+    def delete(self, request, pk):
+        self.own_template(pk).delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ReplyTemplateSendView(OwnTemplatesMixin, MemberConversationsMixin, APIView):
+    throttle_classes = with_default_throttles(ChatSendThrottle)
+
+    @extend_schema(tags=TAGS, summary="Send a reply template in a conversation", request=s.TemplateSendSerializer,
+                   description=f"Fills {PLACEHOLDERS_TEXT} for the conversation (the price with its currency; the "
+                               "customer's latest order from you, or nothing) and sends the text as your message, "
+                               "as `POST /api/chat/messages/` does. The template's `usage_count` goes up by one.",
+                   responses={201: s.ChatMessageSerializer, **error_responses(
+                       400, 403, 404, 409, 429, s400="The filled template is empty (`invalid`).",
+                       s404="No such template or conversation of yours (as its seller).",
+                       s409="The conversation is archived (`conversation_closed`).")})
+    def post(self, request, pk):
+        template = self.own_template(pk)
+        body = s.TemplateSendSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        conversation = get_object_or_404(self.own_conversations().filter(seller=request.user).select_related(
+            "customer", "product"), pk=body.validated_data["conversation"])
+        message = services.template_send(template=template, conversation=conversation, sender=request.user)
+        message = selectors.conversation_messages(conversation).get(pk=message.pk)
+        return Response(s.ChatMessageSerializer(message, context={"request": request}).data,
+                        status=status.HTTP_201_CREATED)
+
+
+class ChatStatsView(APIView):
+    permission_classes = [IsSeller]
+
+    @extend_schema(tags=TAGS, summary="My chat statistics for a period",
+                   parameters=[s.StatsQuerySerializer],
+                   description="Days in your profile's `timezone`, both ends included (the last 30 days by default, "
+                               "at most 366). A fixed number of queries whatever the size of the inbox.",
+                   responses={200: s.ChatStatsSerializer, **error_responses(400, 403, s403="Not a seller.")})
+    def get(self, request):
+        today = timezone.localtime(timezone=ZoneInfo(request.user.timezone)).date()
+        query = s.StatsQuerySerializer(data=request.query_params, context={"today": today})
+        query.is_valid(raise_exception=True)
+        first, last = query.validated_data["from"], query.validated_data["to"]
+        start, end = stats.period_bounds(request.user, first, last)
+        figures = stats.chat_stats(seller=request.user, start=start, end=end)
+        return Response({"period": {"from": first.isoformat(), "to": last.isoformat()}, **figures})

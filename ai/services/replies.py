@@ -3,13 +3,13 @@
 
 from accounts.models import User
 from ai import prompts
+from ai.conversations import REPLY_HISTORY, ConversationContext
+from ai.errors import NothingToReplyTo
 from ai.models import Feature
 from ai.providers import Generation, Provider, get_provider
 from ai.rules import clip
 from ai.services.generation import ensure_enabled, generate, unusable_answer
 from products.models import Product
-
-REPLY_HISTORY = 10  # the last messages that matter to the next reply
 
 
 def reply_suggestions(*, user: User, messages: list[dict], product: Product | None = None, language: str = "auto",
@@ -34,3 +34,12 @@ def reply_suggestions(*, user: User, messages: list[dict], product: Product | No
 
     return generate(user=user, feature=Feature.REPLY_SUGGESTIONS, prompt=prompt, provider=provider,
                     accept=distinct_replies)
+
+
+def conversation_reply_suggestions(*, user: User, conversation: ConversationContext,
+                                   language: str = "auto") -> list[str]:
+    """reply_suggestions for a conversation of the seller's, once the customer has written."""
+    if not any(message["from"] == "customer" for message in conversation.messages):
+        raise NothingToReplyTo(details={"conversation": ["No message from the customer in this conversation."]})
+    return reply_suggestions(user=user, messages=conversation.messages, product=conversation.product,
+                             language=language)
