@@ -54,10 +54,12 @@ from orders.selectors import (
 )
 from orders.services import stock
 from orders.services.cart import locked_cart
+from orders.signals import order_placed
 from products.models import Product, ProductHistory
 from sellflow.money import MAX_AMOUNT
 from sellflow.platforms import source_from
 from sellflow.referrals import Referral
+from sellflow.transactions import after_commit_batched
 
 ADDRESS_FIELDS = ("full_name", "phone", "address_line1", "address_line2", "city", "state", "postal_code",
                   "country", "delivery_instructions")
@@ -93,7 +95,8 @@ def checkout(*, user: User, payment_method: str, seller_id: int | None = None, s
              wallet_number: str = "", referral: Referral | None = None, **address: str) -> Order:
     """Order the cart's lines of one seller: prepare the cart, check the buyer's limits, check
     the lines against the locked stock, work out the order, then create it with its payment,
-    holds and timeline, take its lines out of the cart and tell the seller when they must act now.
+    holds and timeline, take its lines out of the cart, tell the seller when they must act now and
+    announce the order after commit (orders.signals).
     Each phase raises its own domain error; nothing is written before the creation. A referral
     from one of this seller's posts credits the order to it (its platform becomes the source)."""
     _check_payment_method(user, payment_method)
@@ -116,6 +119,7 @@ def checkout(*, user: User, payment_method: str, seller_id: int | None = None, s
     _open_timeline(order, buyer=user)
     _take_lines_out_of_cart(items)
     _tell_seller_at_checkout(order)
+    after_commit_batched(order_placed, sender=Order, ids=[order.pk])
     return order
 
 

@@ -5,6 +5,8 @@ from django.utils import timezone
 from accounts.models import User
 from orders.errors import InvalidTransition
 from orders.models import Order, OrderEvent, OrderStatus
+from orders.signals import order_status_changed
+from sellflow.transactions import after_commit_batched
 
 S = OrderStatus
 ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -26,7 +28,8 @@ TIMESTAMPS = {S.CONFIRMED: "confirmed_at", S.SHIPPED: "shipped_at", S.DELIVERED:
 def order_transition(*, order: Order, to: str, actor: User | None = None, note: str = "", reopen: bool = False,
                      **fields: object) -> Order:
     """Move the order to `to` if its current status allows it, with one conditional UPDATE (two
-    racing changes: one wins, the other gets invalid_transition), and record the event."""
+    racing changes: one wins, the other gets invalid_transition), record the event and announce
+    the change after commit (orders.signals)."""
     current = order.status
     allowed = ALLOWED_TRANSITIONS[current] | ({S.CONFIRMED} if reopen and current == S.CANCELLED else set())
     if to not in allowed:
@@ -47,4 +50,5 @@ def order_transition(*, order: Order, to: str, actor: User | None = None, note: 
     for field, value in changes.items():
         setattr(order, field, value)
     OrderEvent.objects.create(order=order, from_status=current, to_status=to, actor=actor, note=note[:500])
+    after_commit_batched(order_status_changed, sender=Order, ids=[order.pk])
     return order
