@@ -34,6 +34,9 @@ class CustomerHandleSerializer(serializers.ModelSerializer):
 class CustomerSerializer(serializers.ModelSerializer):
     """A customer as the seller sees them (built from selectors.seller_customers: no query per row)."""
 
+    # Plain strings in the schema: empty is an answer ("not known"), which `format: email` forbids.
+    email = serializers.CharField(read_only=True, help_text="Lower-cased; empty when not known.")
+    phone = serializers.CharField(read_only=True, help_text="E.164; empty when not known.")
     buyer = serializers.IntegerField(source="buyer_id", allow_null=True, read_only=True,
                                      help_text="The customer's SellFlow account (a user id), when they have one.")
     tags = serializers.SerializerMethodField()

@@ -24,8 +24,7 @@ TAGS = ["customers"]
 
 
 class OwnCustomersMixin:
-    """The requesting seller's customers only: another seller's id is simply not found."""
-
+    # The requesting seller's customers only: another seller's id is simply not found.
     permission_classes = [IsSeller]
 
     def own_customers(self):
@@ -34,7 +33,9 @@ class OwnCustomersMixin:
         return selectors.seller_customers(self.request.user)
 
     def get_customer(self) -> Customer:
-        return get_object_or_404(self.own_customers(), pk=self.kwargs["pk"])
+        """The customer of the URL, without what only its body reads (customer_response reads that)."""
+        return get_object_or_404(Customer.objects.filter(seller=self.request.user).select_related("seller"),
+                                 pk=self.kwargs["pk"])
 
 
 def customer_response(request, customer: Customer, status_code: int = status.HTTP_200_OK) -> Response:
@@ -43,7 +44,10 @@ def customer_response(request, customer: Customer, status_code: int = status.HTT
 
 
 @extend_schema_view(
-    get=extend_schema(tags=TAGS, summary="My customers, last seen first"),
+    get=extend_schema(tags=TAGS, summary="My customers, last seen first",
+                      description="Everyone who ordered from you (kept current from your orders), wrote to you on "
+                                  "a platform, or whom you added; with their platform handles, tags and order "
+                                  "figures."),
     post=extend_schema(
         tags=TAGS, summary="Add a customer, or find the one you already have", request=s.CustomerCreateSerializer,
         description="The customer is found by any identifier given (email, phone, platform handle) that one of your "
@@ -77,7 +81,7 @@ class CustomerListCreateView(OwnCustomersMixin, generics.ListCreateAPIView):
 class CustomerDetailView(OwnCustomersMixin, APIView):
     @extend_schema(tags=TAGS, summary="One of my customers", responses={200: s.CustomerSerializer})
     def get(self, request, pk):
-        return Response(s.CustomerSerializer(self.get_customer()).data)
+        return Response(s.CustomerSerializer(get_object_or_404(self.own_customers(), pk=pk)).data)
 
     @extend_schema(tags=TAGS, summary="Change a customer's details or tags", request=s.CustomerUpdateSerializer,
                    responses={200: s.CustomerSerializer, **error_responses(
