@@ -91,8 +91,8 @@ def conversation_start_about_product(*, buyer: User, product: Product) -> tuple[
     if product.seller_id == buyer.pk:
         raise InvalidConversation("This is your own product: name the customer to write to.",
                                   details={"customer_email": ["Give the customer's email or phone."]})
-    customer = customer_match(seller=product.seller, identity=Identity(buyer=buyer, email=buyer.email,
-                                                                       name=buyer.display_name))
+    customer, _ = customer_match(seller=product.seller, identity=Identity(buyer=buyer, email=buyer.email,
+                                                                          name=buyer.display_name))
     return conversation_open(seller=product.seller, customer=customer, product=product, source=Platform.WEBSITE,
                              subject=product.name[:200])
 
@@ -101,7 +101,8 @@ def seller_customer(*, seller: User, email: str, phone: str, name: str) -> Custo
     if not (email or phone):
         raise InvalidConversation("Name the customer by email or phone.",
                                   details={"customer_email": ["Give the customer's email or phone."]})
-    return customer_match(seller=seller, identity=Identity(email=email, phone=phone, name=name))
+    customer, _ = customer_match(seller=seller, identity=Identity(email=email, phone=phone, name=name))
+    return customer
 
 
 def conversation_open(*, seller: User, customer: Customer, product: Product | None, source: str,

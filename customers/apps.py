@@ -6,3 +6,6 @@ class CustomersConfig(AppConfig):
 
     name = "customers"
     verbose_name = "Customers"
+
+    def ready(self):
+        from customers import receivers  # noqa: F401  (connects them)

@@ -25,12 +25,13 @@ class Customer(models.Model):
     language = models.CharField(max_length=10, blank=True)
     country = models.CharField(max_length=100, blank=True)
     notes = models.TextField(blank=True, max_length=5000)
-    tags = models.JSONField(default=list, blank=True)
     first_seen = models.DateTimeField(default=timezone.now)
     last_seen = models.DateTimeField(default=timezone.now)
-    # Kept current by the receivers of the orders app's signals (customers.receivers).
+    # Recomputed from the orders table whenever the orders app announces a change of the buyer's
+    # orders (customers.receivers); what they count is customers.selectors.order_figures.
     orders_count = models.PositiveIntegerField(default=0)
-    total_spent = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0.00"))
+    total_spent = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0.00"),
+                                      help_text="In the seller's currency.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -65,3 +66,25 @@ class CustomerHandle(models.Model):
 
     def __str__(self) -> str:
         return f"{self.platform}:{self.username or self.platform_user_id}"
+
+
+def tag_name(value: str) -> str:
+    """A tag as it is kept: spaces collapsed, lower case ("VIP " and "vip" are one tag)."""
+    return " ".join(value.split()).lower()
+
+
+class CustomerTag(models.Model):
+    """A seller's word for a customer ("vip", "wholesale"): rows, not a list in the customer, so
+    that `?tag=` and the coming segments filter on an index on every database."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="tags")
+    seller = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=50)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [models.UniqueConstraint(fields=["customer", "name"], name="customer_tag_once")]
+        indexes = [models.Index(fields=["seller", "name"], name="customer_tag_seller_name")]
+
+    def __str__(self) -> str:
+        return self.name

@@ -33,6 +33,7 @@ urlpatterns = [
     path("api/notifications/", include("notifications.urls")),
     path("api/orders/", include("orders.urls")),
     path("api/ai/", include("ai.urls")),
+    path("api/customers/", include("customers.urls")),
     path("api/social/", include("social.urls")),
     path("api/chat/", include("chat.urls")),
     path("api/webhooks/payment/", PaymentWebhookView.as_view(), name="payment-webhook"),

@@ -16,13 +16,14 @@ def seller():
 
 def test_any_identifier_finds_the_same_customer_and_adds_what_it_lacks(seller):
     buyer = UserFactory(account_type="buyer", email="ama@example.com")
-    first = customer_match(seller=seller, identity=Identity(email="Ama@Example.com ", name="Ama"))
+    first, created = customer_match(seller=seller, identity=Identity(email="Ama@Example.com ", name="Ama"))
 
-    by_phone = customer_match(seller=seller, identity=Identity(email="ama@example.com", phone="+233501234567"))
-    by_handle = customer_match(seller=seller, identity=Identity(phone="+233501234567",
-                                                                handle=("instagram", "1789"), username="ama.k"))
-    by_buyer = customer_match(seller=seller, identity=Identity(buyer=buyer, handle=("instagram", "1789")))
+    by_phone, _ = customer_match(seller=seller, identity=Identity(email="ama@example.com", phone="+233501234567"))
+    by_handle, _ = customer_match(seller=seller, identity=Identity(phone="+233501234567",
+                                                                   handle=("instagram", "1789"), username="ama.k"))
+    by_buyer, found_again = customer_match(seller=seller, identity=Identity(buyer=buyer, handle=("instagram", "1789")))
 
+    assert (created, found_again) == (True, False)
     assert first.pk == by_phone.pk == by_handle.pk == by_buyer.pk
     stored = Customer.objects.get()
     assert (stored.email, stored.phone, stored.buyer, stored.name) == ("ama@example.com", "+233501234567", buyer, "Ama")
@@ -33,17 +34,17 @@ def test_any_identifier_finds_the_same_customer_and_adds_what_it_lacks(seller):
 def test_customers_are_each_sellers_own(seller):
     other = UserFactory(account_type="seller")
 
-    mine = customer_match(seller=seller, identity=Identity(email="kofi@example.com"))
-    theirs = customer_match(seller=other, identity=Identity(email="kofi@example.com"))
+    mine, _ = customer_match(seller=seller, identity=Identity(email="kofi@example.com"))
+    theirs, _ = customer_match(seller=other, identity=Identity(email="kofi@example.com"))
 
     assert mine.pk != theirs.pk and Customer.objects.count() == 2
 
 
 def test_an_identifier_another_customer_holds_is_not_taken_from_them(seller):
-    ama = customer_match(seller=seller, identity=Identity(email="ama@example.com"))
-    kofi = customer_match(seller=seller, identity=Identity(phone="+233201234567"))
+    ama, _ = customer_match(seller=seller, identity=Identity(email="ama@example.com"))
+    kofi, _ = customer_match(seller=seller, identity=Identity(phone="+233201234567"))
 
-    found = customer_match(seller=seller, identity=Identity(email="ama@example.com", phone="+233201234567"))
+    found, _ = customer_match(seller=seller, identity=Identity(email="ama@example.com", phone="+233201234567"))
 
     assert found.pk == ama.pk
     ama.refresh_from_db()

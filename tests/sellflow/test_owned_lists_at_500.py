@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from ai.models import AIContent, AIUsage
+from customers.models import Customer, CustomerHandle, CustomerTag
 from notifications.models import Notification
 from orders.models import Order, OrderEvent, OrderItem, OrderStatus, Payment, PaymentMethod, PaymentStatus
 from products.models import Category, Favorite, Product, ProductHistory, ProductImage, Tag, Variant
@@ -224,6 +225,36 @@ def test_the_sellers_orders(seller, django_assert_max_num_queries):
 
     order = pages.get(page_size=1).json()[0]
     assert order["buyer"]["name"].startswith("Ama Owusu") and len(order["timeline"]) == 2
+
+
+def test_the_sellers_customers(seller, django_assert_max_num_queries):
+    buyers = users(OWNED_MAX + 1, account_type="buyer", prefix="buyer")
+    rows = Customer.objects.bulk_create(
+        Customer(seller=seller, buyer=buyer, name=f"Ama Owusu {n}", email=buyer.email)
+        for n, buyer in enumerate(buyers))
+    CustomerHandle.objects.bulk_create(
+        handle for n, customer in enumerate(rows) for handle in (
+            CustomerHandle(customer=customer, seller=seller, platform="instagram", platform_user_id=f"ig{n}"),
+            CustomerHandle(customer=customer, seller=seller, platform="whatsapp", platform_user_id=f"wa{n}")))
+    CustomerTag.objects.bulk_create(CustomerTag(customer=customer, seller=seller, name=name)
+                                    for customer in rows for name in ("vip", "accra"))
+    pages = Pages(authenticated_client(seller), "/api/customers/", default=OWNED, largest=OWNED_MAX)
+
+    # user, count, page with the seller's currency, handles, tags
+    pages.check(django_assert_max_num_queries, most=5)
+
+    item = pages.get(page_size=1).json()[0]
+    assert item["tags"] == ["accra", "vip"] and len(item["handles"]) == 2
+
+
+def test_a_customers_orders(seller, buyer, django_assert_max_num_queries):
+    orders(buyers=[buyer], sellers=[seller], count=OWNED_MAX + 1)
+    customer = Customer.objects.create(seller=seller, buyer=buyer, email=buyer.email)
+    pages = Pages(authenticated_client(seller), f"/api/customers/{customer.pk}/orders/", default=OWNED,
+                  largest=OWNED_MAX)
+
+    # user, customer, overdue orders to expire (none), count, page with buyers and sellers, items, payments, events
+    pages.check(django_assert_max_num_queries, most=8)
 
 
 def test_the_users_notifications(buyer, django_assert_max_num_queries):

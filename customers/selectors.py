@@ -1,0 +1,51 @@
+"""Reads of customers that more than one caller needs: the seller's customers as their bodies show
+them, a customer's orders, and what their orders add up to."""
+
+from decimal import Decimal
+
+from django.db.models import Count, DecimalField, F, Max, Min, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
+
+from accounts.models import User
+from customers.models import Customer
+from orders.models import Order, OrderStatus
+from orders.selectors import seller_orders
+
+# The orders that count as orders: every one placed, except those cancelled (and those refunded
+# after being cancelled: the money of a cancelled, paid order going back).
+COUNTED_ORDERS = ~(Q(status=OrderStatus.CANCELLED) | Q(status=OrderStatus.REFUNDED, cancelled_at__isnull=False))
+# The orders whose money the customer spent: confirmed (paid, or cash on delivery accepted) and
+# onwards, neither cancelled nor refunded.
+SPENT_STATUSES = (OrderStatus.CONFIRMED, OrderStatus.PROCESSING, OrderStatus.SHIPPED, OrderStatus.DELIVERED)
+ZERO = Value(Decimal("0.00"), output_field=DecimalField(max_digits=14, decimal_places=2))
+
+
+def seller_customers(seller: User) -> QuerySet[Customer]:
+    """The seller's customers, newest seen first, with what their body shows: three queries for a
+    page (the customers with the seller's currency, their handles, their tags), whatever its size."""
+    return (Customer.objects.filter(seller=seller).select_related("seller")
+            .prefetch_related("handles", "tags").order_by("-last_seen", "-pk"))
+
+
+def customer_buyer_orders(customer: Customer) -> QuerySet[Order]:
+    """The orders the customer's buyer account placed with the customer's seller, newest first
+    (none for a customer without an account), as the orders app's OrderSerializer shows them."""
+    if customer.buyer_id is None:
+        return Order.objects.none()
+    return seller_orders(customer.seller).filter(buyer_id=customer.buyer_id)
+
+
+def order_figures(customer: Customer) -> dict:
+    """What the customer's orders with this seller add up to, read from the orders themselves (one
+    query): `orders_count` (COUNTED_ORDERS), `total_spent` (SPENT_STATUSES, in the seller's
+    currency: orders priced in another one are left out of the sum), and the first and last time
+    they ordered (None without orders)."""
+    if customer.buyer_id is None:
+        return {"orders_count": 0, "total_spent": Decimal("0.00"), "first_order_at": None, "last_order_at": None}
+    return Order.objects.filter(seller_id=customer.seller_id, buyer_id=customer.buyer_id).aggregate(
+        orders_count=Count("pk", filter=COUNTED_ORDERS),
+        total_spent=Coalesce(Sum("total_amount", filter=Q(status__in=SPENT_STATUSES, currency=F("seller__currency"))),
+                             ZERO),
+        first_order_at=Min("created_at"),
+        last_order_at=Max("created_at"),
+    )
