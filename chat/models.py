@@ -33,7 +33,9 @@ OPEN_STATUSES = (ConversationStatus.ACTIVE, ConversationStatus.PAUSED)
 
 class Conversation(models.Model):
     seller = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="seller_conversations")
-    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="conversations")
+    # RESTRICT: a customer merged into another hands its conversations over first (customers_merging),
+    # and deleting one with a history is refused rather than losing it; deleting the seller deletes both.
+    customer = models.ForeignKey("customers.Customer", on_delete=models.RESTRICT, related_name="conversations")
     # The customer's buyer account, when they have one: the other member of the conversation.
     buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                               related_name="buyer_conversations")

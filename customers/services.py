@@ -20,6 +20,7 @@ from customers.errors import (
 )
 from customers.models import Customer, CustomerHandle, CustomerTag
 from customers.selectors import order_figures
+from customers.signals import customers_merging
 from orders.models import Order
 
 MATCH_ATTEMPTS = 3
@@ -228,8 +229,8 @@ def customers_merge(*, customer: Customer, other_id: int) -> Customer:
     both: the other's handles and tags move over, blanks are filled from it, both notes are kept
     (with the other's email and phone when they could not move), first and last seen widen, the
     figures are recomputed and the other is deleted. Both rows are locked in id order, so two
-    merges of the same pair cannot cross.
-    The chat app's conversations will have to move with the other customer before it is deleted."""
+    merges of the same pair cannot cross. The apps above (chat) move what they hold of the other
+    on `customers_merging`, in this transaction."""
     if other_id == customer.pk:
         raise MergeIntoItself()
     locked = {row.pk: row for row in Customer.objects.select_for_update().filter(
@@ -245,6 +246,7 @@ def customers_merge(*, customer: Customer, other_id: int) -> Customer:
     kept_tags = CustomerTag.objects.filter(customer=kept).values("name")
     CustomerTag.objects.filter(customer=other).exclude(name__in=kept_tags).update(customer=kept)
     merge_fields(kept, other)
+    customers_merging.send(sender=Customer, kept=kept, other=other)  # their conversations move
     other.delete()  # frees its buyer, email and phone for the kept customer
     kept.save()
     customer_refresh_figures(customer_id=kept.pk)
