@@ -9,6 +9,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.http.request import RawPostDataException
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.response import Response
@@ -33,10 +34,28 @@ class IdempotencyKeyReused(Conflict):
 
 def request_fingerprint(request) -> str:
     digest = hashlib.sha256()
-    for part in (request.method.encode(), request.path.encode(), request.body):
+    for part in (request.method.encode(), request.path.encode(), request_content(request)):
         digest.update(part)
         digest.update(b"\0")
     return digest.hexdigest()
+
+
+def request_content(request) -> bytes:
+    """The request's body; for a multipart body already parsed (its stream is read once), its
+    fields and files, each file by name, size and digest."""
+    try:
+        return request.body
+    except RawPostDataException:
+        pass
+    parts = [f"{name}={value}" for name, values in sorted(request.POST.lists()) for value in values]
+    for name, files in sorted(request.FILES.lists()):
+        for upload in files:
+            content = hashlib.sha256()
+            for chunk in upload.chunks():
+                content.update(chunk)
+            upload.seek(0)
+            parts.append(f"{name}:{upload.name}:{upload.size}:{content.hexdigest()}")
+    return "\n".join(parts).encode("utf-8", "surrogatepass")
 
 
 def _record(request, key: str) -> IdempotencyRecord:

@@ -88,6 +88,20 @@ def test_an_image_is_checked_and_stored(buyer_client, conversation):
     assert refused.status_code == 400 and refused.json()["code"] == "invalid_image"
 
 
+def test_an_image_sent_again_with_its_idempotency_key_is_sent_once(buyer_client, conversation):
+    def post(image_bytes_seed: int):
+        return buyer_client.post(MESSAGES, {"conversation": conversation["id"], "message_type": "image",
+                                            "attachment": image_upload(color=(image_bytes_seed, 0, 0))},
+                                 format="multipart", HTTP_IDEMPOTENCY_KEY="photo-1")
+
+    first, again = post(10), post(10)
+
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json()["id"] == first.json()["id"] and Message.objects.count() == 1
+    other = post(200)  # another image under the same key: another request
+    assert (other.status_code, other.json()["code"]) == (409, "idempotency_key_reused")
+
+
 def test_an_archived_conversation_takes_no_messages(seller_client, buyer_client, conversation):
     seller_client.post(conversation_url(conversation["id"], "archive"))
 
