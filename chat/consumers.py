@@ -26,8 +26,11 @@ class ChatConsumer(SessionConsumer):
     """`/ws/chat/?token=...`: every chat socket of a user is in their inbox group (chat.realtime)
     and relays its frames: `chat_message` (the API document's `type`, `conversation_id`,
     `content`, `sender_id`, with the message as REST lists it), `read`, `reaction`, `typing`,
-    `conversation`. The client sends JSON frames, each about one of its conversations (checked on
-    every frame; anyone else's, or an unknown one, gets `error` `not_found` and changes nothing):
+    `conversation` (one created or filed, or reopened by a message, as the user's REST body shows
+    it, with `conversation_id` and `action` `created` or `updated`; a message's other changes to
+    the inbox row, its preview, time and unread count, follow from its `chat_message`). The client
+    sends JSON frames, each about one of its conversations (checked on every frame; anyone else's,
+    or an unknown one, gets `error` `not_found` and changes nothing):
 
     - `{"type": "chat_message", "conversation_id", "content", "message_type"?, "product"?,
       "order"?}` sends a message through chat.services.message_send, as REST does: it comes back

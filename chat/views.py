@@ -89,7 +89,8 @@ SEND_DESCRIPTION = (
                     "customers, or a new one) and may name one of their products (buyer accounts are refused, 403). "
                     "Without a customer, the body names the `product` asked about (one on sale, not your own): its "
                     "seller is the other member and the source is `website`. An open conversation of the same "
-                    "customer about the same product (and source) is answered (200) instead of a second one.",
+                    "customer about the same product (and source) is answered (200) instead of a second one. A new one "
+                    "reaches both members' chat sockets as a `conversation` frame.",
         responses={201: s.ConversationSerializer,
                    200: OpenApiResponse(s.ConversationSerializer, description="The open conversation found again."),
                    **error_responses(400, 403, 404, s400="Invalid body, or neither a customer email or phone nor "
@@ -140,7 +141,8 @@ class ConversationDetailView(MemberConversationsMixin, APIView):
 
     @extend_schema(tags=TAGS, summary="File a conversation (status, subject, labels)",
                    request=s.ConversationUpdateSerializer,
-                   description="The seller's: a buyer is refused (403).",
+                   description="The seller's: a buyer is refused (403). Both members' chat sockets get the "
+                               "conversation as a `conversation` frame.",
                    responses={200: s.ConversationSerializer, **error_responses(400, 403, 404)})
     def patch(self, request, pk):
         conversation = self.own_conversation(pk)
@@ -158,7 +160,8 @@ def seller_only(request, conversation: Conversation) -> None:
 
 class ConversationArchiveView(MemberConversationsMixin, APIView):
     @extend_schema(tags=TAGS, summary="Archive a conversation", request=None,
-                   description="The seller's: a buyer is refused (403). Unarchive by PATCHing another status.",
+                   description="The seller's: a buyer is refused (403). Unarchive by PATCHing another status. Both "
+                               "members' chat sockets get a `conversation` frame.",
                    responses={200: s.ConversationSerializer, **error_responses(403, 404)})
     def post(self, request, pk):
         conversation = self.own_conversation(pk)
