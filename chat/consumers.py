@@ -1,5 +1,6 @@
 """The chat socket, `/ws/chat/?token=<access>`: a user's live inbox, and a way to write to it."""
 
+import math
 import time
 from collections import deque
 
@@ -10,12 +11,13 @@ from rest_framework import serializers
 from accounts.models import User
 from chat import selectors, services
 from chat import serializers as s
-from chat.errors import NotAMember
+from chat.errors import NotAMember, SendThrottled
 from chat.events import message_frame, sync_frame, typing_frame
 from chat.models import Conversation
 from chat.realtime import inbox_group
 from sellflow.consumers import SessionConsumer
 from sellflow.exceptions import ApplicationError
+from sellflow.throttling import ChatSendThrottle
 
 # Closed for sending more frames than CHAT_SOCKET_RATE_FRAMES per CHAT_SOCKET_RATE_SECONDS.
 CLOSE_TOO_MANY_FRAMES = 4408
@@ -33,8 +35,10 @@ class ChatConsumer(SessionConsumer):
     or an unknown one, gets `error` `not_found` and changes nothing):
 
     - `{"type": "chat_message", "conversation_id", "content", "message_type"?, "product"?,
-      "order"?}` sends a message through chat.services.message_send, as REST does: it comes back
-      to both members' sockets as a `chat_message` frame after commit (no other answer).
+      "order"?, "metadata"?}` sends a message through chat.services.message_send, as REST does: it
+      comes back to both members' sockets as a `chat_message` frame after commit (no other
+      answer). It counts in the user's REST send bucket (ChatSendThrottle); once that is spent,
+      `error` `throttled` with `details.retry_after` (seconds), and the socket stays open.
     - `{"type": "typing", "conversation_id", "is_typing"}` tells the other member's sockets only
       (a `typing` frame with `user_id` and `side`); nothing is stored.
     - `{"type": "read", "conversation_id"}` marks the conversation read (chat.services.
@@ -154,12 +158,17 @@ def member_conversation(user: User, conversation_id: int) -> tuple[Conversation,
 
 
 def socket_message_send(user: User, content: dict) -> None:
+    """Send the frame's message as REST does, counted in the user's REST send bucket."""
     body = valid_frame(s.SocketMessageFrameSerializer, content)
     conversation, _ = member_conversation(user, body["conversation_id"])
     product, order = services.message_cards(conversation=conversation, product_id=body.get("product"),
                                             order_id=body.get("order"))
+    sends = ChatSendThrottle()
+    if not sends.allow_user(user.pk):
+        raise SendThrottled(details={"retry_after": math.ceil(sends.wait())})
     services.message_send(conversation=conversation, sender=user, draft=services.Draft(
-        content=body["content"], message_type=body["message_type"], product=product, order=order))
+        content=body["content"], message_type=body["message_type"], product=product, order=order,
+        metadata=s.sent_metadata(body)))
 
 
 def typing_announcement(user: User, content: dict) -> tuple[int | None, dict]:

@@ -58,9 +58,8 @@ def draft_from(request, data: dict, conversation: Conversation) -> services.Draf
     attachment = None
     if data.get("attachment") is not None:
         attachment = services.message_image_prepare(uploader=Uploader.of(request), upload=data["attachment"])
-    metadata = {"ai_suggestion": True} if data.get("metadata", {}).get("ai_suggestion") else None
     return services.Draft(content=data["content"], message_type=data["message_type"], attachment=attachment,
-                          product=product, order=order, metadata=metadata)
+                          product=product, order=order, metadata=s.sent_metadata(data))
 
 
 SEND_ERRORS = error_responses(
