@@ -230,7 +230,10 @@ def message_post(*, conversation: Conversation, sender_type: str, sender: User |
     preview and the other side's unread count move with it, all in one transaction. After commit
     the message goes to both members' inboxes (`chat_message`), and the other side is told through
     notify() when it is the first message they have not read. Also for the app's own messages
-    (system, assistant, a customer's message from a platform)."""
+    (system, assistant, a customer's message from a platform). Each frame leaves from its own
+    worker after its own commit: one sender's messages reach the sockets in sequence order, while
+    different senders' messages committed at the same instant may cross (clients place them by
+    `sequence`; tests/chat/test_concurrency.py)."""
     with transaction.atomic():
         locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
         if locked.status == ConversationStatus.ARCHIVED and sender_type in (SenderType.SELLER, SenderType.BUYER):
