@@ -21,6 +21,7 @@ from chat.filters import ConversationFilter
 from chat.models import TEMPLATE_PLACEHOLDERS, Conversation, ConversationStatus, ReplyTemplate
 from chat.paylinks import payment_link_order
 from chat.serializers import ConversationOrderResultSerializer, ConversationOrderSerializer
+from customers.models import Customer
 from orders.models import Order
 from orders.selectors import orders_of
 from orders.serializers import OrderSerializer, PaymentProcessSerializer, ProcessPaymentSerializer
@@ -130,6 +131,24 @@ class ConversationListCreateView(MemberConversationsMixin, generics.ListCreateAP
         conversation = self.own_conversation(conversation.pk)
         return Response(s.ConversationSerializer(conversation, context=self.get_serializer_context()).data,
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+@extend_schema_view(get=extend_schema(
+    tags=TAGS, summary="A customer's conversations with me",
+    description="Every conversation with one of your customers, archived ones included (`?status=` and the "
+                "other filters of `GET /api/chat/conversations/` narrow it), unread first then the latest message "
+                "first, in that list's body. Sellers only; another seller's customer is 404."))
+class CustomerConversationListView(MemberConversationsMixin, generics.ListAPIView):
+    serializer_class = s.ConversationSerializer
+    permission_classes = [IsSeller]
+    filter_backends = [FilterBackend]
+    filterset_class = ConversationFilter
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Conversation.objects.none()
+        customer = get_object_or_404(Customer.objects.filter(seller=self.request.user), pk=self.kwargs["pk"])
+        return self.own_conversations().filter(seller=self.request.user, customer=customer)
 
 
 class ConversationDetailView(MemberConversationsMixin, APIView):
