@@ -1,5 +1,6 @@
 """The chat socket, `/ws/chat/?token=<access>`: a user's live inbox, and a way to write to it."""
 
+import math
 import time
 from collections import deque
 
@@ -10,12 +11,13 @@ from rest_framework import serializers
 from accounts.models import User
 from chat import selectors, services
 from chat import serializers as s
-from chat.errors import NotAMember
+from chat.errors import NotAMember, SendThrottled
 from chat.events import message_frame, sync_frame, typing_frame
 from chat.models import Conversation
 from chat.realtime import inbox_group
 from sellflow.consumers import SessionConsumer
 from sellflow.exceptions import ApplicationError
+from sellflow.throttling import ChatSendThrottle
 
 # Closed for sending more frames than CHAT_SOCKET_RATE_FRAMES per CHAT_SOCKET_RATE_SECONDS.
 CLOSE_TOO_MANY_FRAMES = 4408
@@ -26,12 +28,17 @@ class ChatConsumer(SessionConsumer):
     """`/ws/chat/?token=...`: every chat socket of a user is in their inbox group (chat.realtime)
     and relays its frames: `chat_message` (the API document's `type`, `conversation_id`,
     `content`, `sender_id`, with the message as REST lists it), `read`, `reaction`, `typing`,
-    `conversation`. The client sends JSON frames, each about one of its conversations (checked on
-    every frame; anyone else's, or an unknown one, gets `error` `not_found` and changes nothing):
+    `conversation` (one created or filed, or reopened by a message, as the user's REST body shows
+    it, with `conversation_id` and `action` `created` or `updated`; a message's other changes to
+    the inbox row, its preview, time and unread count, follow from its `chat_message`). The client
+    sends JSON frames, each about one of its conversations (checked on every frame; anyone else's,
+    or an unknown one, gets `error` `not_found` and changes nothing):
 
     - `{"type": "chat_message", "conversation_id", "content", "message_type"?, "product"?,
-      "order"?}` sends a message through chat.services.message_send, as REST does: it comes back
-      to both members' sockets as a `chat_message` frame after commit (no other answer).
+      "order"?, "metadata"?}` sends a message through chat.services.message_send, as REST does: it
+      comes back to both members' sockets as a `chat_message` frame after commit (no other
+      answer). It counts in the user's REST send bucket (ChatSendThrottle); once that is spent,
+      `error` `throttled` with `details.retry_after` (seconds), and the socket stays open.
     - `{"type": "typing", "conversation_id", "is_typing"}` tells the other member's sockets only
       (a `typing` frame with `user_id` and `side`); nothing is stored.
     - `{"type": "read", "conversation_id"}` marks the conversation read (chat.services.
@@ -151,12 +158,17 @@ def member_conversation(user: User, conversation_id: int) -> tuple[Conversation,
 
 
 def socket_message_send(user: User, content: dict) -> None:
+    """Send the frame's message as REST does, counted in the user's REST send bucket."""
     body = valid_frame(s.SocketMessageFrameSerializer, content)
     conversation, _ = member_conversation(user, body["conversation_id"])
     product, order = services.message_cards(conversation=conversation, product_id=body.get("product"),
                                             order_id=body.get("order"))
+    sends = ChatSendThrottle()
+    if not sends.allow_user(user.pk):
+        raise SendThrottled(details={"retry_after": math.ceil(sends.wait())})
     services.message_send(conversation=conversation, sender=user, draft=services.Draft(
-        content=body["content"], message_type=body["message_type"], product=product, order=order))
+        content=body["content"], message_type=body["message_type"], product=product, order=order,
+        metadata=s.sent_metadata(body)))
 
 
 def typing_announcement(user: User, content: dict) -> tuple[int | None, dict]:

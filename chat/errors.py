@@ -14,6 +14,7 @@ class ChatErrorCode(StrEnum):
     CUSTOMER_HAS_NO_ACCOUNT = "customer_has_no_account"
     LINK_EXPIRED = "link_expired"
     SHORTCODE_TAKEN = "shortcode_taken"
+    THROTTLED = "throttled"
 
 
 class NotAMember(ApplicationError):
@@ -22,6 +23,14 @@ class NotAMember(ApplicationError):
     status_code = status.HTTP_404_NOT_FOUND
     code = ChatErrorCode.NOT_FOUND
     message = "Not found."
+
+
+class SendThrottled(ApplicationError):
+    """The user's chat sends (REST and socket together, ChatSendThrottle) are spent for now."""
+
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    code = ChatErrorCode.THROTTLED
+    message = "You are sending messages too fast: wait a moment."
 
 
 class InvalidMessage(ApplicationError):

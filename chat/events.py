@@ -9,13 +9,24 @@ from django.core.serializers.json import DjangoJSONEncoder
 
 from accounts.models import User
 from chat.models import Conversation, Message
-from chat.serializers import ChatMessageFrameSerializer
+from chat.serializers import ChatMessageFrameSerializer, ConversationSerializer
+
+
+def plain_json(frame: dict) -> dict:
+    return json.loads(json.dumps(frame, cls=DjangoJSONEncoder))  # plain JSON types, for any channel layer
 
 
 def message_frame(message: Message) -> dict:
-    frame = {"type": "chat_message", "conversation_id": message.conversation_id, "sender_id": message.sender_id,
-             **ChatMessageFrameSerializer(message).data}
-    return json.loads(json.dumps(frame, cls=DjangoJSONEncoder))  # plain JSON types, for any channel layer
+    return plain_json({"type": "chat_message", "conversation_id": message.conversation_id,
+                       "sender_id": message.sender_id, **ChatMessageFrameSerializer(message).data})
+
+
+def conversation_frame(conversation: Conversation, *, member: User, action: str) -> dict:
+    """A new (`action: created`) or changed (`updated`) conversation as `member` sees it in the
+    REST body: their own unread count, and the customer card for the seller only. Needs the
+    conversation's seller, customer and product loaded."""
+    body = ConversationSerializer(conversation, context={"user": member}).data
+    return plain_json({"type": "conversation", "conversation_id": conversation.pk, "action": action, **body})
 
 
 def read_frame(conversation: Conversation, *, reader: User, side: str, up_to_sequence: int, read_at: datetime) -> dict:

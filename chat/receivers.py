@@ -3,9 +3,11 @@
 from django.dispatch import receiver
 
 from chat.models import Conversation
+from chat.services import UPDATED, conversation_announce
 from chat.tasks import post_order_updates as post_order_updates_task
 from customers.signals import customers_merging
 from orders.signals import order_status_changed
+from sellflow.transactions import after_commit
 
 
 @receiver(order_status_changed)
@@ -17,4 +19,7 @@ def tell_conversations_of_orders(sender: object, ids: list[int], **kwargs: objec
 @receiver(customers_merging)
 def move_conversations_of_merged_customer(sender: object, kept, other, **kwargs: object) -> None:
     # Inside the merge's transaction: the other customer is deleted right after.
-    Conversation.objects.filter(customer=other).update(customer=kept)
+    moved = list(Conversation.objects.filter(customer=other).values_list("pk", flat=True))
+    Conversation.objects.filter(pk__in=moved).update(customer=kept)
+    for conversation_id in moved:  # the seller's inbox shows the kept customer's card
+        after_commit(conversation_announce, conversation_id, UPDATED)

@@ -93,6 +93,11 @@ class MessageMetadataSerializer(serializers.Serializer):
                                                                       "reply suggestions: counted in the chat stats.")
 
 
+def sent_metadata(body: dict) -> dict | None:
+    """What a member's send keeps of its `metadata` (REST and socket alike): the AI suggestion flag, when set."""
+    return {"ai_suggestion": True} if body.get("metadata", {}).get("ai_suggestion") else None
+
+
 class MessageBodySerializer(serializers.Serializer):
     """A message as a member sends it: text, an image (multipart `attachment`), or a card."""
 
@@ -128,6 +133,7 @@ class SocketMessageFrameSerializer(SocketFrameSerializer):
     message_type = serializers.ChoiceField(choices=SENDABLE_TYPES, default=MessageType.TEXT)
     product = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False, allow_null=True)
     order = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False, allow_null=True)
+    metadata = MessageMetadataSerializer(required=False)
 
 
 class SocketTypingFrameSerializer(SocketFrameSerializer):

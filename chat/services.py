@@ -20,7 +20,7 @@ from chat.errors import (
     NotAMember,
     ShortcodeTaken,
 )
-from chat.events import message_frame, reaction_frame, read_frame
+from chat.events import conversation_frame, message_frame, reaction_frame, read_frame
 from chat.models import (
     MESSAGE_MAX_LENGTH,
     OPEN_STATUSES,
@@ -50,6 +50,7 @@ from sellflow.quotas import DAY, Charge
 from sellflow.transactions import after_commit
 
 SELLER, BUYER = "seller", "buyer"
+CREATED, UPDATED = "created", "updated"  # a `conversation` frame's action
 
 
 # --- who is who -----------------------------------------------------------------------------
@@ -117,7 +118,22 @@ def conversation_open(*, seller: User, customer: Customer, product: Product | No
             return existing, False
         conversation = Conversation.objects.create(seller=seller, customer=customer, buyer_id=customer.buyer_id,
                                                    product=product, source=source, subject=subject)
+        after_commit(conversation_announce, conversation.pk, CREATED)
     return conversation, True
+
+
+def conversation_announce(conversation_id: int, action: str) -> None:
+    """Each member's inbox gets the conversation as they see it in REST (a `conversation` frame:
+    their own unread count, the customer card for the seller). Called after commit, when it is
+    created or filed, and when a message changes its status; a message's other changes (preview,
+    last_message_at, unread counts) travel in its `chat_message` frame, and reading in `read`."""
+    conversation = (Conversation.objects.select_related("seller", "buyer", "customer", "product")
+                    .filter(pk=conversation_id).first())
+    if conversation is None:
+        return
+    for member in (conversation.seller, conversation.buyer):
+        if member is not None:
+            send_to_inboxes([member.pk], conversation_frame(conversation, member=member, action=action))
 
 
 # --- sending --------------------------------------------------------------------------------
@@ -214,14 +230,20 @@ def message_post(*, conversation: Conversation, sender_type: str, sender: User |
     preview and the other side's unread count move with it, all in one transaction. After commit
     the message goes to both members' inboxes (`chat_message`), and the other side is told through
     notify() when it is the first message they have not read. Also for the app's own messages
-    (system, assistant, a customer's message from a platform)."""
+    (system, assistant, a customer's message from a platform). Each frame leaves from its own
+    worker after its own commit: one sender's messages reach the sockets in sequence order, while
+    different senders' messages committed at the same instant may cross (clients place them by
+    `sequence`; tests/chat/test_concurrency.py)."""
     with transaction.atomic():
         locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
         if locked.status == ConversationStatus.ARCHIVED and sender_type in (SenderType.SELLER, SenderType.BUYER):
             raise ConversationArchived()
+        status_before = locked.status
         message = message_create(locked, sender_type=sender_type, sender=sender, draft=draft)
         first_unread = conversation_advance(locked, message)
         after_commit(send_to_inboxes, members_of(locked), message_frame(message))
+        if locked.status != status_before:  # the customer wrote again: the inbox shows it open
+            after_commit(conversation_announce, locked.pk, UPDATED)
         for recipient_id in first_unread:
             after_commit(notify_new_message, recipient_id, message.pk)
     for field in ("last_sequence", "last_message_at", "last_message_preview", "seller_unread", "buyer_unread",
@@ -336,12 +358,15 @@ CONVERSATION_EDITABLE = ("status", "subject", "labels")
 
 
 def conversation_update(*, conversation: Conversation, user: User, changes: dict) -> Conversation:
-    """The seller files a conversation: its status, subject and labels."""
+    """The seller files a conversation: its status, subject and labels. After commit both members'
+    inboxes get it again (`conversation`)."""
     if conversation_side(conversation, user) != SELLER:
         raise NotAMember()
     changes = {field: value for field, value in changes.items() if field in CONVERSATION_EDITABLE}
     if changes:
-        Conversation.objects.filter(pk=conversation.pk).update(**changes, updated_at=timezone.now())
+        with transaction.atomic():
+            Conversation.objects.filter(pk=conversation.pk).update(**changes, updated_at=timezone.now())
+            after_commit(conversation_announce, conversation.pk, UPDATED)
         conversation.refresh_from_db()
     return conversation
 

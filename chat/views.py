@@ -21,6 +21,7 @@ from chat.filters import ConversationFilter
 from chat.models import TEMPLATE_PLACEHOLDERS, Conversation, ConversationStatus, ReplyTemplate
 from chat.paylinks import payment_link_order
 from chat.serializers import ConversationOrderResultSerializer, ConversationOrderSerializer
+from customers.models import Customer
 from orders.models import Order
 from orders.selectors import orders_of
 from orders.serializers import OrderSerializer, PaymentProcessSerializer, ProcessPaymentSerializer
@@ -59,9 +60,8 @@ def draft_from(request, data: dict, conversation: Conversation) -> services.Draf
     attachment = None
     if data.get("attachment") is not None:
         attachment = services.message_image_prepare(uploader=Uploader.of(request), upload=data["attachment"])
-    metadata = {"ai_suggestion": True} if data.get("metadata", {}).get("ai_suggestion") else None
     return services.Draft(content=data["content"], message_type=data["message_type"], attachment=attachment,
-                          product=product, order=order, metadata=metadata)
+                          product=product, order=order, metadata=s.sent_metadata(data))
 
 
 SEND_ERRORS = error_responses(
@@ -90,7 +90,8 @@ SEND_DESCRIPTION = (
                     "customers, or a new one) and may name one of their products (buyer accounts are refused, 403). "
                     "Without a customer, the body names the `product` asked about (one on sale, not your own): its "
                     "seller is the other member and the source is `website`. An open conversation of the same "
-                    "customer about the same product (and source) is answered (200) instead of a second one.",
+                    "customer about the same product (and source) is answered (200) instead of a second one. A new one "
+                    "reaches both members' chat sockets as a `conversation` frame.",
         responses={201: s.ConversationSerializer,
                    200: OpenApiResponse(s.ConversationSerializer, description="The open conversation found again."),
                    **error_responses(400, 403, 404, s400="Invalid body, or neither a customer email or phone nor "
@@ -133,6 +134,24 @@ class ConversationListCreateView(MemberConversationsMixin, generics.ListCreateAP
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
+@extend_schema_view(get=extend_schema(
+    tags=TAGS, summary="A customer's conversations with me",
+    description="Every conversation with one of your customers, archived ones included (`?status=` and the "
+                "other filters of `GET /api/chat/conversations/` narrow it), unread first then the latest message "
+                "first, in that list's body. Sellers only; another seller's customer is 404."))
+class CustomerConversationListView(MemberConversationsMixin, generics.ListAPIView):
+    serializer_class = s.ConversationSerializer
+    permission_classes = [IsSeller]
+    filter_backends = [FilterBackend]
+    filterset_class = ConversationFilter
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Conversation.objects.none()
+        customer = get_object_or_404(Customer.objects.filter(seller=self.request.user), pk=self.kwargs["pk"])
+        return self.own_conversations().filter(seller=self.request.user, customer=customer)
+
+
 class ConversationDetailView(MemberConversationsMixin, APIView):
     @extend_schema(tags=TAGS, summary="One conversation", responses={200: s.ConversationSerializer,
                                                                      **error_responses(404)})
@@ -141,7 +160,8 @@ class ConversationDetailView(MemberConversationsMixin, APIView):
 
     @extend_schema(tags=TAGS, summary="File a conversation (status, subject, labels)",
                    request=s.ConversationUpdateSerializer,
-                   description="The seller's: a buyer is refused (403).",
+                   description="The seller's: a buyer is refused (403). Both members' chat sockets get the "
+                               "conversation as a `conversation` frame.",
                    responses={200: s.ConversationSerializer, **error_responses(400, 403, 404)})
     def patch(self, request, pk):
         conversation = self.own_conversation(pk)
@@ -159,7 +179,8 @@ def seller_only(request, conversation: Conversation) -> None:
 
 class ConversationArchiveView(MemberConversationsMixin, APIView):
     @extend_schema(tags=TAGS, summary="Archive a conversation", request=None,
-                   description="The seller's: a buyer is refused (403). Unarchive by PATCHing another status.",
+                   description="The seller's: a buyer is refused (403). Unarchive by PATCHing another status. Both "
+                               "members' chat sockets get a `conversation` frame.",
                    responses={200: s.ConversationSerializer, **error_responses(403, 404)})
     def post(self, request, pk):
         conversation = self.own_conversation(pk)

@@ -1,6 +1,6 @@
 """The seller's customers: the list (search, filters, tags), create-or-find, edits, merges and each
-customer's orders with the seller. A customer's conversations come with the chat app (issue 17),
-which will add `GET /api/customers/{id}/conversations/` beside the orders."""
+customer's orders with the seller. A customer's conversations, `GET /api/customers/{id}/conversations/`,
+are the chat app's (chat/customer_urls.py): the chat sits above customers."""
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view

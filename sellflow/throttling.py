@@ -120,9 +120,14 @@ class CountingThrottle(_SettingsRateMixin, SimpleRateThrottle):
     def allow_request(self, request, view):
         if self.rate is None or request.method == "OPTIONS":
             return True
-        self.key = self.get_cache_key(request, view)
-        if self.key is None:
+        key = self.get_cache_key(request, view)
+        if key is None:
             return True
+        return self.take(key)
+
+    def take(self, key: str) -> bool:
+        """Take one attempt of the bucket `key`; False (and given back) when it is spent."""
+        self.key = key
         used = count_use(self.key, seconds=self.duration)
         if used == 1:  # the window's first attempt, or its count given back to nothing: keep the first start
             self.cache.add(f"{self.key}:since", self.timer(), self.duration)
@@ -355,16 +360,27 @@ class SocialConnectThrottle(_ScopedUserThrottle):
     scope = "social_connect"
 
 
-class ChatSendThrottle(_ScopedUserThrottle):
-    """Chat messages sent over REST: each one is stored, fanned out and may notify. Reading the
-    same view's messages is not counted."""
+class ChatSendThrottle(CountingThrottle):
+    """Chat messages a user sends: each one is stored, fanned out and may notify. One bucket per
+    user for REST (this view throttle) and the chat socket (allow_user) alike, each message taken
+    atomically before it is stored. Reading the same views' messages is not counted."""
 
     scope = "chat_send"
 
-    def allow_request(self, request, view):
-        if request.method in SAFE_METHODS:
+    def get_cache_key(self, request, view):
+        if request.method in SAFE_METHODS or not (request.user and request.user.is_authenticated):
+            return None
+        return self.user_key(request.user.pk)
+
+    def user_key(self, user_id: int) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": user_id}
+
+    def allow_user(self, user_id: int) -> bool:
+        """The chat socket's way in: take one of the user's slots. When False, wait() says for how
+        many seconds the bucket stays spent."""
+        if self.rate is None:
             return True
-        return super().allow_request(request, view)
+        return self.take(self.user_key(user_id))
 
 
 def with_default_throttles(*extra) -> list:

@@ -34,6 +34,7 @@ urlpatterns = [
     path("api/orders/", include("orders.urls")),
     path("api/ai/", include("ai.urls")),
     path("api/customers/", include("customers.urls")),
+    path("api/customers/", include("chat.customer_urls")),
     path("api/social/", include("social.urls")),
     path("api/chat/", include("chat.urls")),
     path("api/webhooks/payment/", PaymentWebhookView.as_view(), name="payment-webhook"),

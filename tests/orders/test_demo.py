@@ -10,11 +10,12 @@ def test_the_demo_has_orders_in_several_states_and_a_cart(api_client):
     call_command("seed_demo")
     call_command("seed_demo")  # idempotent
 
-    assert sorted(Order.objects.values_list("status", "payment_method")) == [
-        ("pending", "cash_on_delivery"), ("shipped", "card")]
+    assert sorted(Order.objects.values_list("status", "payment_method", "source")) == [
+        ("pending", "card", "chat"),  # built in a conversation by the chat's demo, waiting for its payment link
+        ("pending", "cash_on_delivery", "whatsapp"), ("shipped", "card", "instagram")]
     assert CartItem.objects.count() == 1
     login = api_client.post("/api/auth/login/", {"email": "buyer@demo.sellflow.africa",
                                                  "password": "SellFlow-demo-2026"}, format="json").json()
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {login['access']}")
-    assert len(api_client.get("/api/orders/orders/").json()) == 2
+    assert len(api_client.get("/api/orders/orders/").json()) == 3
     assert api_client.get("/api/orders/cart/").json()["item_count"] == 1

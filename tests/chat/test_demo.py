@@ -1,0 +1,58 @@
+"""`seed_demo` fills the demo seller's inbox once: the demo buyer's questions about a product, an
+order built in a conversation with its cards and payment link, and an Instagram customer without an
+account."""
+
+import pytest
+from django.core.management import call_command
+
+from accounts.demo import demo_buyer, demo_seller
+from chat.models import Conversation, Message
+from orders.models import Order
+from tests.conftest import authenticated_client
+
+pytestmark = pytest.mark.django_db
+
+
+def inbox_rows() -> list[tuple]:
+    return sorted(Message.objects.values_list("conversation__source", "conversation__subject", "sequence",
+                                              "sender_type", "message_type", "content", "product_id", "order_id"))
+
+
+def test_the_demo_inbox_is_seeded_once():
+    call_command("seed_demo")
+    rows, conversations = inbox_rows(), sorted(Conversation.objects.values_list("pk", "last_sequence"))
+    call_command("seed_demo")  # idempotent
+
+    assert inbox_rows() == rows
+    assert sorted(Conversation.objects.values_list("pk", "last_sequence")) == conversations
+    assert Order.objects.filter(source="chat").count() == 1
+
+
+def test_the_demo_seller_sees_the_three_conversations_and_the_buyer_their_two():
+    call_command("seed_demo")
+    seller, buyer = demo_seller(), demo_buyer()
+
+    inbox = authenticated_client(seller).get("/api/chat/conversations/").json()
+    assert sorted((row["source"], row["buyer"]) for row in inbox) == [
+        ("instagram", None), ("website", buyer.pk), ("website", buyer.pk)]
+    assert {row["seller_unread"] for row in inbox if row["source"] == "instagram"} == {1}
+    asked, ordered = sorted((row for row in inbox if row["source"] == "website"), key=lambda row: row["id"])
+    assert asked["unread_count"] == 1 and asked["product"] is not None
+    sides = {m["sender_type"] for m in authenticated_client(buyer).get(
+        f"/api/chat/conversations/{asked['id']}/messages/").json()}
+    assert sides == {"buyer", "seller"}
+
+    messages = authenticated_client(buyer).get(f"/api/chat/conversations/{ordered['id']}/messages/").json()
+    assert [m["message_type"] for m in messages] == ["text", "product", "text", "order", "payment_link"]
+    order = Order.objects.get(source="chat")
+    assert (order.buyer, order.seller, order.status) == (buyer, seller, "pending")
+    assert messages[3]["order"]["id"] == messages[4]["order"]["id"] == order.pk
+    link = messages[4]["metadata"]["url"]
+    opened = authenticated_client(buyer).get(link[link.index("/api/"):])
+    assert opened.status_code == 200 and opened.json()["payable"] is True
+
+    assert len(authenticated_client(buyer).get("/api/chat/conversations/").json()) == 2
+    instagram = Conversation.objects.get(source="instagram")
+    assert (instagram.buyer, instagram.customer.buyer) == (None, None)
+    assert list(instagram.messages.order_by("sequence").values_list("sender_type", flat=True)) == [
+        "customer", "seller", "customer"]
