@@ -10,6 +10,7 @@ from rest_framework import serializers
 from accounts.models import User
 from chat import selectors, services
 from chat import serializers as s
+from chat.assistant import assistant_ask
 from chat.errors import NotAMember
 from chat.events import message_frame, sync_frame, typing_frame
 from chat.models import Conversation
@@ -26,8 +27,10 @@ class ChatConsumer(SessionConsumer):
     """`/ws/chat/?token=...`: every chat socket of a user is in their inbox group (chat.realtime)
     and relays its frames: `chat_message` (the API document's `type`, `conversation_id`,
     `content`, `sender_id`, with the message as REST lists it), `read`, `reaction`, `typing`,
-    `conversation`. The client sends JSON frames, each about one of its conversations (checked on
-    every frame; anyone else's, or an unknown one, gets `error` `not_found` and changes nothing):
+    `conversation`, and `assistant_delta` (`conversation_id`, `reply_to`: the question's message id,
+    `delta`: the next piece of the assistant's answer, before its `chat_message`). The client sends
+    JSON frames, each about one of its conversations (checked on every frame; anyone else's, or an
+    unknown one, gets `error` `not_found` and changes nothing):
 
     - `{"type": "chat_message", "conversation_id", "content", "message_type"?, "product"?,
       "order"?}` sends a message through chat.services.message_send, as REST does: it comes back
@@ -155,8 +158,11 @@ def socket_message_send(user: User, content: dict) -> None:
     conversation, _ = member_conversation(user, body["conversation_id"])
     product, order = services.message_cards(conversation=conversation, product_id=body.get("product"),
                                             order_id=body.get("order"))
-    services.message_send(conversation=conversation, sender=user, draft=services.Draft(
-        content=body["content"], message_type=body["message_type"], product=product, order=order))
+    draft = services.Draft(content=body["content"], message_type=body["message_type"], product=product, order=order)
+    if conversation.is_assistant:  # the answer follows as assistant_delta frames, then its chat_message
+        assistant_ask(conversation=conversation, seller=user, draft=draft)
+    else:
+        services.message_send(conversation=conversation, sender=user, draft=draft)
 
 
 def typing_announcement(user: User, content: dict) -> tuple[int | None, dict]:
