@@ -11,7 +11,7 @@ from typing import Any
 import jsonschema
 
 from accounts.models import User
-from ai.providers import BoundTool
+from ai.providers.base import BoundTool
 
 PERIODS = ["today", "yesterday", "this_week", "last_week", "this_month", "last_month", "last_7_days",
            "last_30_days", "this_year"]
@@ -51,7 +51,8 @@ TOOL_SPECS = [
                                                                          "low-stock threshold."}})),
     ToolSpec("sales_summary", "The seller's orders and revenue for a period (days in the seller's time zone): "
              "orders placed, revenue of confirmed orders, items sold, best sellers.",
-             _object({"period": {"type": "string", "enum": PERIODS}}, ("period",))),
+             _object({"period": {"type": "string", "enum": PERIODS,
+                                 "description": f"Default: {DEFAULT_PERIOD}."}})),
     ToolSpec("orders_awaiting_action", "The seller's orders waiting for them: cash-on-delivery orders to confirm "
              "and paid orders to ship.", _object({})),
     ToolSpec("draft_post", "Draft a social media post about one of the seller's products (kept as a draft for "

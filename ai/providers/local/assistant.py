@@ -9,7 +9,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ai.assistant import DEFAULT_PERIOD
 from ai.providers.base import AssistantRequest
 from ai.providers.local import lexicon
 
@@ -191,7 +190,9 @@ def product_arguments(question: str) -> dict:
 
 
 def period_arguments(question: str) -> dict:
-    return {"period": next((name for name, pattern in PERIODS if pattern.search(question)), DEFAULT_PERIOD)}
+    """The period named in the question; none named, the tool's own default (the last 30 days)."""
+    period = next((name for name, pattern in PERIODS if pattern.search(question)), None)
+    return {"period": period} if period else {}
 
 
 def post_arguments(question: str) -> dict:
