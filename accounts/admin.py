@@ -73,7 +73,7 @@ class UserAdmin(DjangoUserAdmin):
                                  "timezone")}),
         ("State", {"fields": ("is_verified", "onboarding_completed", "onboarding_step")}),
         ("Preferences", {"fields": ("theme", "ai_description_enabled", "ai_hashtags_enabled",
-                                    "ai_replies_enabled")}),
+                                    "ai_replies_enabled", "ai_assistant_enabled")}),
         ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )

@@ -103,6 +103,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     ai_description_enabled = models.BooleanField(default=True)
     ai_hashtags_enabled = models.BooleanField(default=True)
     ai_replies_enabled = models.BooleanField(default=True)
+    ai_assistant_enabled = models.BooleanField(default=True)
 
     google_id = models.CharField(max_length=255, unique=True, null=True, blank=True, editable=False)
 

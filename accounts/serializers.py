@@ -81,7 +81,8 @@ class UserSerializer(serializers.ModelSerializer):
             "id", "email", "first_name", "last_name", "phone", "whatsapp_number", "account_type",
             "is_verified", "onboarding_completed", "onboarding_step", "avatar", "bio", "company_name",
             "business_type", "country", "city", "currency", "timezone", "theme", "dark_mode",
-            "ai_description_enabled", "ai_hashtags_enabled", "ai_replies_enabled", "shipping_fee",
+            "ai_description_enabled", "ai_hashtags_enabled", "ai_replies_enabled", "ai_assistant_enabled",
+            "shipping_fee",
             "free_shipping_threshold", "date_joined", "metrics",
         ]
         read_only_fields = fields
@@ -213,6 +214,7 @@ class ProfileUpdateSerializer(serializers.Serializer):
     ai_description_enabled = serializers.BooleanField(required=False)
     ai_hashtags_enabled = serializers.BooleanField(required=False)
     ai_replies_enabled = serializers.BooleanField(required=False)
+    ai_assistant_enabled = serializers.BooleanField(required=False, help_text="The seller's AI assistant in chat.")
     shipping_fee = serializers.DecimalField(
         max_digits=12, decimal_places=2, min_value=Decimal("0"), max_value=MAX_PRICE, required=False,
         help_text="Sellers: the delivery fee added to each order.",

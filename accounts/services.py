@@ -318,7 +318,7 @@ PROFILE_FIELDS = frozenset(
     {
         "first_name", "last_name", "phone", "whatsapp_number", "bio", "company_name", "business_type",
         "country", "city", "currency", "timezone", "theme", "account_type",
-        "ai_description_enabled", "ai_hashtags_enabled", "ai_replies_enabled",
+        "ai_description_enabled", "ai_hashtags_enabled", "ai_replies_enabled", "ai_assistant_enabled",
         "shipping_fee", "free_shipping_threshold",
     }
 )

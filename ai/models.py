@@ -11,6 +11,7 @@ class Feature(models.TextChoices):
     SOCIAL_POST = "social_post", "Social post"
     REPLY_SUGGESTIONS = "reply_suggestions", "Reply suggestions"
     SEARCH = "search", "Search"
+    ASSISTANT = "assistant", "Seller assistant"
 
 
 class AIUsage(models.Model):

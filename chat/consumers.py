@@ -11,6 +11,7 @@ from rest_framework import serializers
 from accounts.models import User
 from chat import selectors, services
 from chat import serializers as s
+from chat.assistant import assistant_ask
 from chat.errors import NotAMember, SendThrottled
 from chat.events import message_frame, sync_frame, typing_frame
 from chat.models import Conversation
@@ -30,9 +31,11 @@ class ChatConsumer(SessionConsumer):
     `content`, `sender_id`, with the message as REST lists it), `read`, `reaction`, `typing`,
     `conversation` (one created or filed, or reopened by a message, as the user's REST body shows
     it, with `conversation_id` and `action` `created` or `updated`; a message's other changes to
-    the inbox row, its preview, time and unread count, follow from its `chat_message`). The client
-    sends JSON frames, each about one of its conversations (checked on every frame; anyone else's,
-    or an unknown one, gets `error` `not_found` and changes nothing):
+    the inbox row, its preview, time and unread count, follow from its `chat_message`), and
+    `assistant_delta` (`conversation_id`, `reply_to`: the question's message id, `delta`: the next
+    piece of the assistant's answer, before its `chat_message`). The client sends JSON frames, each
+    about one of its conversations (checked on every frame; anyone else's, or an unknown one, gets
+    `error` `not_found` and changes nothing):
 
     - `{"type": "chat_message", "conversation_id", "content", "message_type"?, "product"?,
       "order"?, "metadata"?}` sends a message through chat.services.message_send, as REST does: it
@@ -166,9 +169,12 @@ def socket_message_send(user: User, content: dict) -> None:
     sends = ChatSendThrottle()
     if not sends.allow_user(user.pk):
         raise SendThrottled(details={"retry_after": math.ceil(sends.wait())})
-    services.message_send(conversation=conversation, sender=user, draft=services.Draft(
-        content=body["content"], message_type=body["message_type"], product=product, order=order,
-        metadata=s.sent_metadata(body)))
+    draft = services.Draft(content=body["content"], message_type=body["message_type"], product=product, order=order,
+                           metadata=s.sent_metadata(body))
+    if conversation.is_assistant:  # the answer follows as assistant_delta frames, then its chat_message
+        assistant_ask(conversation=conversation, seller=user, draft=draft)
+    else:
+        services.message_send(conversation=conversation, sender=user, draft=draft)
 
 
 def typing_announcement(user: User, content: dict) -> tuple[int | None, dict]:

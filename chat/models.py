@@ -7,6 +7,7 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 
 from sellflow.platforms import Platform
 
@@ -35,7 +36,9 @@ class Conversation(models.Model):
     seller = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="seller_conversations")
     # RESTRICT: a customer merged into another hands its conversations over first (customers_merging),
     # and deleting one with a history is refused rather than losing it; deleting the seller deletes both.
-    customer = models.ForeignKey("customers.Customer", on_delete=models.RESTRICT, related_name="conversations")
+    # None only in the seller's sessions with their assistant (source `assistant`).
+    customer = models.ForeignKey("customers.Customer", on_delete=models.RESTRICT, null=True, blank=True,
+                                 related_name="conversations")
     # The customer's buyer account, when they have one: the other member of the conversation.
     buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                               related_name="buyer_conversations")
@@ -62,9 +65,19 @@ class Conversation(models.Model):
             models.Index(fields=["seller", "seller_unread", "-last_message_at"], name="chat_seller_inbox"),
             models.Index(fields=["buyer", "-last_message_at"], name="chat_buyer_inbox"),
         ]
+        constraints = [
+            # A customer's conversation has its customer; the seller's assistant session has none.
+            models.CheckConstraint(condition=Q(source=Platform.ASSISTANT, customer__isnull=True, buyer__isnull=True)
+                                   | (~Q(source=Platform.ASSISTANT) & Q(customer__isnull=False)),
+                                   name="chat_customer_unless_assistant"),
+        ]
 
     def __str__(self) -> str:
         return self.subject or f"conversation {self.pk}"
+
+    @property
+    def is_assistant(self) -> bool:
+        return self.source == Platform.ASSISTANT
 
 
 class SenderType(models.TextChoices):

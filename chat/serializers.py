@@ -160,7 +160,7 @@ class ConversationSerializer(serializers.ModelSerializer):
     @extend_schema_field(CustomerCardSerializer(allow_null=True))
     def get_customer(self, conversation: Conversation) -> dict | None:
         user = self.context.get("user")
-        if user is None or conversation.seller_id != user.pk:
+        if user is None or conversation.seller_id != user.pk or conversation.customer is None:
             return None
         return CustomerCardSerializer(conversation.customer).data
 
@@ -345,6 +345,11 @@ class StatsAISuggestionsSerializer(StatsFeedbackSerializer):
     used = serializers.IntegerField(help_text="Your messages sent with `metadata.ai_suggestion: true`.")
 
 
+class StatsAssistantSerializer(StatsFeedbackSerializer):
+    sessions = serializers.IntegerField(help_text="Sessions with your assistant started in the period.")
+    answers = serializers.IntegerField(help_text="The assistant's answers in the period.")
+
+
 class ChatStatsSerializer(serializers.Serializer):
     period = serializers.DictField(child=serializers.DateField(), help_text="`from` and `to`, the days counted.")
     conversations = StatsConversationsSerializer(help_text="Conversations started in the period.")
@@ -358,3 +363,30 @@ class ChatStatsSerializer(serializers.Serializer):
     response_rate = serializers.FloatField(allow_null=True, help_text="Replied / with inbound, in percent.")
     ai_suggestions = StatsAISuggestionsSerializer(help_text="AI suggestions used, and the feedback they got.")
     feedback = StatsFeedbackSerializer(help_text="`helpful`/`not_helpful` reactions given in the period.")
+    assistant = StatsAssistantSerializer(help_text="Your assistant: sessions, answers and the feedback they got.")
+
+
+# --- the seller's assistant ---------------------------------------------------------------------
+
+ASSISTANT_LANGUAGES = [("en", "English"), ("fr", "French")]
+
+
+class TranslatedTextSerializer(serializers.Serializer):
+    en = serializers.CharField()
+    fr = serializers.CharField()
+
+
+class StarterTemplateSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = TranslatedTextSerializer(source="titles")
+    prompt = TranslatedTextSerializer(source="prompts", help_text="What is asked when the template starts a session.")
+
+
+class StarterTemplateStartSerializer(serializers.Serializer):
+    language = serializers.ChoiceField(choices=ASSISTANT_LANGUAGES, default="en",
+                                       help_text="The language of the prompt sent.")
+
+
+class AssistantSessionSerializer(serializers.Serializer):
+    conversation = ConversationSerializer()
+    messages = ChatMessageSerializer(many=True, help_text="Your question, then the assistant's answer.")

@@ -429,6 +429,9 @@ def conversation_order(*, conversation: Conversation, seller: User, lines: list[
     customer's buyer account; a customer without one is refused (CustomerHasNoAccount, 409)."""
     if conversation_side(conversation, seller) != SELLER:
         raise NotAMember()
+    if conversation.customer is None:
+        raise InvalidConversation("An assistant session has no customer to order for.",
+                                  details={"conversation": [conversation.pk]})
     buyer = conversation.customer.buyer if conversation.customer.buyer_id else conversation.buyer
     if buyer is None:
         raise CustomerHasNoAccount(details={"customer": conversation.customer_id})
@@ -533,6 +536,9 @@ def template_send(*, template: ReplyTemplate, conversation: Conversation, sender
     transaction (a conditional UPDATE, right under any number of parallel sends)."""
     if template.seller_id != sender.pk or conversation.seller_id != sender.pk:
         raise NotAMember()
+    if conversation.customer is None:
+        raise InvalidConversation("Reply templates are for customers, not for the assistant.",
+                                  details={"conversation": [conversation.pk]})
     content = template_render(template.body, template_values(conversation))
     with transaction.atomic():
         message = message_send(conversation=conversation, sender=sender,

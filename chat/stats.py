@@ -30,12 +30,12 @@ def period_bounds(seller: User, first: date, last: date) -> tuple[datetime, date
 def chat_stats(*, seller: User, start: datetime, end: datetime) -> dict:
     """Conversations started in [start, end) by status and source and how fast they were answered;
     messages, AI suggestions used and feedback given in [start, end)."""
-    return {
-        "conversations": conversation_figures(seller, start, end),
-        "messages": message_figures(seller, start, end),
-        **response_figures(seller, start, end),
-        **feedback_figures(seller, start, end),
-    }
+    conversations, messages = conversation_figures(seller, start, end), message_figures(seller, start, end)
+    figures = {"conversations": conversations, "messages": messages, **response_figures(seller, start, end),
+               **feedback_figures(seller, start, end)}
+    figures["assistant"] = {"sessions": conversations["by_source"].get(Platform.ASSISTANT, 0),
+                            "answers": messages["by_side"]["assistant"], **figures.pop("assistant_feedback")}
+    return figures
 
 
 def conversation_figures(seller: User, start: datetime, end: datetime) -> dict:
@@ -102,11 +102,15 @@ def feedback_figures(seller: User, start: datetime, end: datetime) -> dict:
         suggestion_helpful=Count("pk", filter=Q(reaction=Feedback.HELPFUL, message__metadata__ai_suggestion=True)),
         suggestion_not_helpful=Count("pk", filter=Q(reaction=Feedback.NOT_HELPFUL,
                                                     message__metadata__ai_suggestion=True)),
+        assistant_helpful=Count("pk", filter=Q(reaction=Feedback.HELPFUL, message__sender_type=SenderType.ASSISTANT)),
+        assistant_not_helpful=Count("pk", filter=Q(reaction=Feedback.NOT_HELPFUL,
+                                                   message__sender_type=SenderType.ASSISTANT)),
     )
     return {
         "ai_suggestions": {"used": used, "helpful": counts["suggestion_helpful"],
                            "not_helpful": counts["suggestion_not_helpful"]},
         "feedback": {"helpful": counts["helpful"], "not_helpful": counts["not_helpful"]},
+        "assistant_feedback": {"helpful": counts["assistant_helpful"], "not_helpful": counts["assistant_not_helpful"]},
     }
 
 

@@ -21,4 +21,7 @@ urlpatterns = [
     path("templates/<id:pk>/", views.ReplyTemplateDetailView.as_view(), name="template"),
     path("templates/<id:pk>/send/", views.ReplyTemplateSendView.as_view(), name="template-send"),
     path("stats/", views.ChatStatsView.as_view(), name="stats"),
+    path("assistant/templates/", views.AssistantTemplatesView.as_view(), name="assistant-templates"),
+    path("assistant/templates/<id:pk>/start/", views.AssistantTemplateStartView.as_view(),
+         name="assistant-template-start"),
 ]

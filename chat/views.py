@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from ai import serializers as ai_serializers
 from ai.services import replies
-from chat import selectors, services, stats
+from chat import assistant, selectors, services, stats
 from chat import serializers as s
 from chat.errors import InvalidConversation, PaymentLinkNotFound
 from chat.filters import ConversationFilter
@@ -33,6 +33,7 @@ from sellflow.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from sellflow.images import Uploader
 from sellflow.parsers import JSONParser
 from sellflow.permissions import IsSeller
+from sellflow.platforms import Platform
 from sellflow.schema import error_responses
 from sellflow.throttling import UPLOAD_THROTTLES, AIGenerateThrottle, ChatSendThrottle, with_default_throttles
 
@@ -65,9 +66,11 @@ def draft_from(request, data: dict, conversation: Conversation) -> services.Draf
 
 
 SEND_ERRORS = error_responses(
-    400, 404, 409, 413, 429,
+    400, 403, 404, 409, 413, 429, 502,
+    s403="The assistant is switched off in your profile (`ai_disabled`).",
+    s502="The AI provider failed to answer the assistant's question (`provider_error`); your message is kept.",
     s400="Invalid body: empty text, too long, a card without (or with a foreign) product or order, a type members "
-         "cannot send (`invalid`), or an unreadable image (`invalid_image`).",
+         "cannot send, anything but text to the assistant (`invalid`), or an unreadable image (`invalid_image`).",
     s404="No such conversation of yours.",
     s409="The conversation is archived (`conversation_closed`), or the Idempotency-Key is in use "
          "(`request_in_progress`, `idempotency_key_reused`).",
@@ -77,7 +80,11 @@ SEND_DESCRIPTION = (
     "Sends a message as the conversation's seller or buyer. JSON, or multipart with an image `attachment`. It gets "
     "the conversation's next `sequence`; both members' chat sockets receive it as a `chat_message` frame after "
     "commit, and the other side is notified once while the conversation stays unread. The README's path "
-    "`POST /api/chat/conversations/{id}/messages/` takes the same body without `conversation`.")
+    "`POST /api/chat/conversations/{id}/messages/` takes the same body without `conversation`. In a session with "
+    "your assistant (`source: assistant`), the answer is written before this responds (the AI app's "
+    "`ai_assistant_enabled` switch, quota and usage apply: 403 `ai_disabled`, 429 `quota_exceeded`, 502 "
+    "`provider_error`); your sockets get it as `assistant_delta` frames, then its `chat_message`, and the "
+    "messages list has it after yours.")
 
 
 @extend_schema_view(
@@ -115,6 +122,13 @@ class ConversationListCreateView(MemberConversationsMixin, generics.ListCreateAP
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
         product_id = data.pop("product", None)
+        if data["source"] == Platform.ASSISTANT:
+            if not request.user.is_seller:
+                raise PermissionDenied("Only seller accounts have an assistant.")
+            conversation = assistant.assistant_session_start(seller=request.user, subject=data["subject"])
+            return Response(s.ConversationSerializer(self.own_conversation(conversation.pk),
+                                                     context=self.get_serializer_context()).data,
+                            status=status.HTTP_201_CREATED)
         if data["customer_email"] or data["customer_phone"]:
             if not request.user.is_seller:
                 raise PermissionDenied("Only seller accounts can write to a customer.")
@@ -234,7 +248,10 @@ class MessageSendMixin(MemberConversationsMixin):
 
     def send(self, request, conversation: Conversation, data: dict) -> Response:
         draft = draft_from(request, data, conversation)
-        message = services.message_send(conversation=conversation, sender=request.user, draft=draft)
+        if conversation.is_assistant:
+            message, _ = assistant.assistant_ask(conversation=conversation, seller=request.user, draft=draft)
+        else:
+            message = services.message_send(conversation=conversation, sender=request.user, draft=draft)
         message = selectors.conversation_messages(conversation).get(pk=message.pk)
         return Response(s.ChatMessageSerializer(message, context={"request": request}).data,
                         status=status.HTTP_201_CREATED)
@@ -512,3 +529,48 @@ class ChatStatsView(APIView):
         start, end = stats.period_bounds(request.user, first, last)
         figures = stats.chat_stats(seller=request.user, start=start, end=end)
         return Response({"period": {"from": first.isoformat(), "to": last.isoformat()}, **figures})
+
+
+# --- the seller's assistant ---------------------------------------------------------------------
+
+class AssistantTemplatesView(APIView):
+    permission_classes = [IsSeller]
+
+    @extend_schema(tags=TAGS, summary="The assistant's starter templates",
+                   description="A fixed list, each with its title and prompt in English and French. Sellers only.",
+                   responses={200: s.StarterTemplateSerializer(many=True), **error_responses(403)})
+    def get(self, request):
+        return Response(s.StarterTemplateSerializer(assistant.STARTER_TEMPLATES, many=True).data)
+
+
+class AssistantTemplateStartView(MemberConversationsMixin, APIView):
+    permission_classes = [IsSeller]
+    throttle_classes = with_default_throttles(AIGenerateThrottle)
+
+    @extend_schema(tags=TAGS, summary="Start a session with the assistant from a template",
+                   request=s.StarterTemplateStartSerializer,
+                   description="Opens a new conversation with your assistant (`source: assistant`) and asks the "
+                               "template's prompt in `language`: the AI app's `ai_assistant_enabled` switch, quota "
+                               "and usage apply. The answer also reaches your chat sockets (`assistant_delta`, then "
+                               "`chat_message`).",
+                   responses={201: s.AssistantSessionSerializer, **error_responses(
+                       400, 403, 404, 429, 502,
+                       s403="Not a seller, or the assistant is switched off (`ai_disabled`).",
+                       s404="No such template.",
+                       s429="Too many requests (`throttled`) or the AI quota is spent (`quota_exceeded`).",
+                       s502="The AI provider failed (`provider_error`).")})
+    def post(self, request, pk):
+        template = assistant.starter_template(pk)
+        if template is None:
+            raise Http404
+        body = s.StarterTemplateStartSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        conversation, question, answer = assistant.assistant_template_start(
+            seller=request.user, template=template, language=body.validated_data["language"])
+        messages = selectors.conversation_messages(conversation).filter(pk__in=[question.pk, answer.pk]).order_by(
+            "sequence")
+        return Response({"conversation": s.ConversationSerializer(self.own_conversation(conversation.pk),
+                                                                  context={"user": request.user}).data,
+                         "messages": s.ChatMessageSerializer(messages, many=True,
+                                                             context={"request": request}).data},
+                        status=status.HTTP_201_CREATED)

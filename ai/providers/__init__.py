@@ -2,10 +2,18 @@
 
 from django.conf import settings
 
-from ai.providers.base import Generation, LanguageUnsupported, Prompt, Provider, ProviderFailure
+from ai.providers.base import (
+    AssistantRequest,
+    BoundTool,
+    Generation,
+    LanguageUnsupported,
+    Prompt,
+    Provider,
+    ProviderFailure,
+)
 
-__all__ = ["Generation", "LanguageUnsupported", "Prompt", "Provider", "ProviderFailure", "get_provider",
-           "provider_name"]
+__all__ = ["AssistantRequest", "BoundTool", "Generation", "LanguageUnsupported", "Prompt", "Provider",
+           "ProviderFailure", "get_provider", "provider_name"]
 
 
 def provider_name() -> str:

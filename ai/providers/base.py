@@ -10,6 +10,7 @@ cost (tokens and latency) so the caller can record usage.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,6 +47,33 @@ class Generation:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     latency_ms: int = 0
+    confidence: float | None = None  # the assistant's, when the provider can tell
+    tools_used: tuple[str, ...] = ()  # the assistant's tool calls, by name, in order
+
+
+@dataclass(frozen=True)
+class BoundTool:
+    """One of the assistant's tools, already bound to the seller whose session asks: `run` takes
+    only the model's arguments (checked against `parameters`) and returns a JSON-able result."""
+
+    name: str
+    description: str
+    parameters: dict[str, Any]
+    run: Callable[[dict[str, Any]], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class AssistantRequest:
+    """A seller's question to the assistant: the session's earlier turns
+    ({"role": "seller"|"assistant", "text": ...}, oldest first), the question, the tools it may
+    call, and `on_delta(text)` for each piece of a streamed answer (None: no streaming)."""
+
+    question: str
+    history: list[dict[str, str]] = field(default_factory=list)
+    tools: list[BoundTool] = field(default_factory=list)
+    language: str = "auto"
+    shop: str = ""
+    on_delta: Callable[[str], None] | None = None
 
 
 class Provider(ABC):
@@ -58,3 +86,7 @@ class Provider(ABC):
     @abstractmethod
     def generate(self, prompt: Prompt) -> Generation:
         """Answer the prompt or raise ProviderFailure / LanguageUnsupported."""
+
+    def assist(self, request: AssistantRequest) -> Generation:
+        """Answer the seller's question, calling the request's tools as needed."""
+        raise ProviderFailure(f"The {self.name} provider has no assistant.", reason="unsupported_feature")

@@ -25,6 +25,7 @@ SWITCHES = {
     Feature.SOCIAL_POST: "ai_description_enabled",
     Feature.HASHTAGS: "ai_hashtags_enabled",
     Feature.REPLY_SUGGESTIONS: "ai_replies_enabled",
+    Feature.ASSISTANT: "ai_assistant_enabled",
 }
 
 
@@ -79,18 +80,26 @@ def generate(*, user: User | None, feature: str, prompt: Prompt, provider: Provi
     (the call is then recorded as failed). Failures become the API's errors: 400
     language_unsupported, 429 quota_exceeded, 502 provider_error."""
     provider = provider or get_provider()
-    ensure_language(provider=provider, language=prompt.language)
+    return recorded_call(user=user, feature=feature, provider=provider, language=prompt.language,
+                         call=lambda: provider.generate(prompt), accept=accept)
+
+
+def recorded_call(*, user: User | None, feature: str, provider: Provider, language: str,
+                  call: Callable[[], Generation], accept: Callable[[Generation], Any] | None = None) -> Any:
+    """generate()'s bookkeeping around any call of the provider's (`provider.generate(prompt)`,
+    `provider.assist(request)`): the language, the quota and the usage row, and the errors."""
+    ensure_language(provider=provider, language=language)
     usage = usage_start(user=user, feature=feature, provider=provider)
     generation = None
     try:
-        generation = provider.generate(prompt)
+        generation = call()
         result = accept(generation) if accept else generation
     except AIProviderError as rejected:
         usage_finish(usage=usage, generation=generation, error=str(rejected.details.get("reason", "rejected"))[:40])
         raise
     except LanguageUnsupported:
         usage_finish(usage=usage, error="language_unsupported")
-        raise LanguageNotSupported(details={"language": prompt.language, "provider": provider.name}) from None
+        raise LanguageNotSupported(details={"language": language, "provider": provider.name}) from None
     except ProviderFailure as failure:
         usage_finish(usage=usage, error=failure.reason[:40])
         logger.warning("AI %s failed on %s: %s (%s)", feature, provider.name, failure, failure.reason)

@@ -85,6 +85,17 @@ class FakeOpenAI:
             return 200, self.completion(request, content, **kwargs)
         self._queue(answer, 0)
 
+    def reply_tool_calls(self, *calls: tuple[str, dict | str]) -> None:
+        """The model asks for tool calls: (name, arguments as a dict, or a raw string)."""
+        def answer(request: dict) -> tuple:
+            body = self.completion(request, None, finish_reason="tool_calls")
+            body["choices"][0]["message"]["tool_calls"] = [
+                {"id": f"call_{index}", "type": "function", "function": {
+                    "name": name, "arguments": arguments if isinstance(arguments, str) else json.dumps(arguments)}}
+                for index, (name, arguments) in enumerate(calls, 1)]
+            return 200, body
+        self._queue(answer, 0)
+
     def refuse(self, refusal: str = "I'm sorry, I can't help with that.", **kwargs) -> None:
         """The model declines: content null, `message.refusal` set."""
         self.reply_text(None, refusal=refusal, **kwargs)
@@ -156,7 +167,31 @@ class FakeOpenAI:
             return 200, self.completion(request, "Fake OpenAI answer.")
         status, body, *rest = answer(request)
         headers = {"x-request-id": f"req_fake{len(self.server.received)}", **(rest[0] if rest else {})}
+        if request.get("stream") and status == 200 and isinstance(body, dict) and "choices" in body:
+            body = self.as_stream(body)
         return status, body, headers
+
+    @staticmethod
+    def as_stream(completion: dict) -> bytes:
+        """A completion as the server-sent events of `stream: true`: its content in two pieces, each tool
+        call's arguments in two pieces (as the real API cuts them), then the finish and the usage."""
+        base = {key: completion[key] for key in ("id", "created", "model")} | {"object": "chat.completion.chunk"}
+        message, finish = completion["choices"][0]["message"], completion["choices"][0]["finish_reason"]
+        deltas = []
+        content = message.get("content") or ""
+        if content:
+            middle = len(content) // 2
+            deltas += [{"role": "assistant", "content": content[:middle]}, {"content": content[middle:]}]
+        for index, call in enumerate(message.get("tool_calls") or []):
+            arguments = call["function"]["arguments"]
+            middle = len(arguments) // 2
+            deltas += [{"tool_calls": [{"index": index, "id": call["id"], "type": "function", "function": {
+                "name": call["function"]["name"], "arguments": arguments[:middle]}}]},
+                {"tool_calls": [{"index": index, "function": {"arguments": arguments[middle:]}}]}]
+        chunks = [{**base, "choices": [{"index": 0, "delta": delta, "finish_reason": None}]} for delta in deltas]
+        chunks.append({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": finish}]})
+        chunks.append({**base, "choices": [], "usage": completion["usage"]})
+        return ("".join(f"data: {json.dumps(chunk)}\n\n" for chunk in chunks) + "data: [DONE]\n\n").encode()
 
     def release(self) -> None:
         self._released.set()

@@ -1,6 +1,7 @@
 import pytest
 
 from tests.accounts.factories import UserFactory
+from tests.ai.conftest import fake_openai  # noqa: F401  (the fake OpenAI server: the assistant's openai tests)
 from tests.conftest import authenticated_client
 from tests.products.factories import ProductFactory
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 import json
 import time
 
-from ai.providers.base import Generation, LanguageUnsupported, Prompt, Provider, ProviderFailure
+from ai.providers.base import AssistantRequest, Generation, LanguageUnsupported, Prompt, Provider, ProviderFailure
 from ai.providers.local import lexicon
+from ai.providers.local.assistant import answer_question
 from ai.providers.local.description import write_description
 from ai.providers.local.facts import named, product_from
 from ai.providers.local.hashtags import write_hashtags
@@ -64,6 +65,22 @@ class LocalProvider(Provider):
             completion_tokens=max(len(text) // 4, 1),
             latency_ms=int((time.perf_counter() - started) * 1000),
         )
+
+    def assist(self, request: AssistantRequest) -> Generation:
+        """Answers from one tool call, found by keywords; the whole answer is one delta."""
+        started = time.perf_counter()
+        language = _language_code(request.language)
+        if language not in LANGUAGES | {AUTO}:
+            raise LanguageUnsupported(f"The built-in assistant only speaks English and French, not "
+                                      f"{request.language!r}.")
+        answer = answer_question(request, language)
+        if request.on_delta is not None:
+            request.on_delta(answer.text)
+        return Generation(
+            text=answer.text, provider=self.name, model=self.model,
+            prompt_tokens=max(len(request.question) // 4, 1), completion_tokens=max(len(answer.text) // 4, 1),
+            latency_ms=int((time.perf_counter() - started) * 1000), confidence=answer.confidence,
+            tools_used=tuple(answer.tools_used))
 
     # --- Features -------------------------------------------------------------------------------
 
