@@ -16,7 +16,7 @@ from chat.services import (
     message_send,
 )
 from customers.models import Customer
-from customers.services import Identity, customer_match
+from customers.services import account_identity, customer_match
 from orders.demo import ADDRESS
 from orders.services.stock import Line
 from products.models import Product
@@ -43,8 +43,7 @@ def seed(context) -> None:
                     .order_by("pk")[:2])
     if len(products) < 2:
         return
-    buyer_customer, _ = customer_match(seller=seller, identity=Identity(buyer=buyer, email=buyer.email,
-                                                                        name=buyer.display_name))
+    buyer_customer, _ = customer_match(seller=seller, identity=account_identity(buyer, name=buyer.display_name))
     if not seeded(seller, buyer_customer, products[0], Platform.WEBSITE):
         buyer_asks(seller, buyer, buyer_customer, products[0])
     if not seeded(seller, buyer_customer, products[1], Platform.WEBSITE):

@@ -15,6 +15,7 @@ class ChatErrorCode(StrEnum):
     LINK_EXPIRED = "link_expired"
     SHORTCODE_TAKEN = "shortcode_taken"
     THROTTLED = "throttled"
+    CUSTOMER_MERGED = "customer_merged"
 
 
 class NotAMember(ApplicationError):
@@ -46,6 +47,11 @@ class ConversationArchived(Conflict):
 class InvalidConversation(ApplicationError):
     code = ChatErrorCode.INVALID
     message = "This conversation cannot be started."
+
+
+class CustomerMergedMeanwhile(Conflict):
+    code = ChatErrorCode.CUSTOMER_MERGED
+    message = "This customer was just merged into another: try again."
 
 
 class CustomerHasNoAccount(Conflict):

@@ -45,6 +45,10 @@ class OrderCardSerializer(serializers.ModelSerializer):
 
 
 class CustomerCardSerializer(serializers.ModelSerializer):
+    # Plain strings: a customer known by phone only has an empty email (no `format: email`).
+    email = serializers.CharField(read_only=True)
+    phone = serializers.CharField(read_only=True)
+
     class Meta:
         model = Customer
         fields = ["id", "name", "email", "phone"]
@@ -54,8 +58,9 @@ class CustomerCardSerializer(serializers.ModelSerializer):
 class ChatMessageFrameSerializer(serializers.ModelSerializer):
     """A message as its socket frame carries it (chat.events.message_frame) and the lists show it."""
 
-    sender = serializers.PrimaryKeyRelatedField(read_only=True, help_text="The sending user (null for system, "
-                                                                          "assistant and platform messages).")
+    sender = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True,
+                                                help_text="The sending user (null for system, assistant and "
+                                                          "platform messages).")
     attachment = serializers.ImageField(read_only=True, allow_null=True)
     product = ProductCardSerializer(read_only=True, allow_null=True)
     order = OrderCardSerializer(read_only=True, allow_null=True)

@@ -15,6 +15,7 @@ from chat import notifications
 from chat.errors import (
     ConversationArchived,
     CustomerHasNoAccount,
+    CustomerMergedMeanwhile,
     InvalidConversation,
     InvalidMessage,
     NotAMember,
@@ -39,7 +40,7 @@ from chat.models import (
 from chat.paylinks import payment_link_url
 from chat.realtime import send_to_inboxes
 from customers.models import Customer
-from customers.services import Identity, customer_match
+from customers.services import Identity, account_identity, customer_match
 from orders.models import Order, OrderStatus, PaymentMethod, PaymentStatus
 from orders.services import stock
 from orders.services.checkout import order_for_buyer
@@ -92,8 +93,7 @@ def conversation_start_about_product(*, buyer: User, product: Product) -> tuple[
     if product.seller_id == buyer.pk:
         raise InvalidConversation("This is your own product: name the customer to write to.",
                                   details={"customer_email": ["Give the customer's email or phone."]})
-    customer, _ = customer_match(seller=product.seller, identity=Identity(buyer=buyer, email=buyer.email,
-                                                                          name=buyer.display_name))
+    customer, _ = customer_match(seller=product.seller, identity=account_identity(buyer, name=buyer.display_name))
     return conversation_open(seller=product.seller, customer=customer, product=product, source=Platform.WEBSITE,
                              subject=product.name[:200])
 
@@ -111,10 +111,16 @@ def conversation_open(*, seller: User, customer: Customer, product: Product | No
     """The customer's open conversation about `product` from `source`, or a new one. The customer
     row is locked while looking, so two requests at once open one conversation."""
     with transaction.atomic():
-        customer = Customer.objects.select_for_update().get(pk=customer.pk)
+        customer = Customer.objects.select_for_update().filter(pk=customer.pk).first()
+        if customer is None:  # merged into another customer meanwhile
+            raise CustomerMergedMeanwhile()
         existing = Conversation.objects.filter(seller=seller, customer=customer, product=product, source=source,
                                                status__in=OPEN_STATUSES).order_by("-pk").first()
         if existing is not None:
+            if existing.buyer_id is None and customer.buyer_id:  # the customer has an account since
+                Conversation.objects.filter(pk=existing.pk).update(buyer_id=customer.buyer_id)
+                existing.buyer_id = customer.buyer_id
+                after_commit(conversation_announce, existing.pk, UPDATED)
             return existing, False
         conversation = Conversation.objects.create(seller=seller, customer=customer, buyer_id=customer.buyer_id,
                                                    product=product, source=source, subject=subject)

@@ -38,6 +38,9 @@ class Identity:
     email: str = ""
     phone: str = ""  # E.164
     handle: tuple[str, str] | None = None  # (platform, platform_user_id)
+    # A phone someone typed (an order's shipping phone) is recorded, never matched by: it would hand
+    # the customer who owns that number, and their conversations, to whoever typed it.
+    phone_proven: bool = True
     username: str = ""  # on the handle's platform
     name: str = ""
 
@@ -84,7 +87,7 @@ def customer_find(*, seller: User, identity: Identity) -> Customer | None:
         named |= Q(handles__platform=identity.handle[0], handles__platform_user_id=identity.handle[1])
     if identity.email:
         named |= Q(email=identity.email)
-    if identity.phone:
+    if identity.phone and identity.phone_proven:
         named |= Q(phone=identity.phone)
     candidates = list(Customer.objects.filter(named, seller=seller).distinct().prefetch_related("handles"))
     for holds in (holds_buyer, holds_handle, holds_email, holds_phone):
@@ -108,14 +111,26 @@ def holds_email(customer: Customer, identity: Identity) -> bool:
 
 
 def holds_phone(customer: Customer, identity: Identity) -> bool:
-    return bool(identity.phone) and customer.phone == identity.phone
+    return bool(identity.phone) and identity.phone_proven and customer.phone == identity.phone
+
+
+def account_identity(buyer: User, *, name: str = "", phone: str = "") -> Identity:
+    """A buyer account as the seller's customers know people: the account, and its email only once
+    the account proved it owns it (anyone can register with someone else's address, and a match by
+    email hands them that customer's conversations). A phone given is recorded, not matched by."""
+    return Identity(buyer=buyer, email=buyer.email if buyer.is_verified else "", phone=phone, phone_proven=False,
+                    name=name)
 
 
 def customer_create(*, seller: User, identity: Identity, seen_at: datetime) -> Customer:
     customer = Customer.objects.create(
-        seller=seller, buyer=identity.buyer, email=identity.email, phone=identity.phone,
+        seller=seller, buyer=identity.buyer, email=identity.email,
+        phone=identity.phone if identity.phone_proven else "",
         name=identity.name or identity.username or (identity.buyer.display_name if identity.buyer else ""),
         first_seen=seen_at, last_seen=seen_at)
+    if identity.phone and not identity.phone_proven:  # recorded unless another customer has that number
+        if try_write(Customer.objects.filter(pk=customer.pk), phone=identity.phone):
+            customer.phone = identity.phone
     if identity.handle:
         CustomerHandle.objects.create(customer=customer, seller=seller, platform=identity.handle[0],
                                       platform_user_id=identity.handle[1], username=identity.username)
@@ -288,11 +303,11 @@ def customer_refresh_figures(*, customer_id: int) -> None:
 
 
 def order_identity(order: Order) -> Identity:
-    """Who placed the order, as the seller's customers know people: the buyer account, its email,
-    and the phone the order ships to."""
+    """Who placed the order, as the seller's customers know people: the buyer account, its email
+    once verified, and the phone the order ships to (recorded, not matched by)."""
     buyer = order.buyer
-    return Identity(buyer=buyer, email=buyer.email, phone=order.phone,
-                    name=f"{buyer.first_name} {buyer.last_name}".strip() or order.full_name)
+    return account_identity(buyer, phone=order.phone,
+                            name=f"{buyer.first_name} {buyer.last_name}".strip() or order.full_name)
 
 
 def customers_record_orders(*, order_ids: Iterable[int]) -> None:
