@@ -475,17 +475,25 @@ def order_updates_post(*, order_ids: list[int]) -> int:
         order = orders.get(order_id)
         if order is None or order.status == OrderStatus.PENDING:
             continue
+        posted += order_update_post(conversation_id=conversation_id, order=order)
+    return posted
+
+
+def order_update_post(*, conversation_id: int, order: Order) -> int:
+    """The order's status as a system message in one conversation, unless it is there already:
+    checked and posted under the conversation's row lock, so two runs at once post it once."""
+    with transaction.atomic():
+        Conversation.objects.select_for_update().filter(pk=conversation_id).first()
         if Message.objects.filter(conversation_id=conversation_id, order=order, message_type=MessageType.SYSTEM,
                                   metadata__order_status=order.status).exists():
-            continue
+            return 0
         paid = any(payment.status == PaymentStatus.COMPLETED for payment in order.payments.all())
         text = notifications.order_status_text(order_id=order.order_id, status=order.status,
                                                cancel_reason=order.cancel_reason, paid=paid)
         message_post(conversation=Conversation(pk=conversation_id), sender_type=SenderType.SYSTEM,
                      draft=Draft(message_type=MessageType.SYSTEM, content=text, order=order,
                                  metadata={"order_status": order.status}))
-        posted += 1
-    return posted
+    return 1
 
 
 # --- reply templates ------------------------------------------------------------------------

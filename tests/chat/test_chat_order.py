@@ -2,14 +2,17 @@
 (stock held with the payment timer, source chat), its card and payment link in the conversation,
 the link opened and paid without an account, and the order's later changes as system messages."""
 
+import threading
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from chat.models import Message
+from chat.services import order_updates_post
 from orders.models import Order, OrderStatus, Payment, ReservationStatus, StockReservation
 from products.models import ProductStatus
 from tests.chat.conftest import CONVERSATIONS, conversation_url, messages_url, send
@@ -222,3 +225,29 @@ def test_a_cash_on_delivery_order_gets_no_link_and_its_changes_appear_as_system_
         ("system", "system", f"Order {number} is confirmed."),
         ("system", "system", f"Order {number} has shipped."),
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row-level concurrency needs PostgreSQL")
+def test_a_status_told_by_two_runs_at_once_is_posted_once(seller_client, conversation, bag):
+    response = order_from(seller_client, conversation["id"], {"product_id": bag.pk, "quantity": 1},
+                          payment_method="cash_on_delivery")
+    order_id = response.json()["order"]["id"]
+    Order.objects.filter(pk=order_id).update(status="confirmed")  # as the seller's confirmation leaves it
+    barrier, posted = threading.Barrier(2), []
+
+    def run():
+        try:
+            barrier.wait()
+            posted.append(order_updates_post(order_ids=[order_id]))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(posted) == [0, 1]
+    assert Message.objects.filter(conversation_id=conversation["id"], message_type="system").count() == 1
