@@ -2,6 +2,7 @@ import django_filters
 from django.db.models import Q
 
 from chat.models import Conversation, ConversationStatus
+from sellflow.filters import BooleanQueryFilter
 from sellflow.platforms import PlatformFilter
 
 
@@ -11,8 +12,8 @@ class ConversationFilter(django_filters.FilterSet):
     source = PlatformFilter()
     search = django_filters.CharFilter(method="search_customer",
                                        help_text="Part of the customer's name, email or phone, or the subject.")
-    unread = django_filters.BooleanFilter(method="filter_unread", help_text="Only those with (or without) messages "
-                                                                            "you have not read.")
+    unread = BooleanQueryFilter(method="filter_unread",
+                                help_text="Only those with (or without) messages you have not read.")
 
     class Meta:
         model = Conversation

@@ -4,6 +4,7 @@ from django.db.models import Exists, OuterRef, Q
 
 from accounts.validators import normalize_phone
 from customers.models import Customer, CustomerHandle, CustomerTag, tag_name
+from sellflow.filters import BooleanQueryFilter
 from sellflow.platforms import Platform, PlatformFilter
 
 ORDERING_FIELDS = (("last_seen", "last_seen"), ("first_seen", "first_seen"), ("orders_count", "orders_count"),
@@ -26,9 +27,8 @@ class CustomerFilter(django_filters.FilterSet):
     platform = PlatformFilter(method="filter_platform",
                               help_text="Customers with a handle on this platform; `website`: with a SellFlow "
                                         "account too.")
-    has_orders = django_filters.TypedChoiceFilter(
-        choices=[("true", "true"), ("false", "false")], coerce=lambda value: value == "true",
-        method="filter_has_orders", help_text="Customers with orders (not cancelled) or without.")
+    has_orders = BooleanQueryFilter(method="filter_has_orders",
+                                    help_text="Customers with orders (not cancelled) or without.")
     seen_after = django_filters.DateFilter(field_name="last_seen", lookup_expr="date__gte",
                                            help_text="Last seen on or after this day (YYYY-MM-DD, UTC).")
     seen_before = django_filters.DateFilter(field_name="last_seen", lookup_expr="date__lte",

@@ -8,6 +8,8 @@ from functools import cache
 import django_filters
 from django.forms import MultiWidget
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
@@ -61,3 +63,13 @@ class QuerySerializer(serializers.Serializer):
             if blank:
                 raise ValidationError(blank)
         return super().to_internal_value(data)
+
+
+@extend_schema_field(OpenApiTypes.BOOL)
+class BooleanQueryFilter(django_filters.TypedChoiceFilter):
+    """`true` or `false` (anything else is a 400), a boolean in the schema: django-filter's own
+    BooleanFilter also takes `null`, `1`, `yes`..., which the schema does not say."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=[("true", "true"), ("false", "false")], coerce=lambda value: value == "true",
+                         **kwargs)
