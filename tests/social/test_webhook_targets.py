@@ -3,11 +3,6 @@
 `removed_at` (it stays `published`), a WhatsApp message that was not delivered fails its target, and
 a replayed event changes nothing."""
 
-import base64
-import hashlib
-import hmac
-import json
-
 import pytest
 from django.test import Client
 from django.utils import timezone
@@ -16,14 +11,19 @@ from notifications.models import Notification
 from social.models import EventKind, PlatformEvent, PostStatus, PostTarget
 from tests.social.conftest import APP_SECRET
 from tests.social.factories import PostTargetFactory, SocialAccountFactory
+from tests.social.webhooks import (
+    CONSUMER_SECRET,
+    PAGE,
+    PHONE_NUMBER_ID,
+    X_USER,
+    page_notification,
+    post_meta,
+    post_x,
+)
 
 pytestmark = pytest.mark.django_db
 
-CONSUMER_SECRET = "x-consumer-secret"
-PAGE = "1015550001"
 OTHER_PAGE = "1015550002"
-X_USER = "2244994945"
-PHONE_NUMBER_ID = "1099000111"
 WAMID = "wamid.HBgMMjMzMjQxMjM0NTY3FQIAERgSQzVGOTA4RjMyRjQ2RkUzNkQ2AA=="
 
 
@@ -36,34 +36,6 @@ def secrets(settings):
 @pytest.fixture
 def client():
     return Client(enforce_csrf_checks=True)  # platforms send no CSRF token
-
-
-def url(platform: str) -> str:
-    return f"/api/webhooks/social/{platform}/"
-
-
-def meta_signature(body: bytes, secret: str = APP_SECRET) -> str:
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
-def x_signature(message: bytes, secret: str = CONSUMER_SECRET) -> str:
-    return "sha256=" + base64.b64encode(hmac.new(secret.encode(), message, hashlib.sha256).digest()).decode()
-
-
-def post_meta(client, document, platform="facebook"):
-    body = json.dumps(document).encode()
-    return client.post(url(platform), body, content_type="application/json",
-                       HTTP_X_HUB_SIGNATURE_256=meta_signature(body))
-
-
-def post_x(client, document):
-    body = json.dumps(document).encode()
-    return client.post(url("twitter"), body, content_type="application/json",
-                       HTTP_X_TWITTER_WEBHOOKS_SIGNATURE=x_signature(body))
-
-
-def page_notification(*changes, page=PAGE, time=1765022400):
-    return {"object": "page", "entry": [{"id": page, "time": time, "changes": list(changes)}]}
 
 
 def feed_change(item: str, verb: str, post_id: str, **value) -> dict:
