@@ -195,12 +195,12 @@ def sync_answer(user: User, content: dict) -> list[dict]:
     """The messages after `after_sequence` as `chat_message` frames in order, page by page up to
     CHAT_SOCKET_SYNC_MAX_MESSAGES, then the closing `sync` frame."""
     body = valid_frame(s.SocketSyncFrameSerializer, content)
-    conversation, _ = member_conversation(user, body["conversation_id"])
+    conversation, side = member_conversation(user, body["conversation_id"])
     cap, last_sequence, frames = settings.CHAT_SOCKET_SYNC_MAX_MESSAGES, body["after_sequence"], []
     while len(frames) < cap:
         limit = min(SYNC_PAGE, cap - len(frames))
         page = selectors.message_page(conversation, before=None, after=last_sequence, limit=limit)
-        frames.extend(message_frame(message) for message in page)
+        frames.extend(message_frame(message, side=side) for message in page)
         if page:
             last_sequence = page[-1].sequence
         if len(page) < limit:

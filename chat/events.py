@@ -8,7 +8,7 @@ from datetime import datetime
 from django.core.serializers.json import DjangoJSONEncoder
 
 from accounts.models import User
-from chat.models import Conversation, Message
+from chat.models import BUYER, SELLER, Conversation, Message
 from chat.serializers import ChatMessageFrameSerializer, ConversationSerializer
 
 
@@ -16,9 +16,19 @@ def plain_json(frame: dict) -> dict:
     return json.loads(json.dumps(frame, cls=DjangoJSONEncoder))  # plain JSON types, for any channel layer
 
 
-def message_frame(message: Message) -> dict:
+def message_frame(message: Message, *, side: str) -> dict:
+    """The message as `side` (seller or buyer) sees it."""
+    body = ChatMessageFrameSerializer(message, context={"side": side}).data
     return plain_json({"type": "chat_message", "conversation_id": message.conversation_id,
-                       "sender_id": message.sender_id, **ChatMessageFrameSerializer(message).data})
+                       "sender_id": message.sender_id, **body})
+
+
+def message_frames(message: Message, conversation: Conversation) -> dict[int, dict]:
+    """Each member's frame of the message, by user id (chat.realtime.send_frames)."""
+    frames = {conversation.seller_id: message_frame(message, side=SELLER)}
+    if conversation.buyer_id:
+        frames[conversation.buyer_id] = message_frame(message, side=BUYER)
+    return frames
 
 
 def conversation_frame(conversation: Conversation, *, member: User, action: str) -> dict:

@@ -15,6 +15,14 @@ MESSAGE_MAX_LENGTH = 5000
 PREVIEW_LENGTH = 140
 REACTION_MAX_LENGTH = 32
 
+# A member's side of a conversation: what they see of it differs (chat.serializers).
+SELLER, BUYER = "seller", "buyer"
+
+# What the buyer sees of a message's metadata: a payment link's address and end, an order
+# update's status. The rest (AI suggestion and template flags, the assistant's model and latency,
+# platform ids) is the seller's working data.
+BUYER_METADATA_KEYS = frozenset({"url", "expires_at", "order_status"})
+
 # The placeholders a reply template may hold, filled when it is sent.
 TEMPLATE_PLACEHOLDERS = ("customer_name", "product_name", "product_price", "order_id")
 PLACEHOLDER = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
@@ -144,7 +152,8 @@ class Feedback(models.TextChoices):
 
 
 class MessageReaction(models.Model):
-    """A user's emoji on a message, or `helpful`/`not_helpful` on an assistant's answer (feedback)."""
+    """A user's emoji on a message, or the seller's `helpful`/`not_helpful` on an assistant's answer
+    or an AI-suggested reply (feedback: the seller's own, never shown to the buyer)."""
 
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reactions")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")

@@ -13,12 +13,17 @@ def inbox_group(user_id: int) -> str:
 
 
 def send_to_inboxes(user_ids, frame: dict) -> None:
-    """Deliver `frame` (a JSON object with a `type`) to each user's inbox group. Call it after
-    commit (sellflow.transactions.after_commit)."""
+    """Deliver the same `frame` (a JSON object with a `type`) to each user's inbox group. Call it
+    after commit (sellflow.transactions.after_commit)."""
+    send_frames({user_id: frame for user_id in user_ids})
+
+
+def send_frames(frames: dict[int, dict]) -> None:
+    """Deliver each user's own frame (what their side may see) to their inbox group."""
     layer = get_channel_layer()
-    message = {"type": "chat.event", "event": frame}
 
     async def send_all() -> None:  # one hop to the event loop, the members' groups at once
-        await asyncio.gather(*(layer.group_send(inbox_group(user_id), message) for user_id in sorted(set(user_ids))))
+        await asyncio.gather(*(layer.group_send(inbox_group(user_id), {"type": "chat.event", "event": frame})
+                               for user_id, frame in sorted(frames.items())))
 
     async_to_sync(send_all)()

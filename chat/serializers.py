@@ -6,10 +6,13 @@ from rest_framework import serializers
 
 from accounts.validators import validate_e164
 from chat.models import (
+    BUYER_METADATA_KEYS,
     MESSAGE_MAX_LENGTH,
     REACTION_MAX_LENGTH,
+    SELLER,
     Conversation,
     ConversationStatus,
+    Feedback,
     Message,
     MessageReaction,
     MessageType,
@@ -56,7 +59,9 @@ class CustomerCardSerializer(serializers.ModelSerializer):
 
 
 class ChatMessageFrameSerializer(serializers.ModelSerializer):
-    """A message as its socket frame carries it (chat.events.message_frame) and the lists show it."""
+    """A message as its socket frame carries it (chat.events.message_frame) and the lists show it,
+    to one side of the conversation: the context's `side`. Only the seller sees all of `metadata`;
+    anyone else (the buyer, and a caller that names no side) sees BUYER_METADATA_KEYS of it."""
 
     sender = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True,
                                                 help_text="The sending user (null for system, assistant and "
@@ -71,10 +76,16 @@ class ChatMessageFrameSerializer(serializers.ModelSerializer):
                   "product", "order", "metadata", "delivery_status", "created_at", "edited_at", "read_at"]
         read_only_fields = fields
 
+    @property
+    def for_seller(self) -> bool:
+        return self.context.get("side") == SELLER
+
     def to_representation(self, instance):
         data = super().to_representation(instance)
         if not instance.attachment:
             data["attachment"] = None
+        if not self.for_seller:
+            data["metadata"] = {key: value for key, value in data["metadata"].items() if key in BUYER_METADATA_KEYS}
         return data
 
 
@@ -86,11 +97,19 @@ class ReactionSerializer(serializers.ModelSerializer):
 
 
 class ChatMessageSerializer(ChatMessageFrameSerializer):
-    reactions = ReactionSerializer(many=True, read_only=True)
+    reactions = ReactionSerializer(many=True, read_only=True, help_text="Emoji reactions, and for the seller their "
+                                                                        "own `helpful`/`not_helpful` feedback.")
 
     class Meta(ChatMessageFrameSerializer.Meta):
         fields = [*ChatMessageFrameSerializer.Meta.fields, "reactions"]
         read_only_fields = fields
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not self.for_seller:  # feedback is the seller's, about their AI: the buyer sees emoji only
+            data["reactions"] = [reaction for reaction in data["reactions"]
+                                 if reaction["reaction"] not in Feedback.values]
+        return data
 
 
 class MessageMetadataSerializer(serializers.Serializer):
@@ -150,6 +169,9 @@ class SocketSyncFrameSerializer(SocketFrameSerializer):
 
 
 class ConversationSerializer(serializers.ModelSerializer):
+    """A conversation as the context's `user` sees it: the customer card, labels and platform thread
+    are the seller's working data, empty for the buyer."""
+
     customer = serializers.SerializerMethodField(help_text="The seller's customer (null for the buyer).")
     seller_name = serializers.CharField(source="seller.display_name", read_only=True)
     product = ProductCardSerializer(read_only=True, allow_null=True)
@@ -164,16 +186,22 @@ class ConversationSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(CustomerCardSerializer(allow_null=True))
     def get_customer(self, conversation: Conversation) -> dict | None:
-        user = self.context.get("user")
-        if user is None or conversation.seller_id != user.pk or conversation.customer is None:
+        if not self.for_seller(conversation) or conversation.customer is None:
             return None
         return CustomerCardSerializer(conversation.customer).data
 
     def get_unread_count(self, conversation: Conversation) -> int:
+        return conversation.seller_unread if self.for_seller(conversation) else conversation.buyer_unread
+
+    def for_seller(self, conversation: Conversation) -> bool:
         user = self.context.get("user")
-        if user is not None and conversation.seller_id == user.pk:
-            return conversation.seller_unread
-        return conversation.buyer_unread
+        return user is not None and conversation.seller_id == user.pk
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not self.for_seller(instance):
+            data["labels"], data["platform_thread_id"] = [], ""
+        return data
 
 
 class ConversationStartSerializer(serializers.Serializer):

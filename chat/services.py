@@ -21,13 +21,15 @@ from chat.errors import (
     NotAMember,
     ShortcodeTaken,
 )
-from chat.events import conversation_frame, message_frame, reaction_frame, read_frame
+from chat.events import conversation_frame, message_frames, reaction_frame, read_frame
 from chat.models import (
+    BUYER,
     MESSAGE_MAX_LENGTH,
     OPEN_STATUSES,
     PLACEHOLDER,
     PREVIEW_LENGTH,
     REACTION_MAX_LENGTH,
+    SELLER,
     Conversation,
     ConversationStatus,
     Feedback,
@@ -38,7 +40,7 @@ from chat.models import (
     SenderType,
 )
 from chat.paylinks import payment_link_url
-from chat.realtime import send_to_inboxes
+from chat.realtime import send_frames, send_to_inboxes
 from customers.models import Customer
 from customers.services import Identity, account_identity, customer_match
 from orders.models import Order, OrderStatus, PaymentMethod, PaymentStatus
@@ -50,7 +52,6 @@ from sellflow.platforms import Platform
 from sellflow.quotas import DAY, Charge
 from sellflow.transactions import after_commit
 
-SELLER, BUYER = "seller", "buyer"
 CREATED, UPDATED = "created", "updated"  # a `conversation` frame's action
 
 
@@ -247,7 +248,7 @@ def message_post(*, conversation: Conversation, sender_type: str, sender: User |
         status_before = locked.status
         message = message_create(locked, sender_type=sender_type, sender=sender, draft=draft)
         first_unread = conversation_advance(locked, message)
-        after_commit(send_to_inboxes, members_of(locked), message_frame(message))
+        after_commit(send_frames, message_frames(message, locked))
         if locked.status != status_before:  # the customer wrote again: the inbox shows it open
             after_commit(conversation_announce, locked.pk, UPDATED)
         for recipient_id in first_unread:
@@ -399,30 +400,46 @@ def reaction_check(reaction: str) -> str:
 
 def message_react(*, message: Message, user: User, reaction: str) -> tuple[MessageReaction, bool]:
     """The user's reaction on a message of their conversation, once per reaction. Returns it and
-    whether it is new; a new one reaches both members' inboxes after commit (`reaction`)."""
-    conversation_side(message.conversation, user)
+    whether it is new; a new one reaches the inboxes that see it after commit (`reaction`)."""
+    side = conversation_side(message.conversation, user)
     reaction = reaction_check(reaction)
+    if reaction in Feedback.values:
+        feedback_check(message, side)
     try:
         with transaction.atomic():
             made = MessageReaction.objects.create(message=message, user=user, reaction=reaction)
-            after_commit(send_to_inboxes, members_of(message.conversation),
+            after_commit(send_to_inboxes, reaction_audience(message.conversation, reaction),
                          reaction_frame(message, user=user, reaction=reaction, added=True))
             return made, True
     except IntegrityError:  # already there
         return MessageReaction.objects.get(message=message, user=user, reaction=reaction), False
 
 
+def feedback_check(message: Message, side: str) -> None:
+    """`helpful`/`not_helpful` is the seller's word on their AI: on an assistant's answer, or on a
+    reply they sent from an AI suggestion."""
+    is_ai = message.sender_type == SenderType.ASSISTANT or (
+        message.sender_type == SenderType.SELLER and message.metadata.get("ai_suggestion") is True)
+    if side != SELLER or not is_ai:
+        raise InvalidMessage("`helpful` and `not_helpful` are the seller's feedback on an assistant's answer or an "
+                             "AI-suggested reply.", details={"reaction": ["React with an emoji."]})
+
+
+def reaction_audience(conversation: Conversation, reaction: str) -> list[int]:
+    """Who sees a reaction: an emoji both members, feedback the seller only."""
+    return [conversation.seller_id] if reaction in Feedback.values else members_of(conversation)
+
+
 def message_unreact(*, message: Message, user: User, reaction: str) -> bool:
     """Take the user's reaction back; whether there was one."""
     conversation_side(message.conversation, user)
+    reaction = (reaction or "").strip()
     with transaction.atomic():
-        deleted, _ = MessageReaction.objects.filter(message=message, user=user, reaction=(reaction or "").strip()
-                                                    ).delete()
+        deleted, _ = MessageReaction.objects.filter(message=message, user=user, reaction=reaction).delete()
         if deleted:
-            after_commit(send_to_inboxes, members_of(message.conversation),
-                         reaction_frame(message, user=user, reaction=reaction.strip(), added=False))
+            after_commit(send_to_inboxes, reaction_audience(message.conversation, reaction),
+                         reaction_frame(message, user=user, reaction=reaction, added=False))
     return bool(deleted)
-
 
 
 # --- chat-to-order --------------------------------------------------------------------------

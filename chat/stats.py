@@ -90,11 +90,12 @@ def response_figures(seller: User, start: datetime, end: datetime) -> dict:
 
 
 def feedback_figures(seller: User, start: datetime, end: datetime) -> dict:
-    """AI suggestions the seller sent (messages flagged `metadata.ai_suggestion`) and the feedback
-    reactions given in the period, on every message and on those suggestions."""
+    """AI suggestions the seller sent (messages flagged `metadata.ai_suggestion`) and the seller's
+    own feedback reactions given in the period, on those suggestions and on the assistant's answers
+    (a buyer's reactions are theirs, not feedback on the seller's AI)."""
     used = Message.objects.filter(AI_SUGGESTED, conversation__seller=seller, sender_type=SenderType.SELLER,
                                   created_at__gte=start, created_at__lt=end).count()
-    reactions = MessageReaction.objects.filter(message__conversation__seller=seller, created_at__gte=start,
+    reactions = MessageReaction.objects.filter(message__conversation__seller=seller, user=seller, created_at__gte=start,
                                                created_at__lt=end, reaction__in=Feedback.values)
     counts = reactions.aggregate(
         helpful=Count("pk", filter=Q(reaction=Feedback.HELPFUL)),

@@ -52,6 +52,10 @@ class MemberConversationsMixin:
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "user": self.request.user}
 
+    def messages_context(self, conversation: Conversation) -> dict:
+        """Messages are shown as the requesting member's side sees them (chat.serializers)."""
+        return {"request": self.request, "side": services.conversation_side(conversation, self.request.user)}
+
 
 def draft_from(request, data: dict, conversation: Conversation) -> services.Draft:
     """The sent body as a draft: its card's product or order fetched (a missing one is refused as
@@ -253,7 +257,7 @@ class MessageSendMixin(MemberConversationsMixin):
         else:
             message = services.message_send(conversation=conversation, sender=request.user, draft=draft)
         message = selectors.conversation_messages(conversation).get(pk=message.pk)
-        return Response(s.ChatMessageSerializer(message, context={"request": request}).data,
+        return Response(s.ChatMessageSerializer(message, context=self.messages_context(conversation)).data,
                         status=status.HTTP_201_CREATED)
 
 
@@ -291,7 +295,8 @@ class ConversationMessagesView(MessageSendMixin, APIView):
         links = page_links(request, page, conversation)
         if links:
             headers["Link"] = ", ".join(f'<{href}>; rel="{rel}"' for href, rel in links)
-        return Response(s.ChatMessageSerializer(page, many=True, context={"request": request}).data, headers=headers)
+        body = s.ChatMessageSerializer(page, many=True, context=self.messages_context(conversation)).data
+        return Response(body, headers=headers)
 
     @idempotent
     def post(self, request, pk):
@@ -382,8 +387,8 @@ class ConversationOrderView(MemberConversationsMixin, APIView):
         order, sent = services.conversation_order(conversation=conversation, seller=request.user, lines=lines, **data)
         order = orders_of(request.user).get(pk=order.pk)
         messages = selectors.conversation_messages(conversation).filter(pk__in=[m.pk for m in sent])
-        return Response({"order": OrderSerializer(order, context={"request": request}).data,
-                         "messages": s.ChatMessageSerializer(messages, many=True, context={"request": request}).data},
+        sent_body = s.ChatMessageSerializer(messages, many=True, context=self.messages_context(conversation)).data
+        return Response({"order": OrderSerializer(order, context={"request": request}).data, "messages": sent_body},
                         status=status.HTTP_201_CREATED)
 
 
@@ -509,7 +514,7 @@ class ReplyTemplateSendView(OwnTemplatesMixin, MemberConversationsMixin, APIView
             "customer", "product"), pk=body.validated_data["conversation"])
         message = services.template_send(template=template, conversation=conversation, sender=request.user)
         message = selectors.conversation_messages(conversation).get(pk=message.pk)
-        return Response(s.ChatMessageSerializer(message, context={"request": request}).data,
+        return Response(s.ChatMessageSerializer(message, context=self.messages_context(conversation)).data,
                         status=status.HTTP_201_CREATED)
 
 
@@ -572,5 +577,5 @@ class AssistantTemplateStartView(MemberConversationsMixin, APIView):
         return Response({"conversation": s.ConversationSerializer(self.own_conversation(conversation.pk),
                                                                   context={"user": request.user}).data,
                          "messages": s.ChatMessageSerializer(messages, many=True,
-                                                             context={"request": request}).data},
+                                                             context=self.messages_context(conversation)).data},
                         status=status.HTTP_201_CREATED)

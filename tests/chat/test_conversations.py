@@ -148,13 +148,18 @@ def test_the_inbox_filters_and_puts_unread_first(seller, seller_client, buyer_cl
     assert ids("?status=archived") == [jane["id"]]
 
 
-def test_the_seller_files_a_conversation(seller_client, conversation):
+def test_the_seller_files_a_conversation(seller_client, buyer_client, conversation):
     response = seller_client.patch(conversation_url(conversation["id"]), {
         "status": "paused", "subject": "Bag colours", "labels": ["vip", " vip ", "wholesale"]}, format="json")
 
     assert response.status_code == 200, response.json()
     assert (response.json()["status"], response.json()["subject"], response.json()["labels"]) == (
         "paused", "Bag colours", ["vip", "wholesale"])
+    as_buyer = buyer_client.get(conversation_url(conversation["id"])).json()
+    assert (as_buyer["status"], as_buyer["labels"], as_buyer["customer"]) == ("paused", [], None)  # the seller's
+    assert [row["labels"] for row in buyer_client.get(CONVERSATIONS).json()] == [[]]
+    assert buyer_client.patch(conversation_url(conversation["id"]), {"labels": ["mine"]},
+                              format="json").status_code == 403  # a member, not its seller
     bad = seller_client.patch(conversation_url(conversation["id"]), {"status": "closed"}, format="json")
     assert bad.status_code == 400
 

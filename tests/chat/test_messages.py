@@ -290,17 +290,64 @@ def test_reactions_once_each_and_taken_back(seller_client, buyer_client, convers
 
     assert seller_client.post(url, {"reaction": "👍"}, format="json").status_code == 201
     assert seller_client.post(url, {"reaction": "👍"}, format="json").status_code == 200
-    assert seller_client.post(url, {"reaction": "helpful"}, format="json").status_code == 201
+    assert buyer_client.post(url, {"reaction": "❤️"}, format="json").status_code == 201
     for refused in ("hello", "", "👍 nice", "x" * 40):
         assert seller_client.post(url, {"reaction": refused}, format="json").status_code == 400
     (row,) = page(buyer_client, conversation["id"]).json()
-    assert sorted(reaction["reaction"] for reaction in row["reactions"]) == ["helpful", "👍"]
+    assert sorted(reaction["reaction"] for reaction in row["reactions"]) == ["❤️", "👍"]
 
     assert seller_client.delete(url + "?reaction=👍").status_code == 204
     assert seller_client.delete(url + "?reaction=👍").status_code == 404
-    assert buyer_client.delete(url + "?reaction=helpful").status_code == 404  # the seller's, not theirs
-    (row,) = page(buyer_client, conversation["id"]).json()
-    assert [reaction["reaction"] for reaction in row["reactions"]] == ["helpful"]
+    assert seller_client.delete(url + "?reaction=❤️").status_code == 404  # the buyer's, not theirs
+    (row,) = page(seller_client, conversation["id"]).json()
+    assert [reaction["reaction"] for reaction in row["reactions"]] == ["❤️"]
+
+
+def test_feedback_is_the_sellers_on_their_ai_and_hidden_from_the_buyer(seller, seller_client, buyer_client,
+                                                                       conversation):
+    question = send(buyer_client, conversation["id"], "Is it waterproof?").json()
+    suggested = send(seller_client, conversation["id"], "Yes, fully.", metadata={"ai_suggestion": True}).json()
+    plain = send(seller_client, conversation["id"], "Anything else?").json()
+
+    for client, message in ((seller_client, question), (seller_client, plain), (buyer_client, suggested),
+                            (buyer_client, question)):
+        refused = client.post(react_url(message["id"]), {"reaction": "helpful"}, format="json")
+        assert refused.status_code == 400, refused.json()
+        assert refused.json()["code"] == "invalid"
+    assert seller_client.post(react_url(suggested["id"]), {"reaction": "not_helpful"},
+                              format="json").status_code == 201
+    assert buyer_client.post(react_url(suggested["id"]), {"reaction": "🙏"}, format="json").status_code == 201
+
+    seller_rows = {row["id"]: row for row in page(seller_client, conversation["id"]).json()}
+    buyer_rows = {row["id"]: row for row in page(buyer_client, conversation["id"]).json()}
+    assert sorted(r["reaction"] for r in seller_rows[suggested["id"]]["reactions"]) == ["not_helpful", "🙏"]
+    assert [r["reaction"] for r in buyer_rows[suggested["id"]]["reactions"]] == ["🙏"]
+    assert seller_rows[suggested["id"]]["metadata"] == {"ai_suggestion": True}
+    assert buyer_rows[suggested["id"]]["metadata"] == {}  # the seller's working data
+    assert suggested["metadata"] == {"ai_suggestion": True}  # the sender's own answer
+
+    stats = seller_client.get("/api/chat/stats/").json()
+    assert stats["ai_suggestions"] == {"used": 1, "helpful": 0, "not_helpful": 1}
+    assert stats["feedback"] == {"helpful": 0, "not_helpful": 1}  # the buyer's 🙏 is not feedback
+
+
+def test_socket_frames_show_each_side_what_it_may_see(seller, buyer, seller_client, buyer_client, conversation,
+                                                      django_capture_on_commit_callbacks):
+    def act():
+        with django_capture_on_commit_callbacks(execute=True):
+            suggested = send(seller_client, conversation["id"], "Yes, fully.", metadata={"ai_suggestion": True})
+            seller_client.post(react_url(suggested.json()["id"]), {"reaction": "helpful"}, format="json")
+            seller_client.post(react_url(suggested.json()["id"]), {"reaction": "👍"}, format="json")
+
+    _, received = in_inboxes([seller.pk, buyer.pk], act, frames=3)
+
+    seller_frames, buyer_frames = received[seller.pk], received[buyer.pk]
+    assert [frame["type"] for frame in seller_frames] == ["chat_message", "reaction", "reaction"]
+    assert seller_frames[0]["metadata"] == {"ai_suggestion": True}
+    assert buyer_frames[0]["type"] == "chat_message"
+    assert buyer_frames[0]["metadata"] == {}
+    assert buyer_frames[1]["reaction"] == "👍"  # the seller's feedback never reaches the buyer
+    assert buyer_frames[2] is None
 
 
 # --- concurrency -----------------------------------------------------------------------------

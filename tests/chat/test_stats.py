@@ -89,13 +89,18 @@ def test_ai_suggestions_used_and_their_feedback(seller_client, buyer_client, con
     assert suggested.status_code == 201, suggested.json()
     assert (suggested.json()["metadata"], typed.json()["metadata"]) == ({"ai_suggestion": True}, {})
 
-    buyer_client.post(react_url(suggested.json()["id"]), {"reaction": "helpful"}, format="json")
-    buyer_client.post(react_url(typed.json()["id"]), {"reaction": "not_helpful"}, format="json")
-    buyer_client.post(react_url(typed.json()["id"]), {"reaction": "👍"}, format="json")
+    # Feedback is the seller's word on their AI: a buyer's is refused, their emoji is no feedback.
+    assert buyer_client.post(react_url(suggested.json()["id"]), {"reaction": "not_helpful"},
+                             format="json").status_code == 400
+    assert buyer_client.post(react_url(typed.json()["id"]), {"reaction": "👍"}, format="json").status_code == 201
+    assert seller_client.post(react_url(typed.json()["id"]), {"reaction": "not_helpful"},
+                              format="json").status_code == 400  # typed by hand: not the AI's
+    assert seller_client.post(react_url(suggested.json()["id"]), {"reaction": "helpful"},
+                              format="json").status_code == 201
 
     body = seller_client.get(STATS).json()
     assert body["ai_suggestions"] == {"used": 1, "helpful": 1, "not_helpful": 0}
-    assert body["feedback"] == {"helpful": 1, "not_helpful": 1}
+    assert body["feedback"] == {"helpful": 1, "not_helpful": 0}
 
 
 def test_an_empty_inbox(seller_client):
