@@ -52,6 +52,7 @@ control_socket_disable = True
 
 def post_worker_init(worker) -> None:
     """In each worker, once the app is loaded."""
-    from sellflow.server_log import quiet_websocket_connections
+    from sellflow.server_log import quiet_websocket_connections, redact_server_logs
 
     quiet_websocket_connections()
+    redact_server_logs()

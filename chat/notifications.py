@@ -1,5 +1,7 @@
 """What the chat tells people through the notifications app: the one room for its message text."""
 
+from datetime import UTC, datetime
+
 from accounts.models import User
 from chat.models import Conversation, Message
 from notifications.models import NotificationType
@@ -42,5 +44,9 @@ def order_status_text(*, order_id: str, status: str, cancel_reason: str = "", pa
     return ORDER_STATUS_TEXT.get(status, "Order {order_id} is now " + status + ".").format(order_id=order_id)
 
 
-def payment_link_text(*, order_id: str, total: str, currency: str, url: str) -> str:
-    return f"Pay {currency} {total} for order {order_id} here: {url}"
+def payment_link_text(*, order_id: str, total: str, currency: str, expires_at: datetime) -> str:
+    """A payment link message's text. Never the link itself: the text is the conversation's
+    preview, the new-message notification's body and the AI's reading of the conversation; the
+    link is in the message's `metadata.url`, which only the conversation's members see."""
+    until = expires_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return f"Payment link for order {order_id}: {total} {currency}, valid until {until}."

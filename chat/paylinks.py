@@ -5,7 +5,6 @@ from datetime import UTC, datetime
 
 from django.conf import settings
 from django.core import signing
-from django.urls import reverse
 from django.utils import timezone
 
 from chat.errors import PaymentLinkExpired, PaymentLinkNotFound
@@ -20,18 +19,27 @@ def payment_link_token(order: Order) -> str:
 
 
 def payment_link_url(order: Order) -> str:
-    path = reverse("chat:payment-link", kwargs={"token": payment_link_token(order)})
-    return f"{settings.API_PUBLIC_URL}{path}"
+    """The frontend's payment page, the token in its fragment: a browser never sends a fragment to
+    a server (nor in a Referer), and a chat app's link preview fetches the page without it, so the
+    token reaches no server's log on the way. The page reads it and calls
+    `GET/POST /api/chat/pay/{token}/`."""
+    return f"{settings.FRONTEND_URL}/pay#{payment_link_token(order)}"
+
+
+def payment_link_claims(token: str) -> tuple[int, datetime]:
+    """The order's pk and the link's end a token carries, checked only for its signature (no
+    query): PaymentLinkNotFound (404) when it was not signed here."""
+    try:
+        claims = signing.loads(token, salt=SALT)
+        return int(claims["order"]), datetime.fromtimestamp(int(claims["until"]), tz=UTC)
+    except (signing.BadSignature, KeyError, TypeError, ValueError, OverflowError, OSError) as error:
+        raise PaymentLinkNotFound() from error
 
 
 def payment_link_order(token: str) -> Order:
     """The order a token names: PaymentLinkNotFound (404) when it was not signed here or the order
     is gone, PaymentLinkExpired (410) once the order's payment timer has ended."""
-    try:
-        claims = signing.loads(token, salt=SALT)
-        order_pk, until = int(claims["order"]), datetime.fromtimestamp(int(claims["until"]), tz=UTC)
-    except (signing.BadSignature, KeyError, TypeError, ValueError) as error:
-        raise PaymentLinkNotFound() from error
+    order_pk, until = payment_link_claims(token)
     order = Order.objects.select_related("seller").prefetch_related("items", "payments").filter(pk=order_pk).first()
     if order is None:
         raise PaymentLinkNotFound()

@@ -469,11 +469,12 @@ def conversation_order(*, conversation: Conversation, seller: User, lines: list[
 
 
 def payment_link_send(*, conversation: Conversation, seller: User, order: Order) -> Message:
-    """The order's payment link, as the seller's message: a signed URL that works without an
-    account until the order's payment timer ends."""
+    """The order's payment link, as the seller's message: the frontend's payment page with a signed
+    token that works without an account until the order's payment timer ends. The link is only in
+    `metadata.url`; the text (also the preview, notifications and AI context) names the order."""
     url = payment_link_url(order)
     content = notifications.payment_link_text(order_id=order.order_id, total=f"{order.total_amount:.2f}",
-                                              currency=order.currency, url=url)
+                                              currency=order.currency, expires_at=order.expires_at)
     expires_at = order.expires_at.isoformat().replace("+00:00", "Z")
     return message_post(conversation=conversation, sender_type=SenderType.SELLER, sender=seller,
                         draft=Draft(message_type=MessageType.PAYMENT_LINK, order=order, content=content,

@@ -19,7 +19,7 @@ from chat import serializers as s
 from chat.errors import InvalidConversation, PaymentLinkNotFound
 from chat.filters import ConversationFilter
 from chat.models import TEMPLATE_PLACEHOLDERS, Conversation, ConversationStatus, ReplyTemplate
-from chat.paylinks import payment_link_order
+from chat.paylinks import payment_link_claims, payment_link_order
 from chat.serializers import ConversationOrderResultSerializer, ConversationOrderSerializer
 from customers.models import Customer
 from orders.models import Order
@@ -35,7 +35,13 @@ from sellflow.parsers import JSONParser
 from sellflow.permissions import IsSeller
 from sellflow.platforms import Platform
 from sellflow.schema import error_responses
-from sellflow.throttling import UPLOAD_THROTTLES, AIGenerateThrottle, ChatSendThrottle, with_default_throttles
+from sellflow.throttling import (
+    PAYMENT_LINK_THROTTLES,
+    UPLOAD_THROTTLES,
+    AIGenerateThrottle,
+    ChatSendThrottle,
+    with_default_throttles,
+)
 
 TAGS = ["chat"]
 
@@ -392,14 +398,30 @@ class ConversationOrderView(MemberConversationsMixin, APIView):
                         status=status.HTTP_201_CREATED)
 
 
+def payment_link_scope(request, token: str) -> str:
+    """What an Idempotency-Key sent to a payment link belongs to: the order the (signed) token
+    names, so two payers without accounts never share a key."""
+    order_pk, _ = payment_link_claims(token)
+    return f"payment-link-order:{order_pk}"
+
+
+PAYMENT_LINK_PAGE = ("The customer opens the link a seller sent in the chat, the frontend's page "
+                     "`{FRONTEND_URL}/pay#{token}`; that page calls this endpoint with the token from its "
+                     "fragment. No account: the signed token is the authorization. Throttled per link and per "
+                     "client address (`THROTTLE_PAYMENT_LINK_RATE`, `THROTTLE_PAYMENT_LINK_IP_RATE`).")
+
+
 class PaymentLinkView(APIView):
-    """Opened by whoever the seller sent the link to: the signed token is the authorization."""
+    """Called by the frontend's payment page for whoever the seller sent the link to: the signed
+    token is the authorization."""
 
     authentication_classes = []
     permission_classes = [AllowAny]
+    throttle_classes = with_default_throttles(*PAYMENT_LINK_THROTTLES)
 
     @extend_schema(tags=TAGS, summary="Open a payment link", auth=[],
-                   description="The order's summary (no buyer details). `payable`: POST here to pay.",
+                   description=f"{PAYMENT_LINK_PAGE}\n\nThe order's summary (no buyer details). `payable`: POST "
+                               f"here to pay.",
                    responses={200: s.PaymentLinkOrderSerializer, **error_responses(
                        404, 410, s404="Not a valid link (altered or unknown).",
                        s410="The order's payment time is over (`link_expired`).")})
@@ -407,15 +429,19 @@ class PaymentLinkView(APIView):
         return Response(s.PaymentLinkOrderSerializer(payment_link_order(token)).data)
 
     @extend_schema(tags=TAGS, summary="Pay through a payment link", auth=[], request=ProcessPaymentSerializer,
-                   description="Starts the order's payment as `POST /api/orders/payments/{id}/process/` does: "
-                               "charged at once, or a redirect or phone prompt to complete.",
+                   parameters=[IDEMPOTENCY_PARAMETER],
+                   description=f"{PAYMENT_LINK_PAGE}\n\nStarts the order's payment as "
+                               f"`POST /api/orders/payments/{{id}}/process/` does: charged at once, or a redirect "
+                               f"or phone prompt to complete. An `Idempotency-Key` belongs to the link's order.",
                    responses={200: PaymentProcessSerializer, **error_responses(
                        400, 404, 409, 410, 502,
                        s400="Invalid input, or a wallet whose network is needed (`provider_required`).",
                        s404="Not a valid link.",
                        s409="Not payable now: paid, cancelled or cash on delivery (`payment_not_payable`), or "
-                            "being paid (`payment_in_progress`).",
+                            "being paid (`payment_in_progress`); an `Idempotency-Key` used for another request "
+                            "(`idempotency_key_reused`) or still being answered (`request_in_progress`).",
                        s410="The order's payment time is over (`link_expired`).")})
+    @idempotent(anonymous_scope=payment_link_scope)
     def post(self, request, token):
         order = payment_link_order(token)
         body = ProcessPaymentSerializer(data=request.data)

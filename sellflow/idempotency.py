@@ -1,13 +1,17 @@
 """Idempotent POSTs (conventions: Idempotency and concurrency). A request carrying an
 `Idempotency-Key` does its work once per user, key and path within IDEMPOTENCY_KEY_HOURS; a
 retry, even one racing the first, gets the first successful answer back. Used by checkout,
-payment processing and social publishing through the `idempotent` decorator."""
+payment processing, social publishing and payment links through the `idempotent` decorator. A
+view open without an account (a payment link) names what its keys belong to instead of a user
+(`idempotent(anonymous_scope=...)`)."""
 
 import hashlib
+from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 from django.http.request import RawPostDataException
 from django.utils import timezone
@@ -58,9 +62,26 @@ def request_content(request) -> bytes:
     return "\n".join(parts).encode("utf-8", "surrogatepass")
 
 
-def _record(request, key: str) -> IdempotencyRecord:
+# anonymous_scope(request, **view_kwargs): what an anonymous request's key belongs to, e.g.
+# "payment-link-order:42". It may raise the view's own errors (an invalid link is a 404).
+AnonymousScope = Callable[..., str]
+
+
+def record_owner(request, anonymous_scope: AnonymousScope | None, view_kwargs: dict) -> dict:
+    """The fields a key is unique under: the signed-in user and the path, or for a request without
+    an account its scope and the URL's pattern (its parameters are what the scope stands for, and
+    may be a secret, as a payment link's token, not to be kept twice)."""
+    if request.user and request.user.is_authenticated:
+        return {"user": request.user, "scope": "", "path": request.path}
+    if anonymous_scope is None:
+        raise ImproperlyConfigured("An idempotent view open without an account needs an anonymous_scope.")
+    route = request.resolver_match.route if request.resolver_match else request.path
+    return {"user": None, "scope": anonymous_scope(request, **view_kwargs), "path": route}
+
+
+def _record(request, key: str, owner: dict) -> IdempotencyRecord:
     fresh_after = timezone.now() - timedelta(hours=settings.IDEMPOTENCY_KEY_HOURS)
-    lookup = {"user": request.user, "key": key, "path": request.path}
+    lookup = {**owner, "key": key}
     IdempotencyRecord.objects.filter(created_at__lt=fresh_after, **lookup).delete()
     try:
         with transaction.atomic():
@@ -80,13 +101,19 @@ class RequestInProgress(Conflict):
     message = "A request with this Idempotency-Key is still being processed; retry in a moment."
 
 
-def idempotent(view_method):
-    """Wrap an APIView's `post`. Under the record's row lock, a retry of a finished request gets
+def idempotent(view_method=None, *, anonymous_scope: AnonymousScope | None = None):
+    """Wrap an APIView's `post` (`@idempotent`, or `@idempotent(anonymous_scope=...)` on a view
+    open without an account). Under the record's row lock, a retry of a finished request gets
     its answer back, and a request takes a short lease on the key; the view then runs on its own
     (no transaction held across it, so gateway calls hold no locks), and a successful answer is
     stored. A racing retry meanwhile is told to wait (409 request_in_progress, Retry-After); a
     failed attempt stores nothing and the key can be retried."""
+    if view_method is None:
+        return lambda method: _idempotent(method, anonymous_scope)
+    return _idempotent(view_method, anonymous_scope)
 
+
+def _idempotent(view_method, anonymous_scope: AnonymousScope | None):
     @wraps(view_method)
     def wrapper(view, request, *args, **kwargs):
         key = request.headers.get(HEADER, "").strip()
@@ -95,7 +122,7 @@ def idempotent(view_method):
         if len(key) > MAX_KEY_LENGTH:
             raise ApplicationError(f"{HEADER} is at most {MAX_KEY_LENGTH} characters.", code="invalid",
                                    details={HEADER: [f"Ensure this value has at most {MAX_KEY_LENGTH} characters."]})
-        record = _record(request, key)
+        record = _record(request, key, record_owner(request, anonymous_scope, kwargs))
         now = timezone.now()
         with transaction.atomic():
             record = IdempotencyRecord.objects.select_for_update().get(pk=record.pk)

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.utils.functional import SimpleLazyObject, empty
 
 from sellflow.body_limit import body_limit_for, too_large_response
+from sellflow.redaction import redact
 from sellflow.request_id import bind_request_id
 from sellflow.schema import documented_methods
 
@@ -45,13 +46,14 @@ class RequestIdMiddleware:
 
 
 def loggable_path(request) -> str:
-    """The path and query as logged: the values of credential parameters replaced."""
+    """The path and query as logged: the values of credential parameters and a payment link's
+    token replaced."""
     query = request.META.get("QUERY_STRING", "")
     if not query or not any(name in query for name in SECRET_QUERY_PARAMETERS):
-        return request.get_full_path()
+        return redact(request.get_full_path())
     pairs = [(name, "[redacted]" if name in SECRET_QUERY_PARAMETERS else value)
              for name, value in parse_qsl(query, keep_blank_values=True)]
-    return f"{request.path}?{urlencode(pairs, safe='[]')}"
+    return f"{redact(request.path)}?{urlencode(pairs, safe='[]')}"
 
 
 def known_user_id(request) -> int | None:

@@ -3,9 +3,14 @@ from django.db import models
 
 
 class IdempotencyRecord(models.Model):
-    """The first answer to a POST sent with an Idempotency-Key, replayed to its retries."""
+    """The first answer to a POST sent with an Idempotency-Key, replayed to its retries. A key is
+    the user's; a request without an account (a payment link) names its own `scope` instead."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", null=True,
+                             blank=True)
+    # What an anonymous request's key belongs to (the order a payment link names), so two payers
+    # without accounts never share a key; empty for a user's.
+    scope = models.CharField(max_length=100, blank=True, default="")
     key = models.CharField(max_length=255)
     path = models.CharField(max_length=500)
     fingerprint = models.CharField(max_length=64, help_text="SHA-256 of the method, path and body.")
@@ -18,7 +23,13 @@ class IdempotencyRecord(models.Model):
     completed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "key", "path"], name="sellflow_idempotency_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key", "path"], name="sellflow_idempotency_once"),
+            models.UniqueConstraint(fields=["scope", "key", "path"], condition=models.Q(user__isnull=True),
+                                    name="sellflow_idempotency_once_anonymous"),
+            models.CheckConstraint(condition=models.Q(user__isnull=False) | ~models.Q(scope=""),
+                                   name="sellflow_idempotency_owned"),
+        ]
         indexes = [models.Index(fields=["created_at"], name="sellflow_idempotency_age")]
 
     def __str__(self) -> str:

@@ -2,6 +2,8 @@
 
 import logging
 
+from sellflow.redaction import RedactSecretsFilter
+
 # uvicorn's lines of one WebSocket handshake ('<client> - "WebSocket <path?query>" [accepted]', or
 # a status), and the bare "connection open" / "connection closed" of the socket after it.
 HANDSHAKE_LINE = '%s - "WebSocket %s"'
@@ -22,3 +24,12 @@ def quiet_websocket_connections() -> None:
     logger = logging.getLogger("uvicorn.error")
     if not any(isinstance(existing, NoWebSocketConnectionLines) for existing in logger.filters):
         logger.addFilter(NoWebSocketConnectionLines())
+
+
+def redact_server_logs() -> None:
+    """The server's own lines (an invalid request, an application error) pass the project's
+    redaction too: a payment link's token is in its path."""
+    for name in ("gunicorn.error", "gunicorn.access", "uvicorn.error", "uvicorn.access"):
+        for handler in logging.getLogger(name).handlers:
+            if not any(isinstance(existing, RedactSecretsFilter) for existing in handler.filters):
+                handler.addFilter(RedactSecretsFilter())

@@ -510,6 +510,10 @@ REST_FRAMEWORK = {
         "social_connect": env("THROTTLE_SOCIAL_CONNECT_RATE", default="20/minute"),
         # Chat messages sent per user (REST; the socket keeps its own per-connection limit).
         "chat_send": env("THROTTLE_CHAT_SEND_RATE", default="60/minute"),
+        # Payment links, opened and paid without an account: per link (any address), per address
+        # (any link). A page polling the order while a phone prompt waits stays well under both.
+        "payment_link": env("THROTTLE_PAYMENT_LINK_RATE", default="30/minute"),
+        "payment_link_ip": env("THROTTLE_PAYMENT_LINK_IP_RATE", default="60/minute"),
     },
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "EXCEPTION_HANDLER": "sellflow.exceptions.api_exception_handler",
@@ -736,12 +740,17 @@ CSRF_FAILURE_VIEW = "sellflow.exceptions.csrf_failure"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "sellflow.request_id.RequestIdLogFilter"}},
+    "filters": {
+        "request_id": {"()": "sellflow.request_id.RequestIdLogFilter"},
+        # Payment link tokens (in /api/chat/pay/<token>/ and the frontend's links) never written.
+        "redact_secrets": {"()": "sellflow.redaction.RedactSecretsFilter"},
+    },
     "formatters": {
         "default": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "default", "filters": ["request_id"]},
+        "console": {"class": "logging.StreamHandler", "formatter": "default",
+                    "filters": ["request_id", "redact_secrets"]},
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {

@@ -383,5 +383,23 @@ class ChatSendThrottle(CountingThrottle):
         return self.take(self.user_key(user_id))
 
 
+class PaymentLinkThrottle(CountingThrottle):
+    """Every request (opened or paid) to one payment link, from any address: a leaked link cannot
+    be hammered, nor a customer's phone flooded with payment prompts. Keyed on the token's digest,
+    never the token."""
+
+    scope = "payment_link"
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": hashed_ident(view.kwargs.get("token"))}
+
+
+class PaymentLinkIPThrottle(_IPThrottle):
+    scope = "payment_link_ip"  # every payment link one address opens or pays: no guessing through many
+
+
+PAYMENT_LINK_THROTTLES = [PaymentLinkThrottle, PaymentLinkIPThrottle]
+
+
 def with_default_throttles(*extra) -> list:
     return [*api_settings.DEFAULT_THROTTLE_CLASSES, *extra]

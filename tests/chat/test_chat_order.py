@@ -53,7 +53,8 @@ def kinds(client, conversation_id: int) -> list[tuple[str, str]]:
 
 
 def link_token(message: dict) -> str:
-    return message["metadata"]["url"].rstrip("/").rsplit("/", 1)[-1]
+    """The token of a payment link message: the fragment of its frontend page, {FRONTEND_URL}/pay#<token>."""
+    return message["metadata"]["url"].split("#", 1)[1]
 
 
 def pay_url(token: str) -> str:
@@ -96,7 +97,9 @@ def test_an_order_from_a_conversation_holds_stock_with_the_payment_timer_and_pos
     card, link = body["messages"]
     assert (card["message_type"], card["order"]["order_id"]) == ("order", order.order_id)
     assert (link["message_type"], link["order"]["id"]) == ("payment_link", order.pk)
-    assert link["metadata"]["url"] in link["content"]
+    assert link["metadata"]["url"] == f"{settings.FRONTEND_URL}/pay#{link_token(link)}"
+    assert link["content"] == (f"Payment link for order {order.order_id}: {order.total_amount:.2f} GHS, valid until "
+                               f"{order.expires_at:%Y-%m-%d %H:%M} UTC.")
     assert link["metadata"]["expires_at"] == order.expires_at.isoformat().replace("+00:00", "Z")
     # The buyer sees both cards, in order, after the conversation's first messages.
     assert kinds(buyer_client, conversation["id"])[-2:] == [("seller", "order"), ("seller", "payment_link")]

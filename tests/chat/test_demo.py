@@ -47,8 +47,9 @@ def test_the_demo_seller_sees_the_three_conversations_and_the_buyer_their_two():
     order = Order.objects.get(source="chat")
     assert (order.buyer, order.seller, order.status) == (buyer, seller, "pending")
     assert messages[3]["order"]["id"] == messages[4]["order"]["id"] == order.pk
-    link = messages[4]["metadata"]["url"]
-    opened = authenticated_client(buyer).get(link[link.index("/api/"):])
+    page, token = messages[4]["metadata"]["url"].split("#", 1)  # the frontend's page, the token in its fragment
+    assert page.endswith("/pay")
+    opened = authenticated_client(buyer).get(f"/api/chat/pay/{token}/")
     assert opened.status_code == 200 and opened.json()["payable"] is True
 
     assert len(authenticated_client(buyer).get("/api/chat/conversations/").json()) == 2
