@@ -10,10 +10,13 @@ from django.db import IntegrityError
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from chat.models import Message
+from chat.errors import CustomerMergedMeanwhile
+from chat.models import Conversation, Message
+from chat.services import conversation_order
 from customers.models import Customer, GuestOrder
 from notifications.models import Notification
 from orders.models import Order, OrderStatus, Payment, ReservationStatus, StockReservation
+from orders.services.stock import Line
 from orders.tasks import expire_overdue_orders
 from tests.chat.conftest import CONVERSATIONS, conversation_url
 from tests.orders.conftest import Clock
@@ -255,3 +258,32 @@ def test_the_customers_orders_query_count_is_fixed_with_guest_orders(seller_clie
 
     with django_assert_max_num_queries(one_order):
         assert len(seller_client.get(url).json()) == 4
+
+
+def test_the_order_id_placeholder_fills_with_the_customers_latest_guest_order(seller_client, phone_only, bag):
+    order_id = order_for(seller_client, phone_only, {"product_id": bag.pk, "quantity": 1}).json()["order"]["order_id"]
+    template = seller_client.post("/api/chat/templates/", {"shortcode": "order", "title": "Order",
+                                                           "body": "Your order: {{ order_id }}"}, format="json")
+
+    sent = seller_client.post(f"/api/chat/templates/{template.json()['id']}/send/", {"conversation": phone_only["id"]},
+                              format="json")
+
+    assert sent.status_code == 201, sent.json()
+    assert sent.json()["content"] == f"Your order: {order_id}"
+
+
+def test_a_customer_merged_away_meanwhile_is_409_and_nothing_is_written(seller, seller_client, phone_only, bag):
+    conversation = Conversation.objects.get(pk=phone_only["id"])  # as the request read it
+    kept = Customer.objects.create(seller=seller, email="kofi@example.com")
+    merged = seller_client.post(f"/api/customers/{kept.pk}/merge/", {"other": conversation.customer_id},
+                                format="json")
+    assert merged.status_code == 200, merged.json()
+
+    with pytest.raises(CustomerMergedMeanwhile):
+        conversation_order(conversation=conversation, seller=seller, lines=[Line(bag.pk, None, 1)],
+                           payment_method="card", **ADDRESS)
+
+    assert nothing_written()
+    retried = order_for(seller_client, phone_only, {"product_id": bag.pk, "quantity": 1})  # on the kept customer
+    assert retried.status_code == 201, retried.json()
+    assert GuestOrder.objects.get().customer == kept
