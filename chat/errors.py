@@ -11,7 +11,6 @@ class ChatErrorCode(StrEnum):
     NOT_FOUND = "not_found"
     INVALID = "invalid"
     CONVERSATION_CLOSED = "conversation_closed"
-    CUSTOMER_HAS_NO_ACCOUNT = "customer_has_no_account"
     LINK_EXPIRED = "link_expired"
     SHORTCODE_TAKEN = "shortcode_taken"
     THROTTLED = "throttled"
@@ -52,14 +51,6 @@ class InvalidConversation(ApplicationError):
 class CustomerMergedMeanwhile(Conflict):
     code = ChatErrorCode.CUSTOMER_MERGED
     message = "This customer was just merged into another: try again."
-
-
-class CustomerHasNoAccount(Conflict):
-    """Orders belong to a buyer account today: a customer who only chats on a platform has none."""
-
-    code = ChatErrorCode.CUSTOMER_HAS_NO_ACCOUNT
-    message = ("This customer has no SellFlow buyer account yet, and an order needs one: ask them to sign up "
-               "(or to write from their account), then create the order.")
 
 
 class PaymentLinkNotFound(ApplicationError):

@@ -7,14 +7,13 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import User
 from chat import notifications
 from chat.errors import (
     ConversationArchived,
-    CustomerHasNoAccount,
     CustomerMergedMeanwhile,
     InvalidConversation,
     InvalidMessage,
@@ -42,7 +41,7 @@ from chat.models import (
 from chat.paylinks import payment_link_url
 from chat.realtime import send_frames, send_to_inboxes
 from customers.models import Customer
-from customers.services import Identity, account_identity, customer_match
+from customers.services import Identity, account_identity, customer_match, customer_record_guest_order
 from orders.models import Order, OrderStatus, PaymentMethod, PaymentStatus
 from orders.services import stock
 from orders.services.checkout import order_for_buyer
@@ -449,23 +448,38 @@ def conversation_order(*, conversation: Conversation, seller: User, lines: list[
     """The seller orders their products for the conversation's customer, in one transaction: the
     order through the orders app (stock held, the payment timer, source `chat`), then its card in
     the conversation and, for an order paid online, a payment link. The order's buyer is the
-    customer's buyer account; a customer without one is refused (CustomerHasNoAccount, 409)."""
+    customer's buyer account; for a customer without one (who only chats) it is a guest order
+    (customer_order)."""
     if conversation_side(conversation, seller) != SELLER:
         raise NotAMember()
-    if conversation.customer is None:
+    if conversation.customer_id is None:
         raise InvalidConversation("An assistant session has no customer to order for.",
                                   details={"conversation": [conversation.pk]})
-    buyer = conversation.customer.buyer if conversation.customer.buyer_id else conversation.buyer
-    if buyer is None:
-        raise CustomerHasNoAccount(details={"customer": conversation.customer_id})
     with transaction.atomic():
-        order = order_for_buyer(seller=seller, buyer=buyer, lines=lines, payment_method=payment_method,
-                                source=Platform.CHAT, **order_fields)
+        order = customer_order(conversation=conversation, seller=seller, lines=lines, payment_method=payment_method,
+                               **order_fields)
         sent = [message_post(conversation=conversation, sender_type=SenderType.SELLER, sender=seller,
                              draft=Draft(message_type=MessageType.ORDER, order=order))]
         if order.payment_method != PaymentMethod.CASH_ON_DELIVERY:
             sent.append(payment_link_send(conversation=conversation, seller=seller, order=order))
     return order, sent
+
+
+def customer_order(*, conversation: Conversation, seller: User, lines: list[stock.Line], payment_method: str,
+                   **order_fields: str) -> Order:
+    """The order for the conversation's customer, their row locked (a merge waits, or was first:
+    CustomerMergedMeanwhile). With no buyer account, a guest order: no buyer, the customer's email
+    as its contact, linked to the customer so that their figures and orders count it; they pay
+    through the payment link. Call inside the conversation's order transaction."""
+    customer = Customer.objects.select_for_update().filter(pk=conversation.customer_id).first()
+    if customer is None:
+        raise CustomerMergedMeanwhile()
+    buyer = customer.buyer if customer.buyer_id else conversation.buyer
+    order = order_for_buyer(seller=seller, buyer=buyer, lines=lines, payment_method=payment_method,
+                            source=Platform.CHAT, email=customer.email if buyer is None else "", **order_fields)
+    if buyer is None:
+        customer_record_guest_order(customer=customer, order=order)
+    return order
 
 
 def payment_link_send(*, conversation: Conversation, seller: User, order: Order) -> Message:
@@ -547,9 +561,11 @@ def template_values(conversation: Conversation) -> dict[str, str]:
     """What the placeholders become in this conversation: the customer's name, the product's name
     and price (with its currency), and the id of the customer's latest order from this seller."""
     product = conversation.product
-    buyer_id = conversation.customer.buyer_id or conversation.buyer_id
-    latest_order = (Order.objects.filter(seller_id=conversation.seller_id, buyer_id=buyer_id)
-                    .order_by("-created_at", "-pk").values_list("order_id", flat=True).first()) if buyer_id else None
+    theirs = Q(guest_order__customer_id=conversation.customer_id)  # ordered for them without an account
+    if buyer_id := conversation.customer.buyer_id or conversation.buyer_id:
+        theirs |= Q(buyer_id=buyer_id)
+    latest_order = (Order.objects.filter(theirs, seller_id=conversation.seller_id).order_by("-created_at", "-pk")
+                    .values_list("order_id", flat=True).first())
     return {
         "customer_name": conversation.customer.name,
         "product_name": product.name if product else "",

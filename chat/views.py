@@ -370,9 +370,12 @@ class ConversationOrderView(MemberConversationsMixin, APIView):
         parameters=[IDEMPOTENCY_PARAMETER],
         description="The seller names lines of their own products; the order is placed for the customer's buyer "
                     "account as checkout places it (stock held, today's prices, the payment timer or cash on "
-                    "delivery's time to confirm; `source` is `chat`). The conversation gets the order's card and, "
-                    "unless it is cash on delivery, a payment link that works without an account until the timer "
-                    "ends. Later status changes of the order appear there as system messages.",
+                    "delivery's time to confirm; `source` is `chat`). A customer without an account (known by "
+                    "phone, email or a platform handle only) gets a guest order: `buyer` is null, the shipping "
+                    "name and phone are its contact, and it counts in the customer's figures and orders. The "
+                    "conversation gets the order's card and, unless it is cash on delivery, a payment link that "
+                    "works without an account until the timer ends. Later status changes of the order appear "
+                    "there as system messages.",
         responses={201: ConversationOrderResultSerializer, **error_responses(
             400, 403, 404, 409,
             s400="Invalid body (`invalid`), a product with variants named without one (`variant_required`), or a "
@@ -380,8 +383,8 @@ class ConversationOrderView(MemberConversationsMixin, APIView):
             s403="Not the conversation's seller.",
             s404="No such conversation of yours, or a line's product or variant is not yours (`not_found`).",
             s409="A line cannot be ordered as it is, too little stock among them (`checkout_failed`, the lines in "
-                 "details); the customer has no buyer account (`customer_has_no_account`); the conversation is "
-                 "archived (`conversation_closed`).")})
+                 "details); the conversation is archived (`conversation_closed`); its customer was just merged "
+                 "into another (`customer_merged`: try again).")})
     @idempotent
     def post(self, request, pk):
         conversation = self.own_conversation(pk)

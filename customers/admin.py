@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from customers.models import Customer, CustomerHandle, CustomerTag
+from customers.models import Customer, CustomerHandle, CustomerTag, GuestOrder
 
 # Kept by the orders' announcements (customers.services.customer_refresh_figures): read, never typed in.
 FIGURES = ("orders_count", "total_spent", "first_seen", "last_seen", "created_at", "updated_at")
@@ -43,3 +43,18 @@ class CustomerAdmin(admin.ModelAdmin):
             instance.save()
         for removed in formset.deleted_objects:
             removed.delete()
+
+
+@admin.register(GuestOrder)
+class GuestOrderAdmin(admin.ModelAdmin):
+    """Which customer a guest order (placed from a conversation, no buyer account) counts for:
+    written with the order, read here."""
+
+    list_display = ("order", "customer", "created_at")
+    search_fields = ("order__order_id", "customer__name", "customer__email", "customer__phone")
+    list_select_related = ("order", "customer")
+    raw_id_fields = ("customer", "order")
+    readonly_fields = ("customer", "order", "created_at")
+
+    def has_add_permission(self, request) -> bool:
+        return False

@@ -88,3 +88,19 @@ class CustomerTag(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class GuestOrder(models.Model):
+    """An order the seller placed for this customer from a conversation while the customer had no
+    buyer account (the order's buyer is null): how the customer's figures and order list find it.
+    Written by chat in the order's own transaction; an account's orders need no link."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="guest_orders")
+    order = models.OneToOneField("orders.Order", on_delete=models.CASCADE, related_name="guest_order")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-pk"]
+
+    def __str__(self) -> str:
+        return f"order {self.order_id} for customer {self.customer_id}"

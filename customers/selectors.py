@@ -27,12 +27,17 @@ def seller_customers(seller: User) -> QuerySet[Customer]:
             .prefetch_related("handles", "tags").order_by("-last_seen", "-pk"))
 
 
-def customer_buyer_orders(customer: Customer) -> QuerySet[Order]:
-    """The orders the customer's buyer account placed with the customer's seller, newest first
-    (none for a customer without an account), as the orders app's OrderSerializer shows them."""
-    if customer.buyer_id is None:
-        return Order.objects.none()
-    return seller_orders(customer.seller).filter(buyer_id=customer.buyer_id)
+def customer_order_filter(customer: Customer) -> Q:
+    """The customer's orders among their seller's: those their buyer account placed, and the guest
+    orders the seller placed for them from a conversation (customers.models.GuestOrder)."""
+    guest = Q(guest_order__customer_id=customer.pk)
+    return guest | Q(buyer_id=customer.buyer_id) if customer.buyer_id else guest
+
+
+def customer_orders(customer: Customer) -> QuerySet[Order]:
+    """The customer's orders with the customer's seller, newest first, as the orders app's
+    OrderSerializer shows them."""
+    return seller_orders(customer.seller).filter(customer_order_filter(customer))
 
 
 def order_figures(customer: Customer) -> dict:
@@ -40,9 +45,7 @@ def order_figures(customer: Customer) -> dict:
     query): `orders_count` (COUNTED_ORDERS), `total_spent` (SPENT_STATUSES, in the seller's
     currency: orders priced in another one are left out of the sum), and the first and last time
     they ordered (None without orders)."""
-    if customer.buyer_id is None:
-        return {"orders_count": 0, "total_spent": Decimal("0.00"), "first_order_at": None, "last_order_at": None}
-    return Order.objects.filter(seller_id=customer.seller_id, buyer_id=customer.buyer_id).aggregate(
+    return Order.objects.filter(customer_order_filter(customer), seller_id=customer.seller_id).aggregate(
         orders_count=Count("pk", filter=COUNTED_ORDERS),
         total_spent=Coalesce(Sum("total_amount", filter=Q(status__in=SPENT_STATUSES, currency=F("seller__currency"))),
                              ZERO),

@@ -18,7 +18,7 @@ from customers.errors import (
     MergeIntoItself,
     OtherCustomerNotFound,
 )
-from customers.models import Customer, CustomerHandle, CustomerTag
+from customers.models import Customer, CustomerHandle, CustomerTag, GuestOrder
 from customers.selectors import order_figures
 from customers.signals import customers_merging
 from orders.models import Order
@@ -244,8 +244,8 @@ def customers_merge(*, customer: Customer, other_id: int) -> Customer:
     both: the other's handles and tags move over, blanks are filled from it, both notes are kept
     (with the other's email and phone when they could not move), first and last seen widen, the
     figures are recomputed and the other is deleted. Both rows are locked in id order, so two
-    merges of the same pair cannot cross. The apps above (chat) move what they hold of the other
-    on `customers_merging`, in this transaction."""
+    merges of the same pair cannot cross. The other's guest orders become the kept one's. The apps
+    above (chat) move what they hold of the other on `customers_merging`, in this transaction."""
     if other_id == customer.pk:
         raise MergeIntoItself()
     locked = {row.pk: row for row in Customer.objects.select_for_update().filter(
@@ -258,6 +258,7 @@ def customers_merge(*, customer: Customer, other_id: int) -> Customer:
     if kept.buyer_id and other.buyer_id:
         raise BuyerAccountsDiffer(details={"customer_id": kept.pk, "other": other.pk})
     CustomerHandle.objects.filter(customer=other).update(customer=kept)
+    GuestOrder.objects.filter(customer=other).update(customer=kept)
     kept_tags = CustomerTag.objects.filter(customer=kept).values("name")
     CustomerTag.objects.filter(customer=other).exclude(name__in=kept_tags).update(customer=kept)
     merge_fields(kept, other)
@@ -302,6 +303,13 @@ def customer_refresh_figures(*, customer_id: int) -> None:
         Customer.objects.filter(pk=customer_id).update(**changes)
 
 
+def customer_record_guest_order(*, customer: Customer, order: Order) -> GuestOrder:
+    """A guest order (no buyer account) the seller placed for the customer: linked to them, so that
+    their figures and order list count it. Call in the order's transaction: the order's
+    announcement, after commit, finds the link."""
+    return GuestOrder.objects.create(customer=customer, order=order)
+
+
 def order_identity(order: Order) -> Identity:
     """Who placed the order, as the seller's customers know people: the buyer account, its email
     once verified, and the phone the order ships to (recorded, not matched by)."""
@@ -312,8 +320,15 @@ def order_identity(order: Order) -> Identity:
 
 def customers_record_orders(*, order_ids: Iterable[int]) -> None:
     """New orders: each one's buyer becomes (or is found as) a customer of its seller, seen when
-    the order was placed, with figures counting it."""
-    for order in Order.objects.filter(pk__in=list(order_ids)).select_related("buyer", "seller").order_by("pk"):
+    the order was placed, with figures counting it. A guest order's customer is the one it is
+    linked to (none linked: nobody to count it for)."""
+    orders = Order.objects.filter(pk__in=list(order_ids)).select_related("buyer", "seller", "guest_order")
+    for order in orders.order_by("pk"):
+        if order.buyer_id is None:
+            link = getattr(order, "guest_order", None)
+            if link is not None:
+                customer_refresh_figures(customer_id=link.customer_id)
+            continue
         customer, _ = customer_match(seller=order.seller, identity=order_identity(order), seen_at=order.created_at)
         customer_refresh_figures(customer_id=customer.pk)
 
@@ -321,8 +336,13 @@ def customers_record_orders(*, order_ids: Iterable[int]) -> None:
 def customers_refresh_orders(*, order_ids: Iterable[int]) -> None:
     """Orders that changed status: their customers' figures are recomputed. A buyer who is no
     customer of the seller yet (an order placed before this app, or whose announcement was lost)
-    is recorded from the order, as a new order is."""
+    is recorded from the order, as a new order is. A guest order's customer is the one it is
+    linked to."""
     orders = Order.objects.filter(pk__in=list(order_ids)).order_by("pk")
+    for customer_id in sorted(set(GuestOrder.objects.filter(order__in=orders.filter(buyer__isnull=True))
+                                  .values_list("customer_id", flat=True))):
+        customer_refresh_figures(customer_id=customer_id)
+    orders = orders.filter(buyer__isnull=False)
     pairs = dict.fromkeys(orders.values_list("seller_id", "buyer_id"))
     customers = {(seller_id, buyer_id): pk for pk, seller_id, buyer_id in Customer.objects.filter(
         seller_id__in={seller_id for seller_id, _ in pairs}, buyer_id__in={buyer_id for _, buyer_id in pairs},

@@ -115,7 +115,8 @@ class CustomerMergeView(OwnCustomersMixin, APIView):
 
 @extend_schema_view(get=extend_schema(
     tags=TAGS, summary="A customer's orders with me, newest first",
-    description="The orders their SellFlow account placed with you (none for a customer without one), as "
+    description="The orders their SellFlow account placed with you, and those you placed for them from a "
+                "conversation while they had no account (`buyer` null), as "
                 "`GET /api/orders/orders/seller_orders/` shows them."))
 class CustomerOrderListView(OwnCustomersMixin, generics.ListAPIView):
     serializer_class = OrderSerializer
@@ -125,6 +126,6 @@ class CustomerOrderListView(OwnCustomersMixin, generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Order.objects.none()
-        orders = selectors.customer_buyer_orders(self.get_customer())
+        orders = selectors.customer_orders(self.get_customer())
         expire_overdue_without_gateway(orders)  # the payment timer, enforced on read as in the orders app
         return orders

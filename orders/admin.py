@@ -84,7 +84,7 @@ class OrderAdmin(AllFieldsReadOnly, admin.ModelAdmin):
                     "created_at")
     list_filter = ("status", PaymentStatusFilter, "source", "payment_method",
                    ("seller", admin.RelatedOnlyFieldListFilter))
-    search_fields = ("order_id", "full_name", "phone", "buyer__email", "seller__email", "payments__reference")
+    search_fields = ("order_id", "full_name", "phone", "email", "buyer__email", "seller__email", "payments__reference")
     list_select_related = ("buyer", "seller")
     date_hierarchy = "created_at"
     inlines = [OrderItemInline, PaymentInline, OrderEventInline, StockReservationInline]

@@ -93,7 +93,11 @@ class CancelReason(models.TextChoices):
 
 class Order(models.Model):
     order_id = models.CharField(max_length=10, unique=True, default=new_order_id, editable=False)
-    buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders")
+    # Null for a guest order: placed by the seller from a conversation for a customer with no
+    # buyer account (its source is `chat`), who pays through the payment link. Its contact is the
+    # shipping name and phone, and `email` when the seller's customer has one.
+    buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="orders")
     seller = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="sales")
     status = models.CharField(max_length=10, choices=OrderStatus.choices, default=OrderStatus.PENDING)
     source = models.CharField(max_length=10, choices=Platform.choices, default=Platform.DIRECT)
@@ -113,6 +117,8 @@ class Order(models.Model):
     postal_code = models.CharField(max_length=20, blank=True)
     country = models.CharField(max_length=100)
     delivery_instructions = models.CharField(max_length=500, blank=True)
+    email = models.EmailField(blank=True, help_text="A guest order's contact email (the payment gateway's receipt "
+                                                    "goes there); an account's order uses the account's.")
     buyer_note = models.CharField(max_length=500, blank=True)
 
     # Until when a pending order holds its stock: the payment timer of an online order, the
@@ -147,6 +153,8 @@ class Order(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(total_amount=models.F("subtotal") + models.F("shipping_fee")),
                                    name="orders_total_is_subtotal_plus_shipping"),
+            models.CheckConstraint(condition=Q(buyer__isnull=False) | Q(source=Platform.CHAT),
+                                   name="orders_guest_order_from_chat"),
         ]
 
     def __str__(self) -> str:

@@ -51,6 +51,13 @@ def cancelled_order_refund_reason(note: str) -> str:
 
 # --- Told after commit ------------------------------------------------------------------------
 
+def _tell_buyer(order: Order, *, type: str = NotificationType.ORDER, **message: object) -> None:
+    """Tell the order's buyer at once; a guest order's has no account to tell (the seller talks to
+    them in the conversation, where the order's status changes are posted)."""
+    if order.buyer_id is not None:
+        notify(user=order.buyer, type=type, **message)
+
+
 def _order_data(order: Order) -> dict:
     return {"order_id": order.pk, "path": f"/orders/{order.pk}"}
 
@@ -64,7 +71,9 @@ def _amount(order: Order) -> str:
     return f"{order.currency} {order.total_amount:.2f}"
 
 
-def _tell_after_commit(user: User, order: Order, *, title: str, body: str, event: str) -> None:
+def _tell_after_commit(user: User | None, order: Order, *, title: str, body: str, event: str) -> None:
+    if user is None:  # a guest order's buyer has no account to tell: the seller talks to them in the chat
+        return
     after_commit(notify, user=user, type=NotificationType.ORDER, title=title, body=body, data=_order_data(order),
                  dedupe_key=f"order-{event}:{order.pk}")
 
@@ -97,9 +106,9 @@ def _send_payment_received(order_pk: int) -> None:
     notify(user=order.seller, type=NotificationType.ORDER, title=f"New order {order.order_id}, paid",
            body=f"{order.full_name} paid {amount}. The order is confirmed: time to pack it.", data=data,
            dedupe_key=f"order-placed:{order.pk}")
-    notify(user=order.buyer, type=NotificationType.ORDER, title=f"Order {order.order_id} confirmed",
-           body=f"We received your payment of {amount}. {order.seller.display_name} is preparing your order.",
-           data=data, dedupe_key=f"order-confirmed:{order.pk}")
+    _tell_buyer(order, title=f"Order {order.order_id} confirmed",
+                body=f"We received your payment of {amount}. {order.seller.display_name} is preparing your order.",
+                data=data, dedupe_key=f"order-confirmed:{order.pk}")
 
 
 def payment_flagged(payment: Payment) -> None:
@@ -123,14 +132,14 @@ def _send_order_timed_out(order_pk: int) -> None:
     order = Order.objects.select_related("buyer", "seller").get(pk=order_pk)
     data, dedupe_key = _order_data(order), f"order-timeout:{order.pk}"
     if order.cancel_reason != CancelReason.CONFIRMATION_TIMEOUT:
-        notify(user=order.buyer, type=NotificationType.ORDER, title=f"Order {order.order_id} cancelled",
-               body="The time to pay ran out, so the items went back on sale. You can order them again.",
-               data=data, dedupe_key=dedupe_key)
+        _tell_buyer(order, title=f"Order {order.order_id} cancelled",
+                    body="The time to pay ran out, so the items went back on sale. You can order them again.",
+                    data=data, dedupe_key=dedupe_key)
         return
     hours = settings.COD_CONFIRM_HOURS
-    notify(user=order.buyer, type=NotificationType.ORDER, title=f"Order {order.order_id} cancelled",
-           body=f"{order.seller.display_name} did not confirm your cash-on-delivery order within {hours} hours, "
-                "so it was cancelled and you owe nothing. You can order again.", data=data, dedupe_key=dedupe_key)
+    _tell_buyer(order, title=f"Order {order.order_id} cancelled",
+                body=f"{order.seller.display_name} did not confirm your cash-on-delivery order within {hours} hours, "
+                     "so it was cancelled and you owe nothing. You can order again.", data=data, dedupe_key=dedupe_key)
     notify(user=order.seller, type=NotificationType.ORDER, title=f"Order {order.order_id} expired",
            body=f"This cash-on-delivery order was not confirmed within {hours} hours, so it was cancelled and "
                 "its items are back on sale.", data=data, dedupe_key=dedupe_key)
@@ -171,9 +180,9 @@ def late_payment_refunded(payment: Payment, *, amount: Decimal) -> None:
     order = payment.order
     data = _order_data(order)
     body = f"{order.currency} {amount:.2f} is on its way back to the buyer."
-    notify(user=order.buyer, type=NotificationType.PAYMENT, title=f"Your payment for {order.order_id} is refunded",
-           body=f"Your payment arrived after the payment time ran out and the items were sold meanwhile. {body}",
-           data=data, dedupe_key=f"late-refund:{payment.pk}")
+    _tell_buyer(order, type=NotificationType.PAYMENT, title=f"Your payment for {order.order_id} is refunded",
+                body=f"Your payment arrived after the payment time ran out and the items were sold meanwhile. {body}",
+                data=data, dedupe_key=f"late-refund:{payment.pk}")
     notify(user=order.seller, type=NotificationType.PAYMENT, title=f"Late payment refunded on {order.order_id}",
            body=f"The buyer paid after the timer and the stock was gone. {body}", data=data,
            dedupe_key=f"late-refund:{payment.pk}")

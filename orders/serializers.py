@@ -241,7 +241,8 @@ class OrderSerializer(serializers.ModelSerializer):
     payments = PaymentSerializer(many=True)
     timeline = OrderEventSerializer(many=True, source="events")
     shipping_address = serializers.SerializerMethodField()
-    buyer = PartySerializer()
+    buyer = PartySerializer(allow_null=True, help_text="Null for a guest order: placed by the seller in a "
+                                                       "conversation for a customer without an account.")
     seller = PartySerializer()
     status = serializers.ChoiceField(choices=OrderStatus.choices)
     attribution = serializers.SerializerMethodField(

@@ -100,7 +100,8 @@ def viewer_counts(product_ids: Iterable[int] | None = None) -> dict[int, int]:
 
 
 def purchase_rows(buyer_ids: list[int] | None = None) -> QuerySet:
-    rows = OrderItem.objects.filter(is_purchase())
+    # A guest order (no buyer account) is no one's basket: it would join every other guest's.
+    rows = OrderItem.objects.filter(is_purchase(), order__buyer__isnull=False)
     if buyer_ids is not None:
         rows = rows.filter(order__buyer_id__in=buyer_ids)
     return rows.order_by("order__buyer_id", "-order__created_at", "-order_id").values_list(
@@ -116,8 +117,8 @@ def view_rows(user_ids: list[int] | None = None) -> QuerySet:
 
 def interactions_around(product_id: int) -> Interactions:
     """The purchases and views of the product's most recent buyers and viewers."""
-    buyer_ids = (OrderItem.objects.filter(is_purchase(), product_id=product_id).order_by("-order__created_at")
-                 .values_list("order__buyer_id", flat=True)[:MAX_USERS])
+    buyer_ids = (OrderItem.objects.filter(is_purchase(), product_id=product_id, order__buyer__isnull=False)
+                 .order_by("-order__created_at").values_list("order__buyer_id", flat=True)[:MAX_USERS])
     viewer_ids = (ProductView.objects.filter(product_id=product_id).order_by("-last_viewed_at")
                   .values_list("user_id", flat=True)[:MAX_USERS])
     interactions = Interactions()

@@ -20,7 +20,7 @@ class PaymentRequest:
     amount: Decimal
     currency: str  # ISO 4217
     method: str  # card | mobile_money | bank_transfer | paypal
-    email: str  # the buyer's, for receipts the provider sends
+    email: str  # the buyer's, for receipts the provider sends (a guest order's contact email: may be blank)
     phone: str = ""  # E.164 wallet number, mobile money only
     mobile_provider: str = ""  # mtn | telecel | airteltigo
     return_url: str = ""  # where a redirected buyer comes back to

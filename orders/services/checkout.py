@@ -112,29 +112,31 @@ def checkout(*, user: User, payment_method: str, seller_id: int | None = None, s
 
 
 @transaction.atomic
-def order_for_buyer(*, seller: User, buyer: User, lines: list[stock.Line], payment_method: str, source: str,
-                    buyer_note: str = "", mobile_money_provider: str = "", wallet_number: str = "",
+def order_for_buyer(*, seller: User, buyer: User | None, lines: list[stock.Line], payment_method: str, source: str,
+                    buyer_note: str = "", mobile_money_provider: str = "", wallet_number: str = "", email: str = "",
                     **address: str) -> Order:
     """A seller orders their own products for one of their buyers (from a conversation): the lines
     are named, not taken from a cart. The seller chooses what to hold, so the buyer's limits on
     open orders (there against one account taking a seller's stock off sale) do not apply, nor does
     cash on delivery's verified email; the stock, the prices of today and the payment timer are
-    checkout's (order_place). A product or variant that is not the seller's is ProductNotFound."""
+    checkout's (order_place). A product or variant that is not the seller's is ProductNotFound.
+    With no buyer it is a guest order (source `chat`): its contact is the address, and `email`."""
     if payment_method != PaymentMethod.CASH_ON_DELIVERY:
         _check_gateway(payment_method)
     items = lines_as_items(seller=seller, lines=lines)
     return order_place(buyer=buyer, actor=seller, items=items, payment_method=payment_method, source=source,
                        buyer_note=buyer_note, mobile_money_provider=mobile_money_provider,
-                       wallet_number=wallet_number, now=timezone.now(), **address)
+                       wallet_number=wallet_number, now=timezone.now(), email="" if buyer else email, **address)
 
 
-def order_place(*, buyer: User, actor: User, items: list[CartItem], payment_method: str, source: str, now: datetime,
-                referral: Referral | None = None, buyer_note: str = "", accept_price_changes: bool = False,
-                mobile_money_provider: str = "", wallet_number: str = "", **address: str) -> Order:
-    """Place one seller's order for `buyer` from its lines (a cart's, or unsaved ones named by the
-    seller): check the lines against the locked stock, work out the order, then create it with its
-    payment, holds and timeline, tell the seller when they must act now and announce the order
-    after commit (orders.signals). Call inside a transaction."""
+def order_place(*, buyer: User | None, actor: User, items: list[CartItem], payment_method: str, source: str,
+                now: datetime, referral: Referral | None = None, buyer_note: str = "",
+                accept_price_changes: bool = False, mobile_money_provider: str = "", wallet_number: str = "",
+                email: str = "", **address: str) -> Order:
+    """Place one seller's order for `buyer` (None: a guest order) from its lines (a cart's, or
+    unsaved ones named by the seller): check the lines against the locked stock, work out the
+    order, then create it with its payment, holds and timeline, tell the seller when they must act
+    now and announce the order after commit (orders.signals). Call inside a transaction."""
     lines = lines_of(items)
     _check_lines_in_stock(buyer, items, lines, now=now, accept_price_changes=accept_price_changes)
     data = _work_out_order(items)
@@ -142,7 +144,7 @@ def order_place(*, buyer: User, actor: User, items: list[CartItem], payment_meth
         buyer=buyer, seller=data.seller, payment_method=payment_method,
         **_attribution(referral, buyer=buyer, seller=data.seller, source=source),
         currency=data.currency, subtotal=data.subtotal, shipping_fee=data.shipping_fee, total_amount=data.total,
-        buyer_note=buyer_note,
+        buyer_note=buyer_note, email=email,
         expires_at=_hold_until(payment_method, now), **{f: address.get(f, "") for f in ADDRESS_FIELDS},
     )
     _create_items(order, data.priced)
@@ -181,7 +183,7 @@ def lines_as_items(*, seller: User, lines: list[stock.Line]) -> list[CartItem]:
     return items
 
 
-def _attribution(referral: Referral | None, *, buyer: User, seller: User, source: str) -> dict:
+def _attribution(referral: Referral | None, *, buyer: User | None, seller: User, source: str) -> dict:
     """The order's source, and the post that brought the buyer when the referral is one of this
     seller's (a visit to another seller's post credits nothing here) and its visit is this buyer's:
     the first buyer to order with it claims it, so a product link passed on with its referral
@@ -270,7 +272,7 @@ def _check_buyer_limits(user: User, lines: list[stock.Line], *, now: datetime) -
 
 # --- The lines and their stock ------------------------------------------------------------------
 
-def _check_lines_in_stock(user: User, items: list[CartItem], lines: list[stock.Line], *, now: datetime,
+def _check_lines_in_stock(user: User | None, items: list[CartItem], lines: list[stock.Line], *, now: datetime,
                           accept_price_changes: bool) -> None:
     """Lock the lines' products and check every line against the rows as they are now: a line
     that cannot be ordered as it is fails the checkout, with every such line in its details."""
@@ -288,13 +290,14 @@ def _check_lines_in_stock(user: User, items: list[CartItem], lines: list[stock.L
         raise CheckoutFailed(details={"lines": failures})
 
 
-def _line_failure(user: User, item: CartItem, available: int | None, *, accept_price_changes: bool) -> dict | None:
+def _line_failure(user: User | None, item: CartItem, available: int | None, *,
+                  accept_price_changes: bool) -> dict | None:
     """Why this line cannot be ordered as it is (None: it can). `available` is set when the
     stock falls short of the line."""
     issue, price = line_state(item, item.quantity if available is None else available)
     if issue == LineIssue.PRICE_CHANGED and accept_price_changes:
         issue = None
-    if item.product is not None and item.product.seller_id == user.pk:
+    if user is not None and item.product is not None and item.product.seller_id == user.pk:
         issue = "own_product"
     if not issue:
         return None

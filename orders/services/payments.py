@@ -153,7 +153,8 @@ def _start_try(order: Order, payment: Payment, *, mobile_money_provider: str) ->
 def _payment_request(order: Order, payment: Payment) -> PaymentRequest:
     return PaymentRequest(
         reference=payment.reference, amount=payment.amount, currency=payment.currency, method=payment.method,
-        email=order.buyer.email, phone=payment.wallet_number, mobile_provider=payment.mobile_money_provider,
+        email=order.buyer.email if order.buyer_id else order.email, phone=payment.wallet_number,
+        mobile_provider=payment.mobile_money_provider,
         return_url=settings.PAYMENT_RETURN_URL, metadata={"order_id": order.order_id},
     )
 

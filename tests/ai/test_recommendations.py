@@ -22,8 +22,9 @@ SIMILAR, BOUGHT_TOGETHER = "similar", "bought_together"
 
 
 def buy(buyer, *products, status=OrderStatus.DELIVERED):
-    """One order of the buyer holding one of each product."""
-    order = OrderFactory(buyer=buyer, seller=products[0].seller, status=status, expires_at=None)
+    """One order of the buyer (None: a guest order, placed from a conversation) holding one of each product."""
+    order = OrderFactory(buyer=buyer, seller=products[0].seller, status=status, expires_at=None,
+                         source="chat" if buyer is None else "direct")
     OrderItem.objects.bulk_create([
         OrderItem(order=order, product=product, product_name=product.name, unit_price=product.price, quantity=1,
                   total=product.price)
@@ -183,6 +184,19 @@ def test_never_the_product_itself_nor_what_cannot_be_bought(seller, api_client):
     assert not ProductRecommendation.objects.filter(product__in=hidden[1:]).exists()  # not on sale: no lists
     body = api_client.get(URL, {"product_id": product.pk}).json()
     assert ids(body["similar"]) == ids(body["bought_together"]) == [alike.pk]
+
+
+def test_guest_orders_are_no_ones_basket(seller):
+    """Orders without a buyer account (placed by sellers in conversations) are not one buyer's."""
+    kettle = ProductFactory(seller=seller, name="electric kettle", description="Boils water.", tag_names="kettle")
+    sandals = ProductFactory(seller=seller, name="leather sandals", description="For the beach.", tag_names="shoes")
+    buy(None, kettle)
+    buy(None, sandals)
+
+    engine.recommendations_refresh_all()
+
+    # Only the popular products' fill (score 0): nothing was taken together.
+    assert not ProductRecommendation.objects.filter(kind=BOUGHT_TOGETHER, score__gt=0).exists()
 
 
 def test_a_product_sold_out_since_the_last_computation_is_not_shown(seller, api_client):

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from customers.models import Customer
+from customers.models import Customer, GuestOrder
 from customers.tasks import record_customer_orders, refresh_customer_figures
 from orders.models import Order
 from tests.accounts.factories import UserFactory
@@ -169,5 +169,30 @@ def test_an_order_changing_status_records_a_buyer_the_seller_did_not_have_yet():
 def test_an_order_gone_meanwhile_is_skipped():
     record_customer_orders.delay([987654])
     refresh_customer_figures.delay([987654])
+
+    assert not Customer.objects.exists()
+
+
+def test_a_guest_order_counts_for_the_customer_it_is_linked_to():
+    seller = UserFactory(account_type="seller", currency="GHS")
+    customer = CustomerFactory(seller=seller, phone="+233241112233")
+    guest = order_of(None, seller, "confirmed", "25.00", source="chat")
+    GuestOrder.objects.create(customer=customer, order=guest)
+
+    record_customer_orders.delay([guest.pk])
+    assert figures(customer) == (1, "25.00")
+    Order.objects.filter(pk=guest.pk).update(status="cancelled", cancelled_at=timezone.now())
+    refresh_customer_figures.delay([guest.pk])
+
+    assert figures(customer) == (0, "0.00")
+    assert Customer.objects.count() == 1
+
+
+def test_a_guest_order_linked_to_no_customer_is_counted_for_nobody():
+    seller = UserFactory(account_type="seller")
+    guest = order_of(None, seller, "confirmed", "25.00", source="chat")  # its customer was deleted since
+
+    record_customer_orders.delay([guest.pk])
+    refresh_customer_figures.delay([guest.pk])
 
     assert not Customer.objects.exists()
