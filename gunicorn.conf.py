@@ -15,7 +15,8 @@ stopping workers get `graceful_timeout`, signals resize or reload the pool).
 
 import os
 
-worker_class = "uvicorn_worker.UvicornWorker"
+# uvicorn's worker, with WebSocket messages capped at the chat socket's frame limit (sellflow.workers).
+worker_class = "sellflow.workers.SellflowUvicornWorker"
 
 
 def worker_count() -> int:

@@ -1,18 +1,33 @@
 from django.contrib import admin
+from django.forms.models import BaseInlineFormSet
+from django.urls import reverse
+from django.utils.html import format_html
 
 from chat.models import Conversation, Message, MessageReaction, ReplyTemplate
 
+ADMIN_MESSAGES = 50  # a conversation's latest messages on its page; all of them in the message list
 MESSAGE_FIELDS = ("sequence", "sender_type", "sender", "message_type", "content", "attachment", "product", "order",
                   "delivery_status", "created_at", "read_at")
+
+
+class LatestMessagesFormSet(BaseInlineFormSet):
+    """The conversation's latest ADMIN_MESSAGES messages, newest first: a long conversation's page
+    does not load thousands of rows."""
+
+    def get_queryset(self):
+        if not hasattr(self, "_latest"):
+            self._latest = super().get_queryset().order_by("-sequence")[:ADMIN_MESSAGES]
+        return self._latest
 
 
 class MessageInline(admin.TabularInline):
     """The conversation as its members wrote it: read here, never typed in."""
 
     model = Message
+    formset = LatestMessagesFormSet
+    verbose_name_plural = f"messages (the latest {ADMIN_MESSAGES}, newest first)"
     fields = MESSAGE_FIELDS
     readonly_fields = MESSAGE_FIELDS
-    ordering = ("sequence",)
     extra = 0
     show_change_link = False
 
@@ -36,14 +51,44 @@ class ConversationAdmin(admin.ModelAdmin):
     raw_id_fields = ("seller", "customer", "buyer", "product")
     readonly_fields = ("seller", "customer", "buyer", "product", "source", "last_message_at", "last_message_preview",
                        "seller_unread", "buyer_unread", "last_sequence", "platform_thread_id", "created_at",
-                       "updated_at")
-    fields = ("seller", "customer", "buyer", "product", "source", "status", "subject", "labels", "last_message_at",
+                       "updated_at", "all_messages")
+    fields = ("seller", "customer", "buyer", "product", "source", "status", "subject", "labels", "all_messages",
+              "last_message_at",
               "last_message_preview", "seller_unread", "buyer_unread", "last_sequence", "platform_thread_id",
               "created_at", "updated_at")
     inlines = [MessageInline]
 
     def has_add_permission(self, request) -> bool:
         return False  # started through the API, where the customer is matched
+
+    @admin.display(description="All messages")
+    def all_messages(self, conversation: Conversation) -> str:
+        url = reverse("admin:chat_message_changelist") + f"?conversation={conversation.pk}"
+        return format_html('<a href="{}">{} messages, in order</a>', url, conversation.last_sequence)
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    """Every message, read-only (a conversation's page shows its latest)."""
+
+    list_display = ("conversation", "sequence", "sender_type", "message_type", "content", "delivery_status",
+                    "created_at")
+    list_filter = ("sender_type", "message_type", "delivery_status")
+    search_fields = ("content",)
+    ordering = ("conversation", "sequence")
+    list_select_related = ("conversation",)
+    list_per_page = 100
+    show_full_result_count = False  # no COUNT over every message on each page
+    readonly_fields = (*MESSAGE_FIELDS, "conversation", "metadata", "edited_at")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(ReplyTemplate)

@@ -1,18 +1,21 @@
 """The chat socket, `/ws/chat/?token=<access>`: a user's live inbox, and a way to write to it."""
 
+import asyncio
 import math
 import time
 from collections import deque
 
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from django.conf import settings
+from django.db import close_old_connections, connections
 from rest_framework import serializers
 
 from accounts.models import User
 from chat import selectors, services
 from chat import serializers as s
 from chat.assistant import assistant_ask
-from chat.errors import NotAMember, SendThrottled
+from chat.errors import AssistantBusy, NotAMember, SendThrottled
 from chat.events import message_frame, sync_frame, typing_frame
 from chat.models import Conversation
 from chat.realtime import inbox_group
@@ -41,11 +44,16 @@ class ChatConsumer(SessionConsumer):
       "order"?, "metadata"?}` sends a message through chat.services.message_send, as REST does: it
       comes back to both members' sockets as a `chat_message` frame after commit (no other
       answer). It counts in the user's REST send bucket (ChatSendThrottle); once that is spent,
-      `error` `throttled` with `details.retry_after` (seconds), and the socket stays open.
+      `error` `throttled` with `details.retry_after` (seconds), and the socket stays open. In a
+      session with the seller's assistant, the answer is asked for in the background (the socket's
+      other frames keep flowing) and arrives as `assistant_delta` frames, then its `chat_message`;
+      a refusal comes as `error` (`ai_disabled`, `quota_exceeded`, `provider_error`), and a second
+      question while one is answered on the socket gets `error` `assistant_busy`.
     - `{"type": "typing", "conversation_id", "is_typing"}` tells the other member's sockets only
       (a `typing` frame with `user_id` and `side`); nothing is stored.
     - `{"type": "read", "conversation_id"}` marks the conversation read (chat.services.
-      conversation_read); both members get the `read` frame.
+      conversation_read), counted in the same bucket as messages; both members get the `read`
+      frame.
     - `{"type": "sync", "conversation_id", "after_sequence"}` answers with the messages after that
       sequence, one `chat_message` frame each in sequence order (at most
       CHAT_SOCKET_SYNC_MAX_MESSAGES), then a `sync` frame with the `last_sequence` sent and
@@ -59,7 +67,9 @@ class ChatConsumer(SessionConsumer):
     sellflow.consumers.SessionConsumer, it closes with 4401 when its session ends (logout,
     password change, deactivation) or its token expires."""
 
+    socket_kind = "chat"
     throttled = False
+    asking: asyncio.Task | None = None  # the assistant answering this socket's question
 
     async def connect(self):
         self.user = self.scope["user"]
@@ -100,7 +110,22 @@ class ChatConsumer(SessionConsumer):
             await self.send_error("invalid", "Invalid frame.", invalid.detail, frame=kind)
 
     async def on_chat_message(self, content: dict) -> None:
-        await database_sync_to_async(socket_message_send)(self.user, content)
+        question = await database_sync_to_async(socket_message_send)(self.user, content,
+                                                                     assistant_busy=self.asking is not None)
+        if question is not None:  # answered in the background: this socket's frames keep flowing meanwhile
+            self.asking = asyncio.create_task(self.ask_assistant(*question))
+
+    async def ask_assistant(self, conversation: Conversation, draft: services.Draft) -> None:
+        """The assistant's answer, in a thread of its own (a provider call takes seconds; in the one
+        thread all sockets' database work shares, it would hold up every chat socket of the
+        process). Its `assistant_delta` frames and the answer reach the inbox group as they come."""
+        try:
+            await sync_to_async(in_own_thread(assistant_ask), thread_sensitive=False)(
+                conversation=conversation, seller=self.user, draft=draft)
+        except ApplicationError as refusal:
+            await self.send_error(refusal.code, refusal.message, refusal.details, frame="chat_message")
+        finally:
+            self.asking = None
 
     async def on_typing(self, content: dict) -> None:
         other_id, frame = await database_sync_to_async(typing_announcement)(self.user, content)
@@ -160,21 +185,36 @@ def member_conversation(user: User, conversation_id: int) -> tuple[Conversation,
     return conversation, services.conversation_side(conversation, user)
 
 
-def socket_message_send(user: User, content: dict) -> None:
-    """Send the frame's message as REST does, counted in the user's REST send bucket."""
+def in_own_thread(function):
+    """`function` for a worker thread of its own: its database connections are closed when it ends
+    (database_sync_to_async does this for the shared thread)."""
+    def run(*args, **kwargs):
+        close_old_connections()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            connections.close_all()
+    return run
+
+
+def socket_message_send(user: User, content: dict, *, assistant_busy: bool = False,
+                        ) -> tuple[Conversation, services.Draft] | None:
+    """Send the frame's message as REST does, counted in the user's REST send bucket. A question to
+    the seller's assistant is checked and counted here, and returned to be asked off this thread
+    (one at a time per socket: AssistantBusy while the last is being answered)."""
     body = valid_frame(s.SocketMessageFrameSerializer, content)
     conversation, _ = member_conversation(user, body["conversation_id"])
+    if conversation.is_assistant and assistant_busy:
+        raise AssistantBusy()
     product, order = services.message_cards(conversation=conversation, product_id=body.get("product"),
                                             order_id=body.get("order"))
-    sends = ChatSendThrottle()
-    if not sends.allow_user(user.pk):
-        raise SendThrottled(details={"retry_after": math.ceil(sends.wait())})
+    take_send_slot(user)
     draft = services.Draft(content=body["content"], message_type=body["message_type"], product=product, order=order,
                            metadata=s.sent_metadata(body))
     if conversation.is_assistant:  # the answer follows as assistant_delta frames, then its chat_message
-        assistant_ask(conversation=conversation, seller=user, draft=draft)
-    else:
-        services.message_send(conversation=conversation, sender=user, draft=draft)
+        return conversation, draft
+    services.message_send(conversation=conversation, sender=user, draft=draft)
+    return None
 
 
 def typing_announcement(user: User, content: dict) -> tuple[int | None, dict]:
@@ -188,7 +228,15 @@ def typing_announcement(user: User, content: dict) -> tuple[int | None, dict]:
 def socket_conversation_read(user: User, content: dict) -> None:
     body = valid_frame(s.SocketFrameSerializer, content)
     conversation, _ = member_conversation(user, body["conversation_id"])
+    take_send_slot(user)
     services.conversation_read(conversation=conversation, user=user)
+
+
+def take_send_slot(user: User) -> None:
+    """One of the user's chat writes, shared with REST (ChatSendThrottle): SendThrottled when spent."""
+    sends = ChatSendThrottle()
+    if not sends.allow_user(user.pk):
+        raise SendThrottled(details={"retry_after": math.ceil(sends.wait())})
 
 
 def sync_answer(user: User, content: dict) -> list[dict]:

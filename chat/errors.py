@@ -15,6 +15,7 @@ class ChatErrorCode(StrEnum):
     SHORTCODE_TAKEN = "shortcode_taken"
     THROTTLED = "throttled"
     CUSTOMER_MERGED = "customer_merged"
+    ASSISTANT_BUSY = "assistant_busy"
 
 
 class NotAMember(ApplicationError):
@@ -31,6 +32,11 @@ class SendThrottled(ApplicationError):
     status_code = status.HTTP_429_TOO_MANY_REQUESTS
     code = ChatErrorCode.THROTTLED
     message = "You are sending messages too fast: wait a moment."
+
+
+class AssistantBusy(Conflict):
+    code = ChatErrorCode.ASSISTANT_BUSY
+    message = "Your assistant is still answering your last question on this socket: ask again once it has."
 
 
 class InvalidMessage(ApplicationError):

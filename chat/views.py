@@ -40,6 +40,7 @@ from sellflow.throttling import (
     UPLOAD_THROTTLES,
     AIGenerateThrottle,
     ChatSendThrottle,
+    ChatStartThrottle,
     with_default_throttles,
 )
 
@@ -118,6 +119,7 @@ SEND_DESCRIPTION = (
 )
 class ConversationListCreateView(MemberConversationsMixin, generics.ListCreateAPIView):
     serializer_class = s.ConversationSerializer
+    throttle_classes = with_default_throttles(ChatStartThrottle)
     filter_backends = [FilterBackend]
     filterset_class = ConversationFilter
 
@@ -214,9 +216,12 @@ class ConversationArchiveView(MemberConversationsMixin, APIView):
 
 
 class ConversationReadView(MemberConversationsMixin, APIView):
+    throttle_classes = with_default_throttles(ChatSendThrottle)
+
     @extend_schema(tags=TAGS, summary="Mark a conversation read", request=None,
                    description="Your side's unread count becomes 0 and the other side's messages carry `read_at`; "
-                               "both members' chat sockets get a `read` frame.",
+                               "both members' chat sockets get a `read` frame. Counted with your messages "
+                               "(`THROTTLE_CHAT_SEND_RATE`).",
                    responses={200: s.ConversationSerializer, **error_responses(404)})
     def post(self, request, pk):
         conversation = self.own_conversation(pk)
@@ -329,12 +334,16 @@ def page_links(request, page: list, conversation: Conversation) -> list[tuple[st
 
 
 class MessageReactView(APIView):
+    throttle_classes = with_default_throttles(ChatSendThrottle)
+
     def own_message(self, pk: int):
         return get_object_or_404(selectors.user_messages(self.request.user), pk=pk)
 
     @extend_schema(tags=TAGS, summary="React to a message", request=s.ReactionBodySerializer,
-                   description="An emoji, or `helpful` / `not_helpful` as feedback. Once per user and reaction; "
-                               "both members' chat sockets get a `reaction` frame.",
+                   description="An emoji, or (the seller, on an assistant's answer or a reply sent from an AI "
+                               "suggestion) `helpful` / `not_helpful` as feedback. Once per user and reaction; "
+                               "both members' chat sockets get an emoji's `reaction` frame, the seller's only "
+                               "feedback's. Counted with your messages (`THROTTLE_CHAT_SEND_RATE`).",
                    responses={201: s.ReactionSerializer,
                               200: OpenApiResponse(s.ReactionSerializer, description="Already reacted so."),
                               **error_responses(400, 404)})
@@ -579,7 +588,7 @@ class AssistantTemplatesView(APIView):
 
 class AssistantTemplateStartView(MemberConversationsMixin, APIView):
     permission_classes = [IsSeller]
-    throttle_classes = with_default_throttles(AIGenerateThrottle)
+    throttle_classes = with_default_throttles(AIGenerateThrottle, ChatStartThrottle)
 
     @extend_schema(tags=TAGS, summary="Start a session with the assistant from a template",
                    request=s.StarterTemplateStartSerializer,

@@ -10,6 +10,8 @@ class NotificationConsumer(SessionConsumer):
     refused anyone without a valid token, so `scope["user"]` is a real, active user; the socket
     closes with 4401 when that session ends or its token expires."""
 
+    socket_kind = "notifications"
+
     async def connect(self):
         self.group = user_group(self.scope["user"].pk)
         await self.channel_layer.group_add(self.group, self.channel_name)

@@ -1,26 +1,34 @@
 """The base of every signed-in WebSocket consumer: a socket lives no longer than the session that
 opened it. It closes with 4401 when the session ends (logout, password change or reset,
 deactivation: sellflow.ws_sessions.revoke_sockets) and when its access token expires, and nothing
-is sent on it after that. Subclasses write connect/disconnect/handlers as usual; as in Channels,
-disconnect also runs for a socket closed before its connect did."""
+is sent on it after that. A user holds at most WEBSOCKETS_PER_USER sockets of each kind (a
+subclass's `socket_kind`) across every server process: one more is refused with an `error` frame
+`too_many_sockets` and closed with 4429. Subclasses write connect/disconnect/handlers as usual; as
+in Channels, disconnect also runs for a socket closed before its connect did."""
 
 import asyncio
 import time
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+from django.core.cache import cache
 
 from sellflow.parsers import UnusableJSON, load_json_text
 from sellflow.ws_auth import CLOSE_UNAUTHENTICATED, user_for_access_token
 from sellflow.ws_sessions import session_id_of, sessions_group
+
+CLOSE_TOO_MANY_SOCKETS = 4429
 
 
 class SessionConsumer(AsyncJsonWebsocketConsumer):
     """For routes behind sellflow.ws_auth.JWTQueryStringAuthMiddleware: `scope["user"]` is an
     active user and `scope["access_token"]` the verified token that opened the socket."""
 
+    socket_kind = "socket"  # the user's sockets of one kind share their WEBSOCKETS_PER_USER slots
     session_ended = False
     expiry_timer: asyncio.Task | None = None
+    slot: str | None = None  # the cache key of the slot this socket holds
 
     async def __call__(self, scope, receive, send):
         async def send_while_session_lasts(message):
@@ -43,11 +51,22 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         if await database_sync_to_async(user_for_access_token)(token) is None:
             await self.accept()
             return await self.end_session()
+        self.slot = await database_sync_to_async(socket_slot_take)(
+            self.socket_kind, self.scope["user"].pk, self.channel_name, until=token["exp"])
+        if self.slot is None:
+            await self.accept()
+            await self.send_json({"type": "error", "code": "too_many_sockets",
+                                  "error": f"At most {settings.WEBSOCKETS_PER_USER} of these sockets per user: "
+                                           "close one first.", "details": {}})
+            return await self.close(code=CLOSE_TOO_MANY_SOCKETS)
         self.expiry_timer = asyncio.create_task(self.end_session_at(token["exp"]))
         await super().websocket_connect(message)
 
     async def websocket_disconnect(self, message):
         self.stop_expiry_timer()
+        if self.slot is not None:
+            await database_sync_to_async(socket_slot_release)(self.slot, self.channel_name)
+            self.slot = None
         if hasattr(self, "sessions_group"):
             await self.channel_layer.group_discard(self.sessions_group, self.channel_name)
         await super().websocket_disconnect(message)
@@ -90,3 +109,21 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
 
     async def refuse_frame(self, error: str) -> None:
         await self.send_json({"type": "error", "code": "invalid", "error": error})
+
+
+def socket_slot_take(kind: str, user_id: int, channel_name: str, *, until: int) -> str | None:
+    """One of the user's WEBSOCKETS_PER_USER slots for a socket of `kind`, held by `channel_name`
+    (an atomic add in the shared cache, so parallel connects cannot both take the last one): its
+    key, or None when all are taken. A slot lasts until the socket's token expires, when the socket
+    closes anyway, plus a minute: a server that dies with sockets open frees their slots by then."""
+    seconds = max(until - int(time.time()), 0) + 60
+    for number in range(settings.WEBSOCKETS_PER_USER):
+        key = f"websocket-slot:{kind}:{user_id}:{number}"
+        if cache.add(key, channel_name, timeout=seconds):
+            return key
+    return None
+
+
+def socket_slot_release(key: str, channel_name: str) -> None:
+    if cache.get(key) == channel_name:  # still this socket's (not expired and taken by another)
+        cache.delete(key)

@@ -276,9 +276,14 @@ PRODUCT_IMAGE_MAX_DIMENSION = env.int("PRODUCT_IMAGE_MAX_DIMENSION", default=204
 PRODUCT_IMAGES_DAILY_QUOTA = env.int("PRODUCT_IMAGES_DAILY_QUOTA", default=500)
 # Images a user may send in chat messages per UTC day (checked and cleaned as product images are).
 CHAT_IMAGES_DAILY_QUOTA = env.int("CHAT_IMAGES_DAILY_QUOTA", default=200)
-# The chat socket (/ws/chat/): the largest frame a client may send (bigger ones get an `error` frame),
-# how many frames one connection may send per window of seconds (more: an `error` frame, then close
-# 4408), and at most how many messages one `sync` frame answers with (the client syncs again for more).
+# How long a seller's chat figures in their profile `metrics` (30 days of response times) are kept.
+CHAT_METRICS_CACHE_SECONDS = env.int("CHAT_METRICS_CACHE_SECONDS", default=600)
+# Sockets a user may hold open at once, per kind (chat, notifications): tabs and devices, not a fleet.
+WEBSOCKETS_PER_USER = env.int("WEBSOCKETS_PER_USER", default=10)
+# The chat socket (/ws/chat/): the largest frame a client may send (bigger ones get an `error` frame;
+# the production server reads no larger WebSocket message at all: gunicorn.conf.py), how many frames
+# one connection may send per window of seconds (more: an `error` frame, then close 4408), and at
+# most how many messages one `sync` frame answers with (the client syncs again for more).
 CHAT_SOCKET_MAX_FRAME_BYTES = env.int("CHAT_SOCKET_MAX_FRAME_BYTES", default=16 * 1024)
 CHAT_SOCKET_RATE_FRAMES = env.int("CHAT_SOCKET_RATE_FRAMES", default=30)
 CHAT_SOCKET_RATE_SECONDS = env.int("CHAT_SOCKET_RATE_SECONDS", default=10)
@@ -508,8 +513,10 @@ REST_FRAMEWORK = {
         "checkout": env("THROTTLE_CHECKOUT_RATE", default="10/minute"),
         # Social account connections per user (each asks the platform about a token or starts OAuth).
         "social_connect": env("THROTTLE_SOCIAL_CONNECT_RATE", default="20/minute"),
-        # Chat messages sent per user (REST; the socket keeps its own per-connection limit).
+        # Chat writes per user, REST and socket alike: messages, reactions, read marks (the socket
+        # also keeps a per-connection frame limit). Conversations started per user.
         "chat_send": env("THROTTLE_CHAT_SEND_RATE", default="60/minute"),
+        "chat_start": env("THROTTLE_CHAT_START_RATE", default="60/hour"),
         # Payment links, opened and paid without an account: per link (any address), per address
         # (any link). A page polling the order while a phone prompt waits stays well under both.
         "payment_link": env("THROTTLE_PAYMENT_LINK_RATE", default="30/minute"),

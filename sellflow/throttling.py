@@ -361,9 +361,10 @@ class SocialConnectThrottle(_ScopedUserThrottle):
 
 
 class ChatSendThrottle(CountingThrottle):
-    """Chat messages a user sends: each one is stored, fanned out and may notify. One bucket per
-    user for REST (this view throttle) and the chat socket (allow_user) alike, each message taken
-    atomically before it is stored. Reading the same views' messages is not counted."""
+    """Chat writes a user makes: messages, reactions and read marks, each stored and fanned out to
+    both members' sockets (a message may also notify). One bucket per user for REST (this view
+    throttle) and the chat socket (allow_user) alike, each write taken atomically before it is
+    stored. Reading the same views' messages is not counted."""
 
     scope = "chat_send"
 
@@ -381,6 +382,18 @@ class ChatSendThrottle(CountingThrottle):
         if self.rate is None:
             return True
         return self.take(self.user_key(user_id))
+
+
+class ChatStartThrottle(CountingThrottle):
+    """Conversations a user starts (a buyer asking about a product, a seller writing to a customer,
+    a session with the assistant): each one lands in someone's inbox or holds a row."""
+
+    scope = "chat_start"
+
+    def get_cache_key(self, request, view):
+        if request.method != "POST" or not (request.user and request.user.is_authenticated):
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
 
 
 class PaymentLinkThrottle(CountingThrottle):

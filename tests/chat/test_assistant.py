@@ -4,11 +4,12 @@ data only, on the built-in provider in English and French and on the openai prov
 against a fake server; streaming over the socket; starter templates; feedback in the stats."""
 
 import json
+import threading
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from asgiref.sync import async_to_sync
+from asgiref.sync import async_to_sync, sync_to_async
 from django.utils import timezone
 
 from ai.assistant import bound_tools
@@ -413,3 +414,50 @@ def test_the_socket_says_when_the_assistant_is_off(seller, session):
     (error,) = async_to_sync(socket_exchange)(seller, session["id"], "Show my sales", 1)
 
     assert (error["type"], error["code"]) == ("error", "ai_disabled")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_slow_answer_holds_up_no_other_socket_work(monkeypatch, seller, buyer, session, shop, conversation):
+    """While the provider takes its time, the asking socket and every other chat socket of the
+    process keep working: the answer is asked for off the thread all sockets' database work shares."""
+    from chat import assistant
+    from tests.chat.test_socket import open_chat
+
+    release, asked = threading.Event(), threading.Event()
+    answer = assistant.assistant_answer
+
+    def slow_answer(**kwargs):
+        asked.set()
+        assert release.wait(10)
+        return answer(**kwargs)
+
+    monkeypatch.setattr(assistant, "assistant_answer", slow_answer)
+
+    async def scenario():
+        seller_socket, buyer_socket = await open_chat(seller), await open_chat(buyer)
+        await seller_socket.send_json_to({"type": "chat_message", "conversation_id": session["id"],
+                                          "content": "Show my sales this month"})
+        question = await seller_socket.receive_json_from(timeout=5)
+        await sync_to_async(asked.wait)(5)
+        # The provider is still busy: the seller types to the buyer and asks again meanwhile.
+        await seller_socket.send_json_to({"type": "typing", "conversation_id": conversation["id"]})
+        typing = await buyer_socket.receive_json_from(timeout=2)
+        await seller_socket.send_json_to({"type": "chat_message", "conversation_id": session["id"],
+                                          "content": "And today?"})
+        busy = await seller_socket.receive_json_from(timeout=2)
+        release.set()
+        delta = await seller_socket.receive_json_from(timeout=5)
+        answered = await seller_socket.receive_json_from(timeout=5)
+        for socket in (seller_socket, buyer_socket):
+            await socket.disconnect()
+        return question, typing, busy, delta, answered
+
+    question, typing, busy, delta, answered = async_to_sync(scenario)()
+
+    assert (question["type"], question["sender_type"]) == ("chat_message", "seller")
+    assert (typing["type"], typing["conversation_id"]) == ("typing", conversation["id"])
+    assert (busy["type"], busy["code"]) == ("error", "assistant_busy")
+    assert delta["type"] == "assistant_delta" and answered["sender_type"] == "assistant"
+    assert "3 orders" in answered["content"]
+    assert list(Message.objects.filter(conversation_id=session["id"]).values_list("sender_type", flat=True)) == [
+        "seller", "assistant"]

@@ -133,6 +133,33 @@ def test_sends_are_throttled(buyer_client, conversation, throttle_rates):
     assert buyer_client.get(messages_url(conversation["id"])).status_code == 200  # reading is not counted
 
 
+def test_reactions_and_read_marks_count_with_the_sends(seller_client, buyer_client, conversation, throttle_rates):
+    message = send(buyer_client, conversation["id"]).json()
+    throttle_rates(chat_send="3/minute")
+
+    assert seller_client.post(react_url(message["id"]), {"reaction": "👍"}, format="json").status_code == 201
+    assert seller_client.delete(react_url(message["id"]) + "?reaction=👍").status_code == 204
+    assert seller_client.post(conversation_url(conversation["id"], "read")).status_code == 200
+    for refused in (seller_client.post(conversation_url(conversation["id"], "read")),
+                    seller_client.post(react_url(message["id"]), {"reaction": "❤️"}, format="json"),
+                    send(seller_client, conversation["id"])):
+        assert refused.status_code == 429 and refused.json()["code"] == "throttled"
+    assert buyer_client.post(react_url(message["id"]), {"reaction": "❤️"}, format="json").status_code == 201
+
+
+def test_starting_conversations_is_throttled(buyer_client, seller_client, product, throttle_rates):
+    throttle_rates(chat_start="2/hour")
+    other = ProductFactory(seller=product.seller)
+
+    assert buyer_client.post(CONVERSATIONS, {"product": product.pk}, format="json").status_code == 201
+    assert buyer_client.post(CONVERSATIONS, {"product": other.pk}, format="json").status_code == 201
+    refused = buyer_client.post(CONVERSATIONS, {"product": ProductFactory(seller=product.seller).pk}, format="json")
+    assert refused.status_code == 429 and refused.json()["code"] == "throttled" and refused.has_header("Retry-After")
+    assert buyer_client.get(CONVERSATIONS).status_code == 200  # listing is not counted
+    assert seller_client.post(CONVERSATIONS, {"customer_email": "ama@example.com"},
+                              format="json").status_code == 201  # the seller's own bucket
+
+
 # --- pages -----------------------------------------------------------------------------------
 
 def page(client, conversation_id, query=""):

@@ -320,3 +320,26 @@ def test_deactivating_the_user_closes_the_socket(buyer, conversation):
         return await close_code(socket)
 
     assert async_to_sync(scenario)() == 4401
+
+
+def test_a_user_holds_a_limited_number_of_chat_sockets(settings, seller, buyer):
+    settings.WEBSOCKETS_PER_USER = 2
+
+    async def scenario():
+        first, second = await open_chat(buyer), await open_chat(buyer)
+        third = WebsocketCommunicator(application, f"/ws/chat/?token={await rest(access_of, buyer)}")
+        await third.connect()
+        refused = await third.receive_json_from(timeout=2)
+        refused_code = await close_code(third)
+        others = [await open_chat(seller), await open_chat(seller)]  # another user's own slots
+        notifications = WebsocketCommunicator(application, f"/ws/notifications/?token={await rest(access_of, buyer)}")
+        notifications_connected, _ = await notifications.connect()  # another kind of socket
+        await first.disconnect()
+        again = await open_chat(buyer)  # a closed socket gives its slot back
+        for socket in (second, again, *others, notifications):
+            await socket.disconnect()
+        return refused, refused_code, notifications_connected
+
+    refused, code, notifications_connected = async_to_sync(scenario)()
+    assert (refused["type"], refused["code"], code) == ("error", "too_many_sockets", 4429)
+    assert notifications_connected

@@ -87,3 +87,20 @@ def test_an_invalid_metadata_flag_is_refused(seller, conversation):
     answer = async_to_sync(scenario)()
     assert (answer["type"], answer["code"]) == ("error", "invalid") and "metadata" in answer["details"]
     assert not Message.objects.exists()
+
+
+def test_socket_read_marks_count_in_the_bucket(seller, buyer, buyer_client, conversation, throttle_rates):
+    throttle_rates(chat_send="1/minute")
+
+    async def scenario():
+        socket = await open_chat(seller)
+        frames = []
+        for _ in range(2):
+            await socket.send_json_to({"type": "read", "conversation_id": conversation["id"]})
+            frames.append(await socket.receive_json_from(timeout=2))
+        await socket.disconnect()
+        return frames
+
+    read, refused = async_to_sync(scenario)()
+    assert read["type"] == "read"
+    assert (refused["type"], refused["code"], refused["frame"]) == ("error", "throttled", "read")

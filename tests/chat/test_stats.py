@@ -5,6 +5,8 @@ time, response rate, AI suggestions used and feedback."""
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from chat.models import Conversation, Message, SenderType
@@ -141,3 +143,19 @@ def test_the_profile_shows_the_response_time_and_rate(seller, seller_client, inb
     metrics = seller_client.get("/api/auth/user/me/").json()["metrics"]
 
     assert metrics["chat"] == {"days": 30, "median_first_response_seconds": 120, "response_rate": 80.0}
+    with CaptureQueriesContext(connection) as first:
+        seller_client.get("/api/auth/user/me/")
+    Conversation.objects.filter(seller=seller).delete()
+    with CaptureQueriesContext(connection) as cached:
+        again = seller_client.get("/api/auth/user/me/").json()["metrics"]["chat"]
+    assert again == metrics["chat"]  # kept for CHAT_METRICS_CACHE_SECONDS: not read again
+    assert len(cached) == len(first)
+    assert not any("chat_message" in query["sql"] for query in cached.captured_queries)
+
+
+def test_the_profile_figures_are_read_again_after_their_time(seller, seller_client, inbox, settings):
+    settings.CHAT_METRICS_CACHE_SECONDS = 0  # not kept
+    assert seller_client.get("/api/auth/user/me/").json()["metrics"]["chat"]["response_rate"] == 80.0
+    Message.objects.filter(conversation__seller=seller).delete()
+    Conversation.objects.filter(seller=seller).delete()
+    assert seller_client.get("/api/auth/user/me/").json()["metrics"]["chat"]["response_rate"] is None

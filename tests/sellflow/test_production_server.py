@@ -201,3 +201,12 @@ def test_a_socket_receives_notifications_made_by_another_request_and_another_pro
 
     assert by_request == "A device of yours was registered to another account"
     assert by_process == "From another process"
+
+
+def test_the_server_reads_no_websocket_message_past_the_chat_frame_limit():
+    from sellflow.workers import SellflowUvicornWorker
+
+    config = {}
+    exec(compile((PROJECT / "gunicorn.conf.py").read_text(), "gunicorn.conf.py", "exec"), config)
+    assert config["worker_class"] == "sellflow.workers.SellflowUvicornWorker"
+    assert SellflowUvicornWorker.CONFIG_KWARGS["ws_max_size"] == settings.CHAT_SOCKET_MAX_FRAME_BYTES
