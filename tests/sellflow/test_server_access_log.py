@@ -40,7 +40,7 @@ def test_every_daphne_the_project_starts_writes_no_access_log_of_its_own(name):
 
 def test_gunicorn_writes_no_access_log_of_its_own():
     config: dict = {}
-    exec(compile((PROJECT / "gunicorn.conf.py").read_text(), "gunicorn.conf.py", "exec"), config)  # noqa: S102
+    exec(compile((PROJECT / "gunicorn.conf.py").read_text(), "gunicorn.conf.py", "exec"), config)
 
     assert config["accesslog"] is None
 
