@@ -83,3 +83,12 @@ def test_the_demo_whatsapp_customer_has_a_guest_order_and_its_payment_link(djang
     assert opened.json()["payable"] is True
     customer.refresh_from_db()
     assert customer.orders_count == 1
+
+
+def test_without_a_mobile_money_gateway_that_takes_no_email_the_guest_order_is_left_out(settings):
+    settings.PAYSTACK_SECRET_KEY, settings.PAYMENT_GATEWAY_MOBILE_MONEY = "sk_test_demo", "paystack"
+
+    call_command("seed_demo")  # does not fail on the customer without an email
+
+    assert not Conversation.objects.filter(source="whatsapp").exists()
+    assert not GuestOrder.objects.exists()
