@@ -1,6 +1,7 @@
 """The demo seller's inbox, loaded by `manage.py seed_demo`: the demo buyer asking about a product
 (messages both ways), an order built in a conversation with the demo buyer (the product's card,
-the order's card and its payment link), and an Instagram customer who has no account. Each
+the order's card and its payment link), an Instagram customer who has no account, and a WhatsApp
+customer known by phone only, for whom the seller builds a guest order paid through its link. Each
 conversation is written once, through the chat's services; a re-run keeps it as the seller left it."""
 
 from django.test.utils import override_settings
@@ -18,11 +19,19 @@ from chat.services import (
 from customers.models import Customer
 from customers.services import account_identity, customer_match
 from orders.demo import ADDRESS
+from orders.gateways import methods_without_email
 from orders.services.stock import Line
 from products.models import Product
 from sellflow.platforms import Platform
 
 INSTAGRAM_CUSTOMER = ("instagram", "17841400000000001")  # customers.demo's Akosua
+WHATSAPP_CUSTOMER = ("whatsapp", "233241234567")  # customers.demo's Yaw: a phone number, no email, no account
+
+
+def platform_customer(seller, handle: tuple[str, str]) -> Customer | None:
+    platform, platform_user_id = handle
+    return Customer.objects.filter(seller=seller, handles__platform=platform,
+                                   handles__platform_user_id=platform_user_id).first()
 
 
 def seeded(seller, customer: Customer, product: Product | None, source: str) -> bool:
@@ -48,10 +57,14 @@ def seed(context) -> None:
         buyer_asks(seller, buyer, buyer_customer, products[0])
     if not seeded(seller, buyer_customer, products[1], Platform.WEBSITE):
         order_in_chat(seller, buyer, buyer_customer, products[1])
-    instagram = Customer.objects.filter(seller=seller, handles__platform=INSTAGRAM_CUSTOMER[0],
-                                        handles__platform_user_id=INSTAGRAM_CUSTOMER[1]).first()
+    instagram = platform_customer(seller, INSTAGRAM_CUSTOMER)
     if instagram is not None and not seeded(seller, instagram, None, Platform.INSTAGRAM):
         instagram_customer_writes(seller, instagram)
+    whatsapp = platform_customer(seller, WHATSAPP_CUSTOMER)
+    # Paid by mobile money without an email: only where its gateway takes that (the test gateway does).
+    if (whatsapp is not None and methods_without_email(["mobile_money"])
+            and not seeded(seller, whatsapp, None, Platform.WHATSAPP)):
+        guest_order_on_whatsapp(seller, whatsapp, products[0])
 
 
 def buyer_asks(seller, buyer, customer: Customer, product: Product) -> None:
@@ -96,3 +109,18 @@ def instagram_customer_writes(seller, customer: Customer) -> None:
             reply(conversation, seller, Draft(content=text))
         else:
             message_post(conversation=conversation, sender_type=sender_type, draft=Draft(content=text))
+
+
+def guest_order_on_whatsapp(seller, customer: Customer, product: Product) -> None:
+    """A customer who only chats on WhatsApp (a phone number, no email, no account): the seller
+    builds a guest order for them, paid by mobile money through the payment link it sends."""
+    conversation, _ = conversation_open(seller=seller, customer=customer, product=None, source=Platform.WHATSAPP,
+                                        subject=f"WhatsApp order: {product.name}"[:200])
+    message_post(conversation=conversation, sender_type=SenderType.CUSTOMER, draft=Draft(
+        content=f"Good morning! Do you still have the {product.name}? I'd pay by MoMo, delivery to Kumasi."))
+    reply(conversation, seller, Draft(content=f"Good morning {customer.name.split()[0]}! Yes. I'll make the order "
+                                              "and send you a link to pay with your MoMo wallet."))
+    conversation_order(conversation=conversation, seller=seller, lines=[Line(product.pk, None, 1)],
+                       payment_method="mobile_money", wallet_number=customer.phone,
+                       **{**ADDRESS, "full_name": customer.name, "phone": customer.phone, "city": "Kumasi",
+                          "state": "Ashanti", "address_line1": "7 Adum Road"})

@@ -381,14 +381,19 @@ class ConversationOrderView(MemberConversationsMixin, APIView):
                     "account as checkout places it (stock held, today's prices, the payment timer or cash on "
                     "delivery's time to confirm; `source` is `chat`). A customer without an account (known by "
                     "phone, email or a platform handle only) gets a guest order: `buyer` is null, the shipping "
-                    "name and phone are its contact, and it counts in the customer's figures and orders. The "
-                    "conversation gets the order's card and, unless it is cash on delivery, a payment link that "
-                    "works without an account until the timer ends. Later status changes of the order appear "
-                    "there as system messages.",
+                    "name and phone are its contact, the customer's email (if any) goes to the payment gateway, "
+                    "and it counts in the customer's figures and orders. A payment method whose gateway needs the "
+                    "payer's email (Paystack, for every method it takes) is refused for such a customer without "
+                    "one, nothing written: 400 `email_required`, with the methods that would do in "
+                    "`details.choices` (cash on delivery always does). The conversation gets the order's card "
+                    "and, unless it is cash on delivery, a payment link that works without an account until the "
+                    "timer ends. Later status changes of the order appear there as system messages.",
         responses={201: ConversationOrderResultSerializer, **error_responses(
             400, 403, 404, 409,
             s400="Invalid body (`invalid`), a product with variants named without one (`variant_required`), or a "
-                 "payment method that cannot be taken now (`method_unavailable`).",
+                 "payment method that cannot be taken now (`method_unavailable`) or not for this customer: a guest "
+                 "order without an email whose gateway needs one (`email_required`, the methods that would do in "
+                 "`details.choices`).",
             s403="Not the conversation's seller.",
             s404="No such conversation of yours, or a line's product or variant is not yours (`not_found`).",
             s409="A line cannot be ordered as it is, too little stock among them (`checkout_failed`, the lines in "
@@ -444,13 +449,17 @@ class PaymentLinkView(APIView):
                    parameters=[IDEMPOTENCY_PARAMETER],
                    description=f"{PAYMENT_LINK_PAGE}\n\nStarts the order's payment as "
                                f"`POST /api/orders/payments/{{id}}/process/` does: charged at once, or a redirect "
-                               f"or phone prompt to complete. An `Idempotency-Key` belongs to the link's order.",
+                               f"or phone prompt to complete. An `Idempotency-Key` belongs to the link's order. "
+                               f"An order without an email is never sent to a gateway that needs one (Paystack): "
+                               f"if its method's gateway changed to such a one since the order was placed, the "
+                               f"answer is 409 `email_required` and nothing is charged.",
                    responses={200: PaymentProcessSerializer, **error_responses(
                        400, 404, 409, 410, 502,
                        s400="Invalid input, or a wallet whose network is needed (`provider_required`).",
                        s404="Not a valid link.",
                        s409="Not payable now: paid, cancelled or cash on delivery (`payment_not_payable`), or "
-                            "being paid (`payment_in_progress`); an `Idempotency-Key` used for another request "
+                            "being paid (`payment_in_progress`); no email for a gateway that needs one "
+                            "(`email_required`); an `Idempotency-Key` used for another request "
                             "(`idempotency_key_reused`) or still being answered (`request_in_progress`).",
                        s410="The order's payment time is over (`link_expired`).")})
     @idempotent(anonymous_scope=payment_link_scope)

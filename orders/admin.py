@@ -78,23 +78,52 @@ class PaymentStatusFilter(admin.SimpleListFilter):
         return queryset
 
 
+class BuyerKindFilter(admin.SimpleListFilter):
+    """A guest order (placed by the seller from a conversation for a customer without an account)
+    has no buyer; its customer is on the customers admin's guest orders."""
+
+    title = "buyer"
+    parameter_name = "buyer_kind"
+
+    def lookups(self, request, model_admin):
+        return [("account", "Buyer account"), ("guest", "Guest (no account)")]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("account", "guest"):
+            return queryset.filter(buyer__isnull=self.value() == "guest")
+        return queryset
+
+
 @admin.register(Order)
 class OrderAdmin(AllFieldsReadOnly, admin.ModelAdmin):
-    list_display = ("order_id", "status", "buyer", "seller", "total_amount", "currency", "payment_method", "source",
-                    "created_at")
-    list_filter = ("status", PaymentStatusFilter, "source", "payment_method",
+    list_display = ("order_id", "status", "placed_by", "seller", "total_amount", "currency", "payment_method",
+                    "source", "created_at")
+    list_filter = ("status", PaymentStatusFilter, BuyerKindFilter, "source", "payment_method",
                    ("seller", admin.RelatedOnlyFieldListFilter))
     search_fields = ("order_id", "full_name", "phone", "email", "buyer__email", "seller__email", "payments__reference")
     list_select_related = ("buyer", "seller")
     date_hierarchy = "created_at"
     inlines = [OrderItemInline, PaymentInline, OrderEventInline, StockReservationInline]
-    also_read_only = ("payment_attempts",)
+    also_read_only = ("placed_for", "payment_attempts")
 
     def has_add_permission(self, request):
         return False
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="Buyer", ordering="buyer__email")
+    def placed_by(self, order):
+        """The buyer account, or "Guest: <shipping name>" for a guest order (no account)."""
+        if order.buyer_id:
+            return order.buyer
+        return f"Guest: {order.full_name}" if order.full_name else "Guest"
+
+    @admin.display(description="Placed for")
+    def placed_for(self, order):
+        if order.buyer_id:
+            return "A buyer account"
+        return "A guest (no account): its customer is under Customers › Guest orders (search by its order id)"
 
     @admin.display(description="Payment attempts")
     def payment_attempts(self, order):

@@ -35,6 +35,7 @@ class OrdersErrorCode(StrEnum):
     RESTOCK_NEEDS_FULL_REFUND = "restock_needs_full_refund"
     REFUND_FAILED = "refund_failed"
     PROVIDER_REQUIRED = "provider_required"
+    EMAIL_REQUIRED = "email_required"
 
 
 class OutOfStock(Conflict):
@@ -146,6 +147,31 @@ class ProviderRequired(ApplicationError):
 
     code = OrdersErrorCode.PROVIDER_REQUIRED
     message = "Say which mobile money network the wallet is on (mobile_money_provider): its number does not tell."
+
+
+def _in_words(labels: list[str]) -> str:
+    return " or ".join([", ".join(labels[:-1]), labels[-1]] if len(labels) > 1 else labels)
+
+
+class CustomerEmailRequired(ApplicationError):
+    """A guest order without an email, for a payment method whose gateway needs one (Paystack):
+    refused before anything is written, with the methods that would do."""
+
+    code = OrdersErrorCode.EMAIL_REQUIRED
+    message = "This customer has no email, and the payment provider needs one."
+
+    def __init__(self, *, gateway_label: str, method_label: str, alternatives: list[str], **kwargs):
+        super().__init__(f"This customer has no email: {gateway_label} needs one for {method_label} payments. "
+                         f"Add an email to the customer, or choose {_in_words(alternatives)}.", **kwargs)
+
+
+class PayerEmailRequired(Conflict):
+    """An order without the payer's email reaches a gateway that needs one (the gateway for its
+    method changed since it was placed): nothing is sent."""
+
+    code = OrdersErrorCode.EMAIL_REQUIRED
+    message = ("This order has no email, and the payment provider needs one: nothing was charged. "
+               "Ask the seller for another way to pay.")
 
 
 class PaymentInProgress(Conflict):

@@ -59,3 +59,15 @@ def gateway_for_method(method: str) -> PaymentGateway:
     if method not in gateway.methods:
         raise GatewayNotConfigured(f"{name} does not take {method}")
     return gateway
+
+
+def methods_without_email(methods: list[str]) -> list[str]:
+    """Of these online payment methods, the ones a gateway here takes without the payer's email."""
+    payable = []
+    for method in methods:
+        try:
+            if not gateway_for_method(method).needs_email:
+                payable.append(method)
+        except GatewayNotConfigured:
+            continue
+    return payable

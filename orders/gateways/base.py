@@ -20,7 +20,8 @@ class PaymentRequest:
     amount: Decimal
     currency: str  # ISO 4217
     method: str  # card | mobile_money | bank_transfer | paypal
-    email: str  # the buyer's, for receipts the provider sends (a guest order's contact email: may be blank)
+    email: str  # the buyer's, for receipts the provider sends (a guest order's contact email: may be blank,
+    # and then only a gateway that does not need it is sent the payment: PaymentGateway.needs_email)
     phone: str = ""  # E.164 wallet number, mobile money only
     mobile_provider: str = ""  # mtn | telecel | airteltigo
     return_url: str = ""  # where a redirected buyer comes back to
@@ -77,12 +78,16 @@ class InvalidWebhook(Exception):
 
 class PaymentGateway(Protocol):
     name: str
+    label: str  # the provider's name as a seller reads it ("Paystack")
     methods: frozenset[str]  # the payment methods this gateway can take
     # The setting that switches the gateway on, and the one holding the secret its webhooks are
     # signed with. Switched on without that secret, it refuses every webhook and the system
     # check fails (orders.checks): a gateway added later is held to the same rule.
     enabled_by: str
     webhook_secret_setting: str
+    # The provider refuses a payment without the payer's email (Paystack, for every method): a
+    # guest order with none is refused before it is placed, and before it is sent.
+    needs_email: bool
 
     def initiate(self, request: PaymentRequest) -> GatewayResult: ...
 

@@ -55,9 +55,11 @@ def ghana_national_number(phone: str) -> str:
 
 class PaystackGateway:
     name = "paystack"
+    label = "Paystack"
     methods = frozenset({"card", "mobile_money", "bank_transfer"})
     enabled_by = "PAYSTACK_SECRET_KEY"
     webhook_secret_setting = "PAYSTACK_SECRET_KEY"  # Paystack signs its webhooks with the API key
+    needs_email = True  # /transaction/initialize and /charge both refuse a payment without one
 
     def __init__(self, *, secret_key: str, api_url: str = "https://api.paystack.co", timeout: float = 15.0):
         self._secret_key = secret_key
@@ -101,6 +103,8 @@ class PaystackGateway:
     def initiate(self, request: PaymentRequest) -> GatewayResult:
         if request.method not in self.methods:
             raise ValueError(f"Paystack does not take {request.method}")
+        if not request.email:  # the callers check first (needs_email); never send Paystack a blank one
+            raise ValueError("Paystack needs the payer's email")
         body = {
             "email": request.email,
             "amount": to_minor_units(request.amount),

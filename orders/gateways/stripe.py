@@ -63,9 +63,11 @@ def _object_id(value) -> str:
 
 class StripeGateway:
     name = "stripe"
+    label = "Stripe"
     methods = frozenset({"card"})
     enabled_by = "STRIPE_SECRET_KEY"
     webhook_secret_setting = "STRIPE_WEBHOOK_SECRET"
+    needs_email = False  # customer_email is optional: without it Checkout asks the payer on its page
 
     def __init__(self, *, secret_key: str, webhook_secret: str, api_url: str = "https://api.stripe.com",
                  timeout: float = 15.0, tolerance_seconds: int = 300, now: Callable[[], float] = time.time):

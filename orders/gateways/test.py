@@ -38,9 +38,11 @@ def sign_test_webhook(body: bytes) -> str:
 
 class TestGateway:
     name = "test"
+    label = "The test gateway"
     methods = frozenset({"card", "mobile_money", "bank_transfer", "paypal"})
     enabled_by = "PAYMENT_TEST_GATEWAY"
     webhook_secret_setting = "SECRET_KEY"  # its webhook secret is derived from it
+    needs_email = False
     __test__ = False  # not a pytest test class
 
     def _outcome(self) -> Outcome:

@@ -23,6 +23,7 @@ from orders.errors import (
     CartEmpty,
     CheckoutFailed,
     CurrencyMismatch,
+    CustomerEmailRequired,
     HoldLimitReached,
     MethodUnavailable,
     OrderTooLarge,
@@ -33,7 +34,8 @@ from orders.errors import (
     VariantRequired,
     VerificationRequired,
 )
-from orders.gateways import GatewayNotConfigured, gateway_for_method
+from orders.gateways import GatewayNotConfigured, gateway_for_method, methods_without_email
+from orders.gateways.base import PaymentGateway
 from orders.lines import LineIssue, line_state
 from orders.mobile_money import network_of
 from orders.models import (
@@ -120,9 +122,10 @@ def order_for_buyer(*, seller: User, buyer: User | None, lines: list[stock.Line]
     open orders (there against one account taking a seller's stock off sale) do not apply, nor does
     cash on delivery's verified email; the stock, the prices of today and the payment timer are
     checkout's (order_place). A product or variant that is not the seller's is ProductNotFound.
-    With no buyer it is a guest order (source `chat`): its contact is the address, and `email`."""
+    With no buyer it is a guest order (source `chat`): its contact is the address, and `email`,
+    which a gateway that needs the payer's email (Paystack) cannot do without (CustomerEmailRequired)."""
     if payment_method != PaymentMethod.CASH_ON_DELIVERY:
-        _check_gateway(payment_method)
+        _check_payer_email(_check_gateway(payment_method), payment_method, buyer.email if buyer else email)
     items = lines_as_items(seller=seller, lines=lines)
     return order_place(buyer=buyer, actor=seller, items=items, payment_method=payment_method, source=source,
                        buyer_note=buyer_note, mobile_money_provider=mobile_money_provider,
@@ -205,11 +208,32 @@ def _check_payment_method(user: User, payment_method: str) -> None:
     _check_gateway(payment_method)
 
 
-def _check_gateway(payment_method: str) -> None:
+def _check_gateway(payment_method: str) -> PaymentGateway:
     try:  # no stock is held for a payment nobody here can take
-        gateway_for_method(payment_method)
+        return gateway_for_method(payment_method)
     except GatewayNotConfigured as error:
         raise MethodUnavailable(details={"payment_method": payment_method}) from error
+
+
+def _check_payer_email(gateway: PaymentGateway, payment_method: str, email: str) -> None:
+    """Nor for one its gateway would refuse for want of the payer's email: the seller hears which
+    methods would do (cash on delivery always does)."""
+    if email or not gateway.needs_email:
+        return
+    online = [method for method in PaymentMethod.values if method not in (payment_method,
+                                                                          PaymentMethod.CASH_ON_DELIVERY)]
+    alternatives = [*methods_without_email(online), PaymentMethod.CASH_ON_DELIVERY]
+    raise CustomerEmailRequired(
+        gateway_label=gateway.label, method_label=method_words(payment_method),
+        alternatives=[method_words(method) for method in alternatives],
+        details={"field": "email", "gateway": gateway.name, "payment_method": payment_method,
+                 "choices": alternatives})
+
+
+def method_words(method: str) -> str:
+    """A payment method's name inside a sentence: "mobile money", "PayPal"."""
+    label = PaymentMethod(method).label
+    return label if label[1:] != label[1:].lower() else label.lower()
 
 
 def _seller_lines(user: User, seller_id: int | None) -> list[CartItem]:

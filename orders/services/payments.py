@@ -17,6 +17,7 @@ from orders import notifications
 from orders.errors import (
     CashOnDeliveryNotPayable,
     MethodUnavailable,
+    PayerEmailRequired,
     PaymentInProgress,
     PaymentNotPayable,
     PaymentProviderError,
@@ -74,7 +75,8 @@ def payment_process(*, payment: Payment, mobile_money_provider: str = "") -> Pro
     second charge; a payment waiting on the buyer answers its redirect or prompt again. A
     gateway that does not answer is a PaymentProviderError (502), its attempt recorded. A mobile
     money payment is sent with the network given here (kept for later tries), else its own; with
-    neither, nothing is sent (ProviderRequired, 400)."""
+    neither, nothing is sent (ProviderRequired, 400); nor is an order without the payer's email to a
+    gateway that needs one (PayerEmailRequired, 409)."""
     if overdue_orders().filter(pk=payment.order_id).exists():
         # The timer first, as the job would run it (asking the gateway about a payment already
         # there), committed on its own: a refusal below keeps it.
@@ -141,6 +143,9 @@ def _start_try(order: Order, payment: Payment, *, mobile_money_provider: str) ->
         gateway = gateway_for_method(payment.method)
     except GatewayNotConfigured as error:
         raise MethodUnavailable(details={"payment_method": payment.method}) from error
+    if gateway.needs_email and not payer_email(order):  # a guest order placed for another gateway
+        raise PayerEmailRequired(details={"field": "email", "gateway": gateway.name,
+                                          "payment_method": payment.method})
     _choose_network(payment, mobile_money_provider)
     if payment.status == PaymentStatus.FAILED:
         payment.reference = new_payment_reference(order)  # providers want a new reference per try
@@ -150,10 +155,15 @@ def _start_try(order: Order, payment: Payment, *, mobile_money_provider: str) ->
     return gateway
 
 
+def payer_email(order: Order) -> str:
+    """The buyer's, or a guest order's contact email (may be blank)."""
+    return order.buyer.email if order.buyer_id else order.email
+
+
 def _payment_request(order: Order, payment: Payment) -> PaymentRequest:
     return PaymentRequest(
         reference=payment.reference, amount=payment.amount, currency=payment.currency, method=payment.method,
-        email=order.buyer.email if order.buyer_id else order.email, phone=payment.wallet_number,
+        email=payer_email(order), phone=payment.wallet_number,
         mobile_provider=payment.mobile_money_provider,
         return_url=settings.PAYMENT_RETURN_URL, metadata={"order_id": order.order_id},
     )

@@ -58,7 +58,7 @@ def order_for(client, conversation: dict, *lines: dict, payment_method: str = "c
 
 
 def token_of(link: dict) -> str:
-    return link["metadata"]["url"].rstrip("/").rsplit("/", 1)[-1]
+    return link["metadata"]["url"].rsplit("#", 1)[-1]  # {FRONTEND_URL}/pay#<token>
 
 
 def customer_of(conversation: dict) -> Customer:

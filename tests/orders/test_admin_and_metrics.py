@@ -1,8 +1,10 @@
 """The operator's admin of orders and payments, and the seller's order figures."""
 
+from decimal import Decimal
+
 import pytest
 
-from orders.models import Payment, WebhookEvent
+from orders.models import Order, Payment, WebhookEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -62,3 +64,21 @@ def test_the_receipt_is_a_pdf_for_the_buyer_and_the_seller_only(buyer_client, sh
     assert shop_client.get(url).status_code == 200
     stranger = authenticated_client(UserFactory(account_type="buyer")).get(url)
     assert stranger.status_code == 404 and stranger.json()["code"] == "not_found"
+
+
+def test_a_guest_order_is_recognisable_and_filtered_apart_from_account_orders(operator_client, place_order, shop):
+    account_order = place_order()
+    guest = Order.objects.create(buyer=None, seller=shop, source="chat", payment_method="card", currency="GHS",
+                                 subtotal=Decimal("45.00"), total_amount=Decimal("45.00"), full_name="Kofi Asante",
+                                 phone="+233241112233", address_line1="4 Market Street", city="Kumasi",
+                                 country="Ghana")
+
+    everything = operator_client.get("/admin/orders/order/").content.decode()
+    guests = operator_client.get("/admin/orders/order/", {"buyer_kind": "guest"}).content.decode()
+    accounts = operator_client.get("/admin/orders/order/", {"buyer_kind": "account"}).content.decode()
+    change = operator_client.get(f"/admin/orders/order/{guest.pk}/change/")
+
+    assert "Guest: Kofi Asante" in everything and account_order["order_id"] in everything
+    assert guest.order_id in guests and account_order["order_id"] not in guests
+    assert account_order["order_id"] in accounts and guest.order_id not in accounts
+    assert change.status_code == 200 and "A guest (no account)" in change.content.decode()

@@ -145,6 +145,17 @@ def test_a_method_paystack_does_not_take_is_refused_before_anything_is_sent(pays
     assert paystack.received == []
 
 
+@pytest.mark.parametrize("request_", [payment(email=""), momo(email="")], ids=["card", "mobile_money"])
+def test_a_payment_without_the_payers_email_is_refused_before_anything_is_sent(paystack, request_):
+    # Paystack refuses both without one; the order code checks first (needs_email), this is the backstop.
+    assert PaystackGateway.needs_email
+
+    with pytest.raises(ValueError, match="email"):
+        gateway(paystack).initiate(request_)
+
+    assert paystack.received == []
+
+
 # --- initiate: mobile money -------------------------------------------------------------------
 
 @pytest.mark.parametrize("provider, paystack_code", [("mtn", "mtn"), ("telecel", "vod"), ("airteltigo", "atl")])
