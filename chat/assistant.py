@@ -12,7 +12,7 @@ from ai.services.assistant import assistant_answer, assistant_check
 from chat.errors import InvalidMessage, NotAMember
 from chat.models import MESSAGE_MAX_LENGTH, Conversation, ConversationStatus, Message, MessageType, SenderType
 from chat.realtime import send_to_inboxes
-from chat.services import Draft, message_post, message_send
+from chat.services.messages import Draft, message_post, message_send
 from sellflow.platforms import Platform
 
 HISTORY_TURNS = 10  # the session's earlier turns the assistant reads

@@ -12,13 +12,15 @@ from django.db import close_old_connections, connections
 from rest_framework import serializers
 
 from accounts.models import User
-from chat import selectors, services
+from chat import selectors
 from chat import serializers as s
 from chat.assistant import assistant_ask
 from chat.errors import AssistantBusy, NotAMember, SendThrottled
 from chat.events import message_frame, sync_frame, typing_frame
-from chat.models import Conversation
+from chat.models import SELLER, Conversation
 from chat.realtime import inbox_group
+from chat.services.conversations import conversation_read, conversation_side
+from chat.services.messages import Draft, message_cards, message_send
 from sellflow.consumers import SessionConsumer
 from sellflow.exceptions import ApplicationError
 from sellflow.throttling import ChatSendThrottle
@@ -41,7 +43,7 @@ class ChatConsumer(SessionConsumer):
     `error` `not_found` and changes nothing):
 
     - `{"type": "chat_message", "conversation_id", "content", "message_type"?, "product"?,
-      "order"?, "metadata"?}` sends a message through chat.services.message_send, as REST does: it
+      "order"?, "metadata"?}` sends a message through chat.services.messages.message_send, as REST does: it
       comes back to both members' sockets as a `chat_message` frame after commit (no other
       answer). It counts in the user's REST send bucket (ChatSendThrottle); once that is spent,
       `error` `throttled` with `details.retry_after` (seconds), and the socket stays open. In a
@@ -51,7 +53,7 @@ class ChatConsumer(SessionConsumer):
       question while one is answered on the socket gets `error` `assistant_busy`.
     - `{"type": "typing", "conversation_id", "is_typing"}` tells the other member's sockets only
       (a `typing` frame with `user_id` and `side`); nothing is stored.
-    - `{"type": "read", "conversation_id"}` marks the conversation read (chat.services.
+    - `{"type": "read", "conversation_id"}` marks the conversation read (chat.services.conversations.
       conversation_read), counted in the same bucket as messages; both members get the `read`
       frame.
     - `{"type": "sync", "conversation_id", "after_sequence"}` answers with the messages after that
@@ -115,7 +117,7 @@ class ChatConsumer(SessionConsumer):
         if question is not None:  # answered in the background: this socket's frames keep flowing meanwhile
             self.asking = asyncio.create_task(self.ask_assistant(*question))
 
-    async def ask_assistant(self, conversation: Conversation, draft: services.Draft) -> None:
+    async def ask_assistant(self, conversation: Conversation, draft: Draft) -> None:
         """The assistant's answer, in a thread of its own (a provider call takes seconds; in the one
         thread all sockets' database work shares, it would hold up every chat socket of the
         process). Its `assistant_delta` frames and the answer reach the inbox group as they come."""
@@ -182,7 +184,7 @@ def member_conversation(user: User, conversation_id: int) -> tuple[Conversation,
     conversation = Conversation.objects.filter(pk=conversation_id).first()
     if conversation is None:
         raise NotAMember()
-    return conversation, services.conversation_side(conversation, user)
+    return conversation, conversation_side(conversation, user)
 
 
 def in_own_thread(function):
@@ -198,7 +200,7 @@ def in_own_thread(function):
 
 
 def socket_message_send(user: User, content: dict, *, assistant_busy: bool = False,
-                        ) -> tuple[Conversation, services.Draft] | None:
+                        ) -> tuple[Conversation, Draft] | None:
     """Send the frame's message as REST does, counted in the user's REST send bucket. A question to
     the seller's assistant is checked and counted here, and returned to be asked off this thread
     (one at a time per socket: AssistantBusy while the last is being answered)."""
@@ -206,14 +208,14 @@ def socket_message_send(user: User, content: dict, *, assistant_busy: bool = Fal
     conversation, _ = member_conversation(user, body["conversation_id"])
     if conversation.is_assistant and assistant_busy:
         raise AssistantBusy()
-    product, order = services.message_cards(conversation=conversation, product_id=body.get("product"),
-                                            order_id=body.get("order"))
+    product, order = message_cards(conversation=conversation, product_id=body.get("product"),
+                                   order_id=body.get("order"))
     take_send_slot(user)
-    draft = services.Draft(content=body["content"], message_type=body["message_type"], product=product, order=order,
-                           metadata=s.sent_metadata(body))
+    draft = Draft(content=body["content"], message_type=body["message_type"], product=product, order=order,
+                  metadata=s.sent_metadata(body))
     if conversation.is_assistant:  # the answer follows as assistant_delta frames, then its chat_message
         return conversation, draft
-    services.message_send(conversation=conversation, sender=user, draft=draft)
+    message_send(conversation=conversation, sender=user, draft=draft)
     return None
 
 
@@ -221,7 +223,7 @@ def typing_announcement(user: User, content: dict) -> tuple[int | None, dict]:
     """The other member (None when the customer has no account) and the `typing` frame for them."""
     body = valid_frame(s.SocketTypingFrameSerializer, content)
     conversation, side = member_conversation(user, body["conversation_id"])
-    other_id = conversation.buyer_id if side == services.SELLER else conversation.seller_id
+    other_id = conversation.buyer_id if side == SELLER else conversation.seller_id
     return other_id, typing_frame(conversation, user=user, side=side, is_typing=body["is_typing"])
 
 
@@ -229,7 +231,7 @@ def socket_conversation_read(user: User, content: dict) -> None:
     body = valid_frame(s.SocketFrameSerializer, content)
     conversation, _ = member_conversation(user, body["conversation_id"])
     take_send_slot(user)
-    services.conversation_read(conversation=conversation, user=user)
+    conversation_read(conversation=conversation, user=user)
 
 
 def take_send_slot(user: User) -> None:

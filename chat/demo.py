@@ -8,14 +8,9 @@ from django.test.utils import override_settings
 
 from accounts.demo import demo_buyer, demo_seller
 from chat.models import Conversation, MessageType, SenderType
-from chat.services import (
-    Draft,
-    conversation_open,
-    conversation_order,
-    conversation_read,
-    message_post,
-    message_send,
-)
+from chat.services.conversations import conversation_open, conversation_read
+from chat.services.messages import Draft, message_post, message_send
+from chat.services.orders import conversation_order
 from customers.models import Customer
 from customers.services import account_identity, customer_match
 from orders.demo import ADDRESS

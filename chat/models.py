@@ -125,7 +125,7 @@ class Message(models.Model):
                                related_name="+")
     message_type = models.CharField(max_length=20, choices=MessageType.choices, default=MessageType.TEXT)
     content = models.TextField(blank=True, max_length=MESSAGE_MAX_LENGTH)
-    # Checked and re-encoded as product images are (chat.services.message_image_prepare).
+    # Checked and re-encoded as product images are (chat.services.messages.message_image_prepare).
     attachment = models.ImageField(upload_to=message_attachment_upload_to, blank=True)
     product = models.ForeignKey("products.Product", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     order = models.ForeignKey("orders.Order", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")

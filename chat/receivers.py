@@ -3,7 +3,7 @@
 from django.dispatch import receiver
 
 from chat.models import Conversation
-from chat.services import UPDATED, conversation_announce
+from chat.services.conversations import UPDATED, conversation_announce
 from chat.tasks import post_order_updates as post_order_updates_task
 from customers.signals import customers_merging
 from orders.signals import order_status_changed

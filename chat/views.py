@@ -14,13 +14,25 @@ from rest_framework.views import APIView
 
 from ai import serializers as ai_serializers
 from ai.services import replies
-from chat import assistant, selectors, services, stats
+from chat import assistant, selectors, stats
 from chat import serializers as s
 from chat.errors import InvalidConversation, PaymentLinkNotFound
 from chat.filters import ConversationFilter
 from chat.models import TEMPLATE_PLACEHOLDERS, Conversation, ConversationStatus, ReplyTemplate
 from chat.paylinks import payment_link_claims, payment_link_order
 from chat.serializers import ConversationOrderResultSerializer, ConversationOrderSerializer
+from chat.services.conversations import (
+    conversation_archive,
+    conversation_read,
+    conversation_side,
+    conversation_start_about_product,
+    conversation_start_with_customer,
+    conversation_update,
+)
+from chat.services.messages import Draft, message_cards, message_image_prepare, message_send
+from chat.services.orders import conversation_order
+from chat.services.reactions import message_react, message_unreact
+from chat.services.templates import template_create, template_send, template_update
 from customers.models import Customer
 from orders.models import Order
 from orders.selectors import orders_of
@@ -61,19 +73,19 @@ class MemberConversationsMixin:
 
     def messages_context(self, conversation: Conversation) -> dict:
         """Messages are shown as the requesting member's side sees them (chat.serializers)."""
-        return {"request": self.request, "side": services.conversation_side(conversation, self.request.user)}
+        return {"request": self.request, "side": conversation_side(conversation, self.request.user)}
 
 
-def draft_from(request, data: dict, conversation: Conversation) -> services.Draft:
+def draft_from(request, data: dict, conversation: Conversation) -> Draft:
     """The sent body as a draft: its card's product or order fetched (a missing one is refused as
     the service refuses a foreign one), its image checked and cleaned before any transaction."""
-    product, order = services.message_cards(conversation=conversation, product_id=data.get("product"),
-                                            order_id=data.get("order"))
+    product, order = message_cards(conversation=conversation, product_id=data.get("product"),
+                                   order_id=data.get("order"))
     attachment = None
     if data.get("attachment") is not None:
-        attachment = services.message_image_prepare(uploader=Uploader.of(request), upload=data["attachment"])
-    return services.Draft(content=data["content"], message_type=data["message_type"], attachment=attachment,
-                          product=product, order=order, metadata=s.sent_metadata(data))
+        attachment = message_image_prepare(uploader=Uploader.of(request), upload=data["attachment"])
+    return Draft(content=data["content"], message_type=data["message_type"], attachment=attachment,
+                 product=product, order=order, metadata=s.sent_metadata(data))
 
 
 SEND_ERRORS = error_responses(
@@ -146,15 +158,14 @@ class ConversationListCreateView(MemberConversationsMixin, generics.ListCreateAP
                 raise PermissionDenied("Only seller accounts can write to a customer.")
             product = get_object_or_404(Product.objects.alive().filter(seller=request.user), pk=product_id) if (
                 product_id) else None
-            conversation, created = services.conversation_start_with_customer(seller=request.user, product=product,
-                                                                              **data)
+            conversation, created = conversation_start_with_customer(seller=request.user, product=product, **data)
         else:
             if not product_id:
                 raise InvalidConversation("Name the customer (as their seller) or the product you ask about.",
                                           details={"customer_email": ["Give the customer's email or phone."],
                                                    "product": ["Or the product you ask about."]})
             product = get_object_or_404(Product.objects.public().select_related("seller"), pk=product_id)
-            conversation, created = services.conversation_start_about_product(buyer=request.user, product=product)
+            conversation, created = conversation_start_about_product(buyer=request.user, product=product)
         conversation = self.own_conversation(conversation.pk)
         return Response(s.ConversationSerializer(conversation, context=self.get_serializer_context()).data,
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
@@ -194,7 +205,7 @@ class ConversationDetailView(MemberConversationsMixin, APIView):
         body = s.ConversationUpdateSerializer(data=request.data, partial=True)
         body.is_valid(raise_exception=True)
         seller_only(request, conversation)
-        services.conversation_update(conversation=conversation, user=request.user, changes=body.validated_data)
+        conversation_update(conversation=conversation, user=request.user, changes=body.validated_data)
         return Response(s.ConversationSerializer(self.own_conversation(pk), context={"user": request.user}).data)
 
 
@@ -211,7 +222,7 @@ class ConversationArchiveView(MemberConversationsMixin, APIView):
     def post(self, request, pk):
         conversation = self.own_conversation(pk)
         seller_only(request, conversation)
-        services.conversation_archive(conversation=conversation, user=request.user)
+        conversation_archive(conversation=conversation, user=request.user)
         return Response(s.ConversationSerializer(self.own_conversation(pk), context={"user": request.user}).data)
 
 
@@ -225,7 +236,7 @@ class ConversationReadView(MemberConversationsMixin, APIView):
                    responses={200: s.ConversationSerializer, **error_responses(404)})
     def post(self, request, pk):
         conversation = self.own_conversation(pk)
-        services.conversation_read(conversation=conversation, user=request.user)
+        conversation_read(conversation=conversation, user=request.user)
         return Response(s.ConversationSerializer(self.own_conversation(pk), context={"user": request.user}).data)
 
 
@@ -266,7 +277,7 @@ class MessageSendMixin(MemberConversationsMixin):
         if conversation.is_assistant:
             message, _ = assistant.assistant_ask(conversation=conversation, seller=request.user, draft=draft)
         else:
-            message = services.message_send(conversation=conversation, sender=request.user, draft=draft)
+            message = message_send(conversation=conversation, sender=request.user, draft=draft)
         message = selectors.conversation_messages(conversation).get(pk=message.pk)
         return Response(s.ChatMessageSerializer(message, context=self.messages_context(conversation)).data,
                         status=status.HTTP_201_CREATED)
@@ -351,8 +362,8 @@ class MessageReactView(APIView):
         message = self.own_message(pk)
         body = s.ReactionBodySerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        reaction, created = services.message_react(message=message, user=request.user,
-                                                   reaction=body.validated_data["reaction"])
+        reaction, created = message_react(message=message, user=request.user,
+                                          reaction=body.validated_data["reaction"])
         return Response(s.ReactionSerializer(reaction).data,
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
@@ -366,7 +377,7 @@ class MessageReactView(APIView):
         body = s.ReactionBodySerializer(data={"reaction": request.query_params.get("reaction",
                                                                                    request.data.get("reaction"))})
         body.is_valid(raise_exception=True)
-        if not services.message_unreact(message=message, user=request.user, reaction=body.validated_data["reaction"]):
+        if not message_unreact(message=message, user=request.user, reaction=body.validated_data["reaction"]):
             raise Http404
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -407,7 +418,7 @@ class ConversationOrderView(MemberConversationsMixin, APIView):
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
         lines = [Line(line["product_id"], line["variant_id"], line["quantity"]) for line in data.pop("lines")]
-        order, sent = services.conversation_order(conversation=conversation, seller=request.user, lines=lines, **data)
+        order, sent = conversation_order(conversation=conversation, seller=request.user, lines=lines, **data)
         order = orders_of(request.user).get(pk=order.pk)
         messages = selectors.conversation_messages(conversation).filter(pk__in=[m.pk for m in sent])
         sent_body = s.ChatMessageSerializer(messages, many=True, context=self.messages_context(conversation)).data
@@ -516,7 +527,7 @@ class ReplyTemplateListCreateView(OwnTemplatesMixin, generics.ListCreateAPIView)
     def create(self, request, *args, **kwargs):
         body = s.ReplyTemplateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        template = services.template_create(seller=request.user, **body.validated_data)
+        template = template_create(seller=request.user, **body.validated_data)
         return Response(s.ReplyTemplateSerializer(template).data, status=status.HTTP_201_CREATED)
 
 
@@ -533,7 +544,7 @@ class ReplyTemplateDetailView(OwnTemplatesMixin, APIView):
         template = self.own_template(pk)
         body = s.ReplyTemplateSerializer(template, data=request.data, partial=True)
         body.is_valid(raise_exception=True)
-        template = services.template_update(template=template, changes=body.validated_data)
+        template = template_update(template=template, changes=body.validated_data)
         return Response(s.ReplyTemplateSerializer(template).data)
 
     @extend_schema(tags=TAGS, summary="Delete a reply template", responses={204: None, **error_responses(403, 404)})
@@ -559,7 +570,7 @@ class ReplyTemplateSendView(OwnTemplatesMixin, MemberConversationsMixin, APIView
         body.is_valid(raise_exception=True)
         conversation = get_object_or_404(self.own_conversations().filter(seller=request.user).select_related(
             "customer", "product"), pk=body.validated_data["conversation"])
-        message = services.template_send(template=template, conversation=conversation, sender=request.user)
+        message = template_send(template=template, conversation=conversation, sender=request.user)
         message = selectors.conversation_messages(conversation).get(pk=message.pk)
         return Response(s.ChatMessageSerializer(message, context=self.messages_context(conversation)).data,
                         status=status.HTTP_201_CREATED)

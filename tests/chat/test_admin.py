@@ -4,7 +4,7 @@ shows its latest messages only, with a link to all of them."""
 import pytest
 
 from chat.models import Message
-from chat.services import Draft, message_post
+from chat.services.messages import Draft, message_post
 from tests.chat.conftest import send
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ import pytest
 
 from ai.models import AIUsage
 from chat.models import Conversation, SenderType
-from chat.services import Draft, message_post
+from chat.services.messages import Draft, message_post
 from tests.chat.conftest import conversation_url, send
 
 pytestmark = pytest.mark.django_db

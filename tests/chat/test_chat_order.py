@@ -12,7 +12,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from chat.models import Message
-from chat.services import order_updates_post
+from chat.services.orders import order_updates_post
 from orders.models import Order, OrderStatus, Payment, ReservationStatus, StockReservation
 from products.models import ProductStatus
 from tests.chat.conftest import CONVERSATIONS, conversation_url, messages_url, send

@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 
 from chat.errors import CustomerMergedMeanwhile
 from chat.models import Conversation, Message
-from chat.services import conversation_order
+from chat.services.orders import conversation_order
 from customers.models import Customer, GuestOrder
 from notifications.models import Notification
 from orders.models import Order, OrderStatus, Payment, ReservationStatus, StockReservation

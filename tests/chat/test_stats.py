@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from chat.models import Conversation, Message, SenderType
-from chat.services import Draft, message_post
+from chat.services.messages import Draft, message_post
 from tests.accounts.factories import UserFactory
 from tests.chat.conftest import CONVERSATIONS, MESSAGES, conversation_url, react_url, send
 from tests.conftest import authenticated_client
