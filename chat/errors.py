@@ -16,6 +16,7 @@ class ChatErrorCode(StrEnum):
     THROTTLED = "throttled"
     CUSTOMER_MERGED = "customer_merged"
     ASSISTANT_BUSY = "assistant_busy"
+    PERMISSION_DENIED = "permission_denied"
 
 
 class NotAMember(ApplicationError):
@@ -52,6 +53,20 @@ class ConversationArchived(Conflict):
 class InvalidConversation(ApplicationError):
     code = ChatErrorCode.INVALID
     message = "This conversation cannot be started."
+
+
+class NotASeller(ApplicationError):
+    status_code = status.HTTP_403_FORBIDDEN
+    code = ChatErrorCode.PERMISSION_DENIED
+    message = "Only seller accounts can do this."
+
+
+class ProductNotFound(ApplicationError):
+    """A product named to start a conversation about: not one of the seller's, or not on sale."""
+
+    status_code = status.HTTP_404_NOT_FOUND
+    code = ChatErrorCode.NOT_FOUND
+    message = "Not found."
 
 
 class CustomerMergedMeanwhile(Conflict):

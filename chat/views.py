@@ -16,7 +16,7 @@ from ai import serializers as ai_serializers
 from ai.services import replies
 from chat import assistant, selectors, stats
 from chat import serializers as s
-from chat.errors import InvalidConversation, PaymentLinkNotFound
+from chat.errors import PaymentLinkNotFound
 from chat.filters import ConversationFilter
 from chat.models import TEMPLATE_PLACEHOLDERS, Conversation, ConversationStatus, ReplyTemplate
 from chat.paylinks import payment_link_claims, payment_link_order
@@ -25,21 +25,19 @@ from chat.services.conversations import (
     conversation_archive,
     conversation_read,
     conversation_side,
-    conversation_start_about_product,
-    conversation_start_with_customer,
+    conversation_start,
     conversation_update,
 )
 from chat.services.messages import Draft, message_cards, message_image_prepare, message_send
 from chat.services.orders import conversation_order
 from chat.services.reactions import message_react, message_unreact
-from chat.services.templates import template_create, template_send, template_update
+from chat.services.templates import template_create, template_delete, template_send, template_update
 from customers.models import Customer
 from orders.models import Order
 from orders.selectors import orders_of
 from orders.serializers import OrderSerializer, PaymentProcessSerializer, ProcessPaymentSerializer
 from orders.services import payments as payment_services
 from orders.services.stock import Line
-from products.models import Product
 from sellflow.filters import FilterBackend
 from sellflow.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from sellflow.images import Uploader
@@ -153,19 +151,7 @@ class ConversationListCreateView(MemberConversationsMixin, generics.ListCreateAP
             return Response(s.ConversationSerializer(self.own_conversation(conversation.pk),
                                                      context=self.get_serializer_context()).data,
                             status=status.HTTP_201_CREATED)
-        if data["customer_email"] or data["customer_phone"]:
-            if not request.user.is_seller:
-                raise PermissionDenied("Only seller accounts can write to a customer.")
-            product = get_object_or_404(Product.objects.alive().filter(seller=request.user), pk=product_id) if (
-                product_id) else None
-            conversation, created = conversation_start_with_customer(seller=request.user, product=product, **data)
-        else:
-            if not product_id:
-                raise InvalidConversation("Name the customer (as their seller) or the product you ask about.",
-                                          details={"customer_email": ["Give the customer's email or phone."],
-                                                   "product": ["Or the product you ask about."]})
-            product = get_object_or_404(Product.objects.public().select_related("seller"), pk=product_id)
-            conversation, created = conversation_start_about_product(buyer=request.user, product=product)
+        conversation, created = conversation_start(user=request.user, product_id=product_id, **data)
         conversation = self.own_conversation(conversation.pk)
         return Response(s.ConversationSerializer(conversation, context=self.get_serializer_context()).data,
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
@@ -549,7 +535,7 @@ class ReplyTemplateDetailView(OwnTemplatesMixin, APIView):
 
     @extend_schema(tags=TAGS, summary="Delete a reply template", responses={204: None, **error_responses(403, 404)})
     def delete(self, request, pk):
-        self.own_template(pk).delete()
+        template_delete(template=self.own_template(pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -3,10 +3,11 @@ it to its members' inboxes, reading it, and the seller filing it. Each write is 
 socket events go out after commit."""
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import User
-from chat.errors import CustomerMergedMeanwhile, InvalidConversation, NotAMember
+from chat.errors import CustomerMergedMeanwhile, InvalidConversation, NotAMember, NotASeller, ProductNotFound
 from chat.events import conversation_frame, read_frame
 from chat.models import BUYER, OPEN_STATUSES, SELLER, Conversation, ConversationStatus, Message, SenderType
 from chat.realtime import send_to_inboxes
@@ -37,6 +38,34 @@ def members_of(conversation: Conversation) -> list[int]:
 
 
 # --- starting a conversation ----------------------------------------------------------------
+
+def conversation_start(*, user: User, product_id: int | None = None, customer_email: str = "",
+                       customer_name: str = "", customer_phone: str = "", source: str = Platform.WEBSITE,
+                       subject: str = "") -> tuple[Conversation, bool]:
+    """Who writes to whom: a seller naming a customer by email or phone writes to them, optionally
+    about one of their own products; anyone else names the product on sale they ask about. Returns
+    the conversation and whether it is new (conversation_open)."""
+    if customer_email or customer_phone:
+        if not user.is_seller:
+            raise NotASeller("Only seller accounts can write to a customer.")
+        product = product_found(Product.objects.alive().filter(seller=user), product_id) if product_id else None
+        return conversation_start_with_customer(seller=user, customer_email=customer_email, customer_name=customer_name,
+                                                customer_phone=customer_phone, product=product, source=source,
+                                                subject=subject)
+    if not product_id:
+        raise InvalidConversation("Name the customer (as their seller) or the product you ask about.",
+                                  details={"customer_email": ["Give the customer's email or phone."],
+                                           "product": ["Or the product you ask about."]})
+    product = product_found(Product.objects.public().select_related("seller"), product_id)
+    return conversation_start_about_product(buyer=user, product=product)
+
+
+def product_found(products: QuerySet[Product], product_id: int) -> Product:
+    product = products.filter(pk=product_id).first()
+    if product is None:
+        raise ProductNotFound()
+    return product
+
 
 def conversation_start_with_customer(*, seller: User, customer_email: str = "", customer_name: str = "",
                                      customer_phone: str = "", product: Product | None = None,

@@ -37,6 +37,11 @@ def template_update(*, template: ReplyTemplate, changes: dict) -> ReplyTemplate:
     return template
 
 
+def template_delete(*, template: ReplyTemplate) -> None:
+    """The seller's template is gone; the messages sent from it keep their text."""
+    template.delete()
+
+
 def template_values(conversation: Conversation) -> dict[str, str]:
     """What the placeholders become in this conversation: the customer's name, the product's name
     and price (with its currency), and the id of the customer's latest order from this seller."""

@@ -4,6 +4,7 @@ import pytest
 
 from chat.models import Conversation
 from customers.models import Customer
+from products.models import ProductStatus
 from tests.accounts.factories import UserFactory
 from tests.chat.conftest import CONVERSATIONS, conversation_url, messages_url, react_url, send
 from tests.conftest import authenticated_client
@@ -188,3 +189,23 @@ def test_only_sellers_write_to_a_customer_and_a_seller_may_ask_another_about_a_p
 
     asked = other_seller_client.post(CONVERSATIONS, {"product": product.pk}, format="json")
     assert asked.status_code == 201 and asked.json()["seller"] == product.seller_id
+
+
+def test_a_start_that_names_nobody_or_no_product_of_theirs_is_refused(buyer_client, seller_client,
+                                                                       other_seller_client, product):
+    not_found = {"error": "Not found.", "code": "not_found", "details": {}}
+    # A seller names a customer and someone else's product; a buyer asks about a product not on sale.
+    foreign = other_seller_client.post(CONVERSATIONS, {"customer_email": "a@example.com", "product": product.pk},
+                                       format="json")
+    assert (foreign.status_code, foreign.json()) == (404, not_found)
+    draft = ProductFactory(seller=product.seller, status=ProductStatus.DRAFT)
+    unlisted = buyer_client.post(CONVERSATIONS, {"product": draft.pk}, format="json")
+    assert (unlisted.status_code, unlisted.json()) == (404, not_found)
+
+    refused = buyer_client.post(CONVERSATIONS, {"customer_email": "a@example.com"}, format="json")
+    assert refused.json() == {"error": "Only seller accounts can write to a customer.", "code": "permission_denied",
+                              "details": {}}
+    nobody = seller_client.post(CONVERSATIONS, {"subject": "Hello"}, format="json")
+    assert nobody.status_code == 400 and nobody.json()["code"] == "invalid"
+    assert set(nobody.json()["details"]) == {"customer_email", "product"}
+    assert Conversation.objects.count() == 0
