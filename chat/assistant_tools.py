@@ -21,17 +21,15 @@ from ai.services.replies import conversation_reply_suggestions
 from chat.models import Conversation, Message, SenderType
 from chat.selectors import conversation_reply_context
 from customers.models import Customer
-from orders.models import Order, OrderItem, OrderStatus, PaymentMethod
+from orders.models import SOLD_STATUSES, Order, OrderItem, OrderStatus, PaymentMethod
 from products.models import Product, Variant
 from sellflow.exceptions import ApplicationError
 from sellflow.platforms import Platform
 
 LIST_LIMIT = 10
 CUSTOMER_TEXT_LIMIT = 200
-# Orders that are orders (not cancelled nor refunded), and those whose money the seller has or will
-# have (paid, or cash on delivery accepted): what revenue counts.
+# Orders that are orders: not cancelled nor refunded. Revenue counts sales (SOLD_STATUSES).
 NOT_COUNTED = (OrderStatus.CANCELLED, OrderStatus.REFUNDED)
-EARNING_STATUSES = (OrderStatus.CONFIRMED, OrderStatus.PROCESSING, OrderStatus.SHIPPED, OrderStatus.DELIVERED)
 TO_SHIP = (OrderStatus.CONFIRMED, OrderStatus.PROCESSING)
 
 
@@ -114,8 +112,8 @@ def sales_summary(seller: User, arguments: dict[str, Any]) -> dict[str, Any]:
     placed = Order.objects.filter(seller=seller, created_at__gte=start, created_at__lt=end)
     figures = placed.aggregate(
         orders=Count("pk", filter=~Q(status__in=NOT_COUNTED)),
-        earning=Count("pk", filter=Q(status__in=EARNING_STATUSES, currency=seller.currency)),
-        revenue=Sum("total_amount", filter=Q(status__in=EARNING_STATUSES, currency=seller.currency)))
+        earning=Count("pk", filter=Q(status__in=SOLD_STATUSES, currency=seller.currency)),
+        revenue=Sum("total_amount", filter=Q(status__in=SOLD_STATUSES, currency=seller.currency)))
     by_status = dict(placed.order_by().values_list("status").annotate(count=Count("pk")))
     items = (OrderItem.objects.filter(order__in=placed.exclude(status__in=NOT_COUNTED)).order_by()
              .values("product_name").annotate(quantity=Sum("quantity")).order_by("-quantity", "product_name"))

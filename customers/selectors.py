@@ -8,15 +8,12 @@ from django.db.models.functions import Coalesce
 
 from accounts.models import User
 from customers.models import Customer
-from orders.models import Order, OrderStatus
+from orders.models import SOLD_STATUSES, Order, OrderStatus
 from orders.selectors import seller_orders
 
 # The orders that count as orders: every one placed, except those cancelled (and those refunded
 # after being cancelled: the money of a cancelled, paid order going back).
 COUNTED_ORDERS = ~(Q(status=OrderStatus.CANCELLED) | Q(status=OrderStatus.REFUNDED, cancelled_at__isnull=False))
-# The orders whose money the customer spent: confirmed (paid, or cash on delivery accepted) and
-# onwards, neither cancelled nor refunded.
-SPENT_STATUSES = (OrderStatus.CONFIRMED, OrderStatus.PROCESSING, OrderStatus.SHIPPED, OrderStatus.DELIVERED)
 ZERO = Value(Decimal("0.00"), output_field=DecimalField(max_digits=14, decimal_places=2))
 
 
@@ -42,12 +39,12 @@ def customer_orders(customer: Customer) -> QuerySet[Order]:
 
 def order_figures(customer: Customer) -> dict:
     """What the customer's orders with this seller add up to, read from the orders themselves (one
-    query): `orders_count` (COUNTED_ORDERS), `total_spent` (SPENT_STATUSES, in the seller's
+    query): `orders_count` (COUNTED_ORDERS), `total_spent` (SOLD_STATUSES, in the seller's
     currency: orders priced in another one are left out of the sum), and the first and last time
     they ordered (None without orders)."""
     return Order.objects.filter(customer_order_filter(customer), seller_id=customer.seller_id).aggregate(
         orders_count=Count("pk", filter=COUNTED_ORDERS),
-        total_spent=Coalesce(Sum("total_amount", filter=Q(status__in=SPENT_STATUSES, currency=F("seller__currency"))),
+        total_spent=Coalesce(Sum("total_amount", filter=Q(status__in=SOLD_STATUSES, currency=F("seller__currency"))),
                              ZERO),
         first_order_at=Min("created_at"),
         last_order_at=Max("created_at"),

@@ -67,6 +67,10 @@ class OrderStatus(models.TextChoices):
     REFUNDED = "refunded", "Refunded"
 
 
+# Sales: confirmed (paid, or cash on delivery accepted) and onwards; what revenue and spending count.
+SOLD_STATUSES = (OrderStatus.CONFIRMED, OrderStatus.PROCESSING, OrderStatus.SHIPPED, OrderStatus.DELIVERED)
+
+
 class PaymentMethod(models.TextChoices):
     CARD = "card", "Card"
     MOBILE_MONEY = "mobile_money", "Mobile money"

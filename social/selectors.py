@@ -4,7 +4,7 @@ from django.db.models import Count, DecimalField, F, IntegerField, OuterRef, Pre
 from django.db.models.functions import Coalesce
 
 from accounts.models import User
-from orders.models import Order, OrderStatus
+from orders.models import SOLD_STATUSES, Order, OrderStatus
 from social.models import AccountInsight, PostClick, PostMedia, PostStatus, PostTarget, SocialAccount, SocialPost
 
 
@@ -41,10 +41,6 @@ def sum_or_none(values) -> int | None:
     return sum(known) if known else None
 
 
-# Orders whose money the seller has (or will have, cash on delivery confirmed): what revenue counts.
-EARNING_STATUSES = (OrderStatus.CONFIRMED, OrderStatus.PROCESSING, OrderStatus.SHIPPED, OrderStatus.DELIVERED)
-
-
 def aggregate_of(queryset, field: str = "pk", function=Count, output=None):
     """A correlated scalar subquery: `function(field)` over `queryset` (0 when it holds nothing)."""
     output = output or IntegerField()
@@ -65,7 +61,7 @@ def with_results(targets: QuerySet[PostTarget]) -> QuerySet[PostTarget]:
         click_count=aggregate_of(clicks),
         order_count=aggregate_of(attributed.exclude(status__in=(OrderStatus.CANCELLED, OrderStatus.REFUNDED))),
         revenue=aggregate_of(
-            attributed.filter(status__in=EARNING_STATUSES, currency=OuterRef("post__seller__currency")),
+            attributed.filter(status__in=SOLD_STATUSES, currency=OuterRef("post__seller__currency")),
             "total_amount", Sum, DecimalField(max_digits=14, decimal_places=2)),
         currency=F("post__seller__currency"),
     )

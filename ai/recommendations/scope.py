@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ai.models import RecommendationKind
-from orders.models import OrderStatus
+from orders.models import SOLD_STATUSES
 from products.holds import buyable
 from products.models import ProductStatus
 
@@ -13,9 +13,6 @@ SIMILAR, BOUGHT_TOGETHER = RecommendationKind.SIMILAR.value, RecommendationKind.
 KINDS = (SIMILAR, BOUGHT_TOGETHER)
 
 TOP_K = 20  # neighbours kept per product and kind: the endpoints' largest `limit`
-# Orders that count as purchases: paid (or confirmed cash on delivery) and beyond. Pending,
-# cancelled (which includes expired) and refunded orders say nothing about what goes together.
-PURCHASED = (OrderStatus.CONFIRMED, OrderStatus.PROCESSING, OrderStatus.SHIPPED, OrderStatus.DELIVERED)
 
 
 def is_public(prefix: str = "") -> Q:
@@ -36,4 +33,6 @@ def is_buyable(prefix: str = "") -> Q:
 
 
 def is_purchase(prefix: str = "") -> Q:
-    return Q(**{f"{prefix}order__status__in": PURCHASED, f"{prefix}product__isnull": False})
+    # Lines of sales only: pending, cancelled (which includes expired) and refunded orders say
+    # nothing about what goes together.
+    return Q(**{f"{prefix}order__status__in": SOLD_STATUSES, f"{prefix}product__isnull": False})
