@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from chat.models import Conversation, Message, MessageReaction, ReplyTemplate
+from sellflow.admin import ViewOnlyAdmin, ViewOnlyInline
 
 ADMIN_MESSAGES = 50  # a conversation's latest messages on its page; all of them in the message list
 MESSAGE_FIELDS = ("sequence", "sender_type", "sender", "message_type", "content", "attachment", "product", "order",
@@ -20,7 +21,7 @@ class LatestMessagesFormSet(BaseInlineFormSet):
         return self._latest
 
 
-class MessageInline(admin.TabularInline):
+class MessageInline(ViewOnlyInline):
     """The conversation as its members wrote it: read here, never typed in."""
 
     model = Message
@@ -28,17 +29,7 @@ class MessageInline(admin.TabularInline):
     verbose_name_plural = f"messages (the latest {ADMIN_MESSAGES}, newest first)"
     fields = MESSAGE_FIELDS
     readonly_fields = MESSAGE_FIELDS
-    extra = 0
     show_change_link = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Conversation)
@@ -68,7 +59,7 @@ class ConversationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(ViewOnlyAdmin):
     """Every message, read-only (a conversation's page shows its latest)."""
 
     list_display = ("conversation", "sequence", "sender_type", "message_type", "content", "delivery_status",
@@ -80,15 +71,6 @@ class MessageAdmin(admin.ModelAdmin):
     list_per_page = 100
     show_full_result_count = False  # no COUNT over every message on each page
     readonly_fields = (*MESSAGE_FIELDS, "conversation", "metadata", "edited_at")
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(ReplyTemplate)

@@ -6,14 +6,18 @@ seller's chat sockets as `assistant_delta` frames before its `chat_message`."""
 
 from dataclasses import dataclass
 
+from django.db import transaction
+
 from accounts.models import User
 from ai.rules import clip
 from ai.services.assistant import assistant_answer, assistant_check
 from chat.errors import InvalidMessage, NotAMember
 from chat.models import MESSAGE_MAX_LENGTH, Conversation, ConversationStatus, Message, MessageType, SenderType
 from chat.realtime import send_to_inboxes
+from chat.services.conversations import CREATED, conversation_announce
 from chat.services.messages import Draft, message_post, message_send
 from sellflow.platforms import Platform
+from sellflow.transactions import after_commit
 
 HISTORY_TURNS = 10  # the session's earlier turns the assistant reads
 SUBJECT_LENGTH = 200
@@ -49,9 +53,13 @@ def starter_template(template_id: int) -> StarterTemplate | None:
 
 
 def assistant_session_start(*, seller: User, subject: str = "") -> Conversation:
-    """A new session of the seller's with their assistant: every start is a session of its own."""
-    return Conversation.objects.create(seller=seller, customer=None, source=Platform.ASSISTANT,
-                                       subject=subject[:SUBJECT_LENGTH])
+    """A new session of the seller's with their assistant: every start is a session of its own,
+    announced to the seller's inbox (`conversation`, `created`) after commit."""
+    with transaction.atomic():
+        conversation = Conversation.objects.create(seller=seller, customer=None, source=Platform.ASSISTANT,
+                                                   subject=subject[:SUBJECT_LENGTH])
+        after_commit(conversation_announce, conversation.pk, CREATED)
+    return conversation
 
 
 def assistant_history(conversation: Conversation, *, before_sequence: int) -> list[dict[str, str]]:
@@ -77,9 +85,9 @@ def assistant_ask(*, conversation: Conversation, seller: User, draft: Draft) -> 
     if draft.message_type != MessageType.TEXT or draft.attachment is not None:
         raise InvalidMessage("The assistant reads text only.", details={"message_type": ["Send text."]})
     assistant_check(user=seller)
-    if conversation.status == ConversationStatus.COMPLETED:
-        Conversation.objects.filter(pk=conversation.pk).update(status=ConversationStatus.ACTIVE)
     question = message_send(conversation=conversation, sender=seller, draft=draft)
+    if conversation.status == ConversationStatus.COMPLETED:  # asked again: the session goes on
+        Conversation.objects.filter(pk=conversation.pk).update(status=ConversationStatus.ACTIVE)
     history = assistant_history(conversation, before_sequence=question.sequence)
 
     def on_delta(delta: str) -> None:

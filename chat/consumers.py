@@ -249,7 +249,8 @@ def sync_answer(user: User, content: dict) -> list[dict]:
     cap, last_sequence, frames = settings.CHAT_SOCKET_SYNC_MAX_MESSAGES, body["after_sequence"], []
     while len(frames) < cap:
         limit = min(SYNC_PAGE, cap - len(frames))
-        page = selectors.message_page(conversation, before=None, after=last_sequence, limit=limit)
+        page = selectors.message_page(conversation, before=None, after=last_sequence, limit=limit,
+                                      with_reactions=False)
         frames.extend(message_frame(message, side=side) for message in page)
         if page:
             last_sequence = page[-1].sequence

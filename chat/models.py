@@ -84,6 +84,10 @@ class Conversation(models.Model):
         return self.subject or f"conversation {self.pk}"
 
     @property
+    def is_archived(self) -> bool:
+        return self.status == ConversationStatus.ARCHIVED
+
+    @property
     def is_assistant(self) -> bool:
         return self.source == Platform.ASSISTANT
 

@@ -20,18 +20,20 @@ def user_conversations(user: User) -> QuerySet[Conversation]:
     )
 
 
-def conversation_messages(conversation: Conversation) -> QuerySet[Message]:
-    return (
-        Message.objects.filter(conversation=conversation)
-        .select_related("product", "order")
-        .prefetch_related(Prefetch("reactions", queryset=MessageReaction.objects.order_by("created_at", "pk")))
-    )
+def conversation_messages(conversation: Conversation, *, with_reactions: bool = True) -> QuerySet[Message]:
+    messages = Message.objects.filter(conversation=conversation).select_related("product", "order")
+    if with_reactions:
+        messages = messages.prefetch_related(
+            Prefetch("reactions", queryset=MessageReaction.objects.order_by("created_at", "pk")))
+    return messages
 
 
-def message_page(conversation: Conversation, *, before: int | None, after: int | None, limit: int) -> list[Message]:
+def message_page(conversation: Conversation, *, before: int | None, after: int | None, limit: int,
+                 with_reactions: bool = True) -> list[Message]:
     """A page of the conversation's messages in sequence order: the newest `limit` (before
-    `before` when given), or the oldest `limit` after `after`."""
-    messages = conversation_messages(conversation)
+    `before` when given), or the oldest `limit` after `after`. Socket frames carry no reactions:
+    `with_reactions=False` spares their query."""
+    messages = conversation_messages(conversation, with_reactions=with_reactions)
     if after is not None:
         return list(messages.filter(sequence__gt=after).order_by("sequence")[:limit])
     if before is not None:

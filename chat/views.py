@@ -16,7 +16,7 @@ from ai import serializers as ai_serializers
 from ai.services import replies
 from chat import assistant, selectors, stats
 from chat import serializers as s
-from chat.errors import PaymentLinkNotFound
+from chat.errors import ConversationArchived, PaymentLinkNotFound
 from chat.filters import ConversationFilter
 from chat.models import TEMPLATE_PLACEHOLDERS, Conversation, ConversationStatus, ReplyTemplate
 from chat.paylinks import payment_link_claims, payment_link_order
@@ -188,9 +188,9 @@ class ConversationDetailView(MemberConversationsMixin, APIView):
                    responses={200: s.ConversationSerializer, **error_responses(400, 403, 404)})
     def patch(self, request, pk):
         conversation = self.own_conversation(pk)
+        seller_only(request, conversation)
         body = s.ConversationUpdateSerializer(data=request.data, partial=True)
         body.is_valid(raise_exception=True)
-        seller_only(request, conversation)
         conversation_update(conversation=conversation, user=request.user, changes=body.validated_data)
         return Response(s.ConversationSerializer(self.own_conversation(pk), context={"user": request.user}).data)
 
@@ -244,10 +244,10 @@ class ConversationAISuggestionsView(MemberConversationsMixin, APIView):
                        s429="Too many requests (`throttled`) or the AI quota is spent (`quota_exceeded`).",
                        s502="The AI provider failed (`provider_error`).")})
     def get(self, request, pk):
-        query = ai_serializers.ReplySuggestionsQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
         conversation = self.own_conversation(pk)
         seller_only(request, conversation)
+        query = ai_serializers.ReplySuggestionsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
         suggestions = replies.conversation_reply_suggestions(
             user=request.user, conversation=selectors.conversation_reply_context(conversation),
             language=query.validated_data["language"])
@@ -259,6 +259,8 @@ class MessageSendMixin(MemberConversationsMixin):
     throttle_classes = with_default_throttles(ChatSendThrottle, *UPLOAD_THROTTLES)
 
     def send(self, request, conversation: Conversation, data: dict) -> Response:
+        if conversation.is_archived and data.get("attachment") is not None:
+            raise ConversationArchived()  # before the image is paid for (the send would be refused anyway)
         draft = draft_from(request, data, conversation)
         if conversation.is_assistant:
             message, _ = assistant.assistant_ask(conversation=conversation, seller=request.user, draft=draft)
@@ -294,9 +296,9 @@ class ConversationMessagesView(MessageSendMixin, APIView):
                        "`?before=`) and `rel=\"next\"` (newer, `?after=`) when there are.")),
                        **error_responses(400, 404)})
     def get(self, request, pk):
+        conversation = self.own_conversation(pk)
         query = s.MessagePageQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        conversation = self.own_conversation(pk)
         page = selectors.message_page(conversation, before=query.validated_data.get("before"),
                                       after=query.validated_data.get("after"), limit=query.validated_data["limit"])
         headers = {"X-Total-Count": str(selectors.conversation_messages(conversation).count())}

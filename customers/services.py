@@ -89,12 +89,20 @@ def customer_find(*, seller: User, identity: Identity) -> Customer | None:
         named |= Q(email=identity.email)
     if identity.phone and identity.phone_proven:
         named |= Q(phone=identity.phone)
-    candidates = list(Customer.objects.filter(named, seller=seller).distinct().prefetch_related("handles"))
+    candidates = [candidate for candidate in
+                  Customer.objects.filter(named, seller=seller).distinct().prefetch_related("handles")
+                  if not is_another_account(candidate, identity)]
     for holds in (holds_buyer, holds_handle, holds_email, holds_phone):
         for candidate in candidates:
             if holds(candidate, identity):
                 return candidate
     return None
+
+
+def is_another_account(customer: Customer, identity: Identity) -> bool:
+    """A customer bound to another buyer account is that account's person, whatever else they share
+    (an address its owner gave up and someone else verified later)."""
+    return identity.buyer is not None and customer.buyer_id not in (None, identity.buyer.pk)
 
 
 def holds_buyer(customer: Customer, identity: Identity) -> bool:
@@ -123,11 +131,16 @@ def account_identity(buyer: User, *, name: str = "", phone: str = "") -> Identit
 
 
 def customer_create(*, seller: User, identity: Identity, seen_at: datetime) -> Customer:
+    # With an account, the account is what makes two creations one (unique per seller), and its email
+    # is added only if no other customer holds it; without one, the email is.
+    email = "" if identity.buyer else identity.email
     customer = Customer.objects.create(
-        seller=seller, buyer=identity.buyer, email=identity.email,
+        seller=seller, buyer=identity.buyer, email=email,
         phone=identity.phone if identity.phone_proven else "",
         name=identity.name or identity.username or (identity.buyer.display_name if identity.buyer else ""),
         first_seen=seen_at, last_seen=seen_at)
+    if identity.buyer and identity.email and try_write(Customer.objects.filter(pk=customer.pk), email=identity.email):
+        customer.email = identity.email
     if identity.phone and not identity.phone_proven:  # recorded unless another customer has that number
         if try_write(Customer.objects.filter(pk=customer.pk), phone=identity.phone):
             customer.phone = identity.phone

@@ -15,6 +15,7 @@ from products.models import (
     Variant,
 )
 from products.search.synonyms import synonyms_changed
+from sellflow.admin import ViewOnlyAdmin
 from sellflow.transactions import batched_announcements
 
 
@@ -115,19 +116,6 @@ class ProductAdmin(admin.ModelAdmin):
         with batched_announcements():  # one announcement for the whole selection
             for product in queryset:
                 services.product_delete(product=product, actor=request.user)
-
-
-class ViewOnlyAdmin(admin.ModelAdmin):
-    """Operators look; the records are written by the services only."""
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(ProductHistory)

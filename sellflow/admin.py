@@ -3,6 +3,34 @@ from django.contrib import admin
 from sellflow.models import QuotaUsage
 
 
+class ViewOnlyAdmin(admin.ModelAdmin):
+    """Records the services write and operators only look at: no adding, changing or deleting."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ViewOnlyInline(admin.TabularInline):
+    """Rows shown on their parent's page, read only."""
+
+    extra = 0
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(QuotaUsage)
 class QuotaUsageAdmin(admin.ModelAdmin):
     """What each user spent of their quotas. Read only; deleting a row gives that period back

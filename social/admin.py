@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from sellflow.admin import ViewOnlyAdmin
 from social.models import (
     AccountInsight,
     LocalPlatformPost,
@@ -70,7 +71,7 @@ class PostClickAdmin(admin.ModelAdmin):
 
 
 @admin.register(PlatformEvent)
-class PlatformEventAdmin(admin.ModelAdmin):
+class PlatformEventAdmin(ViewOnlyAdmin):
     """What the platforms sent, as they sent it: read-only (a replayed webhook changes nothing, and
     neither does an operator)."""
 
@@ -80,15 +81,6 @@ class PlatformEventAdmin(admin.ModelAdmin):
     list_select_related = ("account",)
     date_hierarchy = "received_at"
     readonly_fields = ("platform", "event_id", "kind", "account", "payload", "received_at", "processed")
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 # --- Posts

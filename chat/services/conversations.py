@@ -9,7 +9,16 @@ from django.utils import timezone
 from accounts.models import User
 from chat.errors import CustomerMergedMeanwhile, InvalidConversation, NotAMember, NotASeller, ProductNotFound
 from chat.events import conversation_frame, read_frame
-from chat.models import BUYER, OPEN_STATUSES, SELLER, Conversation, ConversationStatus, Message, SenderType
+from chat.models import (
+    BUYER,
+    OPEN_STATUSES,
+    SELLER,
+    Conversation,
+    ConversationStatus,
+    DeliveryStatus,
+    Message,
+    SenderType,
+)
 from chat.realtime import send_to_inboxes
 from customers.models import Customer
 from customers.services import Identity, account_identity, customer_match
@@ -140,15 +149,15 @@ def conversation_announce(conversation_id: int, action: str) -> None:
 
 def conversation_read(*, conversation: Conversation, user: User) -> int:
     """The user has read the conversation to its end: their side's unread count is 0 and the other
-    side's messages carry read_at. After commit both members' inboxes get a `read` frame. Returns
-    how many messages were newly read."""
+    side's messages carry read_at and the delivery status `read`. After commit both members'
+    inboxes get a `read` frame. Returns how many messages were newly read."""
     side = conversation_side(conversation, user)
     now = timezone.now()
     with transaction.atomic():
         locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
         theirs = Message.objects.filter(conversation=locked, read_at__isnull=True, sequence__lte=locked.last_sequence)
         theirs = theirs.exclude(sender_type__in=own_sender_types(side))
-        newly_read = theirs.update(read_at=now)
+        newly_read = theirs.update(read_at=now, delivery_status=DeliveryStatus.READ)
         setattr(locked, f"{side}_unread", 0)
         locked.save(update_fields=[f"{side}_unread", "updated_at"])
         after_commit(send_to_inboxes, members_of(locked),

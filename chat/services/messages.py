@@ -24,6 +24,7 @@ from chat.models import (
 )
 from chat.realtime import send_frames
 from chat.services.conversations import UPDATED, conversation_announce, conversation_side
+from customers.models import GuestOrder
 from orders.models import Order
 from products.models import Product, ProductStatus
 from sellflow.images import CleanImage, Uploader, check_image_uploads, clean_image_upload, decoding_take
@@ -110,11 +111,23 @@ def check_product_card(conversation: Conversation, product: Product | None) -> N
 def check_order_card(conversation: Conversation, side: str, sender: User, order: Order | None) -> None:
     if order is None:
         raise InvalidMessage("An order card needs its order.", details={"order": ["This field is required."]})
-    ours = order.seller_id == conversation.seller_id and (side == SELLER or order.buyer_id == sender.pk)
+    ours = order.seller_id == conversation.seller_id and (
+        is_customers_order(conversation, order) if side == SELLER else order.buyer_id == sender.pk)
     if not ours:
         raise InvalidMessage("Only orders between the two of you can be sent in this conversation.",
                              details={"order": [order.pk]})
 
+
+
+def is_customers_order(conversation: Conversation, order: Order) -> bool:
+    """Whether the conversation's customer placed the order (with their account) or had it placed for
+    them (a guest order): the only orders the seller may show in the conversation, whose status
+    changes then appear in it."""
+    if conversation.customer_id is None:
+        return False
+    if order.buyer_id is not None:
+        return order.buyer_id in {conversation.buyer_id, conversation.customer.buyer_id} - {None}
+    return GuestOrder.objects.filter(order=order, customer_id=conversation.customer_id).exists()
 
 def message_post(*, conversation: Conversation, sender_type: str, sender: User | None = None,
                  draft: Draft) -> Message:
@@ -127,28 +140,38 @@ def message_post(*, conversation: Conversation, sender_type: str, sender: User |
     worker after its own commit: one sender's messages reach the sockets in sequence order, while
     different senders' messages committed at the same instant may cross (clients place them by
     `sequence`; tests/chat/test_concurrency.py)."""
-    with transaction.atomic():
-        locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
-        if locked.status == ConversationStatus.ARCHIVED and sender_type in (SenderType.SELLER, SenderType.BUYER):
-            raise ConversationArchived()
-        status_before = locked.status
-        message = message_create(locked, sender_type=sender_type, sender=sender, draft=draft)
-        first_unread = conversation_advance(locked, message)
-        after_commit(send_frames, message_frames(message, locked))
-        if locked.status != status_before:  # the customer wrote again: the inbox shows it open
-            after_commit(conversation_announce, locked.pk, UPDATED)
-        for recipient_id in first_unread:
-            after_commit(notify_new_message, recipient_id, message.pk)
+    message = Message(conversation=conversation)
+    try:
+        with transaction.atomic():
+            locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
+            if locked.status == ConversationStatus.ARCHIVED and sender_type in (SenderType.SELLER, SenderType.BUYER):
+                raise ConversationArchived()
+            status_before = locked.status
+            message = message_create(message, locked, sender_type=sender_type, sender=sender, draft=draft)
+            first_unread = conversation_advance(locked, message)
+            after_commit(send_frames, message_frames(message, locked))
+            if locked.status != status_before:  # the customer wrote again: the inbox shows it open
+                after_commit(conversation_announce, locked.pk, UPDATED)
+            for recipient_id in first_unread:
+                after_commit(notify_new_message, recipient_id, message.pk)
+    except BaseException:
+        if message.attachment:  # written to storage, its row rolled back: no file without a message
+            message.attachment.delete(save=False)
+        raise
     for field in ("last_sequence", "last_message_at", "last_message_preview", "seller_unread", "buyer_unread",
                   "status", "updated_at"):
         setattr(conversation, field, getattr(locked, field))
     return message
 
 
-def message_create(conversation: Conversation, *, sender_type: str, sender: User | None, draft: Draft) -> Message:
-    message = Message(conversation=conversation, sequence=conversation.last_sequence + 1, sender_type=sender_type,
-                      sender=sender, message_type=draft.message_type, content=draft.content, product=draft.product,
-                      order=draft.order, metadata=draft.metadata or {})
+def message_create(message: Message, conversation: Conversation, *, sender_type: str, sender: User | None,
+                   draft: Draft) -> Message:
+    """Fill in and store `message` (new) as the conversation's next."""
+    message.conversation = conversation
+    message.sequence = conversation.last_sequence + 1
+    message.sender_type, message.sender, message.message_type = sender_type, sender, draft.message_type
+    message.content, message.product, message.order = draft.content, draft.product, draft.order
+    message.metadata = draft.metadata or {}
     if draft.attachment is not None:
         message.attachment.save(f"image.{draft.attachment.extension}", draft.attachment.content, save=False)
     message.save()

@@ -127,3 +127,12 @@ def test_merging_customers_shows_the_kept_customer_on_the_moved_conversations(se
     assert response.status_code == 200
     assert (to_seller[0]["conversation_id"], to_seller[0]["action"], to_seller[0]["customer"]["id"]) == (
         ids[1], "updated", kept.pk)
+
+
+def test_a_new_assistant_session_reaches_the_sellers_inbox(seller, seller_client):
+    response, (to_seller,) = frames_after(
+        lambda: seller_client.post(CONVERSATIONS, {"source": "assistant"}, format="json"), seller)
+
+    assert response.status_code == 201
+    assert [(frame["type"], frame["action"], frame["conversation_id"], frame["source"]) for frame in to_seller] == [
+        ("conversation", "created", response.json()["id"], "assistant")]

@@ -149,6 +149,21 @@ def test_the_inbox_filters_and_puts_unread_first(seller, seller_client, buyer_cl
     assert ids("?status=archived") == [jane["id"]]
 
 
+def test_a_buyer_searches_by_subject_and_seller_never_by_the_customer_card(seller, buyer, buyer_client,
+                                                                          seller_client, conversation):
+    Customer.objects.filter(conversations__pk=conversation["id"]).update(phone="+233509998877",
+                                                                         notes="wholesale")
+    type(seller).objects.filter(pk=seller.pk).update(company_name="Kente Corner")
+
+    def buyer_ids(query):
+        return [row["id"] for row in buyer_client.get(CONVERSATIONS + f"?search={query}").json()]
+
+    assert buyer_ids("Kente") == [conversation["id"]]
+    for probe in ("99988", "+2335", buyer.email.split("@")[0], "@"):  # the seller's record of the buyer
+        assert buyer_ids(probe) == [], probe
+    assert [row["id"] for row in seller_client.get(CONVERSATIONS + "?search=99988").json()] == [conversation["id"]]
+
+
 def test_the_seller_files_a_conversation(seller_client, buyer_client, conversation):
     response = seller_client.patch(conversation_url(conversation["id"]), {
         "status": "paused", "subject": "Bag colours", "labels": ["vip", " vip ", "wholesale"]}, format="json")
@@ -209,3 +224,13 @@ def test_a_start_that_names_nobody_or_no_product_of_theirs_is_refused(buyer_clie
     assert nobody.status_code == 400 and nobody.json()["code"] == "invalid"
     assert set(nobody.json()["details"]) == {"customer_email", "product"}
     assert Conversation.objects.count() == 0
+
+
+def test_who_may_ask_comes_before_what_is_asked(buyer_client, other_seller_client, conversation):
+    """A non-member learns nothing (404) and a buyer is refused the seller's actions (403), whatever
+    the body or query: the request is judged before its content."""
+    pk = conversation["id"]
+    assert buyer_client.patch(conversation_url(pk), {"status": "nonsense"}, format="json").status_code == 403
+    assert other_seller_client.get(conversation_url(pk, "ai_suggestions") + "?language=xx").status_code == 404
+    assert buyer_client.get(conversation_url(pk, "ai_suggestions") + "?language=xx").status_code == 403
+    assert other_seller_client.get(conversation_url(pk, "messages") + "?before=0").status_code == 404

@@ -71,6 +71,14 @@ def test_cards_carry_the_sellers_product_and_orders_between_the_two(seller, buye
     refused = buyer_client.post(MESSAGES, {"conversation": conversation["id"], "message_type": "order",
                                            "order": someone_elses.pk}, format="json")
     assert refused.status_code == 400
+    # The seller too shows only the customer's own orders: another buyer's would reach this one.
+    refused = seller_client.post(MESSAGES, {"conversation": conversation["id"], "message_type": "order",
+                                            "order": someone_elses.pk}, format="json")
+    assert refused.status_code == 400 and refused.json()["details"] == {"order": [someone_elses.pk]}
+    shown = seller_client.post(MESSAGES, {"conversation": conversation["id"], "message_type": "order",
+                                          "order": order.pk}, format="json")
+    assert shown.status_code == 201
+    assert list(Message.objects.filter(order=someone_elses)) == []
 
 
 def test_an_image_is_checked_and_stored(buyer_client, conversation):
@@ -108,6 +116,40 @@ def test_an_archived_conversation_takes_no_messages(seller_client, buyer_client,
     response = send(buyer_client, conversation["id"], "Hello?")
 
     assert response.status_code == 409 and response.json()["code"] == "conversation_closed"
+
+
+def test_an_image_refused_by_an_archived_conversation_costs_nothing(settings, seller_client, buyer_client,
+                                                                   conversation):
+    settings.CHAT_IMAGES_DAILY_QUOTA = 1
+    seller_client.post(conversation_url(conversation["id"], "archive"))
+
+    refused = buyer_client.post(messages_url(conversation["id"]), {"message_type": "image",
+                                                                   "attachment": image_upload()}, format="multipart")
+
+    assert refused.status_code == 409 and refused.json()["code"] == "conversation_closed"
+    seller_client.patch(conversation_url(conversation["id"]), {"status": "active"}, format="json")
+    sent = buyer_client.post(messages_url(conversation["id"]), {"message_type": "image",
+                                                                "attachment": image_upload()}, format="multipart")
+    assert sent.status_code == 201, sent.json()  # today's one image was not spent by the refusal
+
+
+def test_an_image_whose_message_is_not_stored_leaves_no_file(monkeypatch, settings, buyer_client, conversation):
+    from chat.services import messages
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(messages, "conversation_advance", fail)
+    client = buyer_client
+    client.raise_request_exception = False
+
+    response = client.post(messages_url(conversation["id"]), {"message_type": "image",
+                                                              "attachment": image_upload()}, format="multipart")
+
+    assert response.status_code == 500
+    assert not Message.objects.filter(message_type="image").exists()
+    stored = [path for path in settings.MEDIA_ROOT.rglob("*") if path.is_file()]
+    assert stored == []
 
 
 def test_the_readme_path_sends_the_same_way(buyer_client, conversation):
@@ -235,6 +277,7 @@ def test_the_other_side_is_notified_once_while_unread(seller, buyer, buyer_clien
     assert len(chat_notifications(buyer)) == 1
     rows = page(buyer_client, conversation["id"]).json()
     assert [row["read_at"] is not None for row in rows] == [True, True, True, False, False]
+    assert [row["delivery_status"] for row in rows] == ["read", "read", "read", "sent", "sent"]
 
 
 # --- socket frames ---------------------------------------------------------------------------

@@ -155,7 +155,7 @@ def test_sync_after_a_reconnect_answers_the_gap_in_order(seller, buyer, buyer_cl
         assert (await buyer_socket.receive_nothing(timeout=0.1))
         await buyer_socket.disconnect()
         for content in ("Missed 1", "Missed 2", "Missed 3"):
-            await rest(send, seller_client, conversation["id"], content)
+            await rest(send, seller_client, conversation["id"], content, metadata={"ai_suggestion": True})
 
         buyer_socket = await open_chat(buyer)
         await buyer_socket.send_json_to({"type": "sync", "conversation_id": conversation["id"], "after_sequence": 1})
@@ -167,6 +167,7 @@ def test_sync_after_a_reconnect_answers_the_gap_in_order(seller, buyer, buyer_cl
     *missed, end = async_to_sync(scenario)()
     assert [(f["type"], f["sequence"], f["content"]) for f in missed] == [
         ("chat_message", 2, "Missed 1"), ("chat_message", 3, "Missed 2"), ("chat_message", 4, "Missed 3")]
+    assert [f["metadata"] for f in missed] == [{}, {}, {}]  # the seller's AI flag is not the buyer's to see
     assert end == {"type": "sync", "conversation_id": conversation["id"], "after_sequence": 1, "last_sequence": 4,
                    "complete": True}
 

@@ -55,3 +55,20 @@ def test_an_identifier_another_customer_holds_is_not_taken_from_them(seller):
 def test_nothing_to_match_by_is_refused(seller):
     with pytest.raises(ValueError):
         customer_match(seller=seller, identity=Identity(name="Someone"))
+
+
+def test_a_customer_bound_to_one_account_is_never_handed_to_another(seller):
+    """An address its first owner gave up, verified later by someone else, finds no customer of the
+    first owner's: the new account becomes a customer of its own, without the address."""
+    first_owner = UserFactory(account_type="buyer", email="ama@example.com")
+    theirs, _ = customer_match(seller=seller, identity=Identity(buyer=first_owner, email="ama@example.com"))
+    newcomer = UserFactory(account_type="buyer", email="ama.new@example.com")
+
+    found, created = customer_match(seller=seller, identity=Identity(buyer=newcomer, email="ama@example.com"))
+
+    assert created and found.pk != theirs.pk
+    assert (found.buyer, found.email) == (newcomer, "")
+    again, created_again = customer_match(seller=seller, identity=Identity(buyer=newcomer, email="ama@example.com"))
+    assert (again.pk, created_again) == (found.pk, False)
+    theirs.refresh_from_db()
+    assert (theirs.buyer, theirs.email) == (first_owner, "ama@example.com")
