@@ -92,10 +92,15 @@ def clients(buyer_client, seller_client, other_seller_client, api_client):
     *((role, "post", "messages", status) for role, status in zip(ROLES, [201, 201, 404, 401], strict=True)),
     *((role, "post", "send", status) for role, status in zip(ROLES, [201, 201, 404, 401], strict=True)),
     *((role, "post", "react", status) for role, status in zip(ROLES, [201, 201, 404, 401], strict=True)),
+    *((role, "delete", "unreact", status) for role, status in zip(ROLES, [204, 204, 404, 401], strict=True)),
+    *((role, "get", "ai_suggestions", status) for role, status in zip(ROLES, [403, 200, 404, 401], strict=True)),
+    *((role, "post", "order", status) for role, status in zip(ROLES, [403, 201, 404, 401], strict=True)),
 ])
-def test_ownership_matrix(clients, buyer_client, conversation, role, method, path, expected):
+def test_ownership_matrix(clients, buyer_client, conversation, product, role, method, path, expected):
     message = send(buyer_client, conversation["id"], "Is it leather?").json()
     pk = conversation["id"]
+    if path == "unreact" and role in ("buyer", "seller"):
+        clients[role].post(react_url(message["id"]), {"reaction": "👍"}, format="json")
     url, body = {
         "detail": (conversation_url(pk), {"subject": "Bag"}),
         "archive": (conversation_url(pk, "archive"), None),
@@ -103,10 +108,15 @@ def test_ownership_matrix(clients, buyer_client, conversation, role, method, pat
         "messages": (messages_url(pk), {"content": "Hi"}),
         "send": ("/api/chat/messages/", {"conversation": pk, "content": "Hi"}),
         "react": (react_url(message["id"]), {"reaction": "👍"}),
+        "unreact": (react_url(message["id"]) + "?reaction=👍", None),
+        "ai_suggestions": (conversation_url(pk, "ai_suggestions"), None),
+        "order": (conversation_url(pk, "order"), {
+            "lines": [{"product_id": product.pk, "quantity": 1}], "payment_method": "card", "full_name": "Ama Mensah",
+            "phone": "+233501234567", "address_line1": "12 Ring Road", "city": "Accra", "country": "Ghana"}),
     }[path]
     response = getattr(clients[role], method)(url, body, format="json") if body else getattr(clients[role], method)(url)
 
-    assert response.status_code == expected, response.json()
+    assert response.status_code == expected, response.content
     if expected >= 400:
         assert response.json()["code"] == {401: "not_authenticated", 403: "permission_denied", 404: "not_found"}[
             expected]
@@ -195,6 +205,21 @@ def test_list_queries_do_not_grow_with_the_conversations(seller, seller_client, 
     add(8)
     with django_assert_max_num_queries(3):
         assert len(seller_client.get(CONVERSATIONS).json()) == 10
+
+
+def test_a_buyers_list_queries_do_not_grow_either(buyer_client, django_assert_max_num_queries):
+    def ask(count):
+        for _ in range(count):
+            pk = buyer_client.post(CONVERSATIONS, {"product": ProductFactory().pk}, format="json").json()["id"]
+            send(buyer_client, pk, "Hello")
+
+    ask(2)
+    with django_assert_max_num_queries(3):
+        assert len(buyer_client.get(CONVERSATIONS).json()) == 2
+    ask(8)
+    with django_assert_max_num_queries(3):
+        rows = buyer_client.get(CONVERSATIONS).json()
+    assert len(rows) == 10 and all(row["customer"] is None and row["labels"] == [] for row in rows)
 
 
 def test_only_sellers_write_to_a_customer_and_a_seller_may_ask_another_about_a_product(buyer_client,
