@@ -1,8 +1,10 @@
 """The chat socket, `/ws/chat/?token=<access>`: a user's live inbox, and a way to write to it."""
 
 import asyncio
+import logging
 import math
 import time
+import weakref
 from collections import deque
 
 from asgiref.sync import sync_to_async
@@ -24,6 +26,21 @@ from chat.services.messages import Draft, message_cards, message_send
 from sellflow.consumers import SessionConsumer
 from sellflow.exceptions import ApplicationError
 from sellflow.throttling import ChatSendThrottle
+
+logger = logging.getLogger(__name__)
+
+# Assistant answers one process works on at once, each in a thread of its own that holds a database
+# connection from the pool while it runs (DATABASE_POOL_MAX_SIZE, 4 by default, of which the
+# thread all sockets share needs one): more questions wait their turn.
+ASSISTANT_ANSWERS_AT_ONCE = 2
+_assistant_turns: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]" = (
+    weakref.WeakKeyDictionary())
+
+
+def assistant_turns() -> asyncio.Semaphore:
+    """This process's (this event loop's) turns at the assistant."""
+    return _assistant_turns.setdefault(asyncio.get_running_loop(), asyncio.Semaphore(ASSISTANT_ANSWERS_AT_ONCE))
+
 
 # Closed for sending more frames than CHAT_SOCKET_RATE_FRAMES per CHAT_SOCKET_RATE_SECONDS.
 CLOSE_TOO_MANY_FRAMES = 4408
@@ -120,12 +137,18 @@ class ChatConsumer(SessionConsumer):
     async def ask_assistant(self, conversation: Conversation, draft: Draft) -> None:
         """The assistant's answer, in a thread of its own (a provider call takes seconds; in the one
         thread all sockets' database work shares, it would hold up every chat socket of the
-        process). Its `assistant_delta` frames and the answer reach the inbox group as they come."""
+        process). Its `assistant_delta` frames and the answer reach the inbox group as they come; a
+        failure is said on this socket (the question stays stored, unanswered, as over REST)."""
         try:
-            await sync_to_async(in_own_thread(assistant_ask), thread_sensitive=False)(
-                conversation=conversation, seller=self.user, draft=draft)
+            async with assistant_turns():
+                await sync_to_async(in_own_thread(assistant_ask), thread_sensitive=False)(
+                    conversation=conversation, seller=self.user, draft=draft)
         except ApplicationError as refusal:
             await self.send_error(refusal.code, refusal.message, refusal.details, frame="chat_message")
+        except Exception:
+            logger.exception("The assistant's answer in conversation %s failed", conversation.pk)
+            await self.send_error("unavailable", "The assistant could not answer now: ask again in a moment.",
+                                  frame="chat_message")
         finally:
             self.asking = None
 

@@ -461,3 +461,21 @@ def test_a_slow_answer_holds_up_no_other_socket_work(monkeypatch, seller, buyer,
     assert "3 orders" in answered["content"]
     assert list(Message.objects.filter(conversation_id=session["id"]).values_list("sender_type", flat=True)) == [
         "seller", "assistant"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_unexpected_failure_is_said_on_the_socket(monkeypatch, seller, session, shop, caplog):
+    from chat import assistant
+
+    def broken(**kwargs):
+        raise RuntimeError("the pool ran dry")
+
+    monkeypatch.setattr(assistant, "assistant_answer", broken)
+
+    question, failure = async_to_sync(socket_exchange)(seller, session["id"], "Show my sales", 2)
+
+    assert (question["type"], question["sender_type"]) == ("chat_message", "seller")
+    assert (failure["type"], failure["code"], failure["frame"]) == ("error", "unavailable", "chat_message")
+    assert "the pool ran dry" in caplog.text
+    assert list(Message.objects.filter(conversation_id=session["id"]).values_list("sender_type", flat=True)) == [
+        "seller"]
