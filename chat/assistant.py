@@ -7,6 +7,7 @@ seller's chat sockets as `assistant_delta` frames before its `chat_message`."""
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import User
 from ai.rules import clip
@@ -14,7 +15,7 @@ from ai.services.assistant import assistant_answer, assistant_check
 from chat.errors import InvalidMessage, NotAMember
 from chat.models import MESSAGE_MAX_LENGTH, Conversation, ConversationStatus, Message, MessageType, SenderType
 from chat.realtime import send_to_inboxes
-from chat.services.conversations import CREATED, conversation_announce
+from chat.services.conversations import CREATED, UPDATED, conversation_announce
 from chat.services.messages import Draft, message_post, message_send
 from sellflow.platforms import Platform
 from sellflow.transactions import after_commit
@@ -76,18 +77,33 @@ def delta_frame(conversation: Conversation, question: Message, delta: str) -> di
 
 
 def assistant_ask(*, conversation: Conversation, seller: User, draft: Draft) -> tuple[Message, Message]:
-    """The seller asks their assistant: refused before anything is stored when the assistant is switched
-    off (403) or the AI quota is spent (429); then the question is stored (message_send) and the answer
-    is asked for outside any transaction, streamed to the seller's sockets as it comes, and stored as
-    the assistant's message. A provider failure leaves the question unanswered (502)."""
+    """The seller asks their assistant and it answers (REST): assistant_question, then assistant_reply."""
+    question = assistant_question(conversation=conversation, seller=seller, draft=draft)
+    return question, assistant_reply(conversation=conversation, seller=seller, question=question)
+
+
+def assistant_question(*, conversation: Conversation, seller: User, draft: Draft) -> Message:
+    """The seller's question, stored (message_send): refused before anything is stored when the
+    assistant is switched off (403) or the AI quota is spent (429). A completed session asked
+    again goes on (active, announced to the seller's inbox)."""
     if not conversation.is_assistant or conversation.seller_id != seller.pk:
         raise NotAMember()
     if draft.message_type != MessageType.TEXT or draft.attachment is not None:
         raise InvalidMessage("The assistant reads text only.", details={"message_type": ["Send text."]})
     assistant_check(user=seller)
     question = message_send(conversation=conversation, sender=seller, draft=draft)
-    if conversation.status == ConversationStatus.COMPLETED:  # asked again: the session goes on
-        Conversation.objects.filter(pk=conversation.pk).update(status=ConversationStatus.ACTIVE)
+    with transaction.atomic():
+        if Conversation.objects.filter(pk=conversation.pk, status=ConversationStatus.COMPLETED).update(
+                status=ConversationStatus.ACTIVE, updated_at=timezone.now()):
+            conversation.status = ConversationStatus.ACTIVE
+            after_commit(conversation_announce, conversation.pk, UPDATED)
+    return question
+
+
+def assistant_reply(*, conversation: Conversation, seller: User, question: Message) -> Message:
+    """The assistant's answer to a stored question, asked for outside any transaction (it takes
+    seconds), streamed to the seller's sockets as it comes, and stored as the assistant's message.
+    A provider failure leaves the question unanswered (502)."""
     history = assistant_history(conversation, before_sequence=question.sequence)
 
     def on_delta(delta: str) -> None:
@@ -97,9 +113,8 @@ def assistant_ask(*, conversation: Conversation, seller: User, draft: Draft) -> 
     metadata = {"model": generation.model, "provider": generation.provider, "latency_ms": generation.latency_ms,
                 "confidence": generation.confidence, "tools": list(generation.tools_used),
                 "reply_to": question.pk}
-    answer = message_post(conversation=conversation, sender_type=SenderType.ASSISTANT, draft=Draft(
+    return message_post(conversation=conversation, sender_type=SenderType.ASSISTANT, draft=Draft(
         content=clip(generation.text.strip(), MESSAGE_MAX_LENGTH), metadata=metadata))
-    return question, answer
 
 
 def assistant_template_start(*, seller: User, template: StarterTemplate, language: str) -> tuple[

@@ -16,10 +16,10 @@ from rest_framework import serializers
 from accounts.models import User
 from chat import selectors
 from chat import serializers as s
-from chat.assistant import assistant_ask
+from chat.assistant import assistant_question, assistant_reply
 from chat.errors import AssistantBusy, NotAMember, SendThrottled
 from chat.events import message_frame, sync_frame, typing_frame
-from chat.models import SELLER, Conversation
+from chat.models import SELLER, Conversation, Message
 from chat.realtime import inbox_group
 from chat.services.conversations import conversation_read, conversation_side
 from chat.services.messages import Draft, message_cards, message_send
@@ -134,15 +134,18 @@ class ChatConsumer(SessionConsumer):
         if question is not None:  # answered in the background: this socket's frames keep flowing meanwhile
             self.asking = asyncio.create_task(self.ask_assistant(*question))
 
-    async def ask_assistant(self, conversation: Conversation, draft: Draft) -> None:
-        """The assistant's answer, in a thread of its own (a provider call takes seconds; in the one
-        thread all sockets' database work shares, it would hold up every chat socket of the
-        process). Its `assistant_delta` frames and the answer reach the inbox group as they come; a
-        failure is said on this socket (the question stays stored, unanswered, as over REST)."""
+    async def ask_assistant(self, conversation: Conversation, question: Message) -> None:
+        """The assistant's answer to the stored question, in a thread of its own (a provider call
+        takes seconds; in the one thread all sockets' database work shares, it would hold up every
+        chat socket of the process). Its `assistant_delta` frames and the answer reach the inbox
+        group as they come; a failure is said on this socket (the question stays unanswered, as over
+        REST). A session that ended while the question waited for its turn is not answered."""
         try:
             async with assistant_turns():
-                await sync_to_async(in_own_thread(assistant_ask), thread_sensitive=False)(
-                    conversation=conversation, seller=self.user, draft=draft)
+                if self.session_ended:
+                    return
+                await sync_to_async(in_own_thread(assistant_reply), thread_sensitive=False)(
+                    conversation=conversation, seller=self.user, question=question)
         except ApplicationError as refusal:
             await self.send_error(refusal.code, refusal.message, refusal.details, frame="chat_message")
         except Exception:
@@ -223,10 +226,10 @@ def in_own_thread(function):
 
 
 def socket_message_send(user: User, content: dict, *, assistant_busy: bool = False,
-                        ) -> tuple[Conversation, Draft] | None:
+                        ) -> tuple[Conversation, Message] | None:
     """Send the frame's message as REST does, counted in the user's REST send bucket. A question to
-    the seller's assistant is checked and counted here, and returned to be asked off this thread
-    (one at a time per socket: AssistantBusy while the last is being answered)."""
+    the seller's assistant is checked, counted and stored here, and returned to be answered off this
+    thread (one at a time per socket: AssistantBusy while the last is being answered)."""
     body = valid_frame(s.SocketMessageFrameSerializer, content)
     conversation, _ = member_conversation(user, body["conversation_id"])
     if conversation.is_assistant and assistant_busy:
@@ -237,7 +240,7 @@ def socket_message_send(user: User, content: dict, *, assistant_busy: bool = Fal
     draft = Draft(content=body["content"], message_type=body["message_type"], product=product, order=order,
                   metadata=s.sent_metadata(body))
     if conversation.is_assistant:  # the answer follows as assistant_delta frames, then its chat_message
-        return conversation, draft
+        return conversation, assistant_question(conversation=conversation, seller=user, draft=draft)
     message_send(conversation=conversation, sender=user, draft=draft)
     return None
 

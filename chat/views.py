@@ -16,7 +16,7 @@ from ai import serializers as ai_serializers
 from ai.services import replies
 from chat import assistant, selectors, stats
 from chat import serializers as s
-from chat.errors import ConversationArchived, PaymentLinkNotFound
+from chat.errors import ConversationArchived, InvalidMessage, PaymentLinkNotFound
 from chat.filters import ConversationFilter
 from chat.models import TEMPLATE_PLACEHOLDERS, Conversation, ConversationStatus, ReplyTemplate
 from chat.paylinks import payment_link_claims, payment_link_order
@@ -259,8 +259,11 @@ class MessageSendMixin(MemberConversationsMixin):
     throttle_classes = with_default_throttles(ChatSendThrottle, *UPLOAD_THROTTLES)
 
     def send(self, request, conversation: Conversation, data: dict) -> Response:
-        if conversation.is_archived and data.get("attachment") is not None:
-            raise ConversationArchived()  # before the image is paid for (the send would be refused anyway)
+        if data.get("attachment") is not None:  # refused before the image is paid for
+            if conversation.is_archived:
+                raise ConversationArchived()
+            if conversation.is_assistant:
+                raise InvalidMessage("The assistant reads text only.", details={"message_type": ["Send text."]})
         draft = draft_from(request, data, conversation)
         if conversation.is_assistant:
             message, _ = assistant.assistant_ask(conversation=conversation, seller=request.user, draft=draft)

@@ -60,7 +60,12 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
                                            "close one first.", "details": {}})
             return await self.close(code=CLOSE_TOO_MANY_SOCKETS)
         self.expiry_timer = asyncio.create_task(self.end_session_at(token["exp"]))
-        await super().websocket_connect(message)
+        try:
+            await super().websocket_connect(message)
+        except BaseException:  # never connected (the channel layer down...): its slot goes back now
+            await database_sync_to_async(socket_slot_release)(self.slot, self.channel_name)
+            self.slot = None
+            raise
 
     async def websocket_disconnect(self, message):
         self.stop_expiry_timer()

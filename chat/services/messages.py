@@ -2,6 +2,7 @@
 messages alike), its checks, its product and order cards and images, and the notification of a new
 message. Each write is one transaction; its socket events and notifications go out after commit."""
 
+import logging
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -24,12 +25,14 @@ from chat.models import (
 )
 from chat.realtime import send_frames
 from chat.services.conversations import UPDATED, conversation_announce, conversation_side
-from customers.models import GuestOrder
+from customers.models import Customer, GuestOrder
 from orders.models import Order
 from products.models import Product, ProductStatus
 from sellflow.images import CleanImage, Uploader, check_image_uploads, clean_image_upload, decoding_take
 from sellflow.quotas import DAY, Charge
 from sellflow.transactions import after_commit
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -126,7 +129,8 @@ def is_customers_order(conversation: Conversation, order: Order) -> bool:
     if conversation.customer_id is None:
         return False
     if order.buyer_id is not None:
-        return order.buyer_id in {conversation.buyer_id, conversation.customer.buyer_id} - {None}
+        customer_account = Customer.objects.filter(pk=conversation.customer_id).values_list("buyer_id", flat=True)
+        return order.buyer_id in {conversation.buyer_id, customer_account.first()} - {None}
     return GuestOrder.objects.filter(order=order, customer_id=conversation.customer_id).exists()
 
 def message_post(*, conversation: Conversation, sender_type: str, sender: User | None = None,
@@ -156,7 +160,10 @@ def message_post(*, conversation: Conversation, sender_type: str, sender: User |
                 after_commit(notify_new_message, recipient_id, message.pk)
     except BaseException:
         if message.attachment:  # written to storage, its row rolled back: no file without a message
-            message.attachment.delete(save=False)
+            try:
+                message.attachment.delete(save=False)
+            except Exception:  # the send's own error is the one to raise
+                logger.exception("A rolled-back message's image %s could not be deleted", message.attachment.name)
         raise
     for field in ("last_sequence", "last_message_at", "last_message_preview", "seller_unread", "buyer_unread",
                   "status", "updated_at"):

@@ -472,10 +472,67 @@ def test_an_unexpected_failure_is_said_on_the_socket(monkeypatch, seller, sessio
 
     monkeypatch.setattr(assistant, "assistant_answer", broken)
 
-    question, failure = async_to_sync(socket_exchange)(seller, session["id"], "Show my sales", 2)
+    frames = async_to_sync(socket_exchange)(seller, session["id"], "Show my sales", 2)
 
-    assert (question["type"], question["sender_type"]) == ("chat_message", "seller")
-    assert (failure["type"], failure["code"], failure["frame"]) == ("error", "unavailable", "chat_message")
+    # The question comes back through the inbox group, the error straight from the socket: either first.
+    (question,) = [frame for frame in frames if frame["type"] == "chat_message"]
+    (failure,) = [frame for frame in frames if frame["type"] == "error"]
+    assert question["sender_type"] == "seller"
+    assert (failure["code"], failure["frame"]) == ("unavailable", "chat_message")
     assert "the pool ran dry" in caplog.text
     assert list(Message.objects.filter(conversation_id=session["id"]).values_list("sender_type", flat=True)) == [
         "seller"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_question_over_the_socket_is_stored_before_it_waits_for_its_turn(monkeypatch, seller, session, shop):
+    """The question is the seller's message at once (they see it come back), whatever the queue for
+    the assistant; only the answer waits."""
+    from chat import consumers
+
+    monkeypatch.setattr(consumers, "ASSISTANT_ANSWERS_AT_ONCE", 0)  # every answer waits
+    consumers._assistant_turns.clear()
+
+    async def scenario():
+        from tests.chat.test_socket import open_chat
+
+        socket = await open_chat(seller)
+        await socket.send_json_to({"type": "chat_message", "conversation_id": session["id"], "content": "Sales?"})
+        question = await socket.receive_json_from(timeout=5)
+        nothing_more = await socket.receive_nothing(timeout=0.3)
+        await socket.disconnect()
+        return question, nothing_more
+
+    question, nothing_more = async_to_sync(scenario)()
+    consumers._assistant_turns.clear()
+
+    assert (question["type"], question["sender_type"], question["content"]) == ("chat_message", "seller", "Sales?")
+    assert nothing_more  # the answer waits for a turn
+    assert list(Message.objects.filter(conversation_id=session["id"]).values_list("sender_type", flat=True)) == [
+        "seller"]
+
+
+def test_an_image_for_the_assistant_is_refused_before_it_is_paid_for(settings, seller_client, session):
+    from tests.images import image_upload
+
+    settings.CHAT_IMAGES_DAILY_QUOTA = 1
+    refused = seller_client.post(messages_url(session["id"]), {"message_type": "image", "attachment": image_upload()},
+                                 format="multipart")
+
+    assert refused.status_code == 400 and refused.json()["details"] == {"message_type": ["Send text."]}
+    other = seller_client.post(CONVERSATIONS, {"customer_email": "ama@example.com"}, format="json").json()
+    sent = seller_client.post(messages_url(other["id"]), {"message_type": "image", "attachment": image_upload()},
+                              format="multipart")
+    assert sent.status_code == 201, sent.json()  # today's one image is still there
+
+
+def test_a_completed_session_asked_again_goes_on(seller_client, session, shop):
+    seller_client.patch(conversation_url(session["id"]), {"status": "completed"}, format="json")
+
+    assert send(seller_client, session["id"], "Show my sales").status_code == 201
+
+    assert seller_client.get(conversation_url(session["id"])).json()["status"] == "active"
+    seller_client.patch(conversation_url(session["id"]), {"status": "archived"}, format="json")
+    refused = send(seller_client, session["id"], "And now?")
+    assert refused.status_code == 409  # an archived session stays archived
+    assert seller_client.get(conversation_url(session["id"])).json()["status"] == "archived"

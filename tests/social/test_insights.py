@@ -174,7 +174,9 @@ def test_a_batch_cut_short_leaves_the_others_first_in_line_for_the_next_run(fake
 
 def test_x_figures_are_fetched_from_the_posts_public_metrics(fake_platform):
     account = SocialAccountFactory(platform="twitter", platform_user_id="2244994945")
-    created = timezone.now().replace(microsecond=0) - timedelta(minutes=5)
+    now = timezone.now().replace(microsecond=0)
+    # Earlier today (followers are today's figure only): a run just after midnight UTC stays on today.
+    created = max(now - timedelta(minutes=5), now.replace(hour=0, minute=0, second=0))
     fake_platform.routes["/2/users/2244994945/tweets"] = (200, {"data": [
         {"id": "1", "created_at": created.isoformat().replace("+00:00", "Z"),
          "public_metrics": {"impression_count": 50, "like_count": 3, "reply_count": 1}}]})
