@@ -118,11 +118,12 @@ def assistant_reply(*, conversation: Conversation, seller: User, question: Messa
 
 
 def assistant_template_start(*, seller: User, template: StarterTemplate, language: str) -> tuple[
-        Conversation, Message, Message]:
-    """A new session opened with the starter's prompt, in the seller's language, and its answer."""
+        Conversation, Message]:
+    """A new session opened with the starter's prompt asked, in the seller's language (the answer is
+    the caller's to ask for: assistant_reply)."""
     assistant_check(user=seller)
     language = language if language in template.prompts else "en"
     conversation = assistant_session_start(seller=seller, subject=template.titles[language])
-    question, answer = assistant_ask(conversation=conversation, seller=seller,
-                                     draft=Draft(content=template.prompts[language]))
-    return conversation, question, answer
+    question = assistant_question(conversation=conversation, seller=seller,
+                                  draft=Draft(content=template.prompts[language]))
+    return conversation, question

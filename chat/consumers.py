@@ -4,19 +4,17 @@ import asyncio
 import logging
 import math
 import time
-import weakref
 from collections import deque
 
-from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from django.conf import settings
-from django.db import close_old_connections, connections
 from rest_framework import serializers
 
 from accounts.models import User
 from chat import selectors
 from chat import serializers as s
-from chat.assistant import assistant_question, assistant_reply
+from chat.answering import answer_off_thread
+from chat.assistant import assistant_question
 from chat.errors import AssistantBusy, NotAMember, SendThrottled
 from chat.events import message_frame, sync_frame, typing_frame
 from chat.models import SELLER, Conversation, Message
@@ -28,19 +26,6 @@ from sellflow.exceptions import ApplicationError
 from sellflow.throttling import ChatSendThrottle
 
 logger = logging.getLogger(__name__)
-
-# Assistant answers one process works on at once, each in a thread of its own that holds a database
-# connection from the pool while it runs (DATABASE_POOL_MAX_SIZE, 4 by default, of which the
-# thread all sockets share needs one): more questions wait their turn.
-ASSISTANT_ANSWERS_AT_ONCE = 2
-_assistant_turns: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]" = (
-    weakref.WeakKeyDictionary())
-
-
-def assistant_turns() -> asyncio.Semaphore:
-    """This process's (this event loop's) turns at the assistant."""
-    return _assistant_turns.setdefault(asyncio.get_running_loop(), asyncio.Semaphore(ASSISTANT_ANSWERS_AT_ONCE))
-
 
 # Closed for sending more frames than CHAT_SOCKET_RATE_FRAMES per CHAT_SOCKET_RATE_SECONDS.
 CLOSE_TOO_MANY_FRAMES = 4408
@@ -141,11 +126,8 @@ class ChatConsumer(SessionConsumer):
         group as they come; a failure is said on this socket (the question stays unanswered, as over
         REST). A session that ended while the question waited for its turn is not answered."""
         try:
-            async with assistant_turns():
-                if self.session_ended:
-                    return
-                await sync_to_async(in_own_thread(assistant_reply), thread_sensitive=False)(
-                    conversation=conversation, seller=self.user, question=question)
+            if not self.session_ended:
+                await answer_off_thread(conversation=conversation, seller=self.user, question=question)
         except ApplicationError as refusal:
             await self.send_error(refusal.code, refusal.message, refusal.details, frame="chat_message")
         except Exception:
@@ -211,18 +193,6 @@ def member_conversation(user: User, conversation_id: int) -> tuple[Conversation,
     if conversation is None:
         raise NotAMember()
     return conversation, conversation_side(conversation, user)
-
-
-def in_own_thread(function):
-    """`function` for a worker thread of its own: its database connections are closed when it ends
-    (database_sync_to_async does this for the shared thread)."""
-    def run(*args, **kwargs):
-        close_old_connections()
-        try:
-            return function(*args, **kwargs)
-        finally:
-            connections.close_all()
-    return run
 
 
 def socket_message_send(user: User, content: dict, *, assistant_busy: bool = False,

@@ -422,4 +422,6 @@ class StarterTemplateStartSerializer(serializers.Serializer):
 
 class AssistantSessionSerializer(serializers.Serializer):
     conversation = ConversationSerializer()
-    messages = ChatMessageSerializer(many=True, help_text="Your question, then the assistant's answer.")
+    messages = ChatMessageSerializer(many=True, help_text=(
+        "Your question, and the assistant's answer when it was asked for within the request; served, the answer "
+        "follows on your chat sockets (`assistant_delta`, then `chat_message`) or `GET .../messages/?after=`."))

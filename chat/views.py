@@ -14,11 +14,11 @@ from rest_framework.views import APIView
 
 from ai import serializers as ai_serializers
 from ai.services import replies
-from chat import assistant, selectors, stats
+from chat import answering, assistant, selectors, stats
 from chat import serializers as s
 from chat.errors import ConversationArchived, InvalidMessage, PaymentLinkNotFound
 from chat.filters import ConversationFilter
-from chat.models import TEMPLATE_PLACEHOLDERS, Conversation, ConversationStatus, ReplyTemplate
+from chat.models import TEMPLATE_PLACEHOLDERS, Conversation, ConversationStatus, Message, ReplyTemplate
 from chat.paylinks import payment_link_claims, payment_link_order
 from chat.serializers import ConversationOrderResultSerializer, ConversationOrderSerializer
 from chat.services.conversations import (
@@ -102,10 +102,13 @@ SEND_DESCRIPTION = (
     "the conversation's next `sequence`; both members' chat sockets receive it as a `chat_message` frame after "
     "commit, and the other side is notified once while the conversation stays unread. The README's path "
     "`POST /api/chat/conversations/{id}/messages/` takes the same body without `conversation`. In a session with "
-    "your assistant (`source: assistant`), the answer is written before this responds (the AI app's "
-    "`ai_assistant_enabled` switch, quota and usage apply: 403 `ai_disabled`, 429 `quota_exceeded`, 502 "
-    "`provider_error`); your sockets get it as `assistant_delta` frames, then its `chat_message`, and the "
-    "messages list has it after yours.")
+    "your assistant (`source: assistant`), this answers with your question once it is stored (the AI app's "
+    "`ai_assistant_enabled` switch and quota apply first: 403 `ai_disabled`, 429 `quota_exceeded`), and the "
+    "answer is asked for in the background: your sockets get it as `assistant_delta` frames, then its "
+    "`chat_message`, and the messages list has it after yours; a failure reaches your sockets as an `error` frame "
+    "with the `conversation_id` (`provider_error`, `unavailable`), the question left unanswered. (Where no "
+    "server loop runs, as under a test client, the answer is asked for within the request: 502 "
+    "`provider_error` on failure.)")
 
 
 @extend_schema_view(
@@ -254,6 +257,15 @@ class ConversationAISuggestionsView(MemberConversationsMixin, APIView):
         return Response({"suggestions": suggestions})
 
 
+def answer_now_or_later(conversation: Conversation, seller, question: Message) -> Message | None:
+    """Served (ASGI), the assistant's answer is handed to the server's event loop (chat.answering):
+    the request answers at once, and the answer follows on the seller's sockets. Elsewhere (a test
+    client), it is asked for here and returned."""
+    if answering.answer_later(conversation=conversation, seller=seller, question=question):
+        return None
+    return assistant.assistant_reply(conversation=conversation, seller=seller, question=question)
+
+
 class MessageSendMixin(MemberConversationsMixin):
     parser_classes = [JSONParser, MultiPartParser, FormParser]
     throttle_classes = with_default_throttles(ChatSendThrottle, *UPLOAD_THROTTLES)
@@ -266,7 +278,8 @@ class MessageSendMixin(MemberConversationsMixin):
                 raise InvalidMessage("The assistant reads text only.", details={"message_type": ["Send text."]})
         draft = draft_from(request, data, conversation)
         if conversation.is_assistant:
-            message, _ = assistant.assistant_ask(conversation=conversation, seller=request.user, draft=draft)
+            message = assistant.assistant_question(conversation=conversation, seller=request.user, draft=draft)
+            answer_now_or_later(conversation, request.user, message)
         else:
             message = message_send(conversation=conversation, sender=request.user, draft=draft)
         message = selectors.conversation_messages(conversation).get(pk=message.pk)
@@ -605,8 +618,8 @@ class AssistantTemplateStartView(MemberConversationsMixin, APIView):
                    request=s.StarterTemplateStartSerializer,
                    description="Opens a new conversation with your assistant (`source: assistant`) and asks the "
                                "template's prompt in `language`: the AI app's `ai_assistant_enabled` switch, quota "
-                               "and usage apply. The answer also reaches your chat sockets (`assistant_delta`, then "
-                               "`chat_message`).",
+                               "and usage apply. The answer is asked for in the background, as for a sent message: "
+                               "it reaches your chat sockets (`assistant_delta`, then `chat_message`).",
                    responses={201: s.AssistantSessionSerializer, **error_responses(
                        400, 403, 404, 429, 502,
                        s403="Not a seller, or the assistant is switched off (`ai_disabled`).",
@@ -619,10 +632,11 @@ class AssistantTemplateStartView(MemberConversationsMixin, APIView):
             raise Http404
         body = s.StarterTemplateStartSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        conversation, question, answer = assistant.assistant_template_start(
+        conversation, question = assistant.assistant_template_start(
             seller=request.user, template=template, language=body.validated_data["language"])
-        messages = selectors.conversation_messages(conversation).filter(pk__in=[question.pk, answer.pk]).order_by(
-            "sequence")
+        answer = answer_now_or_later(conversation, request.user, question)
+        asked = [question.pk] if answer is None else [question.pk, answer.pk]
+        messages = selectors.conversation_messages(conversation).filter(pk__in=asked).order_by("sequence")
         return Response({"conversation": s.ConversationSerializer(self.own_conversation(conversation.pk),
                                                                   context={"user": request.user}).data,
                          "messages": s.ChatMessageSerializer(messages, many=True,

@@ -488,10 +488,10 @@ def test_an_unexpected_failure_is_said_on_the_socket(monkeypatch, seller, sessio
 def test_a_question_over_the_socket_is_stored_before_it_waits_for_its_turn(monkeypatch, seller, session, shop):
     """The question is the seller's message at once (they see it come back), whatever the queue for
     the assistant; only the answer waits."""
-    from chat import consumers
+    from chat import answering
 
-    monkeypatch.setattr(consumers, "ASSISTANT_ANSWERS_AT_ONCE", 0)  # every answer waits
-    consumers._assistant_turns.clear()
+    monkeypatch.setattr(answering, "ASSISTANT_ANSWERS_AT_ONCE", 0)  # every answer waits
+    answering._turns.clear()
 
     async def scenario():
         from tests.chat.test_socket import open_chat
@@ -504,7 +504,7 @@ def test_a_question_over_the_socket_is_stored_before_it_waits_for_its_turn(monke
         return question, nothing_more
 
     question, nothing_more = async_to_sync(scenario)()
-    consumers._assistant_turns.clear()
+    answering._turns.clear()
 
     assert (question["type"], question["sender_type"], question["content"]) == ("chat_message", "seller", "Sales?")
     assert nothing_more  # the answer waits for a turn
@@ -536,3 +536,83 @@ def test_a_completed_session_asked_again_goes_on(seller_client, session, shop):
     refused = send(seller_client, session["id"], "And now?")
     assert refused.status_code == 409  # an archived session stays archived
     assert seller_client.get(conversation_url(session["id"])).json()["status"] == "archived"
+
+
+# --- served (ASGI): the answer in the background ---------------------------------------------------
+
+async def served_send(seller, session_id: int, content: str):
+    """POST /api/chat/messages/ through the ASGI application, as the server runs it."""
+    from channels.db import database_sync_to_async
+    from channels.testing import HttpCommunicator
+
+    from sellflow.asgi import application
+    from tests.chat.test_socket import access_of
+
+    access = await database_sync_to_async(access_of)(seller)
+    request = HttpCommunicator(application, "POST", "/api/chat/messages/",
+                               body=json.dumps({"conversation": session_id, "content": content}).encode(),
+                               headers=[(b"content-type", b"application/json"),
+                                        (b"authorization", f"Bearer {access}".encode())])
+    response = await request.get_response(timeout=5)
+    return response["status"], json.loads(response["body"])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_served_the_request_answers_with_the_question_and_the_answer_follows_on_the_socket(
+        monkeypatch, seller, session, shop):
+    from chat import assistant
+    from tests.chat.test_socket import open_chat
+
+    release = threading.Event()
+    answer = assistant.assistant_answer
+
+    def slow_answer(**kwargs):
+        assert release.wait(10)
+        return answer(**kwargs)
+
+    monkeypatch.setattr(assistant, "assistant_answer", slow_answer)
+
+    async def scenario():
+        socket = await open_chat(seller)
+        status, body = await served_send(seller, session["id"], "Show my sales this month")
+        question_frame = await socket.receive_json_from(timeout=5)
+        release.set()  # the request has answered while the provider was still busy
+        delta = await socket.receive_json_from(timeout=5)
+        answered = await socket.receive_json_from(timeout=5)
+        await socket.disconnect()
+        return status, body, question_frame, delta, answered
+
+    status, body, question_frame, delta, answered = async_to_sync(scenario)()
+
+    assert (status, body["sender_type"], body["content"]) == (201, "seller", "Show my sales this month")
+    assert question_frame["id"] == body["id"]
+    assert delta["type"] == "assistant_delta" and delta["reply_to"] == body["id"]
+    assert answered["sender_type"] == "assistant" and "3 orders" in answered["content"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_served_a_failed_answer_reaches_the_sellers_sockets(monkeypatch, seller, session, shop):
+    from ai.errors import AIProviderError
+    from chat import assistant
+    from tests.chat.test_socket import open_chat
+
+    def failing(**kwargs):
+        raise AIProviderError(details={"provider": "local", "reason": "down"})
+
+    monkeypatch.setattr(assistant, "assistant_answer", failing)
+
+    async def scenario():
+        socket = await open_chat(seller)
+        status, body = await served_send(seller, session["id"], "Show my sales")
+        frames = [await socket.receive_json_from(timeout=5) for _ in range(2)]
+        await socket.disconnect()
+        return status, body, frames
+
+    status, body, frames = async_to_sync(scenario)()
+
+    assert status == 201 and body["sender_type"] == "seller"
+    (error,) = [frame for frame in frames if frame["type"] == "error"]
+    assert (error["code"], error["conversation_id"], error["frame"]) == ("provider_error", session["id"],
+                                                                         "chat_message")
+    assert list(Message.objects.filter(conversation_id=session["id"]).values_list("sender_type", flat=True)) == [
+        "seller"]
