@@ -10,13 +10,13 @@ import os
 import weakref
 
 from asgiref.sync import SyncToAsync, sync_to_async
-from channels.layers import get_channel_layer
 from django.db import close_old_connections, connections
 
 from accounts.models import User
 from chat.assistant import assistant_reply
+from chat.events import error_frame
 from chat.models import Conversation, Message
-from chat.realtime import inbox_group
+from chat.realtime import deliver_frames
 from sellflow.exceptions import ApplicationError
 
 logger = logging.getLogger(__name__)
@@ -83,6 +83,14 @@ async def answer_telling_failures(*, conversation: Conversation, seller: User, q
 
 
 async def tell_inbox(seller: User, conversation: Conversation, code: str, error: str, details) -> None:
-    frame = {"type": "error", "code": str(code), "error": error, "details": details or {}, "frame": "chat_message",
-             "conversation_id": conversation.pk}
-    await get_channel_layer().group_send(inbox_group(seller.pk), {"type": "chat.event", "event": frame})
+    await deliver_frames({seller.pk: error_frame(code, error, details, frame="chat_message",
+                                                 conversation_id=conversation.pk)})
+
+
+def answer_now_or_later(*, conversation: Conversation, seller: User, question: Message) -> Message | None:
+    """Served (ASGI), the answer is handed to the server's event loop (answer_later): the request
+    answers at once, and the answer follows on the seller's sockets. Elsewhere (a test client),
+    it is asked for here and returned."""
+    if answer_later(conversation=conversation, seller=seller, question=question):
+        return None
+    return assistant_reply(conversation=conversation, seller=seller, question=question)

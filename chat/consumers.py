@@ -16,7 +16,7 @@ from chat import serializers as s
 from chat.answering import answer_off_thread
 from chat.assistant import assistant_question
 from chat.errors import AssistantBusy, NotAMember, SendThrottled
-from chat.events import message_frame, sync_frame, typing_frame
+from chat.events import error_frame, message_frame, sync_frame, typing_frame
 from chat.models import SELLER, Conversation, Message
 from chat.realtime import inbox_group
 from chat.services.conversations import conversation_read, conversation_side
@@ -156,10 +156,7 @@ class ChatConsumer(SessionConsumer):
             await self.send_json(message["event"])
 
     async def send_error(self, code: str, error: str, details=None, *, frame: str | None = None) -> None:
-        body = {"type": "error", "code": str(code), "error": error, "details": details or {}}
-        if frame is not None:
-            body["frame"] = frame
-        await self.send_json(body)
+        await self.send_json(error_frame(code, error, details, frame=frame))
 
 
 class FrameRate:

@@ -39,6 +39,15 @@ def conversation_frame(conversation: Conversation, *, member: User, action: str)
     return plain_json({"type": "conversation", "conversation_id": conversation.pk, "action": action, **body})
 
 
+def error_frame(code: str, error: str, details=None, *, frame: str | None = None, **about) -> dict:
+    """`{"type": "error", "code", "error", "details"}`, with the in-frame's `frame` type it answers
+    and what else it is `about` (a `conversation_id`)."""
+    body = {"type": "error", "code": str(code), "error": error, "details": details or {}, **about}
+    if frame is not None:
+        body["frame"] = frame
+    return body
+
+
 def read_frame(conversation: Conversation, *, reader: User, side: str, up_to_sequence: int, read_at: datetime) -> dict:
     return {"type": "read", "conversation_id": conversation.pk, "reader_id": reader.pk, "side": side,
             "up_to_sequence": up_to_sequence, "read_at": read_at.isoformat().replace("+00:00", "Z")}

@@ -19,11 +19,13 @@ def send_to_inboxes(user_ids, frame: dict) -> None:
 
 
 def send_frames(frames: dict[int, dict]) -> None:
-    """Deliver each user's own frame (what their side may see) to their inbox group."""
+    """Deliver each user's own frame (what their side may see) to their inbox group: one hop to the
+    event loop, the members' groups at once."""
+    async_to_sync(deliver_frames)(frames)
+
+
+async def deliver_frames(frames: dict[int, dict]) -> None:
+    """send_frames, from async code."""
     layer = get_channel_layer()
-
-    async def send_all() -> None:  # one hop to the event loop, the members' groups at once
-        await asyncio.gather(*(layer.group_send(inbox_group(user_id), {"type": "chat.event", "event": frame})
-                               for user_id, frame in sorted(frames.items())))
-
-    async_to_sync(send_all)()
+    await asyncio.gather(*(layer.group_send(inbox_group(user_id), {"type": "chat.event", "event": frame})
+                           for user_id, frame in sorted(frames.items())))

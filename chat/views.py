@@ -18,7 +18,7 @@ from chat import answering, assistant, selectors, stats
 from chat import serializers as s
 from chat.errors import ConversationArchived, InvalidMessage, PaymentLinkNotFound
 from chat.filters import ConversationFilter
-from chat.models import TEMPLATE_PLACEHOLDERS, Conversation, ConversationStatus, Message, ReplyTemplate
+from chat.models import TEMPLATE_PLACEHOLDERS, Conversation, ConversationStatus, ReplyTemplate
 from chat.paylinks import payment_link_claims, payment_link_order
 from chat.serializers import ConversationOrderResultSerializer, ConversationOrderSerializer
 from chat.services.conversations import (
@@ -257,15 +257,6 @@ class ConversationAISuggestionsView(MemberConversationsMixin, APIView):
         return Response({"suggestions": suggestions})
 
 
-def answer_now_or_later(conversation: Conversation, seller, question: Message) -> Message | None:
-    """Served (ASGI), the assistant's answer is handed to the server's event loop (chat.answering):
-    the request answers at once, and the answer follows on the seller's sockets. Elsewhere (a test
-    client), it is asked for here and returned."""
-    if answering.answer_later(conversation=conversation, seller=seller, question=question):
-        return None
-    return assistant.assistant_reply(conversation=conversation, seller=seller, question=question)
-
-
 class MessageSendMixin(MemberConversationsMixin):
     parser_classes = [JSONParser, MultiPartParser, FormParser]
     throttle_classes = with_default_throttles(ChatSendThrottle, *UPLOAD_THROTTLES)
@@ -279,7 +270,7 @@ class MessageSendMixin(MemberConversationsMixin):
         draft = draft_from(request, data, conversation)
         if conversation.is_assistant:
             message = assistant.assistant_question(conversation=conversation, seller=request.user, draft=draft)
-            answer_now_or_later(conversation, request.user, message)
+            answering.answer_now_or_later(conversation=conversation, seller=request.user, question=message)
         else:
             message = message_send(conversation=conversation, sender=request.user, draft=draft)
         message = selectors.conversation_messages(conversation).get(pk=message.pk)
@@ -634,7 +625,7 @@ class AssistantTemplateStartView(MemberConversationsMixin, APIView):
         body.is_valid(raise_exception=True)
         conversation, question = assistant.assistant_template_start(
             seller=request.user, template=template, language=body.validated_data["language"])
-        answer = answer_now_or_later(conversation, request.user, question)
+        answer = answering.answer_now_or_later(conversation=conversation, seller=request.user, question=question)
         asked = [question.pk] if answer is None else [question.pk, answer.pk]
         messages = selectors.conversation_messages(conversation).filter(pk__in=asked).order_by("sequence")
         return Response({"conversation": s.ConversationSerializer(self.own_conversation(conversation.pk),

@@ -25,7 +25,8 @@ from chat.models import (
 )
 from chat.realtime import send_frames
 from chat.services.conversations import UPDATED, conversation_announce, conversation_side
-from customers.models import Customer, GuestOrder
+from customers.models import Customer
+from customers.selectors import customer_order_filter
 from orders.models import Order
 from products.models import Product, ProductStatus
 from sellflow.images import CleanImage, Uploader, check_image_uploads, clean_image_upload, decoding_take
@@ -126,12 +127,9 @@ def is_customers_order(conversation: Conversation, order: Order) -> bool:
     """Whether the conversation's customer placed the order (with their account) or had it placed for
     them (a guest order): the only orders the seller may show in the conversation, whose status
     changes then appear in it."""
-    if conversation.customer_id is None:
-        return False
-    if order.buyer_id is not None:
-        customer_account = Customer.objects.filter(pk=conversation.customer_id).values_list("buyer_id", flat=True)
-        return order.buyer_id in {conversation.buyer_id, customer_account.first()} - {None}
-    return GuestOrder.objects.filter(order=order, customer_id=conversation.customer_id).exists()
+    customer = Customer.objects.filter(pk=conversation.customer_id).first() if conversation.customer_id else None
+    return customer is not None and Order.objects.filter(customer_order_filter(customer), pk=order.pk).exists()
+
 
 def message_post(*, conversation: Conversation, sender_type: str, sender: User | None = None,
                  draft: Draft) -> Message:
